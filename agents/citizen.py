@@ -1,0 +1,81 @@
+"""The citizen as a Mesa agent: the readable reference for what one citizen does each month.
+
+All decisions are the shared rules of ``coprod.agents.rules``; this class only holds the state
+and reads the neighbours. The Numba engine runs the same rules over arrays.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from coprod.agents import rules
+
+
+class Citizen(mesa.Agent):
+    """A resident with need, resources, trust, self-efficacy, motivation and social ties."""
+
+    def __init__(self, model, index, group, caseload, quintile, resources, need, trust, efficacy, motivation,
+                 wellbeing):
+        super().__init__(model)
+        self.index = index  # position in the population (fixes the citizen's random streams)
+        self.group = group
+        self.caseload = caseload
+        self.quintile = quintile
+        self.resources = resources
+        self.need = need
+        self.need_hours = 2.0 * need * model.p["need_per_citizen_hours"]
+        self.trust = trust
+        self.efficacy = efficacy
+        self.efficacy0 = efficacy
+        self.motivation = motivation
+        self.motivation0 = motivation
+        self.wellbeing = wellbeing
+        self.is_volunteer = False
+        self.mode = rules.MODE_NONE
+        self.phase = rules.PHASE_NONE
+        self.hours = 0.0
+        self.heard = False
+        self.ignored = False
+        self.invited = False
+        self.volunteer_hours = 0.0
+        self.met = 0.0
+        # What neighbours see of me: last month's behaviour (synchronous update).
+        self.last_mode = rules.MODE_NONE
+        self.was_volunteer = False
+        self.neighbours: list[Citizen] = []
+        self.tie_strength = np.zeros(0)
+        self.bonding_tie = np.zeros(0, dtype=bool)
+
+    def observe_peers(self) -> tuple[float, float]:
+        """Shares of my ties who took part, and who acted collectively, last month."""
+        if not self.neighbours:
+            return 0.0, 0.0
+        active = sum(1 for other in self.neighbours if other.last_mode != rules.MODE_NONE)
+        together = sum(1 for other in self.neighbours
+                       if other.last_mode == rules.MODE_COLLECTIVE or other.was_volunteer)
+        return active / len(self.neighbours), together / len(self.neighbours)
+
+    def live_month(self, offer, draws) -> None:
+        """Decide, take part or not, and update my state (rules.citizen_month)."""
+        peer_active, peer_collective = self.observe_peers()
+        g, c, i = self.group, self.caseload, self.index
+        (self.mode, self.phase, self.hours, self.heard, self.ignored, self.invited, self.wellbeing, self.trust,
+         self.efficacy, self.motivation, self.is_volunteer, self.volunteer_hours, self.met) = rules.citizen_month(
+            offer.theta, self.need, self.resources, self.trust, self.efficacy, self.efficacy0, self.motivation,
+            self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective,
+            offer.invite_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
+            offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
+            offer.ngo_benefit[g], bool(offer.ngo_available[g]), offer.ngo_control[g],
+            draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i])
+
+    def tend_ties(self, build_rate: float, decay_rate: float) -> None:
+        """Strengthen ties to those I acted with this month; let the others fade."""
+        for k, other in enumerate(self.neighbours):
+            self.tie_strength[k] = rules.update_tie(self.tie_strength[k], rules.acted_together(
+                self.mode, other.mode, self.group, other.group, self.is_volunteer, other.is_volunteer),
+                                                    build_rate, decay_rate)
+
+    def end_month(self) -> None:
+        self.last_mode = self.mode
+        self.was_volunteer = self.is_volunteer

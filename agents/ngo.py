@@ -1,0 +1,86 @@
+"""NGOs and social enterprises: volunteer pools running initiatives that are born, supported,
+taken over or die.
+
+An NGO belongs to one group (its neighbourhood). Its volunteers are citizens; their hours give
+birth to initiatives. Each initiative dies with a hazard that economic support lowers (seed 004,
+claim 12; Stinchcombe 1965 on the liability of newness). A supplier contract pays but controls;
+a take-over removes the initiative from the NGO and shocks its volunteers' sense of ownership.
+That control crowds out volunteers' motivation (Frey & Jegen 2001), which the citizen rules read.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+# Monthly fade of the control shock a take-over leaves behind.
+SHOCK_DECAY = 0.8
+# Months an NGO survives with neither initiatives nor volunteers.
+IDLE_MONTHS_TO_CLOSE = 12
+# Control a partnership puts on volunteers (light reporting).
+PARTNER_CONTROL = 0.1
+
+
+class NGO(mesa.Agent):
+    def __init__(self, model, home_group: int, initiatives: int = 1):
+        super().__init__(model)
+        self.home_group = home_group
+        self.initiative_ages: list[int] = [0] * initiatives
+        self.volunteers = 0.0
+        self.volunteer_hours = 0.0
+        self.shock = 0.0
+        self.idle_months = 0
+        self.born = 0
+        self.died = 0
+        self.taken_over = 0
+
+    @property
+    def initiatives(self) -> int:
+        return len(self.initiative_ages)
+
+    @property
+    def funded(self) -> bool:
+        """Supported by grants (when the municipality supports initiatives) or paid by contract."""
+        p = self.model.p
+        return self.initiatives > 0 and (p["initiative_response"] == "support" or p["ngo_relation"] == "supplier")
+
+    @property
+    def control(self) -> float:
+        """External control on the volunteers: contract terms, partnership, take-over shock."""
+        relation = self.model.p["ngo_relation"]
+        base = 0.0
+        if relation == "supplier" and self.initiatives > 0:
+            base = self.model.p["contract_control"]
+        elif relation == "partner":
+            base = PARTNER_CONTROL
+        return min(1.0, base + self.shock)
+
+    def grant_asked(self) -> float:
+        return self.model.p["initiative_grant"] * self.initiatives if self.funded else 0.0
+
+    def run_initiatives(self, volunteers: float, volunteer_hours: float) -> int:
+        """Births, deaths and take-overs of this month; returns initiatives taken over."""
+        p, rng = self.model.p, self.model.rng
+        self.volunteers, self.volunteer_hours = volunteers, volunteer_hours
+        births = int(rng.poisson(p["initiative_birth_rate"] * volunteer_hours / 100.0))
+        hazard = p["initiative_hazard"] * (1.0 - p["support_hazard_reduction"] * self.funded)
+        if volunteers == 0:
+            hazard = min(1.0, 3.0 * hazard)
+        survivors = [age + 1 for age in self.initiative_ages if rng.random() >= hazard]
+        self.died += self.initiatives - len(survivors)
+        taken = 0
+        if p["initiative_response"] == "takeover":
+            kept = [age for age in survivors if rng.random() >= p["takeover_rate"]]
+            taken = len(survivors) - len(kept)
+            survivors = kept
+            if taken:
+                self.shock = p["takeover_control"]
+        self.taken_over += taken
+        self.born += births
+        self.initiative_ages = survivors + [0] * births
+        self.shock *= SHOCK_DECAY
+        self.idle_months = self.idle_months + 1 if (self.initiatives == 0 and volunteers == 0) else 0
+        return taken
+
+    @property
+    def closing(self) -> bool:
+        return self.idle_months >= IDLE_MONTHS_TO_CLOSE

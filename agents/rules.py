@@ -1,0 +1,331 @@
+"""The citizen's rules, written once as plain functions of numbers.
+
+The Mesa ``Citizen`` calls them one agent at a time; the Numba engine calls the very same
+functions inside compiled kernels (``register_jitable`` keeps each one a normal Python function
+that Numba can also inline). No objects or containers appear here, only floats, ints and bools,
+so that both schedulers share one definition of each rule. Sources are cited in docs/ODD.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba.extending import register_jitable
+
+# Participation modes (what a citizen does this month).
+MODE_NONE = 0
+MODE_INDIVIDUAL = 1
+MODE_GROUP = 2
+MODE_COLLECTIVE = 3
+
+# Phases of the Governance International cycle.
+PHASE_NONE = -1
+PHASE_COMMISSION = 0
+PHASE_DESIGN = 1
+PHASE_DELIVER = 2
+PHASE_ASSESS = 3
+
+# Sharpness of the critical-mass step: how abruptly collective action switches on (in shares).
+CRITICAL_MASS_WIDTH = 0.03
+# Share of need that shared (group or collective) work must meet before a participant feels it produced.
+SHARED_WORK_PRODUCED = 0.02
+
+
+@register_jitable
+def clip01(x):
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@register_jitable
+def logistic(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@register_jitable
+def invitation_probability(invite_rate, autonomy, outreach, output_pressure, need, resources, trust, efficacy):
+    """Chance a professional invites this citizen this month.
+
+    Under a central quota (autonomy 0) invitations fall at random. Professionals with local say
+    aim at citizens with need who are ready to take part (Lipsky 1980; seed 004), but under output
+    pressure they also 'cream' the easy, well-resourced cases. Outreach lifts low-resource odds.
+    """
+    readiness = 0.5 * (trust + efficacy)
+    aim = 1.0 + autonomy * ((need - 0.5) + (readiness - 0.5) + output_pressure * (resources - 0.3))
+    if aim < 0.0:
+        aim = 0.0
+    reach = 1.0 + 2.0 * outreach * (1.0 - resources)
+    return clip01(invite_rate * aim * reach)
+
+
+@register_jitable
+def participation_probability(base, w_need, w_trust, w_efficacy, w_resources, w_peers, w_invited, w_motivation,
+                              need, trust, efficacy, resources, motivation, peer_share, invited):
+    """Logit of taking part, driven by need, trust, self-efficacy, resources, peers and being asked
+    (Verba, Schlozman & Brady 1995; Van Eijk & Steen 2014; Centola 2010)."""
+    x = (base + w_need * need + w_trust * trust + w_efficacy * efficacy + w_resources * resources
+         + w_peers * peer_share + w_motivation * motivation)
+    if invited:
+        x += w_invited
+    return logistic(x)
+
+
+@register_jitable
+def collective_success(collective_share, facilitation, critical_mass):
+    """How likely collective action is to produce, given the share acting together.
+
+    A critical mass (Oliver, Marwell & Teixeira 1985): below it collective effort is wasted.
+    Facilitation lowers the mass needed, because a facilitator carries part of the coordination.
+    """
+    needed = critical_mass * (1.0 - 0.5 * facilitation)
+    return logistic((collective_share - needed) / CRITICAL_MASS_WIDTH)
+
+
+@register_jitable
+def level_expectation(level, peer_collective_share, facilitation, critical_mass):
+    """What a citizen expects to come of joining at the offered level.
+
+    Individual co-production pays off alone. Group and collective co-production need others:
+    the citizen reads the share of their own ties already acting together as a local estimate
+    of the critical mass (Granovetter 1978); group work needs a third of that mass.
+    """
+    if level == MODE_INDIVIDUAL:
+        return 1.0
+    if level == MODE_GROUP:
+        return 0.5 + 0.5 * collective_success(peer_collective_share, facilitation, critical_mass / 3.0)
+    return 0.25 + 0.75 * collective_success(peer_collective_share, facilitation, critical_mass)
+
+
+@register_jitable
+def choose_phase(u, efficacy, open_commission, open_design, open_deliver, open_assess, planning_barrier):
+    """Pick one open phase. Planning phases (co-commission, co-design) ask more confidence of the
+    citizen than co-delivery (Pestoff 2014; Arnstein 1969)."""
+    ready = logistic((efficacy - planning_barrier) / 0.08)
+    w0 = ready if open_commission else 0.0
+    w1 = ready if open_design else 0.0
+    w2 = 1.0 if open_deliver else 0.0
+    w3 = 0.5 if open_assess else 0.0
+    total = w0 + w1 + w2 + w3
+    if total <= 0.0:
+        return PHASE_NONE
+    x = u * total
+    if x < w0:
+        return PHASE_COMMISSION
+    if x < w0 + w1:
+        return PHASE_DESIGN
+    if x < w0 + w1 + w2:
+        return PHASE_DELIVER
+    return PHASE_ASSESS
+
+
+@register_jitable
+def uptake_probability(power_uptake, openness, resources, facilitation):
+    """Chance that a planning or assessment contribution is taken up.
+
+    Power sharing sets the ceiling (Needham & Carr 2009). Closed processes hear mainly the
+    well-resourced insiders (seed 004; Fung 2006); facilitation helps every voice through.
+    """
+    access = openness + (1.0 - openness) * resources
+    return clip01(power_uptake * access * (0.7 + 0.6 * facilitation))
+
+
+@register_jitable
+def phase_hours(phase, resources, h_commission, h_design, h_deliver, h_assess):
+    """Hours given this month: co-delivery scales with the citizen's time and skills."""
+    if phase == PHASE_COMMISSION:
+        return h_commission
+    if phase == PHASE_DESIGN:
+        return h_design
+    if phase == PHASE_DELIVER:
+        return h_deliver * (0.5 + resources)
+    if phase == PHASE_ASSESS:
+        return h_assess
+    return 0.0
+
+
+@register_jitable
+def need_met(service_share, fit, quality, own_hours, productivity, need_hours, shared_benefit):
+    """Share of the citizen's need met: public service (scaled by fit and quality), their own
+    individual co-delivery, and what group, collective and NGO work brings them (Parks et al. 1981)."""
+    met = service_share * fit * quality + shared_benefit
+    if need_hours > 0.0:
+        met += productivity * own_hours / need_hours
+    return clip01(met)
+
+
+@register_jitable
+def update_wellbeing(wellbeing, need, met, rate):
+    """Wellbeing follows the share of need met: unmet need weighs more when need is high."""
+    target = 1.0 - need * (1.0 - met)
+    return clip01(wellbeing + rate * (target - wellbeing))
+
+
+@register_jitable
+def update_trust(trust, met, expectation, heard, ignored, build_rate, loss_rate):
+    """Asymmetric trust (Slovic 1993): it rises slowly after good experiences and falls fast after
+    bad ones. Experience is met need against expectation (Van Ryzin 2004), plus being heard or
+    being asked and ignored."""
+    signal = met - expectation
+    if heard:
+        signal += 0.3
+    if ignored:
+        signal -= 0.3
+    if signal > 0.0:
+        return clip01(trust + build_rate * signal * (1.0 - trust))
+    return clip01(trust + loss_rate * signal * trust)
+
+
+@register_jitable
+def update_efficacy(efficacy, initial, counted, ignored, gain, loss, reversion):
+    """Self-efficacy grows by mastery when a contribution counts, shrinks when input is asked for
+    and ignored (tokenism), and otherwise drifts back to where it began (Bandura 1997)."""
+    if counted:
+        efficacy += gain * (1.0 - efficacy)
+    elif ignored:
+        efficacy -= loss * efficacy
+    else:
+        efficacy += reversion * (initial - efficacy)
+    return clip01(efficacy)
+
+
+@register_jitable
+def update_motivation(motivation, initial, control, crowding, recovery):
+    """Motivation crowding (Frey & Jegen 2001): external control erodes intrinsic motivation;
+    without it, motivation recovers towards its initial level."""
+    motivation += recovery * (initial - motivation) - crowding * control * motivation
+    return clip01(motivation)
+
+
+@register_jitable
+def volunteer_transition(u, is_volunteer, ngo_available, motivation, peer_collective_share, join_rate, leave_rate):
+    """Join or leave the group's NGO: motivated citizens with active ties join; unmotivated leave
+    (Wilson 2000). Returns the new membership."""
+    if is_volunteer:
+        if not ngo_available:
+            return False
+        return not (u < leave_rate * (1.0 - motivation) * 2.0)
+    if not ngo_available:
+        return False
+    return u < join_rate * motivation * (1.0 + 3.0 * peer_collective_share)
+
+
+@register_jitable
+def volunteer_hours(motivation, resources, h_deliver):
+    """Hours a volunteer gives their NGO this month."""
+    return 0.5 * h_deliver * motivation * (0.5 + resources)
+
+
+@register_jitable
+def acted_together(mode_a, mode_b, group_a, group_b, volunteer_a, volunteer_b):
+    """Two neighbours acted together this month: both collective (possibly across groups, which
+    builds bridging ties), both in group work in the same group, or both volunteering for their
+    group's NGO."""
+    if volunteer_a and volunteer_b and group_a == group_b:
+        return True
+    if mode_a == MODE_COLLECTIVE and mode_b == MODE_COLLECTIVE:
+        return True
+    return mode_a == MODE_GROUP and mode_b == MODE_GROUP and group_a == group_b
+
+
+@register_jitable
+def update_tie(strength, acted_together, build_rate, decay_rate):
+    """A tie grows when both ends act together and fades otherwise (Putnam 2000)."""
+    if acted_together:
+        return strength + build_rate * (1.0 - strength)
+    return strength - decay_rate * strength
+
+
+# --- one citizen's month, composed from the rules above -------------------------------------------
+# The parameters a citizen's month reads travel as one float vector, ``theta``, in this order.
+THETA_NAMES = (
+    "base_participation", "weight_need", "weight_trust", "weight_efficacy", "weight_resources",
+    "weight_peers", "weight_invited", "weight_motivation", "planning_barrier",
+    "trust_build_rate", "trust_loss_rate", "service_expectation",
+    "efficacy_gain", "efficacy_loss", "efficacy_reversion", "wellbeing_rate",
+    "crowding_strength", "motivation_recovery", "coproduction_productivity",
+    "hours_commission", "hours_design", "hours_deliver", "hours_assess",
+    "need_per_citizen_hours", "critical_mass", "frontline_autonomy", "outreach",
+    "output_target_pressure", "process_openness", "volunteer_join_rate", "volunteer_leave_rate",
+    # derived from levers by the model (not parameters themselves):
+    "level", "power_uptake", "open_commission", "open_design", "open_deliver", "open_assess",
+)
+(T_BASE, T_W_NEED, T_W_TRUST, T_W_EFFICACY, T_W_RESOURCES, T_W_PEERS, T_W_INVITED, T_W_MOTIVATION,
+ T_PLANNING_BARRIER, T_TRUST_BUILD, T_TRUST_LOSS, T_EXPECTATION, T_EFF_GAIN, T_EFF_LOSS, T_EFF_REVERSION,
+ T_WELLBEING_RATE, T_CROWDING, T_MOT_RECOVERY, T_PRODUCTIVITY, T_H_COMMISSION, T_H_DESIGN, T_H_DELIVER,
+ T_H_ASSESS, T_NEED_HOURS, T_CRITICAL_MASS, T_AUTONOMY, T_OUTREACH, T_OUTPUT_PRESSURE, T_OPENNESS,
+ T_JOIN_RATE, T_LEAVE_RATE, T_LEVEL, T_POWER_UPTAKE, T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
+ T_OPEN_ASSESS) = range(len(THETA_NAMES))
+
+
+@register_jitable
+def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation, motivation0, wellbeing,
+                  is_volunteer, peer_active, peer_collective,
+                  invite_rate, facilitation, service_share, fit, quality,
+                  group_benefit, collective_member_benefit, collective_participant_benefit,
+                  ngo_benefit, ngo_available, ngo_control,
+                  u_invite, u_join, u_phase, u_heard, u_volunteer):
+    """One citizen's month: be invited or not, decide to take part and in which phase, give hours,
+    be heard or not, then update wellbeing, trust, self-efficacy, motivation and volunteering.
+
+    Reads only the citizen's own state, shares of their ties that took part last month, and the
+    public side's offer to their caseload and group. Returns the new state and what they did:
+    (mode, phase, hours, heard, ignored, invited, wellbeing, trust, efficacy, motivation,
+     is_volunteer, volunteer_hours, met).
+    """
+    level = int(theta[T_LEVEL])
+    invited = u_invite < invitation_probability(invite_rate, theta[T_AUTONOMY], theta[T_OUTREACH],
+                                                theta[T_OUTPUT_PRESSURE], need, resources, trust, efficacy)
+    p_join = participation_probability(theta[T_BASE], theta[T_W_NEED], theta[T_W_TRUST], theta[T_W_EFFICACY],
+                                       theta[T_W_RESOURCES], theta[T_W_PEERS], theta[T_W_INVITED],
+                                       theta[T_W_MOTIVATION], need, trust, efficacy, resources, motivation,
+                                       peer_active, invited)
+    p_join *= level_expectation(level, peer_collective, facilitation, theta[T_CRITICAL_MASS])
+    phase = PHASE_NONE
+    if u_join < p_join:
+        phase = choose_phase(u_phase, efficacy, theta[T_OPEN_COMMISSION] > 0.5, theta[T_OPEN_DESIGN] > 0.5,
+                             theta[T_OPEN_DELIVER] > 0.5, theta[T_OPEN_ASSESS] > 0.5, theta[T_PLANNING_BARRIER])
+    mode = MODE_NONE if phase == PHASE_NONE else level
+    hours = phase_hours(phase, resources, theta[T_H_COMMISSION], theta[T_H_DESIGN], theta[T_H_DELIVER],
+                        theta[T_H_ASSESS])
+
+    heard = False
+    ignored = False
+    if phase == PHASE_COMMISSION or phase == PHASE_DESIGN or phase == PHASE_ASSESS:
+        heard = u_heard < uptake_probability(theta[T_POWER_UPTAKE], theta[T_OPENNESS], resources, facilitation)
+        ignored = not heard
+
+    # Benefits: own individual co-delivery counts at once; group and collective work pays out
+    # what last month's co-participants produced; collective output also reaches non-participants.
+    own_hours = hours if (phase == PHASE_DELIVER and mode == MODE_INDIVIDUAL) else 0.0
+    shared = collective_member_benefit + ngo_benefit
+    if phase == PHASE_DELIVER and mode == MODE_GROUP:
+        shared += group_benefit
+    if phase == PHASE_DELIVER and mode == MODE_COLLECTIVE:
+        shared += collective_participant_benefit
+    need_hours = 2.0 * need * theta[T_NEED_HOURS]
+    met = need_met(service_share, fit, quality, own_hours, theta[T_PRODUCTIVITY], need_hours, shared)
+
+    new_wellbeing = update_wellbeing(wellbeing, need, met, theta[T_WELLBEING_RATE])
+    new_trust = update_trust(trust, met, theta[T_EXPECTATION], heard, ignored,
+                             theta[T_TRUST_BUILD], theta[T_TRUST_LOSS])
+    # A contribution counts when it is taken up, or when delivery at this level produced.
+    counted = heard
+    if phase == PHASE_DELIVER:
+        if mode == MODE_INDIVIDUAL:
+            counted = True
+        elif mode == MODE_GROUP:
+            counted = group_benefit > SHARED_WORK_PRODUCED
+        else:
+            counted = collective_participant_benefit > SHARED_WORK_PRODUCED
+    new_efficacy = update_efficacy(efficacy, efficacy0, counted, ignored,
+                                   theta[T_EFF_GAIN], theta[T_EFF_LOSS], theta[T_EFF_REVERSION])
+    control = ngo_control if is_volunteer else 0.0
+    new_motivation = update_motivation(motivation, motivation0, control, theta[T_CROWDING], theta[T_MOT_RECOVERY])
+    new_volunteer = volunteer_transition(u_volunteer, is_volunteer, ngo_available, new_motivation,
+                                         peer_collective, theta[T_JOIN_RATE], theta[T_LEAVE_RATE])
+    given = volunteer_hours(new_motivation, resources, theta[T_H_DELIVER]) if new_volunteer else 0.0
+    return (mode, phase, hours, heard, ignored, invited, new_wellbeing, new_trust, new_efficacy,
+            new_motivation, new_volunteer, given, met)

@@ -1,0 +1,1 @@
+"""Running the model: single runs, sweeps and the command line."""

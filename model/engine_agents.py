@@ -1,0 +1,67 @@
+"""The 'agents' engine: every citizen is a Mesa ``Citizen`` agent stepped one by one.
+
+This is the readable reference. It is exact but slow (pure Python per citizen); the 'numba'
+engine runs the same rules over arrays for large populations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coprod.agents.citizen import Citizen
+from coprod.model import streams
+from coprod.model.network import Network
+from coprod.model.offer import Offer
+from coprod.model.tally import Tally, tally_citizens
+
+
+class AgentEngine:
+    name = "agents"
+
+    def __init__(self, model, init: dict[str, np.ndarray], network: Network):
+        self.model = model
+        self.n_groups = model.p["n_groups"]
+        self.n_caseloads = model.n_caseloads
+        self.group_of = init["group_of"]
+        self.caseload_of = init["caseload_of"]
+        self.quintile_of = init["quintile_of"]
+        self.citizens: list[Citizen] = [
+            Citizen(model, i, int(init["group_of"][i]), int(init["caseload_of"][i]), int(init["quintile_of"][i]),
+                    float(init["resources"][i]), float(init["need"][i]), float(init["trust"][i]),
+                    float(init["efficacy"][i]), float(init["motivation"][i]), float(init["wellbeing"][i]))
+            for i in range(len(init["group_of"]))
+        ]
+        for i, citizen in enumerate(self.citizens):
+            lo, hi = network.indptr[i], network.indptr[i + 1]
+            citizen.neighbours = [self.citizens[j] for j in network.indices[lo:hi]]
+            citizen.tie_strength = np.zeros(hi - lo)
+            citizen.bonding_tie = network.bonding[lo:hi].copy()
+        self.need = init["need"]
+        self.need_hours = np.array([c.need_hours for c in self.citizens])
+
+    def month(self, offer: Offer) -> Tally:
+        n = len(self.citizens)
+        draws = [streams.uniforms(offer.seed, offer.step, s, n) for s in range(streams.N_STREAMS)]
+        for citizen in self.citizens:
+            citizen.live_month(offer, draws)
+        p = self.model.p
+        for citizen in self.citizens:
+            citizen.tend_ties(p["tie_build_rate"], p["tie_decay_rate"])
+        for citizen in self.citizens:
+            citizen.end_month()
+        return self.tally()
+
+    def column(self, name: str, dtype=np.float64) -> np.ndarray:
+        """One attribute of every citizen as an array (for tallies and pictures)."""
+        return np.fromiter((getattr(c, name) for c in self.citizens), dtype=dtype, count=len(self.citizens))
+
+    def tally(self) -> Tally:
+        bonding = sum(float(c.tie_strength[c.bonding_tie].sum()) for c in self.citizens) / 2.0
+        bridging = sum(float(c.tie_strength[~c.bonding_tie].sum()) for c in self.citizens) / 2.0
+        return tally_citizens(
+            self.n_groups, self.n_caseloads, self.group_of, self.caseload_of, self.quintile_of,
+            self.need, self.need_hours, self.column("mode", np.int8), self.column("phase", np.int8),
+            self.column("hours"), self.column("heard", bool), self.column("ignored", bool),
+            self.column("invited", bool), self.column("is_volunteer", bool), self.column("volunteer_hours"),
+            self.column("wellbeing"), self.column("trust"), self.column("efficacy"), self.column("motivation"),
+            self.column("met"), bonding, bridging)

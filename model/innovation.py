@@ -1,0 +1,85 @@
+"""Public innovation as search on a rugged NK landscape (Kauffman 1993; Levinthal 1997).
+
+The service design is N binary components whose contributions depend on K others. Professionals
+search locally, one component at a time, and get stuck on local peaks. Each citizen group that
+is heard in co-design or co-commissioning brings its own perspective, a set of components it
+changes together (diverse heuristics, Hong & Page 2004): more distinct groups heard, more ways
+off a local peak. Turbulence redraws contributions as needs change (Siggelkow & Rivkin 2005).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+class ServiceDesign:
+    """An NK landscape and the municipality's current position on it."""
+
+    def __init__(self, n: int, k: int, n_groups: int, perspective_width: int, rng: np.random.Generator):
+        k = min(k, n - 1)
+        self.n, self.k = n, k
+        self.rng = rng
+        self.dependencies = np.array(
+            [[i] + list(rng.choice([j for j in range(n) if j != i], size=k, replace=False)) for i in range(n)],
+            dtype=np.int64).reshape(n, k + 1)
+        self.contributions = rng.random((n, 2 ** (k + 1)))
+        self.design = rng.integers(0, 2, size=n)
+        width = min(perspective_width, n)
+        self.perspectives = np.array([rng.choice(n, size=width, replace=False) for _ in range(n_groups)],
+                                     dtype=np.int64).reshape(n_groups, width)
+        self._all_designs = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
+        self._powers = 2 ** np.arange(k, -1, -1)
+        self._rescale()
+
+    def fitness_of(self, designs: np.ndarray) -> np.ndarray:
+        """Mean contribution of the components for each design (rows of 0/1)."""
+        designs = np.atleast_2d(designs)
+        keys = designs[:, self.dependencies] @ self._powers  # (m, n)
+        return self.contributions[np.arange(self.n), keys].mean(axis=1)
+
+    def _rescale(self) -> None:
+        every = self.fitness_of(self._all_designs)
+        self.low, self.high = float(every.min()), float(every.max())
+
+    @property
+    def fitness(self) -> float:
+        return float(self.fitness_of(self.design)[0])
+
+    @property
+    def normalised_fitness(self) -> float:
+        """Position between the worst (0) and the best (1) design on today's landscape."""
+        return (self.fitness - self.low) / max(self.high - self.low, 1e-12)
+
+    def local_search(self, trials: int) -> int:
+        """Professionals try single-component changes and keep improvements; returns adoptions."""
+        adopted = 0
+        for _ in range(trials):
+            trial = self.design.copy()
+            i = self.rng.integers(self.n)
+            trial[i] = 1 - trial[i]
+            if self.fitness_of(trial)[0] > self.fitness:
+                self.design, adopted = trial, adopted + 1
+        return adopted
+
+    def group_proposal(self, group: int) -> bool:
+        """A heard group proposes the best change within its perspective; adopt it if better."""
+        components = self.perspectives[group]
+        width = len(components)
+        flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
+        trials = np.repeat(self.design[None, :], len(flips), axis=0)
+        trials[:, components] ^= flips
+        scores = self.fitness_of(trials)
+        best = int(np.argmax(scores))
+        if scores[best] > self.fitness:
+            self.design = trials[best]
+            return True
+        return False
+
+    def turbulence(self, rate: float) -> None:
+        """With chance ``rate``, one component's contributions are redrawn (needs change)."""
+        if self.rng.random() < rate:
+            i = self.rng.integers(self.n)
+            self.contributions[i] = self.rng.random(self.contributions.shape[1])
+            self._rescale()

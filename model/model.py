@@ -1,0 +1,261 @@
+"""CoProductionModel: the world, its actors and the order of events in one month.
+
+Read ``step`` top to bottom: it is the whole schedule. Citizens run in one of two engines
+('agents': Mesa agents, the readable reference; 'numba': compiled kernels for large
+populations) that apply the same rules; the public side reads only their monthly tally.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+import numpy as np
+
+from coprod.agents.ngo import NGO
+from coprod.agents.politician import Politician
+from coprod.agents.professional import Professional
+from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
+from coprod.model import municipality
+from coprod.model.innovation import ServiceDesign
+from coprod.model.network import build_network
+from coprod.model.offer import Offer
+from coprod.model.outcomes import HorizonTracker, dimension_outputs, reporter_names
+from coprod.model.parameters import PARAMETERS, defaults, validate
+from coprod.model.paradigms import paradigm_values
+from coprod.model.population import initial_citizens
+
+ENGINES = ("auto", "agents", "numba")
+# Above this many citizens 'auto' picks the compiled engine.
+AUTO_NUMBA_ABOVE = 5000
+LEVEL_CODES = {"individual": MODE_INDIVIDUAL, "group": MODE_GROUP, "collective": MODE_COLLECTIVE}
+# Share of a take-over's public running cost that reaches the group as service hours.
+TAKEOVER_DELIVERY = 1.0
+# Monthly public running cost of an initiative the municipality took over, in grants.
+TAKEOVER_COST_IN_GRANTS = 1.5
+
+
+def resolve_parameters(overrides: dict[str, Any] | None = None, where: str = "parameters") -> dict[str, Any]:
+    """Declared defaults, then the paradigm's rule set, then explicit overrides (validated)."""
+    overrides = validate(dict(overrides or {}), where)
+    values = defaults()
+    paradigm = overrides.get("paradigm", values["paradigm"])
+    values.update(paradigm_values(paradigm))
+    values.update(overrides)
+    return values
+
+
+def _seed_of(seed) -> int:
+    return 0 if seed is None else int(seed) & 0xFFFFFFFFFFFFFFFF
+
+
+class CoProductionModel(mesa.Model):
+    """Co-production of public services in one municipality.
+
+    Keyword arguments are model parameters (see ``coprod.model.parameters.PARAMETERS``);
+    ``paradigm`` first sets its rule set, explicit values override it.
+    """
+
+    def __init__(self, seed: int | None = 0, engine: str = "auto", **parameters: Any):
+        if engine not in ENGINES:
+            raise ValueError(f"engine: got {engine!r}; allowed: one of {', '.join(ENGINES)}")
+        seed = 0 if seed is None else int(seed)
+        super().__init__(seed=seed)
+        self.seed_value = _seed_of(seed)
+        self.p = resolve_parameters(parameters)
+        self.overrides = dict(parameters)
+        p = self.p
+        n, n_groups = p["n_citizens"], p["n_groups"]
+        if n_groups > n:
+            raise ValueError(f"n_groups: got {n_groups}; allowed: at most n_citizens ({n})")
+        self.n_caseloads = max(1, math.ceil(n / p["citizens_per_professional"]))
+
+        # The world: citizens, their network, the public side and civil society.
+        init = initial_citizens(p, self.n_caseloads, self.rng)
+        self.network = build_network(init["group_of"], n_groups, p["mean_degree"], p["homophily"], self.rng)
+        self.group_of = init["group_of"]
+        caseload_sizes = np.bincount(init["caseload_of"], minlength=self.n_caseloads)
+        self.professionals = [Professional(self, c, int(caseload_sizes[c])) for c in range(self.n_caseloads)]
+        self.politician = Politician(self)
+        self.ngo_of_group = np.full(n_groups, -1, dtype=np.int64)
+        for g in self.rng.choice(n_groups, size=min(p["n_ngos"], n_groups), replace=False):
+            self._found_ngo(int(g))
+        self.design = ServiceDesign(p["nk_n"], p["nk_k"], n_groups, p["perspective_width"], self.rng)
+
+        # Group-level state of the public side.
+        self.fit = np.full(n_groups, p["base_fit"])
+        zeros = np.zeros(n_groups)
+        self.group_benefit, self.collective_member_benefit = zeros.copy(), zeros.copy()
+        self.collective_participant_benefit, self.ngo_benefit = zeros.copy(), zeros.copy()
+        self.collective_success = zeros.copy()
+        self.partner_voice = zeros.copy()
+        self.takeovers = zeros.copy()  # initiatives the municipality runs, per group
+        self.takeover_hours = zeros.copy()
+        self.initiatives_taken_over = 0
+        self.theta = self._citizen_parameters()
+
+        self.engine_name = self._choose_engine(engine, n)
+        self.population = self._make_engine(init)
+        self.last_tally = None
+        self.tracker = HorizonTracker()
+        self.outcomes: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in reporter_names()})
+
+    # --- the month -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month, in this order: budget, professionals plan, citizens act, NGOs run their
+        initiatives, the public side learns, outcomes are read."""
+        self._set_budget()
+        self._professionals_plan()
+        offer = self._offer()
+        tally = self.population.month(offer)
+        self._ngos_run(tally)
+        self._learn(tally)
+        self.last_tally = tally
+        self.outcomes = dimension_outputs(self, tally)
+        self.outcomes.update(self.tracker.update(self.outcomes))
+        self.politician.face_voters(self.outcomes["mean_trust"], tally.wellbeing.sum() / tally.n_citizens)
+        self.datacollector.collect(self)
+
+    def _set_budget(self) -> None:
+        grants = sum(ngo.grant_asked() for ngo in self.ngos)
+        takeover = TAKEOVER_COST_IN_GRANTS * self.p["initiative_grant"] * float(self.takeovers.sum())
+        self.politician.set_budget(grants, takeover)
+        paid = self.politician.takeover_cost
+        wanted = max(takeover, 1e-12)
+        self.takeover_hours = TAKEOVER_DELIVERY * self.takeovers * TAKEOVER_COST_IN_GRANTS * self.p["initiative_grant"] * min(1.0, paid / wanted)
+
+    def _professionals_plan(self) -> None:
+        staff_budget = self.politician.staff_budget
+        substitution = self.politician.savings
+        tally = self.last_tally
+        for prof in self.professionals:
+            share = staff_budget * prof.caseload_size / self.p["n_citizens"]
+            participants = tally.caseload_participants[prof.caseload] if tally is not None else 0.0
+            need_hours = self._caseload_need_hours[prof.caseload]
+            prof.plan_month(share, participants, need_hours, substitution)
+        self.politician.staff_spent = sum(prof.paid_hours for prof in self.professionals)
+
+    def _offer(self) -> Offer:
+        profs = self.professionals
+        relation = self.p["ngo_relation"]
+        available = self.ngo_of_group >= 0
+        control = np.zeros(self.p["n_groups"])
+        for ngo in self.ngos:
+            control[ngo.home_group] = ngo.control
+        return Offer(
+            theta=self.theta, seed=self.seed_value, step=self.steps, quality=0.8 + 0.4 * self.design.normalised_fitness,
+            invite_rate=np.array([prof.invite_rate for prof in profs]),
+            facilitation=np.array([prof.facilitation for prof in profs]),
+            service_share=np.array([prof.service_share for prof in profs]),
+            fit=self.fit, group_benefit=self.group_benefit,
+            collective_member_benefit=self.collective_member_benefit,
+            collective_participant_benefit=self.collective_participant_benefit,
+            ngo_benefit=self.ngo_benefit, ngo_available=available, ngo_control=control)
+
+    def _ngos_run(self, tally) -> None:
+        for ngo in list(self.ngos):
+            g = ngo.home_group
+            taken = ngo.run_initiatives(tally.volunteers[g], tally.volunteer_hours[g])
+            self.takeovers[g] += taken
+            self.initiatives_taken_over += taken
+            if ngo.closing:
+                self.ngo_of_group[g] = -1
+                ngo.remove()
+        # Collective action past the critical mass founds an NGO where none exists.
+        share = tally.collective / np.maximum(tally.members, 1)
+        for g in np.flatnonzero((self.ngo_of_group < 0) & (share >= self.p["critical_mass"]) & (tally.members > 0)):
+            if self.rng.random() < self.p["founding_rate"]:
+                self._found_ngo(int(g))
+
+    def _learn(self, tally) -> None:
+        p = self.p
+        partner = p["ngo_relation"] == "partner"
+        uptake = self.theta[THETA_NAMES.index("power_uptake")]
+        self.partner_voice = tally.volunteers * uptake if partner else np.zeros_like(tally.volunteers)
+        self.fit = municipality.update_fit(self.fit, tally, self.partner_voice, p)
+        facilitation_by_group = self._facilitation_by_group()
+        ngo_hours = np.zeros(p["n_groups"])
+        for ngo in self.ngos:
+            boost = 1.0 + 0.3 * ngo.funded
+            organised = 1.0 if ngo.initiatives > 0 else 0.3
+            ngo_hours[ngo.home_group] += p["coproduction_productivity"] * ngo.volunteer_hours * boost * organised
+        ngo_hours += self.takeover_hours
+        (self.group_benefit, self.collective_member_benefit, self.collective_participant_benefit,
+         self.ngo_benefit, self.collective_success) = municipality.shared_benefits(tally, facilitation_by_group, ngo_hours, p)
+        # Innovation: professionals search locally; every heard group brings its own perspective.
+        self.design.turbulence(p["landscape_turbulence"])
+        self.design.local_search(p["professional_search"])
+        # A group with more heard planners is more likely to put a proposal together.
+        planners = tally.heard[:, 0] + tally.heard[:, 1]
+        proposing = self.rng.random(len(planners)) < 1.0 - np.exp(-planners / 2.0)
+        heard_groups = np.flatnonzero(proposing)
+        if len(heard_groups) > MAX_PROPOSALS:
+            heard_groups = self.rng.choice(heard_groups, size=MAX_PROPOSALS, replace=False)
+        for g in heard_groups:
+            self.design.group_proposal(int(g))
+
+    # --- set-up helpers --------------------------------------------------------------------------
+    @property
+    def ngos(self):
+        return self.agents_by_type[NGO] if NGO in self.agents_by_type else []
+
+    def _found_ngo(self, group: int) -> None:
+        ngo = NGO(self, group)
+        self.ngo_of_group[group] = ngo.unique_id
+
+    def _facilitation_by_group(self) -> np.ndarray:
+        facilitation = np.array([prof.facilitation for prof in self.professionals])
+        weights = np.bincount(self.group_of, weights=facilitation[self.population.caseload_of],
+                              minlength=self.p["n_groups"])
+        return weights / np.maximum(np.bincount(self.group_of, minlength=self.p["n_groups"]), 1)
+
+    def _citizen_parameters(self) -> np.ndarray:
+        p = self.p
+        derived = {
+            "level": LEVEL_CODES[p["cp_level"]],
+            "power_uptake": p[f"uptake_{p['power_sharing']}"],
+            "open_commission": float(p["phase_commission"]), "open_design": float(p["phase_design"]),
+            "open_deliver": float(p["phase_deliver"]), "open_assess": float(p["phase_assess"]),
+        }
+        return np.array([derived[name] if name in derived else float(p[name]) for name in THETA_NAMES])
+
+    def _choose_engine(self, engine: str, n: int) -> str:
+        if engine == "auto":
+            return "numba" if n > AUTO_NUMBA_ABOVE and _numba_engine_available() else "agents"
+        return engine
+
+    def _make_engine(self, init):
+        if self.engine_name == "numba":
+            from coprod.model.engine_numba import NumbaEngine
+            engine = NumbaEngine(self, init, self.network)
+        else:
+            from coprod.model.engine_agents import AgentEngine
+            engine = AgentEngine(self, init, self.network)
+        self._caseload_need_hours = np.bincount(init["caseload_of"], weights=engine.need_hours, minlength=self.n_caseloads)
+        return engine
+
+
+# Heard groups whose proposals are evaluated in one month (bounds the cost for many groups).
+MAX_PROPOSALS = 64
+
+
+def _numba_engine_available() -> bool:
+    try:
+        import coprod.model.engine_numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _reporter(name: str):
+    def read(model):
+        return model.outcomes.get(name, float("nan"))
+    read.__name__ = name
+    return read
+
+
+def parameter_names() -> list[str]:
+    return list(PARAMETERS)

@@ -1,0 +1,55 @@
+"""The public side's monthly learning and what shared work produces, per group.
+
+- Service fit ('træfsikkerhed') improves with information taken up from co-commissioning,
+  co-design and co-assessment, and drifts back as needs change (Osborne, Radnor & Strokosch 2016).
+- Collective output needs a critical mass and loses a coordination cost that facilitation lowers
+  (Oliver, Marwell & Teixeira 1985; Olson 1965); part of it reaches every member of the group.
+- Group work is shared among co-participants (a club good); NGO volunteer work and services the
+  municipality took over reach the whole group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coprod.agents.rules import collective_success
+from coprod.model.tally import Tally
+
+# How much taken-up input (as a share of a group) saturates what the municipality can learn.
+INFORMATION_SCALE = 0.02
+
+
+def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> np.ndarray:
+    """Move each group's service fit towards 1 by what was learnt, and back to base by drift."""
+    heard = tally.heard
+    information = (heard[:, 0] + heard[:, 1] + 0.5 * heard[:, 3] + 0.5 * partner_voice) / np.maximum(tally.members, 1)
+    learning = p["fit_learning_rate"] * (1.0 - np.exp(-information / INFORMATION_SCALE))
+    fit = fit + learning * (1.0 - fit) - p["fit_drift"] * (fit - p["base_fit"])
+    return np.clip(fit, 0.0, 1.0)
+
+
+def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: np.ndarray, p: dict):
+    """Next month's benefits (as shares of need met) from this month's shared work.
+
+    Returns (group_benefit, collective_member_benefit, collective_participant_benefit,
+    ngo_benefit, collective_success_by_group).
+    """
+    productivity = p["coproduction_productivity"]
+    members = np.maximum(tally.members, 1)
+    share = tally.collective / members
+    success = np.array([collective_success(s, f, p["critical_mass"]) for s, f in zip(share, facilitation_by_group)])
+    coordination = 1.0 - p["coordination_cost"] * (1.0 - facilitation_by_group)
+    collective_output = productivity * tally.deliver_hours_collective * success * coordination
+    spill = p["collective_spillover"]
+    member_benefit = spill * collective_output / np.maximum(tally.need_hours, 1e-9)
+    participant_benefit = (1.0 - spill) * collective_output / np.maximum(tally.deliverers_need_hours_collective, 1e-9)
+
+    group_share = np.divide(tally.deliverers_need_hours_group, tally.need_hours,
+                            out=np.zeros_like(tally.need_hours), where=tally.need_hours > 0)
+    group_success = np.array([collective_success(s, f, p["critical_mass"] / 3.0)
+                              for s, f in zip(tally.participants / members, facilitation_by_group)])
+    group_output = productivity * tally.deliver_hours_group * group_success * (0.5 + 0.5 * coordination)
+    group_benefit = np.where(group_share > 0, group_output / np.maximum(tally.deliverers_need_hours_group, 1e-9), 0.0)
+    ngo_benefit = ngo_hours / np.maximum(tally.need_hours, 1e-9)
+    return (np.clip(group_benefit, 0, 1), np.clip(member_benefit, 0, 1), np.clip(participant_benefit, 0, 1),
+            np.clip(ngo_benefit, 0, 1), success)

@@ -1,0 +1,85 @@
+"""The four governance paradigms as rule sets: the defaults each gives to roles and levers.
+
+A paradigm only chooses parameter values (who facilitates, how hard output targets pull, how
+NGOs are treated, which phases are open, how far power is shared). Outcomes are never set here:
+they follow from what the agents then do. Scenario files and ``--set`` override these values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Seed 003's role table and seed 001's overview, read as lever settings:
+PARADIGM_RULES: dict[str, dict[str, Any]] = {
+    # Citizens are clients; the public sector is an authority that follows rules; NGOs stay
+    # outside; co-production is only the descriptive kind every service needs (co-delivery).
+    "traditional": {
+        "output_target_pressure": 0.2,
+        "facilitation_orientation": 0.05,
+        "ngo_relation": "outside",
+        "power_sharing": "descriptive",
+        "phase_commission": False,
+        "phase_design": False,
+        "phase_deliver": True,
+        "phase_assess": False,
+        "frontline_autonomy": 0.3,
+        "process_openness": 0.3,
+        "initiative_response": "ignore",
+    },
+    # Citizens are customers; output targets, contracts and competition steer; NGOs are
+    # contracted suppliers; citizens give feedback (assessment) but do not plan.
+    "npm": {
+        "output_target_pressure": 0.8,
+        "facilitation_orientation": 0.1,
+        "ngo_relation": "supplier",
+        "power_sharing": "descriptive",
+        "phase_commission": False,
+        "phase_design": False,
+        "phase_deliver": True,
+        "phase_assess": True,
+        "frontline_autonomy": 0.2,
+        "process_openness": 0.4,
+        "initiative_response": "ignore",
+    },
+    # Citizens are active co-citizens; the public sector is an arena for co-creation; NGOs are
+    # partners; all phases open and power is shared.
+    "npg": {
+        "output_target_pressure": 0.2,
+        "facilitation_orientation": 0.25,
+        "ngo_relation": "partner",
+        "power_sharing": "transformative",
+        "phase_commission": True,
+        "phase_design": True,
+        "phase_deliver": True,
+        "phase_assess": True,
+        "frontline_autonomy": 0.7,
+        "process_openness": 0.7,
+        "initiative_response": "support",
+    },
+    # Seed 000: still measured on output, yet told to co-produce bottom-up. Both demands at once.
+    "hybrid": {
+        "output_target_pressure": 0.8,
+        "facilitation_orientation": 0.25,
+        "ngo_relation": "supplier",
+        "power_sharing": "intermediate",
+        "phase_commission": True,
+        "phase_design": True,
+        "phase_deliver": True,
+        "phase_assess": True,
+        "frontline_autonomy": 0.4,
+        "process_openness": 0.5,
+        "initiative_response": "support",
+    },
+}
+
+DESCRIPTIONS = {
+    "traditional": "Traditional public administration: citizens as clients",
+    "npm": "New Public Management: citizens as customers",
+    "npg": "New Public Governance: citizens as active co-citizens",
+    "hybrid": "Hybrid NPM/NPG: output targets and co-production at once",
+}
+
+
+def paradigm_values(paradigm: str) -> dict[str, Any]:
+    """The parameter values a paradigm sets (a copy)."""
+    return dict(PARADIGM_RULES[paradigm])

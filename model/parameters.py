@@ -1,0 +1,219 @@
+"""Every model parameter, declared once: default, range, unit, source and meaning.
+
+Validation, scenario loading, the ODD parameter table, sweeps and dashboard sliders all read
+``PARAMETERS``; nothing else in the code base restates a default or a range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter.
+
+    ``kind`` is ``float``, ``int``, ``bool`` or ``choice``. Numeric kinds carry an inclusive
+    ``low``/``high`` range; ``choice`` carries ``choices``. ``source`` cites the literature
+    behind the mechanism or the value, or says why it is an assumption.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    description: str
+    source: str
+    unit: str = "-"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    group: str = "model"
+    lever: bool = False
+    label_da: str = ""
+
+    def allowed(self) -> str:
+        """Say in words what values this parameter accepts."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        return f"{'an integer' if self.kind == 'int' else 'a number'} in [{self.low}, {self.high}]"
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` in this parameter's type, or raise ``ValueError`` saying what is allowed."""
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"got {value!r}; allowed: {self.allowed()}")
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            raise ValueError(f"got {value!r}; allowed: {self.allowed()}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"got {value!r}; allowed: {self.allowed()}")
+        if self.kind == "int":
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError(f"got {value!r}; allowed: {self.allowed()}")
+                value = int(value)
+        else:
+            value = float(value)
+        if not (self.low <= value <= self.high):
+            raise ValueError(f"got {value!r}; allowed: {self.allowed()}")
+        return value
+
+    def parse(self, text: str) -> Any:
+        """Parse a command-line string (``--set key=value``) into this parameter's type."""
+        if self.kind == "bool":
+            lowered = text.strip().lower()
+            if lowered in ("true", "1", "yes", "on"):
+                return True
+            if lowered in ("false", "0", "no", "off"):
+                return False
+            raise ValueError(f"got {text!r}; allowed: {self.allowed()}")
+        if self.kind == "choice":
+            return self.check(text.strip())
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"got {text!r}; allowed: {self.allowed()}") from None
+        return self.check(number)
+
+
+def _p(name, kind, default, description, source, **kw) -> Parameter:
+    return Parameter(name=name, kind=kind, default=default, description=description, source=source, **kw)
+
+
+PARADIGMS = ("traditional", "npm", "npg", "hybrid")
+
+_PARAMETER_LIST: list[Parameter] = [
+    # --- levers: what a municipality or a scenario chooses -----------------------------------
+    _p("paradigm", "choice", "npg", "Governance paradigm: the rule set that gives actors their roles and the municipality its default levers",
+       "DOMAIN.md §3 role table (seeds 001, 003); Osborne 2006 on NPG; Hood 1991 on NPM", choices=PARADIGMS, group="lever", lever=True, label_da="Styringsparadigme"),
+    _p("cp_level", "choice", "individual", "Level at which co-production is organised: individual (benefits the participant), group (shared by co-participants), collective (benefits the whole neighbourhood, needs a critical mass)",
+       "Nabatchi, Sancino & Sicilia 2017; Pestoff 2014", choices=("individual", "group", "collective"), group="lever", lever=True, label_da="Samskabelsesniveau"),
+    _p("phase_commission", "bool", True, "Co-commissioning open: citizens help set priorities and frame problems", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles prioritering"),
+    _p("phase_design", "bool", True, "Co-design open: citizens help design services", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles design"),
+    _p("phase_deliver", "bool", True, "Co-delivery open: citizens contribute hours to producing services", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles levering"),
+    _p("phase_assess", "bool", True, "Co-assessment open: citizens evaluate services", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles evaluering"),
+    _p("power_sharing", "choice", "intermediate", "How far power is shared: sets how likely a citizen's input is taken up",
+       "Needham & Carr 2009 (descriptive / intermediate / transformative); Arnstein 1969", choices=("descriptive", "intermediate", "transformative"), group="lever", lever=True, label_da="Magtdeling"),
+    _p("ngo_relation", "choice", "partner", "How the municipality relates to NGOs: outside (no ties), contracted supplier (funding with output control) or partner (funding with autonomy)",
+       "DOMAIN.md §3; seed 004; Frey & Jegen 2001 on control and crowding", choices=("outside", "supplier", "partner"), group="lever", lever=True, label_da="Forhold til foreninger"),
+    _p("initiative_response", "choice", "support", "What the municipality does with bottom-up initiatives: support with grants, ignore, or take over", "seed 004", choices=("support", "ignore", "takeover"), group="lever", lever=True, label_da="Svar på borgerinitiativer"),
+    _p("savings_target", "float", 0.0, "Share of the staff budget cut in the expectation that citizens substitute for the cut services", "seed 004 ('savings dumped on citizens'); Parks et al. 1981 on substitution", low=0.0, high=0.6, unit="share of staff budget", group="lever", lever=True, label_da="Besparelse"),
+    _p("frontline_autonomy", "float", 0.5, "Professionals' local say over when and whom to invite: 0 = invitations by central quota, 1 = by professional judgement of need and readiness", "seed 004; Lipsky 1980 on street-level discretion", low=0.0, high=1.0, group="lever", lever=True, label_da="Frontmedarbejderes autonomi"),
+    _p("process_openness", "float", 0.5, "How open processes are: 0 = only well-resourced insiders are heard, 1 = everyone's input counts equally", "seed 004; Fung 2006 (democracy cube)", low=0.0, high=1.0, group="lever", lever=True, label_da="Åbenhed"),
+    _p("outreach", "float", 0.2, "Effort to invite low-resource citizens (raises their invitation odds)", "Jakobsen & Andersen 2013 (co-production and equity); seeds 001, 002", low=0.0, high=1.0, group="lever", lever=True, label_da="Opsøgende indsats"),
+    _p("budget_per_citizen", "float", 1.3, "Public budget for the service per citizen per month, in professional-hour equivalents (staff, grants, take-overs)", "assumption: scaled so the default staff budget pays the default caseload", low=0.1, high=5.0, unit="PHE/citizen/month", group="lever", lever=True, label_da="Budget pr. borger"),
+    # --- paradigm-set roles (each paradigm gives its own default; scenarios may override) ------
+    _p("output_target_pressure", "float", 0.3, "Strength of output targets and performance measurement on professionals", "Hood 1991 (NPM); seed 000", low=0.0, high=1.0, group="professional", label_da="Resultatkrav"),
+    _p("facilitation_orientation", "float", 0.3, "Share of a professional's discretionary time the paradigm asks to spend facilitating co-production", "seed 003 role table; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional", label_da="Facilitatorrolle"),
+    # --- population and network ----------------------------------------------------------------
+    _p("n_citizens", "int", 2000, "Number of citizens", "scale of the simulated municipality", low=10, high=20_000_000, unit="persons", group="population"),
+    _p("n_groups", "int", 10, "Number of neighbourhood / social groups", "assumption; groups carry homophily (McPherson et al. 2001)", low=1, high=100_000, unit="groups", group="population"),
+    _p("mean_degree", "int", 8, "Mean number of social ties per citizen", "assumption within the range of personal support networks (Dunbar 1998)", low=2, high=40, unit="ties", group="population"),
+    _p("homophily", "float", 0.7, "Share of a citizen's ties inside their own group (bonding) rather than across groups (bridging)", "McPherson, Smith-Lovin & Cook 2001; Putnam 2000", low=0.0, high=1.0, group="population"),
+    _p("resource_skew", "float", 2.5, "Skew of citizen resources (time, skills, education): Beta(2, 2*skew); larger means more low-resource citizens", "Verba, Schlozman & Brady 1995 (resource model)", low=0.5, high=6.0, group="population"),
+    _p("group_resource_spread", "float", 0.4, "How much groups differ in mean resources (segregation of advantage)", "assumption; Sampson 2012 on neighbourhood inequality", low=0.0, high=1.0, group="population"),
+    _p("initial_trust", "float", 0.5, "Mean initial trust in the public sector", "assumption; Danish institutional trust is high (OECD 2024)", low=0.0, high=1.0, group="population"),
+    _p("citizens_per_professional", "int", 100, "Caseload: citizens per frontline professional", "assumption", low=5, high=5000, unit="citizens", group="professional"),
+    _p("n_ngos", "int", 3, "NGOs / social enterprises at the start", "assumption", low=0, high=100_000, unit="organisations", group="ngo"),
+    # --- citizen decision ------------------------------------------------------------------------
+    _p("base_participation", "float", -5.0, "Intercept of the participation logit: propensity of a citizen with no push or pull", "calibrated so that 5-20% take part, within reported ranges (Loeffler & Bovaird 2016)", low=-10.0, high=2.0, unit="logit", group="citizen"),
+    _p("weight_need", "float", 1.0, "Participation logit weight of need", "Verba et al. 1995; Bovaird et al. 2015", low=0.0, high=5.0, unit="logit", group="citizen"),
+    _p("weight_trust", "float", 1.5, "Participation logit weight of trust in the public sector", "Fledderus, Brandsen & Honingh 2014", low=0.0, high=5.0, unit="logit", group="citizen"),
+    _p("weight_efficacy", "float", 2.0, "Participation logit weight of self-efficacy", "Van Eijk & Steen 2014; Bandura 1997", low=0.0, high=5.0, unit="logit", group="citizen"),
+    _p("weight_resources", "float", 1.5, "Participation logit weight of resources (time, skills, education)", "Verba, Schlozman & Brady 1995", low=0.0, high=5.0, unit="logit", group="citizen"),
+    _p("weight_peers", "float", 2.0, "Participation logit weight of the share of one's ties taking part", "Centola 2010; Granovetter 1978", low=0.0, high=6.0, unit="logit", group="citizen"),
+    _p("weight_invited", "float", 1.5, "Participation logit weight of having been invited by a professional", "Verba et al. 1995 ('being asked'); Alford 2009", low=0.0, high=5.0, unit="logit", group="citizen"),
+    _p("weight_motivation", "float", 1.0, "Participation logit weight of intrinsic motivation", "Alford 2009; Frey & Jegen 2001", low=0.0, high=5.0, unit="logit", group="citizen"),
+    _p("planning_barrier", "float", 0.35, "Self-efficacy needed before a citizen takes part in planning phases (co-commission, co-design)", "Pestoff 2014; Arnstein 1969", low=0.0, high=1.0, group="citizen"),
+    _p("trust_build_rate", "float", 0.02, "Rate at which good experiences raise trust", "Slovic 1993 (trust asymmetry)", low=0.001, high=0.3, unit="1/month", group="citizen"),
+    _p("trust_loss_rate", "float", 0.12, "Rate at which bad experiences lower trust (faster than it builds)", "Slovic 1993; Van de Walle & Bouckaert 2003", low=0.001, high=0.6, unit="1/month", group="citizen"),
+    _p("service_expectation", "float", 0.55, "Share of need a citizen expects met; above it trust grows, below it trust falls", "expectancy-disconfirmation: Van Ryzin 2004", low=0.0, high=1.0, group="citizen"),
+    _p("efficacy_gain", "float", 0.06, "Rise of self-efficacy when a citizen's contribution counts", "Bandura 1997 (mastery experience)", low=0.0, high=0.5, unit="1/month", group="citizen"),
+    _p("efficacy_loss", "float", 0.06, "Fall of self-efficacy when input is asked for and ignored (tokenism)", "Arnstein 1969; Needham & Carr 2009", low=0.0, high=0.5, unit="1/month", group="citizen"),
+    _p("efficacy_reversion", "float", 0.01, "Monthly drift of self-efficacy back to its initial level without participation", "assumption", low=0.0, high=0.2, unit="1/month", group="citizen"),
+    _p("wellbeing_rate", "float", 0.1, "Speed at which wellbeing follows the share of need met", "assumption (monthly adjustment)", low=0.01, high=1.0, unit="1/month", group="citizen"),
+    _p("crowding_strength", "float", 0.08, "How fast external control (contracts, take-overs) erodes volunteers' intrinsic motivation", "Frey & Jegen 2001; Deci, Koestner & Ryan 1999", low=0.0, high=0.5, unit="1/month", group="citizen"),
+    _p("motivation_recovery", "float", 0.02, "Monthly recovery of motivation towards its initial level", "assumption", low=0.0, high=0.3, unit="1/month", group="citizen"),
+    _p("coproduction_productivity", "float", 0.5, "Value of a citizen hour relative to a professional hour", "Parks et al. 1981; Alford 2009", low=0.0, high=1.5, group="citizen"),
+    _p("hours_commission", "float", 3.0, "Hours a month a co-commissioning participant gives", "assumption", low=0.0, high=40.0, unit="h/month", group="citizen"),
+    _p("hours_design", "float", 4.0, "Hours a month a co-design participant gives", "assumption", low=0.0, high=40.0, unit="h/month", group="citizen"),
+    _p("hours_deliver", "float", 8.0, "Hours a month a co-delivery participant gives (scaled by their resources)", "assumption; volunteering hours in Denmark (Fridberg & Henriksen 2014)", low=0.0, high=80.0, unit="h/month", group="citizen"),
+    _p("hours_assess", "float", 1.5, "Hours a month a co-assessment participant gives", "assumption", low=0.0, high=40.0, unit="h/month", group="citizen"),
+    _p("need_per_citizen_hours", "float", 1.2, "Professional hours a month that meet an average citizen's need fully", "assumption: matches the default budget per citizen", low=0.1, high=20.0, unit="h/month", group="citizen"),
+    # --- collective action and social capital ----------------------------------------------------
+    _p("critical_mass", "float", 0.12, "Share of a group that must act collectively before collective action produces", "Oliver, Marwell & Teixeira 1985; Granovetter 1978", low=0.0, high=0.9, unit="share of group", group="collective"),
+    _p("coordination_cost", "float", 0.6, "Share of collective output lost to coordination when nobody facilitates", "Olson 1965; Ostrom 1990", low=0.0, high=1.0, group="collective"),
+    _p("collective_spillover", "float", 0.6, "Reach of collective output to non-participating members of the group (public-good share)", "Pestoff 2014; Ostrom 1996", low=0.0, high=1.0, group="collective"),
+    _p("tie_build_rate", "float", 0.1, "Growth of a tie's strength when both ends act together", "Putnam 2000; Granovetter 1973", low=0.0, high=1.0, unit="1/month", group="collective"),
+    _p("tie_decay_rate", "float", 0.02, "Monthly decay of unused tie strength", "assumption", low=0.0, high=0.5, unit="1/month", group="collective"),
+    # --- municipality: uptake, learning, innovation ---------------------------------------------
+    _p("uptake_descriptive", "float", 0.1, "Chance that a citizen's input is taken up under descriptive co-production", "Needham & Carr 2009; Arnstein 1969 (tokenism)", low=0.0, high=1.0, group="municipality"),
+    _p("uptake_intermediate", "float", 0.45, "Chance that a citizen's input is taken up under intermediate co-production", "Needham & Carr 2009", low=0.0, high=1.0, group="municipality"),
+    _p("uptake_transformative", "float", 0.85, "Chance that a citizen's input is taken up under transformative co-production", "Needham & Carr 2009", low=0.0, high=1.0, group="municipality"),
+    _p("fit_learning_rate", "float", 0.25, "How fast taken-up information from planning phases improves the fit of services to a group's needs", "seed 000 (træfsikkerhed); Osborne, Radnor & Strokosch 2016", low=0.0, high=1.0, unit="1/month", group="municipality"),
+    _p("fit_drift", "float", 0.02, "Monthly drift of service fit back towards its base as needs change", "assumption", low=0.0, high=0.3, unit="1/month", group="municipality"),
+    _p("base_fit", "float", 0.6, "Fit of services to needs without any citizen input", "assumption", low=0.0, high=1.0, group="municipality"),
+    _p("nk_n", "int", 12, "Components of the service design (N of the NK landscape)", "Kauffman 1993; Levinthal 1997", low=4, high=16, group="innovation"),
+    _p("nk_k", "int", 4, "Interdependence of components (K of the NK landscape): ruggedness", "Kauffman 1993; Levinthal 1997", low=0, high=15, group="innovation"),
+    _p("professional_search", "int", 1, "Local one-component trials professionals make per month on their own", "Levinthal 1997 (local search)", low=0, high=10, unit="trials/month", group="innovation"),
+    _p("perspective_width", "int", 3, "Components a group's perspective changes at once in a proposal (diverse heuristics)", "Hong & Page 2004", low=1, high=8, group="innovation"),
+    _p("landscape_turbulence", "float", 0.1, "Monthly chance that one component's contribution is redrawn (changing needs)", "Siggelkow & Rivkin 2005", low=0.0, high=0.5, unit="1/month", group="innovation"),
+    # --- professionals ----------------------------------------------------------------------------
+    _p("capacity_hours", "float", 120.0, "Working hours a month of one professional", "assumption (Danish full-time ≈ 160 h, minus admin)", low=20.0, high=200.0, unit="h/month", group="professional"),
+    _p("facilitation_skill", "float", 0.5, "How well professionals facilitate: lowers coordination cost and lifts uptake", "Bovaird 2007; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional"),
+    _p("invitation_hours", "float", 0.5, "Professional hours one invitation takes", "assumption", low=0.05, high=5.0, unit="h", group="professional"),
+    _p("strain_sensitivity", "float", 1.5, "How strongly contradictory demands (output targets and co-production at once) raise role strain", "Kahn et al. 1964 (role conflict); seed 000", low=0.0, high=5.0, group="professional"),
+    _p("strain_absence", "float", 0.3, "Share of capacity lost at maximal role strain (absence, turnover)", "Maslach & Leiter 2016 (burnout)", low=0.0, high=0.8, group="professional"),
+    _p("strain_recovery", "float", 0.1, "Monthly recovery of strain towards its driven level", "assumption", low=0.01, high=1.0, unit="1/month", group="professional"),
+    # --- politician ---------------------------------------------------------------------------
+    _p("election_period", "int", 48, "Months between elections", "Danish municipal term (4 years)", low=6, high=120, unit="months", group="politician"),
+    _p("approval_threshold", "float", 0.55, "Approval (mean of trust and wellbeing) below which politicians answer dissatisfaction with budget", "Downs 1957; retrospective voting (Fiorina 1981)", low=0.0, high=1.0, group="politician"),
+    _p("budget_responsiveness", "float", 0.1, "Share by which an election raises the budget after low approval (and may relax the savings target)", "assumption", low=0.0, high=0.5, group="politician"),
+    # --- NGOs and initiatives ----------------------------------------------------------------
+    _p("volunteer_join_rate", "float", 0.02, "Monthly chance scale that a motivated citizen joins their group's NGO", "assumption; Wilson 2000", low=0.0, high=0.5, unit="1/month", group="ngo"),
+    _p("volunteer_leave_rate", "float", 0.05, "Monthly chance scale that an unmotivated volunteer leaves", "Wilson 2000", low=0.0, high=0.5, unit="1/month", group="ngo"),
+    _p("initiative_birth_rate", "float", 0.05, "Initiatives born a month per 100 volunteer hours", "assumption", low=0.0, high=1.0, unit="1/month", group="ngo"),
+    _p("initiative_hazard", "float", 0.04, "Monthly chance an unsupported initiative dies", "social-enterprise survival (Stinchcombe 1965 'liability of newness')", low=0.0, high=0.5, unit="1/month", group="ngo"),
+    _p("support_hazard_reduction", "float", 0.6, "Share of the hazard removed by economic support (grant or contract)", "seed 004; claim 12", low=0.0, high=1.0, group="ngo"),
+    _p("initiative_grant", "float", 6.0, "Grant a month for one supported or contracted initiative", "assumption", low=0.0, high=100.0, unit="PHE/month", group="ngo"),
+    _p("takeover_rate", "float", 0.05, "Monthly chance that the municipality takes over a given initiative when its response is take-over", "seed 004", low=0.0, high=1.0, unit="1/month", group="ngo"),
+    _p("contract_control", "float", 0.7, "External control a supplier contract puts on an NGO's volunteers", "Frey & Jegen 2001", low=0.0, high=1.0, group="ngo"),
+    _p("takeover_control", "float", 1.0, "Control shock on an NGO's volunteers when one of its initiatives is taken over (loss of ownership)", "seed 004; Frey & Jegen 2001", low=0.0, high=1.0, group="ngo"),
+    _p("founding_rate", "float", 0.05, "Monthly chance that a group whose collective action passes the critical mass founds an NGO", "assumption", low=0.0, high=1.0, unit="1/month", group="ngo"),
+]
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETER_LIST}
+
+# Settings that are not model parameters but belong to a run.
+RUN_SETTINGS = ("seed", "steps", "engine")
+
+
+def defaults() -> dict[str, Any]:
+    """The declared default of every parameter."""
+    return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def validate(values: dict[str, Any], where: str = "parameters") -> dict[str, Any]:
+    """Check every key and value against the declarations; return typed values.
+
+    Raises ``ValueError`` with a one-line message naming ``where``, the key and what is allowed.
+    """
+    checked = {}
+    for key, value in values.items():
+        if key not in PARAMETERS:
+            raise ValueError(f"{where}: unknown key {key!r}; allowed keys are the parameters listed by `coprod params`")
+        try:
+            checked[key] = PARAMETERS[key].check(value)
+        except ValueError as err:
+            raise ValueError(f"{where}: key {key!r}: {err}") from None
+    return checked
+
+
+def numeric_parameters() -> list[Parameter]:
+    """Parameters a sweep or a slider can vary continuously."""
+    return [p for p in PARAMETERS.values() if p.kind in ("float", "int")]
