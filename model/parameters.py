@@ -217,3 +217,19 @@ def validate(values: dict[str, Any], where: str = "parameters") -> dict[str, Any
 def numeric_parameters() -> list[Parameter]:
     """Parameters a sweep or a slider can vary continuously."""
     return [p for p in PARAMETERS.values() if p.kind in ("float", "int")]
+
+
+def markdown_table() -> str:
+    """The ODD parameter table, generated from the declarations (docs/ODD.md embeds it)."""
+    lines = ["| parameter | group | default | range | unit | meaning | source or reasoning |",
+             "|---|---|---|---|---|---|---|"]
+    for p in PARAMETERS.values():
+        if p.kind == "choice":
+            allowed = " / ".join(p.choices)
+        elif p.kind == "bool":
+            allowed = "true / false"
+        else:
+            allowed = f"{p.low} – {p.high}"
+        default = str(p.default).lower() if p.kind == "bool" else str(p.default)
+        lines.append(f"| `{p.name}` | {p.group} | {default} | {allowed} | {p.unit} | {p.description} | {p.source} |")
+    return "\n".join(lines) + "\n"
