@@ -121,7 +121,7 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("citizens_per_professional", "int", 100, "Caseload: citizens per frontline professional", "assumption", low=5, high=5000, unit="citizens", group="professional"),
     _p("n_ngos", "int", 3, "NGOs / social enterprises at the start", "assumption", low=0, high=100_000, unit="organisations", group="ngo"),
     # --- citizen decision ------------------------------------------------------------------------
-    _p("base_participation", "float", -5.0, "Intercept of the participation logit: propensity of a citizen with no push or pull", "calibrated so that 5-20% take part, within reported ranges (Loeffler & Bovaird 2016)", low=-10.0, high=2.0, unit="logit", group="citizen"),
+    _p("base_participation", "float", -6.0, "Intercept of the participation logit: propensity of a citizen with no push or pull", "calibrated so that 5-20% take part, within reported ranges (Loeffler & Bovaird 2016)", low=-10.0, high=2.0, unit="logit", group="citizen"),
     _p("weight_need", "float", 1.0, "Participation logit weight of need", "Verba et al. 1995; Bovaird et al. 2015", low=0.0, high=5.0, unit="logit", group="citizen"),
     _p("weight_trust", "float", 1.5, "Participation logit weight of trust in the public sector", "Fledderus, Brandsen & Honingh 2014", low=0.0, high=5.0, unit="logit", group="citizen"),
     _p("weight_efficacy", "float", 2.0, "Participation logit weight of self-efficacy", "Van Eijk & Steen 2014; Bandura 1997", low=0.0, high=5.0, unit="logit", group="citizen"),
