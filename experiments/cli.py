@@ -11,6 +11,7 @@ from coprod.experiments.errors import InputError
 # Each module has ``register(subparsers)``, which adds its sub-commands with ``func`` set.
 COMMAND_MODULES = [
     "coprod.experiments.run",
+    "coprod.experiments.sweep",
 ]
 
 

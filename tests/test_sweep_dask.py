@@ -1,0 +1,135 @@
+"""Sweeps on a dask cluster (a scheduler and two workers on 127.0.0.1) give the same table as the
+local process pool, also when one worker is killed with SIGKILL in the middle of the sweep."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
+
+SETTINGS = ["--method", "latin", "--samples", "60", "--replications", "2", "--citizens", "100", "--steps", "12",
+            "--engine", "agents", "--seed", "3", "--chunk-runs", "5", "--quiet",
+            "--uncertain", "outreach=0:1", "process_openness=0:1", "mean_degree=4:12"]
+SCENARIO = "npg"
+RUNS = 60 * 2
+
+
+def coprod() -> list[str]:
+    return [sys.executable, "-m", "coprod.experiments.cli"]
+
+
+def dask_command(role: str) -> list[str]:
+    script = Path(sys.executable).with_name("dask")
+    if script.exists():
+        return [str(script), role]
+    return [sys.executable, "-m", f"distributed.cli.dask_{role}"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command: list[str], cwd: Path, log: Path) -> subprocess.Popen:
+    handle = open(log, "wb")
+    try:
+        # Own session: the worker's nanny and its worker process die together with killpg.
+        return subprocess.Popen(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        handle.close()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("dask")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs: list[subprocess.Popen] = []
+    try:
+        procs.append(start(dask_command("scheduler") + ["--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                           folder, folder / "scheduler.log"))
+        for k in range(2):
+            procs.append(start(dask_command("worker") + [address, "--nthreads", "1", "--nworkers", "1",
+                                                          "--no-dashboard", "--host", "127.0.0.1",
+                                                          "--local-directory", str(folder / f"w{k}")],
+                               folder, folder / f"worker{k}.log"))
+        with Client(address, timeout="60s", set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield {"address": address, "workers": procs[1:], "folder": folder}
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("local") / "sweep"
+    done = subprocess.run(coprod() + ["sweep", SCENARIO, *SETTINGS, "--workers", "2", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=out.parent)
+    assert done.returncode == 0, done.stderr
+    return pd.read_parquet(out / "results.parquet").drop(columns=["runtime"])
+
+
+def test_scheduler_equals_local_pool(tmp_path, cluster, local):
+    out = tmp_path / "sweep"
+    done = subprocess.run(coprod() + ["sweep", SCENARIO, *SETTINGS, "--scheduler", cluster["address"],
+                                      "--out", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_parquet(out / "results.parquet").drop(columns=["runtime"])
+    assert len(table) == RUNS
+    pd.testing.assert_frame_equal(table, local)
+
+
+def test_killed_worker_loses_no_run(tmp_path, cluster, local):
+    out = tmp_path / "sweep"
+    chunks = out / "results"
+    proc = subprocess.Popen(coprod() + ["sweep", SCENARIO, *SETTINGS, "--scheduler", cluster["address"],
+                                        "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if chunks.is_dir() and any(chunks.glob("chunk-*.parquet")):
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the sweep ended before a worker could be killed"
+        victim = cluster["workers"][1]
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, err.decode()
+    table = pd.read_parquet(out / "results.parquet").drop(columns=["runtime"])
+    assert len(table) == RUNS
+    assert not table.duplicated(["sample", "replication"]).any()
+    pd.testing.assert_frame_equal(table, local)
