@@ -19,8 +19,17 @@ pytest.importorskip("distributed", reason="dask.distributed is not importable; t
 SETTINGS = ["--method", "latin", "--samples", "60", "--replications", "2", "--citizens", "100", "--steps", "12",
             "--engine", "agents", "--seed", "3", "--chunk-runs", "5", "--quiet",
             "--uncertain", "outreach=0:1", "process_openness=0:1", "mean_degree=4:12"]
-SCENARIO = "npg"
 RUNS = 60 * 2
+
+
+def shipped_scenarios() -> list[str]:
+    """Paths of the scenario files shipped with the package (scenarios/*.toml)."""
+    import coprod.scenarios
+
+    return sorted(str(p) for p in Path(coprod.scenarios.__file__).parent.glob("*.toml"))
+
+
+SCENARIO = (shipped_scenarios() + ["(no scenario file shipped)"])[0]
 
 
 def coprod() -> list[str]:

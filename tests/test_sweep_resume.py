@@ -16,8 +16,18 @@ import pytest
 SETTINGS = ["--method", "latin", "--samples", "60", "--replications", "2", "--citizens", "100", "--steps", "12",
             "--engine", "agents", "--seed", "7", "--chunk-runs", "5", "--quiet",
             "--uncertain", "outreach=0:1", "process_openness=0:1", "mean_degree=4:12"]
-SCENARIO, OTHER_SCENARIO = "npg", "npm"
 RUNS = 60 * 2
+
+
+def shipped_scenarios() -> list[str]:
+    """Paths of the scenario files shipped with the package (scenarios/*.toml)."""
+    import coprod.scenarios
+
+    return sorted(str(p) for p in Path(coprod.scenarios.__file__).parent.glob("*.toml"))
+
+
+# Any two shipped scenarios: the sweep settings below override what matters for these tests.
+SCENARIO, OTHER_SCENARIO = (shipped_scenarios() + ["(no scenario file shipped)"] * 2)[:2]
 
 
 def coprod() -> list[str]:
