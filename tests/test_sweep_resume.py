@@ -121,3 +121,38 @@ def test_resume_with_other_scenario_is_refused_on_one_line(tmp_path):
     assert len(lines) == 1 and "--resume" in lines[0] and "scenario" in lines[0], refused.stderr
     # Nothing was touched.
     assert len(pd.read_parquet(out / "results.parquet")) == 4
+
+
+def test_ctrl_c_saves_finished_runs_and_prints_the_resume_command(tmp_path, reference):
+    import shlex
+
+    out = tmp_path / "interrupted"
+    chunks = out / "results"
+    proc = subprocess.Popen(coprod() + ["sweep", SCENARIO, *SETTINGS, "--workers", "2", "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= 2:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == 130, err
+    hint = [line for line in err.splitlines() if "resume with: " in line]
+    assert len(hint) == 1, err
+    command = shlex.split(hint[0].split("resume with: ", 1)[1])
+    assert command[:2] == ["coprod", "sweep"] and command[-1] == "--resume"
+    saved = sum(len(pd.read_parquet(p)) for p in chunks.glob("chunk-*.parquet"))
+    assert 0 < saved < RUNS
+    done = subprocess.run(coprod() + command[1:] + ["--quiet"], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(outcome_table(out), reference)
