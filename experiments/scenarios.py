@@ -1,0 +1,142 @@
+"""Load and check scenario files: a paradigm, parameter overrides and uncertain ranges.
+
+A scenario is a TOML file::
+
+    description = "New Public Governance with collective co-production"
+    paradigm = "npg"
+    [parameters]            # any declared parameter
+    cp_level = "collective"
+    [uncertain]             # ranges for sweeps: numeric parameters only
+    trust_build_rate = [0.005, 0.05]
+
+Every problem is reported as one ``InputError`` line naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coprod.experiments.errors import InputError
+from coprod.model.parameters import PARAMETERS
+from coprod.scenarios import SCENARIO_DIR
+
+TOP_LEVEL_KEYS = ("description", "paradigm", "parameters", "uncertain")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: Path
+    description: str
+    paradigm: str
+    parameters: dict[str, Any] = field(default_factory=dict)  # validated overrides, including "paradigm"
+    uncertain: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios shipped with coprod."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def scenario_path(name_or_path: str) -> Path:
+    """A path to an existing file, or the file of a bundled scenario of that name."""
+    candidate = Path(name_or_path)
+    if candidate.is_file():
+        return candidate
+    bundled = SCENARIO_DIR / f"{name_or_path}.toml"
+    if bundled.is_file():
+        return bundled
+    raise InputError(f"no such scenario {name_or_path!r}: not a file and not one of: {', '.join(bundled_scenarios())}")
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """Read and check a scenario; raise ``InputError`` on the first problem found."""
+    path = scenario_path(str(name_or_path))
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{where}: malformed TOML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{where}: cannot read: {err}") from None
+
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise InputError(f"{where}: unknown key {key!r}; allowed top-level keys: {', '.join(TOP_LEVEL_KEYS)}")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise InputError(f"{where}: key 'description': got {description!r}; allowed: a string")
+
+    overrides = _table(data, "parameters", where)
+    if "paradigm" in data:
+        if "paradigm" in overrides:
+            raise InputError(f"{where}: key 'paradigm' is given twice (top level and [parameters]); keep one")
+        overrides = {"paradigm": data["paradigm"], **overrides}
+    parameters = check_values(overrides, where, prefix="")
+    parameters.setdefault("paradigm", PARAMETERS["paradigm"].default)
+    uncertain = check_uncertain(_table(data, "uncertain", where), where)
+    return Scenario(name=path.stem, path=path, description=description, paradigm=parameters["paradigm"],
+                    parameters=parameters, uncertain=uncertain)
+
+
+def _table(data: dict, key: str, where: str) -> dict:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: key {key!r}: got {table!r}; allowed: a table [{key}]")
+    return table
+
+
+def check_values(values: dict[str, Any], where: str, prefix: str = "") -> dict[str, Any]:
+    """Check parameter values against their declarations; return them typed."""
+    checked = {}
+    for key, value in values.items():
+        if key not in PARAMETERS:
+            raise InputError(f"{where}: unknown key {prefix}{key!r}; allowed: a parameter listed by `coprod params`")
+        try:
+            checked[key] = PARAMETERS[key].check(value)
+        except ValueError as err:
+            raise InputError(f"{where}: key {prefix}{key!r}: {err}") from None
+    return checked
+
+
+def check_uncertain(table: dict[str, Any], where: str) -> dict[str, tuple[float, float]]:
+    """Check ``[uncertain]``: numeric parameters, two numbers, low < high, inside the declared range."""
+    ranges = {}
+    for key, value in table.items():
+        declared = PARAMETERS.get(key)
+        if declared is None:
+            raise InputError(f"{where}: unknown key 'uncertain.{key}'; allowed: a numeric parameter listed by `coprod params`")
+        if declared.kind not in ("float", "int"):
+            raise InputError(f"{where}: key 'uncertain.{key}': a {declared.kind} parameter cannot be uncertain; allowed: numeric parameters")
+        numbers = isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        if not numbers:
+            raise InputError(f"{where}: key 'uncertain.{key}': got {value!r}; allowed: [low, high], two numbers")
+        low, high = float(value[0]), float(value[1])
+        if not low < high:
+            raise InputError(f"{where}: key 'uncertain.{key}': got [{value[0]}, {value[1]}]; allowed: low < high")
+        if low < declared.low or high > declared.high:
+            raise InputError(f"{where}: key 'uncertain.{key}': got [{value[0]}, {value[1]}]; "
+                             f"allowed: inside [{declared.low}, {declared.high}]")
+        ranges[key] = (low, high)
+    return ranges
+
+
+def parse_set(items: list[str] | None, where: str = "--set") -> dict[str, Any]:
+    """``key=value`` strings from the command line -> typed parameter values."""
+    values: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise InputError(f"{where}: got {item!r}; allowed: key=value")
+        if key not in PARAMETERS:
+            raise InputError(f"{where}: unknown key {key!r}; allowed: a parameter listed by `coprod params`")
+        try:
+            values[key] = PARAMETERS[key].parse(text)
+        except ValueError as err:
+            raise InputError(f"{where}: key {key!r}: {err}") from None
+    return values
