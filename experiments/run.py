@@ -1,0 +1,221 @@
+"""``coprod run``: one scenario, one seed, written to a result directory with its manifest.
+
+Also ``coprod scenarios`` (what is bundled) and ``coprod params`` (every declared parameter).
+The directory holds ``manifest.json`` (everything needed to repeat the run), the time series as
+``timeseries.parquet``, ``summary.json`` (final outcomes and the step-loop time) and
+``dimensions.png``. It is written atomically: a failed or interrupted run leaves nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from coprod.experiments.errors import InputError
+from coprod.experiments.scenarios import Scenario, bundled_scenarios, load_scenario, parse_set
+from coprod.experiments.storage import atomic_directory, write_json, write_parquet
+from coprod.model.model import ENGINES, CoProductionModel
+from coprod.model.outcomes import DIMENSIONS
+from coprod.model.parameters import PARAMETERS, markdown_table
+
+DEFAULT_STEPS = 120
+# Show a progress bar when a run is at least this many citizen-steps (or on a terminal).
+PROGRESS_ABOVE = 200_000
+DEPENDENCIES = ("mesa", "numpy", "numba", "scipy", "pandas", "pyarrow", "SALib", "matplotlib")
+
+
+def run_model(parameters: dict[str, Any], steps: int, seed: int, engine: str = "auto",
+              progress: bool = False) -> tuple[CoProductionModel, float]:
+    """Build and step the model; return it and the wall time of the step loop alone."""
+    model = CoProductionModel(seed=seed, engine=engine, **parameters)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=steps, unit="month", desc="coprod run", file=sys.stderr, leave=False)
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+        if bar is not None:
+            bar.update()
+    seconds = time.perf_counter() - start
+    if bar is not None:
+        bar.close()
+    return model, seconds
+
+
+def versions() -> dict[str, str]:
+    """Versions of coprod, Python and the libraries that shape the numbers."""
+    found = {"coprod": _version("coprod"), "python": platform.python_version()}
+    found.update({name: _version(name) for name in DEPENDENCIES})
+    return found
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def git_commit() -> str | None:
+    """The commit of the checkout coprod runs from, when it runs from one."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int, seed: int) -> dict:
+    return {
+        "scenario": scenario.name,
+        "scenario_path": str(scenario.path),
+        "scenario_description": scenario.description,
+        "paradigm": model.p["paradigm"],
+        "parameters": dict(model.p),
+        "overrides": overrides,
+        "seed": seed,
+        "steps": steps,
+        "engine": model.engine_name,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": shlex.join(["coprod", *sys.argv[1:]]),
+    }
+
+
+def timeseries(model: CoProductionModel):
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "step", range(1, len(frame) + 1))
+    return frame
+
+
+def plot_dimensions(frame, path: Path, title: str) -> None:
+    """Five small panels: each dimension's monthly output and its long-horizon reading."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(DIMENSIONS), figsize=(16, 3.4), sharex=True)
+    for ax, dim in zip(axes, DIMENSIONS):
+        ax.plot(frame["step"], frame[f"{dim}_output"], lw=0.9, alpha=0.6, label="output (monthly)")
+        ax.plot(frame["step"], frame[f"{dim}_long"], lw=2.0, label="long horizon")
+        ax.set_title(dim.replace("_", " "), fontsize=10)
+        ax.set_xlabel("month")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("value (0-1)")
+    axes[0].legend(fontsize=8, loc="lower left")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_run_directory(out: Path, scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int,
+                        seed: int, step_loop_seconds: float) -> None:
+    """Write the four result files into ``out`` atomically (all or nothing)."""
+    frame = timeseries(model)
+    with atomic_directory(out) as tmp:
+        write_json(tmp / "manifest.json", manifest(scenario, model, overrides, steps, seed))
+        write_parquet(tmp / "timeseries.parquet", frame)
+        write_json(tmp / "summary.json", {
+            "outcomes": {name: float(frame[name].iloc[-1]) for name in frame.columns if name != "step"},
+            "step_loop_seconds": step_loop_seconds,
+        })
+        plot_dimensions(frame, tmp / "dimensions.png",
+                        f"{scenario.name}: {scenario.description} (seed {seed}, {model.p['n_citizens']} citizens)")
+
+
+def summary_table(model: CoProductionModel) -> str:
+    """The five dimensions and inequality at the end of the run, as plain text."""
+    o = model.outcomes
+    lines = [f"{'dimension':<24}{'output':>9}{'long':>9}"]
+    for dim in DIMENSIONS:
+        lines.append(f"{dim.replace('_', ' '):<24}{o[dim + '_output']:>9.3f}{o[dim + '_long']:>9.3f}")
+    lines.append("")
+    lines.append(f"{'wellbeing Gini':<24}{o['wellbeing_gini']:>9.3f}")
+    lines.append(f"{'taking part, top 20%':<24}{o['participation_top_quintile']:>9.3f}")
+    lines.append(f"{'taking part, bottom 20%':<24}{o['participation_bottom_quintile']:>9.3f}")
+    return "\n".join(lines)
+
+
+def default_out(scenario: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path("results") / f"{stamp}-{scenario}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    overrides = dict(scenario.parameters)
+    overrides.update(parse_set(args.set))
+    if args.citizens is not None:
+        overrides.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
+    if args.steps < 1:
+        raise InputError(f"--steps: got {args.steps}; allowed: an integer >= 1")
+    out = Path(args.out) if args.out else default_out(scenario.name)
+    if out.exists() and any(out.iterdir()):
+        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    try:
+        citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
+        progress = not args.quiet and (sys.stderr.isatty() or citizens * args.steps > PROGRESS_ABOVE)
+        model, seconds = run_model(overrides, args.steps, args.seed, args.engine, progress)
+    except ValueError as err:  # a combination the declarations cannot catch alone (e.g. groups > citizens)
+        raise InputError(str(err)) from None
+    write_run_directory(out, scenario, model, overrides, args.steps, args.seed, seconds)
+    if not args.quiet:
+        print(f"{scenario.name}: {scenario.description}")
+        print(f"{model.p['n_citizens']} citizens, {args.steps} months, seed {args.seed}, engine {model.engine_name}, "
+              f"step loop {seconds:.2f} s")
+        print(summary_table(model))
+        print(f"results in {out}")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    for name in bundled_scenarios():
+        scenario = load_scenario(name)
+        print(f"{name:<16} {scenario.description}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(markdown_table(), end="")
+        return 0
+    for p in PARAMETERS.values():
+        allowed = " | ".join(p.choices) if p.kind == "choice" else ("true | false" if p.kind == "bool" else f"{p.low} .. {p.high}")
+        unit = "" if p.unit == "-" else f" [{p.unit}]"
+        print(f"{p.name:<28} {str(p.default):<14} {allowed:<26}{unit}  {p.description}")
+    return 0
+
+
+def register(subparsers) -> None:
+    run = subparsers.add_parser("run", help="run one scenario and write its results",
+                                description="Run one scenario and write results/<timestamp>-<scenario>/.")
+    run.add_argument("scenario", nargs="?", default="default", help="bundled scenario name or path to a .toml file")
+    run.add_argument("--citizens", type=int, help="number of citizens (n_citizens)")
+    run.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months to simulate (default {DEFAULT_STEPS})")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--engine", choices=ENGINES, default="auto",
+                     help="citizen engine: Mesa agents, compiled numba kernels, or auto by size")
+    run.add_argument("--out", help="result directory (default results/<timestamp>-<scenario>)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter (repeatable)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    run.set_defaults(func=cmd_run)
+
+    scenarios = subparsers.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios.set_defaults(func=cmd_scenarios)
+
+    params = subparsers.add_parser("params", help="list every parameter with default, range and meaning")
+    params.add_argument("--markdown", action="store_true", help="print the ODD parameter table")
+    params.set_defaults(func=cmd_params)

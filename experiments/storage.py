@@ -1,0 +1,71 @@
+"""Atomic writing: a file or a whole result directory appears complete or not at all.
+
+Files are written to a temporary name in the same directory, flushed to disk, then renamed
+(``os.replace`` is atomic on POSIX). Directories are built under a hidden temporary sibling
+and renamed into place at the end; on any error or Ctrl-C the temporary is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pandas as pd
+
+
+def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
+    """Call ``writer(tmp_path)`` then move the finished file to ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        writer(tmp_path)
+        with open(tmp_path, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path | str, data: Any) -> None:
+    def dump(tmp: Path) -> None:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n", encoding="utf-8")
+    write_atomically(path, dump)
+
+
+def write_parquet(path: Path | str, table: pd.DataFrame) -> None:
+    write_atomically(path, lambda tmp: table.to_parquet(tmp, engine="pyarrow", index=False))
+
+
+def _json_default(value):
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+@contextlib.contextmanager
+def atomic_directory(final: Path | str) -> Iterator[Path]:
+    """Yield a temporary sibling directory; rename it to ``final`` if the block succeeds."""
+    final = Path(final)
+    if final.exists() and any(final.iterdir()):
+        from coprod.experiments.errors import InputError
+        raise InputError(f"--out {final}: exists and is not empty; allowed: a new or empty directory")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".tmp-{final.name}-"))
+    try:
+        yield tmp
+        if final.exists():
+            final.rmdir()
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
