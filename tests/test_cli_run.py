@@ -1,0 +1,115 @@
+"""``coprod run``: the result directory, its files, determinism and atomicity."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from coprod.experiments import cli
+from coprod.model.model import CoProductionModel
+from coprod.model.outcomes import DIMENSIONS, reporter_names
+from coprod.model.parameters import PARAMETERS
+
+SMALL = ["--citizens", "200", "--steps", "12", "--engine", "agents", "--quiet"]
+
+
+def run(tmp_path, name, *extra):
+    out = tmp_path / name
+    assert cli.main(["run", *extra, *SMALL, "--out", str(out)]) == 0
+    return out
+
+
+def test_run_writes_the_four_files(tmp_path):
+    out = run(tmp_path, "a", "npg_collective", "--seed", "3")
+    assert sorted(p.name for p in out.iterdir()) == ["dimensions.png", "manifest.json", "summary.json",
+                                                    "timeseries.parquet"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"] == "npg_collective"
+    assert manifest["seed"] == 3 and manifest["steps"] == 12
+    assert set(manifest["parameters"]) == set(PARAMETERS)
+    assert manifest["parameters"]["cp_level"] == "collective"
+    assert manifest["parameters"]["n_citizens"] == 200
+    assert {"mesa", "numpy", "numba", "coprod", "python"} <= set(manifest["versions"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary) == {"outcomes", "step_loop_seconds"}
+    assert summary["step_loop_seconds"] > 0
+    assert set(reporter_names()) <= set(summary["outcomes"])
+    frame = pd.read_parquet(out / "timeseries.parquet")
+    assert len(frame) == 12 and list(frame["step"]) == list(range(1, 13))
+    for dim in DIMENSIONS:
+        assert frame[f"{dim}_long"].iloc[-1] == pytest.approx(summary["outcomes"][f"{dim}_long"])
+    assert (out / "dimensions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_default_location_is_results_under_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", *SMALL]) == 0
+    made = list((tmp_path / "results").iterdir())
+    assert len(made) == 1 and made[0].name.endswith("-default")
+
+
+def test_same_seed_same_numbers_and_different_seed_differs(tmp_path):
+    a = pd.read_parquet(run(tmp_path, "a", "--seed", "5") / "timeseries.parquet")
+    b = pd.read_parquet(run(tmp_path, "b", "--seed", "5") / "timeseries.parquet")
+    c = pd.read_parquet(run(tmp_path, "c", "--seed", "6") / "timeseries.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_set_overrides_the_scenario(tmp_path):
+    out = run(tmp_path, "a", "npm", "--set", "outreach=0.9", "--set", "cp_level=group")
+    params = json.loads((out / "manifest.json").read_text())["parameters"]
+    assert params["outreach"] == 0.9 and params["cp_level"] == "group" and params["paradigm"] == "npm"
+
+
+def test_failed_run_leaves_nothing(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    original = CoProductionModel.step
+
+    def failing_step(self):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("simulated crash")
+        return original(self)
+
+    monkeypatch.setattr(CoProductionModel, "step", failing_step)
+    with pytest.raises(RuntimeError):
+        cli.main(["run", *SMALL, "--out", str(tmp_path / "crashed")])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
+    from coprod.experiments import run as run_module
+
+    def broken_plot(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(run_module, "plot_dimensions", broken_plot)
+    with pytest.raises(OSError):
+        cli.main(["run", *SMALL, "--out", str(tmp_path / "half")])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_non_empty_out(tmp_path, capsys):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert cli.main(["run", *SMALL, "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_impossible_combination_is_an_input_error(tmp_path, capsys):
+    assert cli.main(["run", "--citizens", "20", "--set", "n_groups=50", "--steps", "1", "--quiet",
+                     "--out", str(tmp_path / "x")]) == 2
+    assert "n_groups" in capsys.readouterr().err
+
+
+def test_params_and_scenarios_commands(capsys):
+    assert cli.main(["params"]) == 0
+    listing = capsys.readouterr().out
+    assert all(name in listing for name in PARAMETERS)
+    assert cli.main(["scenarios"]) == 0
+    assert "npg_collective" in capsys.readouterr().out
