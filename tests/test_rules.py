@@ -1,0 +1,189 @@
+"""The citizen's rules one by one: each test fails if its mechanism is removed or reversed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coprod.agents import rules
+from coprod.model import streams
+
+
+# --- asymmetric trust (Slovic 1993) ------------------------------------------------------------
+def test_trust_falls_faster_than_it_rises():
+    up = rules.update_trust(0.5, 0.75, 0.55, False, False, 0.02, 0.12) - 0.5
+    down = 0.5 - rules.update_trust(0.5, 0.35, 0.55, False, False, 0.02, 0.12)
+    assert up > 0 and down > 0
+    assert down > 3 * up
+
+
+def test_trust_takes_longer_to_rebuild_than_to_lose():
+    trust, months_to_lose = 0.6, 0
+    while trust > 0.4:
+        trust = rules.update_trust(trust, 0.25, 0.55, False, False, 0.02, 0.12)
+        months_to_lose += 1
+    months_to_rebuild = 0
+    while trust < 0.6:
+        trust = rules.update_trust(trust, 0.85, 0.55, False, False, 0.02, 0.12)
+        months_to_rebuild += 1
+    assert months_to_rebuild > 3 * months_to_lose
+
+
+def test_being_heard_builds_trust_and_being_ignored_costs_it():
+    neutral = rules.update_trust(0.5, 0.55, 0.55, False, False, 0.02, 0.12)
+    assert rules.update_trust(0.5, 0.55, 0.55, True, False, 0.02, 0.12) > neutral
+    assert rules.update_trust(0.5, 0.55, 0.55, False, True, 0.02, 0.12) < neutral
+
+
+# --- motivation crowding (Frey & Jegen 2001) ------------------------------------------------------
+def test_control_crowds_out_motivation_and_its_absence_lets_it_recover():
+    controlled = rules.update_motivation(0.6, 0.6, 1.0, 0.1, 0.02)
+    assert controlled < 0.6
+    assert rules.update_motivation(0.3, 0.6, 0.0, 0.1, 0.02) > 0.3
+    assert rules.update_motivation(0.6, 0.6, 1.0, 0.3, 0.02) < controlled
+
+
+# --- critical mass (Oliver, Marwell & Teixeira 1985) ------------------------------------------------
+def test_collective_action_needs_a_critical_mass():
+    assert rules.collective_success(0.02, 0.0, 0.15) < 0.05
+    assert rules.collective_success(0.30, 0.0, 0.15) > 0.95
+
+
+def test_facilitation_lowers_the_mass_needed():
+    assert rules.collective_success(0.12, 1.0, 0.15) > rules.collective_success(0.12, 0.0, 0.15) + 0.3
+
+
+def test_expectation_of_joining_depends_on_level():
+    assert rules.level_expectation(rules.MODE_INDIVIDUAL, 0.0, 0.0, 0.2) == 1.0
+    lonely = rules.level_expectation(rules.MODE_COLLECTIVE, 0.0, 0.0, 0.2)
+    crowded = rules.level_expectation(rules.MODE_COLLECTIVE, 0.5, 0.0, 0.2)
+    assert lonely < 0.3 < 0.95 < crowded
+
+
+# --- the participation decision ----------------------------------------------------------------------
+BASE = dict(base=-5.0, w_need=1.0, w_trust=1.5, w_efficacy=2.0, w_resources=1.5, w_peers=2.0, w_invited=1.5,
+            w_motivation=1.0)
+CITIZEN = dict(need=0.5, trust=0.5, efficacy=0.5, resources=0.3, motivation=0.4, peer_share=0.1, invited=False)
+
+
+def p_join(**change):
+    return rules.participation_probability(**BASE, **{**CITIZEN, **change})
+
+
+@pytest.mark.parametrize("driver, high", [("need", 0.9), ("trust", 0.9), ("efficacy", 0.9), ("resources", 0.9),
+                                          ("motivation", 0.9), ("peer_share", 0.8), ("invited", True)])
+def test_participation_rises_with_each_driver(driver, high):
+    assert p_join(**{driver: high}) > p_join()
+
+
+# --- invitations: targeting, creaming, outreach (Lipsky 1980; seed 004) -------------------------------
+def invite(**kw):
+    args = dict(invite_rate=0.1, autonomy=0.0, outreach=0.0, output_pressure=0.0, need=0.5, resources=0.3,
+                trust=0.5, efficacy=0.5)
+    args.update(kw)
+    return rules.invitation_probability(**args)
+
+
+def test_autonomous_professionals_aim_at_need_and_quota_does_not():
+    assert invite(autonomy=1.0, need=0.9) > invite(autonomy=1.0, need=0.2)
+    assert invite(autonomy=0.0, need=0.9) == invite(autonomy=0.0, need=0.2)
+
+
+def test_outreach_raises_low_resource_invitations():
+    assert invite(outreach=0.8, resources=0.1) > invite(outreach=0.0, resources=0.1)
+    assert invite(outreach=0.8, resources=0.1) > invite(outreach=0.8, resources=0.9)
+
+
+def test_output_pressure_with_autonomy_creams_the_well_resourced():
+    rich = invite(autonomy=1.0, output_pressure=1.0, resources=0.9)
+    poor = invite(autonomy=1.0, output_pressure=1.0, resources=0.1)
+    assert rich > poor
+    assert invite(autonomy=1.0, output_pressure=0.0, resources=0.9) == invite(autonomy=1.0, output_pressure=0.0, resources=0.1)
+
+
+# --- phase choice and the planning barrier -----------------------------------------------------------
+def phase_shares(efficacy, opens=(True, True, True, True), barrier=0.35):
+    picks = [rules.choose_phase(u, efficacy, *opens, barrier) for u in np.linspace(0.0005, 0.9995, 1000)]
+    return {k: picks.count(k) / len(picks) for k in (rules.PHASE_COMMISSION, rules.PHASE_DESIGN,
+                                                      rules.PHASE_DELIVER, rules.PHASE_ASSESS, rules.PHASE_NONE)}
+
+
+def test_planning_phases_need_confidence():
+    shy, bold = phase_shares(0.05), phase_shares(0.8)
+    assert shy[rules.PHASE_COMMISSION] + shy[rules.PHASE_DESIGN] < 0.05
+    assert bold[rules.PHASE_COMMISSION] + bold[rules.PHASE_DESIGN] > 0.5
+
+
+def test_closed_phases_are_never_chosen():
+    shares = phase_shares(0.8, opens=(False, True, False, True))
+    assert shares[rules.PHASE_COMMISSION] == 0 and shares[rules.PHASE_DELIVER] == 0
+    assert phase_shares(0.8, opens=(False, False, False, False))[rules.PHASE_NONE] == 1.0
+
+
+# --- uptake: power sharing and openness (Needham & Carr 2009; Fung 2006) -------------------------------
+def test_power_sharing_and_openness_raise_uptake():
+    assert rules.uptake_probability(0.85, 0.5, 0.3, 0.5) > rules.uptake_probability(0.1, 0.5, 0.3, 0.5)
+    assert rules.uptake_probability(0.5, 0.9, 0.3, 0.5) > rules.uptake_probability(0.5, 0.1, 0.3, 0.5)
+
+
+def test_closed_processes_hear_the_well_resourced_open_ones_everyone():
+    assert rules.uptake_probability(0.5, 0.0, 0.9, 0.5) > rules.uptake_probability(0.5, 0.0, 0.1, 0.5)
+    assert rules.uptake_probability(0.5, 1.0, 0.9, 0.5) == rules.uptake_probability(0.5, 1.0, 0.1, 0.5)
+
+
+# --- self-efficacy: mastery and tokenism (Bandura 1997; Arnstein 1969) ---------------------------------
+def test_efficacy_grows_when_counted_and_shrinks_when_ignored():
+    assert rules.update_efficacy(0.4, 0.4, True, False, 0.06, 0.06, 0.01) > 0.4
+    assert rules.update_efficacy(0.4, 0.4, False, True, 0.06, 0.06, 0.01) < 0.4
+    assert rules.update_efficacy(0.7, 0.4, False, False, 0.06, 0.06, 0.01) < 0.7  # drifts back
+
+
+# --- wellbeing and need met ----------------------------------------------------------------------------
+def test_wellbeing_follows_need_met():
+    assert rules.update_wellbeing(0.5, 0.8, 1.0, 0.1) > 0.5
+    assert rules.update_wellbeing(0.5, 0.8, 0.0, 0.1) < 0.5
+    target = 1 - 0.8 * (1 - 0.4)
+    w = 0.5
+    for _ in range(300):
+        w = rules.update_wellbeing(w, 0.8, 0.4, 0.1)
+    assert w == pytest.approx(target, abs=1e-6)
+
+
+def test_own_delivery_and_fit_raise_need_met():
+    base = rules.need_met(0.8, 0.6, 1.0, 0.0, 0.5, 1.2, 0.0)
+    assert rules.need_met(0.8, 0.9, 1.0, 0.0, 0.5, 1.2, 0.0) > base
+    assert rules.need_met(0.8, 0.6, 1.0, 4.0, 0.5, 1.2, 0.0) > base
+    assert rules.need_met(5.0, 1.0, 1.0, 10.0, 1.0, 1.2, 1.0) == 1.0
+
+
+# --- ties: bonding and bridging (Putnam 2000) ------------------------------------------------------
+def test_ties_grow_when_acting_together_and_fade_otherwise():
+    assert rules.update_tie(0.2, True, 0.1, 0.02) > 0.2
+    assert rules.update_tie(0.2, False, 0.1, 0.02) < 0.2
+
+
+def test_who_acts_together():
+    C, G, I = rules.MODE_COLLECTIVE, rules.MODE_GROUP, rules.MODE_INDIVIDUAL
+    assert rules.acted_together(C, C, 0, 1, False, False)  # collective work bridges groups
+    assert rules.acted_together(G, G, 2, 2, False, False)
+    assert not rules.acted_together(G, G, 2, 3, False, False)
+    assert not rules.acted_together(I, I, 2, 2, False, False)
+    assert rules.acted_together(0, 0, 4, 4, True, True)
+    assert not rules.acted_together(0, 0, 4, 5, True, True)
+
+
+# --- counter-based random numbers ----------------------------------------------------------------------
+def test_counter_streams_are_uniform_and_reproducible():
+    u = streams.uniforms(11, 3, streams.STREAM_JOIN, 200_000)
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
+    counts, _ = np.histogram(u, bins=20, range=(0, 1))
+    assert counts.min() > 0.9 * counts.mean()
+    assert np.array_equal(u, streams.uniforms(11, 3, streams.STREAM_JOIN, 200_000))
+
+
+def test_counter_streams_differ_by_seed_step_and_stream():
+    a = streams.uniforms(11, 3, 1, 1000)
+    for other in (streams.uniforms(12, 3, 1, 1000), streams.uniforms(11, 4, 1, 1000), streams.uniforms(11, 3, 2, 1000)):
+        assert abs(np.corrcoef(a, other)[0, 1]) < 0.1
+        assert not np.array_equal(a, other)
