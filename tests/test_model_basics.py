@@ -1,0 +1,70 @@
+"""The model as a Mesa model: determinism, paradigms as rule sets, batch_run, parameter checks."""
+
+from __future__ import annotations
+
+import mesa
+import pandas as pd
+import pytest
+
+from coprod.model.model import CoProductionModel, resolve_parameters
+from coprod.model.outcomes import reporter_names
+from coprod.model.paradigms import PARADIGM_RULES
+from coprod.model.parameters import PARADIGMS, PARAMETERS
+from tests.conftest import run_small
+
+
+def frame(model):
+    return model.datacollector.get_model_vars_dataframe()
+
+
+def test_same_seed_same_numbers():
+    pd.testing.assert_frame_equal(frame(run_small(steps=15, seed=4, paradigm="hybrid")),
+                                  frame(run_small(steps=15, seed=4, paradigm="hybrid")))
+
+
+def test_different_seeds_differ():
+    assert not frame(run_small(steps=10, seed=4)).equals(frame(run_small(steps=10, seed=5)))
+
+
+@pytest.mark.parametrize("paradigm", PARADIGMS)
+def test_every_paradigm_runs_and_records_every_outcome(paradigm):
+    model = run_small(steps=3, paradigm=paradigm)
+    assert list(frame(model).columns) == reporter_names()
+    assert len(frame(model)) == 3
+
+
+def test_paradigms_only_set_declared_parameters_never_outcomes():
+    outcomes = set(reporter_names())
+    for paradigm, rules in PARADIGM_RULES.items():
+        assert set(rules) <= set(PARAMETERS), paradigm
+        assert not set(rules) & outcomes, paradigm
+        for name, value in rules.items():
+            PARAMETERS[name].check(value)
+
+
+def test_explicit_values_override_the_paradigm():
+    values = resolve_parameters({"paradigm": "npm", "power_sharing": "transformative"})
+    assert values["power_sharing"] == "transformative"
+    assert values["output_target_pressure"] == PARADIGM_RULES["npm"]["output_target_pressure"]
+
+
+def test_batch_run_works():
+    rows = mesa.batch_run(CoProductionModel, parameters={"n_citizens": 100, "seed": [1, 2], "paradigm": ["npm", "npg"],
+                                                         "engine": "agents"},
+                          iterations=1, max_steps=3, number_processes=1, display_progress=False)
+    table = pd.DataFrame(rows)
+    assert len(table) == 4
+    assert set(reporter_names()) <= set(table.columns)
+    assert table["wellbeing_output"].notna().all()
+
+
+@pytest.mark.parametrize("kwargs, key", [({"homophily": 1.5}, "homophily"), ({"cp_level": "tribe"}, "cp_level"),
+                                         ({"no_such_thing": 1}, "no_such_thing"), ({"n_groups": 2.5}, "n_groups")])
+def test_bad_parameters_raise_naming_the_key(kwargs, key):
+    with pytest.raises(ValueError, match=key):
+        CoProductionModel(seed=1, engine="agents", **kwargs)
+
+
+def test_bad_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        CoProductionModel(seed=1, engine="gpu")
