@@ -31,11 +31,12 @@ class AgentEngine:
                     float(init["efficacy"][i]), float(init["motivation"][i]), float(init["wellbeing"][i]))
             for i in range(len(init["group_of"]))
         ]
+        bonding = network.bonding
         for i, citizen in enumerate(self.citizens):
             lo, hi = network.indptr[i], network.indptr[i + 1]
             citizen.neighbours = [self.citizens[j] for j in network.indices[lo:hi]]
             citizen.tie_strength = np.zeros(hi - lo)
-            citizen.bonding_tie = network.bonding[lo:hi].copy()
+            citizen.bonding_tie = bonding[lo:hi].copy()
         self.need = init["need"]
         self.need_hours = np.array([c.need_hours for c in self.citizens])
 

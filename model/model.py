@@ -73,7 +73,7 @@ class CoProductionModel(mesa.Model):
 
         # The world: citizens, their network, the public side and civil society.
         init = initial_citizens(p, self.n_caseloads, self.rng)
-        self.network = build_network(init["group_of"], n_groups, p["mean_degree"], p["homophily"], self.rng)
+        self.network = build_network(init["group_of"], n_groups, p["mean_degree"], p["homophily"], self.seed_value)
         self.group_of = init["group_of"]
         caseload_sizes = np.bincount(init["caseload_of"], minlength=self.n_caseloads)
         self.professionals = [Professional(self, c, int(caseload_sizes[c])) for c in range(self.n_caseloads)]

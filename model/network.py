@@ -1,9 +1,11 @@
 """The citizens' social network: homophilous ties inside and across groups, in CSR form.
 
-Each citizen draws ``mean_degree / 2`` ties; a tie stays inside the citizen's own group with
+Each citizen draws ``mean_degree // 2`` ties; a tie stays inside the citizen's own group with
 probability ``homophily`` (McPherson, Smith-Lovin & Cook 2001), otherwise it goes to anyone.
 Ties inside a group are bonding, ties across groups bridging (Putnam 2000). Citizens are
-numbered group by group, so most neighbours sit close in memory.
+numbered group by group and each row of neighbours is sorted, so most neighbours sit close in
+memory. The builder is compiled (it draws 10^7 citizens' ties in seconds) and its random numbers
+are counter-based, so both engines get the same network from the same seed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit, prange
+
+from coprod.model.streams import counter_uniform
+
+# The network's draws use their own 'step' so they never coincide with a month's draws.
+NETWORK_STEP = np.uint64(0xFFFFFFFF00000001)
+STREAM_TIE_KIND = np.uint64(100)
+STREAM_TIE_TARGET = np.uint64(101)
 
 
 @dataclass
@@ -19,11 +29,17 @@ class Network:
 
     indptr: np.ndarray  # int64, length n + 1
     indices: np.ndarray  # int32, neighbours of citizen i at indices[indptr[i]:indptr[i + 1]]
-    bonding: np.ndarray  # bool, True where the tie stays inside the group
+    group_of: np.ndarray  # int32, each citizen's group (to tell bonding from bridging ties)
 
     @property
     def n_ties(self) -> int:
         return len(self.indices) // 2
+
+    @property
+    def bonding(self) -> np.ndarray:
+        """True where a stored tie stays inside the group (computed on demand: n·degree bytes)."""
+        heads = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        return self.group_of[heads] == self.group_of[self.indices]
 
 
 def group_bounds(n: int, n_groups: int) -> np.ndarray:
@@ -31,28 +47,91 @@ def group_bounds(n: int, n_groups: int) -> np.ndarray:
     return (np.arange(n_groups + 1, dtype=np.int64) * n) // n_groups
 
 
-def build_network(group_of: np.ndarray, n_groups: int, mean_degree: int, homophily: float,
-                  rng: np.random.Generator) -> Network:
-    """Draw the homophilous network; duplicate ties and self-ties are dropped."""
+@njit(parallel=True, cache=True)
+def _draw_targets(seed, group_of, bounds, per_citizen, homophily):
+    n = group_of.shape[0]
+    targets = np.empty(n * per_citizen, dtype=np.int32)
+    for i in prange(n):
+        g = group_of[i]
+        start = bounds[g]
+        size = bounds[g + 1] - start
+        for d in range(per_citizen):
+            k = np.uint64(i * per_citizen + d)
+            inside = counter_uniform(seed, NETWORK_STEP, k, STREAM_TIE_KIND) < homophily
+            u = counter_uniform(seed, NETWORK_STEP, k, STREAM_TIE_TARGET)
+            if inside:
+                targets[i * per_citizen + d] = start + min(int(u * size), size - 1)
+            else:
+                targets[i * per_citizen + d] = min(int(u * n), n - 1)
+    return targets
+
+
+@njit(cache=True)
+def _fill_rows(n, per_citizen, targets):
+    """Store every drawn tie at both ends (self-ties dropped); rows are not yet sorted."""
+    degree = np.zeros(n + 1, dtype=np.int64)
+    for k in range(targets.shape[0]):
+        i = k // per_citizen
+        j = targets[k]
+        if i != j:
+            degree[i + 1] += 1
+            degree[j + 1] += 1
+    indptr = np.cumsum(degree)
+    indices = np.empty(indptr[n], dtype=np.int32)
+    fill = indptr[:n].copy()
+    for k in range(targets.shape[0]):
+        i = k // per_citizen
+        j = targets[k]
+        if i != j:
+            indices[fill[i]] = j
+            fill[i] += 1
+            indices[fill[j]] = i
+            fill[j] += 1
+    return indptr, indices
+
+
+@njit(parallel=True, cache=True)
+def _sort_and_dedupe_rows(indptr, indices):
+    """Sort each row and drop repeated neighbours; returns each row's new length."""
+    n = indptr.shape[0] - 1
+    lengths = np.zeros(n, dtype=np.int64)
+    for i in prange(n):
+        lo, hi = indptr[i], indptr[i + 1]
+        row = np.sort(indices[lo:hi])
+        kept = 0
+        for k in range(row.shape[0]):
+            if k == 0 or row[k] != row[k - 1]:
+                indices[lo + kept] = row[k]
+                kept += 1
+        lengths[i] = kept
+    return lengths
+
+
+@njit(cache=True)
+def _compact(indptr, indices, lengths):
+    """Close the gaps the dedupe left, in place; returns the new indptr."""
+    n = lengths.shape[0]
+    new_indptr = np.zeros(n + 1, dtype=np.int64)
+    write = 0
+    for i in range(n):
+        read = indptr[i]
+        for k in range(lengths[i]):
+            indices[write + k] = indices[read + k]
+        write += lengths[i]
+        new_indptr[i + 1] = write
+    return new_indptr
+
+
+def build_network(group_of: np.ndarray, n_groups: int, mean_degree: int, homophily: float, seed: int) -> Network:
+    """Draw the homophilous network for citizens numbered group by group."""
     n = len(group_of)
+    group_of = np.ascontiguousarray(group_of, dtype=np.int32)
     bounds = group_bounds(n, n_groups)
     per_citizen = max(1, mean_degree // 2)
-    source = np.repeat(np.arange(n, dtype=np.int64), per_citizen)
-    inside = rng.random(source.size) < homophily
-    start = bounds[group_of[source]]
-    size = bounds[group_of[source] + 1] - start
-    target = np.where(inside, start + (rng.random(source.size) * size).astype(np.int64),
-                      (rng.random(source.size) * n).astype(np.int64))
-    keep = source != target
-    a = np.minimum(source[keep], target[keep])
-    b = np.maximum(source[keep], target[keep])
-    pairs = np.unique(a * n + b)
-    a, b = pairs // n, pairs % n
-    heads = np.concatenate([a, b])
-    tails = np.concatenate([b, a])
-    order = np.lexsort((tails, heads))
-    heads, tails = heads[order], tails[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(heads, minlength=n), out=indptr[1:])
-    indices = tails.astype(np.int32)
-    return Network(indptr=indptr, indices=indices, bonding=group_of[heads] == group_of[tails])
+    targets = _draw_targets(np.uint64(seed), group_of, bounds, per_citizen, float(homophily))
+    indptr, indices = _fill_rows(n, per_citizen, targets)
+    del targets
+    lengths = _sort_and_dedupe_rows(indptr, indices)
+    indptr = _compact(indptr, indices, lengths)
+    indices = indices[: indptr[-1]].copy()
+    return Network(indptr=indptr, indices=indices, group_of=group_of)

@@ -18,7 +18,7 @@ def test_homophily_sets_the_share_of_bonding_ties():
     group_of = np.repeat(np.arange(10), 300).astype(np.int32)
     shares = {}
     for h in (0.0, 0.5, 0.95):
-        net = build_network(group_of, 10, 8, h, np.random.default_rng(3))
+        net = build_network(group_of, 10, 8, h, seed=3)
         shares[h] = net.bonding.mean()
     assert abs(shares[0.0] - 0.1) < 0.03  # chance level with ten groups
     assert shares[0.0] < shares[0.5] < shares[0.95]
@@ -27,7 +27,7 @@ def test_homophily_sets_the_share_of_bonding_ties():
 
 def test_network_is_undirected_without_self_ties():
     group_of = np.repeat(np.arange(5), 100).astype(np.int32)
-    net = build_network(group_of, 5, 8, 0.7, np.random.default_rng(1))
+    net = build_network(group_of, 5, 8, 0.7, seed=1)
     pairs = set()
     for i in range(500):
         for j in net.indices[net.indptr[i]:net.indptr[i + 1]]:

@@ -1,0 +1,285 @@
+"""The 'numba' engine: the citizens as arrays, stepped by compiled kernels.
+
+Same rules as the Mesa ``Citizen`` (``rules.citizen_month``, ``rules.acted_together``,
+``rules.update_tie`` and the counter-based ``streams.counter_uniform``, inlined by Numba), another
+scheduler: one parallel loop over citizens reading last month's behaviour of their ties. State
+is stored as float32 to keep 10^7 citizens within ~200 bytes each; the rules compute in float64.
+
+Every reduction is deterministic whatever the thread count: groups and caseloads are contiguous
+ranges of citizens, each summed in order by one thread; quintile counts and the wellbeing
+histogram are integer counts in a fixed number of chunks. The Gini coefficient is computed from
+a 2^16-bin histogram of wellbeing (error below 1e-4), not from a full sort.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from coprod.agents import rules
+from coprod.model.network import Network, group_bounds
+from coprod.model.offer import Offer
+from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_PHASE, STREAM_VOLUNTEER,
+                                  counter_uniform)
+from coprod.model.tally import Tally
+
+STATE = np.float32
+# Fixed chunking of the citizen range for reductions that cannot follow group boundaries.
+N_CHUNKS = 64
+GINI_BINS = 1 << 16
+
+# Columns of the per-group sums, in order.
+(G_PARTICIPANTS, G_COMMISSION, G_DESIGN, G_DELIVER, G_ASSESS, G_HEARD_COMMISSION, G_HEARD_DESIGN, G_HEARD_DELIVER,
+ G_HEARD_ASSESS, G_IGNORED, G_HOURS, G_DELIVER_GROUP, G_DELIVER_COLLECTIVE, G_NEED_GROUP, G_NEED_COLLECTIVE,
+ G_COLLECTIVE, G_VOLUNTEERS, G_VOLUNTEER_HOURS, G_WELLBEING, G_MET, G_TRUST, G_EFFICACY, G_MOTIVATION,
+ G_BONDING, G_BRIDGING, N_GROUP_COLUMNS) = range(26)
+
+
+@njit(parallel=True, cache=True)
+def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
+               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, last_mode, last_volunteer,
+               mode, phase, hours, heard, ignored, invited, volunteer, volunteer_hours, met,
+               invite_rate, facilitation, service_share, fit, quality, group_benefit, collective_member_benefit,
+               collective_participant_benefit, ngo_benefit, ngo_available, ngo_control):
+    """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties."""
+    n = group_of.shape[0]
+    s = np.uint64(seed)
+    t = np.uint64(step)
+    for i in prange(n):
+        lo, hi = indptr[i], indptr[i + 1]
+        active = 0
+        together = 0
+        for k in range(lo, hi):
+            j = indices[k]
+            if last_mode[j] != rules.MODE_NONE:
+                active += 1
+            if last_mode[j] == rules.MODE_COLLECTIVE or last_volunteer[j]:
+                together += 1
+        degree = hi - lo
+        peer_active = active / degree if degree > 0 else 0.0
+        peer_collective = together / degree if degree > 0 else 0.0
+        g = group_of[i]
+        c = caseload_of[i]
+        u = np.uint64(i)
+        result = rules.citizen_month(
+            theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
+            np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
+            np.float64(wellbeing[i]), last_volunteer[i], peer_active, peer_collective,
+            invite_rate[c], facilitation[c], service_share[c], fit[g], quality,
+            group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
+            ngo_benefit[g], ngo_available[g], ngo_control[g],
+            counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
+            counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
+            counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)))
+        mode[i] = result[0]
+        phase[i] = result[1]
+        hours[i] = result[2]
+        heard[i] = result[3]
+        ignored[i] = result[4]
+        invited[i] = result[5]
+        wellbeing[i] = result[6]
+        trust[i] = result[7]
+        efficacy[i] = result[8]
+        motivation[i] = result[9]
+        volunteer[i] = result[10]
+        volunteer_hours[i] = result[11]
+        met[i] = result[12]
+
+
+@njit(parallel=True, cache=True)
+def tend_ties(indptr, indices, group_of, mode, volunteer, strength, build_rate, decay_rate):
+    """Each stored tie grows if its two ends acted together this month, else fades (rules.update_tie)."""
+    n = group_of.shape[0]
+    for i in prange(n):
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            together = rules.acted_together(mode[i], mode[j], group_of[i], group_of[j], volunteer[i], volunteer[j])
+            strength[k] = rules.update_tie(np.float64(strength[k]), together, build_rate, decay_rate)
+
+
+@njit(parallel=True, cache=True)
+def sum_groups(bounds, indptr, indices, group_of, need_hours, mode, phase, hours, heard, ignored, volunteer,
+               volunteer_hours, wellbeing, met, trust, efficacy, motivation, strength):
+    """Per-group sums; each group is a contiguous range summed in order by one thread."""
+    n_groups = bounds.shape[0] - 1
+    out = np.zeros((n_groups, N_GROUP_COLUMNS))
+    for g in prange(n_groups):
+        row = out[g]
+        for i in range(bounds[g], bounds[g + 1]):
+            p = phase[i]
+            if p >= 0:
+                row[G_PARTICIPANTS] += 1.0
+                row[G_COMMISSION + p] += 1.0
+                if heard[i]:
+                    row[G_HEARD_COMMISSION + p] += 1.0
+                if p == rules.PHASE_DELIVER:
+                    if mode[i] == rules.MODE_GROUP:
+                        row[G_DELIVER_GROUP] += hours[i]
+                        row[G_NEED_GROUP] += need_hours[i]
+                    elif mode[i] == rules.MODE_COLLECTIVE:
+                        row[G_DELIVER_COLLECTIVE] += hours[i]
+                        row[G_NEED_COLLECTIVE] += need_hours[i]
+            if ignored[i]:
+                row[G_IGNORED] += 1.0
+            row[G_HOURS] += hours[i]
+            if mode[i] == rules.MODE_COLLECTIVE or volunteer[i]:
+                row[G_COLLECTIVE] += 1.0
+            if volunteer[i]:
+                row[G_VOLUNTEERS] += 1.0
+                row[G_VOLUNTEER_HOURS] += volunteer_hours[i]
+            row[G_WELLBEING] += wellbeing[i]
+            row[G_MET] += met[i]
+            row[G_TRUST] += trust[i]
+            row[G_EFFICACY] += efficacy[i]
+            row[G_MOTIVATION] += motivation[i]
+            for k in range(indptr[i], indptr[i + 1]):
+                if group_of[indices[k]] == g:
+                    row[G_BONDING] += strength[k]
+                else:
+                    row[G_BRIDGING] += strength[k]
+    return out
+
+
+@njit(parallel=True, cache=True)
+def sum_caseloads(caseload_bounds, phase, invited):
+    """Participants and invitations per caseload (contiguous ranges, one thread each)."""
+    n_caseloads = caseload_bounds.shape[0] - 1
+    out = np.zeros((n_caseloads, 2))
+    for c in prange(n_caseloads):
+        for i in range(caseload_bounds[c], caseload_bounds[c + 1]):
+            if phase[i] >= 0:
+                out[c, 0] += 1.0
+            if invited[i]:
+                out[c, 1] += 1.0
+    return out
+
+
+@njit(parallel=True, cache=True)
+def count_chunks(quintile_of, phase, heard, wellbeing):
+    """Integer counts in fixed chunks: quintile participation and uptake, and the wellbeing histogram."""
+    n = quintile_of.shape[0]
+    quintiles = np.zeros((N_CHUNKS, 5, 2), dtype=np.int64)
+    histogram = np.zeros((N_CHUNKS, GINI_BINS), dtype=np.int64)
+    for chunk in prange(N_CHUNKS):
+        lo = chunk * n // N_CHUNKS
+        hi = (chunk + 1) * n // N_CHUNKS
+        for i in range(lo, hi):
+            q = quintile_of[i]
+            if phase[i] >= 0:
+                quintiles[chunk, q, 0] += 1
+            if heard[i]:
+                quintiles[chunk, q, 1] += 1
+            b = int(wellbeing[i] * GINI_BINS)
+            histogram[chunk, min(max(b, 0), GINI_BINS - 1)] += 1
+    return quintiles.sum(axis=0), histogram.sum(axis=0)
+
+
+def histogram_gini(counts: np.ndarray) -> float:
+    """Gini from counts in equal bins on [0, 1], each value taken at its bin's centre."""
+    centres = (np.arange(GINI_BINS) + 0.5) / GINI_BINS
+    n = counts.sum()
+    sums = counts * centres
+    total = sums.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    before = np.cumsum(counts) - counts  # citizens ranked below each bin
+    ranked = (sums * (before + (counts + 1) / 2.0)).sum()
+    return float(2.0 * ranked / (n * total) - (n + 1.0) / n)
+
+
+class NumbaEngine:
+    name = "numba"
+
+    def __init__(self, model, init: dict[str, np.ndarray], network: Network):
+        self.model = model
+        p = model.p
+        n = len(init["group_of"])
+        self.n = n
+        self.indptr, self.indices = network.indptr, network.indices
+        self.group_of = np.ascontiguousarray(init["group_of"], dtype=np.int32)
+        self.caseload_of = np.ascontiguousarray(init["caseload_of"], dtype=np.int32)
+        self.quintile_of = np.ascontiguousarray(init["quintile_of"], dtype=np.int8)
+        self.group_bounds = group_bounds(n, p["n_groups"])
+        self.caseload_bounds = np.searchsorted(self.caseload_of, np.arange(model.n_caseloads + 1)).astype(np.int64)
+        self.need = init["need"].astype(STATE)
+        self.resources = init["resources"].astype(STATE)
+        self.need_hours = (2.0 * init["need"] * p["need_per_citizen_hours"]).astype(STATE)
+        self.trust = init["trust"].astype(STATE)
+        self.efficacy = init["efficacy"].astype(STATE)
+        self.efficacy0 = init["efficacy0"].astype(STATE)
+        self.motivation = init["motivation"].astype(STATE)
+        self.motivation0 = init["motivation0"].astype(STATE)
+        self.wellbeing = init["wellbeing"].astype(STATE)
+        self.mode = np.zeros(n, dtype=np.int8)
+        self.last_mode = np.zeros(n, dtype=np.int8)
+        self.phase = np.full(n, rules.PHASE_NONE, dtype=np.int8)
+        self.volunteer = np.zeros(n, dtype=np.bool_)
+        self.last_volunteer = np.zeros(n, dtype=np.bool_)
+        self.heard = np.zeros(n, dtype=np.bool_)
+        self.ignored = np.zeros(n, dtype=np.bool_)
+        self.invited = np.zeros(n, dtype=np.bool_)
+        self.hours = np.zeros(n, dtype=STATE)
+        self.volunteer_hours = np.zeros(n, dtype=STATE)
+        self.met = np.zeros(n, dtype=STATE)
+        self.strength = np.zeros(len(self.indices), dtype=STATE)
+        # What does not change: members, need and need hours per group and caseload.
+        self.members = np.diff(self.group_bounds).astype(np.float64)
+        self.need_by_group = np.bincount(self.group_of, weights=self.need, minlength=p["n_groups"])
+        self.need_hours_by_group = np.bincount(self.group_of, weights=self.need_hours, minlength=p["n_groups"])
+        self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours, minlength=model.n_caseloads)
+        self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
+
+    def month(self, offer: Offer) -> Tally:
+        p = self.model.p
+        live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
+                   self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,
+                   self.motivation, self.motivation0, self.wellbeing, self.last_mode, self.last_volunteer,
+                   self.mode, self.phase, self.hours, self.heard, self.ignored, self.invited, self.volunteer,
+                   self.volunteer_hours, self.met, offer.invite_rate, offer.facilitation, offer.service_share,
+                   offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,
+                   offer.collective_participant_benefit, offer.ngo_benefit,
+                   np.ascontiguousarray(offer.ngo_available, dtype=np.bool_), offer.ngo_control)
+        tend_ties(self.indptr, self.indices, self.group_of, self.mode, self.volunteer, self.strength,
+                  p["tie_build_rate"], p["tie_decay_rate"])
+        tally = self.tally()
+        # This month's behaviour is what neighbours see next month.
+        self.last_mode, self.mode = self.mode, self.last_mode
+        self.last_volunteer, self.volunteer = self.volunteer, self.last_volunteer
+        return tally
+
+    @property
+    def current_mode(self) -> np.ndarray:
+        """Each citizen's mode in the month just stepped (for pictures and tests)."""
+        return self.last_mode
+
+    def tally(self) -> Tally:
+        groups = sum_groups(self.group_bounds, self.indptr, self.indices, self.group_of, self.need_hours, self.mode,
+                            self.phase, self.hours, self.heard, self.ignored, self.volunteer, self.volunteer_hours,
+                            self.wellbeing, self.met, self.trust, self.efficacy, self.motivation, self.strength)
+        caseloads = sum_caseloads(self.caseload_bounds, self.phase, self.invited)
+        quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing)
+        column = groups.T
+        return Tally(
+            members=self.members, need_hours=self.need_hours_by_group, need=self.need_by_group,
+            participants=column[G_PARTICIPANTS].copy(),
+            by_phase=groups[:, G_COMMISSION:G_ASSESS + 1].copy(),
+            heard=groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1].copy(),
+            ignored=column[G_IGNORED].copy(), hours=column[G_HOURS].copy(),
+            deliver_hours_group=column[G_DELIVER_GROUP].copy(),
+            deliver_hours_collective=column[G_DELIVER_COLLECTIVE].copy(),
+            deliverers_need_hours_group=column[G_NEED_GROUP].copy(),
+            deliverers_need_hours_collective=column[G_NEED_COLLECTIVE].copy(),
+            collective=column[G_COLLECTIVE].copy(), volunteers=column[G_VOLUNTEERS].copy(),
+            volunteer_hours=column[G_VOLUNTEER_HOURS].copy(), wellbeing=column[G_WELLBEING].copy(),
+            met=column[G_MET].copy(),
+            caseload_participants=caseloads[:, 0].copy(), caseload_invited=caseloads[:, 1].copy(),
+            caseload_need_hours=self.need_hours_by_caseload,
+            quintile_members=self.quintile_members,
+            quintile_participants=quintiles[:, 0].astype(np.float64),
+            quintile_heard=quintiles[:, 1].astype(np.float64),
+            trust_sum=float(column[G_TRUST].sum()), efficacy_sum=float(column[G_EFFICACY].sum()),
+            motivation_sum=float(column[G_MOTIVATION].sum()),
+            wellbeing_gini=histogram_gini(histogram),
+            # Each tie is stored at both ends.
+            bonding=float(column[G_BONDING].sum()) / 2.0, bridging=float(column[G_BRIDGING].sum()) / 2.0,
+        )
