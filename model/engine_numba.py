@@ -24,8 +24,9 @@ from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STRE
 from coprod.model.tally import Tally
 
 STATE = np.float32
-# Fixed chunking of the citizen range for reductions that cannot follow group boundaries.
-N_CHUNKS = 64
+# Fixed chunking of the citizen range for counts that cannot follow group boundaries (integer
+# counts are exact whatever the chunking; a fixed number keeps memory small and known).
+N_CHUNKS = 8
 GINI_BINS = 1 << 16
 
 # Columns of the per-group sums, in order.
@@ -87,19 +88,28 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
 
 
 @njit(parallel=True, cache=True)
-def tend_ties(indptr, indices, group_of, mode, volunteer, strength, build_rate, decay_rate):
-    """Each stored tie grows if its two ends acted together this month, else fades (rules.update_tie)."""
+def tend_ties(indptr, indices, group_of, mode, volunteer, strength, build_rate, decay_rate, bonding, bridging):
+    """Each stored tie grows if its two ends acted together this month, else fades (rules.update_tie).
+    Also sums each citizen's bonding and bridging strength, so no other pass reads the ties."""
     n = group_of.shape[0]
     for i in prange(n):
+        inside = 0.0
+        across = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             together = rules.acted_together(mode[i], mode[j], group_of[i], group_of[j], volunteer[i], volunteer[j])
             strength[k] = rules.update_tie(np.float64(strength[k]), together, build_rate, decay_rate)
+            if group_of[j] == group_of[i]:
+                inside += strength[k]
+            else:
+                across += strength[k]
+        bonding[i] = inside
+        bridging[i] = across
 
 
 @njit(parallel=True, cache=True)
-def sum_groups(bounds, indptr, indices, group_of, need_hours, mode, phase, hours, heard, ignored, volunteer,
-               volunteer_hours, wellbeing, met, trust, efficacy, motivation, strength):
+def sum_groups(bounds, need_hours, mode, phase, hours, heard, ignored, volunteer, volunteer_hours, wellbeing, met,
+               trust, efficacy, motivation, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
     n_groups = bounds.shape[0] - 1
     out = np.zeros((n_groups, N_GROUP_COLUMNS))
@@ -132,11 +142,8 @@ def sum_groups(bounds, indptr, indices, group_of, need_hours, mode, phase, hours
             row[G_TRUST] += trust[i]
             row[G_EFFICACY] += efficacy[i]
             row[G_MOTIVATION] += motivation[i]
-            for k in range(indptr[i], indptr[i + 1]):
-                if group_of[indices[k]] == g:
-                    row[G_BONDING] += strength[k]
-                else:
-                    row[G_BRIDGING] += strength[k]
+            row[G_BONDING] += bonding[i]
+            row[G_BRIDGING] += bridging[i]
     return out
 
 
@@ -222,6 +229,8 @@ class NumbaEngine:
         self.volunteer_hours = np.zeros(n, dtype=STATE)
         self.met = np.zeros(n, dtype=STATE)
         self.strength = np.zeros(len(self.indices), dtype=STATE)
+        self.bonding = np.zeros(n, dtype=STATE)  # each citizen's summed tie strength inside / across groups
+        self.bridging = np.zeros(n, dtype=STATE)
         # What does not change: members, need and need hours per group and caseload.
         self.members = np.diff(self.group_bounds).astype(np.float64)
         self.need_by_group = np.bincount(self.group_of, weights=self.need, minlength=p["n_groups"])
@@ -240,7 +249,7 @@ class NumbaEngine:
                    offer.collective_participant_benefit, offer.ngo_benefit,
                    np.ascontiguousarray(offer.ngo_available, dtype=np.bool_), offer.ngo_control)
         tend_ties(self.indptr, self.indices, self.group_of, self.mode, self.volunteer, self.strength,
-                  p["tie_build_rate"], p["tie_decay_rate"])
+                  p["tie_build_rate"], p["tie_decay_rate"], self.bonding, self.bridging)
         tally = self.tally()
         # This month's behaviour is what neighbours see next month.
         self.last_mode, self.mode = self.mode, self.last_mode
@@ -253,9 +262,9 @@ class NumbaEngine:
         return self.last_mode
 
     def tally(self) -> Tally:
-        groups = sum_groups(self.group_bounds, self.indptr, self.indices, self.group_of, self.need_hours, self.mode,
-                            self.phase, self.hours, self.heard, self.ignored, self.volunteer, self.volunteer_hours,
-                            self.wellbeing, self.met, self.trust, self.efficacy, self.motivation, self.strength)
+        groups = sum_groups(self.group_bounds, self.need_hours, self.mode, self.phase, self.hours, self.heard,
+                            self.ignored, self.volunteer, self.volunteer_hours, self.wellbeing, self.met, self.trust,
+                            self.efficacy, self.motivation, self.bonding, self.bridging)
         caseloads = sum_caseloads(self.caseload_bounds, self.phase, self.invited)
         quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing)
         column = groups.T

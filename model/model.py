@@ -15,7 +15,7 @@ import numpy as np
 
 from coprod.agents.ngo import NGO
 from coprod.agents.politician import Politician
-from coprod.agents.professional import Professional
+from coprod.agents.professional import Professional, Staff
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
 from coprod.model import municipality
 from coprod.model.innovation import ServiceDesign
@@ -76,6 +76,7 @@ class CoProductionModel(mesa.Model):
         self.network = build_network(init["group_of"], n_groups, p["mean_degree"], p["homophily"], self.seed_value)
         self.group_of = init["group_of"]
         caseload_sizes = np.bincount(init["caseload_of"], minlength=self.n_caseloads)
+        self.staff = Staff(caseload_sizes)
         self.professionals = [Professional(self, c, int(caseload_sizes[c])) for c in range(self.n_caseloads)]
         self.politician = Politician(self)
         self.ngo_of_group = np.full(n_groups, -1, dtype=np.int64)
@@ -128,28 +129,21 @@ class CoProductionModel(mesa.Model):
         self.takeover_hours = TAKEOVER_DELIVERY * self.takeovers * TAKEOVER_COST_IN_GRANTS * self.p["initiative_grant"] * min(1.0, paid / wanted)
 
     def _professionals_plan(self) -> None:
-        staff_budget = self.politician.staff_budget
-        substitution = self.politician.savings
         tally = self.last_tally
-        for prof in self.professionals:
-            share = staff_budget * prof.caseload_size / self.p["n_citizens"]
-            participants = tally.caseload_participants[prof.caseload] if tally is not None else 0.0
-            need_hours = self._caseload_need_hours[prof.caseload]
-            prof.plan_month(share, participants, need_hours, substitution)
-        self.politician.staff_spent = sum(prof.paid_hours for prof in self.professionals)
+        participants = tally.caseload_participants if tally is not None else np.zeros(self.n_caseloads)
+        hours_budget = self.politician.staff_budget * self.staff.caseload_size / self.p["n_citizens"]
+        self.staff.plan_month(self.p, hours_budget, participants, self._caseload_need_hours, self.politician.savings)
+        self.politician.staff_spent = float(self.staff.paid_hours.sum())
 
     def _offer(self) -> Offer:
-        profs = self.professionals
-        relation = self.p["ngo_relation"]
         available = self.ngo_of_group >= 0
         control = np.zeros(self.p["n_groups"])
         for ngo in self.ngos:
             control[ngo.home_group] = ngo.control
         return Offer(
             theta=self.theta, seed=self.seed_value, step=self.steps, quality=0.8 + 0.4 * self.design.normalised_fitness,
-            invite_rate=np.array([prof.invite_rate for prof in profs]),
-            facilitation=np.array([prof.facilitation for prof in profs]),
-            service_share=np.array([prof.service_share for prof in profs]),
+            invite_rate=self.staff.invite_rate, facilitation=self.staff.facilitation,
+            service_share=self.staff.service_share,
             fit=self.fit, group_benefit=self.group_benefit,
             collective_member_benefit=self.collective_member_benefit,
             collective_participant_benefit=self.collective_participant_benefit,
@@ -207,10 +201,8 @@ class CoProductionModel(mesa.Model):
         self.ngo_of_group[group] = ngo.unique_id
 
     def _facilitation_by_group(self) -> np.ndarray:
-        facilitation = np.array([prof.facilitation for prof in self.professionals])
-        weights = np.bincount(self.group_of, weights=facilitation[self.population.caseload_of],
-                              minlength=self.p["n_groups"])
-        return weights / np.maximum(np.bincount(self.group_of, minlength=self.p["n_groups"]), 1)
+        """Mean facilitation quality citizens of each group receive (groups may span caseloads)."""
+        return self._group_caseload_overlap @ self.staff.facilitation
 
     def _citizen_parameters(self) -> np.ndarray:
         p = self.p
@@ -235,11 +227,22 @@ class CoProductionModel(mesa.Model):
             from coprod.model.engine_agents import AgentEngine
             engine = AgentEngine(self, init, self.network)
         self._caseload_need_hours = np.bincount(init["caseload_of"], weights=engine.need_hours, minlength=self.n_caseloads)
+        self._group_caseload_overlap = _overlap(init["group_of"], init["caseload_of"], self.p["n_groups"], self.n_caseloads)
         return engine
 
 
 # Heard groups whose proposals are evaluated in one month (bounds the cost for many groups).
 MAX_PROPOSALS = 64
+
+
+def _overlap(group_of: np.ndarray, caseload_of: np.ndarray, n_groups: int, n_caseloads: int):
+    """Sparse matrix: share of each group's citizens in each caseload (rows sum to 1)."""
+    from scipy.sparse import csr_matrix
+
+    pairs, counts = np.unique(group_of.astype(np.int64) * n_caseloads + caseload_of, return_counts=True)
+    groups, caseloads = pairs // n_caseloads, pairs % n_caseloads
+    members = np.bincount(group_of, minlength=n_groups)
+    return csr_matrix((counts / members[groups], (groups, caseloads)), shape=(n_groups, n_caseloads))
 
 
 def _numba_engine_available() -> bool:

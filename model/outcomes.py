@@ -31,7 +31,7 @@ def dimension_outputs(model, tally) -> dict[str, float]:
     hours_citizens = float(tally.hours.sum())
     hours_volunteers = float(tally.volunteer_hours.sum())
     productivity = model.p["coproduction_productivity"]
-    delivery = sum(prof.delivery_hours for prof in model.professionals) + float(model.takeover_hours.sum())
+    delivery = float(model.staff.delivery_hours.sum()) + float(model.takeover_hours.sum())
     citizen_value = productivity * (hours_citizens + hours_volunteers)
     mobilisation = citizen_value / max(citizen_value + delivery, 1e-9)
 
@@ -69,7 +69,7 @@ def dimension_outputs(model, tally) -> dict[str, float]:
         "mean_trust": tally.trust_sum / n,
         "mean_efficacy": mean_efficacy,
         "mean_motivation": tally.motivation_sum / n,
-        "mean_strain": float(np.mean([prof.strain for prof in model.professionals])),
+        "mean_strain": float(model.staff.strain.mean()),
         "unmet_need": 1.0 - met_total / n,
         "initiatives": float(sum(ngo.initiatives for ngo in model.ngos)),
         "ngos": float(len(model.ngos)),

@@ -1,0 +1,130 @@
+"""Benchmark the citizen engines: speed, memory, compile and start times, machine limits.
+
+Prints one table, measured in one run on this machine. Each configuration runs in its own
+subprocess (so NUMBA_NUM_THREADS and peak memory are its own); the step loop is timed after one
+warm-up month, excluding set-up and compilation.
+
+    python benchmarks/bench_engine.py            # full table (10^4 .. 10^7 citizens; ~10 minutes)
+    python benchmarks/bench_engine.py --quick    # 10^4 .. 10^6 only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+CHILD = r"""
+import json, resource, sys, time
+from coprod.model.model import CoProductionModel
+n, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+model = CoProductionModel(seed=1, engine=engine, n_citizens=n, paradigm="npg")
+model.step()  # warm-up: compiles (or loads) kernels, first tallies
+start = time.perf_counter()
+for _ in range(steps):
+    model.step()
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"rate": n * steps / seconds, "step_seconds": seconds / steps, "peak_bytes": peak}))
+"""
+
+LIMITS = r"""
+import json, time
+import numpy as np
+from numba import njit, prange
+
+@njit(parallel=True)
+def gather(values, index, out):
+    for i in prange(index.shape[0]):
+        out[i] = values[index[i]]
+
+@njit(parallel=True)
+def triad(a, b, c):
+    for i in prange(a.shape[0]):
+        a[i] = b[i] + 2.5 * c[i]
+
+n = 20_000_000
+rng = np.random.default_rng(0)
+values = rng.random(n).astype(np.float32)
+index = rng.integers(0, n, n).astype(np.int32)
+out = np.empty(n, dtype=np.float32)
+a, b, c = np.empty(n), rng.random(n), rng.random(n)
+gather(values, index, out); triad(a, b, c)
+t = time.perf_counter(); [gather(values, index, out) for _ in range(5)]; g = (time.perf_counter() - t) / 5
+t = time.perf_counter(); [triad(a, b, c) for _ in range(5)]; s = (time.perf_counter() - t) / 5
+print(json.dumps({"gathers_per_second": n / g, "triad_bytes_per_second": 3 * 8 * n / s}))
+"""
+
+
+def child(code: str, args: list[str], threads: int | None = None, env_extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    if threads:
+        env["NUMBA_NUM_THREADS"] = str(threads)
+    env.update(env_extra or {})
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_time(cache_dir: str) -> float:
+    """Seconds from launching `coprod run --engine numba --steps 1` to its end (one month)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    with tempfile.TemporaryDirectory() as out:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "coprod.experiments.cli", "run", "--engine", "numba", "--steps", "1",
+                        "--citizens", "10000", "--quiet", "--out", os.path.join(out, "r")], env=env, check=True)
+        return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip 10^7 citizens")
+    args = parser.parse_args()
+    sizes = [10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
+    rows = []
+    numba = {}
+    for n in sizes:
+        steps = max(3, min(40, 2 * 10**7 // n))
+        for threads in (1, 2):
+            r = child(CHILD, [str(n), str(steps), "numba"], threads)
+            numba[(n, threads)] = r
+            rows.append((f"numba, {n:>10,} citizens, {threads} thread{'s' if threads > 1 else ''}", r))
+    agents = {}
+    for n in (10**3, 10**4):
+        r = child(CHILD, [str(n), "5" if n > 1000 else "20", "agents"])
+        agents[n] = r
+        rows.append((f"agents, {n:>9,} citizens", r))
+
+    print(f"coprod engine benchmark — {time.strftime('%Y-%m-%d')} — {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{'configuration':<44}{'citizen-steps/s':>18}{'s/step':>10}{'peak B/citizen':>16}")
+    for label, r in rows:
+        n = int(label.split(",")[1].split()[0].replace(",", ""))
+        print(f"{label:<44}{r['rate']:>18,.0f}{r['step_seconds']:>10.4f}{r['peak_bytes'] / n:>16,.0f}")
+    ratio = numba[(10**4, 2)]["rate"] / agents[10**4]["rate"]
+    print(f"\nspeed ratio numba (2 threads) / agents at 10^4 citizens: {ratio:,.0f}x (target >= 150x)")
+    best = numba[(10**6, 2)]["rate"]
+    print(f"numba at 10^6 citizens, 2 threads: {best / 1e6:.1f} M citizen-steps/s (target >= 10 M)")
+    if (10**7, 2) in numba:
+        big = numba[(10**7, 2)]
+        print(f"peak memory at 10^7 citizens: {big['peak_bytes'] / 10**7:.0f} B/citizen (target <= 200)")
+        cost = (1 / big["rate"]) / (1 / numba[(10**5, 2)]["rate"])
+        print(f"cost per citizen-step at 10^7 relative to 10^5: {cost:.2f}x (target <= 2x)")
+    with tempfile.TemporaryDirectory() as cache:
+        first = start_time(cache)
+        warm = start_time(cache)
+    print(f"`coprod run --engine numba --steps 1 --citizens 10000`: first compile {first:.1f} s, "
+          f"with a warm cache {warm:.1f} s (target < 2 s to start stepping)")
+    limits = child(LIMITS, [], 2)
+    share = numba[(10**6, 2)]["rate"] * 8 / limits["gathers_per_second"]
+    print(f"machine limit (2 threads): random gather {limits['gathers_per_second'] / 1e6:,.0f} M/s, "
+          f"stream triad {limits['triad_bytes_per_second'] / 1e9:.1f} GB/s; "
+          f"the month kernel's ~8 neighbour gathers per citizen use {share:.0%} of the gather rate at 10^6")
+
+
+if __name__ == "__main__":
+    main()
