@@ -12,6 +12,7 @@ from coprod.experiments.errors import InputError
 COMMAND_MODULES = [
     "coprod.experiments.run",
     "coprod.experiments.sweep",
+    "coprod.experiments.compare",
 ]
 
 

@@ -1,0 +1,556 @@
+"""``coprod compare``: strategies side by side, with common random numbers and replications.
+
+Replication ``r`` of every strategy runs with the same seed (``--seed + r``). The model draws its
+citizens' randomness from counters on (seed, step, citizen, stream), so two strategies in the same
+replication meet the same citizens and the same luck: their difference is the strategy's effect,
+and paired statistics (paired t-test, sign test) on the per-replication differences are sharp.
+
+With ``--robust`` the strategies also run at ``--samples`` Latin-hypercube points over the union of
+the scenarios' ``[uncertain]`` ranges (the same points, and seeds, for every strategy); the report
+then gives how often each strategy is best per dimension and its worst-case regret (Lempert,
+Popper & Bankes 2003, robust decision making).
+
+The result directory (``results/compare-<UTC timestamp>`` or ``--out``) is written atomically and
+holds the tables (CSV and Parquet), PNG plots, ``report.html`` (self-contained), ``report.md`` and
+``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from concurrent.futures import as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from coprod.experiments.errors import InputError
+from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
+from coprod.model.model import ENGINES, resolve_parameters
+from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
+from coprod.model.parameters import PARAMETERS
+
+DEFAULT_REPLICATIONS = 10
+DEFAULT_STEPS = 120
+DEFAULT_SAMPLES = 20
+ALPHA = 0.05
+# Outcomes beside the five dimensions that the report shows, and which direction is better.
+RISK_COLUMNS = {
+    "wellbeing_gini": "lower",
+    "participation_top_quintile": "neutral",
+    "participation_bottom_quintile": "higher",
+    "bonding_ties": "higher",
+    "bridging_ties": "higher",
+    "public_cost": "lower",
+    "citizen_hours": "neutral",
+    "unmet_need": "lower",
+    "total_public_cost": "lower",
+    "total_citizen_hours": "neutral",
+}
+RISK_LABELS = {
+    "wellbeing_gini": "wellbeing Gini (inequality)",
+    "participation_top_quintile": "taking part, top resource quintile",
+    "participation_bottom_quintile": "taking part, bottom resource quintile",
+    "bonding_ties": "bonding ties per citizen",
+    "bridging_ties": "bridging ties per citizen",
+    "public_cost": "public cost, last month (PHE)",
+    "citizen_hours": "citizen hours, last month",
+    "unmet_need": "unmet need (share)",
+    "total_public_cost": "public cost, whole run (PHE)",
+    "total_citizen_hours": "citizen hours, whole run",
+}
+
+
+@dataclass
+class Strategy:
+    label: str                      # unique within one comparison
+    scenario: Scenario
+    overrides: dict[str, Any]       # scenario parameters + --set + --citizens
+    resolved: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Comparison:
+    """Everything the report needs; built by ``analyse``."""
+    strategies: list[Strategy]
+    settings: dict[str, Any]
+    finals: pd.DataFrame            # one row per (strategy, replication)
+    trajectories: pd.DataFrame      # one row per (strategy, replication, step)
+    summary: pd.DataFrame           # strategy x metric: mean, sd, CI
+    wins: pd.DataFrame              # strategy x dimension: share of replications best / tied
+    pairwise: pd.DataFrame          # pair x metric: paired difference, CI, tests
+    tradeoffs: list[str]
+    robust_runs: pd.DataFrame | None = None
+    robust: pd.DataFrame | None = None      # strategy x dimension: best share, worst and mean regret
+    robust_points: pd.DataFrame | None = None
+
+
+# --- running -------------------------------------------------------------------------------------
+
+def _run_task(task: tuple) -> tuple:
+    """One model run in a worker: returns the key and the model's monthly time series."""
+    key, parameters, steps, seed, engine = task
+    from coprod.experiments.run import run_model  # imported in the worker
+    model, _ = run_model(parameters, steps, seed, engine, False)
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "step", np.arange(1, len(frame) + 1))
+    return key, frame
+
+
+def run_tasks(tasks: list[tuple], workers: int, progress: bool) -> dict:
+    """Run every task, in this process when ``workers == 1``, else on a process pool."""
+    results = {}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(tasks), unit="run", desc="coprod compare", file=sys.stderr, leave=False)
+    try:
+        if workers == 1:
+            for task in tasks:
+                key, frame = _run_task(task)
+                results[key] = frame
+                if bar is not None:
+                    bar.update()
+        else:
+            from coprod.experiments.executors import open_executor
+            with open_executor(workers) as (executor, _slots, _desc):
+                futures = [executor.submit(_run_task, task) for task in tasks]
+                try:
+                    for future in as_completed(futures):
+                        key, frame = future.result()
+                        results[key] = frame
+                        if bar is not None:
+                            bar.update()
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def _final_row(frame: pd.DataFrame) -> dict[str, float]:
+    row = {name: float(frame[name].iloc[-1]) for name in frame.columns if name != "step"}
+    row["total_public_cost"] = float(frame["public_cost"].sum())
+    row["total_citizen_hours"] = float(frame["citizen_hours"].sum())
+    return row
+
+
+def latin_hypercube(ranges: dict[str, tuple[float, float]], samples: int, seed: int) -> pd.DataFrame:
+    """``samples`` Latin-hypercube points over ``ranges`` (integers rounded)."""
+    from scipy.stats import qmc
+    names = sorted(ranges)
+    unit = qmc.LatinHypercube(d=len(names), seed=seed).random(samples)
+    lows = np.array([ranges[n][0] for n in names])
+    highs = np.array([ranges[n][1] for n in names])
+    points = pd.DataFrame(qmc.scale(unit, lows, highs), columns=names)
+    for name in names:
+        if PARAMETERS[name].kind == "int":
+            points[name] = points[name].round().astype(int)
+    return points
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+def mean_ci(values: np.ndarray) -> tuple[float, float, float, float]:
+    """Mean, standard deviation and the t-based 95% confidence interval of the mean."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    mean = float(values.mean())
+    if n < 2:
+        return mean, float("nan"), float("nan"), float("nan")
+    sd = float(values.std(ddof=1))
+    half = float(stats.t.ppf(1 - ALPHA / 2, n - 1)) * sd / np.sqrt(n)
+    return mean, sd, mean - half, mean + half
+
+
+def paired_test(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Paired difference a - b: mean, 95% CI, paired t-test and exact sign test p-values."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    n = len(d)
+    mean, sd, low, high = mean_ci(d)
+    scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1e-12)
+    exact_zero = np.abs(d) <= 1e-12 * scale
+    if n < 2 or not np.isfinite(sd) or sd <= 1e-12 * scale:
+        # Identical (or constant) differences: no spread to test against.
+        t_p = 1.0 if np.all(exact_zero) else (0.0 if n >= 2 else float("nan"))
+        if n >= 2 and not np.all(exact_zero):
+            low = high = mean
+    else:
+        t_p = float(stats.ttest_rel(a, b).pvalue)
+    pos, neg = int(np.sum((d > 0) & ~exact_zero)), int(np.sum((d < 0) & ~exact_zero))
+    sign_p = float(stats.binomtest(pos, pos + neg, 0.5).pvalue) if pos + neg > 0 else 1.0
+    return {"n": n, "mean_diff": mean, "ci_low": low, "ci_high": high, "t_p": t_p, "sign_p": sign_p,
+            "share_a_higher": pos / n if n else float("nan"), "share_b_higher": neg / n if n else float("nan"),
+            "share_tied": float(np.sum(exact_zero)) / n if n else float("nan"),
+            "significant": bool(np.isfinite(t_p) and t_p < ALPHA)}
+
+
+def best_shares(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` is (cases x strategies), higher better: share of cases each is sole best, and tied best."""
+    top = values.max(axis=1, keepdims=True)
+    scale = np.maximum(np.abs(top), 1e-12)
+    at_top = np.abs(values - top) <= 1e-12 * scale
+    sole = at_top & (at_top.sum(axis=1, keepdims=True) == 1)
+    tied = at_top & (at_top.sum(axis=1, keepdims=True) > 1)
+    return sole.mean(axis=0), tied.mean(axis=0)
+
+
+def metric_names() -> list[str]:
+    return [f"{d}_{h}" for d in DIMENSIONS for h in HORIZON_NAMES] + list(RISK_COLUMNS)
+
+
+def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_frames: dict | None = None,
+            points: pd.DataFrame | None = None) -> Comparison:
+    """Tables and plain-word trade-offs from the runs."""
+    labels = [s.label for s in strategies]
+    horizon = settings["horizon"]
+    reps = settings["replications"]
+
+    rows, trajectories = [], []
+    for s in strategies:
+        for r in range(reps):
+            frame = frames[("rep", s.label, r)]
+            rows.append({"strategy": s.label, "scenario": s.scenario.name, "replication": r,
+                         "seed": settings["seeds"][r], **_final_row(frame)})
+            traj = frame.copy()
+            traj.insert(0, "replication", r)
+            traj.insert(0, "strategy", s.label)
+            trajectories.append(traj)
+    finals = pd.DataFrame(rows)
+    trajectories = pd.concat(trajectories, ignore_index=True)
+
+    summary_rows = []
+    for s in strategies:
+        sub = finals[finals.strategy == s.label]
+        for metric in metric_names():
+            mean, sd, low, high = mean_ci(sub[metric].to_numpy())
+            summary_rows.append({"strategy": s.label, "metric": metric, "mean": mean, "sd": sd,
+                                 "ci_low": low, "ci_high": high, "n": len(sub)})
+    summary = pd.DataFrame(summary_rows)
+
+    wins_rows = []
+    for dim in DIMENSIONS:
+        column = f"{dim}_{horizon}"
+        matrix = np.column_stack([finals[finals.strategy == label].sort_values("replication")[column].to_numpy()
+                                  for label in labels])
+        sole, tied = best_shares(matrix)
+        means = matrix.mean(axis=0)
+        order = np.argsort(-means, kind="stable")
+        rank = np.empty(len(labels), dtype=int)
+        rank[order] = np.arange(1, len(labels) + 1)
+        for i, label in enumerate(labels):
+            wins_rows.append({"dimension": dim, "horizon": horizon, "strategy": label, "rank": int(rank[i]),
+                              "mean": float(means[i]), "win_share": float(sole[i]), "tie_share": float(tied[i])})
+    wins = pd.DataFrame(wins_rows)
+
+    pair_rows = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            fa = finals[finals.strategy == a].sort_values("replication")
+            fb = finals[finals.strategy == b].sort_values("replication")
+            for metric in [f"{d}_{horizon}" for d in DIMENSIONS] + list(RISK_COLUMNS):
+                result = paired_test(fa[metric].to_numpy(), fb[metric].to_numpy())
+                pair_rows.append({"a": a, "b": b, "metric": metric, **result,
+                                  "mean_a": float(fa[metric].mean()), "mean_b": float(fb[metric].mean())})
+    pairwise = pd.DataFrame(pair_rows)
+
+    comparison = Comparison(strategies=strategies, settings=settings, finals=finals, trajectories=trajectories,
+                            summary=summary, wins=wins, pairwise=pairwise, tradeoffs=[])
+    comparison.tradeoffs = tradeoff_sentences(comparison)
+
+    if robust_frames is not None and points is not None:
+        robust_rows = []
+        for s in strategies:
+            for i in range(len(points)):
+                frame = robust_frames[("robust", s.label, i)]
+                robust_rows.append({"strategy": s.label, "point": i, "seed": settings["seed"] + i,
+                                    **{name: points.iloc[i][name] for name in points.columns},
+                                    **_final_row(frame)})
+        robust_runs = pd.DataFrame(robust_rows)
+        regret_rows = []
+        for dim in DIMENSIONS:
+            column = f"{dim}_{horizon}"
+            matrix = np.column_stack([robust_runs[robust_runs.strategy == label].sort_values("point")[column].to_numpy()
+                                      for label in labels])
+            sole, tied = best_shares(matrix)
+            regret = matrix.max(axis=1, keepdims=True) - matrix
+            for j, label in enumerate(labels):
+                regret_rows.append({"dimension": dim, "horizon": horizon, "strategy": label,
+                                    "best_share": float(sole[j]), "tie_share": float(tied[j]),
+                                    "worst_regret": float(regret[:, j].max()), "mean_regret": float(regret[:, j].mean()),
+                                    "mean": float(matrix[:, j].mean())})
+        comparison.robust_runs = robust_runs
+        comparison.robust = pd.DataFrame(regret_rows)
+        comparison.robust_points = points
+    return comparison
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _change(a: float, b: float) -> float | None:
+    """Relative change of a over b; None when b is zero."""
+    if abs(b) < 1e-12:
+        return None if abs(a) >= 1e-12 else 0.0
+    return (a - b) / abs(b)
+
+
+def _cost_clause(cost_w: float, cost_l: float, significant: bool) -> str:
+    change = _change(cost_w, cost_l)
+    note = "" if significant else " (cost difference not significant)"
+    if change is None:
+        return "but costs public money where the other costs none" + note
+    if abs(change) < 0.005:
+        return "at about the same public cost" + note
+    if change > 0:
+        return f"but costs {100 * change:.0f}% more public money over the run" + note
+    return f"and costs {100 * -change:.0f}% less public money over the run" + note
+
+
+def _hours_clause(hours_w: float, hours_l: float) -> str:
+    change = _change(hours_w, hours_l)
+    if change is None:
+        return "it asks citizen hours where the other asks none"
+    if abs(change) < 0.005:
+        return "it asks about the same citizen hours"
+    return f"it asks {100 * abs(change):.0f}% {'more' if change > 0 else 'fewer'} citizen hours"
+
+
+def tradeoff_sentences(c: Comparison) -> list[str]:
+    """Plain-word trade-offs for every pair of strategies, from the paired differences."""
+    horizon = c.settings["horizon"]
+    sentences = []
+    for (a, b), group in c.pairwise.groupby(["a", "b"], sort=False):
+        by_metric = group.set_index("metric")
+        cost = by_metric.loc["total_public_cost"]
+        hours = by_metric.loc["total_citizen_hours"]
+        for dim in DIMENSIONS:
+            row = by_metric.loc[f"{dim}_{horizon}"]
+            name = dim.replace("_", " ")
+            if not row.significant:
+                sentences.append(
+                    f"{a} and {b} do not differ significantly on {name} ({horizon} horizon): {a} is higher in "
+                    f"{_pct(row.share_a_higher)} of runs, {b} in {_pct(row.share_b_higher)}, tied in "
+                    f"{_pct(row.share_tied)} (difference {a} − {b} {row.mean_diff:+.3f}, 95% CI "
+                    f"[{row.ci_low:+.3f}, {row.ci_high:+.3f}]; paired t-test p = {row.t_p:.2g}, "
+                    f"sign test p = {row.sign_p:.2g}).")
+                continue
+            flip = row.mean_diff < 0
+            winner, loser = (b, a) if flip else (a, b)
+            sign = -1.0 if flip else 1.0
+            share = row.share_b_higher if flip else row.share_a_higher
+            diff, low, high = sign * row.mean_diff, *sorted((sign * row.ci_low, sign * row.ci_high))
+            cost_w, cost_l = (cost.mean_b, cost.mean_a) if flip else (cost.mean_a, cost.mean_b)
+            hours_w, hours_l = (hours.mean_b, hours.mean_a) if flip else (hours.mean_a, hours.mean_b)
+            sentences.append(
+                f"{winner} beats {loser} on {name} ({horizon} horizon) in {_pct(share)} of runs "
+                f"(difference {diff:+.3f}, 95% CI [{low:+.3f}, {high:+.3f}]; paired t-test p = {row.t_p:.2g}, "
+                f"sign test p = {row.sign_p:.2g}) {_cost_clause(cost_w, cost_l, bool(cost.significant))}; "
+                f"{_hours_clause(hours_w, hours_l)}.")
+    return sentences
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def default_out() -> Path:
+    return Path("results") / f"compare-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def build_strategies(names: list[str], set_items: list[str] | None, citizens: int | None) -> list[Strategy]:
+    extra = parse_set(set_items)
+    if citizens is not None:
+        extra.update(parse_set([f"n_citizens={citizens}"], where="--citizens"))
+    strategies, seen = [], {}
+    for name in names:
+        scenario = load_scenario(name)
+        overrides = {**scenario.parameters, **extra}
+        label = scenario.name
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label}#{seen[label]}"
+        try:
+            resolved = resolve_parameters(overrides, where=str(scenario.path))
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        if resolved["n_groups"] > resolved["n_citizens"]:
+            raise InputError(f"{scenario.path}: n_groups ({resolved['n_groups']}) is more than n_citizens "
+                             f"({resolved['n_citizens']}); allowed: at most n_citizens")
+        strategies.append(Strategy(label=label, scenario=scenario, overrides=overrides, resolved=resolved))
+    return strategies
+
+
+def uncertain_union(strategies: list[Strategy], fixed: set[str]) -> dict[str, tuple[float, float]]:
+    """Union of the scenarios' [uncertain] tables; a parameter in several takes the widest range.
+
+    Parameters fixed on the command line (--set, --citizens) are not varied.
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    for s in strategies:
+        for name, (low, high) in s.scenario.uncertain.items():
+            if name in fixed:
+                continue
+            if name in ranges:
+                low, high = min(low, ranges[name][0]), max(high, ranges[name][1])
+            ranges[name] = (low, high)
+    return ranges
+
+
+def strategy_choices(s: Strategy) -> set[str]:
+    """Parameters a strategy fixes itself: its scenario's [parameters] and its paradigm's rule set."""
+    from coprod.model.paradigms import paradigm_values
+    return set(s.scenario.parameters) | set(paradigm_values(s.resolved["paradigm"]))
+
+
+def applied_uncertain(s: Strategy, names) -> list[str]:
+    """The sampled parameters that vary for this strategy.
+
+    A parameter the strategy fixes itself (its scenario or paradigm sets it) is a choice, not an
+    uncertainty, and keeps its value, unless the strategy's own [uncertain] table lists it.
+    """
+    own = strategy_choices(s)
+    return [name for name in names if name in s.scenario.uncertain or name not in own]
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise InputError(f"compare: got {len(args.scenarios)} scenario; allowed: two or more scenarios")
+    for option, value, least in (("--replications", args.replications, 2), ("--steps", args.steps, 1),
+                                 ("--samples", args.samples, 2)):
+        if value < least:
+            raise InputError(f"{option}: got {value}; allowed: an integer >= {least}")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers: got {args.workers}; allowed: an integer >= 1")
+    out = Path(args.out) if args.out else default_out()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+
+    strategies = build_strategies(args.scenarios, args.set, args.citizens)
+    fixed = set(parse_set(args.set)) | ({"n_citizens"} if args.citizens is not None else set())
+    seeds = [args.seed + r for r in range(args.replications)]
+    settings = {"replications": args.replications, "steps": args.steps, "seed": args.seed, "seeds": seeds,
+                "engine": args.engine, "horizon": args.horizon, "robust": bool(args.robust),
+                "samples": args.samples if args.robust else None, "alpha": ALPHA,
+                "set": list(args.set or []), "citizens": args.citizens, "command": command_line(args)}
+
+    tasks = [(("rep", s.label, r), s.overrides, args.steps, seed, args.engine)
+             for r, seed in enumerate(seeds) for s in strategies]
+    points = None
+    if args.robust:
+        ranges = uncertain_union(strategies, fixed)
+        if not ranges:
+            raise InputError("--robust: none of the scenarios has an [uncertain] table (outside --set); "
+                             "allowed: scenarios with [uncertain] ranges")
+        points = latin_hypercube(ranges, args.samples, args.seed)
+        settings["uncertain"] = {k: list(v) for k, v in ranges.items()}
+        settings["uncertain_applied"] = {s.label: applied_uncertain(s, ranges) for s in strategies}
+        for i in range(len(points)):
+            point = {name: (int(v) if PARAMETERS[name].kind == "int" else float(v))
+                     for name, v in points.iloc[i].items()}
+            for s in strategies:
+                varied = {name: point[name] for name in settings["uncertain_applied"][s.label]}
+                tasks.append((("robust", s.label, i), {**s.overrides, **varied}, args.steps, args.seed + i, args.engine))
+        for s in strategies:  # check every combination before running
+            try:
+                resolve_parameters({**s.overrides, **{k: points.iloc[0][k].item() for k in points.columns}})
+            except ValueError as err:
+                raise InputError(str(err)) from None
+
+    workers = args.workers or 1
+    progress = not args.quiet and sys.stderr.isatty()
+    try:
+        frames = run_tasks(tasks, workers, progress)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
+    robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
+    comparison = analyse(strategies, settings, rep_frames, robust_frames, points)
+
+    from coprod.experiments.report import write_comparison
+    write_comparison(out, comparison, manifest(comparison))
+    if not args.quiet:
+        print(text_summary(comparison))
+        print(f"report in {out / 'report.html'}")
+    return 0
+
+
+def manifest(c: Comparison) -> dict:
+    from coprod.experiments.run import git_commit, versions
+    return {
+        "kind": "compare",
+        "strategies": [{"label": s.label, "scenario": s.scenario.name, "scenario_path": str(s.scenario.path),
+                        "description": s.scenario.description, "overrides": s.overrides,
+                        "uncertain": {k: list(v) for k, v in s.scenario.uncertain.items()},
+                        "resolved_parameters": s.resolved} for s in c.strategies],
+        "settings": c.settings,
+        "common_random_numbers": "replication r of every strategy uses seed --seed + r; robust point i uses seed --seed + i",
+        "tests": "paired t-test (significance at alpha 0.05, two-sided) and exact sign test on per-replication differences",
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": c.settings.get("command", ""),
+    }
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command that repeats this comparison (also when called as ``main([...])``)."""
+    words = ["coprod", "compare", *args.scenarios, "--replications", str(args.replications), "--steps", str(args.steps),
+             "--seed", str(args.seed), "--engine", args.engine, "--horizon", args.horizon]
+    if args.citizens is not None:
+        words += ["--citizens", str(args.citizens)]
+    for item in args.set or []:
+        words += ["--set", item]
+    if args.robust:
+        words += ["--robust", "--samples", str(args.samples)]
+    return shlex.join(words)
+
+
+def text_summary(c: Comparison) -> str:
+    horizon = c.settings["horizon"]
+    labels = [s.label for s in c.strategies]
+    width = max(12, *(len(x) for x in labels)) + 2
+    lines = [f"{'dimension (' + horizon + ')':<30}" + "".join(f"{x:>{width}}" for x in labels)]
+    for dim in DIMENSIONS:
+        cells = []
+        for label in labels:
+            row = c.wins[(c.wins.dimension == dim) & (c.wins.strategy == label)].iloc[0]
+            cells.append(f"{row['mean']:.3f} ({_pct(row.win_share)})")
+        lines.append(f"{dim.replace('_', ' '):<30}" + "".join(f"{x:>{width}}" for x in cells))
+    lines.append("(mean, and in brackets the share of replications where the strategy is best alone)")
+    return "\n".join(lines)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "compare", help="compare strategies (scenarios) with common random numbers and replications",
+        description="Run every scenario as a strategy over the same seeds and write a comparison report "
+                    "(tables, plots, HTML and Markdown) to results/compare-<timestamp>/.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="bundled scenario names or .toml paths (two or more)")
+    p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS,
+                   help=f"replications (seeds) per strategy (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--citizens", type=int, help="number of citizens (n_citizens) for every strategy")
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months to simulate (default {DEFAULT_STEPS})")
+    p.add_argument("--seed", type=int, default=0, help="first seed; replication r uses seed+r (default 0)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter in every strategy (repeatable)")
+    p.add_argument("--horizon", choices=HORIZON_NAMES, default="long",
+                   help="horizon used for ranking, wins, trade-offs and regret (default long)")
+    p.add_argument("--robust", action="store_true", help="also run across the scenarios' [uncertain] ranges")
+    p.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
+                   help=f"Latin-hypercube points for --robust (default {DEFAULT_SAMPLES})")
+    p.add_argument("--workers", type=int, help="parallel worker processes (default 1: in this process)")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help="citizen engine (default auto)")
+    p.add_argument("--out", help="result directory (default results/compare-<timestamp>); must be new or empty")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=cmd_compare)
+
+    from coprod.experiments.new_scenario import register as register_new_scenario
+    register_new_scenario(subparsers)

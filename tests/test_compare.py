@@ -1,0 +1,166 @@
+"""coprod compare and coprod new-scenario: statistics that mean what they say, a report that renders."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from coprod.experiments.cli import main
+from coprod.experiments.compare import paired_test
+from coprod.experiments.scenarios import load_scenario
+from coprod.model.outcomes import DIMENSIONS
+from coprod.model.parameters import PARAMETERS
+
+SMALL = ["--citizens", "150", "--steps", "12", "--replications", "4", "--engine", "agents", "--quiet"]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def write_scenario(path: Path, budget: float) -> Path:
+    path.write_text(f'description = "budget {budget}"\nparadigm = "npg"\n[parameters]\n'
+                    f'budget_per_citizen = {budget}\n[uncertain]\ntrust_loss_rate = [0.05, 0.3]\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def budget_report(tmp_path_factory) -> Path:
+    """One comparison reused by several tests: a big budget against a small one, with --robust."""
+    base = tmp_path_factory.mktemp("budget")
+    rich = write_scenario(base / "rich.toml", 2.5)
+    poor = write_scenario(base / "poor.toml", 0.6)
+    out = base / "report"
+    assert main(["compare", str(rich), str(poor), *SMALL, "--horizon", "output", "--robust", "--samples", "4",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def test_self_comparison_shows_no_difference(tmp_path):
+    out = tmp_path / "self"
+    assert main(["compare", "npm", "npm", *SMALL, "--out", str(out)]) == 0
+    pairwise = pd.read_parquet(out / "pairwise.parquet")
+    assert not pairwise["significant"].any()
+    assert (pairwise["mean_diff"] == 0).all()
+    wins = pd.read_csv(out / "wins.csv")
+    assert set(wins["strategy"]) == {"npm", "npm#2"}
+    assert (wins["win_share"] == 0).all() and (wins["tie_share"] == 1).all()
+    tradeoffs = (out / "tradeoffs.txt").read_text()
+    assert "beats" not in tradeoffs and tradeoffs.count("do not differ significantly") == len(DIMENSIONS)
+
+
+def test_bigger_budget_meets_more_need_and_raises_wellbeing(budget_report):
+    summary = pd.read_parquet(budget_report / "summary.parquet").set_index(["strategy", "metric"])["mean"]
+    assert summary[("rich", "unmet_need")] < summary[("poor", "unmet_need")]
+    assert summary[("rich", "wellbeing_output")] > summary[("poor", "wellbeing_output")]
+    assert summary[("rich", "total_public_cost")] > summary[("poor", "total_public_cost")]
+    pairwise = pd.read_parquet(budget_report / "pairwise.parquet").set_index("metric")
+    wellbeing = pairwise.loc["wellbeing_output"]
+    assert wellbeing["significant"] and wellbeing["mean_diff"] > 0 and wellbeing["ci_low"] > 0
+    wins = pd.read_parquet(budget_report / "wins.parquet").set_index(["dimension", "strategy"])
+    assert wins.loc[("wellbeing", "rich"), "win_share"] == 1.0
+    text = (budget_report / "tradeoffs.txt").read_text()
+    assert re.search(r"rich beats poor on wellbeing \(output horizon\) in 100% of runs \(difference \+[0-9.]+, "
+                     r"95% CI \[\+[0-9.]+, \+[0-9.]+\]; paired t-test p = [0-9.e-]+, sign test p = [0-9.]+\) "
+                     r"but costs [0-9]+% more public money", text), text
+
+
+def test_result_directory_is_complete(budget_report):
+    for name in ("finals", "summary", "wins", "pairwise", "regret", "robust_runs"):
+        assert (budget_report / f"{name}.csv").is_file() and (budget_report / f"{name}.parquet").is_file()
+    for name in ("trajectories.png", "radar.png", "risks.png", "regret.png", "report.md", "report.html"):
+        assert (budget_report / name).stat().st_size > 0
+    manifest = json.loads((budget_report / "manifest.json").read_text())
+    assert manifest["settings"]["seeds"] == [0, 1, 2, 3]
+    assert [s["label"] for s in manifest["strategies"]] == ["rich", "poor"]
+    assert manifest["strategies"][0]["resolved_parameters"]["budget_per_citizen"] == 2.5
+    regret = pd.read_parquet(budget_report / "regret.parquet")
+    assert (regret["worst_regret"] >= 0).all() and len(regret) == 2 * len(DIMENSIONS)
+    html = (budget_report / "report.html").read_text()
+    assert "http://" not in html and "https://" not in html and "@media print" in html
+    assert not [p for p in budget_report.parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_refuses_non_empty_out(tmp_path, capsys):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    assert main(["compare", "npm", "npg_collective", *SMALL, "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_paired_test_detects_a_consistent_difference():
+    result = paired_test([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [0.9, 1.8, 2.85, 3.9, 4.7, 5.9])
+    assert result["significant"] and result["share_a_higher"] == 1.0 and result["sign_p"] < 0.05
+
+
+def test_report_renders_in_headless_chromium(budget_report, tmp_path):
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed (pip install playwright)"
+    if reason is None and not os.path.exists(CHROMIUM):
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the report cannot be rendered: {reason}")
+        pytest.skip(reason)
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
+            page.goto((budget_report / "report.html").resolve().as_uri(), wait_until="load")
+            widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert len(widths) == 4 and all(w > 0 for w in widths), widths
+    assert errors == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_new_scenario_lists_every_lever_and_loads(tmp_path):
+    path = tmp_path / "mine.toml"
+    assert main(["new-scenario", str(path), "--from", "npg_collective", "--quiet"]) == 0
+    scenario = load_scenario(str(path))
+    levers = [name for name, p in PARAMETERS.items() if p.lever]
+    assert set(levers) <= set(scenario.parameters)
+    assert scenario.parameters["cp_level"] == "collective" and scenario.paradigm == "npg"
+    assert scenario.uncertain == load_scenario("npg_collective").uncertain
+    text = path.read_text()
+    for name, p in PARAMETERS.items():
+        assert f"{name} = " in text
+        if not p.lever:
+            assert f"# {name} = " in text
+    data = tomllib.loads(text)
+    assert set(data["parameters"]) == set(levers) - {"paradigm"}
+
+
+def test_new_scenario_runs_the_same_as_its_source(tmp_path):
+    from coprod.model.model import resolve_parameters
+    path = tmp_path / "npm_copy.toml"
+    assert main(["new-scenario", str(path), "--from", "npm", "--quiet"]) == 0
+    assert resolve_parameters(load_scenario(str(path)).parameters) == resolve_parameters(load_scenario("npm").parameters)
+    blank = tmp_path / "blank.toml"
+    assert main(["new-scenario", str(blank), "--quiet"]) == 0
+    assert resolve_parameters(load_scenario(str(blank)).parameters) == resolve_parameters({})
+
+
+def test_new_scenario_refuses_to_overwrite(tmp_path, capsys):
+    path = tmp_path / "exists.toml"
+    path.write_text("# mine\n")
+    assert main(["new-scenario", str(path)]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert path.read_text() == "# mine\n"
