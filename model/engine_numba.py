@@ -27,6 +27,10 @@ STATE = np.float32
 # Fixed chunking of the citizen range for counts that cannot follow group boundaries (integer
 # counts are exact whatever the chunking; a fixed number keeps memory small and known).
 N_CHUNKS = 8
+# What neighbours see of a citizen, packed in one byte so the neighbour loops gather one byte each:
+# the mode in the low two bits, volunteering in the third.
+MODE_BITS = np.uint8(3)
+VOLUNTEER_BIT = np.uint8(4)
 GINI_BINS = 1 << 16
 
 # Columns of the per-group sums, in order.
@@ -38,8 +42,8 @@ GINI_BINS = 1 << 16
 
 @njit(parallel=True, cache=True)
 def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
-               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, last_mode, last_volunteer,
-               mode, phase, hours, heard, ignored, invited, volunteer, volunteer_hours, met,
+               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, seen_last, seen_now,
+               phase, hours, heard, ignored, invited, volunteer_hours, met,
                invite_rate, facilitation, service_share, fit, quality, group_benefit, collective_member_benefit,
                collective_participant_benefit, ngo_benefit, ngo_available, ngo_control):
     """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties."""
@@ -51,10 +55,10 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         active = 0
         together = 0
         for k in range(lo, hi):
-            j = indices[k]
-            if last_mode[j] != rules.MODE_NONE:
+            seen = seen_last[indices[k]]
+            if (seen & MODE_BITS) != rules.MODE_NONE:
                 active += 1
-            if last_mode[j] == rules.MODE_COLLECTIVE or last_volunteer[j]:
+            if (seen & MODE_BITS) == rules.MODE_COLLECTIVE or (seen & VOLUNTEER_BIT) != 0:
                 together += 1
         degree = hi - lo
         peer_active = active / degree if degree > 0 else 0.0
@@ -65,14 +69,14 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         result = rules.citizen_month(
             theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
             np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
-            np.float64(wellbeing[i]), last_volunteer[i], peer_active, peer_collective,
+            np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
             invite_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
             ngo_benefit[g], ngo_available[g], ngo_control[g],
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
             counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
             counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)))
-        mode[i] = result[0]
+        seen_now[i] = result[0] | (VOLUNTEER_BIT if result[10] else 0)
         phase[i] = result[1]
         hours[i] = result[2]
         heard[i] = result[3]
@@ -82,24 +86,30 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         trust[i] = result[7]
         efficacy[i] = result[8]
         motivation[i] = result[9]
-        volunteer[i] = result[10]
         volunteer_hours[i] = result[11]
         met[i] = result[12]
 
 
 @njit(parallel=True, cache=True)
-def tend_ties(indptr, indices, group_of, mode, volunteer, strength, build_rate, decay_rate, bonding, bridging):
+def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, decay_rate, bonding, bridging):
     """Each stored tie grows if its two ends acted together this month, else fades (rules.update_tie).
-    Also sums each citizen's bonding and bridging strength, so no other pass reads the ties."""
+    Also sums each citizen's bonding and bridging strength, so no other pass reads the ties.
+    Whether a neighbour shares the group is a range check (groups are contiguous), not a lookup."""
     n = group_of.shape[0]
     for i in prange(n):
+        g = group_of[i]
+        first, last = bounds[g], bounds[g + 1]
+        mine = seen[i]
         inside = 0.0
         across = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
-            together = rules.acted_together(mode[i], mode[j], group_of[i], group_of[j], volunteer[i], volunteer[j])
+            theirs = seen[j]
+            same = first <= j < last
+            together = rules.acted_together(mine & MODE_BITS, theirs & MODE_BITS, 0, 0 if same else 1,
+                                            (mine & VOLUNTEER_BIT) != 0, (theirs & VOLUNTEER_BIT) != 0)
             strength[k] = rules.update_tie(np.float64(strength[k]), together, build_rate, decay_rate)
-            if group_of[j] == group_of[i]:
+            if same:
                 inside += strength[k]
             else:
                 across += strength[k]
@@ -108,7 +118,7 @@ def tend_ties(indptr, indices, group_of, mode, volunteer, strength, build_rate, 
 
 
 @njit(parallel=True, cache=True)
-def sum_groups(bounds, need_hours, mode, phase, hours, heard, ignored, volunteer, volunteer_hours, wellbeing, met,
+def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
                trust, efficacy, motivation, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
     n_groups = bounds.shape[0] - 1
@@ -117,24 +127,26 @@ def sum_groups(bounds, need_hours, mode, phase, hours, heard, ignored, volunteer
         row = out[g]
         for i in range(bounds[g], bounds[g + 1]):
             p = phase[i]
+            mode = seen[i] & MODE_BITS
+            volunteering = (seen[i] & VOLUNTEER_BIT) != 0
             if p >= 0:
                 row[G_PARTICIPANTS] += 1.0
                 row[G_COMMISSION + p] += 1.0
                 if heard[i]:
                     row[G_HEARD_COMMISSION + p] += 1.0
                 if p == rules.PHASE_DELIVER:
-                    if mode[i] == rules.MODE_GROUP:
+                    if mode == rules.MODE_GROUP:
                         row[G_DELIVER_GROUP] += hours[i]
                         row[G_NEED_GROUP] += need_hours[i]
-                    elif mode[i] == rules.MODE_COLLECTIVE:
+                    elif mode == rules.MODE_COLLECTIVE:
                         row[G_DELIVER_COLLECTIVE] += hours[i]
                         row[G_NEED_COLLECTIVE] += need_hours[i]
             if ignored[i]:
                 row[G_IGNORED] += 1.0
             row[G_HOURS] += hours[i]
-            if mode[i] == rules.MODE_COLLECTIVE or volunteer[i]:
+            if mode == rules.MODE_COLLECTIVE or volunteering:
                 row[G_COLLECTIVE] += 1.0
-            if volunteer[i]:
+            if volunteering:
                 row[G_VOLUNTEERS] += 1.0
                 row[G_VOLUNTEER_HOURS] += volunteer_hours[i]
             row[G_WELLBEING] += wellbeing[i]
@@ -217,11 +229,9 @@ class NumbaEngine:
         self.motivation = init["motivation"].astype(STATE)
         self.motivation0 = init["motivation0"].astype(STATE)
         self.wellbeing = init["wellbeing"].astype(STATE)
-        self.mode = np.zeros(n, dtype=np.int8)
-        self.last_mode = np.zeros(n, dtype=np.int8)
+        self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
+        self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
         self.phase = np.full(n, rules.PHASE_NONE, dtype=np.int8)
-        self.volunteer = np.zeros(n, dtype=np.bool_)
-        self.last_volunteer = np.zeros(n, dtype=np.bool_)
         self.heard = np.zeros(n, dtype=np.bool_)
         self.ignored = np.zeros(n, dtype=np.bool_)
         self.invited = np.zeros(n, dtype=np.bool_)
@@ -242,28 +252,31 @@ class NumbaEngine:
         p = self.model.p
         live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
                    self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,
-                   self.motivation, self.motivation0, self.wellbeing, self.last_mode, self.last_volunteer,
-                   self.mode, self.phase, self.hours, self.heard, self.ignored, self.invited, self.volunteer,
-                   self.volunteer_hours, self.met, offer.invite_rate, offer.facilitation, offer.service_share,
+                   self.motivation, self.motivation0, self.wellbeing, self.seen_last, self.seen_now,
+                   self.phase, self.hours, self.heard, self.ignored, self.invited, self.volunteer_hours, self.met, offer.invite_rate, offer.facilitation, offer.service_share,
                    offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,
                    offer.collective_participant_benefit, offer.ngo_benefit,
                    np.ascontiguousarray(offer.ngo_available, dtype=np.bool_), offer.ngo_control)
-        tend_ties(self.indptr, self.indices, self.group_of, self.mode, self.volunteer, self.strength,
+        tend_ties(self.indptr, self.indices, self.group_of, self.group_bounds, self.seen_now, self.strength,
                   p["tie_build_rate"], p["tie_decay_rate"], self.bonding, self.bridging)
         tally = self.tally()
         # This month's behaviour is what neighbours see next month.
-        self.last_mode, self.mode = self.mode, self.last_mode
-        self.last_volunteer, self.volunteer = self.volunteer, self.last_volunteer
+        self.seen_last, self.seen_now = self.seen_now, self.seen_last
         return tally
 
     @property
     def current_mode(self) -> np.ndarray:
         """Each citizen's mode in the month just stepped (for pictures and tests)."""
-        return self.last_mode
+        return (self.seen_last & MODE_BITS).astype(np.int8)
+
+    @property
+    def last_phase(self) -> np.ndarray:
+        """Each citizen's phase in the month just stepped."""
+        return self.phase
 
     def tally(self) -> Tally:
-        groups = sum_groups(self.group_bounds, self.need_hours, self.mode, self.phase, self.hours, self.heard,
-                            self.ignored, self.volunteer, self.volunteer_hours, self.wellbeing, self.met, self.trust,
+        groups = sum_groups(self.group_bounds, self.need_hours, self.seen_now, self.phase, self.hours, self.heard,
+                            self.ignored, self.volunteer_hours, self.wellbeing, self.met, self.trust,
                             self.efficacy, self.motivation, self.bonding, self.bridging)
         caseloads = sum_caseloads(self.caseload_bounds, self.phase, self.invited)
         quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing)
