@@ -13,6 +13,7 @@ a 2^16-bin histogram of wellbeing (error below 1e-4), not from a full sort.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -24,9 +25,8 @@ from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STRE
 from coprod.model.tally import Tally
 
 STATE = np.float32
-# Fixed chunking of the citizen range for counts that cannot follow group boundaries (integer
-# counts are exact whatever the chunking; a fixed number keeps memory small and known).
-N_CHUNKS = 8
+# Chunks of the citizen range for counts that cannot follow group boundaries. They are integer
+# counts, exact whatever the chunking, so one chunk per thread keeps results thread-independent.
 # What neighbours see of a citizen, packed in one byte so the neighbour loops gather one byte each:
 # the mode in the low two bits, volunteering in the third.
 MODE_BITS = np.uint8(3)
@@ -174,14 +174,14 @@ def sum_caseloads(caseload_bounds, phase, invited):
 
 
 @njit(parallel=True, cache=True)
-def count_chunks(quintile_of, phase, heard, wellbeing):
-    """Integer counts in fixed chunks: quintile participation and uptake, and the wellbeing histogram."""
+def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks):
+    """Integer counts by chunk: quintile participation and uptake, and the wellbeing histogram."""
     n = quintile_of.shape[0]
-    quintiles = np.zeros((N_CHUNKS, 5, 2), dtype=np.int64)
-    histogram = np.zeros((N_CHUNKS, GINI_BINS), dtype=np.int64)
-    for chunk in prange(N_CHUNKS):
-        lo = chunk * n // N_CHUNKS
-        hi = (chunk + 1) * n // N_CHUNKS
+    quintiles = np.zeros((n_chunks, 5, 2), dtype=np.int64)
+    histogram = np.zeros((n_chunks, GINI_BINS), dtype=np.int64)
+    for chunk in prange(n_chunks):
+        lo = chunk * n // n_chunks
+        hi = (chunk + 1) * n // n_chunks
         for i in range(lo, hi):
             q = quintile_of[i]
             if phase[i] >= 0:
@@ -193,17 +193,24 @@ def count_chunks(quintile_of, phase, heard, wellbeing):
     return quintiles.sum(axis=0), histogram.sum(axis=0)
 
 
-def histogram_gini(counts: np.ndarray) -> float:
+@njit(cache=True)
+def histogram_gini(counts):
     """Gini from counts in equal bins on [0, 1], each value taken at its bin's centre."""
-    centres = (np.arange(GINI_BINS) + 0.5) / GINI_BINS
-    n = counts.sum()
-    sums = counts * centres
-    total = sums.sum()
-    if n == 0 or total <= 0:
+    n = 0
+    total = 0.0
+    for b in range(counts.shape[0]):
+        n += counts[b]
+        total += counts[b] * (b + 0.5) / counts.shape[0]
+    if n == 0 or total <= 0.0:
         return 0.0
-    before = np.cumsum(counts) - counts  # citizens ranked below each bin
-    ranked = (sums * (before + (counts + 1) / 2.0)).sum()
-    return float(2.0 * ranked / (n * total) - (n + 1.0) / n)
+    ranked = 0.0
+    below = 0  # citizens ranked below this bin
+    for b in range(counts.shape[0]):
+        c = counts[b]
+        if c > 0:
+            ranked += c * (b + 0.5) / counts.shape[0] * (below + (c + 1) / 2.0)
+            below += c
+    return 2.0 * ranked / (n * total) - (n + 1.0) / n
 
 
 class NumbaEngine:
@@ -279,7 +286,8 @@ class NumbaEngine:
                             self.ignored, self.volunteer_hours, self.wellbeing, self.met, self.trust,
                             self.efficacy, self.motivation, self.bonding, self.bridging)
         caseloads = sum_caseloads(self.caseload_bounds, self.phase, self.invited)
-        quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing)
+        quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing,
+                                            numba.get_num_threads())
         column = groups.T
         return Tally(
             members=self.members, need_hours=self.need_hours_by_group, need=self.need_by_group,
@@ -301,7 +309,7 @@ class NumbaEngine:
             quintile_heard=quintiles[:, 1].astype(np.float64),
             trust_sum=float(column[G_TRUST].sum()), efficacy_sum=float(column[G_EFFICACY].sum()),
             motivation_sum=float(column[G_MOTIVATION].sum()),
-            wellbeing_gini=histogram_gini(histogram),
+            wellbeing_gini=float(histogram_gini(histogram)),
             # Each tie is stored at both ends.
             bonding=float(column[G_BONDING].sum()) / 2.0, bridging=float(column[G_BRIDGING].sum()) / 2.0,
         )

@@ -32,6 +32,7 @@ class ServiceDesign:
         self._all_designs = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
         self._powers = 2 ** np.arange(k, -1, -1)
         self._rescale()
+        self._fitness = float(self.fitness_of(self.design)[0])
 
     def fitness_of(self, designs: np.ndarray) -> np.ndarray:
         """Mean contribution of the components for each design (rows of 0/1)."""
@@ -43,9 +44,13 @@ class ServiceDesign:
         every = self.fitness_of(self._all_designs)
         self.low, self.high = float(every.min()), float(every.max())
 
+    def _adopt(self, design: np.ndarray, fitness: float) -> None:
+        self.design, self._fitness = design, fitness
+
     @property
     def fitness(self) -> float:
-        return float(self.fitness_of(self.design)[0])
+        """Fitness of the current design (kept up to date on every change)."""
+        return self._fitness
 
     @property
     def normalised_fitness(self) -> float:
@@ -59,8 +64,10 @@ class ServiceDesign:
             trial = self.design.copy()
             i = self.rng.integers(self.n)
             trial[i] = 1 - trial[i]
-            if self.fitness_of(trial)[0] > self.fitness:
-                self.design, adopted = trial, adopted + 1
+            score = float(self.fitness_of(trial)[0])
+            if score > self.fitness:
+                self._adopt(trial, score)
+                adopted += 1
         return adopted
 
     def group_proposal(self, group: int) -> bool:
@@ -73,7 +80,7 @@ class ServiceDesign:
         scores = self.fitness_of(trials)
         best = int(np.argmax(scores))
         if scores[best] > self.fitness:
-            self.design = trials[best]
+            self._adopt(trials[best], float(scores[best]))
             return True
         return False
 
@@ -83,3 +90,4 @@ class ServiceDesign:
             i = self.rng.integers(self.n)
             self.contributions[i] = self.rng.random(self.contributions.shape[1])
             self._rescale()
+            self._fitness = float(self.fitness_of(self.design)[0])
