@@ -25,12 +25,21 @@ from coprod.model.model import CoProductionModel
 n, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 model = CoProductionModel(seed=1, engine=engine, n_citizens=n, paradigm="npg")
 model.step()  # warm-up: compiles (or loads) kernels, first tallies
+citizens_only = [0.0]
+month = model.population.month
+def timed_month(offer):
+    t = time.perf_counter()
+    tally = month(offer)
+    citizens_only[0] += time.perf_counter() - t
+    return tally
+model.population.month = timed_month
 start = time.perf_counter()
 for _ in range(steps):
     model.step()
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"rate": n * steps / seconds, "step_seconds": seconds / steps, "peak_bytes": peak}))
+print(json.dumps({"rate": n * steps / seconds, "step_seconds": seconds / steps, "peak_bytes": peak,
+                  "citizen_rate": n * steps / citizens_only[0]}))
 """
 
 LIMITS = r"""
@@ -109,12 +118,17 @@ def main() -> None:
 
     print(f"coprod engine benchmark — {time.strftime('%Y-%m-%d')} — {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"{'configuration':<44}{'citizen-steps/s':>18}{'s/step':>10}{'peak B/citizen':>16}")
+    print("citizen-steps/s: the whole model month (public side included); 'citizens only': the engine's")
+    print("month (decisions, ties, tallies) without the public side's per-month fixed cost.\n")
+    print(f"{'configuration':<44}{'citizen-steps/s':>18}{'citizens only':>16}{'s/step':>10}{'peak B/citizen':>16}")
     for label, r in rows:
         n = int(label.split(",")[1].split()[0].replace(",", ""))
-        print(f"{label:<44}{r['rate']:>18,.0f}{r['step_seconds']:>10.4f}{r['peak_bytes'] / n:>16,.0f}")
+        print(f"{label:<44}{r['rate']:>18,.0f}{r['citizen_rate']:>16,.0f}{r['step_seconds']:>10.4f}"
+              f"{r['peak_bytes'] / n:>16,.0f}")
     ratio = numba[(10**4, 2)]["rate"] / agents[10**4]["rate"]
-    print(f"\nspeed ratio numba (2 threads) / agents at 10^4 citizens: {ratio:,.0f}x (target >= 150x)")
+    ratio_citizens = numba[(10**4, 2)]["citizen_rate"] / agents[10**4]["citizen_rate"]
+    print(f"\nspeed ratio numba (2 threads) / agents at 10^4 citizens: {ratio:,.0f}x whole model, "
+          f"{ratio_citizens:,.0f}x citizens only (target >= 150x)")
     best = numba[(10**6, 2)]["rate"]
     print(f"numba at 10^6 citizens, 2 threads: {best / 1e6:.1f} M citizen-steps/s (target >= 10 M)")
     if (10**7, 2) in numba:

@@ -30,6 +30,8 @@ class ServiceDesign:
         self.perspectives = np.array([rng.choice(n, size=width, replace=False) for _ in range(n_groups)],
                                      dtype=np.int64).reshape(n_groups, width)
         self._all_designs = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
+        # Every non-empty set of changes within a perspective, one row each.
+        self._flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
         self._powers = 2 ** np.arange(k, -1, -1)
         self._rescale()
         self._fitness = float(self.fitness_of(self.design)[0])
@@ -73,10 +75,8 @@ class ServiceDesign:
     def group_proposal(self, group: int) -> bool:
         """A heard group proposes the best change within its perspective; adopt it if better."""
         components = self.perspectives[group]
-        width = len(components)
-        flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
-        trials = np.repeat(self.design[None, :], len(flips), axis=0)
-        trials[:, components] ^= flips
+        trials = np.repeat(self.design[None, :], len(self._flips), axis=0)
+        trials[:, components] ^= self._flips
         scores = self.fitness_of(trials)
         best = int(np.argmax(scores))
         if scores[best] > self.fitness:
