@@ -164,3 +164,15 @@ def test_new_scenario_refuses_to_overwrite(tmp_path, capsys):
     assert main(["new-scenario", str(path)]) == 2
     assert "exists" in capsys.readouterr().err
     assert path.read_text() == "# mine\n"
+
+
+def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
+    import coprod.experiments.report as report
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt  # as if Ctrl-C came while the plots were drawn
+
+    monkeypatch.setattr(report, "plot_risks", broken)
+    out = tmp_path / "never"
+    assert main(["compare", "npm", "traditional", *SMALL, "--out", str(out)]) == 130
+    assert list(tmp_path.iterdir()) == []
