@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "coprod.experiments.run",
     "coprod.experiments.sweep",
     "coprod.experiments.compare",
+    "coprod.experiments.dashboard", "coprod.experiments.animate",
 ]
 
 

@@ -1,0 +1,62 @@
+"""``coprod animate``: one GIF frame per month, written atomically; MP4 without ffmpeg is a clear error."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PIL import Image
+
+from coprod.experiments.cli import main
+
+
+def test_animate_writes_a_gif_with_one_frame_per_month(tmp_path, capsys):
+    out = tmp_path / "x.gif"
+    assert main(["animate", "npm", "--steps", "5", "--citizens", "200", "--out", str(out)]) == 0
+    with Image.open(out) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == 5
+        assert gif.size[0] > 400 and gif.size[1] > 300
+    assert [p.name for p in tmp_path.iterdir()] == ["x.gif"]  # no temporary file left behind
+
+
+def test_animate_side_by_side(tmp_path):
+    out = tmp_path / "pair.gif"
+    assert main(["animate", "traditional", "--compare", "npg_collective", "--steps", "3", "--citizens", "200",
+                 "--language", "da", "--out", str(out)]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 3
+
+
+def test_mp4_without_ffmpeg_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    out = tmp_path / "x.mp4"
+    assert main(["animate", "npm", "--steps", "2", "--citizens", "200", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "ffmpeg" in err and "MP4" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["animate", "npm", "--out", "x.png"], "allowed: .gif or .mp4"),
+    (["animate", "no_such_scenario", "--out", "x.gif"], "no such scenario"),
+    (["animate", "npm", "--steps", "0", "--out", "x.gif"], "--steps"),
+])
+def test_bad_input_exits_2(tmp_path, monkeypatch, capsys, argv, words):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert words in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch):
+    from coprod.experiments import animate
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(animate.Classroom, "step", broken)
+    out = tmp_path / "x.gif"
+    with pytest.raises(RuntimeError):
+        main(["animate", "npm", "--steps", "2", "--citizens", "200", "--out", str(out)])
+    assert list(tmp_path.iterdir()) == []
