@@ -81,7 +81,8 @@ def plot_trajectories(c, path: Path) -> None:
     import matplotlib.pyplot as plt
     horizon = c.settings["horizon"]
     labels = [s.label for s in c.strategies]
-    fig, axes = plt.subplots(1, len(DIMENSIONS), figsize=(17, 3.6), sharex=True)
+    fig, grid = plt.subplots(2, 3, figsize=(14, 7.2), sharex=True)
+    axes = list(grid.flat)
     for ax, dim in zip(axes, DIMENSIONS):
         column = f"{dim}_{horizon}"
         for label, color in zip(labels, _colors(len(labels))):
@@ -91,11 +92,15 @@ def plot_trajectories(c, path: Path) -> None:
             low, high = g.quantile(0.025), g.quantile(0.975)
             ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=color, alpha=0.18, lw=0)
             ax.plot(mean.index, mean.to_numpy(), color=color, lw=1.8, label=label)
-        ax.set_title(_label(dim), fontsize=10)
-        ax.set_xlabel("month")
+        ax.set_title(_label(dim), fontsize=11)
+        ax.set_ylabel(f"{horizon} reading")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(f"{horizon} reading")
-    axes[-1].legend(fontsize=8, loc="best")
+    for ax in (*grid[1], grid[0][2]):  # the top-right panel has no panel below it
+        ax.set_xlabel("month")
+        ax.tick_params(labelbottom=True)
+    handles, names = axes[0].get_legend_handles_labels()
+    axes[-1].axis("off")
+    axes[-1].legend(handles, names, loc="center", fontsize=11, frameon=False)
     fig.suptitle(f"Mean over {c.settings['replications']} replications (line) and central 95% of replications (band)",
                  fontsize=11)
     fig.tight_layout()
@@ -188,7 +193,8 @@ def _f(x: float, digits: int = 3) -> str:
         return f"{x:,.0f}"
     if abs(x) >= 100:
         return f"{x:.1f}"
-    return f"{x:.{digits}f}"
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.strip("-0.") == "" else text  # no "-0.000"
 
 
 def _ci(row) -> str:
