@@ -194,7 +194,7 @@ def _f(x: float, digits: int = 3) -> str:
     if abs(x) >= 100:
         return f"{x:.1f}"
     text = f"{x:.{digits}f}"
-    return text[1:] if text.strip("-0.") == "" else text  # no "-0.000"
+    return f"{0.0:.{digits}f}" if text.strip("-0.") == "" else text  # no "-0.000"
 
 
 def _ci(row) -> str:
