@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from coprod.experiments.storage import atomic_directory, write_atomically, write_json, write_parquet
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
