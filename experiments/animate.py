@@ -342,8 +342,8 @@ class Pictures:
             panel["title"].set_text(f"{prefix}{name}\n{t['month']} {arm.model.steps} · "
                                     f"{t['participation']} {100 * share:.1f}%")
         months = max(len(arm.history[SERIES[0]]) for arm in self.classroom.arms)
-        # Axis ranges grow in whole years and tenths, so they change (and force a full redraw) rarely.
-        x_max = 12 * max(1, int(np.ceil(months / 12)))
+        # Axis ranges grow by two years and by tenths, so they change (and force a full redraw) rarely.
+        x_max = 24 * max(1, int(np.ceil(months / 24)))
         y_top = 0.3
         for plot in self.plots:
             ax = plot["ax"]

@@ -116,6 +116,10 @@ def test_dashboard_in_browser(tmp_path: Path):
                 assert _month(page) == paused, "the run went on after Pause"
                 assert _picture(page) != stepped
 
+                # Reset: back to month 0 with the same settings.
+                page.get_by_role("button", name="Reset").click()
+                _wait_month(page, lambda m: m == 0, "0 after Reset")
+
                 # A lever: the savings target to its maximum restarts the run with that value.
                 slider = page.locator(".lever-savings_target [role=slider]").first
                 slider.focus()
