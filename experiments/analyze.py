@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs, write_parquet, _atomic_write_bytes
+from coprod.experiments.storage import write_bytes, write_parquet
+from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs
 
 CONF = 0.95
 RESAMPLES = 200
@@ -185,7 +186,7 @@ def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool
         raise InputError(f"analyze: method {method!r} in {folder / MANIFEST}; allowed: sobol, morris, fast, latin")
     tables["replication_noise"] = replication_noise(runs, outcomes, int(manifest["replications"]))
     for name, table in tables.items():
-        _atomic_write_bytes(out / f"{name}.csv", table.to_csv(index=False).encode())
+        write_bytes(out / f"{name}.csv", table.to_csv(index=False).encode())
         write_parquet(out / f"{name}.parquet", table)
     if plots:
         _plots(method, tables, out)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from coprod.experiments.errors import InputError
-from coprod.model.parameters import PARAMETERS
+from coprod.model.parameters import PARAMETERS, validate
 from coprod.scenarios import SCENARIO_DIR
 
 TOP_LEVEL_KEYS = ("description", "paradigm", "parameters", "uncertain")
@@ -75,7 +75,7 @@ def load_scenario(name_or_path: str) -> Scenario:
         if "paradigm" in overrides:
             raise InputError(f"{where}: key 'paradigm' is given twice (top level and [parameters]); keep one")
         overrides = {"paradigm": data["paradigm"], **overrides}
-    parameters = check_values(overrides, where, prefix="")
+    parameters = check_values(overrides, where)
     parameters.setdefault("paradigm", PARAMETERS["paradigm"].default)
     uncertain = check_uncertain(_table(data, "uncertain", where), where)
     return Scenario(name=path.stem, path=path, description=description, paradigm=parameters["paradigm"],
@@ -89,17 +89,12 @@ def _table(data: dict, key: str, where: str) -> dict:
     return table
 
 
-def check_values(values: dict[str, Any], where: str, prefix: str = "") -> dict[str, Any]:
+def check_values(values: dict[str, Any], where: str) -> dict[str, Any]:
     """Check parameter values against their declarations; return them typed."""
-    checked = {}
-    for key, value in values.items():
-        if key not in PARAMETERS:
-            raise InputError(f"{where}: unknown key {prefix}{key!r}; allowed: a parameter listed by `coprod params`")
-        try:
-            checked[key] = PARAMETERS[key].check(value)
-        except ValueError as err:
-            raise InputError(f"{where}: key {prefix}{key!r}: {err}") from None
-    return checked
+    try:
+        return validate(values, where)
+    except ValueError as err:
+        raise InputError(str(err)) from None
 
 
 def check_uncertain(table: dict[str, Any], where: str) -> dict[str, tuple[float, float]]:

@@ -32,11 +32,28 @@ def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable (where the platform lets a directory be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_bytes(path: Path | str, data: bytes) -> None:
+    write_atomically(path, lambda tmp: tmp.write_bytes(data))
 
 
 def write_json(path: Path | str, data: Any) -> None:
     def dump(tmp: Path) -> None:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=json_default) + "\n", encoding="utf-8")
     write_atomically(path, dump)
 
 
@@ -44,7 +61,7 @@ def write_parquet(path: Path | str, table: pd.DataFrame) -> None:
     write_atomically(path, lambda tmp: table.to_parquet(tmp, engine="pyarrow", index=False))
 
 
-def _json_default(value):
+def json_default(value):
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     if isinstance(value, Path):

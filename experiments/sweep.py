@@ -27,10 +27,8 @@ import argparse
 import copy
 import functools
 import hashlib
-import io
 import json
 import math
-import os
 import platform
 import re
 import shlex
@@ -46,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
+from coprod.experiments.storage import json_default, write_json, write_parquet
 from coprod.model.outcomes import DIMENSIONS
 
 METHODS = ("sobol", "morris", "fast", "latin")
@@ -224,43 +223,6 @@ def raw_matrix(samples: pd.DataFrame, names: list[str]) -> np.ndarray:
 
 # --- files ----------------------------------------------------------------------------------------
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file in the same folder, fsync it, then ``os.replace``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_parquet(path: Path, table: pd.DataFrame) -> None:
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False, engine="pyarrow")
-    _atomic_write_bytes(path, buffer.getvalue())
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    _atomic_write_bytes(path, (json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n").encode())
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def chunk_paths(out: Path) -> list[Path]:
     folder = Path(out) / CHUNK_DIR
     if not folder.is_dir():
@@ -293,7 +255,7 @@ def package_versions() -> dict[str, str]:
 
 
 def _hash(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_json_default).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=json_default).encode()).hexdigest()
 
 
 def _describe_difference(field: str, old: Any, new: Any) -> str:
@@ -366,7 +328,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
         except (OSError, json.JSONDecodeError) as err:
             raise InputError(f"--resume: cannot read {manifest_path} ({err})") from None
         for field in RESUME_FIELDS + ("hash",):
-            old_value, new_value = old.get(field), json.loads(json.dumps(manifest.get(field), default=_json_default))
+            old_value, new_value = old.get(field), json.loads(json.dumps(manifest.get(field), default=json_default))
             if old_value != new_value:
                 raise InputError(f"--resume: {out} was made with other settings: "
                                  f"{_describe_difference(field, old_value, new_value)}")

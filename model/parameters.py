@@ -6,7 +6,7 @@ Validation, scenario loading, the ODD parameter table, sweeps and dashboard slid
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
