@@ -19,6 +19,7 @@ VOICE_SCALE = 0.05
 
 RISKS = (
     "wellbeing_gini", "participation_rate", "participation_top_quintile", "participation_bottom_quintile",
+    "participation_gap",
     "collective_share", "bonding_ties", "bridging_ties", "public_cost", "citizen_hours", "volunteer_hours",
     "mean_trust", "mean_efficacy", "mean_motivation", "mean_strain", "unmet_need", "initiatives", "ngos",
     "initiatives_taken_over", "approval", "budget", "value_for_money", "voice_share", "representation",
@@ -60,6 +61,8 @@ def dimension_outputs(model, tally) -> dict[str, float]:
         "participation_rate": float(tally.participants.sum()) / n,
         "participation_top_quintile": tally.quintile_participants[4] / max(tally.quintile_members[4], 1),
         "participation_bottom_quintile": tally.quintile_participants[0] / max(tally.quintile_members[0], 1),
+        "participation_gap": (tally.quintile_participants[4] / max(tally.quintile_members[4], 1)
+                              - tally.quintile_participants[0] / max(tally.quintile_members[0], 1)),
         "collective_share": float(tally.collective.sum()) / n,
         "bonding_ties": tally.bonding / n,
         "bridging_ties": tally.bridging / n,
