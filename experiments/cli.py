@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "coprod.experiments.sweep",
     "coprod.experiments.compare",
     "coprod.experiments.dashboard", "coprod.experiments.animate",
+    "coprod.experiments.claims",
 ]
 
 

@@ -1,0 +1,528 @@
+"""``coprod claims``: test the literature's claims across parameter space, and say where they hold.
+
+Claims are data (``experiments/claims.toml``): a base scenario, two arms that differ in a lever,
+an outcome and the expected direction, and the uncertain ranges to sample. For each claim a Latin
+hypercube of points is drawn; at every point both arms run with the same seed per replication
+(common random numbers); the effect is (treatment - control), signed so that positive means "as
+claimed". From the per-point effects the battery reports the share of parameter space where the
+claim holds (Wilson 95% interval), the distribution of effects, which parameters decide it
+(standardized rank regression coefficients for a Latin hypercube, Sobol first-order and total
+indices for a Saltelli sample), the box where it holds (PRIM peeling) and a verdict. Each claim's
+documented failing setting (``fails_when``) is run in the same battery, so the report shows that
+the claim can fail rather than asserting it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import io
+import shlex
+import sys
+import tomllib
+import zlib
+from concurrent.futures import as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coprod.experiments.errors import InputError
+from coprod.experiments.prim import peel
+from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
+from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_parquet
+from coprod.model.outcomes import reporter_names
+from coprod.model.parameters import PARAMETERS
+
+CLAIMS_FILE = Path(__file__).resolve().with_name("claims.toml")
+REQUIRED = ("name", "title", "source", "scenario", "operationalisation", "treatment", "control", "outcome",
+            "expect", "uncertain")
+OPTIONAL = ("fails_when", "fails_why", "cannot_fail")
+EXPECT = {"higher": 1.0, "lower": -1.0}
+# Verdict thresholds on the share of sampled parameter space where the claim holds.
+BROADLY, FAILS = 0.8, 0.2
+# The default size runs the whole battery in about 5 minutes on 2 cores (see README).
+DEFAULTS = {"samples": 48, "replications": 2, "citizens": 300, "steps": 60, "method": "latin"}
+CLAIM_METHODS = ("latin", "sobol")
+# The point index of the documented failing setting in the runs table (never a sample index).
+FAILS_WHEN_POINT = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    title: str
+    source: str
+    scenario: str
+    operationalisation: str
+    treatment: dict[str, Any]
+    control: dict[str, Any]
+    outcome: str
+    expect: str
+    uncertain: dict[str, tuple[float, float]]
+    fails_when: dict[str, Any] = field(default_factory=dict)
+    fails_why: str = ""
+    cannot_fail: str = ""
+
+    def swapped(self) -> Claim:
+        """The same comparison with the arms exchanged (a check: its verdict must flip). It keeps
+        the name, so it samples the same points with the same seeds."""
+        return Claim(**{**self.__dict__, "title": f"{self.title} (arms swapped)", "treatment": self.control,
+                        "control": self.treatment})
+
+    def base_parameters(self) -> dict[str, Any]:
+        return dict(load_scenario(self.scenario).parameters)
+
+
+def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
+    """Read and check the claims file; one-line ``InputError`` naming file, claim and key."""
+    path = Path(path)
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such claims file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{where}: malformed TOML: {err}") from None
+    entries = data.get("claim")
+    if set(data) != {"claim"} or not isinstance(entries, list) or not entries:
+        raise InputError(f"{where}: expected one or more [[claim]] tables and nothing else")
+    claims, seen = [], set()
+    outcomes = set(reporter_names())
+    for k, entry in enumerate(entries):
+        name = entry.get("name", f"#{k + 1}")
+        at = f"{where}: claim {name!r}"
+        for key in entry:
+            if key not in REQUIRED + OPTIONAL:
+                raise InputError(f"{at}: unknown key {key!r}; allowed: {', '.join(REQUIRED + OPTIONAL)}")
+        for key in REQUIRED:
+            if key not in entry:
+                raise InputError(f"{at}: missing key {key!r}")
+        if name in seen:
+            raise InputError(f"{at}: key 'name': the name is used twice")
+        seen.add(name)
+        if entry["outcome"] not in outcomes:
+            raise InputError(f"{at}: key 'outcome': got {entry['outcome']!r}; allowed: an outcome of `coprod params`/reporter_names()")
+        if entry["expect"] not in EXPECT:
+            raise InputError(f"{at}: key 'expect': got {entry['expect']!r}; allowed: 'higher' or 'lower'")
+        if ("fails_when" in entry) == ("cannot_fail" in entry):
+            raise InputError(f"{at}: give exactly one of 'fails_when' (with 'fails_why') or 'cannot_fail'")
+        try:
+            load_scenario(entry["scenario"])
+        except InputError as err:
+            raise InputError(f"{at}: key 'scenario': {err}") from None
+        treatment = check_values(_table(entry, "treatment", at), f"{at}, key 'treatment'")
+        control = check_values(_table(entry, "control", at), f"{at}, key 'control'")
+        uncertain = check_uncertain(_table(entry, "uncertain", at), at)
+        fails_when = check_values(_table(entry, "fails_when", at), f"{at}, key 'fails_when'") if "fails_when" in entry else {}
+        claims.append(Claim(name=name, title=entry["title"], source=entry["source"], scenario=entry["scenario"],
+                            operationalisation=entry["operationalisation"], treatment=treatment, control=control,
+                            outcome=entry["outcome"], expect=entry["expect"], uncertain=uncertain,
+                            fails_when=fails_when, fails_why=entry.get("fails_why", ""),
+                            cannot_fail=entry.get("cannot_fail", "")))
+    return claims
+
+
+def _table(entry: dict, key: str, at: str) -> dict:
+    value = entry.get(key, {})
+    if not isinstance(value, dict):
+        raise InputError(f"{at}: key {key!r}: got {value!r}; allowed: a table of parameter = value")
+    return value
+
+
+# --- running ------------------------------------------------------------------------------------
+
+def arm_values(claim: Claim, base: dict[str, Any], point: dict[str, Any], citizens: int) -> tuple[dict, dict]:
+    """The two arms' parameters at one sample point (the lever always wins over the sample)."""
+    common = {**base, **point, "n_citizens": citizens}
+    return {**common, **claim.treatment}, {**common, **claim.control}
+
+
+def run_pair(treatment: dict, control: dict, outcome: str, seed: int, steps: int, engine: str) -> tuple[float, float]:
+    """Both arms with the same seed; returns (treatment, control) values of ``outcome``."""
+    from coprod.experiments.sweep import evaluate_model
+
+    return (evaluate_model(treatment, seed, steps=steps, engine=engine)[outcome],
+            evaluate_model(control, seed, steps=steps, engine=engine)[outcome])
+
+
+def claim_seed(claim: Claim, seed: int) -> int:
+    """The sampling seed of one claim: depends on the battery seed and the claim's name only."""
+    stream = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(claim.name.encode()),))
+    return int(stream.generate_state(1)[0])
+
+
+def sample_points(claim: Claim, samples: int, seed: int, method: str = "latin") -> pd.DataFrame:
+    """The claim's sample of its uncertain ranges (integers rounded), seeded per claim.
+
+    ``latin``: ``samples`` Latin-hypercube points. ``sobol``: a Saltelli sample with ``samples``
+    base points (a power of 2), ``samples * (d + 2)`` points in all, for first-order and total
+    Sobol indices of the effect."""
+    from scipy.stats import qmc
+
+    from coprod.experiments.sweep import generate_samples, model_problem
+
+    names = list(claim.uncertain)
+    if method not in CLAIM_METHODS:
+        raise InputError(f"--method: got {method!r}; allowed: {', '.join(CLAIM_METHODS)}")
+    if not names:
+        return pd.DataFrame(index=range(samples))
+    if method == "sobol":
+        problem = model_problem(claim.uncertain, f"claim {claim.name!r}: key 'uncertain'")
+        X = generate_samples(problem, "sobol", samples, claim_seed(claim, seed), {"calc_second_order": False})
+        table = pd.DataFrame(X, columns=names)
+    else:
+        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(claim_seed(claim, seed))).random(samples)
+        low = np.array([claim.uncertain[n][0] for n in names])
+        high = np.array([claim.uncertain[n][1] for n in names])
+        table = pd.DataFrame(qmc.scale(unit, low, high), columns=names)
+    for name in names:
+        if PARAMETERS[name].kind == "int":
+            table[name] = table[name].round().astype(int)
+    return table
+
+
+def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens: int, steps: int, seed: int,
+               engine: str = "auto", method: str = "latin", workers: int | None = None,
+               scheduler: str | None = None, progress: bool = False) -> pd.DataFrame:
+    """Every (claim, point, replication): both arms, one row each with the signed effect.
+
+    Rows of kind ``fails_when`` run each claim at its documented failing setting (uncertain
+    parameters at the scenario's values), so the report can show the claim failing there."""
+    from coprod.experiments.executors import open_executor
+    from coprod.experiments.sweep import run_seed
+
+    jobs = []
+    for claim in claims:
+        base = claim.base_parameters()
+        points = sample_points(claim, samples, seed, method)
+        for i, point in enumerate(points.to_dict("records")):
+            treatment, control = arm_values(claim, base, point, citizens)
+            for r in range(replications):
+                jobs.append((claim, "sample", i, r, run_seed(seed, i, r), point, treatment, control))
+        if claim.fails_when:
+            treatment, control = arm_values(claim, base, claim.fails_when, citizens)
+            for r in range(replications):
+                jobs.append((claim, "fails_when", FAILS_WHEN_POINT, r, run_seed(seed, FAILS_WHEN_POINT, r),
+                             claim.fails_when, treatment, control))
+    rows = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(jobs), unit="pair", desc="coprod claims", file=sys.stderr)
+    with open_executor(workers, scheduler) as (executor, _, _):
+        futures = {executor.submit(run_pair, job[6], job[7], job[0].outcome, job[4], steps, engine): job
+                   for job in jobs}
+        for future in as_completed(futures):
+            claim, kind, i, r, run_seed_value, point, _, _ = futures[future]
+            treated, controlled = future.result()
+            rows.append({"claim": claim.name, "kind": kind, "point": i, "replication": r, "seed": run_seed_value,
+                         "parameters": settings(point),
+                         "treatment": treated, "control": controlled,
+                         "effect": EXPECT[claim.expect] * (treated - controlled)})
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        bar.close()
+    return pd.DataFrame(rows).sort_values(["claim", "point", "replication"]).reset_index(drop=True)
+
+
+def settings(values: dict[str, Any]) -> str:
+    """``a = 1, b = collective``: parameter settings as a reader writes them."""
+    def show(v):
+        return f"{v:.4g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
+    return ", ".join(f"{k} = {show(v)}" for k, v in values.items())
+
+
+# --- analysis -----------------------------------------------------------------------------------
+
+def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for a share (Wilson 1927)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def verdict(share: float) -> str:
+    if share >= BROADLY:
+        return "holds broadly"
+    if share <= FAILS:
+        return "fails"
+    return "holds conditionally"
+
+
+def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int,
+                  method: str = "latin") -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Summary row, per-point table and parameter drivers of one claim."""
+    from coprod.experiments.analyze import analyze_latin, analyze_sobol
+    from coprod.experiments.sweep import model_problem
+
+    mine = runs[(runs["claim"] == claim.name) & (runs["kind"] == "sample")]
+    check = runs[(runs["claim"] == claim.name) & (runs["kind"] == "fails_when")]["effect"]
+    points = sample_points(claim, samples, seed, method)
+    grouped = mine.groupby("point")["effect"]
+    per_point = points.copy()
+    per_point.insert(0, "point", range(len(points)))
+    per_point["effect_mean"] = grouped.mean().reindex(per_point["point"]).to_numpy()
+    per_point["effect_se"] = grouped.sem().reindex(per_point["point"]).to_numpy()
+    per_point["holds"] = per_point["effect_mean"] > 0
+    per_point.insert(0, "claim", claim.name)
+    holds = int(per_point["holds"].sum())
+    n = len(per_point)
+    share = holds / n if n else 0.0
+    low, high = wilson(holds, n)
+    names = list(claim.uncertain)
+    X = points[names].to_numpy(dtype=float) if names else np.zeros((n, 0))
+    effects = per_point["effect_mean"].to_numpy()
+    drivers = pd.DataFrame()
+    if names and n > 3 and np.ptp(effects) > 0:
+        if method == "sobol":
+            drivers = analyze_sobol(model_problem(claim.uncertain), {"effect": effects},
+                                    {"calc_second_order": False}, claim_seed(claim, seed))["sobol_indices"]
+        else:
+            drivers = analyze_latin({"names": names}, X, {"effect": effects})["latin_indices"]
+        drivers.insert(0, "claim", claim.name)
+    box = peel(X, per_point["holds"].to_numpy(), names, min_support=0.25) if names and 0 < holds < n else None
+    top, top_parameter = "", ""
+    index = "ST" if method == "sobol" else "SRRC"
+    if not drivers.empty and drivers[index].notna().any():
+        row = drivers.loc[drivers[index].abs().idxmax()]
+        top_parameter = row["parameter"]
+        top = f"{top_parameter} ({index} {row[index]:+.2f})"
+    summary = {
+        "claim": claim.name, "title": claim.title, "source": claim.source, "scenario": claim.scenario,
+        "outcome": claim.outcome, "expect": claim.expect, "points": n, "replications": int(mine["replication"].nunique()),
+        "share_holds": share, "share_low": low, "share_high": high,
+        "effect_mean": float(np.mean(effects)) if n else float("nan"),
+        "effect_q05": float(np.quantile(effects, 0.05)) if n else float("nan"),
+        "effect_median": float(np.median(effects)) if n else float("nan"),
+        "effect_q95": float(np.quantile(effects, 0.95)) if n else float("nan"),
+        "verdict": verdict(share),
+        "holds_when": box.describe() if box else ("everywhere sampled" if holds == n else "nowhere sampled"),
+        "box_density": box.density if box else float("nan"), "box_coverage": box.coverage if box else float("nan"),
+        "decided_by": top, "decided_by_parameter": top_parameter,
+        "fails_when_effect": float(check.mean()) if len(check) else float("nan"),
+        "fails_when_seeds": int(len(check)),
+        "fails_when_confirmed": bool(check.mean() <= 0) if len(check) else False,
+    }
+    return summary, per_point, drivers
+
+
+# --- report -------------------------------------------------------------------------------------
+
+def effect_plot(claim: Claim, per_point: pd.DataFrame, decided_by: str) -> bytes:
+    """Left: the distribution of per-point effects. Right: effect against the deciding parameter."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2 if decided_by else 1, figsize=(8.5 if decided_by else 5, 2.8), squeeze=False)
+    effects = per_point["effect_mean"].to_numpy()
+    ax = axes[0, 0]
+    ax.hist(effects, bins=min(20, max(5, len(effects) // 3)), color="#4c72b0", edgecolor="white")
+    ax.axvline(0, color="black", lw=1)
+    ax.set_xlabel(f"effect on {claim.outcome}\n(positive = as claimed)")
+    ax.set_ylabel("sample points")
+    if decided_by:
+        ax = axes[0, 1]
+        holds = per_point["holds"].to_numpy(dtype=bool)
+        x = per_point[decided_by].to_numpy(dtype=float)
+        ax.errorbar(x, effects, yerr=per_point["effect_se"].fillna(0).to_numpy(), fmt="none", ecolor="#bbbbbb", lw=0.8)
+        ax.scatter(x[holds], effects[holds], s=14, color="#2a9d4b", label="holds")
+        ax.scatter(x[~holds], effects[~holds], s=14, color="#c44e52", marker="x", label="does not hold")
+        ax.axhline(0, color="black", lw=1)
+        ax.set_xlabel(decided_by)
+        ax.set_ylabel("effect (mean ± s.e.)")
+        ax.legend(fontsize=7, frameon=False)
+    fig.suptitle(claim.title, fontsize=9)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) -> str:
+    sample = ("Latin-hypercube points" if manifest.get("method", "latin") == "latin"
+              else "Saltelli base points (d + 2 runs each)")
+    drivers = ("standardized rank regression coefficients (SRRC)" if manifest.get("method", "latin") == "latin"
+               else "total Sobol indices (ST)")
+    lines = ["# Claims battery", "",
+             f"{manifest['samples']} {sample} per claim, {manifest['replications']} replications per "
+             f"point and arm, {manifest['citizens']} citizens, {manifest['steps']} months, seed {manifest['seed']}, "
+             f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
+             f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
+             "", f"A claim holds at a point when the mean effect over replications goes the claimed way. Verdict: "
+             f"*holds broadly* when it holds at >= {BROADLY:.0%} of points, *fails* at <= {FAILS:.0%}, otherwise "
+             "*holds conditionally*. Shares carry a Wilson 95% interval; drivers are " + drivers + " of the effect on "
+             "the sampled parameters; the box comes from PRIM peeling. Each claim is also run at its documented "
+             "failing setting, to show that it can fail.", "",
+             "| claim | outcome | holds at | 95% CI | verdict | holds when | decided by |", "|---|---|---|---|---|---|---|"]
+    for row in summary.itertuples():
+        lines.append(f"| {row.title} ({row.source}) | {row.outcome} {row.expect} | {row.share_holds:.0%} | "
+                     f"[{row.share_low:.0%}, {row.share_high:.0%}] | {row.verdict} | {row.holds_when} | {row.decided_by} |")
+    lines.append("")
+    for claim in claims:
+        row = summary[summary["claim"] == claim.name].iloc[0]
+        lines += [f"## {claim.title}", "", f"*Source:* {claim.source}. *Scenario:* `{claim.scenario}`. "
+                  f"*Operationalisation:* {claim.operationalisation}", "",
+                  f"Treatment ({settings(claim.treatment)}) vs control ({settings(claim.control)}); outcome "
+                  f"`{claim.outcome}` expected "
+                  f"{claim.expect}. Holds at {row.share_holds:.0%} of {row.points} points "
+                  f"(95% CI {row.share_low:.0%}-{row.share_high:.0%}): **{row.verdict}**. Effect: median "
+                  f"{row.effect_median:+.4f}, 5-95% {row.effect_q05:+.4f} to {row.effect_q95:+.4f}. Holds when: "
+                  f"{row.holds_when}{box_note(row)}.", ""]
+        if claim.cannot_fail:
+            lines += [f"*Finding:* the model cannot make this claim fail: {claim.cannot_fail}", ""]
+        else:
+            found = ("the claim does not hold there, as documented" if row.fails_when_confirmed
+                     else "**the claim still holds there at this size: the documented failure did not reproduce**")
+            lines += [f"*Where it fails:* {settings(claim.fails_when)}: {claim.fails_why} Run in this battery "
+                      f"({row.fails_when_seeds} seeds, other uncertain parameters at the scenario's values): mean "
+                      f"effect {row.fails_when_effect:+.4f}; {found}.", ""]
+        lines += [f"![effects]({claim.name}.png)", ""]
+    return "\n".join(lines) + "\n"
+
+
+def box_note(row) -> str:
+    """How good the PRIM box is, in words, when there is one."""
+    if not np.isfinite(row.box_density):
+        return ""
+    return (f" (in this box the claim holds at {row.box_density:.0%} of points; the box holds "
+            f"{row.box_coverage:.0%} of all points where it holds)")
+
+
+def html_report(markdown_text: str, images: dict[str, bytes]) -> str:
+    """A self-contained HTML page: the Markdown's tables and text, images inlined as data URIs."""
+    import html as html_lib
+
+    body = []
+    in_table = False
+    for line in markdown_text.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if set("".join(cells)) <= set("-"):
+                continue
+            tag = "th" if not in_table else "td"
+            if not in_table:
+                body.append("<table>")
+                in_table = True
+            body.append("<tr>" + "".join(f"<{tag}>{html_lib.escape(c)}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if in_table:
+            body.append("</table>")
+            in_table = False
+        if line.startswith("# "):
+            body.append(f"<h1>{html_lib.escape(line[2:])}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{html_lib.escape(line[3:])}</h2>")
+        elif line.startswith("![") and "](" in line:
+            name = line.split("](", 1)[1].rstrip(")").removesuffix(".png")
+            data = base64.b64encode(images[name]).decode()
+            body.append(f'<img alt="effects of {html_lib.escape(name)}" src="data:image/png;base64,{data}">')
+        elif line:
+            body.append(f"<p>{html_lib.escape(line).replace('**', '')}</p>")
+    if in_table:
+        body.append("</table>")
+    style = ("body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4;color:#222}"
+             "table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.25rem .4rem;"
+             "vertical-align:top}th{background:#f0f0f0}img{max-width:100%}@media print{h2{page-break-before:auto}"
+             "img{page-break-inside:avoid}}")
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>coprod claims battery</title>'
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    summaries, points, drivers, images = [], [], [], {}
+    for claim in claims:
+        summary, per_point, driver = analyse_claim(claim, runs, manifest["samples"], manifest["seed"],
+                                                   manifest["method"])
+        summaries.append(summary)
+        points.append(per_point)
+        drivers.append(driver)
+        images[claim.name] = effect_plot(claim, per_point, summary["decided_by_parameter"])
+    summary = pd.DataFrame(summaries)
+    report = markdown_report(claims, summary, manifest)
+    with atomic_directory(out) as tmp:
+        write_json(tmp / "manifest.json", manifest)
+        tables = {"runs": runs, "points": pd.concat(points, ignore_index=True), "summary": summary,
+                  "drivers": pd.concat(drivers, ignore_index=True)}
+        for name, table in tables.items():
+            write_parquet(tmp / f"{name}.parquet", table)
+            write_bytes(tmp / f"{name}.csv", table.to_csv(index=False).encode())
+        for name, png in images.items():
+            write_bytes(tmp / f"{name}.png", png)
+        write_bytes(tmp / "report.md", report.encode())
+        write_bytes(tmp / "report.html", html_report(report, images).encode())
+    return summary
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from coprod.experiments.run import versions
+
+    claims_path = Path(args.claims_file) if args.claims_file else CLAIMS_FILE
+    claims = load_claims(claims_path)
+    if args.claim:
+        known = {c.name for c in claims}
+        unknown = [name for name in args.claim if name not in known]
+        if unknown:
+            raise InputError(f"--claim: unknown {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
+        claims = [c for c in claims if c.name in args.claim]
+    for option in ("samples", "replications", "citizens", "steps"):
+        if getattr(args, option) < 1:
+            raise InputError(f"--{option}: got {getattr(args, option)}; allowed: an integer >= 1")
+    if not PARAMETERS["n_citizens"].low <= args.citizens <= PARAMETERS["n_citizens"].high:
+        raise InputError(f"--citizens: got {args.citizens}; allowed: {PARAMETERS['n_citizens'].allowed()}")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out) if args.out else Path("results") / f"claims-{stamp}"
+    if out.exists() and any(out.iterdir()):
+        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    text = claims_path.read_text(encoding="utf-8")
+    manifest = {"claims_file": str(claims_path), "claims_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "claims_toml": text, "claims": [c.name for c in claims], "samples": args.samples,
+                "replications": args.replications, "citizens": args.citizens, "steps": args.steps,
+                "seed": args.seed, "engine": args.engine, "method": args.method,
+                "sampling": ("Latin hypercube (scipy.stats.qmc)" if args.method == "latin"
+                             else "Saltelli/Sobol sequence (SALib), first-order and total indices") + ", per claim",
+                "seeds": "run seed = SeedSequence(seed, spawn_key=(point, replication)); both arms share it",
+                "versions": versions(), "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]])}
+    runs = run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
+                      steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,
+                      scheduler=args.scheduler, progress=not args.quiet)
+    summary = write_battery(out, claims, runs, manifest)
+    if not args.quiet:
+        for row in summary.itertuples():
+            print(f"{row.claim:<26} {row.share_holds:>5.0%} [{row.share_low:.0%}, {row.share_high:.0%}]  {row.verdict}")
+        print(f"report in {out / 'report.html'}")
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("claims", help="test the literature's claims across parameter space",
+                                   description="Evaluate claims (experiments/claims.toml) over their uncertain "
+                                               "parameters with common random numbers; write tables and a report.")
+    parser.add_argument("--claim", action="append", metavar="NAME", help="only this claim (repeatable)")
+    parser.add_argument("--claims-file", help="a claims TOML file (default: the bundled experiments/claims.toml)")
+    parser.add_argument("--method", choices=CLAIM_METHODS, default=DEFAULTS["method"],
+                        help="latin: Latin hypercube, drivers by rank regression; sobol: Saltelli sample, "
+                             "drivers by Sobol indices (samples must be a power of 2)")
+    parser.add_argument("--samples", type=int, default=DEFAULTS["samples"],
+                        help="sample points per claim (sobol: base points, each costing d + 2 runs)")
+    parser.add_argument("--replications", type=int, default=DEFAULTS["replications"], help="seeds per point and arm")
+    parser.add_argument("--citizens", type=int, default=DEFAULTS["citizens"])
+    parser.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="months per run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--engine", choices=("auto", "agents", "numba"), default="auto")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    where.add_argument("--scheduler", help="a dask scheduler address, tcp://HOST:PORT")
+    parser.add_argument("--out", help="result directory (default results/claims-<timestamp>)")
+    parser.add_argument("--quiet", action="store_true")
+    parser.set_defaults(func=cmd_claims)

@@ -1,0 +1,147 @@
+"""Honesty checks of the claims battery: every claim can fail, swapping arms flips the verdict,
+the report reproduces from its manifest, and bad claims files are one clear line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.experiments import cli
+from coprod.experiments.claims import (BROADLY, FAILS, Claim, arm_values, load_claims, run_claims, run_pair,
+                                       verdict, wilson)
+from coprod.experiments.errors import InputError
+
+CLAIMS = load_claims()
+FAIL_SEEDS = (1, 2)
+
+
+def test_all_twelve_claims_each_with_one_way_to_fail():
+    assert len(CLAIMS) == 12
+    assert len({c.name for c in CLAIMS}) == 12
+    for claim in CLAIMS:
+        assert bool(claim.fails_when) != bool(claim.cannot_fail), claim.name
+        if claim.fails_when:
+            assert claim.fails_why, claim.name
+        assert claim.treatment != claim.control, claim.name
+
+
+@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.fails_when], ids=lambda c: c.name)
+def test_claim_fails_where_documented(claim: Claim):
+    """At the documented setting the claimed direction does not hold (mean effect <= 0)."""
+    effects = []
+    for seed in FAIL_SEEDS:
+        treatment, control = arm_values(claim, claim.base_parameters(), claim.fails_when, 300)
+        treated, controlled = run_pair(treatment, control, claim.outcome, seed, 60, "agents")
+        effects.append((1 if claim.expect == "higher" else -1) * (treated - controlled))
+    assert np.mean(effects) <= 0.0, (claim.name, effects)
+
+
+def test_swapping_arms_negates_effects_and_flips_the_verdict():
+    claim = next(c for c in CLAIMS if c.name == "hybrid_strains_staff")
+    sizes = dict(samples=6, replications=1, citizens=150, steps=24, seed=3, engine="agents", workers=1)
+    runs = run_claims([claim], **sizes)
+    swapped = run_claims([claim.swapped()], **sizes)
+    runs, swapped = runs[runs["kind"] == "sample"], swapped[swapped["kind"] == "sample"]
+    assert len(runs) == 6
+    assert np.array_equal(runs["effect"].to_numpy(), -swapped["effect"].to_numpy())
+    share = float((runs.groupby("point")["effect"].mean() > 0).mean())
+    share_swapped = float((swapped.groupby("point")["effect"].mean() > 0).mean())
+    assert share == pytest.approx(1.0 - share_swapped)
+    flip = {"holds broadly": "fails", "fails": "holds broadly", "holds conditionally": "holds conditionally"}
+    assert verdict(share_swapped) == flip[verdict(share)]
+    assert verdict(share) == "holds broadly"  # hybrid cross-pressure strains staff at this size
+
+
+def test_verdict_thresholds_and_wilson_interval():
+    assert verdict(BROADLY) == "holds broadly" and verdict(FAILS) == "fails" and verdict(0.5) == "holds conditionally"
+    low, high = wilson(8, 10)
+    assert 0.45 < low < 0.8 < high < 0.97
+
+
+def battery(tmp_path, name):
+    out = tmp_path / name
+    assert cli.main(["claims", "--claim", "openness_sustains", "--claim", "takeover_stifles", "--samples", "4",
+                     "--replications", "1", "--citizens", "120", "--steps", "12", "--seed", "5", "--workers", "1",
+                     "--engine", "agents", "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+def test_report_states_its_sizes_and_reproduces_from_its_manifest(tmp_path):
+    first = battery(tmp_path, "first")
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["samples"] == 4 and manifest["replications"] == 1 and manifest["seed"] == 5
+    assert {"coprod", "mesa", "numpy"} <= set(manifest["versions"])
+    assert manifest["claims"] == ["takeover_stifles", "openness_sustains"]  # file order
+    # Re-run from what the manifest says; every table must be identical.
+    again = tmp_path / "again"
+    assert cli.main(["claims", *sum([["--claim", c] for c in manifest["claims"]], []),
+                     "--samples", str(manifest["samples"]), "--replications", str(manifest["replications"]),
+                     "--citizens", str(manifest["citizens"]), "--steps", str(manifest["steps"]),
+                     "--seed", str(manifest["seed"]), "--engine", manifest["engine"], "--workers", "1", "--quiet",
+                     "--out", str(again)]) == 0
+    for table in ("runs", "points", "summary", "drivers"):
+        pd.testing.assert_frame_equal(pd.read_parquet(first / f"{table}.parquet"), pd.read_parquet(again / f"{table}.parquet"))
+    report = (first / "report.md").read_text()
+    assert "4 Latin-hypercube points per claim, 1 replications" in report and "seed 5" in report
+    # The documented failing setting ran in the battery and its result is in the report.
+    runs = pd.read_parquet(first / "runs.parquet")
+    assert set(runs.loc[runs["kind"] == "fails_when", "claim"]) == {"takeover_stifles", "openness_sustains"}
+    assert report.count("Run in this battery (1 seeds") == 2
+    html = (first / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 2
+    assert "http://" not in html and "https://" not in html
+    summary = pd.read_parquet(first / "summary.parquet")
+    assert set(summary["verdict"]) <= {"holds broadly", "holds conditionally", "fails"}
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('[[claim]]\nname = "x"\n', "missing key"),
+    ('[[claim]]\nname = "x"\ncolour = 1\n', "unknown key 'colour'"),
+    ('title = "no claims"\n', "[[claim]]"),
+])
+def test_bad_claims_file_is_one_line(tmp_path, capsys, text, fragment):
+    path = tmp_path / "claims.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
+        load_claims(path)
+    assert cli.main(["claims", "--claims-file", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_expectation_and_unknown_claim(tmp_path, capsys):
+    text = (load_claims.__globals__["CLAIMS_FILE"]).read_text().replace('expect = "lower"', 'expect = "sideways"', 1)
+    path = tmp_path / "claims.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match="'expect'.*sideways"):
+        load_claims(path)
+    assert cli.main(["claims", "--claim", "no_such_claim", "--out", str(tmp_path / "o")]) == 2
+    assert "no_such_claim" in capsys.readouterr().err
+
+
+def test_sobol_method_gives_total_indices_of_the_effect(tmp_path):
+    """A Saltelli sample: base points x (d + 2) runs, and ST of the effect names the lever that
+    decides it (strain sensitivity scales the strain gap between hybrid and npm)."""
+    claim = next(c for c in CLAIMS if c.name == "hybrid_strains_staff")
+    out = tmp_path / "sobol"
+    assert cli.main(["claims", "--claim", claim.name, "--method", "sobol", "--samples", "8", "--replications", "1",
+                     "--citizens", "120", "--steps", "12", "--workers", "1", "--engine", "agents", "--quiet",
+                     "--out", str(out)]) == 0
+    points = pd.read_parquet(out / "points.parquet")
+    assert len(points) == 8 * (len(claim.uncertain) + 2)
+    drivers = pd.read_parquet(out / "drivers.parquet")
+    assert {"S1", "ST", "ST_conf"} <= set(drivers.columns)
+    summary = pd.read_parquet(out / "summary.parquet").iloc[0]
+    assert summary["decided_by"].startswith("strain_sensitivity (ST")
+    assert "Saltelli base points" in (out / "report.md").read_text()
+
+
+def test_sobol_needs_a_power_of_two(tmp_path, capsys):
+    assert cli.main(["claims", "--claim", "hybrid_strains_staff", "--method", "sobol", "--samples", "6",
+                     "--out", str(tmp_path / "o")]) == 2
+    assert "power of 2" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
