@@ -175,10 +175,14 @@ def sum_caseloads(caseload_bounds, phase, invited):
 
 @njit(parallel=True, cache=True)
 def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks):
-    """Integer counts by chunk: quintile participation and uptake, and the wellbeing histogram."""
+    """Integer counts by chunk: quintile participation and uptake, and the wellbeing histogram.
+
+    Integer counts summed over chunks do not depend on the chunking, so the result is the same
+    for any thread count. Per-chunk bins are int32 (a chunk holds < 2^31 citizens) to halve the
+    memory the fixed-size histogram touches every month."""
     n = quintile_of.shape[0]
     quintiles = np.zeros((n_chunks, 5, 2), dtype=np.int64)
-    histogram = np.zeros((n_chunks, GINI_BINS), dtype=np.int64)
+    histogram = np.zeros((n_chunks, GINI_BINS), dtype=np.int32)
     for chunk in prange(n_chunks):
         lo = chunk * n // n_chunks
         hi = (chunk + 1) * n // n_chunks
@@ -190,26 +194,33 @@ def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks):
                 quintiles[chunk, q, 1] += 1
             b = int(wellbeing[i] * GINI_BINS)
             histogram[chunk, min(max(b, 0), GINI_BINS - 1)] += 1
-    return quintiles.sum(axis=0), histogram.sum(axis=0)
+    total = np.zeros(GINI_BINS, dtype=np.int64)
+    for chunk in range(n_chunks):
+        for b in range(GINI_BINS):
+            total[b] += histogram[chunk, b]
+    return quintiles.sum(axis=0), total
 
 
 @njit(cache=True)
 def histogram_gini(counts):
-    """Gini from counts in equal bins on [0, 1], each value taken at its bin's centre."""
-    n = 0
+    """Gini from counts in equal bins on [0, 1], each value taken at its bin's centre.
+
+    One pass over the bins: a bin's rank sum needs only the count below it, and empty bins
+    add nothing, so they are skipped."""
+    bins = counts.shape[0]
     total = 0.0
-    for b in range(counts.shape[0]):
-        n += counts[b]
-        total += counts[b] * (b + 0.5) / counts.shape[0]
-    if n == 0 or total <= 0.0:
-        return 0.0
     ranked = 0.0
     below = 0  # citizens ranked below this bin
-    for b in range(counts.shape[0]):
+    for b in range(bins):
         c = counts[b]
         if c > 0:
-            ranked += c * (b + 0.5) / counts.shape[0] * (below + (c + 1) / 2.0)
+            value = (b + 0.5) / bins
+            total += c * value
+            ranked += c * value * (below + (c + 1) / 2.0)
             below += c
+    n = below
+    if n == 0 or total <= 0.0:
+        return 0.0
     return 2.0 * ranked / (n * total) - (n + 1.0) / n
 
 

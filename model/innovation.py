@@ -5,6 +5,9 @@ search locally, one component at a time, and get stuck on local peaks. Each citi
 is heard in co-design or co-commissioning brings its own perspective, a set of components it
 changes together (diverse heuristics, Hong & Page 2004): more distinct groups heard, more ways
 off a local peak. Turbulence redraws contributions as needs change (Siggelkow & Rivkin 2005).
+
+N is small (at most 16), so the fitness of every design is tabulated whenever the landscape
+changes; a search step is then an XOR on the design's index and a table lookup.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ class ServiceDesign:
         width = min(perspective_width, n)
         self.perspectives = np.array([rng.choice(n, size=width, replace=False) for _ in range(n_groups)],
                                      dtype=np.int64).reshape(n_groups, width)
+        # Design d has index sum(d[i] << (n - 1 - i)): the row of itertools.product that lists it.
         self._all_designs = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
-        # Every non-empty set of changes within a perspective, one row each.
-        self._flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
+        self._bits = (1 << np.arange(n - 1, -1, -1)).astype(np.int64)
+        # Every non-empty set of changes within a perspective, one row each, as XOR masks per group.
+        flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
+        self._group_masks = np.stack([flips @ self._bits[components] for components in self.perspectives])
         self._powers = 2 ** np.arange(k, -1, -1)
+        self._index = int(self.design @ self._bits)
         self._rescale()
-        self._fitness = float(self.fitness_of(self.design)[0])
 
     def fitness_of(self, designs: np.ndarray) -> np.ndarray:
         """Mean contribution of the components for each design (rows of 0/1)."""
@@ -43,11 +49,15 @@ class ServiceDesign:
         return self.contributions[np.arange(self.n), keys].mean(axis=1)
 
     def _rescale(self) -> None:
-        every = self.fitness_of(self._all_designs)
-        self.low, self.high = float(every.min()), float(every.max())
+        """Tabulate the landscape: the fitness of every design, its worst and best."""
+        self._every = self.fitness_of(self._all_designs)
+        self.low, self.high = float(self._every.min()), float(self._every.max())
+        self._fitness = float(self._every[self._index])
 
-    def _adopt(self, design: np.ndarray, fitness: float) -> None:
-        self.design, self._fitness = design, fitness
+    def _adopt(self, index: int) -> None:
+        self._index = index
+        self.design = self._all_designs[index].copy()
+        self._fitness = float(self._every[index])
 
     @property
     def fitness(self) -> float:
@@ -63,24 +73,19 @@ class ServiceDesign:
         """Professionals try single-component changes and keep improvements; returns adoptions."""
         adopted = 0
         for _ in range(trials):
-            trial = self.design.copy()
-            i = self.rng.integers(self.n)
-            trial[i] = 1 - trial[i]
-            score = float(self.fitness_of(trial)[0])
-            if score > self.fitness:
-                self._adopt(trial, score)
+            trial = self._index ^ int(self._bits[self.rng.integers(self.n)])
+            if self._every[trial] > self._fitness:
+                self._adopt(trial)
                 adopted += 1
         return adopted
 
     def group_proposal(self, group: int) -> bool:
         """A heard group proposes the best change within its perspective; adopt it if better."""
-        components = self.perspectives[group]
-        trials = np.repeat(self.design[None, :], len(self._flips), axis=0)
-        trials[:, components] ^= self._flips
-        scores = self.fitness_of(trials)
+        trials = self._index ^ self._group_masks[group]
+        scores = self._every[trials]
         best = int(np.argmax(scores))
-        if scores[best] > self.fitness:
-            self._adopt(trials[best], float(scores[best]))
+        if scores[best] > self._fitness:
+            self._adopt(int(trials[best]))
             return True
         return False
 
@@ -90,4 +95,3 @@ class ServiceDesign:
             i = self.rng.integers(self.n)
             self.contributions[i] = self.rng.random(self.contributions.shape[1])
             self._rescale()
-            self._fitness = float(self.fitness_of(self.design)[0])
