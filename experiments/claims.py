@@ -10,6 +10,11 @@ claim holds (Wilson 95% interval), the distribution of effects, which parameters
 indices for a Saltelli sample), the box where it holds (PRIM peeling) and a verdict. Each claim's
 documented failing setting (``fails_when``) is run in the same battery, so the report shows that
 the claim can fail rather than asserting it.
+
+While it runs, finished pairs go to ``<out>.partial/results/chunk-*.parquet``, each written
+atomically; the report directory ``<out>`` appears whole at the end. A killed battery keeps every
+finished chunk, and ``--resume`` runs only the missing pairs, giving tables identical to an
+uninterrupted battery.
 """
 
 from __future__ import annotations
@@ -18,15 +23,18 @@ import argparse
 import base64
 import hashlib
 import io
+import json
 import shlex
+import shutil
 import sys
+import time
 import tomllib
 import zlib
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -50,6 +58,11 @@ DEFAULTS = {"samples": 48, "replications": 2, "citizens": 300, "steps": 60, "met
 CLAIM_METHODS = ("latin", "sobol")
 # The point index of the documented failing setting in the runs table (never a sample index).
 FAILS_WHEN_POINT = 2**31 - 1
+RUN_KEY = ("claim", "kind", "point", "replication")
+# Manifest fields a resumed battery must share with the one it finishes.
+PLAN_FIELDS = ("claims_sha256", "claims", "samples", "replications", "citizens", "steps", "seed", "engine", "method")
+# A chunk of finished pairs is written after this many pairs or seconds, whichever comes first.
+CHUNK_PAIRS, CHUNK_SECONDS = 32, 10.0
 
 
 @dataclass(frozen=True)
@@ -188,11 +201,13 @@ def sample_points(claim: Claim, samples: int, seed: int, method: str = "latin") 
 
 def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens: int, steps: int, seed: int,
                engine: str = "auto", method: str = "latin", workers: int | None = None,
-               scheduler: str | None = None, progress: bool = False) -> pd.DataFrame:
-    """Every (claim, point, replication): both arms, one row each with the signed effect.
+               scheduler: str | None = None, progress: bool = False, done: frozenset = frozenset(),
+               sink: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+    """Every (claim, point, replication) not in ``done``: both arms, one row each with the signed effect.
 
     Rows of kind ``fails_when`` run each claim at its documented failing setting (uncertain
-    parameters at the scenario's values), so the report can show the claim failing there."""
+    parameters at the scenario's values), so the report can show the claim failing there.
+    ``sink`` receives finished rows in chunks as they come (also on Ctrl-C, before it propagates)."""
     from coprod.experiments.executors import open_executor
     from coprod.experiments.sweep import run_seed
 
@@ -209,25 +224,61 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
             for r in range(replications):
                 jobs.append((claim, "fails_when", FAILS_WHEN_POINT, r, run_seed(seed, FAILS_WHEN_POINT, r),
                              claim.fails_when, treatment, control))
-    rows = []
+    total = len(jobs)
+    jobs = [job for job in jobs if (job[0].name, job[1], job[2], job[3]) not in done]
+    rows: list[dict] = []
+    buffer: list[dict] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal buffer, last_flush
+        if sink is not None and buffer:
+            sink(pd.DataFrame(buffer))
+        buffer, last_flush = [], time.monotonic()
+
+    def record(future, job) -> None:
+        claim, kind, i, r, run_seed_value, point, _, _ = job
+        treated, controlled = future.result()
+        row = {"claim": claim.name, "kind": kind, "point": i, "replication": r, "seed": run_seed_value,
+               "parameters": settings(point), "treatment": treated, "control": controlled,
+               "effect": EXPECT[claim.expect] * (treated - controlled)}
+        rows.append(row)
+        buffer.append(row)
+
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(jobs), unit="pair", desc="coprod claims", file=sys.stderr)
-    with open_executor(workers, scheduler) as (executor, _, _):
-        futures = {executor.submit(run_pair, job[6], job[7], job[0].outcome, job[4], steps, engine): job
-                   for job in jobs}
-        for future in as_completed(futures):
-            claim, kind, i, r, run_seed_value, point, _, _ = futures[future]
-            treated, controlled = future.result()
-            rows.append({"claim": claim.name, "kind": kind, "point": i, "replication": r, "seed": run_seed_value,
-                         "parameters": settings(point),
-                         "treatment": treated, "control": controlled,
-                         "effect": EXPECT[claim.expect] * (treated - controlled)})
-            if bar is not None:
-                bar.update()
-    if bar is not None:
-        bar.close()
+        bar = tqdm(total=total, initial=total - len(jobs), unit="pair", desc="coprod claims", file=sys.stderr)
+    try:
+        if jobs:
+            with open_executor(workers, scheduler) as (executor, _, _):
+                futures = {executor.submit(run_pair, job[6], job[7], job[0].outcome, job[4], steps, engine): job
+                           for job in jobs}
+                recorded = set()
+                try:
+                    for future in as_completed(futures):
+                        record(future, futures[future])
+                        recorded.add(future)
+                        if bar is not None:
+                            bar.update()
+                        if len(buffer) >= CHUNK_PAIRS or time.monotonic() - last_flush >= CHUNK_SECONDS:
+                            flush()
+                except BaseException:
+                    # Ctrl-C or a failed run: stop what has not started, keep everything finished.
+                    for future in futures:
+                        future.cancel()
+                    for future, job in futures.items():
+                        if (future not in recorded and future.done() and not future.cancelled()
+                                and future.exception() is None):
+                            record(future, job)
+                    flush()
+                    raise
+                flush()
+    finally:
+        if bar is not None:
+            bar.close()
+    if not rows:
+        return pd.DataFrame(columns=[*RUN_KEY, "seed", "parameters", "treatment", "control", "effect"])
     return pd.DataFrame(rows).sort_values(["claim", "point", "replication"]).reset_index(drop=True)
 
 
@@ -480,8 +531,11 @@ def cmd_claims(args: argparse.Namespace) -> int:
             raise InputError(f"--{option}: got {getattr(args, option)}; allowed: an integer >= 1")
     if not PARAMETERS["n_citizens"].low <= args.citizens <= PARAMETERS["n_citizens"].high:
         raise InputError(f"--citizens: got {args.citizens}; allowed: {PARAMETERS['n_citizens'].allowed()}")
+    for claim in claims:  # sample sizes are checked before anything is written
+        sample_points(claim, args.samples, args.seed, args.method)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"claims-{stamp}"
+    partial = out.with_name(out.name + ".partial")
     if out.exists() and any(out.iterdir()):
         raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
     text = claims_path.read_text(encoding="utf-8")
@@ -493,15 +547,78 @@ def cmd_claims(args: argparse.Namespace) -> int:
                              else "Saltelli/Sobol sequence (SALib), first-order and total indices") + ", per claim",
                 "seeds": "run seed = SeedSequence(seed, spawn_key=(point, replication)); both arms share it",
                 "versions": versions(), "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]])}
-    runs = run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
-                      steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,
-                      scheduler=args.scheduler, progress=not args.quiet)
+    if args.resume:
+        manifest = resumed_manifest(partial, manifest, stamp)
+    elif partial.exists():
+        raise InputError(f"--out {out}: an interrupted battery is in {partial}; allowed: the same command with "
+                         f"--resume to finish it, or remove {partial}")
+    runs = run_resumable(partial, claims, manifest, args)
+    if runs is None:
+        return 130
     summary = write_battery(out, claims, runs, manifest)
+    shutil.rmtree(partial)
     if not args.quiet:
         for row in summary.itertuples():
             print(f"{row.claim:<26} {row.share_holds:>5.0%} [{row.share_low:.0%}, {row.share_high:.0%}]  {row.verdict}")
         print(f"report in {out / 'report.html'}")
     return 0
+
+
+def resumed_manifest(partial: Path, manifest: dict, stamp: str) -> dict:
+    """The manifest of the interrupted battery in ``partial``, refused unless its plan matches."""
+    path = partial / "manifest.json"
+    if not path.is_file():
+        raise InputError(f"--resume: {partial} holds no interrupted battery; allowed: the --out of a "
+                         "`coprod claims` that was stopped")
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(f"--resume: {path}: unreadable ({err})") from None
+    for key in PLAN_FIELDS:
+        if old.get(key) != json.loads(json.dumps(manifest[key])):
+            raise InputError(f"--resume: {partial} was started with {key} = {old.get(key)!r}, not "
+                             f"{manifest[key]!r}; allowed: the settings it was started with")
+    return {**manifest, "created_utc": old.get("created_utc", stamp),
+            "resumed_utc": old.get("resumed_utc", []) + [stamp], "command": old.get("command", manifest["command"])}
+
+
+def run_resumable(partial: Path, claims: list[Claim], manifest: dict, args: argparse.Namespace) -> pd.DataFrame | None:
+    """Run the missing pairs, writing chunks to ``partial``; every finished pair, or None after Ctrl-C."""
+    from coprod.experiments.sweep import CHUNK_DIR, CHUNK_RE, chunk_paths
+
+    (partial / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
+    for leftover in (partial / CHUNK_DIR).glob(".chunk-*.tmp"):
+        leftover.unlink(missing_ok=True)
+    write_json(partial / "manifest.json", manifest)
+    existing = chunk_paths(partial)
+    done = frozenset(key for chunk in existing for key in
+                     pd.read_parquet(chunk, columns=list(RUN_KEY)).itertuples(index=False, name=None))
+    next_chunk = max((int(CHUNK_RE.match(p.name).group(1)) for p in existing), default=-1) + 1
+    kept = len(done)
+
+    def sink(frame: pd.DataFrame) -> None:
+        nonlocal next_chunk, kept
+        write_parquet(partial / CHUNK_DIR / f"chunk-{next_chunk:05d}.parquet", frame)
+        next_chunk += 1
+        kept += len(frame)
+
+    try:
+        run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
+                   steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,
+                   scheduler=args.scheduler, progress=not args.quiet, done=done, sink=sink)
+    except KeyboardInterrupt:
+        command = ["coprod", *sys.argv[1:]]
+        if not args.out:
+            command += ["--out", str(partial.with_name(partial.name.removesuffix(".partial")))]
+        if not args.resume:
+            command.append("--resume")
+        print(f"coprod claims: interrupted; {kept} finished pairs kept in {partial}; finish with: "
+              f"{shlex.join(command)}", file=sys.stderr)
+        return None
+    # The final table is read back from the chunks, so a resumed battery equals an uninterrupted one.
+    runs = pd.concat([pd.read_parquet(chunk) for chunk in chunk_paths(partial)], ignore_index=True)
+    runs = runs.drop_duplicates(list(RUN_KEY), keep="first")
+    return runs.sort_values(["claim", "point", "replication"], kind="stable").reset_index(drop=True)
 
 
 def register(subparsers) -> None:
@@ -524,5 +641,7 @@ def register(subparsers) -> None:
     where.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     where.add_argument("--scheduler", help="a dask scheduler address, tcp://HOST:PORT")
     parser.add_argument("--out", help="result directory (default results/claims-<timestamp>)")
+    parser.add_argument("--resume", action="store_true",
+                        help="finish an interrupted battery in --out (runs only the missing pairs)")
     parser.add_argument("--quiet", action="store_true")
     parser.set_defaults(func=cmd_claims)

@@ -342,7 +342,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
         raise InputError(f"--resume: {out} has no {MANIFEST}; nothing to resume")
 
     (out / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
-    for leftover in (out / CHUNK_DIR).glob(".chunk-*.tmp-*"):
+    for leftover in (out / CHUNK_DIR).glob(".chunk-*.tmp"):
         leftover.unlink(missing_ok=True)
     write_json(manifest_path, manifest)
     if not (out / SAMPLES).exists():

@@ -1,0 +1,87 @@
+"""A claims battery killed with SIGKILL keeps its finished pairs; --resume runs only the missing
+ones and gives tables identical to an uninterrupted battery. Resuming with other settings, or
+starting over an interrupted one, is refused on one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SETTINGS = ["--claim", "hybrid_strains_staff", "--claim", "openness_sustains", "--samples", "60",
+            "--replications", "1", "--citizens", "100", "--steps", "12", "--engine", "agents", "--quiet"]
+PAIRS = 2 * 60 + 2  # two claims x 60 points, plus each claim's documented failing setting
+TABLES = ("runs", "points", "summary", "drivers")
+
+
+def claims(out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "coprod.experiments.cli", "claims", *SETTINGS, "--workers", "2",
+                           "--out", str(out), *extra], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference") / "battery"
+    done = claims(out)
+    assert done.returncode == 0, done.stderr
+    assert not out.with_name("battery.partial").exists()  # removed once the report is whole
+    return out
+
+
+def test_sigkill_then_resume_equals_uninterrupted(tmp_path, reference):
+    out = tmp_path / "battery"
+    chunks = tmp_path / "battery.partial" / "results"
+    proc = subprocess.Popen([sys.executable, "-m", "coprod.experiments.cli", "claims", *SETTINGS, "--workers", "2",
+                             "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            if chunks.is_dir() and list(chunks.glob("chunk-*.parquet")):
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the battery ended before it could be killed: " + proc.stderr.read().decode()
+        os.killpg(proc.pid, signal.SIGKILL)  # the battery and its pool workers (its own session)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        proc.stderr.close()
+    assert not out.exists()  # the report directory appears whole or not at all
+    before = {p.name: pd.read_parquet(p) for p in sorted(chunks.glob("chunk-*.parquet"))}  # every chunk is whole
+    saved = sum(len(part) for part in before.values())
+    assert 1 <= saved < PAIRS
+
+    refused = claims(out)  # starting over would throw the finished pairs away
+    assert refused.returncode == 2 and "--resume" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+    done = claims(out, "--resume")
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == PAIRS and not runs.duplicated(["claim", "kind", "point", "replication"]).any()
+    for table in TABLES:
+        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{table}.parquet"),
+                                      pd.read_parquet(reference / f"{table}.parquet"))
+    assert (runs["effect"].to_numpy() == pd.read_parquet(reference / "runs.parquet")["effect"].to_numpy()).all()
+    assert not (tmp_path / "battery.partial").exists()
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    out = tmp_path / "battery"
+    partial = tmp_path / "battery.partial"
+    partial.mkdir()
+    (partial / "manifest.json").write_text('{"claims_sha256": "0", "samples": 60}')
+    done = claims(out, "--resume")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "was started with claims_sha256" in lines[0] and str(partial) in lines[0]
+    nothing = claims(tmp_path / "other", "--resume")
+    assert nothing.returncode == 2 and "holds no interrupted battery" in nothing.stderr
+    assert not out.exists() and not (tmp_path / "other").exists()
