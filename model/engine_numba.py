@@ -238,15 +238,19 @@ class NumbaEngine:
         self.quintile_of = np.ascontiguousarray(init["quintile_of"], dtype=np.int8)
         self.group_bounds = group_bounds(n, p["n_groups"])
         self.caseload_bounds = np.searchsorted(self.caseload_of, np.arange(model.n_caseloads + 1)).astype(np.int64)
-        self.need = init["need"].astype(STATE)
-        self.resources = init["resources"].astype(STATE)
-        self.need_hours = (2.0 * init["need"] * p["need_per_citizen_hours"]).astype(STATE)
-        self.trust = init["trust"].astype(STATE)
-        self.efficacy = init["efficacy"].astype(STATE)
-        self.efficacy0 = init["efficacy0"].astype(STATE)
-        self.motivation = init["motivation"].astype(STATE)
-        self.motivation0 = init["motivation0"].astype(STATE)
-        self.wellbeing = init["wellbeing"].astype(STATE)
+        # The float64 starting arrays are taken out of ``init`` as they are converted, so that at
+        # 10^7 citizens the two copies never coexist (this sets the run's peak memory).
+        need = init.pop("need")
+        self.need = need.astype(STATE)
+        self.need_hours = (2.0 * need * p["need_per_citizen_hours"]).astype(STATE)
+        del need
+        self.resources = init.pop("resources").astype(STATE)
+        self.trust = init.pop("trust").astype(STATE)
+        self.efficacy = init.pop("efficacy").astype(STATE)
+        self.efficacy0 = self.efficacy.copy()
+        self.motivation = init.pop("motivation").astype(STATE)
+        self.motivation0 = self.motivation.copy()
+        self.wellbeing = init.pop("wellbeing").astype(STATE)
         self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
         self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
         self.phase = np.full(n, rules.PHASE_NONE, dtype=np.int8)

@@ -24,7 +24,7 @@ from coprod.model.offer import Offer
 from coprod.model.outcomes import HorizonTracker, dimension_outputs, reporter_names
 from coprod.model.parameters import PARAMETERS, defaults, validate
 from coprod.model.paradigms import paradigm_values
-from coprod.model.population import initial_citizens
+from coprod.model.population import group_membership, initial_citizens
 
 ENGINES = ("auto", "agents", "numba")
 # Above this many citizens 'auto' picks the compiled engine.
@@ -72,8 +72,11 @@ class CoProductionModel(mesa.Model):
         self.n_caseloads = max(1, math.ceil(n / p["citizens_per_professional"]))
 
         # The world: citizens, their network, the public side and civil society.
+        # The network first (it uses its own counter-based draws, not self.rng), so that its build
+        # does not hold the citizens' starting arrays in memory at the same time.
+        self.network = build_network(group_membership(n, n_groups), n_groups, p["mean_degree"], p["homophily"],
+                                     self.seed_value)
         init = initial_citizens(p, self.n_caseloads, self.rng)
-        self.network = build_network(init["group_of"], n_groups, p["mean_degree"], p["homophily"], self.seed_value)
         self.group_of = init["group_of"]
         caseload_sizes = np.bincount(init["caseload_of"], minlength=self.n_caseloads)
         self.staff = Staff(caseload_sizes)

@@ -12,10 +12,16 @@ import numpy as np
 from coprod.model.network import group_bounds
 
 
+def group_membership(n: int, n_groups: int) -> np.ndarray:
+    """Each citizen's group: citizens are numbered group by group (neighbours stay close in memory)."""
+    return (np.searchsorted(group_bounds(n, n_groups), np.arange(n), side="right") - 1).astype(np.int32)
+
+
 def initial_citizens(p: dict, n_caseloads: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The citizens' starting state. A citizen's starting efficacy and motivation are also the
+    baselines they drift back to (``efficacy0``, ``motivation0``); the engines copy them."""
     n, n_groups = p["n_citizens"], p["n_groups"]
-    bounds = group_bounds(n, n_groups)
-    group_of = (np.searchsorted(bounds, np.arange(n), side="right") - 1).astype(np.int32)
+    group_of = group_membership(n, n_groups)
     caseload_of = ((np.arange(n, dtype=np.int64) * n_caseloads) // n).astype(np.int32)
 
     # Groups differ in advantage: a group's offset spreads from -spread to +spread.
@@ -33,6 +39,6 @@ def initial_citizens(p: dict, n_caseloads: int, rng: np.random.Generator) -> dic
     return {
         "group_of": group_of, "caseload_of": caseload_of, "quintile_of": quintile_of,
         "resources": resources, "need": need, "trust": trust, "efficacy": efficacy,
-        "efficacy0": efficacy.copy(), "motivation": motivation, "motivation0": motivation.copy(),
+        "motivation": motivation,
         "wellbeing": wellbeing,
     }
