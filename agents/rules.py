@@ -231,6 +231,13 @@ def acted_together(mode_a, mode_b, group_a, group_b, volunteer_a, volunteer_b):
 
 
 @register_jitable
+def may_act_together(mode, volunteer):
+    """Whether a citizen could have acted together with any neighbour this month (the citizen's
+    side of ``acted_together``): when not, none of their ties can grow, whoever the neighbour."""
+    return volunteer or mode == MODE_COLLECTIVE or mode == MODE_GROUP
+
+
+@register_jitable
 def update_tie(strength, acted_together, build_rate, decay_rate):
     """A tie grows when both ends act together and fades otherwise (Putnam 2000)."""
     if acted_together:

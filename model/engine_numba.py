@@ -100,19 +100,27 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
         g = group_of[i]
         first, last = bounds[g], bounds[g + 1]
         mine = seen[i]
+        # Most citizens could not have acted together with anyone this month: their ties only fade,
+        # and the neighbours' bytes (the random reads) need not be fetched. A tie at zero that did
+        # not act stays exactly zero (update_tie(0, False) == 0), so it is left as it is.
+        could = rules.may_act_together(mine & MODE_BITS, (mine & VOLUNTEER_BIT) != 0)
         inside = 0.0
         across = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
-            theirs = seen[j]
-            same = first <= j < last
-            together = rules.acted_together(mine & MODE_BITS, theirs & MODE_BITS, 0, 0 if same else 1,
-                                            (mine & VOLUNTEER_BIT) != 0, (theirs & VOLUNTEER_BIT) != 0)
-            strength[k] = rules.update_tie(np.float64(strength[k]), together, build_rate, decay_rate)
-            if same:
-                inside += strength[k]
+            if could:
+                theirs = seen[j]
+                together = rules.acted_together(mine & MODE_BITS, theirs & MODE_BITS, 0,
+                                                0 if first <= j < last else 1,
+                                                (mine & VOLUNTEER_BIT) != 0, (theirs & VOLUNTEER_BIT) != 0)
             else:
-                across += strength[k]
+                together = False
+            if together or strength[k] != 0.0:
+                strength[k] = rules.update_tie(np.float64(strength[k]), together, build_rate, decay_rate)
+                if first <= j < last:
+                    inside += strength[k]
+                else:
+                    across += strength[k]
         bonding[i] = inside
         bridging[i] = across
 

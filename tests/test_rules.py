@@ -172,6 +172,18 @@ def test_who_acts_together():
     assert not rules.acted_together(0, 0, 4, 5, True, True)
 
 
+def test_may_act_together_is_exactly_the_citizens_side_of_acted_together():
+    """The numba engine skips a citizen's neighbours when may_act_together is False; that is only
+    right if no neighbour, in any state, could then have acted together with them."""
+    modes = (rules.MODE_NONE, rules.MODE_INDIVIDUAL, rules.MODE_GROUP, rules.MODE_COLLECTIVE)
+    for mode in modes:
+        for volunteer in (False, True):
+            possible = any(rules.acted_together(mode, other, 0, other_group, volunteer, other_volunteer)
+                           for other in modes for other_group in (0, 1) for other_volunteer in (False, True))
+            assert rules.may_act_together(mode, volunteer) == possible, (mode, volunteer)
+    assert rules.update_tie(0.0, False, 0.1, 0.02) == 0.0  # an idle zero tie stays exactly zero
+
+
 # --- counter-based random numbers ----------------------------------------------------------------------
 def test_counter_streams_are_uniform_and_reproducible():
     u = streams.uniforms(11, 3, streams.STREAM_JOIN, 200_000)
