@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from browser import render_offline
 
 from coprod.experiments import cli
 from coprod.experiments.claims import (BROADLY, FAILS, Claim, arm_values, load_claims, run_claims, run_pair,
@@ -145,3 +146,11 @@ def test_sobol_needs_a_power_of_two(tmp_path, capsys):
                      "--out", str(tmp_path / "o")]) == 2
     assert "power of 2" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_html_report_renders_offline_in_headless_chromium(tmp_path):
+    out = battery(tmp_path, "render")
+    widths, errors = render_offline(out / "report.html", tmp_path / "report.png")
+    assert len(widths) == 2 and all(w > 0 for w in widths), widths  # one plot per claim, inlined
+    assert errors == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import tomllib
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import render_offline
 
 from coprod.experiments.cli import main
 from coprod.experiments.compare import paired_test
@@ -18,9 +18,6 @@ from coprod.model.outcomes import DIMENSIONS
 from coprod.model.parameters import PARAMETERS
 
 SMALL = ["--citizens", "150", "--steps", "12", "--replications", "4", "--engine", "agents", "--quiet"]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def write_scenario(path: Path, budget: float) -> Path:
@@ -101,31 +98,7 @@ def test_paired_test_detects_a_consistent_difference():
 
 
 def test_report_renders_in_headless_chromium(budget_report, tmp_path):
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "playwright is not installed (pip install playwright)"
-    if reason is None and not os.path.exists(CHROMIUM):
-        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but the report cannot be rendered: {reason}")
-        pytest.skip(reason)
-
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
-            page.goto((budget_report / "report.html").resolve().as_uri(), wait_until="load")
-            widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    widths, errors = render_offline(budget_report / "report.html", tmp_path / "report.png")
     assert len(widths) == 4 and all(w > 0 for w in widths), widths
     assert errors == []
     assert (tmp_path / "report.png").stat().st_size > 10_000

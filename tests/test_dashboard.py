@@ -17,18 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOAD_TIMEOUT_MS = 60_000
 ACTION_TIMEOUT_MS = 20_000
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"dashboard browser test cannot run under CI: {reason}")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -76,12 +68,7 @@ def _choose(page, select_class: str, option: str) -> None:
 
 
 def test_dashboard_in_browser(tmp_path: Path):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install playwright; no browser download needed)")
-    if not os.path.exists(CHROMIUM):
-        _unavailable(f"no system Chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_playwright = require_chromium()
 
     port = _free_port()
     log = open(tmp_path / "server.log", "w")
