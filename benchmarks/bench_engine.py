@@ -92,6 +92,19 @@ print(time.time())
 """
 
 
+NETWORK = r"""
+import json, sys, time
+from coprod.model.network import build_network
+from coprod.model.population import group_membership
+n = int(sys.argv[1])
+build_network(group_membership(1000, 10), 10, 8, 0.7, 1)  # compile (or load) first
+groups = group_membership(n, 10)
+start = time.perf_counter()
+build_network(groups, 10, 8, 0.7, 1)
+print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
+
+
 def start_time(cache_dir: str) -> float:
     """Seconds from launching Python to the end of the first month at 10^4 citizens (imports,
     set-up, loading or compiling every kernel), with the given Numba cache directory."""
@@ -142,6 +155,8 @@ def main() -> None:
         print(f"peak memory at 10^7 citizens: {big['peak_bytes'] / 10**7:.0f} B/citizen (target <= 200)")
         cost = (1 / big["rate"]) / (1 / numba[(10**5, 2)]["rate"])
         print(f"cost per citizen-step at 10^7 relative to 10^5: {cost:.2f}x (target <= 2x)")
+        network = child(NETWORK, [str(10**7)], 2)
+        print(f"network build at 10^7 citizens (mean degree 8, 2 threads): {network['seconds']:.1f} s (target < 60 s)")
     with tempfile.TemporaryDirectory() as cache:
         first = start_time(cache)
         warm = start_time(cache)

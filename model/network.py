@@ -127,7 +127,7 @@ def build_network(group_of: np.ndarray, n_groups: int, mean_degree: int, homophi
     n = len(group_of)
     group_of = np.ascontiguousarray(group_of, dtype=np.int32)
     bounds = group_bounds(n, n_groups)
-    per_citizen = max(1, mean_degree // 2)
+    per_citizen = max(1, int(mean_degree) // 2)  # each citizen draws half its ties; the rest come to it
     targets = _draw_targets(np.uint64(seed), group_of, bounds, per_citizen, float(homophily))
     indptr, indices = _fill_rows(n, per_citizen, targets)
     del targets
