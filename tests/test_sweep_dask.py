@@ -1,5 +1,6 @@
-"""Sweeps on a dask cluster (a scheduler and two workers on 127.0.0.1) give the same table as the
-local process pool, also when one worker is killed with SIGKILL in the middle of the sweep."""
+"""Sweeps and the claims battery on a dask cluster (a scheduler and two workers on 127.0.0.1) give
+the same tables as the local process pool, also when one worker is killed with SIGKILL in the middle
+of a sweep."""
 
 from __future__ import annotations
 
@@ -114,6 +115,21 @@ def test_scheduler_equals_local_pool(tmp_path, cluster, local):
     table = pd.read_parquet(out / "results.parquet").drop(columns=["runtime"])
     assert len(table) == RUNS
     pd.testing.assert_frame_equal(table, local)
+
+
+def test_claims_battery_on_scheduler_equals_local_pool(tmp_path, cluster):
+    """The claims battery takes the same executor path: a cluster gives the local pool's tables."""
+    settings = ["claims", "--claim", "takeover_stifles", "--claim", "hybrid_strains_staff", "--samples", "6",
+                "--replications", "1", "--citizens", "100", "--steps", "12", "--engine", "agents", "--quiet"]
+    tables = []
+    for where, out in ((["--scheduler", cluster["address"]], tmp_path / "cluster"), (["--workers", "2"], tmp_path / "local")):
+        done = subprocess.run(coprod() + settings + where + ["--out", str(out)], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        tables.append({name: pd.read_parquet(out / f"{name}.parquet") for name in ("runs", "points", "summary")})
+    assert len(tables[0]["runs"]) == 2 * 6 + 2
+    for name in tables[0]:
+        pd.testing.assert_frame_equal(tables[0][name], tables[1][name])
 
 
 def test_killed_worker_loses_no_run(tmp_path, cluster, local):
