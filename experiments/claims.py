@@ -175,24 +175,18 @@ def sample_points(claim: Claim, samples: int, seed: int, method: str = "latin") 
     ``latin``: ``samples`` Latin-hypercube points. ``sobol``: a Saltelli sample with ``samples``
     base points (a power of 2), ``samples * (d + 2)`` points in all, for first-order and total
     Sobol indices of the effect."""
-    from scipy.stats import qmc
-
-    from coprod.experiments.sweep import generate_samples, model_problem
+    from coprod.experiments.sweep import generate_samples, latin_hypercube, model_problem
 
     names = list(claim.uncertain)
     if method not in CLAIM_METHODS:
         raise InputError(f"--method: got {method!r}; allowed: {', '.join(CLAIM_METHODS)}")
     if not names:
         return pd.DataFrame(index=range(samples))
-    if method == "sobol":
-        problem = model_problem(claim.uncertain, f"claim {claim.name!r}: key 'uncertain'")
-        X = generate_samples(problem, "sobol", samples, claim_seed(claim, seed), {"calc_second_order": False})
-        table = pd.DataFrame(X, columns=names)
-    else:
-        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(claim_seed(claim, seed))).random(samples)
-        low = np.array([claim.uncertain[n][0] for n in names])
-        high = np.array([claim.uncertain[n][1] for n in names])
-        table = pd.DataFrame(qmc.scale(unit, low, high), columns=names)
+    if method == "latin":
+        return latin_hypercube(claim.uncertain, samples, np.random.default_rng(claim_seed(claim, seed)))
+    problem = model_problem(claim.uncertain, f"claim {claim.name!r}: key 'uncertain'")
+    X = generate_samples(problem, "sobol", samples, claim_seed(claim, seed), {"calc_second_order": False})
+    table = pd.DataFrame(X, columns=names)
     for name in names:
         if PARAMETERS[name].kind == "int":
             table[name] = table[name].round().astype(int)

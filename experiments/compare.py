@@ -32,6 +32,7 @@ from scipy import stats
 
 from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
+from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.model.parameters import PARAMETERS
@@ -142,20 +143,6 @@ def _final_row(frame: pd.DataFrame) -> dict[str, float]:
     row["total_public_cost"] = float(frame["public_cost"].sum())
     row["total_citizen_hours"] = float(frame["citizen_hours"].sum())
     return row
-
-
-def latin_hypercube(ranges: dict[str, tuple[float, float]], samples: int, seed: int) -> pd.DataFrame:
-    """``samples`` Latin-hypercube points over ``ranges`` (integers rounded)."""
-    from scipy.stats import qmc
-    names = sorted(ranges)
-    unit = qmc.LatinHypercube(d=len(names), seed=seed).random(samples)
-    lows = np.array([ranges[n][0] for n in names])
-    highs = np.array([ranges[n][1] for n in names])
-    points = pd.DataFrame(qmc.scale(unit, lows, highs), columns=names)
-    for name in names:
-        if PARAMETERS[name].kind == "int":
-            points[name] = points[name].round().astype(int)
-    return points
 
 
 # --- statistics ----------------------------------------------------------------------------------
@@ -450,7 +437,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not ranges:
             raise InputError("--robust: none of the scenarios has an [uncertain] table (outside --set); "
                              "allowed: scenarios with [uncertain] ranges")
-        points = latin_hypercube(ranges, args.samples, args.seed)
+        # Sorted names: the points do not depend on the order the scenarios list their ranges in.
+        points = latin_hypercube(dict(sorted(ranges.items())), args.samples, args.seed)
         settings["uncertain"] = {k: list(v) for k, v in ranges.items()}
         settings["uncertain_applied"] = {s.label: applied_uncertain(s, ranges) for s in strategies}
         for i in range(len(points)):
