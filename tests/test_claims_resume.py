@@ -4,15 +4,13 @@ starting over an interrupted one, is refused on one line."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from processes import sigkill_after_chunks
 
 SETTINGS = ["--claim", "hybrid_strains_staff", "--claim", "openness_sustains", "--samples", "60",
             "--replications", "1", "--citizens", "100", "--steps", "12", "--engine", "agents", "--quiet"]
@@ -37,23 +35,8 @@ def reference(tmp_path_factory) -> Path:
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path, reference):
     out = tmp_path / "battery"
     chunks = tmp_path / "battery.partial" / "results"
-    proc = subprocess.Popen([sys.executable, "-m", "coprod.experiments.cli", "claims", *SETTINGS, "--workers", "2",
-                             "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and proc.poll() is None:
-            if chunks.is_dir() and list(chunks.glob("chunk-*.parquet")):
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the battery ended before it could be killed: " + proc.stderr.read().decode()
-        os.killpg(proc.pid, signal.SIGKILL)  # the battery and its pool workers (its own session)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-        proc.stderr.close()
+    sigkill_after_chunks([sys.executable, "-m", "coprod.experiments.cli", "claims", *SETTINGS, "--workers", "2",
+                          "--out", str(out)], chunks, count=1, timeout=300, what="battery")
     assert not out.exists()  # the report directory appears whole or not at all
     before = {p.name: pd.read_parquet(p) for p in sorted(chunks.glob("chunk-*.parquet"))}  # every chunk is whole
     saved = sum(len(part) for part in before.values())

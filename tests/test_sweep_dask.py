@@ -9,11 +9,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from processes import wait_for_chunks
 
 pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
 
@@ -139,12 +139,7 @@ def test_killed_worker_loses_no_run(tmp_path, cluster, local):
                                         "--out", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if chunks.is_dir() and any(chunks.glob("chunk-*.parquet")):
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the sweep ended before a worker could be killed"
+        wait_for_chunks(proc, chunks, count=1, timeout=120, what="sweep")
         victim = cluster["workers"][1]
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)

@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from processes import sigkill_after_chunks, wait_for_chunks
 
 SETTINGS = ["--method", "latin", "--samples", "60", "--replications", "2", "--citizens", "100", "--steps", "12",
             "--engine", "agents", "--seed", "7", "--chunk-runs", "5", "--quiet",
@@ -70,23 +70,8 @@ def test_two_workers_equal_one_worker(tmp_path, reference):
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path, reference):
     out = tmp_path / "killed"
     chunks = out / "results"
-    proc = subprocess.Popen(coprod() + ["sweep", SCENARIO, *SETTINGS, "--workers", "2", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= 2:
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the sweep ended before it could be killed: " + proc.stderr.read().decode()
-        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its pool workers (its own session)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-        proc.stderr.close()
+    sigkill_after_chunks(coprod() + ["sweep", SCENARIO, *SETTINGS, "--workers", "2", "--out", str(out)],
+                         chunks, count=2, timeout=120, what="sweep", cwd=tmp_path)
     assert not (out / "results.parquet").exists()
     partial = [pd.read_parquet(p) for p in sorted(chunks.glob("chunk-*.parquet"))]  # every chunk is whole
     saved = sum(len(p) for p in partial)
@@ -133,12 +118,7 @@ def test_ctrl_c_saves_finished_runs_and_prints_the_resume_command(tmp_path, refe
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= 2:
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        wait_for_chunks(proc, chunks, count=2, timeout=120, what="sweep")
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
         _, err = proc.communicate(timeout=120)
     finally:
