@@ -28,7 +28,7 @@ class ServiceDesign:
             [[i] + list(rng.choice([j for j in range(n) if j != i], size=k, replace=False)) for i in range(n)],
             dtype=np.int64).reshape(n, k + 1)
         self.contributions = rng.random((n, 2 ** (k + 1)))
-        self.design = rng.integers(0, 2, size=n)
+        start = rng.integers(0, 2, size=n)
         width = min(perspective_width, n)
         self.perspectives = np.array([rng.choice(n, size=width, replace=False) for _ in range(n_groups)],
                                      dtype=np.int64).reshape(n_groups, width)
@@ -39,7 +39,7 @@ class ServiceDesign:
         flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
         self._group_masks = np.stack([flips @ self._bits[components] for components in self.perspectives])
         self._powers = 2 ** np.arange(k, -1, -1)
-        self._index = int(self.design @ self._bits)
+        self._index = int(start @ self._bits)  # the current design; everything else derives from it
         self._rescale()
 
     def fitness_of(self, designs: np.ndarray) -> np.ndarray:
@@ -52,17 +52,16 @@ class ServiceDesign:
         """Tabulate the landscape: the fitness of every design, its worst and best."""
         self._every = self.fitness_of(self._all_designs)
         self.low, self.high = float(self._every.min()), float(self._every.max())
-        self._fitness = float(self._every[self._index])
 
-    def _adopt(self, index: int) -> None:
-        self._index = index
-        self.design = self._all_designs[index].copy()
-        self._fitness = float(self._every[index])
+    @property
+    def design(self) -> np.ndarray:
+        """The current design as 0/1 components."""
+        return self._all_designs[self._index].copy()
 
     @property
     def fitness(self) -> float:
-        """Fitness of the current design (kept up to date on every change)."""
-        return self._fitness
+        """Fitness of the current design on today's landscape."""
+        return float(self._every[self._index])
 
     @property
     def normalised_fitness(self) -> float:
@@ -74,8 +73,8 @@ class ServiceDesign:
         adopted = 0
         for _ in range(trials):
             trial = self._index ^ int(self._bits[self.rng.integers(self.n)])
-            if self._every[trial] > self._fitness:
-                self._adopt(trial)
+            if self._every[trial] > self._every[self._index]:
+                self._index = trial
                 adopted += 1
         return adopted
 
@@ -84,8 +83,8 @@ class ServiceDesign:
         trials = self._index ^ self._group_masks[group]
         scores = self._every[trials]
         best = int(np.argmax(scores))
-        if scores[best] > self._fitness:
-            self._adopt(int(trials[best]))
+        if scores[best] > self._every[self._index]:
+            self._index = int(trials[best])
             return True
         return False
 
