@@ -40,10 +40,10 @@ def peel(X: np.ndarray, holds: np.ndarray, names: list[str], alpha: float = 0.05
     holds = np.asarray(holds, dtype=bool)
     n = len(holds)
     inside = np.ones(n, dtype=bool)
-    low = X.min(axis=0).copy()
-    high = X.max(axis=0).copy()
+    full_low, full_high = X.min(axis=0), X.max(axis=0)
+    low, high = full_low.copy(), full_high.copy()
     total_holding = max(int(holds.sum()), 1)
-    best = (holds.mean() if n else 0.0, n, low.copy(), high.copy())
+    best = (holds.mean() if n else 0.0, low.copy(), high.copy())
     while inside.sum() / n > min_support:
         candidates = []
         for j in range(X.shape[1]):
@@ -65,9 +65,8 @@ def peel(X: np.ndarray, holds: np.ndarray, names: list[str], alpha: float = 0.05
         else:
             high[j] = cut
         if density > best[0]:
-            best = (density, count, low.copy(), high.copy())
-    density, count, best_low, best_high = best
-    full_low, full_high = X.min(axis=0), X.max(axis=0)
+            best = (density, low.copy(), high.copy())
+    density, best_low, best_high = best
     best_low, best_high = _simplify(X, holds, best_low, best_high, full_low, full_high, density - tolerance)
     box_inside = np.all((X >= best_low) & (X <= best_high), axis=1)
     count = int(box_inside.sum())
