@@ -51,6 +51,8 @@ def dimension_outputs(model, tally) -> dict[str, float]:
     mean_efficacy = tally.efficacy_sum / n
     met_total = float(tally.met.sum())
     cost = model.politician.staff_spent + model.politician.grants + model.politician.takeover_cost
+    top_taking_part = tally.quintile_participants[4] / max(tally.quintile_members[4], 1)
+    bottom_taking_part = tally.quintile_participants[0] / max(tally.quintile_members[0], 1)
     return {
         "innovation": model.design.normalised_fitness,
         "wellbeing": 0.5 * (mean_wellbeing + mean_efficacy),
@@ -59,10 +61,9 @@ def dimension_outputs(model, tally) -> dict[str, float]:
         "democracy": float(democracy),
         "wellbeing_gini": tally.wellbeing_gini,
         "participation_rate": float(tally.participants.sum()) / n,
-        "participation_top_quintile": tally.quintile_participants[4] / max(tally.quintile_members[4], 1),
-        "participation_bottom_quintile": tally.quintile_participants[0] / max(tally.quintile_members[0], 1),
-        "participation_gap": (tally.quintile_participants[4] / max(tally.quintile_members[4], 1)
-                              - tally.quintile_participants[0] / max(tally.quintile_members[0], 1)),
+        "participation_top_quintile": top_taking_part,
+        "participation_bottom_quintile": bottom_taking_part,
+        "participation_gap": top_taking_part - bottom_taking_part,
         "collective_share": float(tally.collective.sum()) / n,
         "bonding_ties": tally.bonding / n,
         "bridging_ties": tally.bridging / n,
