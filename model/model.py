@@ -74,10 +74,9 @@ class CoProductionModel(mesa.Model):
         # The world: citizens, their network, the public side and civil society.
         # The network first (it uses its own counter-based draws, not self.rng), so that its build
         # does not hold the citizens' starting arrays in memory at the same time.
-        self.network = build_network(group_membership(n, n_groups), n_groups, p["mean_degree"], p["homophily"],
-                                     self.seed_value)
-        init = initial_citizens(p, self.n_caseloads, self.rng)
-        self.group_of = init["group_of"]
+        self.group_of = group_membership(n, n_groups)
+        self.network = build_network(self.group_of, n_groups, p["mean_degree"], p["homophily"], self.seed_value)
+        init = initial_citizens(p, self.group_of, self.n_caseloads, self.rng)
         caseload_sizes = np.bincount(init["caseload_of"], minlength=self.n_caseloads)
         self.staff = Staff(caseload_sizes)
         self.professionals = [Professional(self, c, int(caseload_sizes[c])) for c in range(self.n_caseloads)]

@@ -17,11 +17,12 @@ def group_membership(n: int, n_groups: int) -> np.ndarray:
     return (np.searchsorted(group_bounds(n, n_groups), np.arange(n), side="right") - 1).astype(np.int32)
 
 
-def initial_citizens(p: dict, n_caseloads: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The citizens' starting state. A citizen's starting efficacy and motivation are also the
-    baselines they drift back to (``efficacy0``, ``motivation0``); the engines copy them."""
+def initial_citizens(p: dict, group_of: np.ndarray, n_caseloads: int,
+                     rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The citizens' starting state, given each citizen's group (``group_membership``). A citizen's
+    starting efficacy and motivation are also the baselines they drift back to (``efficacy0``,
+    ``motivation0``); the engines copy them."""
     n, n_groups = p["n_citizens"], p["n_groups"]
-    group_of = group_membership(n, n_groups)
     caseload_of = ((np.arange(n, dtype=np.int64) * n_caseloads) // n).astype(np.int32)
 
     # Groups differ in advantage: a group's offset spreads from -spread to +spread.
