@@ -11,8 +11,8 @@ import pytest
 from browser import render_offline
 
 from coprod.experiments import cli
-from coprod.experiments.claims import (BROADLY, FAILS, Claim, arm_values, load_claims, run_claims, run_pair,
-                                       verdict, wilson)
+from coprod.experiments.claims import (BROADLY, CLAIMS_FILE, FAILS, Claim, arm_values, load_claims, run_claims,
+                                       run_pair, verdict, wilson)
 from coprod.experiments.errors import InputError
 
 CLAIMS = load_claims()
@@ -115,7 +115,7 @@ def test_bad_claims_file_is_one_line(tmp_path, capsys, text, fragment):
 
 
 def test_bad_expectation_and_unknown_claim(tmp_path, capsys):
-    text = (load_claims.__globals__["CLAIMS_FILE"]).read_text().replace('expect = "lower"', 'expect = "sideways"', 1)
+    text = CLAIMS_FILE.read_text().replace('expect = "lower"', 'expect = "sideways"', 1)
     path = tmp_path / "claims.toml"
     path.write_text(text)
     with pytest.raises(InputError, match="'expect'.*sideways"):
@@ -126,7 +126,7 @@ def test_bad_expectation_and_unknown_claim(tmp_path, capsys):
 
 def test_sobol_method_gives_total_indices_of_the_effect(tmp_path):
     """A Saltelli sample: base points x (d + 2) runs, and ST of the effect names the lever that
-    decides it (strain sensitivity scales the strain gap between hybrid and npm)."""
+    decides it (strain sensitivity scales the strain gap between hybrid and npg)."""
     claim = next(c for c in CLAIMS if c.name == "hybrid_strains_staff")
     out = tmp_path / "sobol"
     assert cli.main(["claims", "--claim", claim.name, "--method", "sobol", "--samples", "8", "--replications", "1",
