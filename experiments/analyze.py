@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.storage import write_bytes, write_parquet
+from coprod.experiments.storage import write_tables
 from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs
 
 CONF = 0.95
@@ -185,9 +185,7 @@ def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool
     else:
         raise InputError(f"analyze: method {method!r} in {folder / MANIFEST}; allowed: sobol, morris, fast, latin")
     tables["replication_noise"] = replication_noise(runs, outcomes, int(manifest["replications"]))
-    for name, table in tables.items():
-        write_bytes(out / f"{name}.csv", table.to_csv(index=False).encode())
-        write_parquet(out / f"{name}.parquet", table)
+    write_tables(out, tables)
     if plots:
         _plots(method, tables, out)
     return tables

@@ -42,7 +42,7 @@ import pandas as pd
 from coprod.experiments.errors import InputError
 from coprod.experiments.prim import peel
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
-from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_parquet
+from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_parquet, write_tables
 from coprod.model.outcomes import reporter_names
 from coprod.model.parameters import PARAMETERS
 
@@ -395,10 +395,9 @@ def effect_plot(claim: Claim, per_point: pd.DataFrame, decided_by: str) -> bytes
 
 
 def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) -> str:
-    sample = ("Latin-hypercube points" if manifest.get("method", "latin") == "latin"
-              else "Saltelli base points (d + 2 runs each)")
-    drivers = ("standardized rank regression coefficients (SRRC)" if manifest.get("method", "latin") == "latin"
-               else "total Sobol indices (ST)")
+    latin = manifest.get("method", "latin") == "latin"
+    sample = "Latin-hypercube points" if latin else "Saltelli base points (d + 2 runs each)"
+    drivers = "standardized rank regression coefficients (SRRC)" if latin else "total Sobol indices (ST)"
     lines = ["# Claims battery", "",
              f"{manifest['samples']} {sample} per claim, {manifest['replications']} replications per "
              f"point and arm, {manifest['citizens']} citizens, {manifest['steps']} months, seed {manifest['seed']}, "
@@ -499,9 +498,7 @@ def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: 
         write_json(tmp / "manifest.json", manifest)
         tables = {"runs": runs, "points": pd.concat(points, ignore_index=True), "summary": summary,
                   "drivers": pd.concat(drivers, ignore_index=True)}
-        for name, table in tables.items():
-            write_parquet(tmp / f"{name}.parquet", table)
-            write_bytes(tmp / f"{name}.csv", table.to_csv(index=False).encode())
+        write_tables(tmp, tables)
         for name, png in images.items():
             write_bytes(tmp / f"{name}.png", png)
         write_bytes(tmp / "report.md", report.encode())

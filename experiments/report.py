@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coprod.experiments.storage import atomic_directory, write_atomically, write_json, write_parquet
+from coprod.experiments.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 
 PLOTS = {
@@ -420,9 +420,7 @@ def write_comparison(out: Path, c, manifest: dict) -> None:
         tables = {"finals": c.finals, "summary": c.summary, "wins": c.wins, "pairwise": c.pairwise}
         if c.robust is not None:
             tables.update({"robust_runs": c.robust_runs, "regret": c.robust, "robust_points": c.robust_points})
-        for name, table in tables.items():
-            write_parquet(tmp / f"{name}.parquet", table)
-            write_atomically(tmp / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
+        write_tables(tmp, tables)
         write_parquet(tmp / "trajectories.parquet", c.trajectories)
         plot_trajectories(c, tmp / "trajectories.png")
         plot_radar(c, tmp / "radar.png")

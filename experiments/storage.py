@@ -61,6 +61,14 @@ def write_parquet(path: Path | str, table: pd.DataFrame) -> None:
     write_atomically(path, lambda tmp: table.to_parquet(tmp, engine="pyarrow", index=False))
 
 
+def write_tables(folder: Path | str, tables: dict[str, pd.DataFrame]) -> None:
+    """Each table as ``<name>.parquet`` and ``<name>.csv`` in ``folder``, each file atomically."""
+    folder = Path(folder)
+    for name, table in tables.items():
+        write_parquet(folder / f"{name}.parquet", table)
+        write_bytes(folder / f"{name}.csv", table.to_csv(index=False).encode())
+
+
 def json_default(value):
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
