@@ -16,7 +16,7 @@ class Citizen(mesa.Agent):
     """A resident with need, resources, trust, self-efficacy, motivation and social ties."""
 
     def __init__(self, model, index, group, caseload, quintile, resources, need, trust, efficacy, motivation,
-                 wellbeing):
+                 wellbeing, propensity):
         super().__init__(model)
         self.index = index  # position in the population (fixes the citizen's random streams)
         self.group = group
@@ -24,7 +24,9 @@ class Citizen(mesa.Agent):
         self.quintile = quintile
         self.resources = resources
         self.need = need
-        self.need_hours = 2.0 * need * model.p["need_per_citizen_hours"]
+        self.need_hours = rules.citizen_need_hours(need, model.p["need_per_citizen_hours"])
+        self.propensity = propensity  # latent civic propensity (logit), fixed for life
+        self.informed = False  # has been told how to take part (an information trial)
         self.trust = trust
         self.efficacy = efficacy
         self.efficacy0 = efficacy
@@ -40,6 +42,7 @@ class Citizen(mesa.Agent):
         self.invited = False
         self.volunteer_hours = 0.0
         self.met = 0.0
+        self.met_coproduced = 0.0
         # What neighbours see of me: last month's behaviour (synchronous update).
         self.last_mode = rules.MODE_NONE
         self.was_volunteer = False
@@ -61,13 +64,15 @@ class Citizen(mesa.Agent):
         peer_active, peer_collective = self.observe_peers()
         g, c, i = self.group, self.caseload, self.index
         (self.mode, self.phase, self.hours, self.heard, self.ignored, self.invited, self.wellbeing, self.trust,
-         self.efficacy, self.motivation, self.is_volunteer, self.volunteer_hours, self.met) = rules.citizen_month(
+         self.efficacy, self.motivation, self.is_volunteer, self.volunteer_hours, self.met,
+         self.met_coproduced) = rules.citizen_month(
             offer.theta, self.need, self.resources, self.trust, self.efficacy, self.efficacy0, self.motivation,
-            self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective,
+            self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective, self.propensity,
+            self.last_mode != rules.MODE_NONE, self.informed,
             offer.invite_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
-            offer.ngo_benefit[g], bool(offer.ngo_available[g]), offer.ngo_control[g],
-            draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i])
+            offer.ngo_benefit[g], offer.ngo_pull[g], offer.ngo_control[g],
+            draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i], draws[5][i])
 
     def tend_ties(self, build_rate: float, decay_rate: float) -> None:
         """Strengthen ties to those I acted with this month; let the others fade."""

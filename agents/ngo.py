@@ -11,6 +11,9 @@ That control crowds out volunteers' motivation (Frey & Jegen 2001), which the ci
 from __future__ import annotations
 
 import mesa
+import numpy as np
+
+from coprod.model.streams import PUBLIC_BIRTHS, PUBLIC_DEATHS, PUBLIC_TAKEOVER, initiative_entities
 
 # Monthly fade of the control shock a take-over leaves behind.
 SHOCK_DECAY = 0.8
@@ -18,6 +21,27 @@ SHOCK_DECAY = 0.8
 IDLE_MONTHS_TO_CLOSE = 12
 # Control a partnership puts on volunteers (light reporting).
 PARTNER_CONTROL = 0.1
+# Share of an initiative's grant that reaches citizens as service (the rest is overhead); assumption.
+GRANT_DELIVERY = 0.8
+# Volunteer hours count fully only when an initiative organises them (Brudney 1990 on the
+# management of volunteers); loose volunteering without one produces this share.
+UNORGANISED_SHARE = 0.3
+# How much harder a funded NGO recruits (a paid coordinator asks people; Wilson 2000).
+FUNDED_RECRUITMENT = 1.5
+
+
+def poisson_quantile(u: float, mean: float) -> int:
+    """The Poisson(mean) draw at uniform ``u`` (inverse CDF), so that one keyed uniform gives one
+    draw whatever other NGOs drew."""
+    if mean <= 0.0:
+        return 0
+    k = 0
+    cdf = probability = float(np.exp(-mean))
+    while u > cdf and k < 10_000:
+        k += 1
+        probability *= mean / k
+        cdf += probability
+    return k
 
 
 class NGO(mesa.Agent):
@@ -57,19 +81,39 @@ class NGO(mesa.Agent):
     def grant_asked(self) -> float:
         return self.model.p["initiative_grant"] * self.initiatives if self.funded else 0.0
 
+    @property
+    def recruitment_pull(self) -> float:
+        """How strongly the NGO draws in volunteers (read by the citizens' joining rule)."""
+        return FUNDED_RECRUITMENT if self.funded else 1.0
+
+    def delivered_hours(self, grant_paid_share: float) -> float:
+        """Service this month, in professional-hour equivalents: volunteers' hours (fully counted only
+        when an initiative organises them) and the part of the grant that reaches citizens."""
+        p = self.model.p
+        organised = 1.0 if self.initiatives > 0 else UNORGANISED_SHARE
+        volunteered = p["coproduction_productivity"] * self.volunteer_hours * organised
+        return volunteered + GRANT_DELIVERY * self.grant_asked() * grant_paid_share
+
     def run_initiatives(self, volunteers: float, volunteer_hours: float) -> int:
-        """Births, deaths and take-overs of this month; returns initiatives taken over."""
-        p, rng = self.model.p, self.model.rng
+        """Births, deaths and take-overs of this month; returns initiatives taken over. Every draw is
+        keyed by (seed, month, this NGO's group, initiative, purpose), so a lever that changes no
+        behaviour changes no draw."""
+        p, model = self.model.p, self.model
+        g = self.home_group
         self.volunteers, self.volunteer_hours = volunteers, volunteer_hours
-        births = int(rng.poisson(p["initiative_birth_rate"] * volunteer_hours / 100.0))
+        births = poisson_quantile(float(model.public_uniforms(PUBLIC_BIRTHS, g)),
+                                  p["initiative_birth_rate"] * volunteer_hours / 100.0)
         hazard = p["initiative_hazard"] * (1.0 - p["support_hazard_reduction"] * self.funded)
         if volunteers == 0:
             hazard = min(1.0, 3.0 * hazard)
-        survivors = [age + 1 for age in self.initiative_ages if rng.random() >= hazard]
+        slots = initiative_entities(g, self.initiatives)
+        dies = model.public_uniforms(PUBLIC_DEATHS, slots) < hazard
+        survivors = [age + 1 for age, dead in zip(self.initiative_ages, dies) if not dead]
         self.died += self.initiatives - len(survivors)
         taken = 0
         if p["initiative_response"] == "takeover":
-            kept = [age for age in survivors if rng.random() >= p["takeover_rate"]]
+            taken_now = model.public_uniforms(PUBLIC_TAKEOVER, initiative_entities(g, len(survivors))) < p["takeover_rate"]
+            kept = [age for age, gone in zip(survivors, taken_now) if not gone]
             taken = len(survivors) - len(kept)
             survivors = kept
             if taken:

@@ -21,18 +21,39 @@ FACILITATION_PER_PARTICIPANT = 0.5
 INVITING_SHARE = 0.4
 # Share of paid hours that output reporting takes at full target pressure.
 REPORTING_SHARE = 0.25
+# Professional hours a planning participant (co-commissioning, co-design) takes in meetings each
+# month: voice costs delivery time (Bovaird 2007; Sørensen & Torfing 2018 on the costs of
+# collaborative governance). Assumption: a monthly two-hour meeting of about four citizens.
+MEETING_HOURS_PER_PLANNER = 0.5
+# Extra service a fully standardised production gets from a paid hour (routines, no tailoring):
+# NPM's promise of cheaper output (Hood 1991); evidence on its size is mixed (Boyne 2003).
+STANDARDISATION_GAIN = 0.3
+# An outreach invitation (a visit, a phone call to someone who does not answer letters) costs
+# this many times an ordinary invitation at full outreach; assumption.
+OUTREACH_VISIT_COST = 1.0
 
-STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "delivery_hours",
-                "invite_rate", "facilitation", "service_share")
+STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "delivery_hours",
+                "service_hours", "invite_rate", "facilitation", "service_share")
 
 
-def plan_month(p, strain, caseload_size, hours_budget, participants, need_hours, substitution):
+def invitation_cost(outreach, low_resource_share):
+    """Invitation hours per citizen of the caseload, relative to a plain invitation, so that
+    invitations come out of the staff budget: outreach reaches more of the low-resourced
+    (``rules.invitation_probability``) and each such invitation costs more (a finite budget)."""
+    reach = 1.0 + 2.0 * outreach * low_resource_share
+    return reach * (1.0 + OUTREACH_VISIT_COST * outreach)
+
+
+def plan_month(p, strain, caseload_size, hours_budget, participants, planners, need_hours, substitution,
+               low_resource_share, provider_quality):
     """One month's split of a professional's hours (works on numbers or arrays of caseloads).
 
     ``hours_budget`` is the staff budget behind the caseload, ``participants`` last month's
-    co-producers in it, ``need_hours`` the hours that would meet its citizens' needs, and
-    ``substitution`` the share of delivery the savings target expects citizens to take over
-    (professionals are told to recruit co-deliverers instead). Returns the new values of
+    co-producers in it and ``planners`` those of them in planning phases, ``need_hours`` the hours
+    that would meet its citizens' needs, and ``substitution`` the share of delivery the savings
+    target expects citizens to take over (professionals are told to recruit co-deliverers
+    instead). ``low_resource_share`` is the caseload's mean of (1 - resources) and
+    ``provider_quality`` the provider's service per delivered hour. Returns the new values of
     ``STAFF_FIELDS`` in order.
     """
     capacity = p["capacity_hours"] * (1.0 - p["strain_absence"] * strain)
@@ -41,14 +62,17 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, need_hours,
     discretionary = paid - reporting
     orientation = min(1.0, max(0.0, p["facilitation_orientation"] + 0.5 * substitution))
     facilitating = discretionary * orientation
-    delivering = discretionary - facilitating
+    meetings = np.minimum(MEETING_HOURS_PER_PLANNER * planners, discretionary - facilitating)
+    delivering = discretionary - facilitating - meetings
 
     inviting = INVITING_SHARE * facilitating
-    invite_rate = np.clip(inviting / p["invitation_hours"] / np.maximum(caseload_size, 1), 0.0, 1.0)
+    per_citizen = p["invitation_hours"] * invitation_cost(p["outreach"], low_resource_share)
+    invite_rate = np.clip(inviting / per_citizen / np.maximum(caseload_size, 1), 0.0, 1.0)
     demand = FACILITATION_PER_PARTICIPANT * participants
     coverage = np.where(demand > 0, np.minimum(1.0, (facilitating - inviting) / np.maximum(demand, 1e-12)), 1.0)
     facilitation = p["facilitation_skill"] * coverage * (1.0 - 0.5 * strain)
-    service_share = delivering / np.maximum(need_hours, 1e-9)
+    service = delivering * (1.0 + STANDARDISATION_GAIN * p["standardisation"]) * provider_quality
+    service_share = service / np.maximum(need_hours, 1e-9)
 
     # Role strain: output targets against the co-production asked of me, plus overload:
     # co-producers asking more support than I have, and a budget below a full post.
@@ -59,7 +83,8 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, need_hours,
     overload = np.minimum(1.0, unsupported) + np.maximum(0.0, 1.0 - hours_budget / p["capacity_hours"])
     driven = np.clip(p["strain_sensitivity"] * (conflict + 0.5 * overload), 0.0, 1.0)
     strain = strain + p["strain_recovery"] * (driven - strain)
-    return strain, paid, reporting, facilitating, delivering, invite_rate, facilitation, service_share
+    return (strain, paid, reporting, facilitating, meetings, delivering, service, invite_rate, facilitation,
+            service_share)
 
 
 class Staff:
@@ -70,8 +95,10 @@ class Staff:
         for name in STAFF_FIELDS:
             setattr(self, name, np.zeros(len(caseload_sizes)))
 
-    def plan_month(self, p, hours_budget, participants, need_hours, substitution) -> None:
-        values = plan_month(p, self.strain, self.caseload_size, hours_budget, participants, need_hours, substitution)
+    def plan_month(self, p, hours_budget, participants, planners, need_hours, substitution, low_resource_share,
+                   provider_quality) -> None:
+        values = plan_month(p, self.strain, self.caseload_size, hours_budget, participants, planners, need_hours,
+                            substitution, low_resource_share, provider_quality)
         for name, value in zip(STAFF_FIELDS, values):
             setattr(self, name, np.asarray(value, dtype=np.float64))
 
@@ -95,7 +122,9 @@ class Professional(mesa.Agent):
     paid_hours = _ledger_entry("paid_hours")
     reporting_hours = _ledger_entry("reporting_hours")
     facilitation_hours = _ledger_entry("facilitation_hours")
+    meeting_hours = _ledger_entry("meeting_hours")
     delivery_hours = _ledger_entry("delivery_hours")
+    service_hours = _ledger_entry("service_hours")
     invite_rate = _ledger_entry("invite_rate")
     facilitation = _ledger_entry("facilitation")
     service_share = _ledger_entry("service_share")

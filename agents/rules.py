@@ -29,6 +29,8 @@ PHASE_ASSESS = 3
 CRITICAL_MASS_WIDTH = 0.03
 # Share of need that shared (group or collective) work must meet before a participant feels it produced.
 SHARED_WORK_PRODUCED = 0.02
+# Spread of the logit choice among forms of co-production (in units of expected payoff).
+LEVEL_CHOICE_SCALE = 0.25
 
 
 @register_jitable
@@ -63,13 +65,21 @@ def invitation_probability(invite_rate, autonomy, outreach, output_pressure, nee
 
 @register_jitable
 def participation_probability(base, w_need, w_trust, w_efficacy, w_resources, w_peers, w_invited, w_motivation,
-                              need, trust, efficacy, resources, motivation, peer_share, invited):
+                              need, trust, efficacy, resources, motivation, peer_share, invited,
+                              propensity, w_habit, took_part_last, information_effect, informed):
     """Logit of taking part, driven by need, trust, self-efficacy, resources, peers and being asked
-    (Verba, Schlozman & Brady 1995; Van Eijk & Steen 2014; Centola 2010)."""
+    (Verba, Schlozman & Brady 1995; Van Eijk & Steen 2014; Centola 2010), a citizen's own latent
+    civic propensity (Mohan & Bulloch 2012: a civic core), habit (Wood & Neal 2007: what one did
+    last month one tends to do again) and knowing how, which helps the confident most (Thomsen &
+    Jakobsen 2015: self-efficacy moderates the effect of information)."""
     x = (base + w_need * need + w_trust * trust + w_efficacy * efficacy + w_resources * resources
-         + w_peers * peer_share + w_motivation * motivation)
+         + w_peers * peer_share + w_motivation * motivation + propensity)
     if invited:
         x += w_invited
+    if took_part_last:
+        x += w_habit
+    if informed:
+        x += information_effect * efficacy
     return logistic(x)
 
 
@@ -97,6 +107,36 @@ def level_expectation(level, peer_collective_share, facilitation, critical_mass)
     if level == MODE_GROUP:
         return 0.5 + 0.5 * collective_success(peer_collective_share, facilitation, critical_mass / 3.0)
     return 0.25 + 0.75 * collective_success(peer_collective_share, facilitation, critical_mass)
+
+
+@register_jitable
+def choose_level(u, offered, peer_collective_share, facilitation, critical_mass, motivation, solidary_taste):
+    """Which of the forms on offer a citizen takes up (a logit choice; McFadden 1974).
+
+    ``offered`` is the highest form the municipality offers and supports: individual only, or
+    also group work, or also collective action. Individual co-production pays off alone and is
+    easiest (Pestoff 2014); shared forms pay what others' joint work is expected to bring, plus a
+    solidary reward for the motivated (Clark & Wilson 1961). So collective work is chosen where
+    ties already act together, and the 'gulf' between individual and collective co-production
+    (Bovaird et al. 2015) is an outcome, not a setting.
+    """
+    if offered == MODE_INDIVIDUAL:
+        return MODE_INDIVIDUAL
+    solidary = solidary_taste * motivation
+    v_individual = 1.0
+    v_group = level_expectation(MODE_GROUP, peer_collective_share, facilitation, critical_mass) + 0.5 * solidary
+    v_collective = -1e9
+    if offered == MODE_COLLECTIVE:
+        v_collective = level_expectation(MODE_COLLECTIVE, peer_collective_share, facilitation, critical_mass) + solidary
+    w_individual = 1.0
+    w_group = math.exp((v_group - v_individual) / LEVEL_CHOICE_SCALE)
+    w_collective = math.exp((v_collective - v_individual) / LEVEL_CHOICE_SCALE) if offered == MODE_COLLECTIVE else 0.0
+    x = u * (w_individual + w_group + w_collective)
+    if x < w_individual:
+        return MODE_INDIVIDUAL
+    if x < w_individual + w_group:
+        return MODE_GROUP
+    return MODE_COLLECTIVE
 
 
 @register_jitable
@@ -133,6 +173,12 @@ def uptake_probability(power_uptake, openness, resources, facilitation):
 
 
 @register_jitable
+def citizen_need_hours(need, need_per_citizen_hours):
+    """Professional hours a month that would meet this citizen's need fully (need 0.5 is average)."""
+    return 2.0 * need * need_per_citizen_hours
+
+
+@register_jitable
 def phase_hours(phase, resources, h_commission, h_design, h_deliver, h_assess):
     """Hours given this month: co-delivery scales with the citizen's time and skills."""
     if phase == PHASE_COMMISSION:
@@ -147,13 +193,39 @@ def phase_hours(phase, resources, h_commission, h_design, h_deliver, h_assess):
 
 
 @register_jitable
-def need_met(service_share, fit, quality, own_hours, productivity, need_hours, shared_benefit):
-    """Share of the citizen's need met: public service (scaled by fit and quality), their own
-    individual co-delivery, and what group, collective and NGO work brings them (Parks et al. 1981)."""
-    met = service_share * fit * quality + shared_benefit
+def public_service_met(service_share, fit, quality, need, standardisation, standard_fit_loss):
+    """Share of a citizen's need that public delivery meets: the hours their caseload gets,
+    scaled by the fit of services to their group and the design's quality. Standardised services
+    serve the typical case and fit those with unusual need worse (Hood 1991 on standardised
+    output; Lipsky 1980 on routines): the loss grows with the distance of need from the middle."""
+    atypical = 2.0 * abs(need - 0.5)
+    return service_share * fit * quality * (1.0 - standard_fit_loss * standardisation * atypical)
+
+
+@register_jitable
+def individual_delivery_hours(capacity_hours, need_hours, public_met, productivity):
+    """A citizen co-delivering for themselves gives the hours their own unmet need calls for, up to
+    what their time allows: nobody does more homework than there is (so individual hours are all
+    productive; Parks et al. 1981)."""
+    if productivity <= 0.0:
+        return capacity_hours
+    needed = need_hours * max(0.0, 1.0 - public_met) / productivity
+    return min(capacity_hours, needed)
+
+
+@register_jitable
+def need_met(public_met, own_hours, productivity, need_hours, shared_benefit):
+    """Share of the citizen's need met, and the part of it that citizens produced: public service,
+    their own individual co-delivery, and what group, collective and NGO work brings them (Parks et
+    al. 1981). When the sum exceeds the need, the parts are scaled down alike."""
+    coproduced = shared_benefit
     if need_hours > 0.0:
-        met += productivity * own_hours / need_hours
-    return clip01(met)
+        coproduced += productivity * own_hours / need_hours
+    total = public_met + coproduced
+    met = clip01(total)
+    if total <= 0.0:
+        return met, 0.0
+    return met, met * coproduced / total
 
 
 @register_jitable
@@ -200,16 +272,20 @@ def update_motivation(motivation, initial, control, crowding, recovery):
 
 
 @register_jitable
-def volunteer_transition(u, is_volunteer, ngo_available, motivation, peer_collective_share, join_rate, leave_rate):
-    """Join or leave the group's NGO: motivated citizens with active ties join; unmotivated leave
-    (Wilson 2000). Returns the new membership."""
-    if is_volunteer:
-        if not ngo_available:
-            return False
-        return not (u < leave_rate * (1.0 - motivation) * 2.0)
-    if not ngo_available:
+def volunteer_transition(u, is_volunteer, ngo_pull, motivation, peer_collective_share, join_rate, leave_rate,
+                         trust, unmet, need_pull, propensity):
+    """Join or leave the group's NGO (Wilson 2000). Motivated citizens with active ties join; so do
+    those who trust the institutions around them (Putnam 2000) and those whose needs go unmet, who
+    organise to fill the gap (substitution: Parks et al. 1981; seed 004); an NGO that is funded
+    recruits harder (``ngo_pull`` > 1; 0 = no NGO). A citizen's civic propensity makes them join
+    more and stay longer (Mohan & Bulloch 2012). Returns the new membership."""
+    if ngo_pull <= 0.0:
         return False
-    return u < join_rate * motivation * (1.0 + 3.0 * peer_collective_share)
+    if is_volunteer:
+        return not (u < leave_rate * (1.0 - motivation) * 2.0 * math.exp(-propensity))
+    chance = (join_rate * motivation * (1.0 + 3.0 * peer_collective_share) * (0.5 + trust)
+              * (1.0 + need_pull * unmet) * ngo_pull * math.exp(propensity))
+    return u < chance
 
 
 @register_jitable
@@ -256,6 +332,8 @@ THETA_NAMES = (
     "hours_commission", "hours_design", "hours_deliver", "hours_assess",
     "need_per_citizen_hours", "critical_mass", "frontline_autonomy", "outreach",
     "output_target_pressure", "process_openness", "volunteer_join_rate", "volunteer_leave_rate",
+    "weight_habit", "information_effect", "solidary_taste", "standardisation", "standard_fit_loss",
+    "volunteer_need_pull",
     # derived from levers by the model (not parameters themselves):
     "level", "power_uptake", "open_commission", "open_design", "open_deliver", "open_assess",
 )
@@ -263,40 +341,48 @@ THETA_NAMES = (
  T_PLANNING_BARRIER, T_TRUST_BUILD, T_TRUST_LOSS, T_EXPECTATION, T_EFF_GAIN, T_EFF_LOSS, T_EFF_REVERSION,
  T_WELLBEING_RATE, T_CROWDING, T_MOT_RECOVERY, T_PRODUCTIVITY, T_H_COMMISSION, T_H_DESIGN, T_H_DELIVER,
  T_H_ASSESS, T_NEED_HOURS, T_CRITICAL_MASS, T_AUTONOMY, T_OUTREACH, T_OUTPUT_PRESSURE, T_OPENNESS,
- T_JOIN_RATE, T_LEAVE_RATE, T_LEVEL, T_POWER_UPTAKE, T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
+ T_JOIN_RATE, T_LEAVE_RATE, T_W_HABIT, T_INFORMATION, T_SOLIDARY, T_STANDARDISATION, T_STANDARD_FIT_LOSS,
+ T_NEED_PULL, T_LEVEL, T_POWER_UPTAKE, T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
  T_OPEN_ASSESS) = range(len(THETA_NAMES))
 
 
 @register_jitable
 def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation, motivation0, wellbeing,
-                  is_volunteer, peer_active, peer_collective,
+                  is_volunteer, peer_active, peer_collective, propensity, took_part_last, informed,
                   invite_rate, facilitation, service_share, fit, quality,
                   group_benefit, collective_member_benefit, collective_participant_benefit,
-                  ngo_benefit, ngo_available, ngo_control,
-                  u_invite, u_join, u_phase, u_heard, u_volunteer):
-    """One citizen's month: be invited or not, decide to take part and in which phase, give hours,
-    be heard or not, then update wellbeing, trust, self-efficacy, motivation and volunteering.
+                  ngo_benefit, ngo_pull, ngo_control,
+                  u_invite, u_join, u_phase, u_heard, u_volunteer, u_level):
+    """One citizen's month: be invited or not, decide to take part, in which form and phase, give
+    hours, be heard or not, then update wellbeing, trust, self-efficacy, motivation and volunteering.
 
     Reads only the citizen's own state, shares of their ties that took part last month, and the
     public side's offer to their caseload and group. Returns the new state and what they did:
     (mode, phase, hours, heard, ignored, invited, wellbeing, trust, efficacy, motivation,
-     is_volunteer, volunteer_hours, met).
+     is_volunteer, volunteer_hours, met, met_coproduced).
     """
-    level = int(theta[T_LEVEL])
     invited = u_invite < invitation_probability(invite_rate, theta[T_AUTONOMY], theta[T_OUTREACH],
                                                 theta[T_OUTPUT_PRESSURE], need, resources, trust, efficacy)
+    level = choose_level(u_level, int(theta[T_LEVEL]), peer_collective, facilitation, theta[T_CRITICAL_MASS],
+                         motivation, theta[T_SOLIDARY])
     p_join = participation_probability(theta[T_BASE], theta[T_W_NEED], theta[T_W_TRUST], theta[T_W_EFFICACY],
                                        theta[T_W_RESOURCES], theta[T_W_PEERS], theta[T_W_INVITED],
                                        theta[T_W_MOTIVATION], need, trust, efficacy, resources, motivation,
-                                       peer_active, invited)
+                                       peer_active, invited, propensity, theta[T_W_HABIT], took_part_last,
+                                       theta[T_INFORMATION], informed)
     p_join *= level_expectation(level, peer_collective, facilitation, theta[T_CRITICAL_MASS])
     phase = PHASE_NONE
     if u_join < p_join:
         phase = choose_phase(u_phase, efficacy, theta[T_OPEN_COMMISSION] > 0.5, theta[T_OPEN_DESIGN] > 0.5,
                              theta[T_OPEN_DELIVER] > 0.5, theta[T_OPEN_ASSESS] > 0.5, theta[T_PLANNING_BARRIER])
     mode = MODE_NONE if phase == PHASE_NONE else level
+    need_hours = citizen_need_hours(need, theta[T_NEED_HOURS])
+    public_met = public_service_met(service_share, fit, quality, need, theta[T_STANDARDISATION],
+                                    theta[T_STANDARD_FIT_LOSS])
     hours = phase_hours(phase, resources, theta[T_H_COMMISSION], theta[T_H_DESIGN], theta[T_H_DELIVER],
                         theta[T_H_ASSESS])
+    if phase == PHASE_DELIVER and mode == MODE_INDIVIDUAL:
+        hours = individual_delivery_hours(hours, need_hours, public_met, theta[T_PRODUCTIVITY])
 
     heard = False
     ignored = False
@@ -312,8 +398,7 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
         shared += group_benefit
     if phase == PHASE_DELIVER and mode == MODE_COLLECTIVE:
         shared += collective_participant_benefit
-    need_hours = 2.0 * need * theta[T_NEED_HOURS]
-    met = need_met(service_share, fit, quality, own_hours, theta[T_PRODUCTIVITY], need_hours, shared)
+    met, met_coproduced = need_met(public_met, own_hours, theta[T_PRODUCTIVITY], need_hours, shared)
 
     new_wellbeing = update_wellbeing(wellbeing, need, met, theta[T_WELLBEING_RATE])
     new_trust = update_trust(trust, met, theta[T_EXPECTATION], heard, ignored,
@@ -322,7 +407,7 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
     counted = heard
     if phase == PHASE_DELIVER:
         if mode == MODE_INDIVIDUAL:
-            counted = True
+            counted = own_hours > 0.0
         elif mode == MODE_GROUP:
             counted = group_benefit > SHARED_WORK_PRODUCED
         else:
@@ -331,8 +416,9 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
                                    theta[T_EFF_GAIN], theta[T_EFF_LOSS], theta[T_EFF_REVERSION])
     control = ngo_control if is_volunteer else 0.0
     new_motivation = update_motivation(motivation, motivation0, control, theta[T_CROWDING], theta[T_MOT_RECOVERY])
-    new_volunteer = volunteer_transition(u_volunteer, is_volunteer, ngo_available, new_motivation,
-                                         peer_collective, theta[T_JOIN_RATE], theta[T_LEAVE_RATE])
+    new_volunteer = volunteer_transition(u_volunteer, is_volunteer, ngo_pull, new_motivation, peer_collective,
+                                         theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust, 1.0 - met,
+                                         theta[T_NEED_PULL], propensity)
     given = volunteer_hours(new_motivation, resources, theta[T_H_DELIVER]) if new_volunteer else 0.0
     return (mode, phase, hours, heard, ignored, invited, new_wellbeing, new_trust, new_efficacy,
-            new_motivation, new_volunteer, given, met)
+            new_motivation, new_volunteer, given, met, met_coproduced)

@@ -28,7 +28,8 @@ class AgentEngine:
         self.citizens: list[Citizen] = [
             Citizen(model, i, int(init["group_of"][i]), int(init["caseload_of"][i]), int(init["quintile_of"][i]),
                     float(init["resources"][i]), float(init["need"][i]), float(init["trust"][i]),
-                    float(init["efficacy"][i]), float(init["motivation"][i]), float(init["wellbeing"][i]))
+                    float(init["efficacy"][i]), float(init["motivation"][i]), float(init["wellbeing"][i]),
+                    float(init["propensity"][i]))
             for i in range(len(init["group_of"]))
         ]
         bonding = network.bonding
@@ -65,4 +66,21 @@ class AgentEngine:
             self.column("hours"), self.column("heard", bool), self.column("ignored", bool),
             self.column("invited", bool), self.column("is_volunteer", bool), self.column("volunteer_hours"),
             self.column("wellbeing"), self.column("trust"), self.column("efficacy"), self.column("motivation"),
-            self.column("met"), bonding, bridging)
+            self.column("met"), self.column("met_coproduced"), bonding, bridging)
+
+    # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
+    def citizen_values(self, name: str) -> np.ndarray:
+        """One per-citizen quantity of the month just stepped, as an array."""
+        if name in ("mode", "phase", "quintile"):
+            return self.column(name, np.int8)
+        if name in ("is_volunteer", "informed", "invited", "heard"):
+            return self.column(name, bool)
+        return self.column(name)
+
+    def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
+        """Change a state quantity for some citizens (an intervention); later months read it."""
+        if name not in ("resources", "trust", "efficacy", "motivation", "informed"):
+            raise ValueError(f"cannot set citizen quantity {name!r}")
+        values = np.broadcast_to(np.asarray(values), np.shape(index))
+        for i, value in zip(np.asarray(index), values):
+            setattr(self.citizens[int(i)], name, value.item())

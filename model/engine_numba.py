@@ -20,8 +20,8 @@ from numba import njit, prange
 from coprod.agents import rules
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
-from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_PHASE, STREAM_VOLUNTEER,
-                                  counter_uniform)
+from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
+                                  STREAM_VOLUNTEER, counter_uniform)
 from coprod.model.tally import Tally
 
 STATE = np.float32
@@ -37,15 +37,16 @@ GINI_BINS = 1 << 16
 (G_PARTICIPANTS, G_COMMISSION, G_DESIGN, G_DELIVER, G_ASSESS, G_HEARD_COMMISSION, G_HEARD_DESIGN, G_HEARD_DELIVER,
  G_HEARD_ASSESS, G_IGNORED, G_HOURS, G_DELIVER_GROUP, G_DELIVER_COLLECTIVE, G_NEED_GROUP, G_NEED_COLLECTIVE,
  G_COLLECTIVE, G_VOLUNTEERS, G_VOLUNTEER_HOURS, G_WELLBEING, G_MET, G_TRUST, G_EFFICACY, G_MOTIVATION,
- G_BONDING, G_BRIDGING, N_GROUP_COLUMNS) = range(26)
+ G_BONDING, G_BRIDGING, G_MET_NEED_HOURS, G_COPRODUCED_NEED_HOURS, G_INDIVIDUAL, G_GROUP,
+ N_GROUP_COLUMNS) = range(30)
 
 
 @njit(parallel=True, cache=True)
 def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
-               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, seen_last, seen_now,
-               phase, hours, heard, ignored, invited, volunteer_hours, met,
+               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, propensity, informed,
+               seen_last, seen_now, phase, hours, heard, ignored, invited, volunteer_hours, met, met_coproduced,
                invite_rate, facilitation, service_share, fit, quality, group_benefit, collective_member_benefit,
-               collective_participant_benefit, ngo_benefit, ngo_available, ngo_control):
+               collective_participant_benefit, ngo_benefit, ngo_pull, ngo_control):
     """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties."""
     n = group_of.shape[0]
     s = np.uint64(seed)
@@ -70,12 +71,13 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
             np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
             np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
+            np.float64(propensity[i]), (seen_last[i] & MODE_BITS) != rules.MODE_NONE, informed[i],
             invite_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
-            ngo_benefit[g], ngo_available[g], ngo_control[g],
+            ngo_benefit[g], ngo_pull[g], ngo_control[g],
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
             counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
-            counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)))
+            counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)))
         seen_now[i] = result[0] | (VOLUNTEER_BIT if result[10] else 0)
         phase[i] = result[1]
         hours[i] = result[2]
@@ -88,6 +90,7 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         motivation[i] = result[9]
         volunteer_hours[i] = result[11]
         met[i] = result[12]
+        met_coproduced[i] = result[13]
 
 
 @njit(parallel=True, cache=True)
@@ -129,7 +132,7 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
 
 @njit(parallel=True, cache=True)
 def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
-               trust, efficacy, motivation, bonding, bridging):
+               met_coproduced, trust, efficacy, motivation, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
     n_groups = bounds.shape[0] - 1
     out = np.zeros((n_groups, N_GROUP_COLUMNS))
@@ -156,11 +159,17 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
             row[G_HOURS] += hours[i]
             if mode == rules.MODE_COLLECTIVE or volunteering:
                 row[G_COLLECTIVE] += 1.0
+            if mode == rules.MODE_INDIVIDUAL:
+                row[G_INDIVIDUAL] += 1.0
+            elif mode == rules.MODE_GROUP:
+                row[G_GROUP] += 1.0
             if volunteering:
                 row[G_VOLUNTEERS] += 1.0
                 row[G_VOLUNTEER_HOURS] += volunteer_hours[i]
             row[G_WELLBEING] += wellbeing[i]
             row[G_MET] += met[i]
+            row[G_MET_NEED_HOURS] += need_hours[i] * met[i]
+            row[G_COPRODUCED_NEED_HOURS] += need_hours[i] * met_coproduced[i]
             row[G_TRUST] += trust[i]
             row[G_EFFICACY] += efficacy[i]
             row[G_MOTIVATION] += motivation[i]
@@ -170,16 +179,19 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
 
 
 @njit(parallel=True, cache=True)
-def sum_caseloads(caseload_bounds, phase, invited):
-    """Participants and invitations per caseload (contiguous ranges, one thread each)."""
+def sum_caseloads(caseload_bounds, phase, invited, met):
+    """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
     n_caseloads = caseload_bounds.shape[0] - 1
-    out = np.zeros((n_caseloads, 2))
+    out = np.zeros((n_caseloads, 4))
     for c in prange(n_caseloads):
         for i in range(caseload_bounds[c], caseload_bounds[c + 1]):
             if phase[i] >= 0:
                 out[c, 0] += 1.0
+            if phase[i] == rules.PHASE_COMMISSION or phase[i] == rules.PHASE_DESIGN:
+                out[c, 3] += 1.0
             if invited[i]:
                 out[c, 1] += 1.0
+            out[c, 2] += met[i]
     return out
 
 
@@ -252,7 +264,7 @@ class NumbaEngine:
         # 10^7 citizens the two copies never coexist (this sets the run's peak memory).
         need = init.pop("need")
         self.need = need.astype(STATE)
-        self.need_hours = (2.0 * need * p["need_per_citizen_hours"]).astype(STATE)
+        self.need_hours = rules.citizen_need_hours(need, p["need_per_citizen_hours"]).astype(STATE)
         del need
         self.resources = init.pop("resources").astype(STATE)
         self.trust = init.pop("trust").astype(STATE)
@@ -261,6 +273,8 @@ class NumbaEngine:
         self.motivation = init.pop("motivation").astype(STATE)
         self.motivation0 = self.motivation.copy()
         self.wellbeing = init.pop("wellbeing").astype(STATE)
+        self.propensity = init.pop("propensity").astype(STATE)
+        self.informed = np.zeros(n, dtype=np.bool_)
         self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
         self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
         self.phase = np.full(n, rules.PHASE_NONE, dtype=np.int8)
@@ -270,6 +284,7 @@ class NumbaEngine:
         self.hours = np.zeros(n, dtype=STATE)
         self.volunteer_hours = np.zeros(n, dtype=STATE)
         self.met = np.zeros(n, dtype=STATE)
+        self.met_coproduced = np.zeros(n, dtype=STATE)
         self.strength = np.zeros(len(self.indices), dtype=STATE)
         self.bonding = np.zeros(n, dtype=STATE)  # each citizen's summed tie strength inside / across groups
         self.bridging = np.zeros(n, dtype=STATE)
@@ -284,17 +299,42 @@ class NumbaEngine:
         p = self.model.p
         live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
                    self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,
-                   self.motivation, self.motivation0, self.wellbeing, self.seen_last, self.seen_now,
-                   self.phase, self.hours, self.heard, self.ignored, self.invited, self.volunteer_hours, self.met, offer.invite_rate, offer.facilitation, offer.service_share,
+                   self.motivation, self.motivation0, self.wellbeing, self.propensity, self.informed,
+                   self.seen_last, self.seen_now, self.phase, self.hours, self.heard, self.ignored, self.invited,
+                   self.volunteer_hours, self.met, self.met_coproduced,
+                   offer.invite_rate, offer.facilitation, offer.service_share,
                    offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,
-                   offer.collective_participant_benefit, offer.ngo_benefit,
-                   np.ascontiguousarray(offer.ngo_available, dtype=np.bool_), offer.ngo_control)
+                   offer.collective_participant_benefit, offer.ngo_benefit, offer.ngo_pull, offer.ngo_control)
         tend_ties(self.indptr, self.indices, self.group_of, self.group_bounds, self.seen_now, self.strength,
                   p["tie_build_rate"], p["tie_decay_rate"], self.bonding, self.bridging)
         tally = self.tally()
         # This month's behaviour is what neighbours see next month.
         self.seen_last, self.seen_now = self.seen_now, self.seen_last
         return tally
+
+    # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
+    STATE_ARRAYS = ("need", "resources", "trust", "efficacy", "motivation", "wellbeing", "propensity", "informed",
+                    "hours", "volunteer_hours", "met", "met_coproduced", "invited", "heard")
+
+    def citizen_values(self, name: str) -> np.ndarray:
+        """One per-citizen quantity of the month just stepped, as a float64 (or bool) copy."""
+        if name == "mode":
+            return self.current_mode
+        if name == "phase":
+            return self.phase.copy()
+        if name == "is_volunteer":
+            return (self.seen_last & VOLUNTEER_BIT) != 0
+        if name == "quintile":
+            return self.quintile_of.astype(np.int8)
+        values = getattr(self, name)
+        return values.copy() if values.dtype == np.bool_ else values.astype(np.float64)
+
+    def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
+        """Change a state quantity for some citizens (an intervention); later months read it."""
+        if name not in ("resources", "trust", "efficacy", "motivation", "informed"):
+            raise ValueError(f"cannot set citizen quantity {name!r}")
+        array = getattr(self, name)
+        array[index] = values
 
     @property
     def current_mode(self) -> np.ndarray:
@@ -308,9 +348,9 @@ class NumbaEngine:
 
     def tally(self) -> Tally:
         groups = sum_groups(self.group_bounds, self.need_hours, self.seen_now, self.phase, self.hours, self.heard,
-                            self.ignored, self.volunteer_hours, self.wellbeing, self.met, self.trust,
-                            self.efficacy, self.motivation, self.bonding, self.bridging)
-        caseloads = sum_caseloads(self.caseload_bounds, self.phase, self.invited)
+                            self.ignored, self.volunteer_hours, self.wellbeing, self.met, self.met_coproduced,
+                            self.trust, self.efficacy, self.motivation, self.bonding, self.bridging)
+        caseloads = sum_caseloads(self.caseload_bounds, self.phase, self.invited, self.met)
         quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing,
                                             numba.get_num_threads())
         column = groups.T
@@ -324,10 +364,13 @@ class NumbaEngine:
             deliver_hours_collective=column[G_DELIVER_COLLECTIVE].copy(),
             deliverers_need_hours_group=column[G_NEED_GROUP].copy(),
             deliverers_need_hours_collective=column[G_NEED_COLLECTIVE].copy(),
+            individual=column[G_INDIVIDUAL].copy(), group=column[G_GROUP].copy(),
             collective=column[G_COLLECTIVE].copy(), volunteers=column[G_VOLUNTEERS].copy(),
             volunteer_hours=column[G_VOLUNTEER_HOURS].copy(), wellbeing=column[G_WELLBEING].copy(),
-            met=column[G_MET].copy(),
+            met=column[G_MET].copy(), met_need_hours=column[G_MET_NEED_HOURS].copy(),
+            coproduced_need_hours=column[G_COPRODUCED_NEED_HOURS].copy(),
             caseload_participants=caseloads[:, 0].copy(), caseload_invited=caseloads[:, 1].copy(),
+            caseload_met=caseloads[:, 2].copy(), caseload_planners=caseloads[:, 3].copy(),
             caseload_need_hours=self.need_hours_by_caseload,
             quintile_members=self.quintile_members,
             quintile_participants=quintiles[:, 0].astype(np.float64),

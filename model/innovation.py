@@ -21,9 +21,10 @@ class ServiceDesign:
     """An NK landscape and the municipality's current position on it."""
 
     def __init__(self, n: int, k: int, n_groups: int, perspective_width: int, rng: np.random.Generator):
+        """Draw the landscape and the starting design from ``rng`` (set-up only); monthly search and
+        turbulence take their uniforms from the caller, who keys them (seed, month, purpose)."""
         k = min(k, n - 1)
         self.n, self.k = n, k
-        self.rng = rng
         self.dependencies = np.array(
             [[i] + list(rng.choice([j for j in range(n) if j != i], size=k, replace=False)) for i in range(n)],
             dtype=np.int64).reshape(n, k + 1)
@@ -68,11 +69,12 @@ class ServiceDesign:
         """Position between the worst (0) and the best (1) design on today's landscape."""
         return (self.fitness - self.low) / max(self.high - self.low, 1e-12)
 
-    def local_search(self, trials: int) -> int:
-        """Professionals try single-component changes and keep improvements; returns adoptions."""
+    def local_search(self, uniforms: np.ndarray) -> int:
+        """Professionals try single-component changes (one per uniform, which picks the component)
+        and keep improvements; returns adoptions."""
         adopted = 0
-        for _ in range(trials):
-            trial = self._index ^ int(self._bits[self.rng.integers(self.n)])
+        for u in uniforms:
+            trial = self._index ^ int(self._bits[min(int(u * self.n), self.n - 1)])
             if self._every[trial] > self._every[self._index]:
                 self._index = trial
                 adopted += 1
@@ -88,9 +90,13 @@ class ServiceDesign:
             return True
         return False
 
-    def turbulence(self, rate: float) -> None:
-        """With chance ``rate``, one component's contributions are redrawn (needs change)."""
-        if self.rng.random() < rate:
-            i = self.rng.integers(self.n)
-            self.contributions[i] = self.rng.random(self.contributions.shape[1])
+    def turbulence(self, rate: float, uniforms) -> None:
+        """With chance ``rate``, one component's contributions are redrawn (needs change).
+
+        ``uniforms(count)`` gives this month's draws for turbulence: the first decides whether it
+        happens, the second which component, the rest the new contributions."""
+        first = uniforms(2)
+        if first[0] < rate:
+            i = min(int(first[1] * self.n), self.n - 1)
+            self.contributions[i] = uniforms(2 + self.contributions.shape[1])[2:]
             self._rescale()

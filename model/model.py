@@ -25,15 +25,21 @@ from coprod.model.outcomes import HorizonTracker, dimension_outputs, reporter_na
 from coprod.model.parameters import PARAMETERS, defaults, validate
 from coprod.model.paradigms import paradigm_values
 from coprod.model.population import group_membership, initial_citizens
+from coprod.model.streams import PUBLIC_FOUNDING, PUBLIC_PROPOSAL, PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_uniforms
 
+# 'auto' is the compiled engine at every size: it agrees with the agents (tests/test_engine_equivalence.py)
+# and is 50-200 times faster; 'agents' stays the readable reference.
 ENGINES = ("auto", "agents", "numba")
-# Above this many citizens 'auto' picks the compiled engine.
-AUTO_NUMBA_ABOVE = 5000
 LEVEL_CODES = {"individual": MODE_INDIVIDUAL, "group": MODE_GROUP, "collective": MODE_COLLECTIVE}
 # Share of a take-over's public running cost that reaches the group as service hours.
 TAKEOVER_DELIVERY = 1.0
 # Monthly public running cost of an initiative the municipality took over, in grants.
 TAKEOVER_COST_IN_GRANTS = 1.5
+# Under provider choice, the monthly share of the gap by which budgets follow users' satisfaction
+# (money follows the user; Le Grand 2007) and by which weaker providers close on the best one
+# (competition; Hirschman 1970 on exit). Assumptions.
+CHOICE_BUDGET_SPEED = 0.1
+COMPETITION_LEARNING = 0.02
 
 
 def resolve_parameters(overrides: dict[str, Any] | None = None, where: str = "parameters") -> dict[str, Any]:
@@ -85,6 +91,10 @@ class CoProductionModel(mesa.Model):
         for g in self.rng.choice(n_groups, size=min(p["n_ngos"], n_groups), replace=False):
             self._found_ngo(int(g))
         self.design = ServiceDesign(p["nk_n"], p["nk_k"], n_groups, p["perspective_width"], self.rng)
+        # Providers differ in service per delivered hour; under choice, budgets follow satisfaction.
+        self.provider_quality = np.clip(1.0 + p["provider_quality_spread"] * self.rng.standard_normal(self.n_caseloads),
+                                        0.5, 1.5)
+        self.budget_weight = np.ones(self.n_caseloads)
 
         # Group-level state of the public side.
         self.fit = np.full(n_groups, p["base_fit"])
@@ -93,6 +103,8 @@ class CoProductionModel(mesa.Model):
         self.collective_participant_benefit, self.ngo_benefit = zeros.copy(), zeros.copy()
         self.collective_success = zeros.copy()
         self.partner_voice = zeros.copy()
+        self.fit_gain = zeros.copy()  # fit gained this month from citizens' input (influence realised)
+        self.proposals_adopted = 0
         self.takeovers = zeros.copy()  # initiatives the municipality runs, per group
         self.takeover_hours = zeros.copy()
         self.initiatives_taken_over = 0
@@ -124,6 +136,7 @@ class CoProductionModel(mesa.Model):
 
     def _set_budget(self) -> None:
         grants = sum(ngo.grant_asked() for ngo in self.ngos)
+        self._grants_asked = grants
         takeover = TAKEOVER_COST_IN_GRANTS * self.p["initiative_grant"] * float(self.takeovers.sum())
         self.politician.set_budget(grants, takeover)
         paid = self.politician.takeover_cost
@@ -132,16 +145,20 @@ class CoProductionModel(mesa.Model):
 
     def _professionals_plan(self) -> None:
         tally = self.last_tally
-        participants = tally.caseload_participants if tally is not None else np.zeros(self.n_caseloads)
-        hours_budget = self.politician.staff_budget * self.staff.caseload_size / self.p["n_citizens"]
-        self.staff.plan_month(self.p, hours_budget, participants, self._caseload_need_hours, self.politician.savings)
+        nobody = np.zeros(self.n_caseloads)
+        participants = tally.caseload_participants if tally is not None else nobody
+        planners = tally.caseload_planners if tally is not None else nobody
+        hours_budget = self.politician.staff_budget * self.staff.caseload_size * self.budget_weight / self.p["n_citizens"]
+        self.staff.plan_month(self.p, hours_budget, participants, planners, self._caseload_need_hours,
+                              self.politician.savings, self._caseload_low_resources, self.provider_quality)
         self.politician.staff_spent = float(self.staff.paid_hours.sum())
 
     def _offer(self) -> Offer:
-        available = self.ngo_of_group >= 0
+        pull = np.zeros(self.p["n_groups"])
         control = np.zeros(self.p["n_groups"])
         for ngo in self.ngos:
             control[ngo.home_group] = ngo.control
+            pull[ngo.home_group] = ngo.recruitment_pull
         return Offer(
             theta=self.theta, seed=self.seed_value, step=self.steps, quality=0.8 + 0.4 * self.design.normalised_fitness,
             invite_rate=self.staff.invite_rate, facilitation=self.staff.facilitation,
@@ -149,7 +166,7 @@ class CoProductionModel(mesa.Model):
             fit=self.fit, group_benefit=self.group_benefit,
             collective_member_benefit=self.collective_member_benefit,
             collective_participant_benefit=self.collective_participant_benefit,
-            ngo_benefit=self.ngo_benefit, ngo_available=available, ngo_control=control)
+            ngo_benefit=self.ngo_benefit, ngo_pull=pull, ngo_control=control)
 
     def _ngos_run(self, tally) -> None:
         for ngo in list(self.ngos):
@@ -162,36 +179,61 @@ class CoProductionModel(mesa.Model):
                 ngo.remove()
         # Collective action past the critical mass founds an NGO where none exists.
         share = tally.collective / np.maximum(tally.members, 1)
-        for g in np.flatnonzero((self.ngo_of_group < 0) & (share >= self.p["critical_mass"]) & (tally.members > 0)):
-            if self.rng.random() < self.p["founding_rate"]:
-                self._found_ngo(int(g))
+        candidates = np.flatnonzero((self.ngo_of_group < 0) & (share >= self.p["critical_mass"]) & (tally.members > 0))
+        for g in candidates[self.public_uniforms(PUBLIC_FOUNDING, candidates) < self.p["founding_rate"]]:
+            self._found_ngo(int(g))
 
     def _learn(self, tally) -> None:
         p = self.p
         partner = p["ngo_relation"] == "partner"
         uptake = self.theta[THETA_NAMES.index("power_uptake")]
         self.partner_voice = tally.volunteers * uptake if partner else np.zeros_like(tally.volunteers)
-        self.fit = municipality.update_fit(self.fit, tally, self.partner_voice, p)
+        self.fit, self.fit_gain = municipality.update_fit(self.fit, tally, self.partner_voice, p)
+        self._providers_compete(tally)
         facilitation_by_group = self._facilitation_by_group()
         ngo_hours = np.zeros(p["n_groups"])
+        paid_share = self.politician.grants / max(self._grants_asked, 1e-12)
         for ngo in self.ngos:
-            boost = 1.0 + 0.3 * ngo.funded
-            organised = 1.0 if ngo.initiatives > 0 else 0.3
-            ngo_hours[ngo.home_group] += p["coproduction_productivity"] * ngo.volunteer_hours * boost * organised
+            ngo_hours[ngo.home_group] += ngo.delivered_hours(min(1.0, paid_share))
         ngo_hours += self.takeover_hours
         (self.group_benefit, self.collective_member_benefit, self.collective_participant_benefit,
          self.ngo_benefit, self.collective_success) = municipality.shared_benefits(tally, facilitation_by_group, ngo_hours, p)
-        # Innovation: professionals search locally; every heard group brings its own perspective.
-        self.design.turbulence(p["landscape_turbulence"])
-        self.design.local_search(p["professional_search"])
-        # A group with more heard planners is more likely to put a proposal together.
+        self._innovate(tally)
+
+    def _providers_compete(self, tally) -> None:
+        """Provider choice (NPM): budgets follow users' satisfaction, and weaker providers close on
+        the best (Le Grand 2007; Hirschman 1970). Without choice nothing moves."""
+        choice = self.p["provider_choice"]
+        if choice <= 0.0:
+            return
+        size = self.staff.caseload_size
+        satisfaction = tally.caseload_met / np.maximum(size, 1)
+        mean = float((satisfaction * size).sum() / size.sum())
+        target = satisfaction / max(mean, 1e-9)
+        self.budget_weight += CHOICE_BUDGET_SPEED * choice * (target - self.budget_weight)
+        self.budget_weight *= size.sum() / float((self.budget_weight * size).sum())
+        self.provider_quality += COMPETITION_LEARNING * choice * (self.provider_quality.max() - self.provider_quality)
+
+    def _innovate(self, tally) -> None:
+        """Professionals search locally; every heard group brings its own perspective."""
+        p = self.p
+        self.design.turbulence(p["landscape_turbulence"],
+                               lambda count: self.public_uniforms(PUBLIC_TURBULENCE, np.arange(count)))
+        self.design.local_search(self.public_uniforms(PUBLIC_SEARCH, np.arange(p["professional_search"])))
+        # A group with more heard planners is more likely to put a proposal together; at most
+        # MAX_PROPOSALS are evaluated a month, in an order keyed by (seed, month, group).
         planners = tally.heard[:, 0] + tally.heard[:, 1]
-        proposing = self.rng.random(len(planners)) < 1.0 - np.exp(-planners / 2.0)
-        heard_groups = np.flatnonzero(proposing)
-        if len(heard_groups) > MAX_PROPOSALS:
-            heard_groups = self.rng.choice(heard_groups, size=MAX_PROPOSALS, replace=False)
-        for g in heard_groups:
-            self.design.group_proposal(int(g))
+        groups = np.arange(len(planners))
+        draws = self.public_uniforms(PUBLIC_PROPOSAL, groups)
+        proposing = groups[draws < 1.0 - np.exp(-planners / 2.0)]
+        if len(proposing) > MAX_PROPOSALS:
+            order = np.argsort(self.public_uniforms(PUBLIC_PROPOSAL, proposing + len(planners)), kind="stable")
+            proposing = np.sort(proposing[order[:MAX_PROPOSALS]])
+        self.proposals_adopted = sum(self.design.group_proposal(int(g)) for g in proposing)
+
+    def public_uniforms(self, purpose: int, entities) -> np.ndarray:
+        """This month's draws of the public side for ``purpose``, one per entity (``streams``)."""
+        return public_uniforms(self.seed_value, self.steps, purpose, entities)
 
     # --- set-up helpers --------------------------------------------------------------------------
     @property
@@ -217,11 +259,12 @@ class CoProductionModel(mesa.Model):
         return np.array([derived[name] if name in derived else float(p[name]) for name in THETA_NAMES])
 
     def _choose_engine(self, engine: str, n: int) -> str:
-        if engine == "auto":
-            return "numba" if n > AUTO_NUMBA_ABOVE and _numba_engine_available() else "agents"
-        return engine
+        return "numba" if engine == "auto" else engine
 
     def _make_engine(self, init):
+        # Read before the numba engine takes the starting arrays over.
+        self._caseload_low_resources = (np.bincount(init["caseload_of"], weights=1.0 - init["resources"],
+                                                    minlength=self.n_caseloads) / np.maximum(self.staff.caseload_size, 1))
         if self.engine_name == "numba":
             from coprod.model.engine_numba import NumbaEngine
             engine = NumbaEngine(self, init, self.network)
@@ -229,6 +272,7 @@ class CoProductionModel(mesa.Model):
             from coprod.model.engine_agents import AgentEngine
             engine = AgentEngine(self, init, self.network)
         self._caseload_need_hours = np.bincount(init["caseload_of"], weights=engine.need_hours, minlength=self.n_caseloads)
+
         self._group_caseload_overlap = _overlap(init["group_of"], init["caseload_of"], self.p["n_groups"], self.n_caseloads)
         return engine
 
@@ -245,14 +289,6 @@ def _overlap(group_of: np.ndarray, caseload_of: np.ndarray, n_groups: int, n_cas
     groups, caseloads = pairs // n_caseloads, pairs % n_caseloads
     members = np.bincount(group_of, minlength=n_groups)
     return csr_matrix((counts / members[groups], (groups, caseloads)), shape=(n_groups, n_caseloads))
-
-
-def _numba_engine_available() -> bool:
-    try:
-        import coprod.model.engine_numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _reporter(name: str):

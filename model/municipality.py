@@ -2,6 +2,10 @@
 
 - Service fit ('træfsikkerhed') improves with information taken up from co-commissioning,
   co-design and co-assessment, and drifts back as needs change (Osborne, Radnor & Strokosch 2016).
+  Rule-bound administrations learn slowly (rigidity; Merton 1940 on bureaucratic rigidity), but
+  their rules protect equal treatment: where they do not, services are redesigned towards those
+  who are heard, and fit worsens for groups that are not (capture of the agenda by the
+  well-resourced: Fung 2006; Verba, Schlozman & Brady 1995).
 - Collective output needs a critical mass and loses a coordination cost that facilitation lowers
   (Oliver, Marwell & Teixeira 1985; Olson 1965); part of it reaches every member of the group.
 - Group work is shared among co-participants (a club good); NGO volunteer work and services the
@@ -19,13 +23,26 @@ from coprod.model.tally import Tally
 INFORMATION_SCALE = 0.02
 
 
-def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> np.ndarray:
-    """Move each group's service fit towards 1 by what was learnt, and back to base by drift."""
+def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Move each group's service fit towards 1 by what was learnt from its heard citizens, down for
+    groups whose voice falls short of their numbers while others are heard, and back to base by
+    drift. Returns the new fit and each group's gain from citizens' input (influence realised)."""
     heard = tally.heard
-    information = (heard[:, 0] + heard[:, 1] + 0.5 * heard[:, 3] + 0.5 * partner_voice) / np.maximum(tally.members, 1)
-    learning = p["fit_learning_rate"] * (1.0 - np.exp(-information / INFORMATION_SCALE))
-    fit = fit + learning * (1.0 - fit) - p["fit_drift"] * (fit - p["base_fit"])
-    return np.clip(fit, 0.0, 1.0)
+    members = np.maximum(tally.members, 1)
+    voiced = heard[:, 0] + heard[:, 1] + 0.5 * heard[:, 3] + 0.5 * partner_voice
+    information = voiced / members
+    flexibility = 1.0 - p["rule_rigidity"]
+    learning = flexibility * p["fit_learning_rate"] * (1.0 - np.exp(-information / INFORMATION_SCALE))
+    gain = learning * (1.0 - fit)
+    total_voice = voiced.sum()
+    capture = np.zeros_like(fit)
+    if total_voice > 0:
+        population_share = members / members.sum()
+        shortfall = np.maximum(0.0, population_share - voiced / total_voice) / population_share
+        moved = float((gain * members).sum() / members.sum())  # how far services moved towards the heard
+        capture = flexibility * p["agenda_capture"] * moved * shortfall * fit
+    fit = fit + gain - capture - p["fit_drift"] * (fit - p["base_fit"])
+    return np.clip(fit, 0.0, 1.0), gain
 
 
 def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: np.ndarray, p: dict):

@@ -27,5 +27,5 @@ class Offer:
     collective_member_benefit: np.ndarray
     collective_participant_benefit: np.ndarray
     ngo_benefit: np.ndarray
-    ngo_available: np.ndarray  # bool
+    ngo_pull: np.ndarray  # 0 where the group has no NGO; above 1 where a funded NGO recruits harder
     ngo_control: np.ndarray

@@ -14,38 +14,50 @@ DIMENSIONS = ("innovation", "wellbeing", "efficiency_precision", "resource_mobil
 HORIZONS = {"output": 1.0, "short": 1.0 / 6.0, "medium": 1.0 / 24.0, "long": 1.0 / 60.0}
 HORIZON_NAMES = ("output", "short", "medium", "long", "impact")
 
-# Voice saturates: once about this share of citizens is heard in a month, democracy is near full.
-VOICE_SCALE = 0.05
+# Influence saturates: a member-weighted fit gain from citizens' input of about this much a month
+# (what keeps well-fitted services fitted against drift) reads as substantial influence.
+INFLUENCE_SCALE = 0.005
 
 RISKS = (
     "wellbeing_gini", "participation_rate", "participation_top_quintile", "participation_bottom_quintile",
-    "participation_gap",
+    "participation_gap", "individual_share", "group_share",
     "collective_share", "bonding_ties", "bridging_ties", "public_cost", "citizen_hours", "volunteer_hours",
-    "mean_trust", "mean_efficacy", "mean_motivation", "mean_strain", "unmet_need", "initiatives", "ngos",
+    "volunteer_share",
+    "mean_trust", "mean_efficacy", "empowerment", "mean_motivation", "mean_strain", "unmet_need", "initiatives", "ngos",
     "initiatives_taken_over", "approval", "budget", "value_for_money", "voice_share", "representation",
+    "influence", "legitimacy", "proposals_adopted", "meeting_hours", "service_hours",
 )
 
 
 def dimension_outputs(model, tally) -> dict[str, float]:
-    """This month's reading of the five dimensions and the risks."""
+    """This month's reading of the five dimensions and the risks, from what happened.
+
+    - wellbeing: citizens' mean wellbeing (empowerment, their mean self-efficacy, is reported apart);
+    - efficiency and precision: need met where need is (the need-weighted share of need met);
+    - resource mobilisation: the share of need met that citizens' and volunteers' work produced
+      (hours that produced nothing, e.g. collective effort below the critical mass, count nothing);
+    - democracy: influence realised (services changed by citizens' input), inclusion (the poorest
+      fifth heard as often as the richest) and legitimacy (trust in the public sector), a third each;
+    - innovation: the position of the service design on its landscape.
+    """
     n = max(tally.n_citizens, 1)
     hours_citizens = float(tally.hours.sum())
     hours_volunteers = float(tally.volunteer_hours.sum())
-    productivity = model.p["coproduction_productivity"]
-    delivery = float(model.staff.delivery_hours.sum()) + float(model.takeover_hours.sum())
-    citizen_value = productivity * (hours_citizens + hours_volunteers)
-    mobilisation = citizen_value / max(citizen_value + delivery, 1e-9)
-
-    need_total = max(float(tally.need.sum()), 1e-9)
-    precision = float((tally.need * model.fit).sum()) / need_total
+    met_need_hours = float(tally.met_need_hours.sum())
+    mobilisation = float(tally.coproduced_need_hours.sum()) / max(met_need_hours, 1e-9)
+    precision = met_need_hours / max(float(tally.need_hours.sum()), 1e-9)
 
     heard_total = tally.heard.sum(axis=1)
-    voice = float(heard_total.sum() + 0.5 * model.partner_voice.sum())
-    voice_share = voice / n
+    voice_share = float(heard_total.sum()) / n
     top_rate = tally.quintile_heard[4] / max(tally.quintile_members[4], 1)
     bottom_rate = tally.quintile_heard[0] / max(tally.quintile_members[0], 1)
-    representation = 1.0 if top_rate <= 0 else min(1.0, bottom_rate / top_rate)
-    democracy = (1.0 - np.exp(-voice_share / VOICE_SCALE)) * (0.5 + 0.5 * representation)
+    # Nobody heard means nobody included; otherwise the poorest fifth's rate against the richest's.
+    representation = 0.0 if top_rate + bottom_rate <= 0 else min(1.0, bottom_rate / max(top_rate, 1e-12))
+    members = np.maximum(tally.members, 1)
+    realised = float((model.fit_gain * members).sum() / members.sum())
+    influence = 1.0 - np.exp(-realised / INFLUENCE_SCALE)
+    legitimacy = tally.trust_sum / n
+    democracy = (influence + representation + legitimacy) / 3.0
 
     mean_wellbeing = float(tally.wellbeing.sum()) / n
     mean_efficacy = tally.efficacy_sum / n
@@ -53,25 +65,30 @@ def dimension_outputs(model, tally) -> dict[str, float]:
     cost = model.politician.staff_spent + model.politician.grants + model.politician.takeover_cost
     top_taking_part = tally.quintile_participants[4] / max(tally.quintile_members[4], 1)
     bottom_taking_part = tally.quintile_participants[0] / max(tally.quintile_members[0], 1)
+    participants = float(tally.participants.sum())
     return {
         "innovation": model.design.normalised_fitness,
-        "wellbeing": 0.5 * (mean_wellbeing + mean_efficacy),
+        "wellbeing": mean_wellbeing,
         "efficiency_precision": precision,
         "resource_mobilisation": mobilisation,
         "democracy": float(democracy),
         "wellbeing_gini": tally.wellbeing_gini,
-        "participation_rate": float(tally.participants.sum()) / n,
+        "participation_rate": participants / n,
         "participation_top_quintile": top_taking_part,
         "participation_bottom_quintile": bottom_taking_part,
         "participation_gap": top_taking_part - bottom_taking_part,
+        "individual_share": float(tally.individual.sum()) / n,
+        "group_share": float(tally.group.sum()) / n,
         "collective_share": float(tally.collective.sum()) / n,
         "bonding_ties": tally.bonding / n,
         "bridging_ties": tally.bridging / n,
         "public_cost": cost,
         "citizen_hours": hours_citizens,
         "volunteer_hours": hours_volunteers,
-        "mean_trust": tally.trust_sum / n,
+        "volunteer_share": float(tally.volunteers.sum()) / n,
+        "mean_trust": legitimacy,
         "mean_efficacy": mean_efficacy,
+        "empowerment": mean_efficacy,
         "mean_motivation": tally.motivation_sum / n,
         "mean_strain": float(model.staff.strain.mean()),
         "unmet_need": 1.0 - met_total / n,
@@ -83,6 +100,11 @@ def dimension_outputs(model, tally) -> dict[str, float]:
         "value_for_money": met_total / max(cost, 1e-9),
         "voice_share": voice_share,
         "representation": representation,
+        "influence": float(influence),
+        "legitimacy": legitimacy,
+        "proposals_adopted": float(model.proposals_adopted),
+        "meeting_hours": float(model.staff.meeting_hours.sum()),
+        "service_hours": float(model.staff.service_hours.sum()),
     }
 
 

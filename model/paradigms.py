@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-# Seed 003's role table and seed 001's overview, read as lever settings:
+# Seed 003's role table and seed 001's overview, read as lever settings. Each paradigm gets the
+# mechanisms its advocates and critics describe: traditional administration standardised, rule-bound
+# (equal treatment, slow learning); NPM standardised with output targets and provider choice
+# (cheaper output, creaming, crowding-out); NPG open, with every form of co-production on offer
+# (voice and fit, at the price of meetings and capture by the heard).
 PARADIGM_RULES: dict[str, dict[str, Any]] = {
     # Citizens are clients; the public sector is an authority that follows rules; NGOs stay
     # outside; co-production is only the descriptive kind every service needs (co-delivery).
     "traditional": {
         "output_target_pressure": 0.2,
+        "standardisation": 0.5,
+        "provider_choice": 0.0,
+        "rule_rigidity": 0.7,
+        "cp_level": "individual",
         "facilitation_orientation": 0.05,
         "ngo_relation": "outside",
         "power_sharing": "descriptive",
@@ -30,6 +38,10 @@ PARADIGM_RULES: dict[str, dict[str, Any]] = {
     # contracted suppliers; citizens give feedback (assessment) but do not plan.
     "npm": {
         "output_target_pressure": 0.8,
+        "standardisation": 0.8,
+        "provider_choice": 0.7,
+        "rule_rigidity": 0.3,
+        "cp_level": "individual",
         "facilitation_orientation": 0.1,
         "ngo_relation": "supplier",
         "power_sharing": "descriptive",
@@ -45,6 +57,10 @@ PARADIGM_RULES: dict[str, dict[str, Any]] = {
     # partners; all phases open and power is shared.
     "npg": {
         "output_target_pressure": 0.2,
+        "standardisation": 0.1,
+        "provider_choice": 0.0,
+        "rule_rigidity": 0.0,
+        "cp_level": "collective",
         "facilitation_orientation": 0.25,
         "ngo_relation": "partner",
         "power_sharing": "transformative",
@@ -59,6 +75,10 @@ PARADIGM_RULES: dict[str, dict[str, Any]] = {
     # Seed 000: still measured on output, yet told to co-produce bottom-up. Both demands at once.
     "hybrid": {
         "output_target_pressure": 0.8,
+        "standardisation": 0.5,
+        "provider_choice": 0.3,
+        "rule_rigidity": 0.2,
+        "cp_level": "group",
         "facilitation_orientation": 0.25,
         "ngo_relation": "supplier",
         "power_sharing": "intermediate",

@@ -1,8 +1,11 @@
 """Draw the initial citizens: skewed resources, need, trust, self-efficacy and motivation.
 
 Resources (time, skills, education) are Beta-skewed with group differences (Verba, Schlozman &
-Brady 1995); need leans towards the low-resourced; self-efficacy rises with resources
-(Bandura 1997). Both engines start from these arrays, so they start from the same citizens.
+Brady 1995); need leans towards the low-resourced; self-efficacy rises with resources but is
+mostly a citizen's own (Bandura 1997; Parrado et al. 2013 find it a far stronger predictor of
+co-production than education); a latent civic propensity, independent of both, makes some
+citizens the civic core (Mohan & Bulloch 2012). Both engines start from these arrays, so they
+start from the same citizens.
 """
 
 from __future__ import annotations
@@ -32,14 +35,15 @@ def initial_citizens(p: dict, group_of: np.ndarray, n_caseloads: int,
     resources = np.clip(base * (1.0 + offsets[group_of]), 0.0, 1.0)
     need = np.clip(rng.beta(2.0, 2.0, size=n) + 0.4 * (0.3 - resources), 0.02, 1.0)
     trust = np.clip(p["initial_trust"] + 0.15 * rng.standard_normal(n), 0.0, 1.0)
-    efficacy = np.clip(0.15 + 0.6 * resources + 0.1 * rng.standard_normal(n), 0.0, 1.0)
+    efficacy = np.clip(0.3 + p["efficacy_from_resources"] * (resources - 0.3) + 0.15 * rng.standard_normal(n), 0.0, 1.0)
     motivation = np.clip(rng.beta(2.0, 3.0, size=n), 0.0, 1.0)
+    propensity = p["propensity_spread"] * rng.standard_normal(n)
     wellbeing = np.clip(1.0 - need * (1.0 - p["base_fit"]), 0.0, 1.0)
     ranks = np.argsort(np.argsort(resources, kind="stable"), kind="stable")
     quintile_of = ((ranks * 5) // n).astype(np.int8)
     return {
         "group_of": group_of, "caseload_of": caseload_of, "quintile_of": quintile_of,
         "resources": resources, "need": need, "trust": trust, "efficacy": efficacy,
-        "motivation": motivation,
+        "motivation": motivation, "propensity": propensity,
         "wellbeing": wellbeing,
     }

@@ -1,9 +1,11 @@
-"""Counter-based random numbers: a uniform draw is a hash of (seed, step, citizen, stream).
+"""Counter-based random numbers: a uniform draw is a hash of (seed, step, entity, stream).
 
 Every citizen has its own stream per kind of draw, so a draw never depends on the order in which
 citizens are processed, on the number of threads, or on what another scenario did (common random
-numbers, as in Starsim). The same function runs vectorised in NumPy and, through
-``register_jitable``, inside the compiled Numba kernels.
+numbers, as in Starsim). The public side draws the same way, keyed by (seed, month, entity,
+purpose): an NGO's births, an initiative's death, a group's founding, a search step. So a lever
+that does not change behaviour leaves every draw, and every outcome, bit-identical. The same
+function runs vectorised in NumPy and, through ``register_jitable``, inside the compiled kernels.
 """
 
 from __future__ import annotations
@@ -27,7 +29,20 @@ STREAM_JOIN = 1
 STREAM_PHASE = 2
 STREAM_HEARD = 3
 STREAM_VOLUNTEER = 4
-N_STREAMS = 5
+STREAM_LEVEL = 5
+N_STREAMS = 6
+
+# Purposes of the public side's draws (far from the citizens' streams and the network's 100, 101).
+PUBLIC_FOUNDING = 200  # entity: group
+PUBLIC_BIRTHS = 201  # entity: group (the NGO's home)
+PUBLIC_DEATHS = 202  # entity: (group, initiative slot)
+PUBLIC_TAKEOVER = 203  # entity: (group, initiative slot)
+PUBLIC_TURBULENCE = 204  # entity: 0 (happens?) and 1 (which component)
+PUBLIC_SEARCH = 205  # entity: trial number
+PUBLIC_PROPOSAL = 206  # entity: group (order in which proposals are heard)
+TRIAL_ASSIGNMENT = 300  # entity: citizen (randomised in-silico trials)
+# An initiative is the entity (group << SLOT_BITS) | slot.
+SLOT_BITS = 20
 
 
 @register_jitable
@@ -51,3 +66,15 @@ def uniforms(seed: int, step: int, stream: int, n: int) -> np.ndarray:
     index = np.arange(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         return counter_uniform(np.uint64(seed), np.uint64(step), index, np.uint64(stream))
+
+
+def public_uniforms(seed: int, step: int, purpose: int, entities) -> np.ndarray:
+    """The public side's draws for ``purpose`` at ``step``, one per entity (an int or an array)."""
+    index = np.asarray(entities, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return counter_uniform(np.uint64(seed), np.uint64(step), index, np.uint64(purpose))
+
+
+def initiative_entities(group: int, count: int) -> np.ndarray:
+    """Entity keys of the first ``count`` initiatives of the NGO in ``group``."""
+    return (np.uint64(group) << np.uint64(SLOT_BITS)) | np.arange(count, dtype=np.uint64)

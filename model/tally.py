@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, PHASE_ASSESS, PHASE_COMMISSION, PHASE_DELIVER, PHASE_DESIGN
+from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, PHASE_ASSESS, PHASE_COMMISSION, PHASE_DELIVER, PHASE_DESIGN
 
 
 @dataclass
@@ -29,13 +29,19 @@ class Tally:
     deliver_hours_collective: np.ndarray  # co-delivery hours at collective level
     deliverers_need_hours_group: np.ndarray  # need hours of group-level co-deliverers
     deliverers_need_hours_collective: np.ndarray
+    individual: np.ndarray  # citizens co-producing individually
+    group: np.ndarray  # citizens co-producing in group work
     collective: np.ndarray  # citizens acting collectively (collective mode or volunteering)
     volunteers: np.ndarray
     volunteer_hours: np.ndarray
     wellbeing: np.ndarray  # sums per group
     met: np.ndarray
+    met_need_hours: np.ndarray  # need hours met (need_hours x share met), per group
+    coproduced_need_hours: np.ndarray  # the part of them that citizens' and volunteers' work produced
     caseload_participants: np.ndarray  # per professional's caseload
     caseload_invited: np.ndarray
+    caseload_planners: np.ndarray  # taking part in co-commissioning or co-design
+    caseload_met: np.ndarray  # sum of the share of need met
     caseload_need_hours: np.ndarray
     quintile_members: np.ndarray  # per resource quintile (0 = poorest)
     quintile_participants: np.ndarray
@@ -65,7 +71,7 @@ def gini(values: np.ndarray) -> float:
 
 def tally_citizens(n_groups, n_caseloads, group_of, caseload_of, quintile_of, need, need_hours, mode, phase,
                    hours, heard, ignored, invited, volunteer, volunteer_hours, wellbeing, trust, efficacy,
-                   motivation, met, bonding, bridging) -> Tally:
+                   motivation, met, met_coproduced, bonding, bridging) -> Tally:
     """Sum per-citizen arrays of one month into a ``Tally`` (vectorised NumPy reductions)."""
 
     def per_group(weights=None):
@@ -90,13 +96,20 @@ def tally_citizens(n_groups, n_caseloads, group_of, caseload_of, quintile_of, ne
         deliver_hours_collective=per_group(np.where(collective_delivery, hours, 0.0)),
         deliverers_need_hours_group=per_group(np.where(group_delivery, need_hours, 0.0)),
         deliverers_need_hours_collective=per_group(np.where(collective_delivery, need_hours, 0.0)),
+        individual=per_group(mode == MODE_INDIVIDUAL),
+        group=per_group(mode == MODE_GROUP),
         collective=per_group((mode == MODE_COLLECTIVE) | volunteer),
         volunteers=per_group(volunteer),
         volunteer_hours=per_group(volunteer_hours),
         wellbeing=per_group(wellbeing),
         met=per_group(met),
+        met_need_hours=per_group(need_hours * met),
+        coproduced_need_hours=per_group(need_hours * met_coproduced),
         caseload_participants=np.bincount(caseload_of, weights=taking_part, minlength=n_caseloads).astype(np.float64),
         caseload_invited=np.bincount(caseload_of, weights=invited, minlength=n_caseloads).astype(np.float64),
+        caseload_planners=np.bincount(caseload_of, weights=(phase == PHASE_COMMISSION) | (phase == PHASE_DESIGN),
+                                      minlength=n_caseloads).astype(np.float64),
+        caseload_met=np.bincount(caseload_of, weights=met, minlength=n_caseloads).astype(np.float64),
         caseload_need_hours=np.bincount(caseload_of, weights=need_hours, minlength=n_caseloads).astype(np.float64),
         quintile_members=np.bincount(quintile_of, minlength=5).astype(np.float64),
         quintile_participants=np.bincount(quintile_of, weights=taking_part, minlength=5).astype(np.float64),
