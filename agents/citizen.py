@@ -69,7 +69,7 @@ class Citizen(mesa.Agent):
             offer.theta, self.need, self.resources, self.trust, self.efficacy, self.efficacy0, self.motivation,
             self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective, self.propensity,
             self.last_mode != rules.MODE_NONE, self.informed,
-            offer.invite_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
+            offer.invite_rate[c], offer.outreach_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
             offer.ngo_benefit[g], offer.ngo_pull[g], offer.ngo_control[g],
             draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i], draws[5][i])

@@ -28,20 +28,17 @@ MEETING_HOURS_PER_PLANNER = 0.5
 # Extra service a fully standardised production gets from a paid hour (routines, no tailoring):
 # NPM's promise of cheaper output (Hood 1991); evidence on its size is mixed (Boyne 2003).
 STANDARDISATION_GAIN = 0.3
-# An outreach invitation (a visit, a phone call to someone who does not answer letters) costs
-# this many times an ordinary invitation at full outreach; assumption.
-OUTREACH_VISIT_COST = 1.0
+# Extra service per delivered hour at full output-target pressure: targets raise throughput on what
+# is counted (Boyne & Chen 2007 on English local authorities' target regime); assumption for size.
+TARGET_THROUGHPUT_GAIN = 0.3
+# Share of discretionary hours that full outreach takes from delivery, and the cost of an outreach
+# visit (a home visit, a call to someone who does not answer letters) in ordinary invitations;
+# assumptions. Outreach is paid from the professional's own hours, like everything else.
+OUTREACH_TIME_SHARE = 0.1
+OUTREACH_VISIT_COST = 2.0
 
-STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "delivery_hours",
-                "service_hours", "invite_rate", "facilitation", "service_share")
-
-
-def invitation_cost(outreach, low_resource_share):
-    """Invitation hours per citizen of the caseload, relative to a plain invitation, so that
-    invitations come out of the staff budget: outreach reaches more of the low-resourced
-    (``rules.invitation_probability``) and each such invitation costs more (a finite budget)."""
-    reach = 1.0 + 2.0 * outreach * low_resource_share
-    return reach * (1.0 + OUTREACH_VISIT_COST * outreach)
+STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "outreach_hours",
+                "delivery_hours", "service_hours", "invite_rate", "outreach_rate", "facilitation", "service_share")
 
 
 def plan_month(p, strain, caseload_size, hours_budget, participants, planners, need_hours, substitution,
@@ -63,15 +60,19 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     orientation = min(1.0, max(0.0, p["facilitation_orientation"] + 0.5 * substitution))
     facilitating = discretionary * orientation
     meetings = np.minimum(MEETING_HOURS_PER_PLANNER * planners, discretionary - facilitating)
-    delivering = discretionary - facilitating - meetings
+    outreaching = np.minimum(OUTREACH_TIME_SHARE * p["outreach"] * discretionary, discretionary - facilitating - meetings)
+    delivering = discretionary - facilitating - meetings - outreaching
 
     inviting = INVITING_SHARE * facilitating
-    per_citizen = p["invitation_hours"] * invitation_cost(p["outreach"], low_resource_share)
-    invite_rate = np.clip(inviting / per_citizen / np.maximum(caseload_size, 1), 0.0, 1.0)
+    invite_rate = np.clip(inviting / p["invitation_hours"] / np.maximum(caseload_size, 1), 0.0, 1.0)
+    # Expected outreach visits = outreach_rate x the caseload's summed (1 - resources).
+    visits = outreaching / (OUTREACH_VISIT_COST * p["invitation_hours"])
+    outreach_rate = np.clip(visits / np.maximum(low_resource_share * caseload_size, 1e-9), 0.0, 1.0)
     demand = FACILITATION_PER_PARTICIPANT * participants
     coverage = np.where(demand > 0, np.minimum(1.0, (facilitating - inviting) / np.maximum(demand, 1e-12)), 1.0)
     facilitation = p["facilitation_skill"] * coverage * (1.0 - 0.5 * strain)
-    service = delivering * (1.0 + STANDARDISATION_GAIN * p["standardisation"]) * provider_quality
+    per_hour = (1.0 + STANDARDISATION_GAIN * p["standardisation"]) * (1.0 + TARGET_THROUGHPUT_GAIN * p["output_target_pressure"])
+    service = delivering * per_hour * provider_quality
     service_share = service / np.maximum(need_hours, 1e-9)
 
     # Role strain: output targets against the co-production asked of me, plus overload:
@@ -83,8 +84,8 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     overload = np.minimum(1.0, unsupported) + np.maximum(0.0, 1.0 - hours_budget / p["capacity_hours"])
     driven = np.clip(p["strain_sensitivity"] * (conflict + 0.5 * overload), 0.0, 1.0)
     strain = strain + p["strain_recovery"] * (driven - strain)
-    return (strain, paid, reporting, facilitating, meetings, delivering, service, invite_rate, facilitation,
-            service_share)
+    return (strain, paid, reporting, facilitating, meetings, outreaching, delivering, service, invite_rate,
+            outreach_rate, facilitation, service_share)
 
 
 class Staff:
@@ -123,6 +124,8 @@ class Professional(mesa.Agent):
     reporting_hours = _ledger_entry("reporting_hours")
     facilitation_hours = _ledger_entry("facilitation_hours")
     meeting_hours = _ledger_entry("meeting_hours")
+    outreach_hours = _ledger_entry("outreach_hours")
+    outreach_rate = _ledger_entry("outreach_rate")
     delivery_hours = _ledger_entry("delivery_hours")
     service_hours = _ledger_entry("service_hours")
     invite_rate = _ledger_entry("invite_rate")

@@ -48,19 +48,20 @@ def logistic(x):
 
 
 @register_jitable
-def invitation_probability(invite_rate, autonomy, outreach, output_pressure, need, resources, trust, efficacy):
+def invitation_probability(invite_rate, outreach_rate, autonomy, output_pressure, need, resources, trust, efficacy):
     """Chance a professional invites this citizen this month.
 
     Under a central quota (autonomy 0) invitations fall at random. Professionals with local say
     aim at citizens with need who are ready to take part (Lipsky 1980; seed 004), but under output
-    pressure they also 'cream' the easy, well-resourced cases. Outreach lifts low-resource odds.
+    pressure they also 'cream' the easy, well-resourced cases. Outreach visits, paid from the
+    professional's own hours (``outreach_rate``), reach the low-resourced on top (Jakobsen &
+    Andersen 2013).
     """
     readiness = 0.5 * (trust + efficacy)
     aim = 1.0 + autonomy * ((need - 0.5) + (readiness - 0.5) + output_pressure * (resources - 0.3))
     if aim < 0.0:
         aim = 0.0
-    reach = 1.0 + 2.0 * outreach * (1.0 - resources)
-    return clip01(invite_rate * aim * reach)
+    return clip01(invite_rate * aim + outreach_rate * (1.0 - resources))
 
 
 @register_jitable
@@ -330,7 +331,7 @@ THETA_NAMES = (
     "efficacy_gain", "efficacy_loss", "efficacy_reversion", "wellbeing_rate",
     "crowding_strength", "motivation_recovery", "coproduction_productivity",
     "hours_commission", "hours_design", "hours_deliver", "hours_assess",
-    "need_per_citizen_hours", "critical_mass", "frontline_autonomy", "outreach",
+    "need_per_citizen_hours", "critical_mass", "frontline_autonomy",
     "output_target_pressure", "process_openness", "volunteer_join_rate", "volunteer_leave_rate",
     "weight_habit", "information_effect", "solidary_taste", "standardisation", "standard_fit_loss",
     "volunteer_need_pull",
@@ -340,7 +341,7 @@ THETA_NAMES = (
 (T_BASE, T_W_NEED, T_W_TRUST, T_W_EFFICACY, T_W_RESOURCES, T_W_PEERS, T_W_INVITED, T_W_MOTIVATION,
  T_PLANNING_BARRIER, T_TRUST_BUILD, T_TRUST_LOSS, T_EXPECTATION, T_EFF_GAIN, T_EFF_LOSS, T_EFF_REVERSION,
  T_WELLBEING_RATE, T_CROWDING, T_MOT_RECOVERY, T_PRODUCTIVITY, T_H_COMMISSION, T_H_DESIGN, T_H_DELIVER,
- T_H_ASSESS, T_NEED_HOURS, T_CRITICAL_MASS, T_AUTONOMY, T_OUTREACH, T_OUTPUT_PRESSURE, T_OPENNESS,
+ T_H_ASSESS, T_NEED_HOURS, T_CRITICAL_MASS, T_AUTONOMY, T_OUTPUT_PRESSURE, T_OPENNESS,
  T_JOIN_RATE, T_LEAVE_RATE, T_W_HABIT, T_INFORMATION, T_SOLIDARY, T_STANDARDISATION, T_STANDARD_FIT_LOSS,
  T_NEED_PULL, T_LEVEL, T_POWER_UPTAKE, T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
  T_OPEN_ASSESS) = range(len(THETA_NAMES))
@@ -349,7 +350,7 @@ THETA_NAMES = (
 @register_jitable
 def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation, motivation0, wellbeing,
                   is_volunteer, peer_active, peer_collective, propensity, took_part_last, informed,
-                  invite_rate, facilitation, service_share, fit, quality,
+                  invite_rate, outreach_rate, facilitation, service_share, fit, quality,
                   group_benefit, collective_member_benefit, collective_participant_benefit,
                   ngo_benefit, ngo_pull, ngo_control,
                   u_invite, u_join, u_phase, u_heard, u_volunteer, u_level):
@@ -361,7 +362,7 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
     (mode, phase, hours, heard, ignored, invited, wellbeing, trust, efficacy, motivation,
      is_volunteer, volunteer_hours, met, met_coproduced).
     """
-    invited = u_invite < invitation_probability(invite_rate, theta[T_AUTONOMY], theta[T_OUTREACH],
+    invited = u_invite < invitation_probability(invite_rate, outreach_rate, theta[T_AUTONOMY],
                                                 theta[T_OUTPUT_PRESSURE], need, resources, trust, efficacy)
     level = choose_level(u_level, int(theta[T_LEVEL]), peer_collective, facilitation, theta[T_CRITICAL_MASS],
                          motivation, theta[T_SOLIDARY])

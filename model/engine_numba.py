@@ -45,8 +45,8 @@ GINI_BINS = 1 << 16
 def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
                trust, efficacy, efficacy0, motivation, motivation0, wellbeing, propensity, informed,
                seen_last, seen_now, phase, hours, heard, ignored, invited, volunteer_hours, met, met_coproduced,
-               invite_rate, facilitation, service_share, fit, quality, group_benefit, collective_member_benefit,
-               collective_participant_benefit, ngo_benefit, ngo_pull, ngo_control):
+               invite_rate, outreach_rate, facilitation, service_share, fit, quality, group_benefit,
+               collective_member_benefit, collective_participant_benefit, ngo_benefit, ngo_pull, ngo_control):
     """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties."""
     n = group_of.shape[0]
     s = np.uint64(seed)
@@ -72,7 +72,7 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
             np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
             np.float64(propensity[i]), (seen_last[i] & MODE_BITS) != rules.MODE_NONE, informed[i],
-            invite_rate[c], facilitation[c], service_share[c], fit[g], quality,
+            invite_rate[c], outreach_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
             ngo_benefit[g], ngo_pull[g], ngo_control[g],
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
@@ -302,7 +302,7 @@ class NumbaEngine:
                    self.motivation, self.motivation0, self.wellbeing, self.propensity, self.informed,
                    self.seen_last, self.seen_now, self.phase, self.hours, self.heard, self.ignored, self.invited,
                    self.volunteer_hours, self.met, self.met_coproduced,
-                   offer.invite_rate, offer.facilitation, offer.service_share,
+                   offer.invite_rate, offer.outreach_rate, offer.facilitation, offer.service_share,
                    offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,
                    offer.collective_participant_benefit, offer.ngo_benefit, offer.ngo_pull, offer.ngo_control)
         tend_ties(self.indptr, self.indices, self.group_of, self.group_bounds, self.seen_now, self.strength,

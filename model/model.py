@@ -161,7 +161,7 @@ class CoProductionModel(mesa.Model):
             pull[ngo.home_group] = ngo.recruitment_pull
         return Offer(
             theta=self.theta, seed=self.seed_value, step=self.steps, quality=0.8 + 0.4 * self.design.normalised_fitness,
-            invite_rate=self.staff.invite_rate, facilitation=self.staff.facilitation,
+            invite_rate=self.staff.invite_rate, outreach_rate=self.staff.outreach_rate, facilitation=self.staff.facilitation,
             service_share=self.staff.service_share,
             fit=self.fit, group_benefit=self.group_benefit,
             collective_member_benefit=self.collective_member_benefit,

@@ -21,6 +21,9 @@ from coprod.model.tally import Tally
 
 # How much taken-up input (as a share of a group) saturates what the municipality can learn.
 INFORMATION_SCALE = 0.02
+# The fit professionals can reach from their own casework; what lies beyond it only citizens know
+# (local knowledge: Ostrom 1996; Alford 2009). Assumption.
+PROFESSIONAL_FIT_CEILING = 0.8
 
 
 def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +44,10 @@ def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict
         shortfall = np.maximum(0.0, population_share - voiced / total_voice) / population_share
         moved = float((gain * members).sum() / members.sum())  # how far services moved towards the heard
         capture = flexibility * p["agenda_capture"] * moved * shortfall * fit
-    fit = fit + gain - capture - p["fit_drift"] * (fit - p["base_fit"])
+    # Professionals learn from their own cases too, within what they can see from the desk
+    # (tacit knowledge: Lipsky 1980), so fit can rise without citizens' input, but not to the end.
+    professional = p["professional_learning"] * p["frontline_autonomy"] * np.maximum(0.0, PROFESSIONAL_FIT_CEILING - fit)
+    fit = fit + gain + professional - capture - p["fit_drift"] * (fit - p["base_fit"])
     return np.clip(fit, 0.0, 1.0), gain
 
 

@@ -19,6 +19,7 @@ class Offer:
     quality: float  # service quality from the current design (innovation)
     # per caseload (one professional each)
     invite_rate: np.ndarray
+    outreach_rate: np.ndarray  # outreach invitations per unit of (1 - resources)
     facilitation: np.ndarray
     service_share: np.ndarray  # share of an average need that public delivery meets
     # per group

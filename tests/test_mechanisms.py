@@ -134,3 +134,134 @@ def test_elections_answer_low_approval_with_budget():
     assert model.politician.budget_factor > 1.4
     unmoved = run_small(steps=13, paradigm="npm", election_period=6, approval_threshold=0.0)
     assert unmoved.politician.budget_factor == 1.0
+
+
+# --- Model 2.0: trade-offs between paradigms' mechanisms ----------------------------------------------
+def staff_total(model, field):
+    return float(getattr(model.staff, field).sum())
+
+
+def test_outreach_is_paid_from_delivery_hours():
+    none = run_small(steps=6, paradigm="npg", outreach=0.0)
+    lots = run_small(steps=6, paradigm="npg", outreach=1.0)
+    assert staff_total(lots, "outreach_hours") > 0 == staff_total(none, "outreach_hours")
+    assert staff_total(lots, "delivery_hours") < staff_total(none, "delivery_hours")
+
+
+def test_planning_meetings_take_professional_hours_from_delivery():
+    common = dict(steps=12, paradigm="npg", phase_deliver=True, phase_assess=False)
+    planning = run_small(phase_commission=True, phase_design=True, **common)
+    delivery_only = run_small(phase_commission=False, phase_design=False, **common)
+    assert staff_total(planning, "meeting_hours") > 0 == staff_total(delivery_only, "meeting_hours")
+    assert staff_total(planning, "delivery_hours") < staff_total(delivery_only, "delivery_hours")
+
+
+def test_standardisation_buys_service_hours_and_costs_fit_for_unusual_need():
+    tailored = run_small(steps=6, paradigm="npm", standardisation=0.0)
+    standard = run_small(steps=6, paradigm="npm", standardisation=1.0)
+    assert staff_total(standard, "service_hours") > 1.2 * staff_total(tailored, "service_hours")
+
+    def unusual_met_per_service_share(model):
+        unusual = [c.met / max(model.staff.service_share[c.caseload], 1e-9) for c in model.population.citizens
+                   if abs(c.need - 0.5) > 0.35]
+        return np.mean(unusual)
+    assert unusual_met_per_service_share(standard) < unusual_met_per_service_share(tailored)
+
+
+def test_output_targets_raise_throughput_but_take_reporting_hours():
+    loose = run_small(steps=6, paradigm="npm", output_target_pressure=0.0, strain_sensitivity=0.0)
+    tight = run_small(steps=6, paradigm="npm", output_target_pressure=1.0, strain_sensitivity=0.0)
+    assert staff_total(tight, "reporting_hours") > 0 == staff_total(loose, "reporting_hours")
+    per_hour = lambda m: staff_total(m, "service_hours") / staff_total(m, "delivery_hours")
+    assert per_hour(tight) > per_hour(loose)
+
+
+def test_provider_choice_moves_budgets_to_satisfying_providers_and_lifts_the_weak():
+    assigned = run_small(steps=24, paradigm="npm", provider_choice=0.0, provider_quality_spread=0.2)
+    chosen = run_small(steps=24, paradigm="npm", provider_choice=1.0, provider_quality_spread=0.2)
+    assert np.all(assigned.budget_weight == 1.0)
+    assert chosen.budget_weight.std() > 0.01
+    assert chosen.provider_quality.std() < assigned.provider_quality.std()
+    # Money followed satisfaction: the caseloads that got more budget met more need last month.
+    satisfaction = chosen.last_tally.caseload_met / chosen.staff.caseload_size
+    assert np.corrcoef(chosen.budget_weight, satisfaction)[0, 1] > 0
+
+
+def test_rigid_rules_slow_learning_and_prevent_capture():
+    common = dict(steps=24, paradigm="npg", process_openness=0.0, professional_learning=0.0, n_groups=10,
+                  group_resource_spread=1.0)
+    flexible = [run_small(seed=s, rule_rigidity=0.0, **common) for s in (1, 2)]
+    rigid = [run_small(seed=s, rule_rigidity=1.0, **common) for s in (1, 2)]
+    assert np.mean([m.fit.max() for m in flexible]) > np.mean([m.fit.max() for m in rigid])
+    # Fully rigid: no learning from input and no capture, so fit stays exactly at its base.
+    assert all(np.allclose(m.fit, m.p["base_fit"]) for m in rigid)
+    # Flexible and closed: the unheard groups fall below where they began.
+    assert np.mean([m.fit.min() for m in flexible]) < flexible[0].p["base_fit"]
+
+
+def test_capture_is_what_lowers_the_unheard_groups_fit():
+    common = dict(steps=24, paradigm="npg", process_openness=0.0, professional_learning=0.0, group_resource_spread=1.0)
+    captured = run_small(agenda_capture=3.0, **common)
+    uncaptured = run_small(agenda_capture=0.0, **common)
+    assert captured.fit.min() < uncaptured.fit.min()
+    assert uncaptured.fit.min() >= uncaptured.p["base_fit"] - 1e-12
+
+
+def test_individual_co_delivery_never_exceeds_own_need():
+    model = run_small(steps=12, paradigm="traditional", coproduction_productivity=0.5)
+    for c in model.population.citizens:
+        if c.mode == 1 and c.phase == 2:
+            assert c.hours * 0.5 <= c.need_hours + 1e-9
+
+
+def test_democracy_counts_only_influence_that_changed_something():
+    """Voice with nothing left to change (fit already perfect) is not influence."""
+    room = run_small(steps=12, paradigm="npg", base_fit=0.5)
+    full = run_small(steps=12, paradigm="npg", base_fit=1.0)
+    assert full.outcomes["voice_share"] > 0
+    assert full.outcomes["influence"] == 0.0 < room.outcomes["influence"]
+
+
+def test_resource_mobilisation_counts_only_hours_that_produced_value():
+    """Collective work far below a critical mass gives hours but meets no need."""
+    model = run_small(steps=12, paradigm="npg", cp_level="collective", critical_mass=0.9, n_ngos=0,
+                      phase_commission=False, phase_design=False, phase_assess=False, solidary_taste=2.0,
+                      coordination_cost=1.0, facilitation_skill=0.0)
+    collective_hours = sum(c.hours for c in model.population.citizens if c.mode == 3)
+    assert collective_hours > 0
+    produced = float(model.last_tally.coproduced_need_hours.sum())
+    individual_value = sum(0.5 * c.hours for c in model.population.citizens if c.mode == 1 and c.phase == 2)
+    # What was produced is (almost) all individual co-delivery; collective hours added under 1% of their worth.
+    assert produced - individual_value < 0.01 * 0.5 * collective_hours
+
+
+def test_civic_propensity_makes_the_same_citizens_take_part_year_after_year():
+    """Citizens who differ and persist (Mohan & Bulloch 2012): with a latent propensity, who took
+    part in one year predicts who takes part the next."""
+    def year_to_year_correlation(spread):
+        correlations = []
+        for seed in (1, 2):
+            model = CoProductionModel(seed=seed, engine="numba", n_citizens=1000, paradigm="npg",
+                                      propensity_spread=spread, weight_habit=0.0)
+            years = np.zeros((2, 1000))
+            for month in range(36):
+                model.step()
+                if month >= 12:
+                    years[(month - 12) // 12] += model.population.citizen_values("mode") > 0
+            correlations.append(np.corrcoef(years[0], years[1])[0, 1])
+        return np.mean(correlations)
+    assert year_to_year_correlation(2.0) > year_to_year_correlation(0.0) + 0.1
+
+
+def test_unmet_need_draws_citizens_into_volunteering():
+    pulled = mean_over_seeds("volunteer_share", steps=24, paradigm="npg", savings_target=0.5, volunteer_need_pull=4.0)
+    unmoved = mean_over_seeds("volunteer_share", steps=24, paradigm="npg", savings_target=0.5, volunteer_need_pull=0.0)
+    assert pulled > unmoved
+
+
+def test_collective_forms_on_offer_are_taken_up_by_choice():
+    offered = run_small(steps=12, paradigm="npg", cp_level="collective")
+    individual_only = run_small(steps=12, paradigm="npg", cp_level="individual")
+    modes = [c.mode for c in offered.population.citizens if c.mode > 0]
+    assert 1 in modes and 3 in modes
+    assert {c.mode for c in individual_only.population.citizens} <= {0, 1}

@@ -63,7 +63,8 @@ def test_expectation_of_joining_depends_on_level():
 # --- the participation decision ----------------------------------------------------------------------
 BASE = dict(base=-5.0, w_need=1.0, w_trust=1.5, w_efficacy=2.0, w_resources=1.5, w_peers=2.0, w_invited=1.5,
             w_motivation=1.0)
-CITIZEN = dict(need=0.5, trust=0.5, efficacy=0.5, resources=0.3, motivation=0.4, peer_share=0.1, invited=False)
+CITIZEN = dict(need=0.5, trust=0.5, efficacy=0.5, resources=0.3, motivation=0.4, peer_share=0.1, invited=False,
+               propensity=0.0, w_habit=1.5, took_part_last=False, information_effect=0.3, informed=False)
 
 
 def p_join(**change):
@@ -71,14 +72,69 @@ def p_join(**change):
 
 
 @pytest.mark.parametrize("driver, high", [("need", 0.9), ("trust", 0.9), ("efficacy", 0.9), ("resources", 0.9),
-                                          ("motivation", 0.9), ("peer_share", 0.8), ("invited", True)])
+                                          ("motivation", 0.9), ("peer_share", 0.8), ("invited", True),
+                                          ("propensity", 1.0), ("took_part_last", True), ("informed", True)])
 def test_participation_rises_with_each_driver(driver, high):
     assert p_join(**{driver: high}) > p_join()
 
 
+def test_information_helps_the_confident_more():
+    """Thomsen & Jakobsen 2015: self-efficacy moderates the effect of knowing how."""
+    gain_confident = p_join(informed=True, efficacy=0.9) - p_join(efficacy=0.9)
+    gain_unsure = p_join(informed=True, efficacy=0.1) - p_join(efficacy=0.1)
+    assert gain_confident > gain_unsure > 0
+
+
+# --- choice among the forms on offer (Bovaird et al. 2015; Clark & Wilson 1961) ----------------------
+def level_shares(offered, peer_collective=0.0, motivation=0.4, taste=0.5, critical_mass=0.12):
+    picks = [rules.choose_level(u, offered, peer_collective, 0.5, critical_mass, motivation, taste)
+             for u in np.linspace(0.0005, 0.9995, 2000)]
+    return {k: picks.count(k) / len(picks) for k in (rules.MODE_INDIVIDUAL, rules.MODE_GROUP, rules.MODE_COLLECTIVE)}
+
+
+def test_only_offered_forms_are_chosen():
+    assert level_shares(rules.MODE_INDIVIDUAL)[rules.MODE_INDIVIDUAL] == 1.0
+    assert level_shares(rules.MODE_GROUP)[rules.MODE_COLLECTIVE] == 0.0
+
+
+def test_individual_dominates_alone_and_collective_grows_where_ties_act_together():
+    alone = level_shares(rules.MODE_COLLECTIVE, peer_collective=0.0)
+    among_actors = level_shares(rules.MODE_COLLECTIVE, peer_collective=0.5)
+    assert alone[rules.MODE_INDIVIDUAL] > alone[rules.MODE_COLLECTIVE]
+    assert among_actors[rules.MODE_COLLECTIVE] > alone[rules.MODE_COLLECTIVE] + 0.2
+
+
+def test_solidary_motives_draw_the_motivated_to_shared_forms():
+    keen = level_shares(rules.MODE_COLLECTIVE, motivation=0.9)
+    cool = level_shares(rules.MODE_COLLECTIVE, motivation=0.1)
+    assert keen[rules.MODE_COLLECTIVE] > cool[rules.MODE_COLLECTIVE]
+    assert level_shares(rules.MODE_COLLECTIVE, motivation=0.9, taste=0.0) == level_shares(
+        rules.MODE_COLLECTIVE, motivation=0.1, taste=0.0)
+
+
+# --- civil society: who joins an NGO (Wilson 2000; Parks et al. 1981) ---------------------------------
+def join_chance(**kw):
+    args = dict(is_volunteer=False, ngo_pull=1.0, motivation=0.5, peer_collective_share=0.1, join_rate=0.02,
+                leave_rate=0.05, trust=0.5, unmet=0.2, need_pull=1.0, propensity=0.0)
+    args.update(kw)
+    return float(np.mean([rules.volunteer_transition(u, **args) for u in np.linspace(0.0005, 0.9995, 4000)]))
+
+
+@pytest.mark.parametrize("driver, high", [("trust", 0.9), ("unmet", 0.8), ("ngo_pull", 1.5), ("propensity", 1.0),
+                                          ("motivation", 0.9)])
+def test_joining_an_ngo_rises_with_each_driver(driver, high):
+    assert join_chance(**{driver: high}) > join_chance()
+
+
+def test_no_ngo_no_volunteers_and_the_civic_core_stays():
+    assert join_chance(ngo_pull=0.0) == 0.0
+    assert join_chance(is_volunteer=True, ngo_pull=0.0) == 0.0
+    assert join_chance(is_volunteer=True, propensity=1.5) > join_chance(is_volunteer=True, propensity=-1.5)
+
+
 # --- invitations: targeting, creaming, outreach (Lipsky 1980; seed 004) -------------------------------
 def invite(**kw):
-    args = dict(invite_rate=0.1, autonomy=0.0, outreach=0.0, output_pressure=0.0, need=0.5, resources=0.3,
+    args = dict(invite_rate=0.1, outreach_rate=0.0, autonomy=0.0, output_pressure=0.0, need=0.5, resources=0.3,
                 trust=0.5, efficacy=0.5)
     args.update(kw)
     return rules.invitation_probability(**args)
@@ -90,8 +146,9 @@ def test_autonomous_professionals_aim_at_need_and_quota_does_not():
 
 
 def test_outreach_raises_low_resource_invitations():
-    assert invite(outreach=0.8, resources=0.1) > invite(outreach=0.0, resources=0.1)
-    assert invite(outreach=0.8, resources=0.1) > invite(outreach=0.8, resources=0.9)
+    assert invite(outreach_rate=0.05, resources=0.1) > invite(outreach_rate=0.0, resources=0.1)
+    assert invite(outreach_rate=0.05, resources=0.1) - invite(resources=0.1) > \
+        invite(outreach_rate=0.05, resources=0.9) - invite(resources=0.9)
 
 
 def test_output_pressure_with_autonomy_creams_the_well_resourced():
@@ -150,10 +207,34 @@ def test_wellbeing_follows_need_met():
 
 
 def test_own_delivery_and_fit_raise_need_met():
-    base = rules.need_met(0.8, 0.6, 1.0, 0.0, 0.5, 1.2, 0.0)
-    assert rules.need_met(0.8, 0.9, 1.0, 0.0, 0.5, 1.2, 0.0) > base
-    assert rules.need_met(0.8, 0.6, 1.0, 4.0, 0.5, 1.2, 0.0) > base
-    assert rules.need_met(5.0, 1.0, 1.0, 10.0, 1.0, 1.2, 1.0) == 1.0
+    public = rules.public_service_met(0.8, 0.6, 1.0, 0.5, 0.0, 0.4)
+    base, _ = rules.need_met(public, 0.0, 0.5, 1.2, 0.0)
+    assert rules.need_met(rules.public_service_met(0.8, 0.9, 1.0, 0.5, 0.0, 0.4), 0.0, 0.5, 1.2, 0.0)[0] > base
+    assert rules.need_met(public, 4.0, 0.5, 1.2, 0.0)[0] > base
+    assert rules.need_met(5.0, 10.0, 1.0, 1.2, 1.0)[0] == 1.0
+
+
+def test_the_coproduced_part_of_need_met_is_what_citizens_added():
+    met, coproduced = rules.need_met(0.4, 0.0, 0.5, 1.2, 0.0)
+    assert met == pytest.approx(0.4) and coproduced == 0.0
+    met, coproduced = rules.need_met(0.4, 1.2, 0.5, 1.2, 0.1)  # 0.5 own + 0.1 shared on top of 0.4
+    assert met == 1.0 and coproduced == pytest.approx(0.6)
+    met, coproduced = rules.need_met(0.0, 0.0, 0.5, 1.2, 0.3)
+    assert met == pytest.approx(0.3) == pytest.approx(coproduced)
+
+
+def test_standardised_services_fit_unusual_need_worse():
+    """Hood 1991 / Lipsky 1980: routines serve the typical case."""
+    typical = rules.public_service_met(0.8, 0.8, 1.0, 0.5, 1.0, 0.4)
+    unusual = rules.public_service_met(0.8, 0.8, 1.0, 0.95, 1.0, 0.4)
+    assert unusual < typical
+    assert rules.public_service_met(0.8, 0.8, 1.0, 0.95, 0.0, 0.4) == typical  # tailored: no loss
+
+
+def test_individual_delivery_gives_only_the_hours_own_need_calls_for():
+    assert rules.individual_delivery_hours(8.0, 1.2, 0.5, 0.5) == pytest.approx(1.2)  # 0.6 unmet need-hours / 0.5
+    assert rules.individual_delivery_hours(0.5, 1.2, 0.5, 0.5) == 0.5  # limited by time
+    assert rules.individual_delivery_hours(8.0, 1.2, 1.0, 0.5) == 0.0  # nothing left to do
 
 
 # --- ties: bonding and bridging (Putnam 2000) ------------------------------------------------------
