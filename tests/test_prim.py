@@ -175,3 +175,13 @@ def test_bad_rule_is_one_line_naming_the_option(kwargs, message):
         check_rule(**kwargs)
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
     assert check_rule(density=0.7, coverage=0.2) == BoxRule(density=0.7, coverage=0.2)
+
+
+def test_the_size_the_report_names_for_a_known_box_is_measured():
+    """The report says a known condition needs about KNOWN_BOX_STABLE_POINTS for a stable box:
+    nearly every sample that size is stable, and at half that size most are not."""
+    from coprod.experiments.prim import KNOWN_BOX_STABLE_POINTS as size
+
+    at_size = [discover(*synthetic(size, 200 + s), NAMES, seed=s).status == "stable" for s in range(5)]
+    at_half = [discover(*synthetic(size // 2, 300 + s), NAMES, seed=s).status == "stable" for s in range(5)]
+    assert sum(at_size) >= 4 and sum(at_half) <= 2, (at_size, at_half)
