@@ -378,8 +378,9 @@ def points_needed(X: np.ndarray, holds: np.ndarray, names: list[str], box: Box, 
     """How many points a stable answer would need if the pattern were exactly this box: samples of
     2, 4, 8, ... times the current size are simulated (parameters uniform over the sampled ranges,
     the condition holding at the box's density inside it and at the observed rate outside) and
-    searched with the same rule; the first size whose box passes the stability check is returned,
-    None when none up to ``limit`` points does."""
+    searched with the same rule; the first size at which two of three simulated samples find the
+    same box and pass the stability check is returned (one lucky draw is not enough), None when no
+    size up to ``limit`` points does."""
     X = np.asarray(X, dtype=np.float64)
     holds = np.asarray(holds, dtype=bool)
     full_low, full_high = X.min(axis=0), X.max(axis=0)
@@ -387,17 +388,19 @@ def points_needed(X: np.ndarray, holds: np.ndarray, names: list[str], box: Box, 
     high = np.minimum([box.limits.get(name, (-np.inf, np.inf))[1] for name in names], full_high)
     inside = _inside(X, low, high)
     outside_rate = float(holds[~inside].mean()) if (~inside).any() else 0.0
+    def stable_at(size: int) -> bool:
+        Xs = full_low + rng.random((size, len(names))) * (full_high - full_low)
+        ys = rng.random(size) < np.where(_inside(Xs, low, high), box.density, outside_rate)
+        if not 0 < ys.sum() < size:
+            return False
+        _, found = prim_box(Xs, ys, names, rule)
+        return (found is not None and found.sides() == box.sides()
+                and resample_stability(Xs, ys, names, found, rule, rng)[0] >= rule.stable_share)
+
     size = 2 * len(holds)
     while size <= limit:
-        Xs = full_low + rng.random((size, len(names))) * (full_high - full_low)
-        rate = np.where(_inside(Xs, low, high), box.density, outside_rate)
-        ys = rng.random(size) < rate
-        if 0 < ys.sum() < size:
-            _, found = prim_box(Xs, ys, names, rule)
-            if found is not None and found.sides() == box.sides():
-                share, _ = resample_stability(Xs, ys, names, found, rule, rng)
-                if share >= rule.stable_share:
-                    return size
+        if stable_at(size) + stable_at(size) + stable_at(size) >= 2:
+            return size
         size *= 2
     return None
 
