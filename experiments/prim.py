@@ -203,11 +203,13 @@ def _inside(X: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
 
 def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
                        min_mass: float = 0.05) -> tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray]]:
-    """Every box on PRIM's peeling trajectory (Friedman & Fisher 1999), step 0 being the whole sample.
+    """Every box on PRIM's peeling and pasting trajectory (Friedman & Fisher 1999), step 0 being the
+    whole sample.
 
     Each step takes the peel with the largest gain in density per point removed (Kwakkel &
-    Jaxa-Rozen 2016's lenient objective); ties go to the peel that restricts no new parameter.
-    Returns the trajectory table and each step's lower and upper limits."""
+    Jaxa-Rozen 2016's lenient objective); ties go to the peel that restricts no new parameter. The
+    last box is then pasted, as EMA Workbench does. Returns the trajectory table and each step's
+    lower and upper limits."""
     X = np.asarray(X, dtype=np.float64)
     holds = np.asarray(holds, dtype=bool)
     n, d = X.shape
@@ -234,7 +236,7 @@ def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
             values = X[inside, j]
             if values.min() == values.max():
                 continue
-            for side in (LOWER, UPPER):
+            for side in (UPPER, LOWER):  # on a tie the first candidate wins, as in EMA Workbench
                 cut = _cut(values, alpha, side)
                 keep = inside & ((X[:, j] >= cut) if side == LOWER else (X[:, j] <= cut))
                 kept = int(keep.sum())
@@ -255,6 +257,38 @@ def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
             low[j] = cut
         else:
             high[j] = cut
+        record()
+    # Pasting (Friedman & Fisher 1999): widen the last box again, alpha of the points just outside
+    # one limit at a time, while that raises the density; each paste is a further trajectory step.
+    while True:
+        count, density = int(inside.sum()), float(holds[inside].mean())
+        best = None
+        for j in range(d):
+            for side, bound, full in ((LOWER, low, full_low), (UPPER, high, full_high)):
+                if bound[j] == full[j]:
+                    continue
+                outside_low, outside_high = low.copy(), high.copy()
+                if side == LOWER:
+                    outside_low[j], outside_high[j] = full_low[j], low[j]
+                else:
+                    outside_low[j], outside_high[j] = high[j], full_high[j]
+                candidates = _inside(X, outside_low, outside_high) & ~inside
+                if not candidates.any():
+                    continue
+                # The (1 - alpha) quantile of the points below the lower limit is the alpha share nearest it.
+                cut = _cut(X[candidates, j], alpha, UPPER if side == LOWER else LOWER)
+                trial_low, trial_high = low.copy(), high.copy()
+                (trial_low if side == LOWER else trial_high)[j] = cut
+                keep = _inside(X, trial_low, trial_high)
+                added = int(keep.sum()) - count
+                if added <= 0:
+                    continue
+                gain = (float(holds[keep].mean()) - density) / added
+                if best is None or gain > best[0]:
+                    best = (gain, trial_low, trial_high, keep)
+        if best is None or best[0] <= 0:
+            break
+        _, low, high, inside = best
         record()
     return pd.DataFrame(rows), lows, highs
 
