@@ -76,6 +76,19 @@ def test_at_the_default_size_no_box_is_quoted(tmp_path):
         assert f"a stable answer needs about {row.points_needed} points" in report
 
 
+def test_an_unstable_box_is_indicative_with_the_size_it_needs(tmp_path):
+    """At 300 points PRIM finds the right parameters but resampled halves do not reproduce them:
+    the table says so, and the paragraph gives the box as indicative with a larger size to run."""
+    row = write_battery(tmp_path / "mid", [CLAIM], known_condition_runs(300), manifest(300)).iloc[0]
+    assert row.box_status == "unstable" and row.box_stability < 0.7
+    assert row.holds_when == "no stable condition found" and "critical_mass <" in row.box
+    assert 300 < row.points_needed <= 3200
+    report = (tmp_path / "mid" / "report.md").read_text()
+    assert "| no stable condition found |" in report
+    assert (f"**no stable condition found**. Indicative only: {row.box};" in report
+            and f"a stable answer needs about {row.points_needed} points (`--samples {row.points_needed}`)" in report)
+
+
 def test_a_hand_picked_trajectory_step_is_used(large, tmp_path):
     _, by_rule = large
     step = int(by_rule.box_step) - 3  # a bigger, less dense box than the rule's
