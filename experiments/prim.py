@@ -3,9 +3,10 @@
 PRIM, the Patient Rule Induction Method (Friedman & Fisher 1999), peels the sample: starting from
 all points it repeatedly removes the ``alpha`` share of points at the low or high end of one
 parameter, the peel that most raises the share of points where the condition holds per point
-removed (the "lenient" objective of Kwakkel & Jaxa-Rozen 2016, the EMA Workbench default). Every box
-on the way is kept: the peeling trajectory trades coverage (share of all holding points inside the
-box) against density (share of the box's points where the condition holds).
+removed (the "lenient" objective of Kwakkel & Jaxa-Rozen 2016, the EMA Workbench default), then
+pastes the last box out again while that raises the density. Every box on the way is kept: the
+trajectory trades coverage (share of all holding points inside the box) against density (share of
+the box's points where the condition holds).
 
 A box is chosen from the trajectory by a stated rule (Bryant & Lempert 2010; Lempert, Bryant &
 Bankes 2008): the highest coverage whose density reaches a threshold, and not below a coverage
@@ -14,7 +15,9 @@ the one-sided binomial test of the box's density against the density without tha
 (Bryant & Lempert 2010, as computed by EMA Workbench, Kwakkel & Jaxa-Rozen 2016); restrictions that
 are not significant are dropped, least significant first. The search is repeated on random halves
 of the sample (seeded): how often each restricted parameter reappears, and the share of halves that
-find the same restrictions (the box's stability), decide whether the box is quoted at all.
+find the same restrictions (the box's stability), decide whether the box is quoted at all. For a
+box that is not stable, samples of growing size are simulated from the box itself to say how many
+points a stable answer would need.
 
 A second method stands beside PRIM: a CART classification tree (Breiman et al. 1984; scikit-learn),
 pruned by cross-validated cost complexity with the one-standard-error rule; its leaves are boxes,
@@ -153,15 +156,6 @@ class Discovery:
         if self.status == "stable":
             return self.box.describe()
         return "no stable condition found"
-
-    def indicative(self) -> str:
-        """The unstable box, labelled as such, with the size a stable answer would need."""
-        if self.status != "unstable":
-            return ""
-        need = (f"; if the pattern is real, a stable answer needs about {self.points_needed} points"
-                if self.points_needed else "")
-        return (f"indicative only: {self.box.describe()} (reappears in {self.stability:.0%} of resamples, "
-                f"needs {self.rule.stable_share:.0%}){need}")
 
     def summary(self) -> dict:
         """Flat fields for a results table."""
