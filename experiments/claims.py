@@ -7,7 +7,8 @@ hypercube of points is drawn; at every point both arms run with the same seed pe
 claimed". From the per-point effects the battery reports the share of parameter space where the
 claim holds (Wilson 95% interval), the distribution of effects, which parameters decide it
 (standardized rank regression coefficients for a Latin hypercube, Sobol first-order and total
-indices for a Saltelli sample), the box where it holds (PRIM peeling) and a verdict. Each claim's
+indices for a Saltelli sample), the box where it holds (PRIM, with quasi-p-values, resampling
+stability and a CART tree beside it; see ``prim``) and a verdict. Each claim's
 documented failing setting (``fails_when``) is run in the same battery, so the report shows that
 the claim can fail rather than asserting it.
 
@@ -40,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.prim import peel
+from coprod.experiments.prim import (KNOWN_BOX_STABLE_POINTS, BoxRule, Discovery, check_rule, discover,
+                                     plot_trajectory)
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_parquet, write_tables
 from coprod.model.outcomes import reporter_names
@@ -63,6 +65,8 @@ RUN_KEY = ("claim", "kind", "point", "replication")
 PLAN_FIELDS = ("claims_sha256", "claims", "samples", "replications", "citizens", "steps", "seed", "engine", "method")
 # A chunk of finished pairs is written after this many pairs or seconds, whichever comes first.
 CHUNK_PAIRS, CHUNK_SECONDS = 32, 10.0
+# The spawn key of a claim's scenario-discovery stream (resamples, CART folds), beside its sampling seed.
+BOX_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -303,9 +307,10 @@ def verdict(share: float) -> str:
     return "holds conditionally"
 
 
-def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int,
-                  method: str = "latin") -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """Summary row, per-point table and parameter drivers of one claim."""
+def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, method: str = "latin",
+                  rule: BoxRule = BoxRule()) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
+    """Summary row, per-point table, parameter drivers and scenario discovery (None when the claim
+    holds everywhere or nowhere sampled) of one claim."""
     from coprod.experiments.analyze import analyze_latin, analyze_sobol
     from coprod.experiments.sweep import model_problem
 
@@ -334,7 +339,10 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int,
         else:
             drivers = analyze_latin({"names": names}, X, {"effect": effects})["latin_indices"]
         drivers.insert(0, "claim", claim.name)
-    box = peel(X, per_point["holds"].to_numpy(), names, min_support=0.25) if names and 0 < holds < n else None
+    found = None
+    if names and 0 < holds < n:
+        found = discover(X, per_point["holds"].to_numpy(), names, rule,
+                         np.random.SeedSequence([claim_seed(claim, seed), BOX_STREAM]))
     top, top_parameter = "", ""
     index = "ST" if method == "sobol" else "SRRC"
     if not drivers.empty and drivers[index].notna().any():
@@ -350,25 +358,32 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int,
         "effect_median": float(np.median(effects)) if n else float("nan"),
         "effect_q95": float(np.quantile(effects, 0.95)) if n else float("nan"),
         "verdict": verdict(share),
-        "holds_when": box.describe() if box else ("everywhere sampled" if holds == n else "nowhere sampled"),
-        "box_density": box.density if box else float("nan"), "box_coverage": box.coverage if box else float("nan"),
+        **(found.summary() if found else no_box_fields("everywhere sampled" if holds == n else "nowhere sampled")),
         "decided_by": top, "decided_by_parameter": top_parameter,
         "fails_when_effect": float(check.mean()) if len(check) else float("nan"),
         "fails_when_seeds": int(len(check)),
         "fails_when_confirmed": bool(check.mean() <= 0) if len(check) else False,
     }
-    return summary, per_point, drivers
+    return summary, per_point, drivers, found
+
+
+def no_box_fields(holds_when: str) -> dict:
+    """The box columns of a claim that holds everywhere or nowhere: nothing to search."""
+    fields = Discovery(rule=BoxRule(), names=[], n=0, holding=0, trajectory=pd.DataFrame(), box=None).summary()
+    return {**fields, "box_status": "none", "holds_when": holds_when, "box_rule": "", "methods_agree": ""}
 
 
 # --- report -------------------------------------------------------------------------------------
 
-def effect_plot(claim: Claim, per_point: pd.DataFrame, decided_by: str) -> bytes:
-    """Left: the distribution of per-point effects. Right: effect against the deciding parameter."""
+def effect_plot(claim: Claim, per_point: pd.DataFrame, decided_by: str, found: Discovery | None = None) -> bytes:
+    """Left: the distribution of per-point effects. Middle: effect against the deciding parameter.
+    Right: PRIM's peeling trajectory (coverage against density) with the chosen box."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2 if decided_by else 1, figsize=(8.5 if decided_by else 5, 2.8), squeeze=False)
+    panels = 1 + bool(decided_by) + (found is not None)
+    fig, axes = plt.subplots(1, panels, figsize=(4.25 * panels if panels > 1 else 5, 2.8), squeeze=False)
     effects = per_point["effect_mean"].to_numpy()
     ax = axes[0, 0]
     ax.hist(effects, bins=min(20, max(5, len(effects) // 3)), color="#4c72b0", edgecolor="white")
@@ -386,6 +401,8 @@ def effect_plot(claim: Claim, per_point: pd.DataFrame, decided_by: str) -> bytes
         ax.set_xlabel(decided_by)
         ax.set_ylabel("effect (mean ± s.e.)")
         ax.legend(fontsize=7, frameon=False)
+    if found is not None:
+        plot_trajectory(axes[0, -1], found)
     fig.suptitle(claim.title, fontsize=9)
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -406,7 +423,7 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
              "", f"A claim holds at a point when the mean effect over replications goes the claimed way. Verdict: "
              f"*holds broadly* when it holds at >= {BROADLY:.0%} of points, *fails* at <= {FAILS:.0%}, otherwise "
              "*holds conditionally*. Shares carry a Wilson 95% interval; drivers are " + drivers + " of the effect on "
-             "the sampled parameters; the box comes from PRIM peeling. Each claim is also run at its documented "
+             "the sampled parameters. " + box_method_text(manifest) + " Each claim is also run at its documented "
              "failing setting, to show that it can fail.", "",
              "| claim | outcome | holds at | 95% CI | verdict | holds when | decided by |", "|---|---|---|---|---|---|---|"]
     for row in summary.itertuples():
@@ -421,8 +438,8 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
                   f"`{claim.outcome}` expected "
                   f"{claim.expect}. Holds at {row.share_holds:.0%} of {row.points} points "
                   f"(95% CI {row.share_low:.0%}-{row.share_high:.0%}): **{row.verdict}**. Effect: median "
-                  f"{row.effect_median:+.4f}, 5-95% {row.effect_q05:+.4f} to {row.effect_q95:+.4f}. Holds when: "
-                  f"{row.holds_when}{box_note(row)}.", ""]
+                  f"{row.effect_median:+.4f}, 5-95% {row.effect_q05:+.4f} to {row.effect_q95:+.4f}.", "",
+                  box_paragraph(row, manifest), ""]
         if claim.cannot_fail:
             lines += [f"*Finding:* the model cannot make this claim fail: {claim.cannot_fail}", ""]
         else:
@@ -435,12 +452,61 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
     return "\n".join(lines) + "\n"
 
 
-def box_note(row) -> str:
-    """How good the PRIM box is, in words, when there is one."""
-    if not np.isfinite(row.box_density):
-        return ""
-    return (f" (in this box the claim holds at {row.box_density:.0%} of points; the box holds "
-            f"{row.box_coverage:.0%} of all points where it holds)")
+def box_rule(manifest: dict, claim: str | None = None) -> BoxRule:
+    """The box rule a battery's manifest records (defaults for manifests written before it did)."""
+    recorded = manifest.get("scenario_discovery", {})
+    return BoxRule(density=recorded.get("density", BoxRule.density), coverage=recorded.get("coverage", BoxRule.coverage),
+                   step=recorded.get("steps", {}).get(claim))
+
+
+def box_method_text(manifest: dict) -> str:
+    """PRIM and its checks in a few sentences, with the rule this battery used."""
+    rule = box_rule(manifest)
+    steps = manifest.get("scenario_discovery", {}).get("steps", {})
+    chosen = f" ({', '.join(f'{k}: trajectory step {v}' for k, v in steps.items())} chosen by hand)" if steps else ""
+    return (f"Where a claim holds is found by PRIM, which peels off the parameter ranges where it fails "
+            f"(Friedman & Fisher 1999); the box is {rule.describe()} on the peeling trajectory (Bryant & Lempert "
+            f"2010){chosen}. Limits whose quasi-p-value (one-sided binomial test of the density with and without "
+            f"the limit; Kwakkel & Jaxa-Rozen 2016) exceeds {rule.significance} are dropped. The search is repeated "
+            f"on {rule.resamples} seeded random halves of the points; a box is quoted only when at least "
+            f"{rule.stable_share:.0%} of them restrict the same parameters, otherwise the report says \"no stable "
+            f"condition found\" and gives the box as indicative, with the number of points a stable answer would need. "
+            f"A CART tree (Breiman et al. 1984) on the same points is shown beside PRIM. For scale: on a synthetic "
+            f"claim with a known two-parameter condition and 10% noise, PRIM needs about {KNOWN_BOX_STABLE_POINTS} "
+            f"points for a stable box (tests/test_prim.py).")
+
+
+def box_paragraph(row, manifest: dict) -> str:
+    """Where the claim holds, how sure that is, and what CART says."""
+    if row.box_status == "none" and row.holds_when in ("everywhere sampled", "nowhere sampled"):
+        return f"*Where it holds:* {row.holds_when}."
+    if row.box_status == "none":
+        text = (f"*Where it holds:* no condition found: no box on the PRIM trajectory meets the rule "
+                f"({row.box_rule}) with a significant limit.")
+        if row.points < KNOWN_BOX_STABLE_POINTS:
+            text += (f" {row.points} points may be too few to see one: a known condition needed about "
+                     f"{KNOWN_BOX_STABLE_POINTS} (see above).")
+    else:
+        quality = (f"in this box the claim holds at {row.box_density:.0%} of points, and the box holds "
+                   f"{row.box_coverage:.0%} of all points where it holds")
+        checks = (f"Quasi-p-values: {row.box_quasi_p or 'none (no limits)'}. The same limits reappear in "
+                  f"{row.box_stability:.0%} of resampled halves (per parameter: {row.box_reappearance or '-'}).")
+        if row.box_status == "stable":
+            text = f"*Where it holds (PRIM):* {row.box}; {quality}. {checks}"
+        else:
+            need = (f"If the pattern is real, a stable answer needs about {row.points_needed} points "
+                    f"(`--samples {row.points_needed}`)." if row.points_needed
+                    else "Simulating this box at up to 10,000 points never made it stable.")
+            text = (f"*Where it holds:* **no stable condition found**. Indicative only: {row.box}; {quality}. "
+                    f"{checks} {need}")
+    if row.cart_box:
+        cart = (f"CART's best leaf: {row.cart_box} (density {row.cart_density:.0%}, coverage "
+                f"{row.cart_coverage:.0%})")
+    else:
+        cart = "CART finds no leaf that meets the rule"
+    verdict_text = ("the two methods agree" if row.methods_agree.startswith("agree")
+                    else f"**PRIM and CART disagree** ({row.methods_agree.removeprefix('disagree: ')})")
+    return f"{text} {cart}; {verdict_text}."
 
 
 def html_report(markdown_text: str, images: dict[str, bytes]) -> str:
@@ -484,20 +550,25 @@ def html_report(markdown_text: str, images: dict[str, bytes]) -> str:
 
 
 def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: dict) -> pd.DataFrame:
-    summaries, points, drivers, images = [], [], [], {}
+    summaries, points, drivers, trajectories, images = [], [], [], [], {}
     for claim in claims:
-        summary, per_point, driver = analyse_claim(claim, runs, manifest["samples"], manifest["seed"],
-                                                   manifest["method"])
+        summary, per_point, driver, found = analyse_claim(claim, runs, manifest["samples"], manifest["seed"],
+                                                          manifest["method"], box_rule(manifest, claim.name))
         summaries.append(summary)
         points.append(per_point)
         drivers.append(driver)
-        images[claim.name] = effect_plot(claim, per_point, summary["decided_by_parameter"])
+        if found is not None:
+            trajectories.append(found.trajectory.assign(claim=claim.name)[["claim", *found.trajectory.columns]])
+        images[claim.name] = effect_plot(claim, per_point, summary["decided_by_parameter"], found)
     summary = pd.DataFrame(summaries)
     report = markdown_report(claims, summary, manifest)
     with atomic_directory(out) as tmp:
         write_json(tmp / "manifest.json", manifest)
         tables = {"runs": runs, "points": pd.concat(points, ignore_index=True), "summary": summary,
-                  "drivers": pd.concat(drivers, ignore_index=True)}
+                  "drivers": pd.concat(drivers, ignore_index=True),
+                  "prim_trajectory": (pd.concat(trajectories, ignore_index=True) if trajectories else
+                                      pd.DataFrame(columns=["claim", "step", "coverage", "density", "support",
+                                                            "points", "restricted"]))}
         write_tables(tmp, tables)
         for name, png in images.items():
             write_bytes(tmp / f"{name}.png", png)
@@ -524,6 +595,8 @@ def cmd_claims(args: argparse.Namespace) -> int:
         raise InputError(f"--citizens: got {args.citizens}; allowed: {PARAMETERS['n_citizens'].allowed()}")
     for claim in claims:  # sample sizes are checked before anything is written
         sample_points(claim, args.samples, args.seed, args.method)
+    rule = check_rule(args.box_density, args.box_coverage)
+    box_steps = parse_box_steps(args.box_step, [c.name for c in claims])
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"claims-{stamp}"
     partial = out.with_name(out.name + ".partial")
@@ -537,7 +610,11 @@ def cmd_claims(args: argparse.Namespace) -> int:
                 "sampling": ("Latin hypercube (scipy.stats.qmc)" if args.method == "latin"
                              else "Saltelli/Sobol sequence (SALib), first-order and total indices") + ", per claim",
                 "seeds": "run seed = SeedSequence(seed, spawn_key=(point, replication)); both arms share it",
-                "versions": versions(), "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]])}
+                "versions": versions(), "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
+                "scenario_discovery": {"density": rule.density, "coverage": rule.coverage, "steps": box_steps,
+                                       "significance": rule.significance, "resamples": rule.resamples,
+                                       "resample_share": rule.resample_share, "stable_share": rule.stable_share,
+                                       "seeds": "SeedSequence([claim sampling seed, 1]) per claim"}}
     if args.resume:
         manifest = resumed_manifest(partial, manifest, stamp)
     elif partial.exists():
@@ -553,6 +630,24 @@ def cmd_claims(args: argparse.Namespace) -> int:
             print(f"{row.claim:<26} {row.share_holds:>5.0%} [{row.share_low:.0%}, {row.share_high:.0%}]  {row.verdict}")
         print(f"report in {out / 'report.html'}")
     return 0
+
+
+def parse_box_steps(items: list[str] | None, claims: list[str]) -> dict[str, int]:
+    """``--box-step CLAIM=STEP`` values: a trajectory step chosen by hand for a claim."""
+    steps = {}
+    for item in items or []:
+        name, _, value = item.partition("=")
+        if name not in claims:
+            raise InputError(f"--box-step: got {item!r}; allowed: CLAIM=STEP with CLAIM one of {', '.join(claims)}")
+        try:
+            step = int(value)
+        except ValueError:
+            step = -1
+        if step < 0:
+            raise InputError(f"--box-step: got {item!r}; allowed: CLAIM=STEP with STEP an integer >= 0 "
+                             "(a step of the claim's PRIM trajectory, prim_trajectory.csv)")
+        steps[name] = step
+    return steps
 
 
 def resumed_manifest(partial: Path, manifest: dict, stamp: str) -> dict:
@@ -634,5 +729,11 @@ def register(subparsers) -> None:
     parser.add_argument("--out", help="result directory (default results/claims-<timestamp>)")
     parser.add_argument("--resume", action="store_true",
                         help="finish an interrupted battery in --out (runs only the missing pairs)")
+    parser.add_argument("--box-density", type=float, default=BoxRule.density,
+                        help="PRIM box: the least share of its points where the claim holds (default %(default)s)")
+    parser.add_argument("--box-coverage", type=float, default=BoxRule.coverage,
+                        help="PRIM box: the least share of all holding points it must hold (default %(default)s)")
+    parser.add_argument("--box-step", action="append", metavar="CLAIM=STEP",
+                        help="take this step of the claim's PRIM trajectory instead (see prim_trajectory.csv)")
     parser.add_argument("--quiet", action="store_true")
     parser.set_defaults(func=cmd_claims)

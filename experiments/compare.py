@@ -8,7 +8,8 @@ and paired statistics (paired t-test, sign test) on the per-replication differen
 With ``--robust`` the strategies also run at ``--samples`` Latin-hypercube points over the union of
 the scenarios' ``[uncertain]`` ranges (the same points, and seeds, for every strategy); the report
 then gives how often each strategy is best per dimension and its worst-case regret (Lempert,
-Popper & Bankes 2003, robust decision making).
+Popper & Bankes 2003, robust decision making), and where in the uncertain ranges each strategy is
+best: a PRIM box with quasi-p-values and resampling stability, and a CART tree beside it (``prim``).
 
 The result directory (``results/compare-<UTC timestamp>`` or ``--out``) is written atomically and
 holds the tables (CSV and Parquet), PNG plots, ``report.html`` (self-contained), ``report.md`` and
@@ -31,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from coprod.experiments.errors import InputError
+from coprod.experiments.prim import BoxRule, check_rule, discover
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
@@ -90,6 +92,7 @@ class Comparison:
     robust_runs: pd.DataFrame | None = None
     robust: pd.DataFrame | None = None      # strategy x dimension: best share, worst and mean regret
     robust_points: pd.DataFrame | None = None
+    robust_boxes: pd.DataFrame | None = None  # dimension x strategy: where the strategy is best (PRIM, CART)
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -278,7 +281,38 @@ def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_fra
         comparison.robust_runs = robust_runs
         comparison.robust = pd.DataFrame(regret_rows)
         comparison.robust_points = points
+        comparison.robust_boxes = where_best(robust_runs, points, labels, horizon, settings)
     return comparison
+
+
+def where_best(robust_runs: pd.DataFrame, points: pd.DataFrame, labels: list[str], horizon: str,
+               settings: dict) -> pd.DataFrame:
+    """Per dimension and strategy, the region of the uncertain ranges where the strategy is best
+    (alone or tied): PRIM's box with its quasi-p-values and stability, and CART's (scenario discovery
+    for robust decision making, Lempert, Bryant & Bankes 2008). Resampling draws from a seed derived
+    from --seed, the dimension and the strategy, so the table repeats exactly."""
+    recorded = settings.get("box_rule") or {}
+    rule = BoxRule(density=recorded.get("density", BoxRule.density),
+                   coverage=recorded.get("coverage", BoxRule.coverage))
+    names = list(points.columns)
+    X = points[names].to_numpy(dtype=float)
+    rows = []
+    for d, dim in enumerate(DIMENSIONS):
+        column = f"{dim}_{horizon}"
+        matrix = np.column_stack([robust_runs[robust_runs.strategy == label].sort_values("point")[column].to_numpy()
+                                  for label in labels])
+        best = matrix >= matrix.max(axis=1, keepdims=True) - 1e-12
+        for j, label in enumerate(labels):
+            holds = best[:, j]
+            row = {"dimension": dim, "horizon": horizon, "strategy": label, "best_points": int(holds.sum()),
+                   "points": len(holds)}
+            if 0 < holds.sum() < len(holds):
+                found = discover(X, holds, names, rule, np.random.SeedSequence([settings["seed"], d, j]))
+                row.update(found.summary())
+            else:
+                row.update({"box_status": "none", "holds_when": "everywhere sampled" if holds.all() else "nowhere sampled"})
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _pct(x: float) -> str:
@@ -417,6 +451,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise InputError(f"{option}: got {value}; allowed: an integer >= {least}")
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers: got {args.workers}; allowed: an integer >= 1")
+    rule = check_rule(args.box_density, args.box_coverage)
     out = Path(args.out) if args.out else default_out()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
@@ -427,7 +462,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = {"replications": args.replications, "steps": args.steps, "seed": args.seed, "seeds": seeds,
                 "engine": args.engine, "horizon": args.horizon, "robust": bool(args.robust),
                 "samples": args.samples if args.robust else None, "alpha": ALPHA,
-                "set": list(args.set or []), "citizens": args.citizens, "command": command_line(args)}
+                "set": list(args.set or []), "citizens": args.citizens, "command": command_line(args),
+                "box_rule": {"density": rule.density, "coverage": rule.coverage, "significance": rule.significance,
+                             "resamples": rule.resamples, "resample_share": rule.resample_share,
+                             "stable_share": rule.stable_share} if args.robust else None}
 
     tasks = [(("rep", s.label, r), s.overrides, args.steps, seed, args.engine)
              for r, seed in enumerate(seeds) for s in strategies]
@@ -498,7 +536,8 @@ def command_line(args: argparse.Namespace) -> str:
     for item in args.set or []:
         words += ["--set", item]
     if args.robust:
-        words += ["--robust", "--samples", str(args.samples)]
+        words += ["--robust", "--samples", str(args.samples), "--box-density", f"{args.box_density:g}",
+                  "--box-coverage", f"{args.box_coverage:g}"]
     return shlex.join(words)
 
 
@@ -534,6 +573,12 @@ def register(subparsers) -> None:
     p.add_argument("--robust", action="store_true", help="also run across the scenarios' [uncertain] ranges")
     p.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
                    help=f"Latin-hypercube points for --robust (default {DEFAULT_SAMPLES})")
+    p.add_argument("--box-density", type=float, default=BoxRule.density,
+                   help="--robust, where a strategy is best: the least share of a PRIM box's points where it is "
+                        "best (default %(default)s)")
+    p.add_argument("--box-coverage", type=float, default=BoxRule.coverage,
+                   help="--robust: the least share of the points where it is best that the box must hold "
+                        "(default %(default)s)")
     p.add_argument("--workers", type=int, help="parallel worker processes (default 1: in this process)")
     p.add_argument("--engine", choices=ENGINES, default="auto", help="citizen engine (default auto)")
     p.add_argument("--out", help="result directory (default results/compare-<timestamp>); must be new or empty")

@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from coprod.experiments.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
@@ -259,6 +260,44 @@ def robust_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
     return header, rows
 
 
+def boxes_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
+    """Where each strategy is best: PRIM's box (quoted only when stable), its checks and CART's."""
+    header = ["dimension", "strategy", "best at", "where (PRIM)", "density", "coverage", "quasi-p", "stability",
+              "CART", "PRIM vs CART"]
+    rows = []
+    for dim in DIMENSIONS:
+        sub = c.robust_boxes[c.robust_boxes.dimension == dim]
+        for i, (_, row) in enumerate(sub.iterrows()):
+            searched = isinstance(row.get("box_rule"), str) and row.get("box_rule") != ""
+            where = row.holds_when
+            if searched and row.box_status == "unstable":
+                need = f"; stable needs ~{int(row.points_needed)} points" if row.points_needed else ""
+                where = f"{where} (indicative: {row.box}{need})"
+            def share(value):
+                return f"{100 * value:.0f}%" if searched and pd.notna(value) else "–"
+            rows.append([(_label(dim) if i == 0 else "", "", False), (row.strategy, "", False),
+                         (f"{row.best_points} of {row.points}", "", False),
+                         (where, "", searched and row.box_status == "stable"),
+                         (share(row.get("box_density")), "", False), (share(row.get("box_coverage")), "", False),
+                         ((row.get("box_quasi_p") or "–") if searched else "–", "", False),
+                         (share(row.get("box_stability")), "", False),
+                         ((row.get("cart_box") or "no leaf") if searched else "–", "", False),
+                         (row.get("methods_agree", "") if searched else "–", "", False)])
+    return header, rows
+
+
+def boxes_intro(c) -> str:
+    rule = c.settings.get("box_rule") or {}
+    return (f"Where each strategy is best (alone or tied) across the {c.settings['samples']} points: PRIM peels off "
+            f"the ranges where it is not (Friedman & Fisher 1999) and takes the highest-coverage box whose density "
+            f"is >= {rule.get('density', 0.8):.0%} with coverage >= {rule.get('coverage', 0.3):.0%} (Bryant & Lempert "
+            f"2010); limits with a quasi-p-value above {rule.get('significance', 0.05)} (one-sided binomial test; "
+            f"Kwakkel & Jaxa-Rozen 2016) are dropped, and the search is repeated on {rule.get('resamples', 20)} "
+            f"random halves of the points. A box is quoted only when >= {rule.get('stable_share', 0.7):.0%} of "
+            f"them restrict the same parameters; otherwise it is \"no stable condition found\", with the box as "
+            f"indicative and the points a stable answer needs. CART (a pruned decision tree) is shown beside it.")
+
+
 def _html_table(header, rows) -> str:
     out = ["<table><thead><tr>", *(f"<th>{html.escape(h)}</th>" for h in header), "</tr></thead><tbody>"]
     for cells in rows:
@@ -368,6 +407,10 @@ def render_html(c, images: dict[str, bytes], manifest: dict) -> str:
                                              for label, names in s["uncertain_applied"].items())) + ".</p>")
         parts.append(_html_table(*robust_table(c)))
         parts.append(figure("regret.png", "Worst-case regret per dimension (lower is more robust)."))
+        if c.robust_boxes is not None:
+            parts.append("<h3>Where each strategy is best</h3>")
+            parts.append(f"<p>{html.escape(boxes_intro(c))}</p>")
+            parts.append(_html_table(*boxes_table(c)))
 
     parts.append("<h2>Reproducing</h2>")
     parts.append(f'<p class="meta">Command: <code>{html.escape(manifest.get("command", ""))}</code><br>'
@@ -409,6 +452,8 @@ def render_markdown(c, images: dict[str, bytes], manifest: dict) -> str:
                 "[uncertain] table lists it: " + "; ".join(f"{label} varies {', '.join(names) or 'nothing'}"
                                                          for label, names in s["uncertain_applied"].items()) + ".", "",
                 _md_table(*robust_table(c)), "", "![Worst-case regret](regret.png)", ""]
+        if c.robust_boxes is not None:
+            out += ["### Where each strategy is best", "", boxes_intro(c), "", _md_table(*boxes_table(c)), ""]
     out += ["## Reproducing", "", f"`{manifest.get('command', '')}` — created {manifest.get('created_utc', '')}, "
             f"git commit {manifest.get('git_commit')}.", ""]
     return "\n".join(out)
@@ -420,6 +465,8 @@ def write_comparison(out: Path, c, manifest: dict) -> None:
         tables = {"finals": c.finals, "summary": c.summary, "wins": c.wins, "pairwise": c.pairwise}
         if c.robust is not None:
             tables.update({"robust_runs": c.robust_runs, "regret": c.robust, "robust_points": c.robust_points})
+            if c.robust_boxes is not None:
+                tables["robust_boxes"] = c.robust_boxes
         write_tables(tmp, tables)
         write_parquet(tmp / "trajectories.parquet", c.trajectories)
         plot_trajectories(c, tmp / "trajectories.png")
