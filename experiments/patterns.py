@@ -197,6 +197,15 @@ def trial_relative_effect(run: RunObservation) -> float:
     return relative_effect(run.labels, run.window.participation)
 
 
+def trial_gap_closed(run: RunObservation) -> float:
+    """Share of the participation gap (top quintile minus the bottom quintile's control arm) that
+    the treatment closes for the treated: effect / gap (nan when there is no gap)."""
+    participation = run.window.participation
+    top = participation[run.window.end["quintile"] == 4].mean()
+    gap = top - participation[run.labels == 0].mean()
+    return trial_participation_effect(run) / gap if gap > 0 else float("nan")
+
+
 def trust_asymmetry(run: RunObservation) -> float:
     """|bad event's effect on the trust change| - |good event's|, each against the control arm."""
     change = run.window.end["trust"] - run.trust_before
@@ -239,6 +248,9 @@ STATISTICS: dict[str, Statistic] = {
     "resource_trial_effect": Statistic(
         ("trial_resources",), lambda o: trial_participation_effect(o["trial_resources"]),
         "treated minus control participation rate, 12 months after a resource boost in the bottom quintile"),
+    "resource_trial_gap_closed": Statistic(
+        ("trial_resources",), lambda o: trial_gap_closed(o["trial_resources"]),
+        "share of the top-vs-bottom quintile participation gap the resource boost closes for the treated"),
     "information_trial_relative_effect": Statistic(
         ("trial_information",), lambda o: trial_relative_effect(o["trial_information"]),
         "treated over control participation rate minus 1, 12 months after informing half the citizens"),

@@ -87,6 +87,10 @@ def test_cohens_d_and_trial_statistics_on_known_arrays():
     run = P.RunObservation(participation, 0.0, labels)
     assert P.trial_participation_effect(run) == pytest.approx(0.75 - 0.25)
     assert P.trial_relative_effect(run) == pytest.approx(0.75 / 0.25 - 1)
+    # Gap: top quintile (citizen 6, always taking part) minus control (0.25) = 0.75; effect 0.5.
+    quintile = np.array([0, 0, 0, 0, 2, 2, 4])
+    run = P.RunObservation(window(participation.months_by_mode[:, 1:], quintile=quintile), 0.0, labels)
+    assert P.trial_gap_closed(run) == pytest.approx(0.5 / 0.75)
 
 
 def test_scoring_rules_band_on_the_mean_direction_on_the_interval():
