@@ -52,10 +52,18 @@ CIVIC_CORE_SHARE = 0.31  # Mohan & Bulloch 2012: the top 31% of citizens
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One kind of run per replication: the scenario with ``overrides``, optionally a trial."""
+    """One kind of run per replication: the scenario with ``overrides``, optionally a trial or a
+    ``switch`` of parameters after the trial month. A trial, a switch or ``follow_up`` makes the run
+    stop ``WINDOW`` months after the trial month, so its window is the follow-up."""
 
     overrides: dict[str, Any] = field(default_factory=dict)
     trial: str | None = None
+    switch: dict[str, Any] = field(default_factory=dict)
+    follow_up: bool = False
+
+    @property
+    def short(self) -> bool:
+        return bool(self.trial or self.switch or self.follow_up)
 
 
 RUNS: dict[str, RunSpec] = {
@@ -68,7 +76,13 @@ RUNS: dict[str, RunSpec] = {
     "trial_information": RunSpec(trial="information"),
     "trial_trust": RunSpec(trial="trust"),
     "trial_placebo": RunSpec(trial="placebo"),
+    # Contract control lifted at the trial month, against NGOs that were partners all along.
+    "ngo_supplier_then_partner": RunSpec({"ngo_relation": "supplier"}, switch={"ngo_relation": "partner"}),
+    "ngo_partner_follow_up": RunSpec({"ngo_relation": "partner"}, follow_up=True),
 }
+# Parameters a switch may change mid-run: only those the model reads afresh every month
+# (NGO.control and CoProductionModel._learn read ngo_relation from model.p each month).
+SWITCHABLE = ("ngo_relation",)
 
 
 @dataclass
@@ -88,21 +102,29 @@ def trial_month(steps: int) -> int:
 
 
 def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | None = None,
+                switch: dict[str, Any] | None = None, follow_up: bool = False,
                 engine: str = "numba") -> RunObservation:
-    """Run one model and record it. A trial run intervenes after ``trial_month(steps)`` and stops
-    ``WINDOW`` months later, so its window is the trial's follow-up."""
+    """Run one model and record it. A trial run intervenes after ``trial_month(steps)``, a switch
+    changes parameters then; either (or ``follow_up``) stops the run ``WINDOW`` months later, so
+    its window is the follow-up."""
     from coprod.model.model import CoProductionModel
 
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
-    start = trial_month(steps) if trial else None
-    last = start + WINDOW if trial else steps
+    short = bool(trial or switch or follow_up)
+    start = trial_month(steps) if short else None
+    last = start + WINDOW if short else steps
     record = CitizenRecord(model.p["n_citizens"], WINDOW)
     labels = trust_before = None
     while model.steps < last:
         model.step()
         if model.steps > last - WINDOW:
             record.observe(model.population)
-        if model.steps == start:
+        if model.steps == start and switch:
+            unknown = set(switch) - set(SWITCHABLE)
+            if unknown:
+                raise ValueError(f"switch: cannot change {sorted(unknown)} mid-run; allowed: {', '.join(SWITCHABLE)}")
+            model.p.update(switch)
+        if model.steps == start and trial:
             trust_before = np.asarray(model.population.citizen_values("trust"), dtype=np.float64).copy()
             labels = start_trial(model.population, TRIALS[trial], model.seed_value, model.steps)
     gaps = model.datacollector.get_model_vars_dataframe()["participation_gap"].to_numpy()
@@ -266,6 +288,11 @@ STATISTICS: dict[str, Statistic] = {
         ("ngo_supplier", "ngo_partner"),
         lambda o: cohens_d(volunteer_motivation(o["ngo_supplier"].window), volunteer_motivation(o["ngo_partner"].window)),
         "Cohen's d of volunteers' motivation at the end, NGOs as contracted suppliers vs as partners"),
+    "crowding_persists_d": Statistic(
+        ("ngo_supplier_then_partner", "ngo_partner_follow_up"),
+        lambda o: cohens_d(volunteer_motivation(o["ngo_supplier_then_partner"].window),
+                           volunteer_motivation(o["ngo_partner_follow_up"].window)),
+        "Cohen's d of volunteers' motivation 12 months after contract control is lifted, vs partners all along"),
     "trust_asymmetry": Statistic(
         ("trial_trust",), lambda o: trust_asymmetry(o["trial_trust"]),
         "|trust change after a -0.1 event| - |after a +0.1 event|, each against control, 12 months on"),
@@ -409,10 +436,11 @@ def plan_jobs(patterns: list[Pattern], base: dict[str, Any], replications: int, 
         for name in needed:
             spec = RUNS[name]
             parameters = {**base, **spec.overrides}
-            key = (tuple(sorted(resolve_parameters(parameters).items())), spec.trial, r)
+            key = (tuple(sorted(resolve_parameters(parameters).items())), spec.trial,
+                   tuple(sorted(spec.switch.items())), spec.short, r)
             if key not in seen:
                 seen[key] = len(jobs)
-                jobs.append((parameters, seed + r, steps, spec.trial))
+                jobs.append((parameters, seed + r, steps, spec.trial, dict(spec.switch), spec.follow_up))
             index[(name, r)] = seen[key]
     return jobs, index
 

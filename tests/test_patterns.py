@@ -286,3 +286,17 @@ def test_command_writes_the_scorecard_and_repeats_it_exactly(tmp_path, capsys):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     values = pd.read_parquet(second / "replications.parquet")
     assert list(values["seed"].unique()) == [5, 6]
+
+
+def test_switch_lifts_contract_control_mid_run_and_only_switchable_parameters():
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=1, engine="numba", n_citizens=300, ngo_relation="supplier")
+    for _ in range(3):
+        model.step()
+    before = np.array([ngo.control for ngo in model.ngos])
+    model.p.update(P.RUNS["ngo_supplier_then_partner"].switch)
+    after = np.array([ngo.control for ngo in model.ngos])
+    assert len(before) and after.mean() < before.mean()  # the model reads the relation afresh
+    with pytest.raises(ValueError, match="cannot change"):
+        P.observe_run({"n_citizens": 100}, 0, 24, switch={"outreach": 0.5})
