@@ -23,6 +23,7 @@ import shlex
 import sys
 import time
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -346,6 +347,8 @@ def load_patterns(path: Path | str = PATTERNS_FILE) -> list[Pattern]:
         raise InputError(f"{where}: expected one or more [[pattern]] tables and nothing else")
     patterns, seen = [], set()
     for k, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise InputError(f"{where}: pattern #{k + 1}: got {entry!r}; allowed: a [[pattern]] table")
         name = entry.get("name", f"#{k + 1}")
         at = f"{where}: pattern {name!r}"
         for key in entry:
@@ -455,7 +458,9 @@ def measure(patterns: list[Pattern], base: dict[str, Any], replications: int, st
         for pattern in patterns:
             statistic = STATISTICS[pattern.statistic]
             runs = {name: observations[index[(name, r)]] for name in statistic.runs}
-            with np.errstate(invalid="ignore", divide="ignore"):
+            # An undefined statistic (no volunteers, no gap) is nan and fails; no warning needed.
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
                 value = statistic.compute(runs)
             rows.append({"pattern": pattern.name, "replication": r, "seed": seed + r, "value": float(value)})
     return pd.DataFrame(rows)
@@ -545,6 +550,9 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             raise InputError(f"--{option}: got {value}; allowed: an integer >= {least}")
     base = dict(scenario.parameters)
     base.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
+    groups = resolve_parameters(base)["n_groups"]
+    if groups > args.citizens:
+        raise InputError(f"--citizens: got {args.citizens}; allowed: at least n_groups ({groups}) of scenario {scenario.name!r}")
     out = Path(args.out) if args.out else default_out()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")

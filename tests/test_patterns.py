@@ -207,6 +207,7 @@ note = "how"
     (GOOD.replace('note = "how"', 'note = "how"\nrun = "rm -rf"'), "unknown key 'run'"),
     (GOOD + GOOD, "used twice"),
     ("", "[[pattern]]"),
+    ("pattern = [1, 2]", "pattern #1"),
 ])
 def test_bad_patterns_file_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, text, key):
     path = tmp_path / "bad.toml"
@@ -216,7 +217,7 @@ def test_bad_patterns_file_is_one_line_exit_2_and_nothing_written(tmp_path, caps
                      "--steps", "24", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(path) in err and key in err, err
-    if text:
+    if 'name = "x"' in text:
         assert "'x'" in err  # the pattern is named
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
 
@@ -238,6 +239,7 @@ def test_patterns_file_not_utf8_is_refused_and_a_bom_is_accepted(tmp_path, capsy
     (["--steps", "12"], "--steps"),
     (["--workers", "0"], "--workers"),
     (["no_such_scenario"], "no such scenario"),
+    (["--citizens", "5"], "--citizens"),
 ])
 def test_bad_options_are_refused_before_any_run(tmp_path, capsys, extra, key):
     out = tmp_path / "out"
