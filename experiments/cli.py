@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "coprod.experiments.compare",
     "coprod.experiments.dashboard", "coprod.experiments.animate",
     "coprod.experiments.claims",
+    "coprod.experiments.patterns",
 ]
 
 

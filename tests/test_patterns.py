@@ -1,0 +1,304 @@
+"""``coprod patterns``: statistics on hand-made records, the in-silico trials, the patterns file, the command."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.experiments import cli
+from coprod.experiments import patterns as P
+from coprod.experiments.errors import InputError
+from coprod.experiments.scenarios import load_scenario
+from coprod.model import trials as T
+from coprod.model.records import CitizenRecord, CitizenWindow
+
+
+def window(by_mode, volunteering=None, hours=None, volunteer_hours=None, **end) -> CitizenWindow:
+    """A hand-made 12-month window; ``by_mode`` rows are months in modes 1..3 (mode 0 = the rest)."""
+    by_mode = np.asarray(by_mode)
+    n = len(by_mode)
+    full = np.column_stack([12 - by_mode.sum(axis=1), by_mode])
+    zeros = np.zeros(n)
+    return CitizenWindow(months=12, months_by_mode=full,
+                         volunteering=zeros if volunteering is None else np.asarray(volunteering),
+                         coproduction_hours=zeros if hours is None else np.asarray(hours, dtype=float),
+                         volunteer_hours=zeros if volunteer_hours is None else np.asarray(volunteer_hours, dtype=float),
+                         end={k: np.asarray(v) for k, v in end.items()})
+
+
+# --- statistics on hand-made records -------------------------------------------------------------
+
+def test_civic_core_share_of_a_vector_where_the_top_31_percent_give_87_percent():
+    # 100 citizens: 31 give 87 hours between them, 69 give 13.
+    hours = np.concatenate([np.full(31, 87 / 31), np.full(69, 13 / 69)])
+    np.random.default_rng(1).shuffle(hours)
+    assert P.top_share(hours, 0.31) == pytest.approx(0.87)
+    # Volunteer hours count as much as co-production hours.
+    w = window(np.zeros((100, 3)), hours=hours / 2, volunteer_hours=hours / 2)
+    assert P.civic_core_share(w) == pytest.approx(0.87)
+    # Equal hours: the top 31% give 31%.
+    assert P.top_share(np.ones(100), 0.31) == pytest.approx(0.31)
+
+
+def test_annual_volunteering_counts_volunteers_and_group_or_collective_work_not_individual():
+    w = window([[0, 0, 0],   # volunteer only -> counts
+                [0, 1, 0],   # one month of group work -> counts
+                [12, 0, 0],  # individual co-production every month -> does not count
+                [0, 0, 0],   # nothing
+                [0, 0, 3]],  # collective -> counts
+               volunteering=[4, 0, 0, 0, 0])
+    assert P.annual_volunteering_share(w) == pytest.approx(3 / 5)
+
+
+def test_individual_collective_log_ratio_and_undefined_without_collective_forms():
+    w = window([[6, 1, 0], [6, 0, 2], [0, 0, 0]])
+    assert P.individual_collective_log_ratio(w) == pytest.approx(math.log(12 / 3))
+    assert math.isnan(P.individual_collective_log_ratio(window([[6, 0, 0]])))
+
+
+def test_standardised_betas_recover_known_coefficients():
+    efficacy = np.array([1.0, -1.0, 1.0, -1.0] * 5)
+    resources = np.array([1.0, 1.0, -1.0, -1.0] * 5)  # orthogonal to efficacy
+    share = 0.5 + 0.2 * efficacy + 0.05 * resources
+    betas = P.standardised_betas(share, efficacy, resources)
+    norm = math.hypot(0.2, 0.05)
+    assert betas == pytest.approx([0.2 / norm, 0.05 / norm])
+    participation = share * 12
+    w = window(np.column_stack([np.round(participation), np.zeros(20), np.zeros(20)]),
+               efficacy=efficacy, resources=resources)
+    assert P.efficacy_over_resources(w) > 0
+    w_swapped = window(w.months_by_mode[:, 1:], efficacy=resources, resources=efficacy)
+    assert P.efficacy_over_resources(w_swapped) == pytest.approx(-P.efficacy_over_resources(w))
+
+
+def test_cohens_d_and_trial_statistics_on_known_arrays():
+    assert P.cohens_d([1.0, 2.0, 3.0], [2.0, 3.0, 4.0]) == pytest.approx(-1.0)
+    assert math.isnan(P.cohens_d([1.0], [2.0, 3.0]))
+    labels = np.array([0, 0, 1, 1, 2, 2, -1], dtype=np.int8)
+    trust_before = np.full(7, 0.5)
+    trust_after = np.array([0.5, 0.5, 0.3, 0.3, 0.6, 0.6, 0.9])  # bad -0.2, good +0.1, control 0
+    run = P.RunObservation(window(np.zeros((7, 3)), trust=trust_after), 0.0, labels, trust_before)
+    assert P.trust_asymmetry(run) == pytest.approx(0.2 - 0.1)
+    participation = window([[0, 0, 0], [6, 0, 0], [12, 0, 0], [6, 0, 0], [0, 0, 0], [0, 0, 0], [12, 0, 0]])
+    run = P.RunObservation(participation, 0.0, labels)
+    assert P.trial_participation_effect(run) == pytest.approx(0.75 - 0.25)
+    assert P.trial_relative_effect(run) == pytest.approx(0.75 / 0.25 - 1)
+    # Gap: top quintile (citizen 6, always taking part) minus control (0.25) = 0.75; effect 0.5.
+    quintile = np.array([0, 0, 0, 0, 2, 2, 4])
+    run = P.RunObservation(window(participation.months_by_mode[:, 1:], quintile=quintile), 0.0, labels)
+    assert P.trial_gap_closed(run) == pytest.approx(0.5 / 0.75)
+
+
+def test_scoring_rules_band_on_the_mean_direction_on_the_interval():
+    mean, low, high = P.interval(np.array([1.0, 2.0, 3.0]))
+    assert mean == 2.0 and high - mean == pytest.approx(4.302652729911275 / math.sqrt(3))  # t(0.975, 2)
+    assert P.verdict({"low": 1.5, "high": 2.5}, mean, low, high)
+    assert not P.verdict({"low": 2.5, "high": 3.5}, mean, low, high)  # interval overlaps, mean outside
+    assert P.verdict({"direction": "positive"}, 1.0, 0.1, 1.9)
+    assert not P.verdict({"direction": "positive"}, 1.0, -0.1, 1.9)
+    assert P.verdict({"direction": "negative"}, -1.0, -1.9, -0.1)
+    assert not P.verdict({"direction": "negative"}, -1.0, -1.9, 0.1)
+    assert math.isnan(P.interval(np.array([1.0, np.nan]))[1])
+
+
+def test_citizen_record_keeps_only_the_last_months():
+    class Fake:
+        month = 0
+
+        def citizen_values(self, name):
+            if name == "mode":
+                return np.array([self.month % 4, 1], dtype=np.int8)
+            if name == "is_volunteer":
+                return np.array([self.month >= 10, False])
+            return np.full(2, float(self.month))
+
+    fake, record = Fake(), CitizenRecord(2, window=3)
+    for month in range(1, 13):  # months 10, 11, 12 stay: modes 2, 3, 0
+        fake.month = month
+        record.observe(fake)
+    w = record.summary()
+    assert w.months == 3
+    assert w.months_by_mode[0].tolist() == [1, 0, 1, 1] and w.months_by_mode[1].tolist() == [0, 3, 0, 0]
+    assert w.volunteering.tolist() == [3, 0]
+    assert w.coproduction_hours.tolist() == [33.0, 33.0]
+    assert w.taking_part.tolist() == [2, 3]
+
+
+# --- trials --------------------------------------------------------------------------------------
+
+def test_assignment_is_balanced_reproducible_and_within_the_eligible():
+    eligible = np.arange(1000) % 5 == 0  # 200 eligible
+    labels = T.assign(7, 60, 1, eligible, [0.5])
+    assert (labels[~eligible] == T.NOT_ELIGIBLE).all()
+    assert (labels == 1).sum() == 100 and (labels == T.CONTROL).sum() == 100
+    assert np.array_equal(labels, T.assign(7, 60, 1, eligible, [0.5]))
+    assert not np.array_equal(labels, T.assign(8, 60, 1, eligible, [0.5]))  # another seed
+    assert not np.array_equal(labels, T.assign(7, 60, 2, eligible, [0.5]))  # another trial
+    three = T.assign(7, 60, 3, np.ones(1000, bool), [0.1, 0.1])
+    assert [(three == k).sum() for k in (0, 1, 2)] == [800, 100, 100]
+
+
+def test_zero_boost_trial_leaves_the_run_bit_identical_and_its_effect_covers_zero():
+    parameters = {**load_scenario("default").parameters, "n_citizens": 600}
+    placebo = P._observe_job((parameters, 3, 36, "placebo"))
+    # The same months without any trial: assignment used no draw the model uses.
+    plain = P._observe_job((parameters, 3, 36, None))
+    assert np.array_equal(placebo.window.months_by_mode, plain.window.months_by_mode)
+    assert np.array_equal(placebo.window.end["trust"], plain.window.end["trust"])
+    pattern = P.Pattern("placebo", "placebo", "placebo_trial_effect", {"direction": "positive"}, "a test", "-")
+    card = P.score([pattern], P.measure([pattern], parameters, 8, 36, 0))
+    assert card.loc[0, "ci_low"] < 0 < card.loc[0, "ci_high"]
+
+
+def test_resource_trial_raises_participation_of_the_treated():
+    # The effect is about +0.03 in share of months; 2,000 citizens x 20 replications resolve it (~5 s).
+    parameters = {**load_scenario("default").parameters, "n_citizens": 2000}
+    pattern = P.Pattern("r", "r", "resource_trial_effect", {"direction": "positive"}, "a test", "-")
+    card = P.score([pattern], P.measure([pattern], parameters, 20, 72, 0))
+    assert card.loc[0, "ci_low"] > 0, card
+
+
+def test_trial_arms_change_only_the_treated():
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=1, engine="numba", n_citizens=300)
+    model.step()
+    before = model.population.citizen_values("resources").copy()
+    labels = T.start_trial(model.population, T.TRIALS["resources"], model.seed_value, model.steps)
+    after = model.population.citizen_values("resources")
+    quintile = model.population.citizen_values("quintile")
+    assert set(np.flatnonzero(labels >= 0)) == set(np.flatnonzero(quintile == 0))
+    treated = labels == 1
+    assert np.allclose(after[treated], np.minimum(before[treated] + 0.15, 1.0), atol=1e-6)
+    assert np.array_equal(after[~treated], before[~treated])
+
+
+# --- the patterns file ------------------------------------------------------------------------------
+
+def test_bundled_patterns_file_loads_and_cites_every_source():
+    patterns = P.load_patterns()
+    assert len(patterns) >= 9
+    assert all(len(p.source) > 20 for p in patterns)
+    for name, statistic in P.STATISTICS.items():
+        assert set(statistic.runs) <= set(P.RUNS), name
+
+
+GOOD = """[[pattern]]
+name = "x"
+title = "X"
+statistic = "civic_core_share"
+target = { low = 0.8, high = 0.95 }
+source = "Someone (2020). A paper. A journal 1(1), 1-2."
+note = "how"
+"""
+
+
+@pytest.mark.parametrize("text, key", [
+    (GOOD.replace("civic_core_share", "os.system"), "key 'statistic'"),
+    (GOOD.replace('source = "Someone (2020). A paper. A journal 1(1), 1-2."\n', ""), "missing key 'source'"),
+    (GOOD.replace('"Someone (2020). A paper. A journal 1(1), 1-2."', '""'), "key 'source'"),
+    (GOOD.replace("low = 0.8, high = 0.95", "low = 0.95, high = 0.8"), "key 'target'"),
+    (GOOD.replace("low = 0.8, high = 0.95", 'direction = "up"'), "key 'target.direction'"),
+    (GOOD.replace("low = 0.8, high = 0.95", 'low = 0.8, high = 0.95, direction = "positive"'), "key 'target'"),
+    (GOOD.replace('note = "how"', 'note = "how"\nrun = "rm -rf"'), "unknown key 'run'"),
+    (GOOD + GOOD, "used twice"),
+    ("", "[[pattern]]"),
+    ("pattern = [1, 2]", "pattern #1"),
+])
+def test_bad_patterns_file_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, text, key):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["patterns", "--patterns", str(path), "--replications", "2", "--citizens", "50",
+                     "--steps", "24", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(path) in err and key in err, err
+    if 'name = "x"' in text:
+        assert "'x'" in err  # the pattern is named
+    assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_patterns_file_not_utf8_is_refused_and_a_bom_is_accepted(tmp_path, capsys):
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(GOOD.replace("Someone", "Löffler").encode("latin-1"))
+    assert cli.main(["patterns", "--patterns", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not UTF-8" in err and str(bad) in err
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert [p.name for p in P.load_patterns(bom)] == ["x"]
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("extra, key", [
+    (["--replications", "1"], "--replications"),
+    (["--steps", "12"], "--steps"),
+    (["--workers", "0"], "--workers"),
+    (["no_such_scenario"], "no such scenario"),
+    (["--citizens", "5"], "--citizens"),
+])
+def test_bad_options_are_refused_before_any_run(tmp_path, capsys, extra, key):
+    out = tmp_path / "out"
+    assert cli.main(["patterns", *extra, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and key in err
+    assert not out.exists()
+
+
+def test_out_directory_that_is_not_empty_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert cli.main(["patterns", "--citizens", "50", "--steps", "24", "--replications", "2", "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+# --- the command end to end ---------------------------------------------------------------------------
+
+TINY = ["--replications", "2", "--citizens", "200", "--steps", "30", "--seed", "5"]
+
+
+def test_command_writes_the_scorecard_and_repeats_it_exactly(tmp_path, capsys):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert cli.main(["patterns", *TINY, "--out", str(first)]) == 0
+    printed = capsys.readouterr().out
+    assert "annual_volunteering" in printed and "patterns pass" in printed
+    assert sorted(p.name for p in first.iterdir()) == [
+        "manifest.json", "replications.csv", "replications.parquet", "scorecard.csv", "scorecard.html",
+        "scorecard.md", "scorecard.parquet"]
+    card = pd.read_csv(first / "scorecard.csv")
+    patterns = P.load_patterns()
+    assert list(card["pattern"]) == [p.name for p in patterns]
+    assert {"target", "value", "ci_low", "ci_high", "passed", "source"} <= set(card.columns)
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["replications"] == 2 and manifest["seed"] == 5 and manifest["citizens"] == 200
+    assert manifest["trial_month"] == 18 and len(manifest["patterns_sha256"]) == 64
+    html = (first / "scorecard.html").read_text()
+    assert "<script" not in html and "Mohan" in html and "http" not in html.split("<body>")[1]
+    assert "Mohan, J. & Bulloch" in (first / "scorecard.md").read_text()
+
+    assert cli.main(["patterns", *TINY, "--workers", "2", "--quiet", "--out", str(second)]) == 0
+    assert capsys.readouterr().out == ""
+    for name in ("scorecard.csv", "replications.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    values = pd.read_parquet(second / "replications.parquet")
+    assert list(values["seed"].unique()) == [5, 6]
+
+
+def test_switch_lifts_contract_control_mid_run_and_only_switchable_parameters():
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=1, engine="numba", n_citizens=300, ngo_relation="supplier")
+    for _ in range(3):
+        model.step()
+    before = np.array([ngo.control for ngo in model.ngos])
+    model.p.update(P.RUNS["ngo_supplier_then_partner"].switch)
+    after = np.array([ngo.control for ngo in model.ngos])
+    assert len(before) and after.mean() < before.mean()  # the model reads the relation afresh
+    with pytest.raises(ValueError, match="cannot change"):
+        P.observe_run({"n_citizens": 100}, 0, 24, switch={"outreach": 0.5})
