@@ -84,15 +84,16 @@ class NGO(mesa.Agent):
     @property
     def recruitment_pull(self) -> float:
         """How strongly the NGO draws in volunteers (read by the citizens' joining rule)."""
-        return FUNDED_RECRUITMENT if self.funded else 1.0
+        return FUNDED_RECRUITMENT if (self.funded or self.model.politician.reinvested > 0) else 1.0
 
-    def delivered_hours(self, grant_paid_share: float) -> float:
+    def delivered_hours(self, grant_paid_share: float, reinvested: float) -> float:
         """Service this month, in professional-hour equivalents: volunteers' hours (fully counted only
-        when an initiative organises them) and the part of the grant that reaches citizens."""
+        when an initiative organises them) and the part of the grant and of reinvested savings
+        that reaches citizens."""
         p = self.model.p
         organised = 1.0 if self.initiatives > 0 else UNORGANISED_SHARE
         volunteered = p["coproduction_productivity"] * self.volunteer_hours * organised
-        return volunteered + GRANT_DELIVERY * self.grant_asked() * grant_paid_share
+        return volunteered + GRANT_DELIVERY * (self.grant_asked() * grant_paid_share + reinvested)
 
     def run_initiatives(self, volunteers: float, volunteer_hours: float) -> int:
         """Births, deaths and take-overs of this month; returns initiatives taken over. Every draw is

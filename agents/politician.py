@@ -1,7 +1,10 @@
 """The politician: sets the budget each month and answers to voters at elections.
 
 The budget pays staff hours, grants and contracts to NGO initiatives, and services taken over
-from citizens. A savings target cuts the staff budget in the hope that citizens substitute.
+from citizens. A savings target cuts the staff budget in the hope that citizens substitute; a
+share of the cut may be reinvested in civil society (grants to NGOs), the route by which
+substitution can create net value where volunteers can carry it (Pestoff 2012; Brandsen &
+Pestoff 2006 on the third sector as co-producer).
 At each election, low approval (trust and wellbeing) makes the council raise the budget and ease
 the savings target (retrospective voting: Fiorina 1981).
 """
@@ -20,6 +23,7 @@ class Politician(mesa.Agent):
         self.grants = 0.0
         self.takeover_cost = 0.0
         self.staff_budget = 0.0
+        self.reinvested = 0.0  # the part of the savings cut passed to NGOs this month
         self.staff_spent = 0.0
         self.approval = 1.0
         self.elections = 0
@@ -31,7 +35,10 @@ class Politician(mesa.Agent):
         # Grants may take at most half the budget; take-overs are paid from what is left.
         self.grants = min(grants_asked, 0.5 * self.budget)
         self.takeover_cost = min(takeover_cost, self.budget - self.grants)
-        self.staff_budget = (self.budget - self.grants - self.takeover_cost) * (1.0 - self.savings)
+        staff_pot = self.budget - self.grants - self.takeover_cost
+        cut = staff_pot * self.savings
+        self.staff_budget = staff_pot - cut
+        self.reinvested = cut * p["savings_reinvested"] if len(self.model.ngos) else 0.0
 
     def face_voters(self, mean_trust: float, mean_wellbeing: float) -> None:
         """Every election period, respond to low approval with money and relief from savings."""

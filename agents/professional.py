@@ -34,7 +34,7 @@ TARGET_THROUGHPUT_GAIN = 0.3
 # Share of discretionary hours that full outreach takes from delivery, and the cost of an outreach
 # visit (a home visit, a call to someone who does not answer letters) in ordinary invitations;
 # assumptions. Outreach is paid from the professional's own hours, like everything else.
-OUTREACH_TIME_SHARE = 0.1
+OUTREACH_TIME_SHARE = 0.2
 OUTREACH_VISIT_COST = 2.0
 
 STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "outreach_hours",

@@ -149,8 +149,11 @@ class CoProductionModel(mesa.Model):
         participants = tally.caseload_participants if tally is not None else nobody
         planners = tally.caseload_planners if tally is not None else nobody
         hours_budget = self.politician.staff_budget * self.staff.caseload_size * self.budget_weight / self.p["n_citizens"]
+        # Savings kept are 'dumped': staff are told to recruit citizens to substitute. Savings passed on to
+        # NGOs leave the recruiting to civil society.
+        substitution = self.politician.savings * (1.0 - self.p["savings_reinvested"])
         self.staff.plan_month(self.p, hours_budget, participants, planners, self._caseload_need_hours,
-                              self.politician.savings, self._caseload_low_resources, self.provider_quality)
+                              substitution, self._caseload_low_resources, self.provider_quality)
         self.politician.staff_spent = float(self.staff.paid_hours.sum())
 
     def _offer(self) -> Offer:
@@ -192,9 +195,12 @@ class CoProductionModel(mesa.Model):
         self._providers_compete(tally)
         facilitation_by_group = self._facilitation_by_group()
         ngo_hours = np.zeros(p["n_groups"])
-        paid_share = self.politician.grants / max(self._grants_asked, 1e-12)
-        for ngo in self.ngos:
-            ngo_hours[ngo.home_group] += ngo.delivered_hours(min(1.0, paid_share))
+        paid_share = min(1.0, self.politician.grants / max(self._grants_asked, 1e-12))
+        # Reinvested savings are shared among NGOs by their initiatives (an idle NGO counts as one).
+        weights = np.array([ngo.initiatives + 1.0 for ngo in self.ngos])
+        shares = self.politician.reinvested * weights / max(weights.sum(), 1.0)
+        for ngo, share in zip(self.ngos, shares):
+            ngo_hours[ngo.home_group] += ngo.delivered_hours(paid_share, float(share))
         ngo_hours += self.takeover_hours
         (self.group_benefit, self.collective_member_benefit, self.collective_participant_benefit,
          self.ngo_benefit, self.collective_success) = municipality.shared_benefits(tally, facilitation_by_group, ngo_hours, p)

@@ -62,7 +62,8 @@ def dimension_outputs(model, tally) -> dict[str, float]:
     mean_wellbeing = float(tally.wellbeing.sum()) / n
     mean_efficacy = tally.efficacy_sum / n
     met_total = float(tally.met.sum())
-    cost = model.politician.staff_spent + model.politician.grants + model.politician.takeover_cost
+    cost = (model.politician.staff_spent + model.politician.grants + model.politician.takeover_cost
+            + model.politician.reinvested)
     top_taking_part = tally.quintile_participants[4] / max(tally.quintile_members[4], 1)
     bottom_taking_part = tally.quintile_participants[0] / max(tally.quintile_members[0], 1)
     participants = float(tally.participants.sum())

@@ -46,7 +46,7 @@ class TrialDesign:
 TRIALS: dict[str, TrialDesign] = {
     # Jakobsen 2013; Jakobsen & Andersen 2013: resources for disadvantaged families.
     "resources": TrialDesign("resources", 1, "bottom_quintile",
-                             (Arm("treated", 0.5, "resources", "add", 0.15),)),
+                             (Arm("treated", 0.5, "resources", "add", 0.3),)),
     # Thomsen & Jakobsen 2015: information about how to take part, nothing else.
     "information": TrialDesign("information", 2, "everyone",
                                (Arm("treated", 0.5, "informed", "set", True),)),

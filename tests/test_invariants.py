@@ -56,10 +56,11 @@ def check_month(model):
                    prof.delivery_hours) >= -1e-12
     # Money balances: staff, grants and take-overs are paid out of the budget, never beyond it.
     pol = model.politician
-    assert min(pol.staff_spent, pol.grants, pol.takeover_cost) >= 0
-    assert pol.staff_spent + pol.grants + pol.takeover_cost <= pol.budget + 1e-9
+    assert min(pol.staff_spent, pol.grants, pol.takeover_cost, pol.reinvested) >= 0
+    assert pol.staff_spent + pol.grants + pol.takeover_cost + pol.reinvested <= pol.budget + 1e-9
     assert math.isclose(pol.staff_spent, sum(p.paid_hours for p in model.professionals), rel_tol=1e-12)
-    assert math.isclose(model.outcomes["public_cost"], pol.staff_spent + pol.grants + pol.takeover_cost, rel_tol=1e-12)
+    assert math.isclose(model.outcomes["public_cost"], pol.staff_spent + pol.grants + pol.takeover_cost + pol.reinvested,
+                        rel_tol=1e-12)
     # Citizen hours balance between the citizens, the tally and the outcome.
     hours = sum(c.hours for c in citizens)
     assert math.isclose(model.outcomes["citizen_hours"], hours, rel_tol=1e-9, abs_tol=1e-9)
