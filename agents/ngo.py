@@ -2,7 +2,7 @@
 taken over or die.
 
 An NGO belongs to one group (its neighbourhood). Its volunteers are citizens; their hours give
-birth to initiatives. Each initiative dies with a hazard that economic support lowers (seed 004,
+birth to initiatives. Each initiative dies with a hazard that economic support lowers (Samskabelse manifesto 2017,
 claim 12; Stinchcombe 1965 on the liability of newness). A supplier contract pays but controls;
 a take-over removes the initiative from the NGO and shocks its volunteers' sense of ownership.
 That control crowds out volunteers' motivation (Frey & Jegen 2001), which the citizen rules read.

@@ -2,7 +2,7 @@
 
 Output targets claim reporting time and pull towards counted delivery (Hood 1991); co-production
 asks for facilitation. When both are demanded at once the professional is under role strain
-(Kahn et al. 1964; seed 000), which costs capacity (absence) and facilitation quality.
+(Kahn et al. 1964; Mortensen, Brix & Krogstrup 2020), which costs capacity (absence) and facilitation quality.
 
 Each ``Professional`` is a Mesa agent serving one caseload. The team's numbers live in one
 ``Staff`` ledger (an array per quantity, an entry per caseload) so that the rule

@@ -52,7 +52,7 @@ def invitation_probability(invite_rate, outreach_rate, autonomy, output_pressure
     """Chance a professional invites this citizen this month.
 
     Under a central quota (autonomy 0) invitations fall at random. Professionals with local say
-    aim at citizens with need who are ready to take part (Lipsky 1980; seed 004), but under output
+    aim at citizens with need who are ready to take part (Lipsky 1980; Samskabelse manifesto 2017), but under output
     pressure they also 'cream' the easy, well-resourced cases. Outreach visits, paid from the
     professional's own hours (``outreach_rate``), reach the low-resourced on top (Jakobsen &
     Andersen 2013).
@@ -167,7 +167,7 @@ def uptake_probability(power_uptake, openness, resources, facilitation):
     """Chance that a planning or assessment contribution is taken up.
 
     Power sharing sets the ceiling (Needham & Carr 2009). Closed processes hear mainly the
-    well-resourced insiders (seed 004; Fung 2006); facilitation helps every voice through.
+    well-resourced insiders (Samskabelse manifesto 2017; Fung 2006); facilitation helps every voice through.
     """
     access = openness + (1.0 - openness) * resources
     return clip01(power_uptake * access * (0.7 + 0.6 * facilitation))
@@ -208,10 +208,11 @@ def individual_delivery_hours(capacity_hours, need_hours, public_met, productivi
     """A citizen co-delivering for themselves gives the hours their own unmet need calls for, up to
     what their time allows: nobody does more homework than there is (so individual hours are all
     productive; Parks et al. 1981)."""
-    if productivity <= 0.0:
+    unmet = need_hours * max(0.0, 1.0 - public_met)
+    # Compared as values, not hours, so a near-zero productivity cannot overflow the division.
+    if productivity * capacity_hours <= unmet:
         return capacity_hours
-    needed = need_hours * max(0.0, 1.0 - public_met) / productivity
-    return min(capacity_hours, needed)
+    return unmet / productivity
 
 
 @register_jitable
@@ -277,7 +278,7 @@ def volunteer_transition(u, is_volunteer, ngo_pull, motivation, peer_collective_
                          trust, unmet, need_pull, propensity):
     """Join or leave the group's NGO (Wilson 2000). Motivated citizens with active ties join; so do
     those who trust the institutions around them (Putnam 2000) and those whose needs go unmet, who
-    organise to fill the gap (substitution: Parks et al. 1981; seed 004); an NGO that is funded
+    organise to fill the gap (substitution: Parks et al. 1981; Samskabelse manifesto 2017); an NGO that is funded
     recruits harder (``ngo_pull`` > 1; 0 = no NGO). A citizen's civic propensity makes them join
     more and stay longer (Mohan & Bulloch 2012). Returns the new membership."""
     if ngo_pull <= 0.0:

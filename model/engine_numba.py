@@ -32,6 +32,11 @@ STATE = np.float32
 MODE_BITS = np.uint8(3)
 VOLUNTEER_BIT = np.uint8(4)
 GINI_BINS = 1 << 16
+# Below this many citizens a month runs on one thread: a thread team costs more than it saves on a
+# small population, and on a busy machine (or in a pool of runs, where the runs are the parallel
+# unit) it waits on itself: 20-50 times slower under load, measured. Results do not depend on the
+# thread count, so this changes speed only.
+PARALLEL_FROM_CITIZENS = 20_000
 
 # Columns of the per-group sums, in order.
 (G_PARTICIPANTS, G_COMMISSION, G_DESIGN, G_DELIVER, G_ASSESS, G_HEARD_COMMISSION, G_HEARD_DESIGN, G_HEARD_DELIVER,
@@ -296,6 +301,16 @@ class NumbaEngine:
         self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
 
     def month(self, offer: Offer) -> Tally:
+        if self.n >= PARALLEL_FROM_CITIZENS:
+            return self._month(offer)
+        threads = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            return self._month(offer)
+        finally:
+            numba.set_num_threads(threads)
+
+    def _month(self, offer: Offer) -> Tally:
         p = self.model.p
         live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
                    self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,

@@ -1,6 +1,6 @@
 """The outcomes: five value dimensions read at five horizons, and the risks beside them.
 
-Dimensions follow Brix, Krogstrup & Mortensen (2020) as summarised in DOMAIN.md §5. Each is
+Dimensions follow Brix, Krogstrup & Mortensen (2020) as summarised in docs/background.md. Each is
 computed each month from what agents did (the output reading); the short, medium and long
 readings are exponential moving averages over about 6, 24 and 60 months; impact is the long
 reading minus the first month's output, the lasting change from where the municipality began.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Seed 003's role table and seed 001's overview, read as lever settings. Each paradigm gets the
+# Seed 003's role table and the Danish municipal talk's overview, read as lever settings. Each paradigm gets the
 # mechanisms its advocates and critics describe: traditional administration standardised, rule-bound
 # (equal treatment, slow learning); NPM standardised with output targets and provider choice
 # (cheaper output, creaming, crowding-out); NPG open, with every form of co-production on offer

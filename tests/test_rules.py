@@ -132,7 +132,7 @@ def test_no_ngo_no_volunteers_and_the_civic_core_stays():
     assert join_chance(is_volunteer=True, propensity=1.5) > join_chance(is_volunteer=True, propensity=-1.5)
 
 
-# --- invitations: targeting, creaming, outreach (Lipsky 1980; seed 004) -------------------------------
+# --- invitations: targeting, creaming, outreach (Lipsky 1980; Samskabelse manifesto 2017) -------------------------------
 def invite(**kw):
     args = dict(invite_rate=0.1, outreach_rate=0.0, autonomy=0.0, output_pressure=0.0, need=0.5, resources=0.3,
                 trust=0.5, efficacy=0.5)
