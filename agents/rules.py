@@ -239,17 +239,19 @@ def update_wellbeing(wellbeing, need, met, rate):
 
 @register_jitable
 def update_trust(trust, met, expectation, heard, ignored, build_rate, loss_rate):
-    """Asymmetric trust (Slovic 1993): it rises slowly after good experiences and falls fast after
-    bad ones. Experience is met need against expectation (Van Ryzin 2004), plus being heard or
-    being asked and ignored."""
+    """Asymmetric trust (Slovic 1993): trust moves towards the level that experience supports, slowly
+    up and fast down. Experience is met need against expectation (Van Ryzin 2004), plus being heard
+    or being asked and ignored; it supports trust 0.5 when need is met just as expected. Moving
+    towards a level (rather than adding up surprises) lets trust settle where experience holds it."""
     signal = met - expectation
     if heard:
         signal += 0.3
     if ignored:
         signal -= 0.3
-    if signal > 0.0:
-        return clip01(trust + build_rate * signal * (1.0 - trust))
-    return clip01(trust + loss_rate * signal * trust)
+    target = clip01(0.5 + signal)
+    if target > trust:
+        return clip01(trust + build_rate * (target - trust))
+    return clip01(trust + loss_rate * (target - trust))
 
 
 @register_jitable

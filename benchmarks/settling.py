@@ -2,7 +2,7 @@
 near where it ends up.
 
 For each bundled paradigm scenario, runs ``--seeds`` seeds for ``--months`` months and, for each of
-the five dimensions and mean trust, reports the first month after which the 12-month rolling mean
+the five dimensions and mean trust, reports the first month after which the 24-month rolling mean
 (averaged over seeds) stays within ``--tolerance`` of its mean over the last 60 months. Prints a
 Markdown table (docs/ODD.md §9 quotes it).
 
@@ -23,7 +23,7 @@ READINGS = ("innovation_output", "wellbeing_output", "efficiency_precision_outpu
             "resource_mobilisation_output", "democracy_output", "mean_trust")
 
 
-def settling_month(series: np.ndarray, tolerance: float, tail: int = 60, window: int = 12) -> int | None:
+def settling_month(series: np.ndarray, tolerance: float, tail: int = 60, window: int = 24) -> int | None:
     """First month from which the rolling mean stays within ``tolerance`` of the final level."""
     rolling = np.convolve(series, np.ones(window) / window, mode="valid")
     final = series[-tail:].mean()

@@ -18,6 +18,8 @@ import numpy as np
 from numba import njit, prange
 
 from coprod.agents import rules
+from coprod.model import streams
+from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
 from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
@@ -249,6 +251,10 @@ def histogram_gini(counts):
     if n == 0 or total <= 0.0:
         return 0.0
     return 2.0 * ranked / (n * total) - (n + 1.0) / n
+
+
+# The kernels inline the citizens' rules and the counter-based draws: recompile when those change.
+drop_stale_kernels(live_month, "engine_numba", [rules.__file__, streams.__file__])
 
 
 class NumbaEngine:

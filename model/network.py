@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from coprod.model import streams
+from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.streams import counter_uniform
 
 # The network's draws use their own 'step' so they never coincide with a month's draws.
@@ -120,6 +122,10 @@ def _compact(indptr, indices, lengths):
         write += lengths[i]
         new_indptr[i + 1] = write
     return new_indptr
+
+
+# The builder inlines the counter-based draws: recompile when they change.
+drop_stale_kernels(_draw_targets, "network", [streams.__file__])
 
 
 def build_network(group_of: np.ndarray, n_groups: int, mean_degree: int, homophily: float, seed: int) -> Network:
