@@ -53,6 +53,9 @@ TEXT = {
                    "participation_bottom_quintile": "taking part: poorest fifth"},
         "thin": "this month, 6-month average",
         "participation": "taking part",
+        "citizen": "Citizen", "resources": "resources", "trust": "trust", "efficacy": "efficacy",
+        "wellbeing_short": "wellbeing", "volunteer_now": "volunteer", "invited_now": "invited by a professional",
+        "did": "this month", "hours": "hours", "heard": "input taken up",
         "paradigms": {"traditional": "Client (traditional administration)",
                       "npm": "Customer (New Public Management)",
                       "npg": "Co-citizen (New Public Governance)",
@@ -70,6 +73,9 @@ TEXT = {
                    "participation_bottom_quintile": "deltager: fattigste femtedel"},
         "thin": "denne måned, 6-måneders gennemsnit",
         "participation": "deltager",
+        "citizen": "Borger", "resources": "ressourcer", "trust": "tillid", "efficacy": "mestring",
+        "wellbeing_short": "trivsel", "volunteer_now": "frivillig", "invited_now": "inviteret af en medarbejder",
+        "did": "denne måned", "hours": "timer", "heard": "input taget op",
         "paradigms": {"traditional": "Klient (traditionel forvaltning)",
                       "npm": "Kunde (New Public Management)",
                       "npg": "Medborger (New Public Governance)",
@@ -97,6 +103,19 @@ class Arm:
         self.model.step()
         for name in SERIES:
             self.history[name].append(float(self.model.outcomes.get(name, np.nan)))
+
+    def describe(self, i: int, language: str = "en") -> str:
+        """Who citizen ``i`` is and what they did this month (the dashboard's hover text)."""
+        t = TEXT[language]
+        person = self.model.population.citizens[int(i)]
+        did = t["modes"][int(person.mode)]
+        if person.mode and person.hours:
+            did += f", {person.hours:.1f} {t['hours']}"
+        extras = [word for flag, word in ((person.is_volunteer, t["volunteer_now"]), (person.invited, t["invited_now"]),
+                                          (person.heard, t["heard"])) if flag]
+        return (f"{t['citizen']} {int(i)}: {t['resources']} {person.resources:.2f}, {t['trust']} {person.trust:.2f}, "
+                f"{t['efficacy']} {person.efficacy:.2f}, {t['wellbeing_short']} {person.wellbeing:.2f}\n"
+                f"{t['did']}: {', '.join([did] + extras)}")
 
     def modes(self, citizens: np.ndarray) -> np.ndarray:
         people = self.model.population.citizens
@@ -207,17 +226,23 @@ class Layout:
 
 
 class Pictures:
-    """One figure for a classroom: network samples on top, six small time plots below.
+    """One figure for a classroom: network samples and six small time plots.
 
     Built once; ``update`` moves the data of the existing artists. With ``blit`` (the dashboard)
     ``png`` redraws only what changes each month over a saved background, and redraws everything
     only when an axis range grows; without it (animations) every frame is a full draw.
+
+    ``screen`` (the dashboard) lays the figure out landscape for a projector, network on the left
+    and the plots in two columns on the right, with text big enough for the back row (13 pt at
+    100 dpi is 18 px at natural size); otherwise (animations) it is the portrait slide layout.
+    Beside each plot's title stands each arm's current value, in the arm's colour.
     """
 
     def __init__(self, classroom: Classroom, language: str = "en", dpi: int = 72, width: float = 12.0,
-                 blit: bool = False):
+                 blit: bool = False, screen: bool = False):
         self.classroom = classroom
         self.blit = blit
+        self.screen = screen
         self._background = None
         self._drawn_limits = None
         self.limits = None
@@ -225,13 +250,30 @@ class Pictures:
         self.dpi = dpi
         t = TEXT[self.language]
         arms = classroom.arms
-        self.figure = Figure(figsize=(width, width * 0.8), dpi=dpi, layout="constrained")
-        grid = self.figure.add_gridspec(3, 6, height_ratios=(1.8, 1.0, 1.0))
-        if len(arms) == 1:
-            net_axes = [self.figure.add_subplot(grid[0, 1:5])]
+        # Font sizes in points: the slide layout's, or the projector's.
+        size = {"title": 15, "plot_title": 14, "ticks": 12, "legend": 13, "value": 14, "small_legend": 12} if screen \
+            else {"title": 11, "plot_title": 10, "ticks": 8, "legend": 8, "value": 9, "small_legend": 7}
+        if screen:
+            self.figure = Figure(figsize=(width, width * 0.54), dpi=dpi, layout="constrained")
+            grid = self.figure.add_gridspec(3, 3, width_ratios=(1.3, 1.0, 1.0))
+            if len(arms) == 1:
+                net_axes = [self.figure.add_subplot(grid[:, 0])]
+            else:
+                column = grid[:, 0].subgridspec(2, 1)
+                net_axes = [self.figure.add_subplot(column[0]), self.figure.add_subplot(column[1])]
+            plot_cells = [grid[k // 2, 1 + k % 2] for k in range(6)]
+            bottom_row = (4, 5)
         else:
-            net_axes = [self.figure.add_subplot(grid[0, 0:3]), self.figure.add_subplot(grid[0, 3:6])]
+            self.figure = Figure(figsize=(width, width * 0.8), dpi=dpi, layout="constrained")
+            grid = self.figure.add_gridspec(3, 6, height_ratios=(1.8, 1.0, 1.0))
+            if len(arms) == 1:
+                net_axes = [self.figure.add_subplot(grid[0, 1:5])]
+            else:
+                net_axes = [self.figure.add_subplot(grid[0, 0:3]), self.figure.add_subplot(grid[0, 3:6])]
+            plot_cells = [grid[1 + k // 3, 2 * (k % 3):2 * (k % 3) + 2] for k in range(6)]
+            bottom_row = (3, 4, 5)
         layout = classroom.layout
+        dot_size = 34 if screen else 26
         self.net = []
         for ax, arm, colour in zip(net_axes, arms, ARM_COLOURS):
             ax.set_aspect("equal")
@@ -245,7 +287,7 @@ class Pictures:
             invites = LineCollection([], colors=PROFESSIONAL_COLOUR, linewidths=0.6, alpha=0.35, linestyles=":",
                                      zorder=1)
             ax.add_collection(invites)
-            dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=26, c=[MODE_COLOURS[0]] * len(layout.xy),
+            dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=dot_size, c=[MODE_COLOURS[0]] * len(layout.xy),
                               edgecolors="none", linewidths=0.0, zorder=2)
             ax.scatter(layout.professional_xy[:, 0], layout.professional_xy[:, 1], marker="s", s=30,
                        c=PROFESSIONAL_COLOUR, zorder=3)
@@ -254,7 +296,7 @@ class Pictures:
             pad = 0.1
             ax.set_xlim(every[:, 0].min() - pad, every[:, 0].max() + pad)
             ax.set_ylim(every[:, 1].min() - pad, every[:, 1].max() + pad)
-            title = ax.set_title("", fontsize=11, color=colour if len(arms) > 1 else "black")
+            title = ax.set_title("", fontsize=size["title"], color=colour if len(arms) > 1 else "black")
             self.net.append({"ax": ax, "dots": dots, "ngos": ngos, "invites": invites, "title": title, "arm": arm})
         handles = [Line2D([], [], marker="o", ls="", color=c, label=name, markersize=7)
                    for c, name in zip(MODE_COLOURS, t["modes"])]
@@ -266,42 +308,62 @@ class Pictures:
                     Line2D([], [], marker="*", ls="", color=NGO_COLOUR, label=t["ngo"], markersize=12),
                     Line2D([], [], color="#777777", lw=0.8, label=t["thin"].split(",")[0]),
                     Line2D([], [], color="#777777", lw=2.0, label=t["thin"].split(",")[1].strip())]
-        if len(arms) == 1:
-            net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+        if screen:
+            self.figure.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=size["legend"],
+                               frameon=False, columnspacing=1.2, handletextpad=0.4)
+        elif len(arms) == 1:
+            net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=size["legend"],
                                frameon=False)
         else:
-            self.figure.legend(handles=handles, loc="outside upper center", ncol=6, fontsize=8, frameon=False)
+            self.figure.legend(handles=handles, loc="outside upper center", ncol=6, fontsize=size["legend"],
+                               frameon=False)
 
         self.plots = []
         names = list(DIMENSIONS) + ["inequality"]
         for k, name in enumerate(names):
-            ax = self.figure.add_subplot(grid[1 + k // 3, 2 * (k % 3):2 * (k % 3) + 2])
-            ax.tick_params(labelsize=8)
+            ax = self.figure.add_subplot(plot_cells[k])
+            ax.tick_params(labelsize=size["ticks"])
             ax.grid(alpha=0.3)
             ax.set_xlim(0, 12)
             lines = []
+            now = []  # a dot on each arm's latest value, so even month 1 shows something
             if name == "inequality":
-                ax.set_title(t["inequality"], fontsize=10)
+                ax.set_title(t["inequality"], fontsize=size["plot_title"], loc="left")
                 for arm, colour in zip(arms, ARM_COLOURS):
                     for series, style in zip(INEQUALITY_SERIES, INEQUALITY_STYLES):
                         label = t["series"][series] if arm is arms[0] else None
                         (line,) = ax.plot([], [], ls=style, color=colour, lw=1.6, label=label)
                         lines.append((line, arm, series))
+                    (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
+                    now.append((dot, arm, "wellbeing_gini"))
                 ax.set_ylim(0, 0.3)
-                ax.legend(fontsize=7, loc="upper left", frameon=False)
+                if not screen:  # on the projector the legend would hide the lines; the words are in the help
+                    ax.legend(fontsize=size["small_legend"], loc="upper left", frameon=False)
+                shown = "wellbeing_gini"
             else:
-                ax.set_title(t["dimensions"][name], fontsize=10)
+                ax.set_title(t["dimensions"][name], fontsize=size["plot_title"], loc="left")
                 ax.set_ylim(0, 1.02)
                 for arm, colour in zip(arms, ARM_COLOURS):
                     (thin,) = ax.plot([], [], color=colour, lw=0.8, alpha=0.45)
                     (thick,) = ax.plot([], [], color=colour, lw=2.0, label=arm.label if len(arms) > 1 else None)
                     lines.append((thin, arm, f"{name}_output"))
                     lines.append((thick, arm, f"{name}_short"))
-                if k == 0 and len(arms) > 1:
-                    ax.legend(fontsize=8, loc="lower right", frameon=False)
-            if k >= 3:
-                ax.set_xlabel(t["month"], fontsize=8)
-            self.plots.append({"ax": ax, "lines": lines, "name": name})
+                    (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
+                    now.append((dot, arm, f"{name}_short"))
+                if k == 0 and len(arms) > 1 and not screen:
+                    ax.legend(fontsize=size["legend"], loc="lower right", frameon=False)
+                shown = f"{name}_short"
+            # The current value of each arm, right-aligned above the plot, in the arm's colour.
+            values = []
+            for j, (arm, colour) in enumerate(zip(arms, ARM_COLOURS)):
+                x = 1.0 - 0.16 * (len(arms) - 1 - j)
+                text = ax.text(x, 1.02, "", transform=ax.transAxes, ha="right", va="bottom",
+                               fontsize=size["value"], fontweight="bold", color=colour)
+                values.append((text, arm, shown))
+            if k in bottom_row:
+                ax.set_xlabel(t["month"], fontsize=size["ticks"])
+            lines += now
+            self.plots.append({"ax": ax, "lines": lines, "name": name, "values": values})
         self.update()
         # Lay the figure out once; later frames keep that layout (re-solving it costs most of a redraw).
         self.canvas = FigureCanvasAgg(self.figure)
@@ -314,6 +376,18 @@ class Pictures:
             for plot in self.plots:
                 for line, _, _ in plot["lines"]:
                     line.set_animated(True)
+                for text, _, _ in plot["values"]:
+                    text.set_animated(True)
+
+    def dot_pixels(self) -> list[np.ndarray]:
+        """Where each sampled citizen's dot sits in the picture, per network panel: pixels from the
+        top left corner (for the dashboard's hover texts)."""
+        height = self.figure.bbox.height
+        out = []
+        for panel in self.net:
+            xy = panel["ax"].transData.transform(self.classroom.layout.xy)
+            out.append(np.column_stack([xy[:, 0], height - xy[:, 1]]))
+        return out
 
     def update(self) -> None:
         """Bring every artist up to the classroom's current month."""
@@ -338,7 +412,9 @@ class Pictures:
             panel["ngos"].set_offsets(np.array(ngo_xy).reshape(-1, 2))
             share = arm.history["participation_rate"][-1] if arm.history["participation_rate"] else 0.0
             name = t["paradigms"].get(arm.paradigm, arm.paradigm)
-            prefix = f"{arm.label}: " if len(self.net) > 1 else ""
+            # The arm's own label (a scenario's name in an animation) says which run this is.
+            named = len(self.net) > 1 or arm.label not in ("A", "B")
+            prefix = f"{arm.label}: " if named else ""
             panel["title"].set_text(f"{prefix}{name}\n{t['month']} {arm.model.steps} · "
                                     f"{t['participation']} {100 * share:.1f}%")
         months = max(len(arm.history[SERIES[0]]) for arm in self.classroom.arms)
@@ -350,34 +426,46 @@ class Pictures:
             top = 0.0
             for line, arm, series in plot["lines"]:
                 values = arm.history[series]
+                if line.get_linestyle() == "None":  # the dot on the latest value
+                    line.set_data(([len(values)], [values[-1]]) if values else ([], []))
+                    continue
                 line.set_data(np.arange(1, len(values) + 1), values)
                 if values and not np.all(np.isnan(values)):
                     top = max(top, float(np.nanmax(values)))
+            for text, arm, series in plot["values"]:
+                values = arm.history[series]
+                text.set_text(f"{values[-1]:.2f}" if values and np.isfinite(values[-1]) else "")
             ax.set_xlim(0, x_max)
             if plot["name"] == "inequality":
                 y_top = max(0.3, np.ceil(10 * top * 1.05) / 10)
                 ax.set_ylim(0, y_top)
         self.limits = (x_max, y_top)
 
+    def draw(self) -> None:
+        """Draw the figure into its canvas: in full, or (``blit``) only what changes each month."""
+        if not self.blit:
+            self.canvas.draw()
+            return
+        if self._background is None or self.limits != self._drawn_limits:
+            self.canvas.draw()  # everything but the animated artists
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._drawn_limits = self.limits
+        else:
+            self.canvas.restore_region(self._background)
+        for panel in self.net:
+            for key in ("invites", "dots", "ngos", "title"):
+                self.figure.draw_artist(panel[key])
+        for plot in self.plots:
+            for line, _, _ in plot["lines"]:
+                self.figure.draw_artist(line)
+            for text, _, _ in plot["values"]:
+                self.figure.draw_artist(text)
+
     def png(self) -> bytes:
         """The figure as PNG bytes: one Agg draw and a fast PNG encoding (savefig would draw twice)."""
         from PIL import Image
 
-        if not self.blit:
-            self.canvas.draw()
-        else:
-            if self._background is None or self.limits != self._drawn_limits:
-                self.canvas.draw()  # everything but the animated artists
-                self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-                self._drawn_limits = self.limits
-            else:
-                self.canvas.restore_region(self._background)
-            for panel in self.net:
-                for key in ("invites", "dots", "ngos", "title"):
-                    self.figure.draw_artist(panel[key])
-            for plot in self.plots:
-                for line, _, _ in plot["lines"]:
-                    self.figure.draw_artist(line)
+        self.draw()
         image = Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, format="png", compress_level=1)
