@@ -327,3 +327,155 @@ def test_levers_come_from_the_declarations_with_both_languages():
         assert lever_value(settings, name) == expected
     moved = {**settings, "common": {"outreach": 0.9}}
     assert lever_value(moved, "outreach") == 0.9
+
+
+# --- a tab's session, without a browser ---------------------------------------------------------
+
+class _Frames:
+    """Collects what a session publishes and waits for a frame that satisfies a check."""
+
+    def __init__(self):
+        import threading
+
+        self.frames = []
+        self.changed = threading.Condition()
+
+    def publish(self, frame) -> None:
+        with self.changed:
+            self.frames.append(frame)
+            self.changed.notify_all()
+
+    def wait(self, check, what: str, timeout: float = 60.0):
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                if self.frames and check(self.frames[-1]):
+                    return self.frames[-1]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    last = self.frames[-1] if self.frames else None
+                    raise AssertionError(f"no frame with {what} within {timeout} s; last: month "
+                                         f"{getattr(last, 'month', None)}, problem {getattr(last, 'problem', None)}")
+                self.changed.wait(left)
+
+
+def _small_settings(**changes):
+    from coprod.experiments.dashboard import default_settings
+
+    return {**default_settings(), "n_citizens": 200, **changes}
+
+
+@pytest.fixture
+def session():
+    from coprod.experiments.dashboard import Session
+
+    frames = _Frames()
+    made = []
+
+    def make(settings=None, watching=lambda: True):
+        s = Session(settings or _small_settings(), frames.publish, watching=watching)
+        s.frames = frames
+        made.append(s)
+        s.start()
+        frames.wait(lambda f: f.png is not None and not f.busy, "the first picture")
+        return s
+
+    yield make
+    for s in made:
+        s.stop()
+        s.thread.join(timeout=30)
+        assert not s.thread.is_alive(), "the session's worker did not end on stop"
+
+
+def test_changes_while_playing_reach_the_model_and_never_fail(session):
+    s = session()
+    s.send("speed", 20)
+    s.send("play")
+    s.frames.wait(lambda f: f.playing and f.month >= 3, "month 3 while playing")
+    wanted = _small_settings(common={"savings_target": 0.6})
+    s.send("settings", wanted)
+    s.frames.wait(lambda f: f.running[0]["savings_target"] == 0.6 and f.month >= 2 and f.playing,
+                  "the moved lever in the model, playing on")
+    npm = {**wanted, "arms": [{"paradigm": "npm", "overrides": {}}, wanted["arms"][1]]}
+    s.send("settings", npm)
+    s.frames.wait(lambda f: f.running[0]["paradigm"] == "npm" and f.month >= 2, "NPM playing")
+    from coprod.experiments.dashboard import apply_preset
+
+    story = {**apply_preset(npm, "collective"), "n_citizens": 200}
+    s.send("settings", story)
+    s.frames.wait(lambda f: len(f.running) == 2 and f.running[1]["cp_level"] == "collective" and f.month >= 2,
+                  "the story's two arms playing")
+    assert not any(f.problem for f in s.frames.frames)
+    # Pause: once a frame says so, no month more is stepped.
+    s.send("pause")
+    paused = s.frames.wait(lambda f: not f.playing, "the pause")
+    done = s.steps_done
+    s.send("speed", 10)  # a round trip through the worker
+    s.frames.wait(lambda f: f.months_per_second == 10, "the speed change")
+    assert s.steps_done == done and s.frames.frames[-1].month == paused.month
+
+
+def test_steps_sent_during_a_rebuild_are_done_after_it(session):
+    s = session()
+    s.send("settings", _small_settings(seed=3))
+    for _ in range(3):
+        s.send("step")
+    s.frames.wait(lambda f: f.month == 3 and not f.busy, "month 3 after the rebuild and three Steps")
+    assert any(f.busy for f in s.frames.frames), "no busy frame was shown during the rebuild"
+
+
+def test_the_run_stops_at_the_chosen_month_and_reset_starts_again(session):
+    s = session()
+    s.send("stop_month", 4)
+    s.send("speed", 30)
+    s.send("play")
+    stopped = s.frames.wait(lambda f: not f.playing and f.month >= 4, "the stop at month 4")
+    assert stopped.month == 4
+    s.send("reset")
+    s.frames.wait(lambda f: f.month == 0 and not f.busy, "month 0 after Reset")
+
+
+def test_a_session_with_no_page_connected_does_not_step(session):
+    watched = {"now": True}
+    s = session(watching=lambda: watched["now"])
+    watched["now"] = False
+    s.send("play")
+    s.frames.wait(lambda f: f.playing, "playing")
+    s.send("speed", 20)
+    s.frames.wait(lambda f: f.months_per_second == 20, "the speed change")
+    assert s.steps_done == 0
+    watched["now"] = True
+    s.frames.wait(lambda f: f.month >= 1, "a step once a page is back")
+
+
+def test_a_change_that_cannot_be_made_keeps_the_run_and_says_why(session):
+    s = session()
+    s.send("settings", _small_settings(n_citizens=-5))
+    frame = s.frames.wait(lambda f: f.problem is not None, "a problem")
+    assert "\n" not in frame.problem and frame.settings["n_citizens"] == 200
+    s.send("step")
+    s.frames.wait(lambda f: f.month == 1, "a step of the old run")
+
+
+def test_downloads_and_hover_texts(session):
+    s = session(_small_settings(language="da"))
+    s.send("step")
+    s.send("step")
+    frame = s.frames.wait(lambda f: f.month == 2 and f.hover, "month 2 with hover texts")
+    assert frame.hover.count("<circle") == 200 and "tillid" in frame.hover
+    rows = s.csv().decode().splitlines()
+    assert rows[0].startswith("arm,paradigm,month,") and len(rows) == 3 and rows[2].startswith("A,npg,2,")
+    assert s.png[:4] == b"\x89PNG"
+
+
+def test_missing_browser_files_stop_the_command_at_once_with_one_line(tmp_path, monkeypatch, capsys):
+    from solara.server import settings
+
+    from coprod.experiments import dashboard
+    from coprod.experiments.cli import main
+
+    assert dashboard.missing_assets() == []  # the install brought them
+    monkeypatch.setattr(settings.assets, "proxy_cache_dir", tmp_path)
+    assert main(["dashboard", "--no-browser", "--port", str(_free_port())]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "solara-vuetify" in err and "install" in err
