@@ -194,7 +194,15 @@ def apply_preset(settings: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def classroom_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    return {"arms": arm_parameters(settings), "seed": int(settings["seed"])}
+    return {"arms": arm_parameters(settings), "seed": int(settings["seed"]), "engine": dashboard_engine()}
+
+
+def dashboard_engine() -> str:
+    """The compiled citizen engine where numba works: a month of 2,000 citizens takes about 1 ms
+    instead of 40 (the engines agree; see tests/test_engine_equivalence.py)."""
+    from coprod.model.model import _numba_engine_available
+
+    return "numba" if _numba_engine_available() else "agents"
 
 
 # --- one tab's run: a worker thread that alone touches the model ------------------------------
@@ -292,6 +300,7 @@ class Session:
 
     def _run(self) -> None:
         self.log("session started")
+        single_numba_thread()
         try:
             self._rebuild(self.wanted)
             self._publish()
@@ -428,6 +437,18 @@ class Session:
             months_per_second=self.months_per_second, stop_month=self.stop_month))
 
 
+def single_numba_thread() -> None:
+    """Run this thread's compiled months on one thread: a month of 2,000 citizens is ~1 ms, and on
+    a busy machine (the server, the browser and others share the cores) parallel regions mostly
+    wait for a second core (110 ms a month at load 7 with two threads, 2 ms with one)."""
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except (ImportError, ValueError):
+        pass
+
+
 def hover_svg(classroom, pictures, language: str) -> str:
     """Invisible dots over the picture's citizens, each with a hover text saying who they are."""
     from html import escape
@@ -523,13 +544,13 @@ denne måned), stjerner er foreninger. Sæt på pause, og hold musen over en bor
 }
 
 CSS = """
-.coprod-page { font-size: 18px; }
+.coprod-page, .coprod-page span, .coprod-page .v-card__title { font-size: 18px; }
 .coprod-page .v-label, .coprod-page .v-select__selection, .coprod-page input, .coprod-page .v-btn,
 .coprod-page .v-input--selection-controls .v-label { font-size: 18px !important; }
 .coprod-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 16px; padding: 6px 12px; }
 .coprod-bar .v-btn { text-transform: none; letter-spacing: 0; }
-.coprod-title { font-size: 1.3em; font-weight: bold; display: block; margin: 4px 0 8px; }
-.coprod-month { font-size: 1.5em; font-weight: bold; min-width: 6.5em; }
+.coprod-page .coprod-title { font-size: 24px; font-weight: bold; display: block; margin: 4px 0 8px; }
+.coprod-page .coprod-month { font-size: 28px; font-weight: bold; min-width: 6.5em; }
 .coprod-body { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; padding: 0 12px; }
 .coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 80px); overflow-y: auto; }
 .coprod-main { flex: 1 1 600px; min-width: 0; }
@@ -539,7 +560,8 @@ CSS = """
 .coprod-hover { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
 .coprod-hover svg { width: 100%; height: 100%; display: block; }
 .coprod-hover circle { fill: transparent; pointer-events: all; cursor: help; }
-.coprod-small { font-size: 0.8em; color: #666; }
+.coprod-page .coprod-small { font-size: 15px; color: #555; }
+.coprod-page .coprod-busy { color: #b35900; font-weight: bold; }
 .coprod-speed { width: 230px; }
 .coprod-speed .v-input { margin-top: -6px; }
 .coprod-stop { width: 150px; }

@@ -71,8 +71,9 @@ def test_a_single_run_is_titled_with_its_scenario_and_its_first_frame_shows_valu
     pictures = Pictures(classroom, language="da")
     classroom.step()
     pictures.update()  # the first frame of an animation
-    title = pictures.net[0]["title"].get_text()
-    assert title.startswith("takeover: Medborger (New Public Governance)"), title
+    title = pictures.net[0]["ax"].get_title()
+    assert title == "takeover: Medborger (New Public Governance)", title
+    assert pictures.net[0]["title"].get_text().startswith("Måned 1 ·")
     for plot in pictures.plots:
         texts = [text.get_text() for text, _, _ in plot["values"]]
         assert all(texts) and all(float(t) >= 0 for t in texts), (plot["name"], texts)
