@@ -18,8 +18,8 @@ import statistics
 import time
 
 from coprod.experiments.animate import Classroom, Pictures
-from coprod.experiments.dashboard import PICTURE_DPI, PICTURE_WIDTH_INCHES, classroom_settings, default_settings,
-                                          single_numba_thread
+from coprod.experiments.dashboard import (PICTURE_DPI, PICTURE_WIDTH_INCHES, classroom_settings, default_settings,
+                                          single_numba_thread)
 
 
 def measure(n_citizens: int, compare: bool, months: int) -> dict[str, float]:

@@ -564,7 +564,7 @@ CSS = """
 .coprod-page .coprod-busy { color: #b35900; font-weight: bold; }
 .coprod-speed { width: 230px; }
 .coprod-speed .v-input { margin-top: -6px; }
-.coprod-stop { width: 150px; }
+.coprod-stop { width: 240px; }
 """
 
 
