@@ -301,18 +301,19 @@ class Session:
     def _run(self) -> None:
         self.log("session started")
         single_numba_thread()
+        next_due = time.monotonic()
+        unwatched = False
         try:
-            self._rebuild(self.wanted)
+            self._guarded(lambda: self._rebuild(self.wanted))
             self._publish()
-            next_due = time.monotonic()
-            unwatched = False
             while not self.stopped.is_set():
                 wait = max(0.0, next_due - time.monotonic()) if self.playing else 1.0
                 batch = self._take(wait)
                 if self.stopped.is_set():
                     break
-                changed = self._apply(batch)
-                if batch and self.playing and any(kind == "play" for kind, _ in batch):
+                was_playing = self.playing
+                changed = self._guarded(lambda: self._apply(batch))
+                if self.playing and not was_playing:
                     next_due = time.monotonic()
                 if self.playing and time.monotonic() >= next_due:
                     if not self.watching():
@@ -324,17 +325,26 @@ class Session:
                     else:
                         unwatched = False
                         started = time.monotonic()
-                        self._step(1)
-                        changed = True
+                        changed = self._guarded(lambda: self._step(1))
                         next_due = started + 1.0 / self.months_per_second
                 if changed:
                     self._publish()
-        except Exception as err:  # never leave a tab without a word
-            self.log(f"session failed: {type(err).__name__}: {err}")
-            self.problem = f"{type(err).__name__}: {err}"
-            self._publish()
         finally:
             self.log("session ended")
+
+    def _guarded(self, action: Callable[[], Any]) -> bool:
+        """Do ``action``; on an unexpected error pause, say it in one line on the page and go on, so
+        the tab stays usable (the full error goes to the server's log)."""
+        try:
+            result = action()
+            return True if result is None else bool(result)
+        except Exception as err:
+            import traceback
+
+            self.log("unexpected error (the run is paused):\n" + traceback.format_exc())
+            self.playing = False
+            self.problem = f"{type(err).__name__}: {err}".splitlines()[0]
+            return True
 
     def _take(self, wait: float) -> list[tuple[str, Any]]:
         batch = []
@@ -417,6 +427,7 @@ class Session:
             self.pictures.update()
             self.png = self.pictures.png()
         self.seconds = time.perf_counter() - started
+        self.problem = None  # a month went well: an earlier error is no longer news
         if self.stop_armed and self.playing and self._month() >= self.stop_month:
             self.playing = False
             self.stop_armed = False
@@ -426,6 +437,14 @@ class Session:
                 for arm in self.classroom.arms] if self.classroom else []
 
     def _publish(self, busy: bool = False) -> None:
+        try:
+            self._publish_frame(busy)
+        except Exception:  # a page that cannot be shown one frame shows the next
+            import traceback
+
+            self.log("could not publish a frame:\n" + traceback.format_exc())
+
+    def _publish_frame(self, busy: bool) -> None:
         pictures = self.pictures
         size = tuple(int(v) for v in pictures.canvas.get_width_height()) if pictures else (0, 0)
         language = self.applied.get("language", "en") if self.applied else "en"
@@ -552,6 +571,7 @@ CSS = """
 .coprod-page .coprod-title { font-size: 24px; font-weight: bold; display: block; margin: 4px 0 8px; }
 .coprod-page .coprod-month { font-size: 28px; font-weight: bold; min-width: 6.5em; }
 .coprod-body { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; padding: 0 12px; }
+@media (max-width: 1200px) { .coprod-side { flex-basis: 280px !important; } }
 .coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 80px); overflow-y: auto; }
 .coprod-main { flex: 1 1 600px; min-width: 0; }
 .coprod-picture-box { position: relative; max-width: 100%; }

@@ -479,3 +479,26 @@ def test_missing_browser_files_stop_the_command_at_once_with_one_line(tmp_path, 
     assert main(["dashboard", "--no-browser", "--port", str(_free_port())]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "solara-vuetify" in err and "install" in err
+
+
+def test_an_unexpected_error_pauses_the_run_says_so_and_the_session_goes_on(session, monkeypatch):
+    from coprod.experiments.animate import Arm
+
+    s = session()
+    real_step = Arm.step  # (Mesa binds a model's own step when it is built; an arm's is looked up each time)
+    calls = {"n": 0}
+
+    def failing_once(self):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("boom\nsecond line")
+        real_step(self)
+
+    monkeypatch.setattr(Arm, "step", failing_once)
+    s.send("speed", 20)
+    s.send("play")
+    frame = s.frames.wait(lambda f: f.problem is not None, "the error on the page")
+    assert frame.problem == "RuntimeError: boom" and not frame.playing
+    month = frame.month
+    s.send("step")
+    s.frames.wait(lambda f: f.month == month + 1 and f.problem is None, "a Step after the error")
