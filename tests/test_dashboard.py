@@ -151,6 +151,14 @@ def test_dashboard_in_browser(tmp_path: Path):
             browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             try:
                 _exercise_the_page(browser, url, tmp_path, log_path)
+            except Exception as err:
+                for k, page in enumerate(pg for context in browser.contexts for pg in context.pages):
+                    try:
+                        page.screenshot(path=str(tmp_path / f"failure-{k}.png"))
+                    except Exception:  # a page that cannot be photographed must not hide the failure
+                        pass
+                log_tail = log_path.read_text(errors="replace")[-3000:]
+                raise AssertionError(f"{err}\n(screenshots in {tmp_path}; the server's log ends:)\n{log_tail}") from err
             finally:
                 browser.close()
         assert not (tmp_path / "npm-was-called").exists(), "the dashboard called npm"
