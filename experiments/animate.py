@@ -294,7 +294,7 @@ class Pictures:
         t = TEXT[self.language]
         arms = classroom.arms
         # Font sizes in points: the slide layout's, or the projector's.
-        size = {"title": 15, "plot_title": 14, "ticks": 12, "legend": 13, "value": 14, "small_legend": 12} if screen \
+        size = {"title": 15, "plot_title": 14, "ticks": 13, "legend": 13, "value": 14, "small_legend": 13} if screen \
             else {"title": 11, "plot_title": 10, "ticks": 8, "legend": 8, "value": 9, "small_legend": 7}
         if screen:
             self.figure = Figure(figsize=(width, width * 0.54), dpi=dpi, layout="constrained")

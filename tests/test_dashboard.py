@@ -510,3 +510,24 @@ def test_an_unexpected_error_pauses_the_run_says_so_and_the_session_goes_on(sess
     month = frame.month
     s.send("step")
     s.frames.wait(lambda f: f.month == month + 1 and f.problem is None, "a Step after the error")
+
+
+def test_every_word_of_the_projector_picture_is_18_px_at_natural_size():
+    """The browser test shows the picture at least at natural size at 1920x1080; here every text
+    in it is at least 18 px at that size (13 pt at 100 dpi), in both layouts and languages."""
+    from matplotlib.text import Text
+
+    from coprod.experiments.animate import Classroom, Pictures
+    from coprod.experiments.dashboard import PICTURE_DPI, PICTURE_WIDTH_INCHES, classroom_settings
+
+    for compare, language in ((False, "en"), (True, "da")):
+        classroom = Classroom(classroom_settings(_small_settings(compare=compare)))
+        pictures = Pictures(classroom, language=language, dpi=PICTURE_DPI, width=PICTURE_WIDTH_INCHES, blit=True,
+                            screen=True)
+        classroom.step()
+        pictures.update()
+        pictures.png()
+        texts = [t for t in pictures.figure.findobj(Text) if t.get_text().strip() and t.get_visible()]
+        assert len(texts) > 40
+        small = {t.get_text(): t.get_fontsize() for t in texts if t.get_fontsize() * PICTURE_DPI / 72 < 18}
+        assert not small, small
