@@ -2,7 +2,8 @@
 
 The browser test runs the server and Chromium in a network namespace of their own with only a
 loopback device (no network at all), so it also shows that the page needs nothing from outside
-once installed. It loads the page, steps, plays, changes a lever, the paradigm and a story while
+once installed (where no namespace can be made, the browser refuses every request that would
+leave the machine, and the test fails if there was one). It loads the page, steps, plays, changes a lever, the paradigm and a story while
 playing, pauses, resets, switches to Danish, hovers a citizen, downloads, goes into presentation
 mode, closes a tab, and takes screenshots at 1920x1080 and 1280x720.
 
@@ -290,6 +291,9 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
         raise AssertionError(f"English control labels on the Danish page: {english_left()}") from None
     page.locator(".lever-savings_target").hover()
     page.wait_for_selector("text=spares væk i forventning", timeout=10_000)
+    page.get_by_text("Hvad ser jeg på?").click()  # the info panel, in Danish
+    page.wait_for_selector("text=De fem værdidimensioner")
+    page.wait_for_selector("text=omkring 200 borgere")
     page.wait_for_function("() => (document.querySelector('.coprod-hover circle title') || {}).textContent"
                            "?.includes('tillid')")
 
