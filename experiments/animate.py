@@ -461,8 +461,9 @@ class Pictures:
             share = arm.history["participation_rate"][-1] if arm.history["participation_rate"] else 0.0
             panel["title"].set_text(f"{t['month']} {arm.model.steps} · {t['participation']} {100 * share:.1f}%")
         months = max(len(arm.history[SERIES[0]]) for arm in self.classroom.arms)
-        # Axis ranges grow by two years and by tenths, so they change (and force a full redraw) rarely.
-        x_max = 24 * max(1, int(np.ceil(months / 24)))
+        # Axis ranges grow in a few big steps (months: 24, 60, 120, then by 120) and by tenths, so
+        # they change (and force a full redraw, a visible hitch while playing) rarely.
+        x_max = next((top for top in (24, 60, 120) if months <= top), 120 * int(np.ceil(months / 120)))
         y_top = 0.3
         for plot in self.plots:
             ax = plot["ax"]

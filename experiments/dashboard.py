@@ -233,6 +233,16 @@ class Frame:
     stop_month: int
 
 
+@dataclass(frozen=True)
+class Status:
+    """The part of a frame the run's controls show (it changes far less often than the month)."""
+
+    playing: bool
+    busy: bool
+    months_per_second: float
+    stop_month: int
+
+
 class Session:
     """One browser tab's run of the classroom.
 
@@ -632,6 +642,7 @@ module.exports = {
     def Page():
         settings = solara.use_reactive(solara.use_memo(default_settings, []))
         frame = solara.use_reactive(None)
+        status = solara.use_reactive(None)  # what the controls show; set only when it changes
         presenting = solara.use_reactive(False)
         context = solara.use_memo(current_context, [])
 
@@ -640,6 +651,7 @@ module.exports = {
                 if new.settings is not None and new.settings != settings.value:
                     settings.value = new.settings  # a change that could not be made: show what runs
                 frame.value = new
+                status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
 
             return Session(settings.value, publish,
                            watching=(lambda: _page_connected(context)) if context is not None else (lambda: True),
@@ -662,7 +674,7 @@ module.exports = {
         solara.Style(CSS)
         SpaceBar.element(on_presses=lambda _: session.send("toggle"))
         with solara.Div(classes=["coprod-page"]):
-            Transport(session, frame, settings, presenting, change)
+            Transport(session, frame, status, settings, presenting, change)
             with solara.Div(classes=["coprod-body"]):
                 if not presenting.value:
                     with solara.Div(classes=["coprod-side"]):
@@ -674,14 +686,16 @@ module.exports = {
                     Picture(frame)
 
     @solara.component
-    def Transport(session, frame, settings, presenting, change):
-        f = frame.value
+    def Transport(session, frame, status, settings, presenting, change):
+        # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
+        # a month re-renders just the month label and the picture.
+        st = status.value
         s = settings.value
         lang = s["language"]
         words = WORDS[lang]
-        playing = bool(f and f.playing)
+        playing = bool(st and st.playing)
         with solara.Div(classes=["coprod-bar"]):
-            solara.Text(f"{words['month']} {f.month if f else 0}", classes=["coprod-month"])
+            MonthLabel(frame, words["month"])
             solara.Button(words["step"], on_click=lambda: session.send("step"), classes=["coprod-step"],
                           color="primary", outlined=True)
             solara.Button(words["pause"] if playing else words["play"],
@@ -690,11 +704,11 @@ module.exports = {
             solara.Button(words["reset"], on_click=lambda: session.send("reset"), classes=["coprod-reset"],
                           outlined=True)
             with solara.Div(classes=["coprod-speed"]):
-                speed = int(f.months_per_second if f else DEFAULT_MONTHS_PER_SECOND)
+                speed = int(st.months_per_second if st else DEFAULT_MONTHS_PER_SECOND)
                 solara.Text(f"{words['speed']}: {speed}", classes=["coprod-small"])
                 solara.SliderInt("", value=speed, min=1, max=20, on_value=lambda v: session.send("speed", v))
             with solara.Div(classes=["coprod-stop"]):
-                solara.InputInt(words["stop"], value=f.stop_month if f else DEFAULT_STOP_MONTH,
+                solara.InputInt(words["stop"], value=st.stop_month if st else DEFAULT_STOP_MONTH,
                                 on_value=lambda v: session.send("stop_month", v or 0))
             solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
                                        on_value=lambda shown: change({**settings.value,
@@ -702,8 +716,13 @@ module.exports = {
             solara.Button(words["present_off"] if presenting.value else words["present"],
                           on_click=lambda: presenting.set(not presenting.value), classes=["coprod-present"],
                           text=True)
-            if f is not None and f.busy:
+            if st is not None and st.busy:
                 solara.Text(words["busy"], classes=["coprod-busy"])
+
+    @solara.component
+    def MonthLabel(frame, word: str):
+        f = frame.value
+        solara.Text(f"{word} {f.month if f else 0}", classes=["coprod-month"])
 
     @solara.component
     def Setup(settings, change):
