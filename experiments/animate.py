@@ -13,10 +13,11 @@ and NGOs, and the monthly course of the five value dimensions and of inequality.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ TEXT = {
                    "participation_bottom_quintile": "taking part: poorest fifth"},
         "thin": "this month, 6-month average",
         "participation": "taking part",
+        "citizen": "Citizen", "resources": "resources", "trust": "trust", "efficacy": "efficacy",
+        "wellbeing_short": "wellbeing", "volunteer_now": "volunteer", "invited_now": "invited by a professional",
+        "did": "this month", "hours": "hours", "heard": "input taken up",
         "paradigms": {"traditional": "Client (traditional administration)",
                       "npm": "Customer (New Public Management)",
                       "npg": "Co-citizen (New Public Governance)",
@@ -70,6 +74,9 @@ TEXT = {
                    "participation_bottom_quintile": "deltager: fattigste femtedel"},
         "thin": "denne måned, 6-måneders gennemsnit",
         "participation": "deltager",
+        "citizen": "Borger", "resources": "ressourcer", "trust": "tillid", "efficacy": "mestring",
+        "wellbeing_short": "trivsel", "volunteer_now": "frivillig", "invited_now": "inviteret af en medarbejder",
+        "did": "denne måned", "hours": "timer", "heard": "input taget op",
         "paradigms": {"traditional": "Klient (traditionel forvaltning)",
                       "npm": "Kunde (New Public Management)",
                       "npg": "Medborger (New Public Governance)",
@@ -84,12 +91,17 @@ SERIES = [f"{d}_output" for d in DIMENSIONS] + [f"{d}_short" for d in DIMENSIONS
 
 
 class Arm:
-    """One arm of a classroom: a model, its label and the month-by-month readings it has given."""
+    """One arm of a classroom: a model, its label and the month-by-month readings it has given.
 
-    def __init__(self, label: str, parameters: dict[str, Any], seed: int):
+    ``engine`` is the model's citizen engine: ``agents`` (Mesa agents, the animations' default) or
+    ``numba`` (arrays; the dashboard's, for fluid playing). The pictures read citizens through
+    ``citizen`` and ``states``, which know both.
+    """
+
+    def __init__(self, label: str, parameters: dict[str, Any], seed: int, engine: str = "agents"):
         self.label = label
         self.parameters = dict(parameters)
-        self.model = CoProductionModel(seed=seed, engine="agents", **self.parameters)
+        self.model = CoProductionModel(seed=seed, engine=engine, **self.parameters)
         self.paradigm = self.model.p["paradigm"]
         self.history: dict[str, list[float]] = {name: [] for name in SERIES}
 
@@ -98,16 +110,62 @@ class Arm:
         for name in SERIES:
             self.history[name].append(float(self.model.outcomes.get(name, np.nan)))
 
+    def citizen(self, i: int) -> dict[str, Any]:
+        """One citizen's state in the month just stepped."""
+        population = self.model.population
+        i = int(i)
+        if hasattr(population, "citizens"):
+            person = population.citizens[i]
+            return {name: getattr(person, name) for name in ("mode", "hours", "is_volunteer", "invited", "heard",
+                                                               "resources", "trust", "efficacy", "wellbeing",
+                                                               "caseload")}
+        from coprod.model.engine_numba import VOLUNTEER_BIT
+
+        return {"mode": int(population.current_mode[i]), "hours": float(population.hours[i]),
+                "is_volunteer": bool(population.seen_last[i] & VOLUNTEER_BIT),
+                "invited": bool(population.invited[i]), "heard": bool(population.heard[i]),
+                "resources": float(population.resources[i]), "trust": float(population.trust[i]),
+                "efficacy": float(population.efficacy[i]), "wellbeing": float(population.wellbeing[i]),
+                "caseload": int(population.caseload_of[i])}
+
+    def states(self, citizens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mode, volunteering and invitation of these citizens in the month just stepped."""
+        population = self.model.population
+        if hasattr(population, "citizens"):
+            people = population.citizens
+            n = len(citizens)
+            return (np.fromiter((people[i].mode for i in citizens), dtype=np.int64, count=n),
+                    np.fromiter((people[i].is_volunteer for i in citizens), dtype=bool, count=n),
+                    np.fromiter((people[i].invited for i in citizens), dtype=bool, count=n))
+        from coprod.model.engine_numba import VOLUNTEER_BIT
+
+        return (population.current_mode[citizens].astype(np.int64),
+                (population.seen_last[citizens] & VOLUNTEER_BIT) > 0, population.invited[citizens].astype(bool))
+
+    def describe(self, i: int, language: str = "en") -> str:
+        """Who citizen ``i`` is and what they did this month (the dashboard's hover text)."""
+        t = TEXT[language]
+        person = self.citizen(i)
+        did = t["modes"][int(person["mode"])]
+        if person["mode"] and person["hours"]:
+            did += f", {person['hours']:.1f} {t['hours']}"
+        extras = [word for flag, word in ((person["is_volunteer"], t["volunteer_now"]),
+                                          (person["invited"], t["invited_now"]), (person["heard"], t["heard"]))
+                  if flag]
+        return (f"{t['citizen']} {int(i)}: {t['resources']} {person['resources']:.2f}, "
+                f"{t['trust']} {person['trust']:.2f}, {t['efficacy']} {person['efficacy']:.2f}, "
+                f"{t['wellbeing_short']} {person['wellbeing']:.2f}\n{t['did']}: {', '.join([did] + extras)}")
+
     def modes(self, citizens: np.ndarray) -> np.ndarray:
-        people = self.model.population.citizens
-        return np.fromiter((people[i].mode for i in citizens), dtype=np.int64, count=len(citizens))
+        return self.states(citizens)[0]
 
 
 class Classroom(mesa.Model):
     """One or two co-production models on the same seed, stepped together (one step = one month).
 
     ``settings`` is a dict (or a solara reactive holding one) with ``arms`` (a list of one or
-    two parameter-override dicts, each with its ``paradigm``), ``seed`` and optional ``labels``.
+    two parameter-override dicts, each with its ``paradigm``), ``seed`` and optional ``labels``
+    and ``engine`` (default ``agents``).
     """
 
     def __init__(self, settings: Any = None):
@@ -115,7 +173,8 @@ class Classroom(mesa.Model):
         seed = int(settings.get("seed", 0))
         super().__init__(seed=seed)
         labels = settings.get("labels") or ["A", "B"]
-        self.arms = [Arm(labels[k], arm, seed) for k, arm in enumerate(settings["arms"][:2])]
+        engine = settings.get("engine", "agents")
+        self.arms = [Arm(labels[k], arm, seed, engine) for k, arm in enumerate(settings["arms"][:2])]
         first = self.arms[0].model
         self.sample = sample_citizens(first.network.indptr, first.network.indices, first.group_of,
                                       SAMPLE_SIZE, np.random.default_rng(seed))
@@ -194,8 +253,11 @@ class Layout:
                 self.xy[k] = centre + radius * np.asarray(local[int(k)])
         self.centre = {int(g): np.array([np.cos(a), np.sin(a)]) for g, a in angle.items()}
         self.groups = groups
-        caseload_of = np.fromiter((model.population.citizens[i].caseload for i in sample), dtype=np.int64,
-                                  count=len(sample))
+        population = model.population
+        if hasattr(population, "citizens"):  # the agents engine
+            caseload_of = np.array([population.citizens[i].caseload for i in sample], dtype=np.int64)
+        else:  # the numba engine keeps arrays
+            caseload_of = np.asarray(population.caseload_of)[sample].astype(np.int64)
         self.caseload_of = caseload_of
         self.caseloads = np.unique(caseload_of)
         # A professional sits beside the middle of the sampled citizens of their caseload.
@@ -207,17 +269,23 @@ class Layout:
 
 
 class Pictures:
-    """One figure for a classroom: network samples on top, six small time plots below.
+    """One figure for a classroom: network samples and six small time plots.
 
     Built once; ``update`` moves the data of the existing artists. With ``blit`` (the dashboard)
     ``png`` redraws only what changes each month over a saved background, and redraws everything
     only when an axis range grows; without it (animations) every frame is a full draw.
+
+    ``screen`` (the dashboard) lays the figure out landscape for a projector, network on the left
+    and the plots in two columns on the right, with text big enough for the back row (13 pt at
+    100 dpi is 18 px at natural size); otherwise (animations) it is the portrait slide layout.
+    Beside each plot's title stands each arm's current value, in the arm's colour.
     """
 
     def __init__(self, classroom: Classroom, language: str = "en", dpi: int = 72, width: float = 12.0,
-                 blit: bool = False):
+                 blit: bool = False, screen: bool = False):
         self.classroom = classroom
         self.blit = blit
+        self.screen = screen
         self._background = None
         self._drawn_limits = None
         self.limits = None
@@ -225,13 +293,30 @@ class Pictures:
         self.dpi = dpi
         t = TEXT[self.language]
         arms = classroom.arms
-        self.figure = Figure(figsize=(width, width * 0.8), dpi=dpi, layout="constrained")
-        grid = self.figure.add_gridspec(3, 6, height_ratios=(1.8, 1.0, 1.0))
-        if len(arms) == 1:
-            net_axes = [self.figure.add_subplot(grid[0, 1:5])]
+        # Font sizes in points: the slide layout's, or the projector's.
+        size = {"title": 15, "plot_title": 14, "ticks": 13, "legend": 13, "value": 14, "small_legend": 13} if screen \
+            else {"title": 11, "plot_title": 10, "ticks": 8, "legend": 8, "value": 9, "small_legend": 7}
+        if screen:
+            self.figure = Figure(figsize=(width, width * 0.54), dpi=dpi, layout="constrained")
+            grid = self.figure.add_gridspec(3, 3, width_ratios=(1.3, 1.0, 1.0))
+            if len(arms) == 1:
+                net_axes = [self.figure.add_subplot(grid[:, 0])]
+            else:
+                column = grid[:, 0].subgridspec(2, 1)
+                net_axes = [self.figure.add_subplot(column[0]), self.figure.add_subplot(column[1])]
+            plot_cells = [grid[k // 2, 1 + k % 2] for k in range(6)]
+            bottom_row = (4, 5)
         else:
-            net_axes = [self.figure.add_subplot(grid[0, 0:3]), self.figure.add_subplot(grid[0, 3:6])]
+            self.figure = Figure(figsize=(width, width * 0.8), dpi=dpi, layout="constrained")
+            grid = self.figure.add_gridspec(3, 6, height_ratios=(1.8, 1.0, 1.0))
+            if len(arms) == 1:
+                net_axes = [self.figure.add_subplot(grid[0, 1:5])]
+            else:
+                net_axes = [self.figure.add_subplot(grid[0, 0:3]), self.figure.add_subplot(grid[0, 3:6])]
+            plot_cells = [grid[1 + k // 3, 2 * (k % 3):2 * (k % 3) + 2] for k in range(6)]
+            bottom_row = (3, 4, 5)
         layout = classroom.layout
+        dot_size = 34 if screen else 26
         self.net = []
         for ax, arm, colour in zip(net_axes, arms, ARM_COLOURS):
             ax.set_aspect("equal")
@@ -245,7 +330,7 @@ class Pictures:
             invites = LineCollection([], colors=PROFESSIONAL_COLOUR, linewidths=0.6, alpha=0.35, linestyles=":",
                                      zorder=1)
             ax.add_collection(invites)
-            dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=26, c=[MODE_COLOURS[0]] * len(layout.xy),
+            dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=dot_size, c=[MODE_COLOURS[0]] * len(layout.xy),
                               edgecolors="none", linewidths=0.0, zorder=2)
             ax.scatter(layout.professional_xy[:, 0], layout.professional_xy[:, 1], marker="s", s=30,
                        c=PROFESSIONAL_COLOUR, zorder=3)
@@ -254,7 +339,15 @@ class Pictures:
             pad = 0.1
             ax.set_xlim(every[:, 0].min() - pad, every[:, 0].max() + pad)
             ax.set_ylim(every[:, 1].min() - pad, every[:, 1].max() + pad)
-            title = ax.set_title("", fontsize=11, color=colour if len(arms) > 1 else "black")
+            # The title's first line (which run) never changes and is drawn once; its second line
+            # (month, share taking part) is redrawn each month. Text is the dearest thing to draw.
+            colour_of_title = colour if len(arms) > 1 else "black"
+            named = len(arms) > 1 or arm.label not in ("A", "B")  # a scenario's name in an animation
+            ax.set_title(f"{arm.label}: " * named + t["paradigms"].get(arm.paradigm, arm.paradigm),
+                         fontsize=size["title"], color=colour_of_title, pad=4 + 1.35 * size["title"])
+            title = ax.text(0.5, 1.0, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=size["title"],
+                            color=colour_of_title)
+            title.set_in_layout(True)
             self.net.append({"ax": ax, "dots": dots, "ngos": ngos, "invites": invites, "title": title, "arm": arm})
         handles = [Line2D([], [], marker="o", ls="", color=c, label=name, markersize=7)
                    for c, name in zip(MODE_COLOURS, t["modes"])]
@@ -266,42 +359,62 @@ class Pictures:
                     Line2D([], [], marker="*", ls="", color=NGO_COLOUR, label=t["ngo"], markersize=12),
                     Line2D([], [], color="#777777", lw=0.8, label=t["thin"].split(",")[0]),
                     Line2D([], [], color="#777777", lw=2.0, label=t["thin"].split(",")[1].strip())]
-        if len(arms) == 1:
-            net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+        if screen:
+            self.figure.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=size["legend"],
+                               frameon=False, columnspacing=1.2, handletextpad=0.4)
+        elif len(arms) == 1:
+            net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=size["legend"],
                                frameon=False)
         else:
-            self.figure.legend(handles=handles, loc="outside upper center", ncol=6, fontsize=8, frameon=False)
+            self.figure.legend(handles=handles, loc="outside upper center", ncol=6, fontsize=size["legend"],
+                               frameon=False)
 
         self.plots = []
         names = list(DIMENSIONS) + ["inequality"]
         for k, name in enumerate(names):
-            ax = self.figure.add_subplot(grid[1 + k // 3, 2 * (k % 3):2 * (k % 3) + 2])
-            ax.tick_params(labelsize=8)
+            ax = self.figure.add_subplot(plot_cells[k])
+            ax.tick_params(labelsize=size["ticks"])
             ax.grid(alpha=0.3)
             ax.set_xlim(0, 12)
             lines = []
+            now = []  # a dot on each arm's latest value, so even month 1 shows something
             if name == "inequality":
-                ax.set_title(t["inequality"], fontsize=10)
+                ax.set_title(t["inequality"], fontsize=size["plot_title"], loc="left")
                 for arm, colour in zip(arms, ARM_COLOURS):
                     for series, style in zip(INEQUALITY_SERIES, INEQUALITY_STYLES):
                         label = t["series"][series] if arm is arms[0] else None
                         (line,) = ax.plot([], [], ls=style, color=colour, lw=1.6, label=label)
                         lines.append((line, arm, series))
+                    (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
+                    now.append((dot, arm, "wellbeing_gini"))
                 ax.set_ylim(0, 0.3)
-                ax.legend(fontsize=7, loc="upper left", frameon=False)
+                if not screen:  # on the projector the legend would hide the lines; the words are in the help
+                    ax.legend(fontsize=size["small_legend"], loc="upper left", frameon=False)
+                shown = "wellbeing_gini"
             else:
-                ax.set_title(t["dimensions"][name], fontsize=10)
+                ax.set_title(t["dimensions"][name], fontsize=size["plot_title"], loc="left")
                 ax.set_ylim(0, 1.02)
                 for arm, colour in zip(arms, ARM_COLOURS):
                     (thin,) = ax.plot([], [], color=colour, lw=0.8, alpha=0.45)
                     (thick,) = ax.plot([], [], color=colour, lw=2.0, label=arm.label if len(arms) > 1 else None)
                     lines.append((thin, arm, f"{name}_output"))
                     lines.append((thick, arm, f"{name}_short"))
-                if k == 0 and len(arms) > 1:
-                    ax.legend(fontsize=8, loc="lower right", frameon=False)
-            if k >= 3:
-                ax.set_xlabel(t["month"], fontsize=8)
-            self.plots.append({"ax": ax, "lines": lines, "name": name})
+                    (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
+                    now.append((dot, arm, f"{name}_short"))
+                if k == 0 and len(arms) > 1 and not screen:
+                    ax.legend(fontsize=size["legend"], loc="lower right", frameon=False)
+                shown = f"{name}_short"
+            # The current value of each arm, right-aligned above the plot, in the arm's colour.
+            values = []
+            for j, (arm, colour) in enumerate(zip(arms, ARM_COLOURS)):
+                x = 1.0 - 0.16 * (len(arms) - 1 - j)
+                text = ax.text(x, 1.02, "", transform=ax.transAxes, ha="right", va="bottom",
+                               fontsize=size["value"], fontweight="bold", color=colour)
+                values.append((text, arm, shown))
+            if k in bottom_row:
+                ax.set_xlabel(t["month"], fontsize=size["ticks"])
+            lines += now
+            self.plots.append({"ax": ax, "lines": lines, "name": name, "values": values})
         self.update()
         # Lay the figure out once; later frames keep that layout (re-solving it costs most of a redraw).
         self.canvas = FigureCanvasAgg(self.figure)
@@ -314,6 +427,18 @@ class Pictures:
             for plot in self.plots:
                 for line, _, _ in plot["lines"]:
                     line.set_animated(True)
+                for text, _, _ in plot["values"]:
+                    text.set_animated(True)
+
+    def dot_pixels(self) -> list[np.ndarray]:
+        """Where each sampled citizen's dot sits in the picture, per network panel: pixels from the
+        top left corner (for the dashboard's hover texts)."""
+        height = self.figure.bbox.height
+        out = []
+        for panel in self.net:
+            xy = panel["ax"].transData.transform(self.classroom.layout.xy)
+            out.append(np.column_stack([xy[:, 0], height - xy[:, 1]]))
+        return out
 
     def update(self) -> None:
         """Bring every artist up to the classroom's current month."""
@@ -322,10 +447,7 @@ class Pictures:
         sample = self.classroom.sample
         for panel in self.net:
             arm = panel["arm"]
-            modes = arm.modes(sample)
-            people = arm.model.population.citizens
-            volunteer = np.fromiter((people[i].is_volunteer for i in sample), dtype=bool, count=len(sample))
-            invited = np.fromiter((people[i].invited for i in sample), dtype=bool, count=len(sample))
+            modes, volunteer, invited = arm.states(sample)
             panel["dots"].set_facecolor(np.array(MODE_COLOURS)[modes])
             panel["dots"].set_edgecolor(np.where(volunteer, "black", "none"))
             panel["dots"].set_linewidths(np.where(volunteer, 1.6, 0.0))
@@ -337,51 +459,75 @@ class Pictures:
                       if ngo.home_group in layout.group_xy]
             panel["ngos"].set_offsets(np.array(ngo_xy).reshape(-1, 2))
             share = arm.history["participation_rate"][-1] if arm.history["participation_rate"] else 0.0
-            name = t["paradigms"].get(arm.paradigm, arm.paradigm)
-            prefix = f"{arm.label}: " if len(self.net) > 1 else ""
-            panel["title"].set_text(f"{prefix}{name}\n{t['month']} {arm.model.steps} · "
-                                    f"{t['participation']} {100 * share:.1f}%")
+            panel["title"].set_text(f"{t['month']} {arm.model.steps} · {t['participation']} {100 * share:.1f}%")
         months = max(len(arm.history[SERIES[0]]) for arm in self.classroom.arms)
-        # Axis ranges grow by two years and by tenths, so they change (and force a full redraw) rarely.
-        x_max = 24 * max(1, int(np.ceil(months / 24)))
+        # Axis ranges grow in a few big steps (months: 24, 60, 120, then by 120) and by tenths, so
+        # they change (and force a full redraw, a visible hitch while playing) rarely.
+        x_max = next((top for top in (24, 60, 120) if months <= top), 120 * int(np.ceil(months / 120)))
         y_top = 0.3
         for plot in self.plots:
             ax = plot["ax"]
             top = 0.0
             for line, arm, series in plot["lines"]:
                 values = arm.history[series]
+                if line.get_linestyle() == "None":  # the dot on the latest value
+                    line.set_data(([len(values)], [values[-1]]) if values else ([], []))
+                    continue
                 line.set_data(np.arange(1, len(values) + 1), values)
                 if values and not np.all(np.isnan(values)):
                     top = max(top, float(np.nanmax(values)))
+            for text, arm, series in plot["values"]:
+                values = arm.history[series]
+                text.set_text(f"{values[-1]:.2f}" if values and np.isfinite(values[-1]) else "")
             ax.set_xlim(0, x_max)
             if plot["name"] == "inequality":
                 y_top = max(0.3, np.ceil(10 * top * 1.05) / 10)
                 ax.set_ylim(0, y_top)
         self.limits = (x_max, y_top)
 
-    def png(self) -> bytes:
-        """The figure as PNG bytes: one Agg draw and a fast PNG encoding (savefig would draw twice)."""
-        from PIL import Image
-
+    def draw(self) -> None:
+        """Draw the figure into its canvas: in full, or (``blit``) only what changes each month."""
         if not self.blit:
             self.canvas.draw()
+            return
+        if self._background is None or self.limits != self._drawn_limits:
+            self.canvas.draw()  # everything but the animated artists
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._drawn_limits = self.limits
         else:
-            if self._background is None or self.limits != self._drawn_limits:
-                self.canvas.draw()  # everything but the animated artists
-                self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-                self._drawn_limits = self.limits
-            else:
-                self.canvas.restore_region(self._background)
-            for panel in self.net:
-                for key in ("invites", "dots", "ngos", "title"):
-                    self.figure.draw_artist(panel[key])
-            for plot in self.plots:
-                for line, _, _ in plot["lines"]:
-                    self.figure.draw_artist(line)
-        image = Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+            self.canvas.restore_region(self._background)
+        for panel in self.net:
+            for key in ("invites", "dots", "ngos", "title"):
+                self.figure.draw_artist(panel[key])
+        for plot in self.plots:
+            for line, _, _ in plot["lines"]:
+                self.figure.draw_artist(line)
+            for text, _, _ in plot["values"]:
+                self.figure.draw_artist(text)
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes: one Agg draw and a fast PNG encoding (savefig would draw twice)."""
+        self.draw()
+        return fast_png(np.asarray(self.canvas.buffer_rgba()))
+
+
+def fast_png(rgba: np.ndarray) -> bytes:
+    """A lossless RGB PNG of an RGBA image, written directly: rows unfiltered, zlib at level 1.
+
+    For a mostly white picture this is as small as PIL's PNG and 2.5 times quicker (PIL filters
+    every row), which matters when the page redraws ten times a second.
+    """
+    height, width = rgba.shape[:2]
+    raw = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    raw[:, 0] = 0  # filter type of each row: none
+    raw[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, deflate, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1))
+            + chunk(b"IEND", b""))
 
 
 # --- coprod animate ------------------------------------------------------------------------------

@@ -1,28 +1,38 @@
-"""``coprod dashboard``: a classroom dashboard in the browser (Mesa SolaraViz, served by solara).
+"""``coprod dashboard``: a classroom dashboard in the browser (served by solara).
 
 The page lets a class pick a paradigm (client, customer, co-citizen or hybrid), move the levers
 that matter most, step or play the months, and see the network of citizens and the five value
 dimensions change; a second paradigm can run beside the first on the same seed, and presets
-tell the stories of the source material. Labels switch between English and Danish.
+tell the stories of the source material. Every word on the page switches between English and
+Danish, so the controls are the page's own solara components (Mesa's SolaraViz controls cannot be
+translated); the model is still a Mesa model (``Classroom``).
+
+Each browser tab gets a ``Session``: one worker thread that alone steps, rebuilds and draws its
+model, so nothing the class clicks while the run plays can meet a half-stepped model, and the
+worker ends when the tab closes.
 
 The command starts ``python -m solara run <this file>`` in a subprocess bound to 127.0.0.1 by
 default; Ctrl-C stops it. The solara page itself is built by ``build_page`` only when solara
 executes this file (as ``__main__``), so ``coprod`` stays quick to start for every other command.
+The page's browser files come installed (``solara-assets``): nothing is fetched at run time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import shutil
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import webbrowser
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from coprod.experiments.errors import InputError
 from coprod.model.parameters import PARAMETERS, PARADIGMS
@@ -85,14 +95,22 @@ WORDS = {
            "no_preset": "(choose a story)", "levers": "Levers (apply to both sides)", "citizens": "Citizens",
            "seed": "Seed", "month": "Month", "restart": "A change of lever starts the run again from month 0, same seed.",
            "side_a": "A only", "side_b": "B only", "redraw": "step + redraw",
-           "paradigm_hint": "Paradigm: the rule set that gives actors their roles"},
+           "paradigm_hint": "Paradigm: the rule set that gives actors their roles",
+           "step": "Step", "play": "▶ Play", "pause": "❚❚ Pause", "reset": "Reset", "speed": "Months per second",
+           "stop": "Stop at month (0: never)", "present": "Presentation", "present_off": "All controls",
+           "busy": "Building the model…", "download_png": "Picture (PNG)", "download_csv": "Data (CSV)",
+           "info": "What am I looking at?"},
     "da": {"title": "Samskabelse i undervisningen", "language": "Sprog", "compare": "Side om side",
            "paradigm_a": "Paradigme", "paradigm_b": "Andet paradigme (B)", "preset": "Fortælling",
            "no_preset": "(vælg en fortælling)", "levers": "Greb (gælder begge sider)", "citizens": "Borgere",
            "seed": "Frø", "month": "Måned",
            "restart": "Et nyt greb starter kørslen forfra fra måned 0 med samme frø.",
            "side_a": "kun A", "side_b": "kun B", "redraw": "skridt + tegning",
-           "paradigm_hint": "Paradigme: de regler, der giver aktørerne deres roller"},
+           "paradigm_hint": "Paradigme: de regler, der giver aktørerne deres roller",
+           "step": "Et skridt", "play": "▶ Afspil", "pause": "❚❚ Pause", "reset": "Forfra", "speed": "Måneder pr. sekund",
+           "stop": "Stop ved måned (0: aldrig)", "present": "Præsentation", "present_off": "Alle knapper",
+           "busy": "Bygger modellen…", "download_png": "Billede (PNG)", "download_csv": "Data (CSV)",
+           "info": "Hvad ser jeg på?"},
 }
 # The stories of the sources: each arm is a bundled scenario with extra overrides.
 PRESETS = {
@@ -176,191 +194,650 @@ def apply_preset(settings: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def classroom_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    return {"arms": arm_parameters(settings), "seed": int(settings["seed"])}
+    return {"arms": arm_parameters(settings), "seed": int(settings["seed"]), "engine": dashboard_engine()}
+
+
+def dashboard_engine() -> str:
+    """The compiled citizen engine where numba works: a month of 2,000 citizens takes about 1 ms
+    instead of 40 (the engines agree; see tests/test_engine_equivalence.py)."""
+    from coprod.model.model import _numba_engine_available
+
+    return "numba" if _numba_engine_available() else "agents"
+
+
+# --- one tab's run: a worker thread that alone touches the model ------------------------------
+
+PICTURE_WIDTH_INCHES = 14.0
+PICTURE_DPI = 100
+DEFAULT_MONTHS_PER_SECOND = 5
+DEFAULT_STOP_MONTH = 120
+SHOWN_LEVERS = SLIDERS + CHOICES
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What the page shows of a session at one moment (published by its worker thread)."""
+
+    png: bytes | None
+    size: tuple[int, int]
+    month: int
+    playing: bool
+    busy: bool
+    problem: str | None
+    language: str
+    running: list[dict[str, Any]]  # each arm's paradigm and lever values as the model has them
+    hover: str | None  # an SVG of invisible dots with hover texts (None while playing)
+    seconds: float | None  # the last step + redraw
+    settings: dict[str, Any] | None  # the settings the model runs, when a change could not be made
+    months_per_second: float
+    stop_month: int
+
+
+@dataclass(frozen=True)
+class Status:
+    """The part of a frame the run's controls show (it changes far less often than the month)."""
+
+    playing: bool
+    busy: bool
+    months_per_second: float
+    stop_month: int
+
+
+class Session:
+    """One browser tab's run of the classroom.
+
+    A single worker thread owns the model: it steps, rebuilds and draws, one thing at a time, so a
+    change made while playing can never meet a half-stepped model (the crash of issue 15: drawing
+    arms of 35 and 36 months). The page only sends commands (``send``) and shows the ``Frame``
+    the worker publishes. Commands queue while the worker is busy, so a Step clicked during a
+    rebuild is done after it, not lost, and a lever moved while playing always reaches the model.
+    The worker steps only while a page is connected (``watching``) and ends with ``stop``.
+    """
+
+    def __init__(self, settings: dict[str, Any], publish: Callable[[Frame], None],
+                 watching: Callable[[], bool] = lambda: True, log: Callable[[str], None] | None = None):
+        self.wanted = settings
+        self.publish = publish
+        self.watching = watching
+        self.log = log or (lambda line: None)
+        self.commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()  # held while the classroom changes; downloads read under it
+        self.playing = False
+        self.stop_armed = False
+        self.months_per_second = float(DEFAULT_MONTHS_PER_SECOND)
+        self.stop_month = DEFAULT_STOP_MONTH
+        self.classroom = None
+        self.pictures = None
+        self.applied: dict[str, Any] | None = None
+        self.png: bytes | None = None
+        self.seconds: float | None = None
+        self.problem: str | None = None
+        self.thread: threading.Thread | None = None
+        self.steps_done = 0
+
+    # -- the page's side
+    def send(self, kind: str, value: Any = None) -> None:
+        self.commands.put((kind, value))
+
+    def start(self, context: Any = None) -> None:
+        self.thread = threading.Thread(target=self._run_in, args=(context,), daemon=True, name="coprod-session")
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.commands.put(("wake", None))
+
+    def csv(self) -> bytes:
+        """The run so far, one row per arm and month (the page's CSV download)."""
+        from coprod.experiments.animate import SERIES
+
+        with self.lock:
+            rows = ["arm,paradigm,month," + ",".join(SERIES)]
+            for arm in self.classroom.arms if self.classroom else []:
+                for month in range(len(arm.history[SERIES[0]])):
+                    values = ",".join(f"{arm.history[name][month]:.6g}" for name in SERIES)
+                    rows.append(f"{arm.label},{arm.paradigm},{month + 1},{values}")
+        return ("\n".join(rows) + "\n").encode("utf-8")
+
+    # -- the worker
+    def _run_in(self, context: Any) -> None:
+        if context is None:
+            self._run()
+        else:
+            with context:  # reactive values set from here reach this tab's page
+                self._run()
+
+    def _run(self) -> None:
+        self.log("session started")
+        single_numba_thread()
+        next_due = time.monotonic()
+        unwatched = False
+        try:
+            self._guarded(lambda: self._rebuild(self.wanted))
+            self._publish()
+            while not self.stopped.is_set():
+                wait = max(0.0, next_due - time.monotonic()) if self.playing else 1.0
+                batch = self._take(wait)
+                if self.stopped.is_set():
+                    break
+                was_playing = self.playing
+                changed = self._guarded(lambda: self._apply(batch))
+                if self.playing and not was_playing:
+                    next_due = time.monotonic()
+                if self.playing and time.monotonic() >= next_due:
+                    if not self.watching():
+                        # No page connected (a closed or lost tab): step for nobody no more.
+                        if not unwatched:
+                            self.log("no page connected: stepping paused")
+                        unwatched = True
+                        next_due = time.monotonic() + 1.0
+                    else:
+                        unwatched = False
+                        started = time.monotonic()
+                        changed = self._guarded(lambda: self._step(1))
+                        next_due = started + 1.0 / self.months_per_second
+                if changed:
+                    self._publish()
+        finally:
+            self.log("session ended")
+
+    def _guarded(self, action: Callable[[], Any]) -> bool:
+        """Do ``action``; on an unexpected error pause, say it in one line on the page and go on, so
+        the tab stays usable (the full error goes to the server's log)."""
+        try:
+            result = action()
+            return True if result is None else bool(result)
+        except Exception as err:
+            import traceback
+
+            self.log("unexpected error (the run is paused):\n" + traceback.format_exc())
+            self.playing = False
+            self.problem = f"{type(err).__name__}: {err}".splitlines()[0]
+            return True
+
+    def _take(self, wait: float) -> list[tuple[str, Any]]:
+        batch = []
+        try:
+            batch.append(self.commands.get(timeout=wait) if wait > 0 else self.commands.get_nowait())
+            while True:
+                batch.append(self.commands.get_nowait())
+        except queue.Empty:
+            pass
+        return batch
+
+    def _apply(self, batch: list[tuple[str, Any]]) -> bool:
+        """Carry out a batch of commands; the last change of settings wins, steps after it count."""
+        if not batch:
+            return False
+        rebuild_to, steps, fresh = None, 0, False
+        for kind, value in batch:
+            if kind == "settings":
+                rebuild_to, steps = value, 0
+            elif kind == "reset":
+                rebuild_to, steps, fresh = (rebuild_to or self.wanted), 0, True
+                self.playing = False
+            elif kind == "step":
+                steps += 1
+            elif kind == "play":
+                self.playing = True
+            elif kind == "pause":
+                self.playing = False
+            elif kind == "toggle":
+                self.playing = not self.playing
+            elif kind == "speed":
+                self.months_per_second = min(60.0, max(0.2, float(value)))
+            elif kind == "stop_month":
+                self.stop_month = max(0, int(value))
+        if self.playing:
+            self.stop_armed = self.stop_month > 0 and self._month() < self.stop_month
+        if rebuild_to is not None:
+            self.wanted = rebuild_to
+            self._publish(busy=True)
+            self._rebuild(rebuild_to, fresh=fresh)
+            if self.playing:
+                self.stop_armed = self.stop_month > 0
+        if steps:
+            self._step(steps)
+        return True
+
+    def _month(self) -> int:
+        return self.classroom.arms[0].model.steps if self.classroom else 0
+
+    def _rebuild(self, settings: dict[str, Any], fresh: bool = False) -> None:
+        """A new classroom for new settings (or ``fresh``: Reset); only new pictures when just the
+        language changed."""
+        from coprod.experiments.animate import Classroom, Pictures
+
+        language = settings.get("language", "en")
+        same_run = (not fresh and self.applied is not None
+                    and classroom_settings(settings) == classroom_settings(self.applied))
+        try:
+            classroom = self.classroom if same_run else Classroom(classroom_settings(settings))
+        except (ValueError, InputError) as err:
+            self.problem = str(err)
+            self.wanted = self.applied
+            return
+        pictures = Pictures(classroom, language=language, dpi=PICTURE_DPI, width=PICTURE_WIDTH_INCHES, blit=True,
+                            screen=True)
+        png = pictures.png()
+        with self.lock:
+            self.classroom, self.pictures, self.png = classroom, pictures, png
+            self.applied = settings
+            self.problem = None
+            if not same_run:
+                self.seconds = None
+
+    def _step(self, months: int) -> None:
+        started = time.perf_counter()
+        with self.lock:
+            for _ in range(months):
+                self.classroom.step()
+                self.steps_done += 1
+            self.pictures.update()
+            self.png = self.pictures.png()
+        self.seconds = time.perf_counter() - started
+        self.problem = None  # a month went well: an earlier error is no longer news
+        if self.stop_armed and self.playing and self._month() >= self.stop_month:
+            self.playing = False
+            self.stop_armed = False
+
+    def _running(self) -> list[dict[str, Any]]:
+        return [{"paradigm": arm.paradigm, **{name: arm.model.p[name] for name in SHOWN_LEVERS if name in arm.model.p}}
+                for arm in self.classroom.arms] if self.classroom else []
+
+    def _publish(self, busy: bool = False) -> None:
+        try:
+            self._publish_frame(busy)
+        except Exception:  # a page that cannot be shown one frame shows the next
+            import traceback
+
+            self.log("could not publish a frame:\n" + traceback.format_exc())
+
+    def _publish_frame(self, busy: bool) -> None:
+        pictures = self.pictures
+        size = tuple(int(v) for v in pictures.canvas.get_width_height()) if pictures else (0, 0)
+        language = self.applied.get("language", "en") if self.applied else "en"
+        hover = None if (self.playing or busy or pictures is None) else hover_svg(self.classroom, pictures, language)
+        self.publish(Frame(
+            png=self.png, size=size, month=self._month(), playing=self.playing, busy=busy, problem=self.problem,
+            language=language, running=self._running(), hover=hover, seconds=self.seconds,
+            settings=self.applied if self.problem and self.applied else None,
+            months_per_second=self.months_per_second, stop_month=self.stop_month))
+
+
+def single_numba_thread() -> None:
+    """Run this thread's compiled months on one thread: a month of 2,000 citizens is ~1 ms, and on
+    a busy machine (the server, the browser and others share the cores) parallel regions mostly
+    wait for a second core (110 ms a month at load 7 with two threads, 2 ms with one)."""
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except (ImportError, ValueError):
+        pass
+
+
+def hover_svg(classroom, pictures, language: str) -> str:
+    """Invisible dots over the picture's citizens, each with a hover text saying who they are."""
+    from html import escape
+
+    width, height = pictures.canvas.get_width_height()
+    parts = [f'<svg class="coprod-hover-svg" viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
+             'xmlns="http://www.w3.org/2000/svg">']
+    for panel, pixels in zip(pictures.net, pictures.dot_pixels()):
+        arm = panel["arm"]
+        prefix = f"{arm.label}: " if len(pictures.net) > 1 else ""
+        for i, (x, y) in zip(classroom.sample, pixels):
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6"><title>{escape(prefix + arm.describe(i, language))}'
+                         '</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _page_connected(context: Any) -> bool:
+    """Whether a browser page is connected to this solara kernel (False once the tab is gone)."""
+    try:
+        from solara.server.kernel_context import PageStatus
+
+        if context.closed_event.is_set():
+            return False
+        return PageStatus.CONNECTED in context.page_status.values()
+    except Exception:  # another solara's internals: assume someone watches
+        return True
+
+
+def _log(line: str) -> None:
+    print(f"coprod dashboard: {line}", file=sys.stderr, flush=True)
+
+
+INFO = {
+    "en": """
+**The five value dimensions** (each 0 to 1; thin line: this month, thick line: 6-month average; the
+numbers above each plot are the current values, A in blue, B in red):
+
+- **Innovation**: new ideas from citizens taken up in the service.
+- **Wellbeing & empowerment**: how well citizens fare and how much they feel they can act.
+- **Efficiency & precision**: how well the service's hours meet the needs that are there.
+- **Resource mobilisation**: citizens' own time and resources added to the service.
+- **Democracy**: whose voice is heard and taken up.
+
+**Inequality**: solid line the Gini of wellbeing (the number shown), dashed the share of the richest
+fifth taking part, dotted the share of the poorest fifth.
+
+**The paradigms**: the citizen as *client* (traditional administration: rules and professionals
+decide), as *customer* (New Public Management: targets, choice, savings), as *co-citizen* (New
+Public Governance: shared power, facilitation, networks), or a *hybrid* of NPM and NPG.
+
+**The stories**: *From client to co-citizen* (the same town under the traditional paradigm and
+under NPG); *Savings dressed up as co-production* (a hybrid, and the same with half the staff
+budget cut in the hope that citizens take over); *Taking over a citizens' initiative* (the
+municipality supports a citizens' initiative, or takes it over); *Collective beats individual?*
+(individual against collective co-production).
+
+**The network**: about 200 citizens; grey does not take part, blue individually, orange in a group,
+green collectively; a ring marks a volunteer, squares are professionals (dotted lines: whom they
+invited this month), stars are NGOs. Pause and hover over a citizen to see who they are.
+
+**Keys**: the space bar plays and pauses.
+""",
+    "da": """
+**De fem værdidimensioner** (hver fra 0 til 1; tynd linje: denne måned, tyk linje: 6-måneders
+gennemsnit; tallene over hver graf er de aktuelle værdier, A i blåt, B i rødt):
+
+- **Innovation**: nye idéer fra borgerne, som ydelsen tager op.
+- **Trivsel & empowerment**: hvordan borgerne har det, og hvor meget de føler, de kan handle.
+- **Effektivitet & træfsikkerhed**: hvor godt ydelsens timer rammer de behov, der er.
+- **Ressourcemobilisering**: borgernes egen tid og egne ressourcer, der lægges i ydelsen.
+- **Demokrati**: hvis stemme bliver hørt og taget op.
+
+**Ulighed**: fuldt optrukket linje er Gini for trivsel (tallet, der vises), stiplet andelen af den
+rigeste femtedel, der deltager, prikket andelen af den fattigste femtedel.
+
+**Paradigmerne**: borgeren som *klient* (traditionel forvaltning: regler og fagfolk bestemmer), som
+*kunde* (New Public Management: mål, frit valg, besparelser), som *medborger* (New Public Governance:
+delt magt, facilitering, netværk) eller en *hybrid* af NPM og NPG.
+
+**Fortællingerne**: *Fra klient til medborger* (samme by under det traditionelle paradigme og under
+NPG); *Besparelser forklædt som samskabelse* (en hybrid, og den samme med halvdelen af
+personalebudgettet sparet væk i håb om, at borgerne tager over); *Kommunen overtager et
+borgerinitiativ* (kommunen støtter et borgerinitiativ eller overtager det); *Slår kollektiv
+individuel?* (individuel mod kollektiv samskabelse).
+
+**Netværket**: omkring 200 borgere; grå deltager ikke, blå individuelt, orange i en gruppe, grøn
+kollektivt; en ring er en frivillig, firkanter er medarbejdere (prikkede linjer: hvem de inviterede
+denne måned), stjerner er foreninger. Sæt på pause, og hold musen over en borger for at se, hvem det er.
+
+**Taster**: mellemrumstasten afspiller og sætter på pause.
+""",
+}
+
+CSS = """
+.coprod-page, .coprod-page span, .coprod-page .v-card__title { font-size: 18px; }
+.coprod-page .v-label, .coprod-page .v-select__selection, .coprod-page input, .coprod-page .v-btn,
+.coprod-page .v-input--selection-controls .v-label { font-size: 18px !important; }
+.coprod-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 16px; padding: 6px 12px; }
+.coprod-bar .v-btn { text-transform: none; letter-spacing: 0; }
+.coprod-page .coprod-title { font-size: 24px; font-weight: bold; display: block; margin: 4px 0 8px; }
+.coprod-page .coprod-month { font-size: 28px; font-weight: bold; min-width: 6.5em; }
+.coprod-body { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; padding: 0 12px; }
+@media (max-width: 1200px) { .coprod-side { flex-basis: 280px !important; } }
+.coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 80px); overflow-y: auto; }
+.coprod-main { flex: 1 1 600px; min-width: 0; }
+.coprod-picture-box { position: relative; max-width: 100%; }
+.coprod-picture-box img.coprod-picture { display: block; width: 100%; height: auto; }
+.coprod-picture-box.busy img.coprod-picture { opacity: 0.5; }
+.coprod-hover { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+.coprod-hover svg { width: 100%; height: 100%; display: block; }
+.coprod-hover circle { fill: transparent; pointer-events: all; cursor: help; }
+.coprod-page .coprod-small { font-size: 15px; color: #555; }
+.coprod-page .coprod-busy { color: #b35900; font-weight: bold; }
+.coprod-speed { width: 230px; }
+.coprod-speed .v-input { margin-top: -6px; }
+.coprod-stop { width: 240px; }
+"""
 
 
 def build_page():
-    """The solara page (imports solara and Mesa's visualisation only here)."""
+    """The solara page (imports solara only here)."""
+    import ipyvue
     import solara
-    from mesa.visualization import SolaraViz
-    from mesa.visualization.utils import update_counter
+    import traitlets
 
-    from coprod.experiments.animate import Classroom, Pictures
+    class SpaceBar(ipyvue.VueTemplate):
+        """Counts presses of the space bar outside text fields (the page's Play/Pause key)."""
 
-    problem = solara.reactive(None)  # one line shown on the page when a change cannot be made
+        presses = traitlets.Int(0).tag(sync=True)
+        template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    const typing = (e) => { const t = e.target || {}; const tag = (t.tagName || "").toUpperCase();
+      return ["INPUT", "TEXTAREA", "SELECT"].includes(tag) || t.isContentEditable; };
+    this.down = (e) => { if (e.code !== "Space" || typing(e)) return; e.preventDefault();
+      if (!e.repeat) { this.presses = this.presses + 1; } };
+    // a focused button would also take the space as a click: keep it for Play/Pause only
+    this.up = (e) => { if (e.code === "Space" && !typing(e)) e.preventDefault(); };
+    document.addEventListener("keydown", this.down, true);
+    document.addEventListener("keyup", this.up, true);
+  },
+  destroyed() {
+    document.removeEventListener("keydown", this.down, true);
+    document.removeEventListener("keyup", this.up, true);
+  }
+}
+</script>
+""").tag(sync=True)
 
-    def rebuild_with(settings, model, new: dict[str, Any]) -> None:
+    def current_context():
         try:
-            fresh = DashboardModel(settings=new)
-        except (ValueError, InputError) as err:
-            problem.value = str(err)
-            return
-        problem.value = None
-        settings.value = new
-        model.value = fresh
+            from solara.server import kernel_context
 
-    class DashboardModel(Classroom):
-        """The classroom as SolaraViz builds it: ``settings`` is the page's settings (a reactive)."""
-
-        def __init__(self, settings: Any = None):
-            settings = getattr(settings, "value", settings) or default_settings()
-            super().__init__(classroom_settings(settings))
-            self.language = settings.get("language", "en")
-            self.pictures = None
-            self.last_seconds = None
-
-        def step(self) -> None:
-            start = time.perf_counter()
-            super().step()
-            self._step_started = start
-
-        def picture(self, language: str) -> bytes:
-            """The current picture; the time from the start of the last step to here is recorded."""
-            if self.pictures is None or self.pictures.language != language:
-                self.pictures = Pictures(self, language=language, dpi=72, blit=True)
-            else:
-                self.pictures.update()
-            image = self.pictures.png()
-            started = getattr(self, "_step_started", None)
-            if started is not None:
-                self.last_seconds = time.perf_counter() - started
-                self._step_started = None
-            return image
+            return kernel_context.get_current_context()
+        except Exception:
+            return None
 
     @solara.component
-    def Levers(settings: solara.Reactive, model: solara.Reactive):
+    def Page():
+        settings = solara.use_reactive(solara.use_memo(default_settings, []))
+        frame = solara.use_reactive(None)
+        status = solara.use_reactive(None)  # what the controls show; set only when it changes
+        presenting = solara.use_reactive(False)
+        context = solara.use_memo(current_context, [])
+
+        def make_session():
+            def publish(new: Frame) -> None:
+                if new.settings is not None and new.settings != settings.value:
+                    settings.value = new.settings  # a change that could not be made: show what runs
+                frame.value = new
+                status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
+
+            return Session(settings.value, publish,
+                           watching=(lambda: _page_connected(context)) if context is not None else (lambda: True),
+                           log=_log)
+
+        session = solara.use_memo(make_session, [])
+
+        def run_session():
+            session.start(context)
+            return session.stop  # the tab closed (or its kernel was culled): the worker ends
+
+        solara.use_effect(run_session, [])
+
+        def change(new: dict[str, Any]) -> None:
+            settings.value = new
+            session.send("settings", new)
+
+        lang = settings.value["language"]
+        solara.Title(WORDS[lang]["title"])
+        solara.Style(CSS)
+        SpaceBar.element(on_presses=lambda _: session.send("toggle"))
+        with solara.Div(classes=["coprod-page"]):
+            Transport(session, frame, status, settings, presenting, change)
+            with solara.Div(classes=["coprod-body"]):
+                if not presenting.value:
+                    with solara.Div(classes=["coprod-side"]):
+                        solara.Text(WORDS[lang]["title"], classes=["coprod-title"])
+                        Setup(settings, change)
+                        Levers(settings, change)
+                        Extras(session, settings)
+                with solara.Div(classes=["coprod-main"]):
+                    Picture(frame)
+
+    @solara.component
+    def Transport(session, frame, status, settings, presenting, change):
+        # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
+        # a month re-renders just the month label and the picture.
+        st = status.value
         s = settings.value
         lang = s["language"]
         words = WORDS[lang]
-
-        def rebuild(new: dict[str, Any]) -> None:
-            rebuild_with(settings, model, new)
-
-        def set_lever(name: str, value: Any) -> None:
-            current = settings.value
-            if lever_value(current, name) == value:
-                return
-            rebuild({**current, "common": {**current["common"], name: value}, "preset": None})
-
-        with solara.Sidebar():
-            with solara.Card(words["levers"]):
-                solara.Text(words["restart"], style={"font-size": "0.8em", "color": "#666"})
-                for name in SLIDERS:
-                    declared = PARAMETERS[name]
-                    with solara.Tooltip(explanation(name, lang)):
-                        with solara.Div(classes=[f"lever-{name}"]):
-                            value = float(lever_value(s, name))
-                            solara.Text(f"{label(name, lang)}: {value:g}", style={"font-size": "0.9em"})
-                            solara.SliderFloat("", value=value, min=float(declared.low), max=float(declared.high),
-                                               step=slider_step(name),
-                                               on_value=lambda v, n=name: set_lever(n, round(float(v), 6)))
-                for name in CHOICES:
-                    declared = PARAMETERS[name]
-                    shown = {c: (CHOICE_WORDS_DA.get(c, c) if lang == "da" else c) for c in declared.choices}
-                    back = {v: k for k, v in shown.items()}
-                    with solara.Tooltip(explanation(name, lang)):
-                        with solara.Div(classes=[f"lever-{name}"]):
-                            solara.Select(label(name, lang), value=shown[lever_value(s, name)],
-                                          values=list(shown.values()),
-                                          on_value=lambda v, n=name, b=back: set_lever(n, b[v]))
+        playing = bool(st and st.playing)
+        with solara.Div(classes=["coprod-bar"]):
+            MonthLabel(frame, words["month"])
+            solara.Button(words["step"], on_click=lambda: session.send("step"), classes=["coprod-step"],
+                          color="primary", outlined=True)
+            solara.Button(words["pause"] if playing else words["play"],
+                          on_click=lambda: session.send("pause" if playing else "play"),
+                          classes=["coprod-play"], color="primary")
+            solara.Button(words["reset"], on_click=lambda: session.send("reset"), classes=["coprod-reset"],
+                          outlined=True)
+            with solara.Div(classes=["coprod-speed"]):
+                speed = int(st.months_per_second if st else DEFAULT_MONTHS_PER_SECOND)
+                solara.Text(f"{words['speed']}: {speed}", classes=["coprod-small"])
+                solara.SliderInt("", value=speed, min=1, max=20, on_value=lambda v: session.send("speed", v))
+            with solara.Div(classes=["coprod-stop"]):
+                solara.InputInt(words["stop"], value=st.stop_month if st else DEFAULT_STOP_MONTH,
+                                on_value=lambda v: session.send("stop_month", v or 0))
+            solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
+                                       on_value=lambda shown: change({**settings.value,
+                                                                      "language": "da" if shown == "Dansk" else "en"}))
+            solara.Button(words["present_off"] if presenting.value else words["present"],
+                          on_click=lambda: presenting.set(not presenting.value), classes=["coprod-present"],
+                          text=True)
+            if st is not None and st.busy:
+                solara.Text(words["busy"], classes=["coprod-busy"])
 
     @solara.component
-    def Classroom_View(settings: solara.Reactive, model: solara.Reactive):
-        update_counter.get()  # Mesa's Step / Play bump this after each step
+    def MonthLabel(frame, word: str):
+        f = frame.value
+        solara.Text(f"{word} {f.month if f else 0}", classes=["coprod-month"])
+
+    @solara.component
+    def Setup(settings, change):
         s = settings.value
         lang = s["language"]
         words = WORDS[lang]
         names = PARADIGM_WORDS[lang]
         back = {v: k for k, v in names.items()}
-        m = model.value
-
-        def rebuild(new: dict[str, Any]) -> None:
-            rebuild_with(settings, model, new)
 
         def set_paradigm(index: int, shown: str) -> None:
             current = settings.value
             arms = [dict(a) for a in current["arms"]]
             arms[index] = {"paradigm": back[shown], "overrides": {}}
-            rebuild({**current, "arms": arms, "preset": None})
+            change({**current, "arms": arms, "preset": None})
 
         def set_preset(shown: str) -> None:
             for key, preset in PRESETS.items():
                 if preset[settings.value["language"]] == shown:
-                    try:
-                        new = apply_preset(settings.value, key)
-                    except InputError as err:
-                        problem.value = str(err)
-                        return
-                    rebuild(new)
+                    change(apply_preset(settings.value, key))
 
-        def set_language(shown: str) -> None:
-            code = "da" if shown == "Dansk" else "en"
-            settings.value = {**settings.value, "language": code}
-
-        def set_compare(on: bool) -> None:
-            rebuild({**settings.value, "compare": bool(on)})
-
-        def set_citizens(shown: str) -> None:
-            rebuild({**settings.value, "n_citizens": int(shown)})
-
-        def set_seed(value: int) -> None:
-            rebuild({**settings.value, "seed": int(value)})
-
-        with solara.Column(style={"padding": "0 12px"}):
-            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "16px"}):
-                solara.Text(words["title"], classes=["coprod-title"], style={"font-size": "1.4em", "font-weight": "bold"})
-                solara.Text(f"{words['month']} {m.arms[0].model.steps}", classes=["coprod-month"],
-                            style={"font-size": "1.4em"})
-                solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English",
-                                           values=["English", "Dansk"], on_value=set_language)
-            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "16px"}):
-                with solara.Tooltip(WORDS[lang]["paradigm_hint"] + " — " + explanation("paradigm", lang)):
-                    with solara.Div(classes=["paradigm-a"], style={"min-width": "230px"}):
-                        solara.Select(words["paradigm_a"] + (" (A)" if s["compare"] else ""),
-                                      value=names[s["arms"][0]["paradigm"]],
-                                      values=[names[p] for p in PARADIGMS],
-                                      on_value=lambda v: set_paradigm(0, v))
-                solara.Checkbox(label=words["compare"], value=s["compare"], on_value=set_compare)
-                if s["compare"]:
-                    with solara.Div(classes=["paradigm-b"], style={"min-width": "230px"}):
-                        solara.Select(words["paradigm_b"], value=names[s["arms"][1]["paradigm"]],
-                                      values=[names[p] for p in PARADIGMS], on_value=lambda v: set_paradigm(1, v))
-                preset_names = [p[lang] for p in PRESETS.values()]
-                current = PRESETS[s["preset"]][lang] if s.get("preset") else None
-                with solara.Div(classes=["preset"], style={"min-width": "300px"}):
-                    solara.Select(words["preset"], value=current, values=preset_names, on_value=set_preset)
-                with solara.Div(style={"width": "110px"}):
-                    solara.Select(words["citizens"], value=str(s["n_citizens"]),
-                                  values=[str(n) for n in CITIZEN_CHOICES], on_value=set_citizens)
-                with solara.Div(style={"width": "90px"}):
-                    solara.InputInt(words["seed"], value=int(s["seed"]), on_value=set_seed)
-            if s["compare"]:
-                extras = []
-                for side, arm in zip("AB", s["arms"]):
-                    if arm["overrides"]:
-                        shown = ", ".join(f"{label(k, lang)} = {v}" for k, v in arm["overrides"].items())
-                        extras.append(f"{side}: {shown}")
-                if extras:
-                    solara.Text(" | ".join(extras), style={"font-size": "0.85em", "color": "#555"})
-            if problem.value:
-                solara.Error(problem.value)
-            image = m.picture(lang)
-            solara.Image(image, classes=["coprod-picture"])
-            if m.last_seconds is not None:
-                solara.Text(f"{words['redraw']}: {1000 * m.last_seconds:.0f} ms", classes=["coprod-timing"],
-                            style={"font-size": "0.8em", "color": "#888"})
+        with solara.Tooltip(words["paradigm_hint"] + " — " + explanation("paradigm", lang)):
+            with solara.Div(classes=["paradigm-a"]):
+                solara.Select(words["paradigm_a"] + (" (A)" if s["compare"] else ""),
+                              value=names[s["arms"][0]["paradigm"]], values=[names[p] for p in PARADIGMS],
+                              on_value=lambda v: set_paradigm(0, v))
+        with solara.Div(classes=["compare"]):
+            solara.Checkbox(label=words["compare"], value=s["compare"],
+                            on_value=lambda on: change({**settings.value, "compare": bool(on)}))
+        if s["compare"]:
+            with solara.Div(classes=["paradigm-b"]):
+                solara.Select(words["paradigm_b"], value=names[s["arms"][1]["paradigm"]],
+                              values=[names[p] for p in PARADIGMS], on_value=lambda v: set_paradigm(1, v))
+        with solara.Div(classes=["preset"]):
+            solara.Select(words["preset"], value=PRESETS[s["preset"]][lang] if s.get("preset") else None,
+                          values=[p[lang] for p in PRESETS.values()], on_value=set_preset)
+        if s["compare"]:
+            for side, arm in zip("AB", s["arms"]):
+                if arm["overrides"]:
+                    shown = ", ".join(f"{label(k, lang)} = {CHOICE_WORDS_DA.get(v, v) if lang == 'da' else v}"
+                                      for k, v in arm["overrides"].items())
+                    solara.Text(f"{side}: {shown}", classes=["coprod-small"])
+        with solara.Row():
+            with solara.Div(style={"width": "140px"}):
+                solara.Select(words["citizens"], value=str(s["n_citizens"]), values=[str(n) for n in CITIZEN_CHOICES],
+                              on_value=lambda v: change({**settings.value, "n_citizens": int(v)}))
+            with solara.Div(style={"width": "120px"}):
+                solara.InputInt(words["seed"], value=int(s["seed"]),
+                                on_value=lambda v: change({**settings.value, "seed": int(v or 0)}))
 
     @solara.component
-    def Page():
-        settings = solara.use_reactive(solara.use_memo(default_settings, []))
-        initial = solara.use_memo(lambda: DashboardModel(settings=settings.value), [])
-        model = solara.use_reactive(initial)
-        solara.Title(WORDS[settings.value["language"]]["title"])
-        SolaraViz(model, components=[], model_params={"settings": settings}, name="coprod · samskabelse",
-                  play_interval=50)
-        with solara.Column():  # one level deeper, so the levers come below Mesa's controls
-            Levers(settings, model)
-        Classroom_View(settings, model)
+    def Levers(settings, change):
+        s = settings.value
+        lang = s["language"]
+        words = WORDS[lang]
+
+        def set_lever(name: str, value: Any) -> None:
+            current = settings.value
+            if lever_value(current, name) == value:
+                return
+            change({**current, "common": {**current["common"], name: value}, "preset": None})
+
+        with solara.Card(words["levers"]):
+            solara.Text(words["restart"], classes=["coprod-small"])
+            for name in SLIDERS:
+                declared = PARAMETERS[name]
+                with solara.Tooltip(explanation(name, lang)):
+                    with solara.Div(classes=[f"lever-{name}"]):
+                        value = float(lever_value(s, name))
+                        solara.Text(f"{label(name, lang)}: {value:g}")
+                        solara.SliderFloat("", value=value, min=float(declared.low), max=float(declared.high),
+                                           step=slider_step(name),
+                                           on_value=lambda v, n=name: set_lever(n, round(float(v), 6)))
+            for name in CHOICES:
+                declared = PARAMETERS[name]
+                shown = {c: (CHOICE_WORDS_DA.get(c, c) if lang == "da" else c) for c in declared.choices}
+                back = {v: k for k, v in shown.items()}
+                with solara.Tooltip(explanation(name, lang)):
+                    with solara.Div(classes=[f"lever-{name}"]):
+                        solara.Select(label(name, lang), value=shown[lever_value(s, name)], values=list(shown.values()),
+                                      on_value=lambda v, n=name, b=back: set_lever(n, b[v]))
+
+    @solara.component
+    def Extras(session, settings):
+        lang = settings.value["language"]
+        words = WORDS[lang]
+        with solara.Div(classes=["coprod-downloads"]):
+            solara.FileDownload(lambda: session.png or b"", filename="coprod.png", label=words["download_png"],
+                                mime_type="image/png")
+            solara.FileDownload(session.csv, filename="coprod.csv", label=words["download_csv"], mime_type="text/csv")
+        with solara.Div(classes=["coprod-info"]):
+            solara.Details(words["info"], children=[solara.Markdown(INFO[lang])])
+
+    @solara.component
+    def Picture(frame):
+        # The same children in the same order every time (only their content changes), so a frame
+        # never makes the browser build new elements beside the old ones.
+        f = frame.value
+        words = WORDS[f.language if f else "en"]
+        with solara.Div(classes=["coprod-notes"]):
+            if f is not None and f.problem:
+                solara.Error(f.problem, classes=["coprod-problem"])
+            if f is None or f.busy:
+                solara.ProgressLinear(True, classes=["coprod-progress"])
+        width, height = f.size if f else (16, 9)
+        # As wide as the column, but never taller than the window below the controls.
+        box = {"width": f"min(100%, calc((100vh - 90px) * {width / max(1, height):.4f}))"}
+        with solara.Div(classes=["coprod-picture-box"] + (["busy"] if f is not None and f.busy else []), style=box):
+            if f is not None and f.png is not None:
+                solara.Image(f.png, classes=["coprod-picture"])
+            solara.HTML(tag="div", unsafe_innerHTML=(f.hover if f is not None else None) or "",
+                        classes=["coprod-hover"])
+        seconds = f.seconds if f is not None else None
+        solara.Text(f"{words['redraw']}: {1000 * seconds:.0f} ms" if seconds is not None else "",
+                    classes=["coprod-timing", "coprod-small"])
+        solara.Text(json.dumps(f.running if f else []), classes=["coprod-running"], style={"display": "none"})
 
     return Page
 
@@ -386,50 +863,35 @@ def cdn_packages() -> list[str]:
 
     template = Path(solara.server.__file__).parent / "templates" / "solara.html.j2"
     found = set(re.findall(r"\{\{cdn\}\}/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/", template.read_text(encoding="utf-8")))
+    # The template names the apps of both Vue versions; the page loads only the installed one's.
+    import ipyvue
+
+    unused = "solara-vuetify-app@" if ipyvue.__version__.startswith("3") else "solara-vuetify3-app@"
+    found = {spec for spec in found if unused not in spec}
     if settings.assets.fontawesome_enabled:
         found.add(settings.assets.fontawesome_path.strip("/").split("/")[0])
     return sorted(found)
 
 
-def ensure_assets(quiet: bool = False) -> list[str]:
-    """Put solara's browser assets into its local CDN cache, so the page works offline.
+def missing_assets() -> list[str]:
+    """The browser packages (``name@version``) the page needs that are not installed locally.
 
-    Solara's server proxies its CDN and keeps what it fetched in a cache folder; without
-    internet access the page stays blank. Each missing package is fetched once with ``npm pack``
-    (from the npm registry) and unpacked there. Returns the packages still missing.
+    The page's JavaScript and fonts come from solara's asset folder, which the ``solara-assets``
+    package fills at install time (a project dependency), so the dashboard never fetches anything
+    when it starts and works on a machine that was never online.
     """
-    import tarfile
-    import tempfile
-
     from solara.server import settings
 
     cache = Path(settings.assets.proxy_cache_dir)
-    missing = [spec for spec in cdn_packages() if not (cache / spec).is_dir()]
-    if not missing or shutil.which("npm") is None:
-        return missing
-    still = []
-    for spec in missing:
-        if not quiet:
-            print(f"coprod dashboard: fetching browser assets {spec} (once) with npm", file=sys.stderr, flush=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                subprocess.run(["npm", "pack", spec, "--silent"], cwd=tmp, check=True, timeout=300,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                (tarball,) = Path(tmp).glob("*.tgz")
-                unpacked = Path(tmp) / "unpacked"
-                with tarfile.open(tarball) as archive:
-                    archive.extractall(unpacked, filter="data")
-                target = cache / spec
-                target.parent.mkdir(parents=True, exist_ok=True)
-                staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".coprod-"))
-                staging.rmdir()
-                shutil.move(str(unpacked / "package"), staging)
-                os.replace(staging, target)
-            except (OSError, subprocess.SubprocessError, ValueError, tarfile.TarError) as err:
-                if not quiet:
-                    print(f"coprod dashboard: could not fetch {spec}: {err}", file=sys.stderr)
-                still.append(spec)
-    return still
+    return [spec for spec in cdn_packages() if not (cache / spec).is_dir()]
+
+
+# Where solara would fetch a file it lacks: nowhere (a closed local port fails at once), so a
+# missing file is a quick 404 in the browser, never minutes of retries against the internet.
+NO_CDN = "http://127.0.0.1:9/"
+# A tab whose connection is gone (closed without goodbye, laptop asleep) is given this long to
+# come back before its session is dropped; a tab that says goodbye ends its session at once.
+SESSION_GRACE = "30s"
 
 
 def dashboard_command(args: argparse.Namespace) -> int:
@@ -437,7 +899,6 @@ def dashboard_command(args: argparse.Namespace) -> int:
         raise InputError(f"--port: got {args.port}; allowed: an integer in [1, 65535]")
     try:
         import solara  # noqa: F401
-        import mesa.visualization  # noqa: F401
     except ImportError as err:
         raise InputError(f"the dashboard needs solara (mesa[rec]): {err}") from None
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -446,11 +907,16 @@ def dashboard_command(args: argparse.Namespace) -> int:
         except OSError as err:
             raise InputError(f"--port {args.port} on --host {args.host}: cannot bind ({err.strerror}); "
                              "choose another port") from None
-    ensure_assets()
+    missing = missing_assets()
+    if missing:
+        raise InputError(f"the dashboard's browser files are not installed ({', '.join(missing)}): "
+                         "run the README's install command again (pip install -e . brings them with solara-assets)")
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}/"
     command = [sys.executable, "-W", "ignore::UserWarning:solara.validate_hooks", "-m", "solara", "run", str(Path(__file__).resolve()), "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_ASSETS_PROXY": "True",
+           "SOLARA_ASSETS_CDN": NO_CDN, "SOLARA_KERNEL_CULL_TIMEOUT": SESSION_GRACE,
+           "SOLARA_THEME_SHOW_BANNER": "False"}  # an English banner has no place on the Danish page
     # Ctrl-C (SIGINT) and SIGTERM both stop the server, even when started from a script that
     # ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -60,3 +60,36 @@ def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         main(["animate", "npm", "--steps", "2", "--citizens", "200", "--out", str(out)])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_single_run_is_titled_with_its_scenario_and_its_first_frame_shows_values():
+    from coprod.experiments.animate import Classroom, Pictures
+    from coprod.experiments.scenarios import load_scenario
+
+    parameters = {**load_scenario("takeover").parameters, "n_citizens": 200}
+    classroom = Classroom({"arms": [parameters], "seed": 0, "labels": ["takeover"]})
+    pictures = Pictures(classroom, language="da")
+    classroom.step()
+    pictures.update()  # the first frame of an animation
+    title = pictures.net[0]["ax"].get_title()
+    assert title == "takeover: Medborger (New Public Governance)", title
+    assert pictures.net[0]["title"].get_text().startswith("Måned 1 ·")
+    for plot in pictures.plots:
+        texts = [text.get_text() for text, _, _ in plot["values"]]
+        assert all(texts) and all(float(t) >= 0 for t in texts), (plot["name"], texts)
+        dots = [line for line, _, _ in plot["lines"] if line.get_linestyle() == "None"]
+        assert dots and all(len(dot.get_xdata()) == 1 for dot in dots), plot["name"]
+
+
+def test_the_first_gif_frame_has_marks_in_every_plot(tmp_path):
+    """Month 1 has one point per series: without the dot on the latest value the plots were blank."""
+    import numpy as np
+
+    out = tmp_path / "one.gif"
+    assert main(["animate", "default", "--steps", "1", "--citizens", "200", "--out", str(out)]) == 0
+    with Image.open(out) as gif:
+        frame = np.asarray(gif.convert("RGB")).astype(int)
+    height = frame.shape[0]
+    plots = frame[int(0.45 * height):]  # the lower part: the six plots
+    blue = (abs(plots[..., 0] - 0x1f) < 40) & (abs(plots[..., 1] - 0x4e) < 40) & (plots[..., 2] > 120)
+    assert blue.sum() > 6 * 10, "the plots of the first frame are empty"
