@@ -194,15 +194,9 @@ def apply_preset(settings: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def classroom_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    return {"arms": arm_parameters(settings), "seed": int(settings["seed"]), "engine": dashboard_engine()}
-
-
-def dashboard_engine() -> str:
-    """The compiled citizen engine where numba works: a month of 2,000 citizens takes about 1 ms
-    instead of 40 (the engines agree; see tests/test_engine_equivalence.py)."""
-    from coprod.model.model import _numba_engine_available
-
-    return "numba" if _numba_engine_available() else "agents"
+    # The compiled engine: a month of 2,000 citizens takes about 1 ms instead of 40 (the engines
+    # agree; see tests/test_engine_equivalence.py).
+    return {"arms": arm_parameters(settings), "seed": int(settings["seed"]), "engine": "numba"}
 
 
 # --- one tab's run: a worker thread that alone touches the model ------------------------------
