@@ -265,3 +265,21 @@ def test_collective_forms_on_offer_are_taken_up_by_choice():
     modes = [c.mode for c in offered.population.citizens if c.mode > 0]
     assert 1 in modes and 3 in modes
     assert {c.mode for c in individual_only.population.citizens} <= {0, 1}
+
+
+def test_reinvested_savings_reach_civil_society_and_spare_staff_the_recruiting():
+    common = dict(steps=12, paradigm="hybrid", savings_target=0.4, n_ngos=5)
+    kept = run_small(savings_reinvested=0.0, **common)
+    passed_on = run_small(savings_reinvested=1.0, **common)
+    assert kept.politician.reinvested == 0.0 < passed_on.politician.reinvested
+    assert passed_on.ngo_benefit.sum() > kept.ngo_benefit.sum()
+    # Savings kept tell staff to recruit substitutes (more facilitation, less delivery); passed on, they do not.
+    assert staff_total(passed_on, "delivery_hours") > staff_total(kept, "delivery_hours")
+
+
+def test_professionals_with_local_say_learn_fit_from_casework_up_to_a_ceiling():
+    closed = dict(steps=60, paradigm="traditional", base_fit=0.5, frontline_autonomy=1.0)
+    learning = run_small(professional_learning=0.2, **closed)
+    not_learning = run_small(professional_learning=0.0, **closed)
+    assert np.allclose(not_learning.fit, 0.5)  # no planning phases open: nothing else moves fit
+    assert 0.5 < learning.fit.min() and learning.fit.max() < 0.8  # below what only citizens know
