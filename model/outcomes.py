@@ -13,6 +13,8 @@ import numpy as np
 DIMENSIONS = ("innovation", "wellbeing", "efficiency_precision", "resource_mobilisation", "democracy")
 HORIZONS = {"output": 1.0, "short": 1.0 / 6.0, "medium": 1.0 / 24.0, "long": 1.0 / 60.0}
 HORIZON_NAMES = ("output", "short", "medium", "long", "impact")
+# Risks also read at the horizons (a single month of them is noisy at small sizes).
+TRACKED_RISKS = ("participation_gap", "wellbeing_gini")
 
 # Influence saturates: a member-weighted fit gain from citizens' input of about this much a month
 # (what keeps well-fitted services fitted against drift) reads as substantial influence.
@@ -117,7 +119,7 @@ class HorizonTracker:
         self.baseline: dict[str, float] = {}
 
     def update(self, outputs: dict[str, float]) -> dict[str, float]:
-        for dim in DIMENSIONS:
+        for dim in DIMENSIONS + TRACKED_RISKS:
             x = outputs[dim]
             if dim not in self.baseline:
                 self.baseline[dim] = x
@@ -132,4 +134,5 @@ class HorizonTracker:
 
 def reporter_names() -> list[str]:
     """Every column the DataCollector records, in order."""
-    return [f"{d}_{h}" for d in DIMENSIONS for h in HORIZON_NAMES] + list(RISKS)
+    return ([f"{d}_{h}" for d in DIMENSIONS for h in HORIZON_NAMES] + list(RISKS)
+            + [f"{r}_{h}" for r in TRACKED_RISKS for h in HORIZON_NAMES if h != "output"])

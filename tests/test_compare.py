@@ -106,12 +106,13 @@ def test_report_renders_in_headless_chromium(budget_report, tmp_path):
 
 def test_new_scenario_lists_every_lever_and_loads(tmp_path):
     path = tmp_path / "mine.toml"
-    assert main(["new-scenario", str(path), "--from", "npg_collective", "--quiet"]) == 0
+    # npg_individual sets only a lever, so every other parameter must come out commented.
+    assert main(["new-scenario", str(path), "--from", "npg_individual", "--quiet"]) == 0
     scenario = load_scenario(str(path))
     levers = [name for name, p in PARAMETERS.items() if p.lever]
     assert set(levers) <= set(scenario.parameters)
-    assert scenario.parameters["cp_level"] == "collective" and scenario.paradigm == "npg"
-    assert scenario.uncertain == load_scenario("npg_collective").uncertain
+    assert scenario.parameters["cp_level"] == "individual" and scenario.paradigm == "npg"
+    assert scenario.uncertain == load_scenario("npg_individual").uncertain
     text = path.read_text()
     for name, p in PARAMETERS.items():
         assert f"{name} = " in text
