@@ -1,7 +1,8 @@
 """Atomic writing: a file or a whole result directory appears complete or not at all.
 
 Files are written to a temporary name in the same directory, flushed to disk, then renamed
-(``os.replace`` is atomic on POSIX). Directories are built under a hidden temporary sibling
+(``os.replace`` is atomic on POSIX). Files and folders get the permissions the umask allows
+(``mkstemp``/``mkdtemp`` alone would make them private to the writer). Directories are built under a hidden temporary sibling
 and renamed into place at the end; on any error or Ctrl-C the temporary is removed.
 """
 
@@ -22,9 +23,10 @@ def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
     """Call ``writer(tmp_path)`` then move the finished file to ``path``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     tmp_path = Path(tmp)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; results are for colleagues too
+        os.close(fd)
         writer(tmp_path)
         with open(tmp_path, "rb+") as handle:
             os.fsync(handle.fileno())
@@ -33,6 +35,13 @@ def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
         tmp_path.unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -87,6 +96,7 @@ def atomic_directory(final: Path | str) -> Iterator[Path]:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".tmp-{final.name}-"))
     try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700
         yield tmp
         if final.exists():
             final.rmdir()
