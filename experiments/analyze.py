@@ -239,6 +239,8 @@ def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool
     Everything is read and checked before the output folder is created."""
     folder = Path(folder)
     manifest, samples, runs = load_sweep(folder)
+    if out is not None and str(out).strip() == "":
+        raise InputError("--out: got an empty path; allowed: a folder path")
     out = Path(out) if out is not None else folder / "analysis"
     check_analysis_out(out, default=out == folder / "analysis")
     problem = {k: manifest["problem"][k] for k in ("num_vars", "names", "bounds")}

@@ -565,7 +565,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     check_arms(claims, args.samples, args.seed, args.method, args.citizens)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out is not None else Path("results") / f"claims-{stamp}"
-    check_out(out, may_exist=args.resume)
+    check_out(args.out if args.out is not None else out, may_exist=args.resume)
     partial = out.with_name(out.name + ".partial")
     check_out(partial, "--out", may_exist=True)
     if args.resume and (out / "manifest.json").is_file():

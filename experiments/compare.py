@@ -405,7 +405,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     check_scheduler_address(args.scheduler)
     out = Path(args.out) if args.out is not None else default_out()
-    check_out(out)
+    check_out(args.out if args.out is not None else out)
 
     strategies = build_strategies(args.scenarios, args.set, args.citizens)
     fixed = set(parse_set(args.set)) | ({"n_citizens"} if args.citizens is not None else set())

@@ -187,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError(str(err)) from None
     check_combinations(resolved, str(scenario.path))
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
-    check_out(out)  # before the simulation: a bad --out must not cost (and lose) the run
+    check_out(args.out if args.out is not None else out)  # before the simulation: a bad --out must not cost (and lose) the run
     try:
         citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
         progress = not args.quiet and (sys.stderr.isatty() or citizens * steps > PROGRESS_ABOVE)

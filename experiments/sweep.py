@@ -501,7 +501,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else Path("results") / (
         f"sweep-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-"
         f"{_hash({'problem': problem, 'parameters': base, 'method': args.method})[:8]}")
-    check_out(out, may_exist=args.resume)
+    check_out(args.out if args.out is not None else out, may_exist=args.resume)
     evaluate = functools.partial(evaluate_model, steps=args.steps, engine=args.engine)
 
     def check(values: dict[str, Any]) -> None:
