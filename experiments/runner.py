@@ -277,7 +277,8 @@ def describe_executor(workers: int | None, scheduler: str | None) -> str:
 def _quiet_dask_logs() -> Iterator[None]:
     """distributed logs reconnect attempts with tracebacks; the runner reports a lost scheduler
     itself, on one line."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client", "tornado")]
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client", "distributed.batched",
+                                                    "distributed.comm", "tornado", "asyncio")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL + 1)
@@ -392,7 +393,7 @@ def _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler) -> No
             raise
         if _lost(err):
             where = f"the dask scheduler {scheduler}" if scheduler else "a worker process"
-            raise ExecutorLost(f"{where} stopped ({type(err).__name__})") from None
+            raise ExecutorLost(f"{where} stopped answering ({type(err).__name__})") from None
         raise
 
 
@@ -422,9 +423,9 @@ def _dask_executor(scheduler: str, worker_wait: float | None):
 
     check_scheduler_address(scheduler)
     worker_wait = float(os.environ.get("COPROD_WORKER_WAIT", 10.0)) if worker_wait is None else worker_wait
-    with _quiet_dask_logs():
-        from distributed import Client
+    from distributed import Client  # imported first: importing it sets its loggers' levels
 
+    with _quiet_dask_logs():
         try:
             client = Client(scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as err:
