@@ -84,6 +84,19 @@ def check_out(path: str | Path | None, option: str = "--out", *, may_exist: bool
     return path
 
 
+def check_parameters(values: dict[str, Any], where: str) -> dict[str, Any]:
+    """Resolve ``values`` (declared defaults, the paradigm's rules, the values) and check both each
+    value and the combinations; return the resolved parameters."""
+    from coprod.model.model import resolve_parameters
+
+    try:
+        resolved = resolve_parameters(values, where=where)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    check_combinations(resolved, where)
+    return resolved
+
+
 # Pairs of parameters the model cannot honour together; the model would quietly use other values.
 def check_combinations(values: dict[str, Any], where: str) -> None:
     """Reject parameter combinations the model would otherwise clamp (so the manifest never

@@ -527,8 +527,7 @@ def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: 
 
 def check_arms(claims: list[Claim], samples: int, seed: int, method: str, citizens: int) -> None:
     """Every arm at every point is a combination the model runs as given (checked before any work)."""
-    from coprod.experiments.checks import check_combinations
-    from coprod.model.model import resolve_parameters
+    from coprod.experiments.checks import check_parameters
 
     for claim in claims:
         base = claim.base_parameters()
@@ -536,7 +535,7 @@ def check_arms(claims: list[Claim], samples: int, seed: int, method: str, citize
         where = f"claim {claim.name!r}"
         for point in points + ([claim.fails_when] if claim.fails_when else []):
             for arm in arm_values(claim, base, point, citizens):
-                check_combinations(resolve_parameters(arm), where)
+                check_parameters(arm, where)
 
 
 def cmd_claims(args: argparse.Namespace) -> int:

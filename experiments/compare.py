@@ -392,7 +392,7 @@ def applied_uncertain(s: Strategy, names) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_combinations, check_out, check_scheduler_address, check_seed
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_scheduler_address, check_seed
     from coprod.experiments.runner import ExecutorLost, Interrupted, RunFailed, run_seed
 
     if len(args.scenarios) < 2:
@@ -443,7 +443,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 raise InputError(str(err)) from None
 
     for task in tasks:  # every run's parameters, before any run
-        check_combinations(resolve_parameters(task[1]), f"compare: strategy {task[0][1]}")
+        check_parameters(task[1], f"compare: strategy {task[0][1]}")
     workers = args.workers or 1
     progress = not args.quiet and sys.stderr.isatty()
     try:

@@ -22,7 +22,7 @@ from typing import Any
 from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import Scenario, bundled_scenarios, load_scenario, parse_set
 from coprod.experiments.storage import atomic_directory, write_json, write_parquet
-from coprod.model.model import ENGINES, CoProductionModel, resolve_parameters
+from coprod.model.model import ENGINES, CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
 from coprod.model.parameters import PARAMETERS, markdown_table
 
@@ -168,7 +168,7 @@ def default_out(scenario: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_combinations, check_out, check_seed
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed
 
     if args.from_manifest:
         scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args)
@@ -181,11 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         steps, seed, engine = args.steps, args.seed, args.engine
     check_at_least(steps, "--steps")
     check_seed(seed)
-    try:
-        resolved = resolve_parameters(overrides, where=str(scenario.path))
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    check_combinations(resolved, str(scenario.path))
+    check_parameters(overrides, str(scenario.path))
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
     check_out(args.out if args.out is not None else out)  # before the simulation: a bad --out must not cost (and lose) the run
     try:

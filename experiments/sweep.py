@@ -455,7 +455,7 @@ def _scenario(name: str):
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_combinations, check_out
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters
     from coprod.experiments.run import git_commit, git_dirty
     from coprod.experiments.runner import ExecutorLost, RunFailed, StorageFailed
     from coprod.model.model import resolve_parameters
@@ -505,7 +505,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     evaluate = functools.partial(evaluate_model, steps=args.steps, engine=args.engine)
 
     def check(values: dict[str, Any]) -> None:
-        check_combinations(resolve_parameters(values), f"scenario {scenario.name} with a sampled point")
+        check_parameters(values, f"scenario {scenario.name} with a sampled point")
 
     print(f"sweep: {args.method}, N={args.samples}, {problem['num_vars']} parameters, "
           f"{args.replications} replication(s) -> {out}", flush=True)

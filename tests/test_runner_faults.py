@@ -176,3 +176,14 @@ def test_ctrl_c_while_starting_is_one_line(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert proc.returncode in (130, 0), err  # 0 only if it had already finished
+
+
+def test_claims_on_a_locked_partial_is_refused_naming_the_holder(tmp_path, capsys):
+    partial = tmp_path / "battery.partial"
+    partial.mkdir()
+    with runner.FolderLock(partial):
+        before = sorted(p.name for p in tmp_path.rglob("*"))
+        assert main(CLAIMS + ["--out", str(tmp_path / "battery"), "--resume"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "in use by another coprod" in line and f"pid {os.getpid()}" in line
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
