@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from processes import sigkill_after_chunks
 
-SETTINGS = ["--claim", "hybrid_strains_staff", "--claim", "openness_sustains", "--samples", "60",
+SETTINGS = ["--claim", "hybrid_strains_staff", "--claim", "openness_sustains", "--samples", "40",
             "--replications", "1", "--citizens", "100", "--steps", "12", "--engine", "agents", "--quiet"]
-PAIRS = 2 * 60 + 2  # two claims x 60 points, plus each claim's documented failing setting
+PAIRS = 2 * 40 + 2  # two claims x 40 points, plus each claim's documented failing setting
 TABLES = ("runs", "points", "summary", "drivers")
 
 
