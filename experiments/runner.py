@@ -51,6 +51,8 @@ SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, 
 LOCK_NAME = ".coprod.lock"
 CHUNK_DIR = "results"
 CHUNK_RE = re.compile(r"^chunk-(\d{5,})\.parquet$")
+# Seconds without a finished run after which the runner checks whether the cluster lost its workers.
+WORKERLESS_NOTICE = float(os.environ.get("COPROD_WORKERLESS_NOTICE", 10.0))
 
 
 def run_seed(seed: int, unit: int, replication: int) -> int:
@@ -371,6 +373,7 @@ def _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler) -> No
             if bar is not None:
                 bar.update()
 
+    last_progress, warned = time.monotonic(), False
     try:
         fill()
         while in_flight:
@@ -378,6 +381,10 @@ def _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler) -> No
             for future in finished:
                 in_flight.pop(future)
                 take(future)
+            if finished:
+                last_progress, warned = time.monotonic(), False
+            elif scheduler and not warned and time.monotonic() - last_progress > WORKERLESS_NOTICE:
+                warned = _say_if_workerless(executor, scheduler, bar)
             fill()
             if sink.due():
                 sink.flush()
@@ -395,6 +402,23 @@ def _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler) -> No
             where = f"the dask scheduler {scheduler}" if scheduler else "a worker process"
             raise ExecutorLost(f"{where} stopped answering ({type(err).__name__})") from None
         raise
+
+
+def _say_if_workerless(executor, scheduler: str, bar) -> bool:
+    """Say (once, on its own line) that the cluster has no workers left, rather than leave a frozen
+    bar; the runs wait for workers to join. Returns whether it said so."""
+    try:
+        workerless = not sum(executor._client.nthreads().values())
+    except Exception:  # noqa: BLE001 - best effort: a lost scheduler is reported by the futures
+        return False
+    if workerless:
+        text = (f"coprod: waiting: the dask scheduler {scheduler} has no workers; start some with: "
+                f"dask worker {scheduler}")
+        if bar is not None:
+            bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
+    return workerless
 
 
 @contextlib.contextmanager

@@ -125,3 +125,27 @@ def test_compare_on_a_scheduler_equals_in_process(tmp_path):
     assert here.returncode == 0, here.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "finals.parquet"),
                                   pd.read_parquet(tmp_path / "here" / "finals.parquet"))
+
+
+def test_losing_every_worker_is_said_not_a_frozen_bar(tmp_path):
+    address, procs = scheduler(tmp_path, workers=1)
+    out = tmp_path / "sweep"
+    try:
+        run = subprocess.Popen(coprod() + SWEEP + ["--scheduler", address, "--out", str(out)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "COPROD_WORKERLESS_NOTICE": "2"})
+        deadline = time.monotonic() + 120
+        while not list((out / "results").glob("chunk-*.parquet")) and time.monotonic() < deadline:
+            assert run.poll() is None, run.stderr.read()
+            time.sleep(0.05)
+        stop(procs[1])  # the only worker goes away; the scheduler stays
+        notice = ""
+        while "has no workers" not in notice and time.monotonic() < deadline:
+            notice = run.stderr.readline()
+            assert notice or run.poll() is None, "the sweep ended without saying"
+        run.send_signal(signal.SIGINT)
+        _, rest = run.communicate(timeout=120)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    assert "has no workers" in notice and f"dask worker {address}" in notice
+    assert run.returncode == 130 and "Traceback" not in rest and "--resume" in rest
