@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coprod.experiments.errors import InputError
+from coprod.experiments.storage import LOCK_NAME
 
 SEED_LIMIT = 2**64
 # Addresses a dask Client accepts: an optional protocol, a host and a port.
@@ -67,8 +68,14 @@ def check_out(path: str | Path | None, option: str = "--out", *, may_exist: bool
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{option} {path}: is a file; allowed: a new or empty folder")
-    if path.is_dir() and not may_exist and any(path.iterdir()):
-        raise InputError(f"{option} {path}: exists and is not empty; allowed: a new or empty folder")
+    if path.is_dir():
+        names = [p.name for p in path.iterdir()]
+        if LOCK_NAME in names:
+            from coprod.experiments.runner import FolderLock
+
+            FolderLock(path, option).refuse_if_held()  # another coprod is writing there now
+        if not may_exist and [name for name in names if name != LOCK_NAME]:
+            raise InputError(f"{option} {path}: exists and is not empty; allowed: a new or empty folder")
     ancestor = path if path.is_dir() else path.parent
     while not ancestor.exists():
         ancestor = ancestor.parent

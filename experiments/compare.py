@@ -446,20 +446,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
         check_parameters(task[1], f"compare: strategy {task[0][1]}")
     workers = args.workers or 1
     progress = not args.quiet and sys.stderr.isatty()
-    try:
-        frames = run_tasks(tasks, workers, progress, args.scheduler)
-    except (RunFailed, ExecutorLost) as err:
-        print(f"coprod compare: stopped: {err}; nothing was written", file=sys.stderr)
-        return 1
-    except Interrupted:
-        print("coprod compare: interrupted; nothing was written", file=sys.stderr)
-        return 130
-    rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
-    robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
-    comparison = analyse(strategies, settings, rep_frames, robust_frames, points)
-
     from coprod.experiments.report import write_comparison
-    write_comparison(out, comparison, manifest(comparison))
+    from coprod.experiments.runner import reserved_folder
+
+    with reserved_folder(out):  # a second coprod aiming here is refused now, not after its runs
+        try:
+            frames = run_tasks(tasks, workers, progress, args.scheduler)
+        except (RunFailed, ExecutorLost) as err:
+            print(f"coprod compare: stopped: {err}; nothing was written", file=sys.stderr)
+            return 1
+        except Interrupted:
+            print("coprod compare: interrupted; nothing was written", file=sys.stderr)
+            return 130
+        rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
+        robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
+        comparison = analyse(strategies, settings, rep_frames, robust_frames, points)
+        write_comparison(out, comparison, manifest(comparison))
     if not args.quiet:
         print(text_summary(comparison))
         print(f"report in {out / 'report.html'}")

@@ -184,13 +184,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_parameters(overrides, str(scenario.path))
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
     check_out(args.out if args.out is not None else out)  # before the simulation: a bad --out must not cost (and lose) the run
-    try:
-        citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
-        progress = not args.quiet and (sys.stderr.isatty() or citizens * steps > PROGRESS_ABOVE)
-        model, seconds = run_model(overrides, steps, seed, engine, progress)
-    except ValueError as err:  # a combination the declarations cannot catch alone
-        raise InputError(str(err)) from None
-    write_run_directory(out, scenario, model, overrides, steps, seed, seconds)
+    from coprod.experiments.runner import reserved_folder
+
+    with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run
+        try:
+            citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
+            progress = not args.quiet and (sys.stderr.isatty() or citizens * steps > PROGRESS_ABOVE)
+            model, seconds = run_model(overrides, steps, seed, engine, progress)
+        except ValueError as err:  # a combination the declarations cannot catch alone
+            raise InputError(str(err)) from None
+        write_run_directory(out, scenario, model, overrides, steps, seed, seconds)
     if not args.quiet:
         print(f"{scenario.name}: {scenario.description}")
         print(f"{model.p['n_citizens']} citizens, {steps} months, seed {seed}, engine {model.engine_name}, "

@@ -43,12 +43,11 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.storage import write_parquet
+from coprod.experiments.storage import LOCK_NAME, write_parquet
 
 SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication))"
                    ".generate_state(1)[0]; unit = the group of runs that share randomness "
                    "(a sample point, a whole Saltelli base block A/B/AB_j, both arms of a claim)")
-LOCK_NAME = ".coprod.lock"
 CHUNK_DIR = "results"
 CHUNK_RE = re.compile(r"^chunk-(\d{5,})\.parquet$")
 # Seconds without a finished run after which the runner checks whether the cluster lost its workers.
@@ -124,6 +123,27 @@ class FolderLock:
         self._fd = fd
         return self
 
+    def is_held(self) -> bool:
+        """Whether a live process holds the lock (tested without writing anything)."""
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def refuse_if_held(self) -> None:
+        if self.is_held():
+            raise InputError(f"{self.option} {self.folder}: in use by another coprod ({self.holder()}); "
+                             "allowed: wait for it to finish, or choose another folder")
+
     def holder(self) -> str:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -141,6 +161,39 @@ class FolderLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+@contextlib.contextmanager
+def reserved_folder(folder: Path | str, option: str = "--out") -> Iterator[Path]:
+    """Create ``folder`` (new or empty) and lock it while the caller computes a result that
+    ``storage.atomic_directory`` then puts there whole: a second coprod aiming at the same folder
+    is refused at once instead of finding it taken after its whole simulation. If the caller ends
+    without a result, the reservation is undone (nothing left behind)."""
+    folder = Path(folder)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(folder, option)
+    try:
+        lock.acquire()
+    except BaseException:
+        _undo_reservation(folder, created, ours=False)
+        raise
+    try:
+        yield folder
+    finally:
+        lock.release()
+        _undo_reservation(folder, created, ours=True)
+
+
+def _undo_reservation(folder: Path, created: bool, ours: bool) -> None:
+    """Remove the lock file (ours) and the folder (if we created it) when they are all there is."""
+    with contextlib.suppress(OSError):
+        names = [p.name for p in folder.iterdir()]
+        if ours and names == [LOCK_NAME]:
+            (folder / LOCK_NAME).unlink()
+            names = []
+        if created and not names:
+            folder.rmdir()
 
 
 # --- sinks ---------------------------------------------------------------------------------------

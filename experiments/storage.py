@@ -18,6 +18,9 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
+# The lock file of an output folder in use (see ``runner.FolderLock``).
+LOCK_NAME = ".coprod.lock"
+
 
 def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
     """Call ``writer(tmp_path)`` then move the finished file to ``path``."""
@@ -90,7 +93,7 @@ def json_default(value):
 def atomic_directory(final: Path | str) -> Iterator[Path]:
     """Yield a temporary sibling directory; rename it to ``final`` if the block succeeds."""
     final = Path(final)
-    if final.exists() and any(final.iterdir()):
+    if final.exists() and any(p.name != LOCK_NAME for p in final.iterdir()):
         from coprod.experiments.errors import InputError
         raise InputError(f"--out {final}: exists and is not empty; allowed: a new or empty directory")
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +102,9 @@ def atomic_directory(final: Path | str) -> Iterator[Path]:
         os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700
         yield tmp
         if final.exists():
+            # An empty folder, or one this process reserved (``runner.reserved_folder``): its lock
+            # file goes; the flock stays with this process until it releases it.
+            (final / LOCK_NAME).unlink(missing_ok=True)
             final.rmdir()
         os.rename(tmp, final)
     except BaseException:

@@ -187,3 +187,18 @@ def test_claims_on_a_locked_partial_is_refused_naming_the_holder(tmp_path, capsy
     line = one_line(capsys.readouterr().err)
     assert "in use by another coprod" in line and f"pid {os.getpid()}" in line
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "default", "--citizens", "60", "--steps", "2", "--quiet"],
+    ["compare", "npm", "npg_collective", "--citizens", "60", "--steps", "2", "--replications", "2", "--quiet"]],
+    ids=["run", "compare"])
+def test_run_and_compare_refuse_a_folder_another_coprod_is_writing(tmp_path, capsys, command):
+    out = tmp_path / "out"
+    with runner.reserved_folder(out):  # as a running `coprod run` holds it
+        assert main(command + ["--out", str(out)]) == 2
+        line = one_line(capsys.readouterr().err)
+        assert "in use by another coprod" in line and f"pid {os.getpid()}" in line
+    assert not out.exists()  # a reservation without a result leaves nothing
+    assert main(command + ["--out", str(out)]) == 0
+    assert (out / "manifest.json").is_file() and not (out / ".coprod.lock").exists()
