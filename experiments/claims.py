@@ -28,7 +28,6 @@ import shlex
 import shutil
 import sys
 import time
-import tomllib
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -42,7 +41,7 @@ from coprod.experiments.errors import InputError
 from coprod.experiments.prim import peel
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.runner import CHUNK_DIR
-from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_parquet, write_tables
+from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.model.outcomes import reporter_names
 from coprod.model.parameters import PARAMETERS
 

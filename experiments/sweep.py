@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.runner import CHUNK_DIR, CHUNK_RE, ChunkFolder  # noqa: F401 - CHUNK_* re-exported
+from coprod.experiments.runner import ChunkFolder, RunFailed
 from coprod.experiments.storage import json_default, write_json, write_parquet
 from coprod.model.outcomes import DIMENSIONS
 
@@ -70,12 +70,7 @@ class SweepInterrupted(Exception):
         self.out, self.done, self.total = out, done, total
 
 
-def __getattr__(name: str):
-    # ``SweepRunError`` is the runner's ``RunFailed`` (kept for callers of the old name).
-    if name == "SweepRunError":
-        from coprod.experiments.runner import RunFailed
-        return RunFailed
-    raise AttributeError(name)
+SweepRunError = RunFailed  # the runner's error for a failing run (the old name, kept for callers)
 
 
 # --- evaluation functions ----------------------------------------------------------------------

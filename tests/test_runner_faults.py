@@ -130,7 +130,7 @@ def test_claims_resume_cleans_what_a_kill_after_the_report_left(tmp_path, capsys
     assert main(CLAIMS + ["--out", str(out)]) == 0
     report = sorted(p.name for p in out.iterdir())
     (tmp_path / "battery.partial" / "results").mkdir(parents=True)
-    (tmp_path / f".tmp-battery-abc").mkdir()
+    (tmp_path / ".tmp-battery-abc").mkdir()
     assert main(CLAIMS + ["--out", str(out), "--resume"]) == 0
     assert not (tmp_path / "battery.partial").exists() and not (tmp_path / ".tmp-battery-abc").exists()
     assert sorted(p.name for p in out.iterdir()) == report
