@@ -271,7 +271,7 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
     ``sink`` receives finished rows in chunks as they come (also when stopped, before the
     runner's exception propagates). Runs go through ``runner.run_tasks``: in this process for
     ``workers=1``, else on a pool or dask (or on ``executor`` when the caller opened one)."""
-    from coprod.experiments.runner import open_executor, run_tasks
+    from coprod.experiments.runner import Interrupted, open_executor, run_tasks
 
     tasks = claim_tasks(claims, samples=samples, replications=replications, citizens=citizens, steps=steps,
                         seed=seed, engine=engine, method=method)
@@ -284,11 +284,14 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
     tasks = [task for task in tasks if task.key not in done]
     collector = _FrameSink(claims, sink, points)
     common = dict(total=total, progress=progress, desc="coprod claims", unit="pair")
-    if executor is not None or not tasks:
-        run_tasks(tasks, evaluate_pair, collector, executor=executor, slots=slots, scheduler=scheduler, **common)
-    else:
-        with open_executor(workers, scheduler) as (opened, n, _):
-            run_tasks(tasks, evaluate_pair, collector, executor=opened, slots=n, scheduler=scheduler, **common)
+    try:
+        if executor is not None or not tasks:
+            run_tasks(tasks, evaluate_pair, collector, executor=executor, slots=slots, scheduler=scheduler, **common)
+        else:
+            with open_executor(workers, scheduler) as (opened, n, _):
+                run_tasks(tasks, evaluate_pair, collector, executor=opened, slots=n, scheduler=scheduler, **common)
+    except Interrupted:
+        raise Interrupted(total - len(tasks) + collector.saved, total) from None  # earlier sessions' pairs too
     if not collector.rows:
         return pd.DataFrame(columns=[*RUN_KEY, "seed", "parameters", "treatment", "control", "effect"])
     return pd.DataFrame(collector.rows).sort_values(["claim", "point", "replication"]).reset_index(drop=True)
@@ -602,7 +605,12 @@ def cmd_claims(args: argparse.Namespace) -> int:
                 print(f"coprod claims: stopped: {err}; finished pairs are kept in {partial}; finish with: "
                       f"{shlex.join(resume_hint)}", file=sys.stderr)
                 return 1
-            summary = write_battery(out, claims, runs, manifest)
+            try:
+                summary = write_battery(out, claims, runs, manifest)
+            except OSError as err:
+                print(f"coprod claims: cannot write the report in {out.parent}: {err.strerror or err}; every pair "
+                      f"is kept in {partial}; free space and finish with: {shlex.join(resume_hint)}", file=sys.stderr)
+                return 1
             shutil.rmtree(partial)
     if not args.quiet:
         for row in summary.itertuples():

@@ -316,16 +316,10 @@ def _evaluate_batch(function: Callable[[Any, int], Any], items: list[tuple]) -> 
         try:
             result = function(payload, seed)
         except Exception as err:  # noqa: BLE001 - reported with the run's identity
-            raise RunFailed(f"run {label or key} seed={seed} failed: {type(err).__name__}: {err}") from None
+            first_line = (str(err).splitlines() or [""])[0]
+            raise RunFailed(f"run {label or key} seed={seed} failed: {type(err).__name__}: {first_line}") from None
         done.append((key, result, time.perf_counter() - start))
     return done
-
-
-def describe_executor(workers: int | None, scheduler: str | None) -> str:
-    if scheduler:
-        return f"dask scheduler {scheduler}"
-    n = workers or os.cpu_count() or 1
-    return "this process" if n == 1 else f"local process pool ({n} workers)"
 
 
 @contextlib.contextmanager

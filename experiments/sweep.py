@@ -27,6 +27,7 @@ callable ``evaluate(parameters: dict, seed: int) -> dict[str, float]``; the defa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import functools
 import hashlib
@@ -39,7 +40,7 @@ import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -338,6 +339,17 @@ def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, r
     return manifest
 
 
+@contextlib.contextmanager
+def _storage_errors(out: Path) -> Iterator[None]:
+    """A manifest, samples or results file that cannot be written (a full disk) is one line."""
+    from coprod.experiments.runner import StorageFailed
+
+    try:
+        yield
+    except OSError as err:
+        raise StorageFailed(f"cannot write in {out}: {err.strerror or err}") from None
+
+
 def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples: int,
               outcomes: list[str], evaluate: Callable[[dict, int], dict] | None = None,
               base_parameters: dict[str, Any] | None = None, replications: int = 1, seed: int = 0,
@@ -356,8 +368,8 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
     """
     from coprod.experiments.checks import check_out
-    from coprod.experiments.runner import (SEED_CONVENTION, ChunkSink, FolderLock, Interrupted, Task,
-                                           open_executor, run_seed, run_tasks)
+    from coprod.experiments.runner import (SEED_CONVENTION, ChunkSink, FolderLock, Interrupted, StorageFailed,
+                                           Task, open_executor, run_seed, run_tasks)
 
     out = Path(out)
     check_out(out, may_exist=True)
@@ -406,8 +418,11 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     total = len(X) * replications
     function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
     with open_executor(workers, scheduler) as (executor, slots, _):
-        out.mkdir(parents=True, exist_ok=True)
-        with FolderLock(out):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StorageFailed(f"cannot create {out}: {err.strerror or err}") from None
+        with FolderLock(out), _storage_errors(out):
             manifest = _check_resumable(out, manifest, table, resume)
             _remove_leftovers(out)
             chunks = ChunkFolder(out, RUN_KEY)

@@ -206,3 +206,15 @@ def test_run_and_compare_refuse_a_folder_another_coprod_is_writing(tmp_path, cap
     assert not out.exists()  # a reservation without a result leaves nothing
     assert main(command + ["--out", str(out)]) == 0
     assert (out / "manifest.json").is_file() and not (out / ".coprod.lock").exists()
+
+
+def test_full_disk_while_writing_the_manifest_is_one_line(tmp_path, capsys, monkeypatch):
+    import coprod.experiments.sweep as sweep_module
+
+    def no_space(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sweep_module, "write_json", no_space)
+    assert main(TINY + ["--out", str(tmp_path / "sweep")]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert "No space left on device" in line and "--resume" in line
