@@ -322,20 +322,14 @@ def _evaluate_batch(function: Callable[[Any, int], Any], items: list[tuple]) -> 
     return done
 
 
-@contextlib.contextmanager
-def _quiet_dask_logs() -> Iterator[None]:
-    """distributed logs reconnect attempts with tracebacks; the runner reports a lost scheduler
-    itself, on one line."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client", "distributed.batched",
-                                                    "distributed.comm", "tornado", "asyncio")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
+def _silence_dask_logs() -> None:
+    """distributed and tornado log reconnect attempts and callbacks cut short by Ctrl-C with
+    tracebacks, also while the client shuts down at exit; the runner reports a lost scheduler
+    itself, on one line. So once this process uses a cluster, their logs stay quiet."""
+    roots = ("distributed", "tornado", "asyncio")
+    names = [name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in roots]
+    for name in set(names) | set(roots):  # dask's config gives some children a level of their own
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _lost(err: BaseException) -> bool:
@@ -496,24 +490,24 @@ def _dask_executor(scheduler: str, worker_wait: float | None):
     worker_wait = float(os.environ.get("COPROD_WORKER_WAIT", 10.0)) if worker_wait is None else worker_wait
     from distributed import Client  # imported first: importing it sets its loggers' levels
 
-    with _quiet_dask_logs():
-        try:
-            client = Client(scheduler, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as err:
-            raise InputError(f"--scheduler: cannot connect to {scheduler} "
-                             f"({str(err).splitlines()[0] if str(err) else type(err).__name__}); "
-                             "allowed: the address of a running dask scheduler") from None
-        try:
-            deadline = time.monotonic() + worker_wait
+    _silence_dask_logs()
+    try:
+        client = Client(scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise InputError(f"--scheduler: cannot connect to {scheduler} "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__}); "
+                         "allowed: the address of a running dask scheduler") from None
+    try:
+        deadline = time.monotonic() + worker_wait
+        threads = sum(client.nthreads().values())
+        while not threads and time.monotonic() < deadline:
+            time.sleep(0.2)
             threads = sum(client.nthreads().values())
-            while not threads and time.monotonic() < deadline:
-                time.sleep(0.2)
-                threads = sum(client.nthreads().values())
-            if not threads:
-                raise InputError(f"--scheduler {scheduler}: no workers joined within {worker_wait:g} s; "
-                                 f"allowed: a scheduler with workers (start some with: dask worker {scheduler})")
-            # pure=False: every submission is its own task, never merged with an earlier one.
-            yield client.get_executor(pure=False), threads, f"dask scheduler {scheduler} ({threads} worker threads)"
-        finally:
-            with contextlib.suppress(BaseException):
-                client.close(timeout=5)
+        if not threads:
+            raise InputError(f"--scheduler {scheduler}: no workers joined within {worker_wait:g} s; "
+                             f"allowed: a scheduler with workers (start some with: dask worker {scheduler})")
+        # pure=False: every submission is its own task, never merged with an earlier one.
+        yield client.get_executor(pure=False), threads, f"dask scheduler {scheduler} ({threads} worker threads)"
+    finally:
+        with contextlib.suppress(BaseException):
+            client.close(timeout=5)
