@@ -44,3 +44,18 @@ def test_a_parameter_without_effect_stays_at_the_noise_floor(tmp_path):
     assert (noise["within_sample_sd"] > 0).all()
     assert np.isfinite(indices["ST"].to_numpy(dtype=float)).all()
     assert isinstance(tables["sobol_indices"], pd.DataFrame)
+
+
+def test_claims_with_sobol_share_seeds_within_each_saltelli_block():
+    from coprod.experiments.claims import claim_tasks, load_claims
+
+    claim = next(c for c in load_claims() if len(c.uncertain) >= 2)
+    tasks = [t for t in claim_tasks([claim], samples=4, replications=2, citizens=60, steps=2, seed=3, method="sobol")
+             if t.key[1] == "sample"]
+    per_block = len(claim.uncertain) + 2
+    seeds: dict[tuple, set] = {}
+    for task in tasks:
+        _, _, point, replication = task.key
+        seeds.setdefault((point // per_block, replication), set()).add(task.seed)
+    assert len(seeds) == 4 * 2 and all(len(s) == 1 for s in seeds.values())  # one seed per block and replication
+    assert len({s.pop() for s in seeds.values()}) == 4 * 2  # and a different one for every other block
