@@ -12,13 +12,19 @@ Parquet) and PNG plots into ``<sweep>/analysis/``:
   the ranks of the outcome on the ranks of the parameters, all scaled to unit variance;
   R^2 of the rank regression alongside) and Spearman rank correlations with Fisher-z 95% CIs;
 * every method: ``replication_noise``: per outcome, the mean standard deviation across
-  replications of a sample, the standard deviation of the sample means, and their ratio.
+  replications of a sample, the standard deviation of the sample means, their ratio, and the
+  ``noise_floor`` (the share of the sample means' variance that is seed noise); Sobol tables
+  repeat the floor beside the indices and flag (``above_noise``) parameters that exceed it.
+
+SALib's bootstrap is seeded from the sweep seed (``bootstrap_seed``), so analysing a sweep twice
+gives the same intervals; a warning says when N is too small for them to mean anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,28 +33,73 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.storage import write_tables
+from coprod.experiments.storage import write_json, write_tables
 from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs
 
 CONF = 0.95
 RESAMPLES = 200
 
 
+MANIFEST_KEYS = ("problem", "method", "sample_size", "replications", "outcomes")
+# An analysis folder holds this file; ``--out`` may be rewritten only when it does (or is new/empty).
+ANALYSIS_MARKER = "analysis.json"
+# Below these sizes the indices' confidence intervals are too wide to read (a warning says so).
+SMALL = {"sobol": 32, "morris": 10, "fast": 65, "latin": 20}
+WIDE_CONF = 0.25
+
+
 def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     folder = Path(folder)
+    allowed = "allowed: a folder written by coprod sweep"
+    if not folder.exists():
+        raise InputError(f"analyze: {folder}: no such folder; {allowed}")
+    if not folder.is_dir():
+        raise InputError(f"analyze: {folder} is a file; {allowed}")
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"analyze: {folder / MANIFEST} not found; allowed: a folder written by coprod sweep") from None
-    except json.JSONDecodeError as err:
-        raise InputError(f"analyze: {folder / MANIFEST} is not valid JSON ({err})") from None
-    samples = pd.read_parquet(folder / SAMPLES)
+        raise InputError(f"analyze: {folder / MANIFEST} not found; {allowed}") from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"analyze: {folder / MANIFEST} is not valid JSON ({err}); {allowed}") from None
+    if not isinstance(manifest, dict) or manifest.get("kind", "coprod-sweep") != "coprod-sweep":
+        kind = manifest.get("kind") if isinstance(manifest, dict) else None
+        raise InputError(f"analyze: {folder} holds a {kind or 'non-sweep'} result, not a sweep; {allowed}")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        what = "a `coprod run` result" if "timeseries.parquet" in {p.name for p in folder.iterdir()} else "no sweep"
+        raise InputError(f"analyze: {folder / MANIFEST} has no {', '.join(missing)} ({what}); {allowed}")
+    problem = manifest["problem"]
+    if not isinstance(problem, dict) or not {"names", "bounds", "num_vars"} <= set(problem):
+        raise InputError(f"analyze: {folder / MANIFEST}: key 'problem' lacks names/bounds/num_vars; {allowed}")
+    if not (folder / SAMPLES).is_file():
+        raise InputError(f"analyze: {folder / SAMPLES} not found; {allowed}")
+    try:
+        samples = pd.read_parquet(folder / SAMPLES)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises several types
+        raise InputError(f"analyze: {folder / SAMPLES} is unreadable ({type(err).__name__}); {allowed}") from None
     runs = read_runs(folder)
     expected = manifest["sample_size"] * manifest["replications"]
     if runs is None or len(runs) < expected:
         have = 0 if runs is None else len(runs)
         raise InputError(f"analyze: {folder} has {have} of {expected} runs; finish it with coprod sweep ... --resume")
     return manifest, samples, runs
+
+
+def check_analysis_out(out: Path, default: bool) -> None:
+    """The analysis folder: new, empty, or an earlier analysis (the default ``<sweep>/analysis`` too)."""
+    from coprod.experiments.checks import check_out
+
+    check_out(out, may_exist=True)
+    if out.is_dir() and any(out.iterdir()) and not default and not (out / ANALYSIS_MARKER).is_file():
+        raise InputError(f"--out {out}: exists, is not empty and holds no earlier analysis; allowed: a new or "
+                         "empty folder, or one written by coprod analyze")
+
+
+def bootstrap_seed(seed: int) -> int:
+    """The seed of SALib's bootstrap, derived from the sweep seed: never 0 (which SALib reads as
+    'no seed'), below 2**32 (numpy's legacy seeding), so two analyses of a sweep agree exactly."""
+    state = int(np.random.SeedSequence(int(seed), spawn_key=(0x5A11B,)).generate_state(1)[0])
+    return state % (2**32 - 1) + 1
 
 
 def sample_means(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
@@ -60,11 +111,23 @@ def replication_noise(runs: pd.DataFrame, outcomes: list[str], replications: int
     rows = []
     for name in outcomes:
         within = runs.groupby("sample")[name].std(ddof=1).mean() if replications > 1 else float("nan")
+        within_var = runs.groupby("sample")[name].var(ddof=1).mean() if replications > 1 else float("nan")
         between = float(means[name].std(ddof=1))
         rows.append({"outcome": name, "replications": replications, "within_sample_sd": float(within),
                      "between_sample_sd": between,
-                     "noise_ratio": float(within / between) if between > 0 else float("nan")})
+                     "noise_ratio": float(within / between) if between > 0 else float("nan"),
+                     "noise_floor": noise_floor(within_var, replications, between)})
     return pd.DataFrame(rows)
+
+
+def noise_floor(within_var: float, replications: int, between_sd: float) -> float:
+    """The share of the sample means' variance that is seed noise: (within-sample variance / R) /
+    variance of the sample means. A parameter with no effect gets about this total index from seed
+    noise when rows have independent seeds; with common seeds in a Saltelli block (this sweep's
+    design) it is an upper bound. NaN with one replication (the noise cannot be measured)."""
+    if replications < 2 or not np.isfinite(within_var) or not between_sd > 0:
+        return float("nan")
+    return float(min(1.0, within_var / replications / between_sd**2))
 
 
 def _sobol(problem, Y, second_order, seed):
@@ -76,7 +139,11 @@ def _sobol(problem, Y, second_order, seed):
                              num_resamples=RESAMPLES, seed=seed)
 
 
-def analyze_sobol(problem, Y_by_outcome: dict[str, np.ndarray], options, seed) -> dict[str, pd.DataFrame]:
+def analyze_sobol(problem, Y_by_outcome: dict[str, np.ndarray], options, seed,
+                  floors: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """S1/ST (+ S2) per outcome, the convergence table, and beside the indices each outcome's
+    ``noise_floor`` with ``above_noise``: whether ST's lower 95% bound exceeds the floor (with one
+    replication, whether it exceeds 0)."""
     second = bool(options.get("calc_second_order", True))
     names, d = problem["names"], problem["num_vars"]
     per_base = 2 * d + 2 if second else d + 2
@@ -84,8 +151,11 @@ def analyze_sobol(problem, Y_by_outcome: dict[str, np.ndarray], options, seed) -
     for outcome, Y in Y_by_outcome.items():
         res = _sobol(problem, Y, second, seed)
         for j, name in enumerate(names):
+            floor = (floors or {}).get(outcome, float("nan"))
+            low = res["ST"][j] - res["ST_conf"][j]
             first.append({"outcome": outcome, "parameter": name, "S1": res["S1"][j], "S1_conf": res["S1_conf"][j],
-                          "ST": res["ST"][j], "ST_conf": res["ST_conf"][j]})
+                          "ST": res["ST"][j], "ST_conf": res["ST_conf"][j], "noise_floor": floor,
+                          "above_noise": bool(low > (floor if np.isfinite(floor) else 0.0))})
         if second:
             for a in range(d):
                 for b in range(a + 1, d):
@@ -163,19 +233,26 @@ def analyze_latin(problem, X, Y_by_outcome) -> dict[str, pd.DataFrame]:
     return {"latin_indices": pd.DataFrame(rows)}
 
 
-def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool = True) -> dict[str, pd.DataFrame]:
-    """Compute the method's indices for every outcome; write tables and plots; return the tables."""
+def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool = True,
+                  warn: bool = True) -> dict[str, pd.DataFrame]:
+    """Compute the method's indices for every outcome; write tables and plots; return the tables.
+    Everything is read and checked before the output folder is created."""
     folder = Path(folder)
     manifest, samples, runs = load_sweep(folder)
-    out = Path(out) if out else folder / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
+    if out is not None and str(out).strip() == "":
+        raise InputError("--out: got an empty path; allowed: a folder path")
+    out = Path(out) if out is not None else folder / "analysis"
+    check_analysis_out(out, default=out == folder / "analysis")
     problem = {k: manifest["problem"][k] for k in ("num_vars", "names", "bounds")}
     outcomes = manifest["outcomes"]
     means = sample_means(runs, outcomes)
     Y_by_outcome = {name: means[name].to_numpy(dtype=np.float64) for name in outcomes}
-    method, options, seed = manifest["method"], manifest.get("method_options") or {}, int(manifest.get("seed", 0))
+    method, options = manifest["method"], manifest.get("method_options") or {}
+    seed = bootstrap_seed(int(manifest.get("seed", 0)))
+    noise = replication_noise(runs, outcomes, int(manifest["replications"]))
+    floors = dict(zip(noise["outcome"], noise["noise_floor"]))
     if method == "sobol":
-        tables = analyze_sobol(problem, Y_by_outcome, options, seed)
+        tables = analyze_sobol(problem, Y_by_outcome, options, seed, floors)
     elif method == "morris":
         tables = analyze_morris(problem, raw_matrix(samples, problem["names"]), Y_by_outcome, options, seed)
     elif method == "fast":
@@ -184,11 +261,31 @@ def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool
         tables = analyze_latin(problem, raw_matrix(samples, problem["names"]), Y_by_outcome)
     else:
         raise InputError(f"analyze: method {method!r} in {folder / MANIFEST}; allowed: sobol, morris, fast, latin")
-    tables["replication_noise"] = replication_noise(runs, outcomes, int(manifest["replications"]))
+    tables["replication_noise"] = noise
+    if warn:
+        for line in small_sample_warnings(method, int(manifest.get("samples") or 0), tables):
+            print(f"coprod analyze: warning: {line}", file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
     write_tables(out, tables)
+    write_json(out / ANALYSIS_MARKER, {"sweep": str(folder.resolve()), "method": method,
+                                       "bootstrap_seed": seed, "resamples": RESAMPLES, "confidence": CONF})
     if plots:
         _plots(method, tables, out)
     return tables
+
+
+def small_sample_warnings(method: str, samples: int, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Say when N is too small for the intervals to mean anything."""
+    found = []
+    widest = max((float(np.nanmax(np.abs(t[c].to_numpy(dtype=float))))
+                  for t in tables.values() for c in t.columns if c.endswith("_conf") and len(t)), default=0.0)
+    if samples and samples < SMALL.get(method, 0):
+        found.append(f"N = {samples} is small for {method} (widest 95% interval +/-{widest:.3g}); "
+                     f"indices mean little below N = {SMALL[method]}: rerun the sweep with a larger --samples")
+    elif widest > WIDE_CONF:
+        found.append(f"some 95% intervals are +/-{widest:.3g} wide: too wide to rank parameters; rerun the sweep "
+                     "with a larger --samples")
+    return found
 
 
 # --- plots ---------------------------------------------------------------------------------------
@@ -286,7 +383,7 @@ def _plots(method: str, tables: dict[str, pd.DataFrame], out: Path) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     tables = analyze_sweep(args.sweep_dir, args.out, plots=not args.no_plots)
-    out = Path(args.out) if args.out else Path(args.sweep_dir) / "analysis"
+    out = Path(args.out) if args.out is not None else Path(args.sweep_dir) / "analysis"
     print(f"analyze: wrote {', '.join(sorted(tables))} (.csv, .parquet) and plots to {out}")
     return 0
 

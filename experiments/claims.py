@@ -29,9 +29,7 @@ import shlex
 import shutil
 import sys
 import time
-import tomllib
 import zlib
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,7 +42,8 @@ from coprod.experiments.errors import InputError
 from coprod.experiments.prim import (KNOWN_BOX_STABLE_POINTS, BoxRule, Discovery, check_rule, discover,
                                      plot_trajectory)
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
-from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_parquet, write_tables
+from coprod.experiments.runner import CHUNK_DIR
+from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.model.outcomes import reporter_names
 from coprod.model.parameters import PARAMETERS
 
@@ -62,7 +61,8 @@ CLAIM_METHODS = ("latin", "sobol")
 FAILS_WHEN_POINT = 2**31 - 1
 RUN_KEY = ("claim", "kind", "point", "replication")
 # Manifest fields a resumed battery must share with the one it finishes.
-PLAN_FIELDS = ("claims_sha256", "claims", "samples", "replications", "citizens", "steps", "seed", "engine", "method")
+PLAN_FIELDS = ("claims_sha256", "claims", "samples", "replications", "citizens", "steps", "seed", "engine", "method",
+               "seeds")
 # A chunk of finished pairs is written after this many pairs or seconds, whichever comes first.
 CHUNK_PAIRS, CHUNK_SECONDS = 32, 10.0
 # The spawn key of a claim's scenario-discovery stream (resamples, CART folds), beside its sampling seed.
@@ -99,12 +99,9 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
     """Read and check the claims file; one-line ``InputError`` naming file, claim and key."""
     path = Path(path)
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such claims file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{where}: malformed TOML: {err}") from None
+    from coprod.experiments.scenarios import read_toml
+
+    data = read_toml(path, what="claims file")
     entries = data.get("claim")
     if set(data) != {"claim"} or not isinstance(entries, list) or not entries:
         raise InputError(f"{where}: expected one or more [[claim]] tables and nothing else")
@@ -197,87 +194,111 @@ def sample_points(claim: Claim, samples: int, seed: int, method: str = "latin") 
     return table
 
 
+def claim_tasks(claims: list[Claim], *, samples: int, replications: int, citizens: int, steps: int, seed: int,
+                engine: str = "auto", method: str = "latin") -> list:
+    """Every (claim, kind, point, replication) as a runner ``Task``; both arms of a pair share its seed.
+
+    The seed unit is the sample point (latin) or the Saltelli base block of d + 2 points (sobol),
+    so all points of one block meet the same randomness; the documented failing setting is its
+    own unit, ``FAILS_WHEN_POINT``."""
+    from coprod.experiments.runner import Task, run_seed
+
+    tasks = []
+    for claim in claims:
+        base = claim.base_parameters()
+        points = sample_points(claim, samples, seed, method)
+        per_block = len(claim.uncertain) + 2 if method == "sobol" else 1
+        for i, point in enumerate(points.to_dict("records")):
+            treatment, control = arm_values(claim, base, point, citizens)
+            for r in range(replications):
+                tasks.append(Task((claim.name, "sample", i, r), (treatment, control, claim.outcome, steps, engine),
+                                  run_seed(seed, i // per_block, r), f"claim={claim.name} point={i} replication={r}"))
+        if claim.fails_when:
+            treatment, control = arm_values(claim, base, claim.fails_when, citizens)
+            for r in range(replications):
+                tasks.append(Task((claim.name, "fails_when", FAILS_WHEN_POINT, r),
+                                  (treatment, control, claim.outcome, steps, engine),
+                                  run_seed(seed, FAILS_WHEN_POINT, r),
+                                  f"claim={claim.name} fails_when replication={r}"))
+    return tasks
+
+
+def evaluate_pair(payload: tuple, seed: int) -> tuple[float, float]:
+    """Worker side: ``run_pair`` on a task's payload."""
+    treatment, control, outcome, steps, engine = payload
+    return run_pair(treatment, control, outcome, seed, steps, engine)
+
+
+class _FrameSink:
+    """Rows of finished pairs, handed to ``sink`` (a callable taking a DataFrame) in chunks."""
+
+    def __init__(self, claims: list[Claim], sink: Callable[[pd.DataFrame], None] | None, points: dict):
+        self.expect = {c.name: EXPECT[c.expect] for c in claims}
+        self.points, self.sink = points, sink
+        self.rows: list[dict] = []
+        self.buffer: list[dict] = []
+        self.saved = 0
+        self.last = time.monotonic()
+
+    def add(self, task, result, seconds) -> None:
+        name, kind, i, r = task.key
+        treated, controlled = result
+        row = {"claim": name, "kind": kind, "point": i, "replication": r, "seed": task.seed,
+               "parameters": settings(self.points[(name, kind, i)]), "treatment": treated, "control": controlled,
+               "effect": self.expect[name] * (treated - controlled)}
+        self.rows.append(row)
+        self.buffer.append(row)
+
+    def due(self) -> bool:
+        return bool(self.buffer) and (len(self.buffer) >= CHUNK_PAIRS or time.monotonic() - self.last >= CHUNK_SECONDS)
+
+    def flush(self) -> None:
+        from coprod.experiments.runner import StorageFailed
+
+        if self.sink is not None and self.buffer:
+            try:
+                self.sink(pd.DataFrame(self.buffer))
+            except OSError as err:
+                raise StorageFailed(f"cannot write a result chunk: {err.strerror or err}") from None
+            self.saved += len(self.buffer)
+        self.buffer, self.last = [], time.monotonic()
+
+
 def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens: int, steps: int, seed: int,
                engine: str = "auto", method: str = "latin", workers: int | None = None,
                scheduler: str | None = None, progress: bool = False, done: frozenset = frozenset(),
-               sink: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+               sink: Callable[[pd.DataFrame], None] | None = None, executor=None, slots: int = 1) -> pd.DataFrame:
     """Every (claim, point, replication) not in ``done``: both arms, one row each with the signed effect.
 
     Rows of kind ``fails_when`` run each claim at its documented failing setting (uncertain
     parameters at the scenario's values), so the report can show the claim failing there.
-    ``sink`` receives finished rows in chunks as they come (also on Ctrl-C, before it propagates)."""
-    from coprod.experiments.executors import open_executor
-    from coprod.experiments.sweep import run_seed
+    ``sink`` receives finished rows in chunks as they come (also when stopped, before the
+    runner's exception propagates). Runs go through ``runner.run_tasks``: in this process for
+    ``workers=1``, else on a pool or dask (or on ``executor`` when the caller opened one)."""
+    from coprod.experiments.runner import Interrupted, open_executor, run_tasks
 
-    jobs = []
+    tasks = claim_tasks(claims, samples=samples, replications=replications, citizens=citizens, steps=steps,
+                        seed=seed, engine=engine, method=method)
+    points = {}
     for claim in claims:
-        base = claim.base_parameters()
-        points = sample_points(claim, samples, seed, method)
-        for i, point in enumerate(points.to_dict("records")):
-            treatment, control = arm_values(claim, base, point, citizens)
-            for r in range(replications):
-                jobs.append((claim, "sample", i, r, run_seed(seed, i, r), point, treatment, control))
-        if claim.fails_when:
-            treatment, control = arm_values(claim, base, claim.fails_when, citizens)
-            for r in range(replications):
-                jobs.append((claim, "fails_when", FAILS_WHEN_POINT, r, run_seed(seed, FAILS_WHEN_POINT, r),
-                             claim.fails_when, treatment, control))
-    total = len(jobs)
-    jobs = [job for job in jobs if (job[0].name, job[1], job[2], job[3]) not in done]
-    rows: list[dict] = []
-    buffer: list[dict] = []
-    last_flush = time.monotonic()
-
-    def flush() -> None:
-        nonlocal buffer, last_flush
-        if sink is not None and buffer:
-            sink(pd.DataFrame(buffer))
-        buffer, last_flush = [], time.monotonic()
-
-    def record(future, job) -> None:
-        claim, kind, i, r, run_seed_value, point, _, _ = job
-        treated, controlled = future.result()
-        row = {"claim": claim.name, "kind": kind, "point": i, "replication": r, "seed": run_seed_value,
-               "parameters": settings(point), "treatment": treated, "control": controlled,
-               "effect": EXPECT[claim.expect] * (treated - controlled)}
-        rows.append(row)
-        buffer.append(row)
-
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=total, initial=total - len(jobs), unit="pair", desc="coprod claims", file=sys.stderr)
+        for i, point in enumerate(sample_points(claim, samples, seed, method).to_dict("records")):
+            points[(claim.name, "sample", i)] = point
+        points[(claim.name, "fails_when", FAILS_WHEN_POINT)] = claim.fails_when
+    total = len(tasks)
+    tasks = [task for task in tasks if task.key not in done]
+    collector = _FrameSink(claims, sink, points)
+    common = dict(total=total, progress=progress, desc="coprod claims", unit="pair")
     try:
-        if jobs:
-            with open_executor(workers, scheduler) as (executor, _, _):
-                futures = {executor.submit(run_pair, job[6], job[7], job[0].outcome, job[4], steps, engine): job
-                           for job in jobs}
-                recorded = set()
-                try:
-                    for future in as_completed(futures):
-                        record(future, futures[future])
-                        recorded.add(future)
-                        if bar is not None:
-                            bar.update()
-                        if len(buffer) >= CHUNK_PAIRS or time.monotonic() - last_flush >= CHUNK_SECONDS:
-                            flush()
-                except BaseException:
-                    # Ctrl-C or a failed run: stop what has not started, keep everything finished.
-                    for future in futures:
-                        future.cancel()
-                    for future, job in futures.items():
-                        if (future not in recorded and future.done() and not future.cancelled()
-                                and future.exception() is None):
-                            record(future, job)
-                    flush()
-                    raise
-                flush()
-    finally:
-        if bar is not None:
-            bar.close()
-    if not rows:
+        if executor is not None or not tasks:
+            run_tasks(tasks, evaluate_pair, collector, executor=executor, slots=slots, scheduler=scheduler, **common)
+        else:
+            with open_executor(workers, scheduler) as (opened, n, _):
+                run_tasks(tasks, evaluate_pair, collector, executor=opened, slots=n, scheduler=scheduler, **common)
+    except Interrupted:
+        raise Interrupted(total - len(tasks) + collector.saved, total) from None  # earlier sessions' pairs too
+    if not collector.rows:
         return pd.DataFrame(columns=[*RUN_KEY, "seed", "parameters", "treatment", "control", "effect"])
-    return pd.DataFrame(rows).sort_values(["claim", "point", "replication"]).reset_index(drop=True)
+    return pd.DataFrame(collector.rows).sort_values(["claim", "point", "replication"]).reset_index(drop=True)
 
 
 def settings(values: dict[str, Any]) -> str:
@@ -577,8 +598,24 @@ def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: 
     return summary
 
 
+def check_arms(claims: list[Claim], samples: int, seed: int, method: str, citizens: int) -> None:
+    """Every arm at every point is a combination the model runs as given (checked before any work)."""
+    from coprod.experiments.checks import check_parameters
+
+    for claim in claims:
+        base = claim.base_parameters()
+        points = sample_points(claim, samples, seed, method).to_dict("records")
+        where = f"claim {claim.name!r}"
+        for point in points + ([claim.fails_when] if claim.fails_when else []):
+            for arm in arm_values(claim, base, point, citizens):
+                check_parameters(arm, where)
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
-    from coprod.experiments.run import versions
+    from coprod.experiments.checks import check_at_least, check_out, check_scheduler_address, check_seed
+    from coprod.experiments.run import git_commit, git_dirty, versions
+    from coprod.experiments.runner import (SEED_CONVENTION, ExecutorLost, FolderLock, Interrupted, RunFailed,
+                                           StorageFailed, open_executor)
 
     claims_path = Path(args.claims_file) if args.claims_file else CLAIMS_FILE
     claims = load_claims(claims_path)
@@ -589,19 +626,29 @@ def cmd_claims(args: argparse.Namespace) -> int:
             raise InputError(f"--claim: unknown {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
         claims = [c for c in claims if c.name in args.claim]
     for option in ("samples", "replications", "citizens", "steps"):
-        if getattr(args, option) < 1:
-            raise InputError(f"--{option}: got {getattr(args, option)}; allowed: an integer >= 1")
+        check_at_least(getattr(args, option), f"--{option}")
     if not PARAMETERS["n_citizens"].low <= args.citizens <= PARAMETERS["n_citizens"].high:
         raise InputError(f"--citizens: got {args.citizens}; allowed: {PARAMETERS['n_citizens'].allowed()}")
+    check_seed(args.seed)
+    check_at_least(args.workers, "--workers")
+    check_scheduler_address(args.scheduler)
     for claim in claims:  # sample sizes are checked before anything is written
         sample_points(claim, args.samples, args.seed, args.method)
     rule = check_rule(args.box_density, args.box_coverage)
     box_steps = parse_box_steps(args.box_step, [c.name for c in claims])
+    check_arms(claims, args.samples, args.seed, args.method, args.citizens)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out) if args.out else Path("results") / f"claims-{stamp}"
+    out = Path(args.out) if args.out is not None else Path("results") / f"claims-{stamp}"
+    check_out(args.out if args.out is not None else out, may_exist=args.resume)
     partial = out.with_name(out.name + ".partial")
+    check_out(partial, "--out", may_exist=True)
+    if args.resume and (out / "manifest.json").is_file():
+        return finish_complete(out, partial, args.quiet)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    if partial.exists() and not args.resume:
+        raise InputError(f"--out {out}: an interrupted battery is in {partial}; allowed: the same command with "
+                         f"--resume to finish it, or remove {partial}")
     text = claims_path.read_text(encoding="utf-8")
     manifest = {"claims_file": str(claims_path), "claims_sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "claims_toml": text, "claims": [c.name for c in claims], "samples": args.samples,
@@ -609,22 +656,39 @@ def cmd_claims(args: argparse.Namespace) -> int:
                 "seed": args.seed, "engine": args.engine, "method": args.method,
                 "sampling": ("Latin hypercube (scipy.stats.qmc)" if args.method == "latin"
                              else "Saltelli/Sobol sequence (SALib), first-order and total indices") + ", per claim",
-                "seeds": "run seed = SeedSequence(seed, spawn_key=(point, replication)); both arms share it",
-                "versions": versions(), "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
+                "seeds": SEED_CONVENTION + "; unit = the point (latin) or the Saltelli block of d + 2 points "
+                         "(sobol); both arms share it",
+                "versions": versions(), "git_commit": git_commit(), "git_dirty": git_dirty(),
+                "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
                 "scenario_discovery": {"density": rule.density, "coverage": rule.coverage, "steps": box_steps,
                                        "significance": rule.significance, "resamples": rule.resamples,
                                        "resample_share": rule.resample_share, "stable_share": rule.stable_share,
                                        "seeds": "SeedSequence([claim sampling seed, 1]) per claim"}}
-    if args.resume:
-        manifest = resumed_manifest(partial, manifest, stamp)
-    elif partial.exists():
-        raise InputError(f"--out {out}: an interrupted battery is in {partial}; allowed: the same command with "
-                         f"--resume to finish it, or remove {partial}")
-    runs = run_resumable(partial, claims, manifest, args)
-    if runs is None:
-        return 130
-    summary = write_battery(out, claims, runs, manifest)
-    shutil.rmtree(partial)
+    resume_hint = ["coprod", *sys.argv[1:]] + ([] if args.out else ["--out", str(out)]) + \
+        ([] if args.resume else ["--resume"])
+    with open_executor(args.workers, args.scheduler) as (executor, slots, _):
+        partial.mkdir(parents=True, exist_ok=True)
+        with FolderLock(partial):
+            if args.resume:
+                manifest = resumed_manifest(partial, manifest, stamp)
+            remove_report_leftovers(out)
+            try:
+                runs = run_resumable(partial, claims, manifest, args, executor=executor, slots=slots)
+            except Interrupted as stop:
+                print(f"coprod claims: interrupted; {stop.done} of {stop.total} pairs kept in {partial}; finish "
+                      f"with: {shlex.join(resume_hint)}", file=sys.stderr)
+                return 130
+            except (RunFailed, ExecutorLost, StorageFailed) as err:
+                print(f"coprod claims: stopped: {err}; finished pairs are kept in {partial}; finish with: "
+                      f"{shlex.join(resume_hint)}", file=sys.stderr)
+                return 1
+            try:
+                summary = write_battery(out, claims, runs, manifest)
+            except OSError as err:
+                print(f"coprod claims: cannot write the report in {out.parent}: {err.strerror or err}; every pair "
+                      f"is kept in {partial}; free space and finish with: {shlex.join(resume_hint)}", file=sys.stderr)
+                return 1
+            shutil.rmtree(partial)
     if not args.quiet:
         for row in summary.itertuples():
             print(f"{row.claim:<26} {row.share_holds:>5.0%} [{row.share_low:.0%}, {row.share_high:.0%}]  {row.verdict}")
@@ -650,15 +714,39 @@ def parse_box_steps(items: list[str] | None, claims: list[str]) -> dict[str, int
     return steps
 
 
+def finish_complete(out: Path, partial: Path, quiet: bool) -> int:
+    """``--resume`` on a battery whose report is already whole: remove what a kill left, say so."""
+    from coprod.experiments.runner import FolderLock
+
+    if partial.exists():
+        with FolderLock(partial):
+            shutil.rmtree(partial)
+    remove_report_leftovers(out)
+    if not quiet:
+        print(f"the battery in {out} is complete; report in {out / 'report.html'}")
+    return 0
+
+
+def remove_report_leftovers(out: Path) -> None:
+    """Half-written report folders (``.tmp-<name>-*``) that a killed battery left beside ``out``.
+    Called while holding the lock of ``<out>.partial``, so no live battery is writing them."""
+    if out.parent.is_dir():
+        for leftover in out.parent.glob(f".tmp-{out.name}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def resumed_manifest(partial: Path, manifest: dict, stamp: str) -> dict:
-    """The manifest of the interrupted battery in ``partial``, refused unless its plan matches."""
+    """The manifest of the interrupted battery in ``partial``, refused unless its plan matches.
+    A ``partial`` without a manifest (killed while starting) starts afresh."""
     path = partial / "manifest.json"
     if not path.is_file():
-        raise InputError(f"--resume: {partial} holds no interrupted battery; allowed: the --out of a "
-                         "`coprod claims` that was stopped")
+        if any(p for p in (partial / CHUNK_DIR).glob("chunk-*.parquet")) if (partial / CHUNK_DIR).is_dir() else False:
+            raise InputError(f"--resume: {partial} holds results but no manifest.json; allowed: the --out of a "
+                             "`coprod claims` that was stopped")
+        return manifest
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
+    except (OSError, ValueError) as err:
         raise InputError(f"--resume: {path}: unreadable ({err})") from None
     for key in PLAN_FIELDS:
         if old.get(key) != json.loads(json.dumps(manifest[key])):
@@ -668,42 +756,25 @@ def resumed_manifest(partial: Path, manifest: dict, stamp: str) -> dict:
             "resumed_utc": old.get("resumed_utc", []) + [stamp], "command": old.get("command", manifest["command"])}
 
 
-def run_resumable(partial: Path, claims: list[Claim], manifest: dict, args: argparse.Namespace) -> pd.DataFrame | None:
-    """Run the missing pairs, writing chunks to ``partial``; every finished pair, or None after Ctrl-C."""
-    from coprod.experiments.sweep import CHUNK_DIR, CHUNK_RE, chunk_paths
+def run_resumable(partial: Path, claims: list[Claim], manifest: dict, args: argparse.Namespace,
+                  executor=None, slots: int = 1) -> pd.DataFrame:
+    """Run the missing pairs, writing chunks to ``partial`` (whose lock the caller holds); return
+    every finished pair. Raises the runner's ``Interrupted``/``RunFailed``/``ExecutorLost``/
+    ``StorageFailed`` with the finished pairs saved."""
+    from coprod.experiments.runner import ChunkFolder
 
-    (partial / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
-    for leftover in (partial / CHUNK_DIR).glob(".chunk-*.tmp"):
+    chunks = ChunkFolder(partial, RUN_KEY)
+    chunks.prepare()
+    for leftover in partial.glob(".manifest.json.*.tmp"):
         leftover.unlink(missing_ok=True)
     write_json(partial / "manifest.json", manifest)
-    existing = chunk_paths(partial)
-    done = frozenset(key for chunk in existing for key in
-                     pd.read_parquet(chunk, columns=list(RUN_KEY)).itertuples(index=False, name=None))
-    next_chunk = max((int(CHUNK_RE.match(p.name).group(1)) for p in existing), default=-1) + 1
-    kept = len(done)
-
-    def sink(frame: pd.DataFrame) -> None:
-        nonlocal next_chunk, kept
-        write_parquet(partial / CHUNK_DIR / f"chunk-{next_chunk:05d}.parquet", frame)
-        next_chunk += 1
-        kept += len(frame)
-
-    try:
-        run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
-                   steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,
-                   scheduler=args.scheduler, progress=not args.quiet, done=done, sink=sink)
-    except KeyboardInterrupt:
-        command = ["coprod", *sys.argv[1:]]
-        if not args.out:
-            command += ["--out", str(partial.with_name(partial.name.removesuffix(".partial")))]
-        if not args.resume:
-            command.append("--resume")
-        print(f"coprod claims: interrupted; {kept} finished pairs kept in {partial}; finish with: "
-              f"{shlex.join(command)}", file=sys.stderr)
-        return None
+    done = frozenset(chunks.done_keys())
+    run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
+               steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,
+               scheduler=args.scheduler, progress=not args.quiet, done=done, sink=chunks.write,
+               executor=executor, slots=slots)
     # The final table is read back from the chunks, so a resumed battery equals an uninterrupted one.
-    runs = pd.concat([pd.read_parquet(chunk) for chunk in chunk_paths(partial)], ignore_index=True)
-    runs = runs.drop_duplicates(list(RUN_KEY), keep="first")
+    runs = chunks.read()
     return runs.sort_values(["claim", "point", "replication"], kind="stable").reset_index(drop=True)
 
 

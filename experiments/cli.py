@@ -30,18 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    # Ctrl-C is one line at any moment, also while the sub-commands' libraries are imported.
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return int(args.func(args) or 0)
     except InputError as err:
         print(f"coprod: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("coprod: interrupted", file=sys.stderr)
+        print("\ncoprod: interrupted", file=sys.stderr)
         return 130
 
 

@@ -1,6 +1,8 @@
 """``coprod compare``: strategies side by side, with common random numbers and replications.
 
-Replication ``r`` of every strategy runs with the same seed (``--seed + r``). The model draws its
+Replication ``r`` of every strategy runs with the same seed (``run_seed(--seed, 0, r)``, the
+runner's one seed convention). Runs go through the shared runner: in this process by default, on a
+local pool with ``--workers N`` or on a dask cluster with ``--scheduler``. The model draws its
 citizens' randomness from counters on (seed, step, citizen, stream), so two strategies in the same
 replication meet the same citizens and the same luck: their difference is the strategy's effect,
 and paired statistics (paired t-test, sign test) on the per-replication differences are sharp.
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -97,48 +98,30 @@ class Comparison:
 
 # --- running -------------------------------------------------------------------------------------
 
-def _run_task(task: tuple) -> tuple:
-    """One model run in a worker: returns the key and the model's monthly time series."""
-    key, parameters, steps, seed, engine = task
+def run_strategy(payload: tuple, seed: int) -> pd.DataFrame:
+    """Worker side: one model run; returns the model's monthly time series."""
+    parameters, steps, engine = payload
     from coprod.experiments.run import run_model  # imported in the worker
     model, _ = run_model(parameters, steps, seed, engine, False)
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.insert(0, "step", np.arange(1, len(frame) + 1))
-    return key, frame
+    return frame
 
 
-def run_tasks(tasks: list[tuple], workers: int, progress: bool) -> dict:
-    """Run every task, in this process when ``workers == 1``, else on a process pool."""
-    results = {}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(tasks), unit="run", desc="coprod compare", file=sys.stderr, leave=False)
-    try:
-        if workers == 1:
-            for task in tasks:
-                key, frame = _run_task(task)
-                results[key] = frame
-                if bar is not None:
-                    bar.update()
-        else:
-            from coprod.experiments.executors import open_executor
-            with open_executor(workers) as (executor, _slots, _desc):
-                futures = [executor.submit(_run_task, task) for task in tasks]
-                try:
-                    for future in as_completed(futures):
-                        key, frame = future.result()
-                        results[key] = frame
-                        if bar is not None:
-                            bar.update()
-                except BaseException:
-                    for future in futures:
-                        future.cancel()
-                    raise
-    finally:
-        if bar is not None:
-            bar.close()
-    return results
+def run_tasks(tasks: list[tuple], workers: int, progress: bool, scheduler: str | None = None) -> dict:
+    """Run every ``(key, parameters, steps, seed, engine)`` task through the shared runner: in this
+    process when ``workers == 1``, else on a process pool, or on the dask ``scheduler``.
+    Returns ``{key: time series}``."""
+    from coprod.experiments.runner import MemorySink, Task, open_executor
+    from coprod.experiments.runner import run_tasks as run_table
+
+    table = [Task(key, (parameters, steps, engine), seed, f"{key[0]} {key[1]} #{key[2]} seed={seed}")
+             for key, parameters, steps, seed, engine in tasks]
+    sink = MemorySink()
+    with open_executor(workers, scheduler) as (executor, slots, _):
+        run_table(table, run_strategy, sink, executor=executor, slots=slots, scheduler=scheduler,
+                  progress=progress, desc="coprod compare")
+    return sink.results
 
 
 def _final_row(frame: pd.DataFrame) -> dict[str, float]:
@@ -262,7 +245,7 @@ def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_fra
         for s in strategies:
             for i in range(len(points)):
                 frame = robust_frames[("robust", s.label, i)]
-                robust_rows.append({"strategy": s.label, "point": i, "seed": settings["seed"] + i,
+                robust_rows.append({"strategy": s.label, "point": i, "seed": settings["robust_seeds"][i],
                                     **{name: points.iloc[i][name] for name in points.columns},
                                     **_final_row(frame)})
         robust_runs = pd.DataFrame(robust_rows)
@@ -443,22 +426,26 @@ def applied_uncertain(s: Strategy, names) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_scheduler_address, check_seed
+    from coprod.experiments.runner import ExecutorLost, Interrupted, RunFailed, run_seed
+
     if len(args.scenarios) < 2:
         raise InputError(f"compare: got {len(args.scenarios)} scenario; allowed: two or more scenarios")
     for option, value, least in (("--replications", args.replications, 2), ("--steps", args.steps, 1),
                                  ("--samples", args.samples, 2)):
         if value < least:
             raise InputError(f"{option}: got {value}; allowed: an integer >= {least}")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers: got {args.workers}; allowed: an integer >= 1")
+    check_at_least(args.workers, "--workers")
+    check_seed(args.seed)
+    check_scheduler_address(args.scheduler)
     rule = check_rule(args.box_density, args.box_coverage)
-    out = Path(args.out) if args.out else default_out()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    out = Path(args.out) if args.out is not None else default_out()
+    check_out(args.out if args.out is not None else out)
 
     strategies = build_strategies(args.scenarios, args.set, args.citizens)
     fixed = set(parse_set(args.set)) | ({"n_citizens"} if args.citizens is not None else set())
-    seeds = [args.seed + r for r in range(args.replications)]
+    # One seed convention (runner.run_seed): unit 0 is the replication design, unit 1 + i robust point i.
+    seeds = [run_seed(args.seed, 0, r) for r in range(args.replications)]
     settings = {"replications": args.replications, "steps": args.steps, "seed": args.seed, "seeds": seeds,
                 "engine": args.engine, "horizon": args.horizon, "robust": bool(args.robust),
                 "samples": args.samples if args.robust else None, "alpha": ALPHA,
@@ -478,31 +465,41 @@ def cmd_compare(args: argparse.Namespace) -> int:
         # Sorted names: the points do not depend on the order the scenarios list their ranges in.
         points = latin_hypercube(dict(sorted(ranges.items())), args.samples, args.seed)
         settings["uncertain"] = {k: list(v) for k, v in ranges.items()}
+        settings["robust_seeds"] = [run_seed(args.seed, 1 + i, 0) for i in range(len(points))]
         settings["uncertain_applied"] = {s.label: applied_uncertain(s, ranges) for s in strategies}
         for i in range(len(points)):
             point = {name: (int(v) if PARAMETERS[name].kind == "int" else float(v))
                      for name, v in points.iloc[i].items()}
             for s in strategies:
                 varied = {name: point[name] for name in settings["uncertain_applied"][s.label]}
-                tasks.append((("robust", s.label, i), {**s.overrides, **varied}, args.steps, args.seed + i, args.engine))
+                tasks.append((("robust", s.label, i), {**s.overrides, **varied}, args.steps, settings["robust_seeds"][i],
+                              args.engine))
         for s in strategies:  # check every combination before running
             try:
                 resolve_parameters({**s.overrides, **{k: points.iloc[0][k].item() for k in points.columns}})
             except ValueError as err:
                 raise InputError(str(err)) from None
 
+    for task in tasks:  # every run's parameters, before any run
+        check_parameters(task[1], f"compare: strategy {task[0][1]}")
     workers = args.workers or 1
     progress = not args.quiet and sys.stderr.isatty()
-    try:
-        frames = run_tasks(tasks, workers, progress)
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
-    robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
-    comparison = analyse(strategies, settings, rep_frames, robust_frames, points)
-
     from coprod.experiments.report import write_comparison
-    write_comparison(out, comparison, manifest(comparison))
+    from coprod.experiments.runner import reserved_folder
+
+    with reserved_folder(out):  # a second coprod aiming here is refused now, not after its runs
+        try:
+            frames = run_tasks(tasks, workers, progress, args.scheduler)
+        except (RunFailed, ExecutorLost) as err:
+            print(f"coprod compare: stopped: {err}; nothing was written", file=sys.stderr)
+            return 1
+        except Interrupted:
+            print("coprod compare: interrupted; nothing was written", file=sys.stderr)
+            return 130
+        rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
+        robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
+        comparison = analyse(strategies, settings, rep_frames, robust_frames, points)
+        write_comparison(out, comparison, manifest(comparison))
     if not args.quiet:
         print(text_summary(comparison))
         print(f"report in {out / 'report.html'}")
@@ -510,7 +507,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def manifest(c: Comparison) -> dict:
-    from coprod.experiments.run import git_commit, versions
+    from coprod.experiments.run import git_commit, git_dirty, versions
+    from coprod.experiments.runner import SEED_CONVENTION
     return {
         "kind": "compare",
         "strategies": [{"label": s.label, "scenario": s.scenario.name, "scenario_path": str(s.scenario.path),
@@ -518,10 +516,12 @@ def manifest(c: Comparison) -> dict:
                         "uncertain": {k: list(v) for k, v in s.scenario.uncertain.items()},
                         "resolved_parameters": s.resolved} for s in c.strategies],
         "settings": c.settings,
-        "common_random_numbers": "replication r of every strategy uses seed --seed + r; robust point i uses seed --seed + i",
+        "common_random_numbers": "replication r of every strategy uses run_seed(--seed, 0, r); robust point i uses "
+                                 "run_seed(--seed, 1 + i, 0); " + SEED_CONVENTION,
         "tests": "paired t-test (significance at alpha 0.05, two-sided) and exact sign test on per-replication differences",
         "versions": versions(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": c.settings.get("command", ""),
     }
@@ -566,7 +566,8 @@ def register(subparsers) -> None:
                    help=f"replications (seeds) per strategy (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--citizens", type=int, help="number of citizens (n_citizens) for every strategy")
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months to simulate (default {DEFAULT_STEPS})")
-    p.add_argument("--seed", type=int, default=0, help="first seed; replication r uses seed+r (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed; replication r of every strategy uses run_seed(seed, 0, r) (default 0)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter in every strategy (repeatable)")
     p.add_argument("--horizon", choices=HORIZON_NAMES, default="long",
                    help="horizon used for ranking, wins, trade-offs and regret (default long)")
@@ -579,7 +580,9 @@ def register(subparsers) -> None:
     p.add_argument("--box-coverage", type=float, default=BoxRule.coverage,
                    help="--robust: the least share of the points where it is best that the box must hold "
                         "(default %(default)s)")
-    p.add_argument("--workers", type=int, help="parallel worker processes (default 1: in this process)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="parallel worker processes (default 1: in this process)")
+    where.add_argument("--scheduler", help="address of a dask scheduler, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--engine", choices=ENGINES, default="auto", help="citizen engine (default auto)")
     p.add_argument("--out", help="result directory (default results/compare-<timestamp>); must be new or empty")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")

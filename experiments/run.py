@@ -75,6 +75,18 @@ def git_commit() -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def git_dirty() -> bool | None:
+    """Whether the checkout has uncommitted changes (then ``git_commit`` alone cannot repeat a
+    result); None when coprod does not run from a checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip()) if out.returncode == 0 else None
+
+
 def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int, seed: int) -> dict:
     return {
         "scenario": scenario.name,
@@ -88,6 +100,7 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
         "engine": model.engine_name,
         "versions": versions(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
@@ -155,30 +168,73 @@ def default_out(scenario: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    overrides = dict(scenario.parameters)
-    overrides.update(parse_set(args.set))
-    if args.citizens is not None:
-        overrides.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
-    if args.steps < 1:
-        raise InputError(f"--steps: got {args.steps}; allowed: an integer >= 1")
-    out = Path(args.out) if args.out else default_out(scenario.name)
-    if out.exists() and any(out.iterdir()):
-        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
-    try:
-        citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
-        progress = not args.quiet and (sys.stderr.isatty() or citizens * args.steps > PROGRESS_ABOVE)
-        model, seconds = run_model(overrides, args.steps, args.seed, args.engine, progress)
-    except ValueError as err:  # a combination the declarations cannot catch alone (e.g. groups > citizens)
-        raise InputError(str(err)) from None
-    write_run_directory(out, scenario, model, overrides, args.steps, args.seed, seconds)
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed
+
+    if args.from_manifest:
+        scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args)
+    else:
+        scenario = load_scenario(args.scenario)
+        overrides = dict(scenario.parameters)
+        overrides.update(parse_set(args.set))
+        if args.citizens is not None:
+            overrides.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
+        steps, seed, engine = args.steps, args.seed, args.engine
+    check_at_least(steps, "--steps")
+    check_seed(seed)
+    check_parameters(overrides, str(scenario.path))
+    out = Path(args.out) if args.out is not None else default_out(scenario.name)
+    check_out(args.out if args.out is not None else out)  # before the simulation: a bad --out must not cost (and lose) the run
+    from coprod.experiments.runner import reserved_folder
+
+    with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run
+        try:
+            citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
+            progress = not args.quiet and (sys.stderr.isatty() or citizens * steps > PROGRESS_ABOVE)
+            model, seconds = run_model(overrides, steps, seed, engine, progress)
+        except ValueError as err:  # a combination the declarations cannot catch alone
+            raise InputError(str(err)) from None
+        write_run_directory(out, scenario, model, overrides, steps, seed, seconds)
     if not args.quiet:
         print(f"{scenario.name}: {scenario.description}")
-        print(f"{model.p['n_citizens']} citizens, {args.steps} months, seed {args.seed}, engine {model.engine_name}, "
+        print(f"{model.p['n_citizens']} citizens, {steps} months, seed {seed}, engine {model.engine_name}, "
               f"step loop {seconds:.2f} s")
         print(summary_table(model))
         print(f"results in {out}")
     return 0
+
+
+def recorded_run(path: str, args: argparse.Namespace) -> tuple[Scenario, dict, int, int, str]:
+    """Scenario, overrides, steps, seed and engine recorded in a run's ``manifest.json``, to repeat
+    it exactly (``coprod run --from``); the recorded overrides hold every value that was set."""
+    import json
+
+    where = f"--from {path}"
+    manifest_path = Path(path)
+    if manifest_path.is_dir():
+        manifest_path = manifest_path / "manifest.json"
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such file; allowed: the manifest.json of a `coprod run` result") from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"{where}: unreadable ({err}); allowed: the manifest.json of a `coprod run` result") from None
+    needed = ("scenario", "overrides", "seed", "steps", "engine")
+    if not isinstance(data, dict) or any(key not in data for key in needed):
+        raise InputError(f"{where}: not a `coprod run` manifest; allowed: a manifest.json with keys {', '.join(needed)}")
+    given = [option for option, value in (("--set", args.set), ("--citizens", args.citizens)) if value]
+    if given:
+        raise InputError(f"{given[0]}: cannot be combined with --from; allowed: --from alone (with --out, --quiet)")
+    overrides = parse_set([f"{k}={_as_text(v)}" for k, v in data["overrides"].items()], where=f"{where}: overrides")
+    scenario_file = Path(data.get("scenario_path") or "")
+    scenario = load_scenario(str(scenario_file)) if scenario_file.is_file() else Scenario(
+        name=str(data["scenario"]), path=scenario_file, description=str(data.get("scenario_description", "")),
+        paradigm=str(overrides.get("paradigm", PARAMETERS["paradigm"].default)), parameters=dict(overrides))
+    engine = data["engine"] if data["engine"] in ENGINES else "auto"
+    return scenario, overrides, int(data["steps"]), int(data["seed"]), engine
+
+
+def _as_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -211,6 +267,8 @@ def register(subparsers) -> None:
     run.add_argument("--out", help="result directory (default results/<timestamp>-<scenario>)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    run.add_argument("--from", dest="from_manifest", metavar="MANIFEST",
+                     help="repeat a result exactly: the manifest.json (or folder) of an earlier `coprod run`")
     run.set_defaults(func=cmd_run)
 
     scenarios = subparsers.add_parser("scenarios", help="list the bundled scenarios")

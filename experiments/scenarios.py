@@ -56,12 +56,7 @@ def load_scenario(name_or_path: str) -> Scenario:
     """Read and check a scenario; raise ``InputError`` on the first problem found."""
     path = scenario_path(str(name_or_path))
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{where}: malformed TOML: {err}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{where}: cannot read: {err}") from None
+    data = read_toml(path, what="scenario file")
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:
@@ -80,6 +75,33 @@ def load_scenario(name_or_path: str) -> Scenario:
     uncertain = check_uncertain(_table(data, "uncertain", where), where)
     return Scenario(name=path.stem, path=path, description=description, paradigm=parameters["paradigm"],
                     parameters=parameters, uncertain=uncertain)
+
+
+def read_toml(path: Path, what: str = "file") -> dict:
+    """A TOML file's tables; every problem (missing, a folder, binary, not UTF-8, a byte-order
+    mark, bad TOML) is one ``InputError`` naming the file and what is allowed."""
+    where = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such {what}") from None
+    except IsADirectoryError:
+        raise InputError(f"{where}: is a folder; allowed: a TOML {what}") from None
+    except OSError as err:
+        raise InputError(f"{where}: cannot read: {err.strerror or err}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise InputError(f"{where}: starts with a UTF-8 byte-order mark (BOM, often added by Windows editors); "
+                         "allowed: UTF-8 without a BOM (save it again as plain UTF-8)")
+    if b"\x00" in raw:
+        raise InputError(f"{where}: is a binary file; allowed: a UTF-8 TOML {what}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{where}: is not UTF-8 (byte {err.start}); allowed: a UTF-8 TOML {what}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{where}: malformed TOML: {err}") from None
 
 
 def _table(data: dict, key: str, where: str) -> dict:

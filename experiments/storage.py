@@ -1,7 +1,8 @@
 """Atomic writing: a file or a whole result directory appears complete or not at all.
 
 Files are written to a temporary name in the same directory, flushed to disk, then renamed
-(``os.replace`` is atomic on POSIX). Directories are built under a hidden temporary sibling
+(``os.replace`` is atomic on POSIX). Files and folders get the permissions the umask allows
+(``mkstemp``/``mkdtemp`` alone would make them private to the writer). Directories are built under a hidden temporary sibling
 and renamed into place at the end; on any error or Ctrl-C the temporary is removed.
 """
 
@@ -17,14 +18,18 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
+# The lock file of an output folder in use (see ``runner.FolderLock``).
+LOCK_NAME = ".coprod.lock"
+
 
 def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
     """Call ``writer(tmp_path)`` then move the finished file to ``path``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     tmp_path = Path(tmp)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; results are for colleagues too
+        os.close(fd)
         writer(tmp_path)
         with open(tmp_path, "rb+") as handle:
             os.fsync(handle.fileno())
@@ -33,6 +38,13 @@ def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
         tmp_path.unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -81,14 +93,18 @@ def json_default(value):
 def atomic_directory(final: Path | str) -> Iterator[Path]:
     """Yield a temporary sibling directory; rename it to ``final`` if the block succeeds."""
     final = Path(final)
-    if final.exists() and any(final.iterdir()):
+    if final.exists() and any(p.name != LOCK_NAME for p in final.iterdir()):
         from coprod.experiments.errors import InputError
         raise InputError(f"--out {final}: exists and is not empty; allowed: a new or empty directory")
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".tmp-{final.name}-"))
     try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700
         yield tmp
         if final.exists():
+            # An empty folder, or one this process reserved (``runner.reserved_folder``): its lock
+            # file goes; the flock stays with this process until it releases it.
+            (final / LOCK_NAME).unlink(missing_ok=True)
             final.rmdir()
         os.rename(tmp, final)
     except BaseException:

@@ -3,10 +3,12 @@
 The pipeline is: a SALib problem (the scenario's ``uncertain`` table, or ``--uncertain``) ->
 a sample matrix (Sobol/Saltelli, Morris, FAST or Latin hypercube) -> one run per
 (sample, replication) -> Parquet. Runs go through one code path built on the
-``concurrent.futures`` interface (``coprod.experiments.executors``): a local process pool or a
-dask cluster. Each run's seed is derived from the sweep seed and (sample, replication) with
-numpy's ``SeedSequence``, so a table does not depend on the executor, the number of workers
-or the order in which runs finish.
+shared runner (``coprod.experiments.runner``): this process, a local process pool or a dask
+cluster. Each run's seed follows the runner's one convention (``runner.run_seed``): derived from
+the sweep seed, the seed unit and the replication, where the unit is the sample, or for Sobol the
+whole Saltelli base block (A, B and every AB_j share seeds: common random numbers, so seed noise
+does not leak into every total index). A table does not depend on the executor, the number of
+workers or the order in which runs finish.
 
 The folder a sweep writes::
 
@@ -15,7 +17,8 @@ The folder a sweep writes::
     results/chunk-00000.parquet   finished runs, written atomically every few runs / seconds
     results.parquet               the consolidated table, one row per (sample, replication)
 
-A kill at any moment leaves only whole chunks; ``--resume`` reruns only the missing pairs.
+A kill at any moment leaves only whole chunks; ``--resume`` reruns only the missing pairs (a
+truncated chunk counts as missing). The folder is locked (``.coprod.lock``) while a sweep runs.
 The evaluation is pluggable: ``run_sweep(evaluate=...)`` takes any picklable module-level
 callable ``evaluate(parameters: dict, seed: int) -> dict[str, float]``; the default runs
 ``CoProductionModel``; ``ishigami`` is the analytical test function used by the tests.
@@ -24,6 +27,7 @@ callable ``evaluate(parameters: dict, seed: int) -> dict[str, float]``; the defa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import functools
 import hashlib
@@ -33,17 +37,16 @@ import platform
 import re
 import shlex
 import sys
-import time
-from concurrent.futures import FIRST_COMPLETED, wait
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
+from coprod.experiments.runner import ChunkFolder, RunFailed
 from coprod.experiments.storage import json_default, write_json, write_parquet
 from coprod.model.outcomes import DIMENSIONS
 
@@ -53,11 +56,10 @@ DEFAULT_STEPS = 120
 MANIFEST = "manifest.json"
 SAMPLES = "samples.parquet"
 RESULTS = "results.parquet"
-CHUNK_DIR = "results"
-CHUNK_RE = re.compile(r"^chunk-(\d{5,})\.parquet$")
+RUN_KEY = ("sample", "replication")
 # Fields a resumed sweep must share with the one it continues.
 RESUME_FIELDS = ("scenario", "problem", "method", "method_options", "samples", "replications", "seed",
-                 "outcomes", "steps", "citizens", "engine", "evaluate")
+                 "seed_convention", "outcomes", "steps", "citizens", "engine", "evaluate")
 FAST_M = 4
 
 
@@ -69,8 +71,7 @@ class SweepInterrupted(Exception):
         self.out, self.done, self.total = out, done, total
 
 
-class SweepRunError(RuntimeError):
-    """A run raised; the message names the (sample, replication)."""
+SweepRunError = RunFailed  # the runner's error for a failing run (the old name, kept for callers)
 
 
 # --- evaluation functions ----------------------------------------------------------------------
@@ -91,30 +92,26 @@ def ishigami(parameters: dict[str, Any], seed: int, a: float = 7.0, b: float = 0
     return {"y": math.sin(x1) + a * math.sin(x2) ** 2 + b * x3 ** 4 * math.sin(x1)}
 
 
-def run_seed(seed: int, sample: int, replication: int) -> int:
-    """The seed of one run: independent of executor, worker count and completion order."""
-    return int(np.random.SeedSequence(seed, spawn_key=(sample, replication)).generate_state(1)[0])
+def evaluate_outcomes(evaluate: Callable, outcomes: list[str], parameters: dict[str, Any],
+                      seed: int) -> dict[str, float]:
+    """Worker side: one run's named outcomes as floats (a missing one is the run's error)."""
+    result = evaluate(parameters, seed)
+    missing = [name for name in outcomes if name not in result]
+    if missing:
+        raise KeyError(f"evaluation returned no {', '.join(missing)}")
+    return {name: float(result[name]) for name in outcomes}
 
 
-def _run_batch(evaluate: Callable, base: dict[str, Any], outcomes: list[str],
-               runs: list[tuple[int, int, int, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Worker side: evaluate a few runs; each row carries its keys, values, outcomes, runtime."""
-    rows = []
-    for sample, replication, seed, values in runs:
-        start = time.perf_counter()
-        try:
-            result = evaluate({**base, **values}, seed)
-        except Exception as err:  # noqa: BLE001 - reported with the run's identity
-            raise SweepRunError(f"run sample={sample} replication={replication} seed={seed} failed: "
-                                f"{type(err).__name__}: {err}") from None
-        missing = [name for name in outcomes if name not in result]
-        if missing:
-            raise SweepRunError(f"run sample={sample} replication={replication}: evaluation returned no "
-                                f"{', '.join(missing)}")
-        row = {"sample": sample, "replication": replication, "seed": seed, **values}
-        row.update({name: float(result[name]) for name in outcomes})
-        row["runtime"] = time.perf_counter() - start
-        rows.append(row)
+def seed_units(method: str, sample_size: int, num_vars: int, options: dict[str, Any]) -> np.ndarray:
+    """Which seed unit each sample row belongs to (see ``runner.run_seed``).
+
+    Sobol: every row of one Saltelli base block (A, B and each AB_j, BA_j; SALib lays them out
+    consecutively) shares its seeds, so f(A) - f(AB_j) measures parameter j and not seed noise.
+    Other methods: each sample is its own unit."""
+    rows = np.arange(sample_size, dtype=np.int64)
+    if method == "sobol":
+        per_base = 2 * num_vars + 2 if options.get("calc_second_order", True) else num_vars + 2
+        return rows // per_base
     return rows
 
 
@@ -243,24 +240,17 @@ def raw_matrix(samples: pd.DataFrame, names: list[str]) -> np.ndarray:
 # --- files ----------------------------------------------------------------------------------------
 
 def chunk_paths(out: Path) -> list[Path]:
-    folder = Path(out) / CHUNK_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if CHUNK_RE.match(p.name))
+    return ChunkFolder(out, RUN_KEY).paths()
 
 
 def read_runs(out: Path) -> pd.DataFrame | None:
-    """Every finished run of a sweep folder (consolidated table, else the chunks), deduplicated."""
+    """Every finished run of a sweep folder (the chunks, else the consolidated table), one row
+    per (sample, replication); unreadable chunks count as not run."""
     out = Path(out)
-    chunks = chunk_paths(out)
-    parts = [pd.read_parquet(p) for p in chunks]
-    if not parts and (out / RESULTS).exists():
-        parts = [pd.read_parquet(out / RESULTS)]
-    if not parts:
-        return None
-    runs = pd.concat(parts, ignore_index=True)
-    runs = runs.drop_duplicates(["sample", "replication"], keep="first")
-    return runs.sort_values(["sample", "replication"], kind="stable").reset_index(drop=True)
+    runs = ChunkFolder(out, RUN_KEY).read()
+    if runs is None and (out / RESULTS).exists():
+        runs = pd.read_parquet(out / RESULTS)
+    return runs
 
 
 def package_versions() -> dict[str, str]:
@@ -287,34 +277,117 @@ def _describe_difference(field: str, old: Any, new: Any) -> str:
 
 # --- the runner -----------------------------------------------------------------------------------
 
+def check_run_options(*, replications: int = 1, chunk_runs: int = 50, chunk_seconds: float = 10.0,
+                      batch: int = 1, seed: int = 0, workers: int | None = None,
+                      scheduler: str | None = None) -> None:
+    """The options every sweep checks before it writes anything."""
+    from coprod.experiments.checks import (check_at_least, check_positive_number, check_scheduler_address,
+                                           check_seed)
+
+    check_at_least(replications, "--replications")
+    check_at_least(chunk_runs, "--chunk-runs")
+    check_at_least(batch, "--batch")
+    check_positive_number(chunk_seconds, "--chunk-seconds")
+    check_seed(seed)
+    check_at_least(workers, "--workers")
+    check_scheduler_address(scheduler)
+
+
+# Files a sweep folder may hold before its manifest exists (a sweep killed while starting).
+STARTING_LEFTOVERS = re.compile(r"^(\.coprod\.lock|results|\.(manifest\.json|samples\.parquet|results\.parquet)\..*\.tmp)$")
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Temporary files of a killed writer (we hold the folder's lock: nobody else writes them)."""
+    for leftover in out.glob(".*.tmp"):
+        if STARTING_LEFTOVERS.match(leftover.name):
+            leftover.unlink(missing_ok=True)
+
+
+def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, resume: bool) -> dict[str, Any]:
+    """The manifest to write: a new one, or the old one's history for a matching ``--resume``."""
+    manifest_path = out / MANIFEST
+    if not manifest_path.exists():
+        others = [p.name for p in out.iterdir() if not STARTING_LEFTOVERS.match(p.name)] if out.is_dir() else []
+        chunks = ChunkFolder(out, RUN_KEY).paths()
+        if others or chunks:
+            raise InputError(f"--out {out}: holds files but no {MANIFEST} ({', '.join(sorted(others)[:3]) or 'chunks'}); "
+                             "allowed: a new or empty folder, or a sweep folder to --resume")
+        return manifest
+    if not resume:
+        raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
+    try:
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InputError(f"--resume: cannot read {manifest_path} ({err})") from None
+    for field in RESUME_FIELDS + ("hash",):
+        old_value, new_value = old.get(field), json.loads(json.dumps(manifest.get(field), default=json_default))
+        if old_value != new_value:
+            raise InputError(f"--resume: {out} was made with other settings: "
+                             f"{_describe_difference(field, old_value, new_value)}")
+    if (out / SAMPLES).exists():
+        try:
+            stored = pd.read_parquet(out / SAMPLES)
+        except Exception:  # noqa: BLE001 - a damaged samples file is rewritten below
+            stored = None
+        if stored is not None and not stored.equals(table):
+            raise InputError(f"--resume: {out / SAMPLES} differs from the samples these settings give")
+        if stored is None:
+            (out / SAMPLES).unlink()
+    manifest["created"] = old.get("created", manifest["created"])
+    manifest["resumed"] = old.get("resumed", []) + [datetime.now(timezone.utc).isoformat(timespec="seconds")]
+    return manifest
+
+
+@contextlib.contextmanager
+def _storage_errors(out: Path) -> Iterator[None]:
+    """A manifest, samples or results file that cannot be written (a full disk) is one line."""
+    from coprod.experiments.runner import StorageFailed
+
+    try:
+        yield
+    except OSError as err:
+        raise StorageFailed(f"cannot write in {out}: {err.strerror or err}") from None
+
+
 def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples: int,
               outcomes: list[str], evaluate: Callable[[dict, int], dict] | None = None,
               base_parameters: dict[str, Any] | None = None, replications: int = 1, seed: int = 0,
               options: dict[str, Any] | None = None, integers: list[str] | None = None,
               info: dict[str, Any] | None = None, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, chunk_runs: int = 50, chunk_seconds: float = 10.0, batch: int = 1,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True, check: Callable[[dict[str, Any]], None] | None = None) -> pd.DataFrame:
     """Sample, run every (sample, replication) not yet done, and write the sweep folder.
 
     ``info`` holds the descriptive manifest fields (scenario, steps, citizens, engine,
     evaluate); with ``problem``, ``method``, ``samples``, ``options``, ``replications``,
-    ``seed`` and ``outcomes`` they must match on ``resume``. Returns the consolidated table.
-    Raises ``SweepInterrupted`` after Ctrl-C (finished runs saved) and ``InputError`` for a
-    folder that cannot be resumed.
+    ``seed`` and ``outcomes`` they must match on ``resume``. ``check`` is called with every
+    sample's parameters before anything is written (raise ``InputError`` to refuse). Everything
+    is checked, and a scheduler connected, before the first file is written; the folder is locked
+    while the sweep runs. Returns the consolidated table. Raises ``SweepInterrupted`` after Ctrl-C,
+    ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
     """
-    from coprod.experiments.executors import open_executor
+    from coprod.experiments.checks import check_out
+    from coprod.experiments.runner import (SEED_CONVENTION, ChunkSink, FolderLock, Interrupted, StorageFailed,
+                                           Task, open_executor, run_seed, run_tasks)
 
     out = Path(out)
+    check_out(out, may_exist=True)
     evaluate = evaluate or functools.partial(evaluate_model, steps=DEFAULT_STEPS)
     options = dict(options if options is not None else method_options(method))
     integers = list(integers if integers is not None else [])
     base = dict(base_parameters or {})
-    if replications < 1:
-        raise InputError(f"--replications: got {replications}; allowed: an integer >= 1")
-    if chunk_runs < 1 or batch < 1:
-        raise InputError("--chunk-runs and --batch: allowed: integers >= 1")
+    check_run_options(replications=replications, chunk_runs=chunk_runs, chunk_seconds=chunk_seconds,
+                      batch=batch, seed=seed, workers=workers, scheduler=scheduler)
     X = generate_samples(problem, method, samples, seed, options)
     table = sample_table(problem, X, integers)
+    names = problem["names"]
+    values_by_sample = [{n: (int(v) if n in integers else float(v)) for n, v in zip(names, row)}
+                        for row in table[names].itertuples(index=False, name=None)]
+    if check is not None:
+        for values in values_by_sample:
+            check({**base, **values})
+    units = seed_units(method, len(X), problem["num_vars"], options)
     manifest = {
         "kind": "coprod-sweep",
         "problem": problem,
@@ -325,7 +398,9 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
         "replications": replications,
         "runs": int(len(X)) * replications,
         "seed": seed,
-        "run_seeds": "numpy.random.SeedSequence(seed, spawn_key=(sample, replication)).generate_state(1)[0]",
+        "seed_convention": SEED_CONVENTION,
+        "seed_unit": ("Saltelli base block: sample // (2 * num_vars + 2), or // (num_vars + 2) without "
+                      "second order; all rows of a block share seeds" if method == "sobol" else "sample"),
         "integer_parameters": integers,
         "outcomes": list(outcomes),
         **(info or {}),
@@ -337,122 +412,47 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     }
     for field in RESUME_FIELDS:
         manifest.setdefault(field, None)
+    if (out / MANIFEST).exists() and not resume:
+        raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
 
-    manifest_path = out / MANIFEST
-    if manifest_path.exists():
-        if not resume:
-            raise InputError(f"--out: {out} already holds a sweep; add --resume to continue it or choose another folder")
-        try:
-            old = json.loads(manifest_path.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise InputError(f"--resume: cannot read {manifest_path} ({err})") from None
-        for field in RESUME_FIELDS + ("hash",):
-            old_value, new_value = old.get(field), json.loads(json.dumps(manifest.get(field), default=json_default))
-            if old_value != new_value:
-                raise InputError(f"--resume: {out} was made with other settings: "
-                                 f"{_describe_difference(field, old_value, new_value)}")
-        if (out / SAMPLES).exists():
-            stored = pd.read_parquet(out / SAMPLES)
-            if not stored.equals(table):
-                raise InputError(f"--resume: {out / SAMPLES} differs from the samples these settings give")
-        manifest["created"] = old.get("created", manifest["created"])
-        manifest["resumed"] = old.get("resumed", []) + [datetime.now(timezone.utc).isoformat(timespec="seconds")]
-    elif resume and out.exists() and any(out.iterdir()):
-        raise InputError(f"--resume: {out} has no {MANIFEST}; nothing to resume")
-
-    (out / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
-    for leftover in (out / CHUNK_DIR).glob(".chunk-*.tmp"):
-        leftover.unlink(missing_ok=True)
-    write_json(manifest_path, manifest)
-    if not (out / SAMPLES).exists():
-        write_parquet(out / SAMPLES, table)
-
-    existing = read_runs(out) if resume else None
-    done = set()
-    if existing is not None:
-        done = set(zip(existing["sample"].tolist(), existing["replication"].tolist()))
-    names = problem["names"]
-    values_by_sample = [{n: (int(v) if n in integers else float(v)) for n, v in zip(names, row)}
-                        for row in table[names].itertuples(index=False, name=None)]
-    todo = [(i, r) for i in range(len(X)) for r in range(replications) if (i, r) not in done]
     total = len(X) * replications
-    next_chunk = max((int(CHUNK_RE.match(p.name).group(1)) for p in chunk_paths(out)), default=-1) + 1
-    buffer: list[dict[str, Any]] = []
-    saved = total - len(todo)
+    function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
+    with open_executor(workers, scheduler) as (executor, slots, _):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StorageFailed(f"cannot create {out}: {err.strerror or err}") from None
+        with FolderLock(out), _storage_errors(out):
+            manifest = _check_resumable(out, manifest, table, resume)
+            _remove_leftovers(out)
+            chunks = ChunkFolder(out, RUN_KEY)
+            chunks.prepare()
+            write_json(out / MANIFEST, manifest)
+            if not (out / SAMPLES).exists():
+                write_parquet(out / SAMPLES, table)
+            done = chunks.done_keys() if resume else set()
+            tasks = [Task((i, r), {**base, **values_by_sample[i]}, run_seed(seed, int(units[i]), r),
+                          f"sample={i} replication={r}")
+                     for i in range(len(X)) for r in range(replications) if (i, r) not in done]
 
-    def flush() -> None:
-        nonlocal next_chunk, buffer, saved
-        if not buffer:
-            return
-        chunk = pd.DataFrame(buffer)
-        write_parquet(out / CHUNK_DIR / f"chunk-{next_chunk:05d}.parquet", chunk)
-        next_chunk += 1
-        saved += len(buffer)
-        buffer = []
+            def to_row(task: Task, result: dict[str, float], seconds: float) -> dict[str, Any]:
+                sample, replication = task.key
+                return {"sample": sample, "replication": replication, "seed": task.seed,
+                        **values_by_sample[sample], **result, "runtime": seconds}
 
-    batches = [todo[k:k + batch] for k in range(0, len(todo), batch)]
-    bar = None
-    if todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, initial=total - len(todo), unit="run", disable=not progress,
-                   file=sys.stderr, dynamic_ncols=True, mininterval=0.5, desc="sweep")
-    try:
-        if todo:
-            with open_executor(workers, scheduler) as (executor, slots, _):
-                queue = iter(batches)
-                in_flight: dict[Any, list] = {}
-                window = max(2 * slots, 4)
-                last_flush = time.monotonic()
-
-                def fill() -> None:
-                    while len(in_flight) < window:
-                        runs = next(queue, None)
-                        if runs is None:
-                            return
-                        payload = [(i, r, run_seed(seed, i, r), values_by_sample[i]) for i, r in runs]
-                        in_flight[executor.submit(_run_batch, evaluate, base, list(outcomes), payload)] = runs
-
-                try:
-                    fill()
-                    while in_flight:
-                        finished, _ = wait(list(in_flight), timeout=max(0.1, min(1.0, chunk_seconds)),
-                                           return_when=FIRST_COMPLETED)
-                        for future in finished:
-                            in_flight.pop(future)
-                            rows = future.result()
-                            buffer.extend(rows)
-                            if bar is not None:
-                                bar.update(len(rows))
-                        fill()
-                        if len(buffer) >= chunk_runs or (buffer and time.monotonic() - last_flush >= chunk_seconds):
-                            flush()
-                            last_flush = time.monotonic()
-                except BaseException:
-                    # Ctrl-C or a failed run: stop what has not started, keep what has finished.
-                    for future in in_flight:
-                        future.cancel()
-                    for future in in_flight:
-                        if future.done() and not future.cancelled() and future.exception() is None:
-                            buffer.extend(future.result())
-                    flush()
-                    raise
-                flush()
-    except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-        raise SweepInterrupted(out, saved, total) from None
-    finally:
-        if bar is not None:
-            bar.close()
-
-    runs = read_runs(out)
-    runs = runs.sort_values(["sample", "replication"], kind="stable").reset_index(drop=True)
-    if len(runs) != total:  # pragma: no cover - guarded by construction
-        raise RuntimeError(f"sweep {out}: {len(runs)} runs for {total} (sample, replication) pairs")
-    write_parquet(out / RESULTS, runs)
-    manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    write_json(manifest_path, manifest)
+            sink = ChunkSink(chunks, to_row, chunk_runs, chunk_seconds)
+            try:
+                run_tasks(tasks, function, sink, executor=executor, slots=slots, scheduler=scheduler,
+                          batch=batch, total=total, progress=progress, desc="sweep")
+            except Interrupted:
+                raise SweepInterrupted(out, total - len(tasks) + sink.saved, total) from None
+            runs = chunks.read()
+            if runs is None or len(runs) != total:  # pragma: no cover - guarded by construction and the lock
+                raise RuntimeError(f"sweep {out}: {0 if runs is None else len(runs)} runs for {total} "
+                                   "(sample, replication) pairs")
+            write_parquet(out / RESULTS, runs)
+            manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            write_json(out / MANIFEST, manifest)
     return runs
 
 
@@ -465,6 +465,9 @@ def _scenario(name: str):
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters
+    from coprod.experiments.run import git_commit, git_dirty
+    from coprod.experiments.runner import ExecutorLost, RunFailed, StorageFailed
     from coprod.model.model import resolve_parameters
     from coprod.model.outcomes import reporter_names
     from coprod.model.parameters import PARAMETERS
@@ -486,8 +489,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise InputError(f"--citizens: {err}") from None
     base["n_citizens"] = citizens
-    if args.steps < 1:
-        raise InputError(f"--steps: got {args.steps}; allowed: an integer >= 1")
+    check_at_least(args.steps, "--steps")
+    if args.method == "morris":
+        check_at_least(args.levels, "--levels", 2)
+    check_run_options(replications=args.replications, chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds,
+                      batch=args.batch, seed=args.seed, workers=args.workers, scheduler=args.scheduler)
     options = method_options(args.method, second_order=not args.no_second_order, levels=args.levels)
     info = {
         "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},
@@ -499,13 +505,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         "citizens": citizens,
         "engine": args.engine,
         "evaluate": "coprod.experiments.sweep.evaluate_model",
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
     }
-    out = Path(args.out) if args.out else Path("results") / (
+    out = Path(args.out) if args.out is not None else Path("results") / (
         f"sweep-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-"
         f"{_hash({'problem': problem, 'parameters': base, 'method': args.method})[:8]}")
-    if args.resume and not (out / MANIFEST).exists():
-        raise InputError(f"--resume: {out / MANIFEST} not found; give --out the folder of the sweep to resume")
+    check_out(args.out if args.out is not None else out, may_exist=args.resume)
     evaluate = functools.partial(evaluate_model, steps=args.steps, engine=args.engine)
+
+    def check(values: dict[str, Any]) -> None:
+        check_parameters(values, f"scenario {scenario.name} with a sampled point")
+
     print(f"sweep: {args.method}, N={args.samples}, {problem['num_vars']} parameters, "
           f"{args.replications} replication(s) -> {out}", flush=True)
     try:
@@ -514,13 +525,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                          seed=args.seed, options=options, integers=integer_names(problem), info=info,
                          workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                          chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds, batch=args.batch,
-                         progress=not args.quiet)
+                         progress=not args.quiet, check=check)
     except SweepInterrupted as stop:
         print(f"coprod: {stop}; resume with: {resume_command(args, out)}", file=sys.stderr)
         return 130
-    except SweepRunError as err:
-        print(f"coprod: sweep stopped: {err}; finished runs are saved, fix and rerun with --resume",
-              file=sys.stderr)
+    except (RunFailed, ExecutorLost, StorageFailed) as err:
+        print(f"coprod: sweep stopped: {err}; finished runs are saved in {out}; resume with: "
+              f"{resume_command(args, out)}", file=sys.stderr)
         return 1
     print(f"sweep: {len(runs)} runs in {out / RESULTS}; analyse with: coprod analyze {out}")
     return 0

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from processes import sigkill_after_chunks
 
-SETTINGS = ["--claim", "hybrid_strains_staff", "--claim", "openness_sustains", "--samples", "60",
+SETTINGS = ["--claim", "hybrid_strains_staff", "--claim", "openness_sustains", "--samples", "40",
             "--replications", "1", "--citizens", "100", "--steps", "12", "--engine", "agents", "--quiet"]
-PAIRS = 2 * 60 + 2  # two claims x 60 points, plus each claim's documented failing setting
+PAIRS = 2 * 40 + 2  # two claims x 40 points, plus each claim's documented failing setting
 TABLES = ("runs", "points", "summary", "drivers")
 
 
@@ -65,6 +65,5 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "was started with claims_sha256" in lines[0] and str(partial) in lines[0]
-    nothing = claims(tmp_path / "other", "--resume")
-    assert nothing.returncode == 2 and "holds no interrupted battery" in nothing.stderr
-    assert not out.exists() and not (tmp_path / "other").exists()
+    assert not out.exists()
+    # (--resume with nothing to resume starts the battery: see test_runner_faults.py.)

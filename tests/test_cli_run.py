@@ -113,3 +113,28 @@ def test_params_and_scenarios_commands(capsys):
     assert all(name in listing for name in PARAMETERS)
     assert cli.main(["scenarios"]) == 0
     assert "npg_collective" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("scenario, extra", [("npg_collective", ["--set", "outreach=0.37"]), ("default", [])])
+def test_run_from_a_manifest_repeats_the_result_exactly(tmp_path, scenario, extra):
+    first = run(tmp_path, "first", scenario, "--seed", "11", *extra)
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert "git_dirty" in manifest and manifest["git_dirty"] in (True, False, None)
+    again = tmp_path / "again"
+    assert cli.main(["run", "--from", str(first / "manifest.json"), "--out", str(again), "--quiet"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(first / "timeseries.parquet"),
+                                  pd.read_parquet(again / "timeseries.parquet"))
+    repeated = json.loads((again / "manifest.json").read_text())
+    assert repeated["parameters"] == manifest["parameters"] and repeated["seed"] == 11
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (None, "no such file"), ("{not json", "unreadable"), ('{"kind": "compare"}', "not a `coprod run` manifest")])
+def test_run_from_a_bad_manifest_is_one_line(tmp_path, capsys, content, fragment):
+    path = tmp_path / "manifest.json"
+    if content is not None:
+        path.write_text(content)
+    assert cli.main(["run", "--from", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--from" in err[0] and fragment in err[0]
+    assert not (tmp_path / "out").exists()

@@ -13,6 +13,7 @@ from browser import render_offline
 
 from coprod.experiments.cli import main
 from coprod.experiments.compare import paired_test
+from coprod.experiments.runner import run_seed
 from coprod.experiments.scenarios import load_scenario
 from coprod.model.outcomes import DIMENSIONS
 from coprod.model.parameters import PARAMETERS
@@ -73,7 +74,10 @@ def test_result_directory_is_complete(budget_report):
     for name in ("trajectories.png", "radar.png", "risks.png", "regret.png", "report.md", "report.html"):
         assert (budget_report / name).stat().st_size > 0
     manifest = json.loads((budget_report / "manifest.json").read_text())
-    assert manifest["settings"]["seeds"] == [0, 1, 2, 3]
+    # The runner's one seed convention: replication r of every strategy uses run_seed(seed, 0, r).
+    assert manifest["settings"]["seeds"] == [run_seed(0, 0, r) for r in range(4)]
+    finals = pd.read_parquet(budget_report / "finals.parquet")
+    assert finals.groupby("replication")["seed"].nunique().eq(1).all()  # both strategies share each seed
     assert [s["label"] for s in manifest["strategies"]] == ["rich", "poor"]
     assert manifest["strategies"][0]["resolved_parameters"]["budget_per_citizen"] == 2.5
     regret = pd.read_parquet(budget_report / "regret.parquet")

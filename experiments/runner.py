@@ -1,0 +1,513 @@
+"""The one experiment runner: evaluate a table of tasks (key, parameters, seed) and keep every result.
+
+``sweep``, ``claims`` and ``compare`` describe their work as ``Task`` rows and hand them to
+``run_tasks`` with an evaluation function. The runner evaluates them in this process
+(``--workers 1``), on a local process pool or on a dask cluster (``open_executor``), shows a
+progress bar, and passes each finished result to a *sink*: ``ChunkSink`` writes them as atomic
+Parquet chunks into a folder that ``--resume`` continues, ``MemorySink`` keeps them in memory.
+Whatever stops it (Ctrl-C, a failing run, a lost scheduler, a full disk), every finished result
+is handed to the sink first and the caller gets one exception with a one-line message.
+
+The seed convention (the same for every command)::
+
+    run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication)).generate_state(1)[0]
+
+where ``seed`` is the command's ``--seed`` and ``unit`` the group of runs that must meet the same
+randomness (common random numbers): a sample point (sweep: latin, morris, fast), a Saltelli base
+sample with all its rows A, B and every AB_j (sweep with sobol, claims with sobol), a claim's
+sample point with both arms (claims), the replication design or a robust point (compare). A
+table therefore does not depend on the executor, the number of workers or the order of finishing.
+
+``FolderLock`` keeps a second process out of an output folder that one is writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import re
+import socket
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from coprod.experiments.errors import InputError
+from coprod.experiments.storage import LOCK_NAME, write_parquet
+
+SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication))"
+                   ".generate_state(1)[0]; unit = the group of runs that share randomness "
+                   "(a sample point, a whole Saltelli base block A/B/AB_j, both arms of a claim)")
+CHUNK_DIR = "results"
+CHUNK_RE = re.compile(r"^chunk-(\d{5,})\.parquet$")
+# Seconds without a finished run after which the runner checks whether the cluster lost its workers.
+WORKERLESS_NOTICE = float(os.environ.get("COPROD_WORKERLESS_NOTICE", 10.0))
+
+
+def run_seed(seed: int, unit: int, replication: int) -> int:
+    """The seed of one run (see the module docstring)."""
+    return int(np.random.SeedSequence(seed, spawn_key=(unit, replication)).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class Task:
+    """One evaluation: ``function(payload, seed)``; ``key`` identifies its result (a tuple of
+    ints and strings), ``label`` names it in messages."""
+    key: tuple
+    payload: Any
+    seed: int
+    label: str = ""
+
+
+# --- what can stop a table -------------------------------------------------------------------
+
+class RunFailed(RuntimeError):
+    """A task raised; the message names the task and its seed."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C; finished results are with the sink."""
+
+    def __init__(self, done: int, total: int):
+        super().__init__(f"interrupted with {done} of {total} runs saved")
+        self.done, self.total = done, total
+
+
+class ExecutorLost(RuntimeError):
+    """The dask scheduler or a pool worker went away; finished results are with the sink."""
+
+
+class StorageFailed(RuntimeError):
+    """A result could not be written (e.g. a full disk); earlier chunks are intact."""
+
+
+# --- the lock ----------------------------------------------------------------------------------
+
+class FolderLock:
+    """An exclusive ``fcntl.flock`` on ``<folder>/.coprod.lock`` holding the owner's pid, host and
+    start time. The kernel drops the lock when the holder dies (also on SIGKILL), so a stale lock
+    file never blocks a later run; a second live process is refused on one line naming the holder."""
+
+    def __init__(self, folder: Path | str, option: str = "--out"):
+        self.folder, self.option = Path(folder), option
+        self.path = self.folder / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> FolderLock:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise InputError(f"{self.option} {self.folder}: in use by another coprod ({self.holder()}); "
+                             "allowed: wait for it to finish, or choose another folder") from None
+        holder = {"pid": os.getpid(), "host": socket.gethostname(),
+                  "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  "command": " ".join(["coprod", *sys.argv[1:]])}
+        os.ftruncate(fd, 0)
+        os.write(fd, (json.dumps(holder) + "\n").encode())
+        self._fd = fd
+        return self
+
+    def is_held(self) -> bool:
+        """Whether a live process holds the lock (tested without writing anything)."""
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def refuse_if_held(self) -> None:
+        if self.is_held():
+            raise InputError(f"{self.option} {self.folder}: in use by another coprod ({self.holder()}); "
+                             "allowed: wait for it to finish, or choose another folder")
+
+    def holder(self) -> str:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return f"pid {data['pid']} on {data['host']} since {data['since']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            return "holder unknown"
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock; the file stays (unlinking would race)
+            self._fd = None
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+@contextlib.contextmanager
+def reserved_folder(folder: Path | str, option: str = "--out") -> Iterator[Path]:
+    """Create ``folder`` (new or empty) and lock it while the caller computes a result that
+    ``storage.atomic_directory`` then puts there whole: a second coprod aiming at the same folder
+    is refused at once instead of finding it taken after its whole simulation. If the caller ends
+    without a result, the reservation is undone (nothing left behind)."""
+    folder = Path(folder)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(folder, option)
+    try:
+        lock.acquire()
+    except BaseException:
+        _undo_reservation(folder, created, ours=False)
+        raise
+    try:
+        yield folder
+    finally:
+        lock.release()
+        _undo_reservation(folder, created, ours=True)
+
+
+def _undo_reservation(folder: Path, created: bool, ours: bool) -> None:
+    """Remove the lock file (ours) and the folder (if we created it) when they are all there is."""
+    with contextlib.suppress(OSError):
+        names = [p.name for p in folder.iterdir()]
+        if ours and names == [LOCK_NAME]:
+            (folder / LOCK_NAME).unlink()
+            names = []
+        if created and not names:
+            folder.rmdir()
+
+
+# --- sinks ---------------------------------------------------------------------------------------
+
+class MemorySink:
+    """Keeps ``{key: result}`` in memory (for commands that write one report at the end)."""
+
+    def __init__(self):
+        self.results: dict[tuple, Any] = {}
+
+    def add(self, task: Task, result: Any, seconds: float) -> None:
+        self.results[task.key] = result
+
+    def due(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def saved(self) -> int:
+        return len(self.results)
+
+
+class ChunkFolder:
+    """Finished rows of one table as ``<folder>/results/chunk-NNNNN.parquet``, each written atomically.
+
+    Only one process writes a chunk folder at a time (the caller holds its ``FolderLock``), so the
+    next chunk number is simply one more than the highest present."""
+
+    def __init__(self, folder: Path | str, key_columns: Sequence[str]):
+        self.folder = Path(folder) / CHUNK_DIR
+        self.key_columns = list(key_columns)
+        self.discarded: list[str] = []
+
+    def paths(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.iterdir() if CHUNK_RE.match(p.name))
+
+    def prepare(self) -> None:
+        """Create the folder, remove temporary files a killed writer left, and drop chunks that
+        cannot be read (empty or truncated by a crash): their runs are simply not done yet."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for leftover in self.folder.glob(".chunk-*.tmp"):
+            leftover.unlink(missing_ok=True)
+        for path in self.paths():
+            if read_chunk(path, self.key_columns) is None:
+                path.unlink(missing_ok=True)
+                self.discarded.append(path.name)
+
+    def done_keys(self) -> set[tuple]:
+        keys: set[tuple] = set()
+        for path in self.paths():
+            frame = read_chunk(path, self.key_columns)
+            if frame is not None:
+                keys.update(frame.itertuples(index=False, name=None))
+        return keys
+
+    def write(self, rows: list[dict]) -> None:
+        number = max((int(CHUNK_RE.match(p.name).group(1)) for p in self.paths()), default=-1) + 1
+        write_parquet(self.folder / f"chunk-{number:05d}.parquet", pd.DataFrame(rows))
+
+    def read(self) -> pd.DataFrame | None:
+        """Every readable chunk, one row per key (the first written wins), sorted by key."""
+        parts = [frame for frame in (read_chunk(p) for p in self.paths()) if frame is not None]
+        if not parts:
+            return None
+        rows = pd.concat(parts, ignore_index=True).drop_duplicates(self.key_columns, keep="first")
+        return rows.sort_values(self.key_columns, kind="stable").reset_index(drop=True)
+
+
+def read_chunk(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """A chunk's rows, or None when it is empty or unreadable (e.g. truncated by a crash)."""
+    try:
+        frame = pd.read_parquet(path, columns=list(columns) if columns else None)
+    except Exception:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+        return None
+    return frame if len(frame) else None
+
+
+class ChunkSink:
+    """Turns finished results into rows (``to_row``) and writes them to a ``ChunkFolder`` every
+    ``chunk_runs`` rows or ``chunk_seconds`` seconds, whichever comes first."""
+
+    def __init__(self, chunks: ChunkFolder, to_row: Callable[[Task, Any, float], dict],
+                 chunk_runs: int = 50, chunk_seconds: float = 10.0):
+        self.chunks, self.to_row = chunks, to_row
+        self.chunk_runs, self.chunk_seconds = chunk_runs, chunk_seconds
+        self.buffer: list[dict] = []
+        self.saved = 0
+        self.last = time.monotonic()
+
+    def add(self, task: Task, result: Any, seconds: float) -> None:
+        self.buffer.append(self.to_row(task, result, seconds))
+
+    def due(self) -> bool:
+        return bool(self.buffer) and (len(self.buffer) >= self.chunk_runs
+                                      or time.monotonic() - self.last >= self.chunk_seconds)
+
+    def flush(self) -> None:
+        if self.buffer:
+            try:
+                self.chunks.write(self.buffer)
+            except OSError as err:
+                raise StorageFailed(f"cannot write a result chunk in {self.chunks.folder}: "
+                                    f"{err.strerror or err}") from None
+            self.saved += len(self.buffer)
+            self.buffer = []
+        self.last = time.monotonic()
+
+
+# --- executors -----------------------------------------------------------------------------------
+
+def _evaluate_batch(function: Callable[[Any, int], Any], items: list[tuple]) -> list[tuple]:
+    """Worker side: ``[(key, payload, seed, label)] -> [(key, result, seconds)]``."""
+    done = []
+    for key, payload, seed, label in items:
+        start = time.perf_counter()
+        try:
+            result = function(payload, seed)
+        except Exception as err:  # noqa: BLE001 - reported with the run's identity
+            first_line = (str(err).splitlines() or [""])[0]
+            raise RunFailed(f"run {label or key} seed={seed} failed: {type(err).__name__}: {first_line}") from None
+        done.append((key, result, time.perf_counter() - start))
+    return done
+
+
+def _silence_dask_logs() -> None:
+    """distributed and tornado log reconnect attempts and callbacks cut short by Ctrl-C with
+    tracebacks, also while the client shuts down at exit; the runner reports a lost scheduler
+    itself, on one line. So once this process uses a cluster, their logs stay quiet."""
+    roots = ("distributed", "tornado", "asyncio")
+    names = [name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in roots]
+    for name in set(names) | set(roots):  # dask's config gives some children a level of their own
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def _lost(err: BaseException) -> bool:
+    """Does this error mean the executor itself went away (not that a run failed)?"""
+    if isinstance(err, (CancelledError, BrokenProcessPool)):
+        return True
+    name = type(err).__name__
+    return name in ("CommClosedError", "FutureCancelledError", "KilledWorker") or "cancelled" in name.lower()
+
+
+def run_tasks(tasks: Sequence[Task], function: Callable[[Any, int], Any], sink, *, executor=None,
+              slots: int = 1, scheduler: str | None = None, batch: int = 1, total: int | None = None,
+              progress: bool = True, desc: str = "coprod", unit: str = "run") -> None:
+    """Evaluate every task and hand each result to ``sink`` (``add``; ``flush`` when ``due`` and at
+    the end). ``executor`` None runs in this process; else a ``concurrent.futures`` executor from
+    ``open_executor``. ``total`` (default ``len(tasks)``) sizes the progress bar, for resumed tables.
+
+    Raises ``Interrupted``, ``RunFailed``, ``ExecutorLost`` or ``StorageFailed``, always after the
+    sink holds and has written every finished result it could."""
+    total = len(tasks) if total is None else total
+    bar = None
+    if progress and tasks:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=total - len(tasks), unit=unit, desc=desc, file=sys.stderr,
+                   dynamic_ncols=True, mininterval=0.5)
+    try:
+        if executor is None:
+            _run_here(tasks, function, sink, bar)
+        else:
+            _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler)
+    except KeyboardInterrupt:
+        _close(bar)
+        _flush_quietly(sink)
+        raise Interrupted(getattr(sink, "saved", 0), total) from None
+    except (RunFailed, ExecutorLost, StorageFailed):
+        _close(bar)
+        _flush_quietly(sink)
+        raise
+    _close(bar)
+    sink.flush()
+
+
+def _close(bar) -> None:
+    if bar is not None:
+        bar.close()
+
+
+def _flush_quietly(sink) -> None:
+    """Save what finished before an error; a second failure (the same full disk) is not chained."""
+    with contextlib.suppress(StorageFailed, OSError):
+        sink.flush()
+
+
+def _run_here(tasks, function, sink, bar) -> None:
+    for task in tasks:
+        (key, result, seconds), = _evaluate_batch(function, [(task.key, task.payload, task.seed, task.label)])
+        sink.add(task, result, seconds)
+        if bar is not None:
+            bar.update()
+        if sink.due():
+            sink.flush()
+
+
+def _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler) -> None:
+    by_key = {task.key: task for task in tasks}
+    batches = iter([tasks[k:k + batch] for k in range(0, len(tasks), batch)])
+    in_flight: dict[Any, list[Task]] = {}
+    window = max(2 * slots, 4)
+
+    def fill() -> None:
+        while len(in_flight) < window:
+            group = next(batches, None)
+            if group is None:
+                return
+            items = [(t.key, t.payload, t.seed, t.label) for t in group]
+            in_flight[executor.submit(_evaluate_batch, function, items)] = group
+
+    def take(future) -> None:
+        for key, result, seconds in future.result():
+            sink.add(by_key[key], result, seconds)
+            if bar is not None:
+                bar.update()
+
+    last_progress, warned = time.monotonic(), False
+    try:
+        fill()
+        while in_flight:
+            finished, _ = wait(list(in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                in_flight.pop(future)
+                take(future)
+            if finished:
+                last_progress, warned = time.monotonic(), False
+            elif scheduler and not warned and time.monotonic() - last_progress > WORKERLESS_NOTICE:
+                warned = _say_if_workerless(executor, scheduler, bar)
+            fill()
+            if sink.due():
+                sink.flush()
+    except BaseException as err:
+        # Stop what has not started; keep what has finished.
+        for future in in_flight:
+            future.cancel()
+        for future in in_flight:
+            with contextlib.suppress(BaseException):
+                if future.done() and not future.cancelled() and future.exception(timeout=0) is None:
+                    take(future)
+        if isinstance(err, (KeyboardInterrupt, RunFailed, StorageFailed)):
+            raise
+        if _lost(err):
+            where = f"the dask scheduler {scheduler}" if scheduler else "a worker process"
+            raise ExecutorLost(f"{where} stopped answering ({type(err).__name__})") from None
+        raise
+
+
+def _say_if_workerless(executor, scheduler: str, bar) -> bool:
+    """Say (once, on its own line) that the cluster has no workers left, rather than leave a frozen
+    bar; the runs wait for workers to join. Returns whether it said so."""
+    try:
+        workerless = not sum(executor._client.nthreads().values())
+    except Exception:  # noqa: BLE001 - best effort: a lost scheduler is reported by the futures
+        return False
+    if workerless:
+        text = (f"coprod: waiting: the dask scheduler {scheduler} has no workers; start some with: "
+                f"dask worker {scheduler}")
+        if bar is not None:
+            bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
+    return workerless
+
+
+@contextlib.contextmanager
+def open_executor(workers: int | None = None, scheduler: str | None = None,
+                  worker_wait: float | None = None) -> Iterator[tuple[Any, int, str]]:
+    """Yield ``(executor, slots, description)``; ``executor`` is None for ``--workers 1`` (runs in
+    this process). Connecting to a scheduler happens here, before any file is written, so an
+    unreachable one, or one without workers after ``worker_wait`` seconds, is a one-line error."""
+    if scheduler:
+        with _dask_executor(scheduler, worker_wait) as opened:
+            yield opened
+        return
+    n = workers or os.cpu_count() or 1
+    if n == 1:
+        yield None, 1, "this process"
+        return
+    from coprod.experiments.executors import local_pool
+
+    with local_pool(n) as executor:
+        yield executor, n, f"local process pool ({n} workers)"
+
+
+@contextlib.contextmanager
+def _dask_executor(scheduler: str, worker_wait: float | None):
+    from coprod.experiments.checks import check_scheduler_address
+
+    check_scheduler_address(scheduler)
+    worker_wait = float(os.environ.get("COPROD_WORKER_WAIT", 10.0)) if worker_wait is None else worker_wait
+    from distributed import Client  # imported first: importing it sets its loggers' levels
+
+    _silence_dask_logs()
+    try:
+        client = Client(scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise InputError(f"--scheduler: cannot connect to {scheduler} "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__}); "
+                         "allowed: the address of a running dask scheduler") from None
+    try:
+        deadline = time.monotonic() + worker_wait
+        threads = sum(client.nthreads().values())
+        while not threads and time.monotonic() < deadline:
+            time.sleep(0.2)
+            threads = sum(client.nthreads().values())
+        if not threads:
+            raise InputError(f"--scheduler {scheduler}: no workers joined within {worker_wait:g} s; "
+                             f"allowed: a scheduler with workers (start some with: dask worker {scheduler})")
+        # pure=False: every submission is its own task, never merged with an earlier one.
+        yield client.get_executor(pure=False), threads, f"dask scheduler {scheduler} ({threads} worker threads)"
+    finally:
+        with contextlib.suppress(BaseException):
+            client.close(timeout=5)

@@ -1,0 +1,205 @@
+"""Every bad input is one line naming the option or key and what is allowed, exit 2, and nothing
+written: no folder, no manifest, no .partial, no probe left behind (and no simulation run)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from coprod.experiments.cli import main
+from coprod.experiments.sweep import ishigami, run_sweep
+
+SWEEP = ["sweep", "default", "--method", "latin", "-N", "4", "--citizens", "60", "--steps", "2", "--workers", "1",
+         "--quiet"]
+CLAIMS = ["claims", "--claim", "hybrid_strains_staff", "--samples", "2", "--replications", "1", "--citizens", "60",
+          "--steps", "2", "--workers", "1", "--quiet"]
+RUN = ["run", "default", "--citizens", "60", "--steps", "2", "--quiet"]
+COMPARE = ["compare", "npm", "npg_collective", "--citizens", "60", "--steps", "2", "--replications", "2", "--quiet"]
+BIG_SEED = str(2**64)
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*")}
+
+
+@pytest.fixture
+def place(tmp_path, monkeypatch):
+    """A working folder with a file, a folder of other files and bad TOML files to point at."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("x")
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "binary.toml").write_bytes(b"\x00\x01\x02\xff")
+    (tmp_path / "latin1.toml").write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + b'description = "x"\nparadigm = "npm"\n')
+    return tmp_path
+
+
+def without(argv: list[str], option: str) -> list[str]:
+    """``argv`` without ``option`` and its value."""
+    if option not in argv:
+        return list(argv)
+    at = argv.index(option)
+    return argv[:at] + argv[at + 2:]
+
+
+def expect_refusal(argv: list[str], place: Path, capsys, *fragments: str) -> str:
+    before = snapshot(place)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("coprod: error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    assert snapshot(place) == before, "something was written"
+    return lines[0]
+
+
+OUT_CASES = {
+    "an existing file": (["--out", "a_file"], ["--out", "is a file"]),
+    "inside a file": (["--out", "a_file/inside"], ["--out", "inside a file"]),
+    "unwritable": (["--out", "/proc/coprod-test/x"], ["--out", "cannot create files"]),
+    "empty string": (["--out", ""], ["--out", "empty path"]),
+}
+
+
+@pytest.mark.parametrize("command", [SWEEP, CLAIMS, RUN, COMPARE], ids=["sweep", "claims", "run", "compare"])
+@pytest.mark.parametrize("case", list(OUT_CASES))
+def test_bad_out(place, capsys, command, case):
+    extra, fragments = OUT_CASES[case]
+    expect_refusal(command + extra, place, capsys, *fragments)
+
+
+@pytest.mark.parametrize("command", [SWEEP, CLAIMS], ids=["sweep", "claims"])
+def test_out_that_holds_other_files(place, capsys, command):
+    expect_refusal(command + ["--out", "taken"], place, capsys, "--out", "taken")
+
+
+@pytest.mark.parametrize("command", [SWEEP, CLAIMS, RUN, COMPARE], ids=["sweep", "claims", "run", "compare"])
+@pytest.mark.parametrize("seed", ["-1", BIG_SEED])
+def test_bad_seed(place, capsys, command, seed):
+    expect_refusal(command + ["--seed", seed, "--out", "new"], place, capsys, "--seed", "2**64 - 1")
+
+
+@pytest.mark.parametrize("command", [SWEEP, CLAIMS, COMPARE], ids=["sweep", "claims", "compare"])
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_bad_workers(place, capsys, command, workers):
+    expect_refusal(without(command, "--workers") + ["--workers", workers, "--out", "new"], place, capsys, "--workers", ">= 1")
+
+
+@pytest.mark.parametrize("command", [SWEEP, CLAIMS, COMPARE], ids=["sweep", "claims", "compare"])
+@pytest.mark.parametrize("address", ["notaurl", "tcp://127.0.0.1:99999", "http://x:1"])
+def test_malformed_scheduler(place, capsys, command, address):
+    expect_refusal(without(command, "--workers") + ["--scheduler", address, "--out", "new"], place, capsys, "--scheduler")
+
+
+@pytest.mark.parametrize("argv, fragments", [
+    (SWEEP[:2] + ["--method", "morris", "-N", "4", "--levels", "0"] + SWEEP[6:], ["--levels", ">= 2"]),
+    (SWEEP[:2] + ["--method", "morris", "-N", "4", "--levels", "1"] + SWEEP[6:], ["--levels", ">= 2"]),
+    (SWEEP + ["--chunk-seconds", "nan"], ["--chunk-seconds", "finite"]),
+    (SWEEP + ["--chunk-seconds", "inf"], ["--chunk-seconds", "finite"]),
+    (SWEEP + ["--chunk-runs", "0"], ["--chunk-runs"]),
+    (SWEEP + ["--batch", "0"], ["--batch"]),
+    (SWEEP + ["--replications", "0"], ["--replications"]),
+], ids=["levels0", "levels1", "chunk-seconds-nan", "chunk-seconds-inf", "chunk-runs", "batch", "replications"])
+def test_bad_sweep_options(place, capsys, argv, fragments):
+    expect_refusal(argv + ["--out", "new"], place, capsys, *fragments)
+
+
+@pytest.mark.parametrize("name, fragment", [
+    ("folder.toml", "is a folder"), ("binary.toml", "binary"), ("latin1.toml", "not UTF-8"),
+    ("bom.toml", "byte-order mark"), ("missing.toml", "no such claims file")])
+def test_bad_claims_file(place, capsys, name, fragment):
+    expect_refusal(CLAIMS + ["--claims-file", name, "--out", "new"], place, capsys, name, fragment)
+
+
+def test_scenario_with_byte_order_mark(place, capsys):
+    expect_refusal(["run", "bom.toml", "--steps", "2", "--out", "new", "--quiet"], place, capsys,
+                   "bom.toml", "byte-order mark")
+
+
+@pytest.mark.parametrize("settings, fragment", [
+    (["--set", "nk_k=12"], "nk_k = 12 with nk_n = 12"),
+    (["--set", "nk_n=4", "--set", "perspective_width=5", "--set", "nk_k=2"], "perspective_width = 5 with nk_n = 4"),
+    (["--set", "n_ngos=20", "--set", "n_groups=10"], "n_ngos = 20 with n_groups = 10"),
+    (["--set", "mean_degree=30", "--set", "n_groups=5", "--citizens", "20"], "mean_degree = 30 with n_citizens = 20"),
+], ids=["nk_k", "perspective_width", "n_ngos", "mean_degree"])
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_impossible_combination(place, capsys, settings, fragment, command):
+    base = RUN if command == "run" else COMPARE
+    argv = without(base, "--citizens") if "--citizens" in settings else base
+    expect_refusal(argv + settings + ["--out", "new"], place, capsys, fragment, "allowed")
+
+
+def test_impossible_combination_in_a_sweep_sample(place, capsys):
+    expect_refusal(SWEEP + ["--uncertain", "nk_k=8:15", "--out", "new"], place, capsys, "nk_k", "nk_n")
+
+
+# --- analyze ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def folders(place):
+    run = place / "a_run"
+    run.mkdir()
+    (run / "manifest.json").write_text(json.dumps({"scenario": "default", "seed": 0, "steps": 2}))
+    (run / "timeseries.parquet").write_bytes(b"PAR1")
+    comparison = place / "a_compare"
+    comparison.mkdir()
+    (comparison / "manifest.json").write_text(json.dumps({"kind": "compare", "settings": {}}))
+    keyless = place / "keyless"
+    keyless.mkdir()
+    (keyless / "manifest.json").write_text(json.dumps({"kind": "coprod-sweep", "method": "latin"}))
+    return place
+
+
+@pytest.mark.parametrize("target, fragment", [
+    ("a_run", "a `coprod run` result"), ("a_compare", "holds a compare result"), ("a_file", "is a file"),
+    ("keyless", "has no problem"), ("nowhere", "no such folder")])
+def test_analyze_refuses_what_is_not_a_sweep(folders, capsys, target, fragment):
+    expect_refusal(["analyze", target], folders, capsys, target, fragment, "allowed")
+
+
+def test_analyze_out_must_be_new_empty_or_an_analysis(place, capsys):
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
+    run_sweep(place / "sweep", problem=problem, method="latin", samples=30, outcomes=["y"], evaluate=ishigami,
+              workers=1, progress=False, info={"evaluate": "ishigami"})
+    expect_refusal(["analyze", "sweep", "--out", "taken"], place, capsys, "--out", "taken")
+    assert main(["analyze", "sweep", "--out", "mine", "--no-plots"]) == 0
+    assert main(["analyze", "sweep", "--out", "mine", "--no-plots"]) == 0  # an earlier analysis may be redone
+
+
+def test_analyze_bootstrap_is_reproducible(tmp_path):
+    from coprod.experiments.analyze import analyze_sweep
+
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
+    run_sweep(tmp_path / "sweep", problem=problem, method="sobol", samples=64, outcomes=["y"], evaluate=ishigami,
+              workers=1, progress=False, info={"evaluate": "ishigami"}, seed=0)
+    first = analyze_sweep(tmp_path / "sweep", tmp_path / "a", plots=False, warn=False)["sobol_indices"]
+    second = analyze_sweep(tmp_path / "sweep", tmp_path / "b", plots=False, warn=False)["sobol_indices"]
+    assert first.equals(second)
+
+
+def test_analyze_warns_when_n_is_too_small(tmp_path, capsys):
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
+    run_sweep(tmp_path / "sweep", problem=problem, method="sobol", samples=4, outcomes=["y"], evaluate=ishigami,
+              workers=1, progress=False, info={"evaluate": "ishigami"})
+    assert main(["analyze", str(tmp_path / "sweep"), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "N = 4" in err
+
+
+def test_results_respect_the_umask(tmp_path):
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
+    old = os.umask(0o022)
+    try:
+        run_sweep(tmp_path / "sweep", problem=problem, method="latin", samples=8, outcomes=["y"], evaluate=ishigami,
+                  workers=1, progress=False, info={"evaluate": "ishigami"})
+    finally:
+        os.umask(old)
+    for name in ("manifest.json", "samples.parquet", "results.parquet"):
+        assert (tmp_path / "sweep" / name).stat().st_mode & 0o777 == 0o644, name

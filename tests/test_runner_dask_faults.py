@@ -1,0 +1,151 @@
+"""The runner with a dask scheduler that dies, has no workers or does not answer: one line, a non-zero
+exit, nothing written before the work starts, and ``--resume`` recovers the whole table. Also
+``compare --scheduler`` gives the table of the local run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_sweep_dask import dask_command, free_port, start, stop
+
+pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
+
+SWEEP = ["sweep", "default", "--method", "latin", "-N", "40", "--citizens", "60", "--steps", "12", "--engine",
+         "agents", "--chunk-runs", "4", "--quiet", "--uncertain", "outreach=0:1"]
+
+
+def coprod() -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "coprod.experiments.cli"]
+
+
+def scheduler(folder: Path, workers: int) -> tuple[str, list[subprocess.Popen]]:
+    from distributed import Client
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [start(dask_command("scheduler") + ["--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                   folder, folder / "scheduler.log")]
+    for k in range(workers):
+        procs.append(start(dask_command("worker") + [address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                                                      "--host", "127.0.0.1", "--local-directory", str(folder / f"w{k}")],
+                           folder, folder / f"worker{k}.log"))
+    try:
+        with Client(address, timeout="60s", set_as_default=False) as client:
+            if workers:
+                client.wait_for_workers(workers, timeout=60)
+    except BaseException:
+        for proc in reversed(procs):
+            stop(proc)
+        raise
+    return address, procs
+
+
+def one_line(err: str) -> str:
+    lines = [line for line in err.strip().splitlines() if not line.startswith("sweep: ")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_scheduler_death_is_one_line_and_resume_recovers(tmp_path):
+    address, procs = scheduler(tmp_path, workers=1)
+    out = tmp_path / "sweep"
+    try:
+        run = subprocess.Popen(coprod() + SWEEP + ["--scheduler", address, "--out", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while len(list((out / "results").glob("chunk-*.parquet"))) < 2 and time.monotonic() < deadline:
+            assert run.poll() is None, run.stderr.read()
+            time.sleep(0.05)
+        os.killpg(procs[0].pid, signal.SIGKILL)  # the scheduler dies mid-sweep
+        _, err = run.communicate(timeout=120)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    assert run.returncode == 1
+    line = one_line(err)
+    assert "scheduler" in line and "stopped answering" in line and "--resume" in line
+    done = subprocess.run(coprod() + SWEEP + ["--workers", "1", "--out", str(out), "--resume"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    whole = subprocess.run(coprod() + SWEEP + ["--workers", "1", "--out", str(tmp_path / "whole")],
+                           capture_output=True, text=True, timeout=300)
+    assert whole.returncode == 0, whole.stderr
+    columns = lambda t: t.drop(columns=["runtime"])  # noqa: E731
+    pd.testing.assert_frame_equal(columns(pd.read_parquet(out / "results.parquet")),
+                                  columns(pd.read_parquet(tmp_path / "whole" / "results.parquet")))
+
+
+def test_scheduler_without_workers_says_so(tmp_path):
+    address, procs = scheduler(tmp_path, workers=0)
+    try:
+        done = subprocess.run(coprod() + SWEEP + ["--scheduler", address, "--out", str(tmp_path / "sweep")],
+                              capture_output=True, text=True, timeout=120, env={**os.environ, "COPROD_WORKER_WAIT": "2"})
+    finally:
+        for proc in procs:
+            stop(proc)
+    assert done.returncode == 2
+    assert "no workers joined" in one_line(done.stderr)
+    assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare"])  # claims shares the runner's connect
+def test_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, command):
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    argv = {"sweep": SWEEP, "compare": ["compare", "npm", "npg_collective", "--citizens", "60", "--steps", "2",
+                                        "--replications", "2", "--quiet"],
+            "claims": ["claims", "--claim", "hybrid_strains_staff", "--samples", "2", "--replications", "1",
+                       "--citizens", "60", "--steps", "2", "--quiet"]}[command]
+    done = subprocess.run(coprod() + argv + ["--scheduler", address, "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "cannot connect" in one_line(done.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_on_a_scheduler_equals_in_process(tmp_path):
+    address, procs = scheduler(tmp_path, workers=1)
+    argv = ["compare", "npm", "npg_collective", "--citizens", "60", "--steps", "6", "--replications", "2", "--quiet"]
+    try:
+        on_dask = subprocess.run(coprod() + argv + ["--scheduler", address, "--out", str(tmp_path / "dask")],
+                                 capture_output=True, text=True, timeout=300)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    assert on_dask.returncode == 0, on_dask.stderr
+    here = subprocess.run(coprod() + argv + ["--out", str(tmp_path / "here")], capture_output=True, text=True,
+                          timeout=300)
+    assert here.returncode == 0, here.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "finals.parquet"),
+                                  pd.read_parquet(tmp_path / "here" / "finals.parquet"))
+
+
+def test_losing_every_worker_is_said_not_a_frozen_bar(tmp_path):
+    address, procs = scheduler(tmp_path, workers=1)
+    out = tmp_path / "sweep"
+    try:
+        run = subprocess.Popen(coprod() + SWEEP + ["--scheduler", address, "--out", str(out)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "COPROD_WORKERLESS_NOTICE": "2"})
+        deadline = time.monotonic() + 120
+        while not list((out / "results").glob("chunk-*.parquet")) and time.monotonic() < deadline:
+            assert run.poll() is None, run.stderr.read()
+            time.sleep(0.05)
+        stop(procs[1])  # the only worker goes away; the scheduler stays
+        notice = ""
+        while "has no workers" not in notice and time.monotonic() < deadline:
+            notice = run.stderr.readline()
+            assert notice or run.poll() is None, "the sweep ended without saying"
+        run.send_signal(signal.SIGINT)
+        _, rest = run.communicate(timeout=120)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    assert "has no workers" in notice and f"dask worker {address}" in notice
+    assert run.returncode == 130 and "Traceback" not in rest and "--resume" in rest
