@@ -551,12 +551,13 @@ def register(subparsers) -> None:
 def animate_command(args: argparse.Namespace) -> int:
     from coprod.experiments.scenarios import load_scenario
 
+    from coprod.experiments.checks import check_positive_number
+
     out = Path(args.out)
-    writer = _writer_for(out, args.fps)
     if args.steps < 1:
         raise InputError(f"--steps: got {args.steps}; allowed: an integer of at least 1")
-    if args.fps <= 0:
-        raise InputError(f"--fps: got {args.fps}; allowed: a positive number")
+    check_positive_number(args.fps, "--fps")  # nan and inf too, which argparse's float lets through
+    writer = _writer_for(out, args.fps)
     names = [args.scenario] + ([args.compare] if args.compare else [])
     arms = []
     for name in names:

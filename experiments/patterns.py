@@ -148,12 +148,12 @@ def _observe_job(job: tuple) -> RunObservation:
 
 def execute(jobs: list[tuple], workers: int) -> list[RunObservation]:
     """Run ``observe_run(*job)`` for every job, in order. The one place runs execute, so a shared
-    runner can replace it; a process pool ('spawn', as ``executors.open_executor``) for workers > 1."""
+    runner can replace it; a process pool ('spawn', ``executors.local_pool``) for workers > 1."""
     if workers <= 1 or len(jobs) <= 1:
         return [_observe_job(job) for job in jobs]
-    from coprod.experiments.executors import open_executor
+    from coprod.experiments.executors import local_pool
 
-    with open_executor(workers) as (executor, _, _):
+    with local_pool(workers) as executor:
         return list(executor.map(_observe_job, jobs))
 
 

@@ -203,3 +203,9 @@ def test_results_respect_the_umask(tmp_path):
         os.umask(old)
     for name in ("manifest.json", "samples.parquet", "results.parquet"):
         assert (tmp_path / "sweep" / name).stat().st_mode & 0o777 == 0o644, name
+
+
+@pytest.mark.parametrize("fps", ["nan", "inf", "0", "-1"])
+def test_bad_animation_speed(place, capsys, fps):
+    expect_refusal(["animate", "default", "--steps", "2", "--citizens", "60", "--fps", fps, "--out", "a.gif"],
+                   place, capsys, "--fps", "finite number > 0")
