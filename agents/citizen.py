@@ -26,6 +26,7 @@ class Citizen(mesa.Agent):
         self.need = need
         self.need_hours = rules.citizen_need_hours(need, model.p["need_per_citizen_hours"])
         self.propensity = propensity  # latent civic propensity (logit), fixed for life
+        self.civic_pull = float(np.exp(propensity))  # the same as a factor (joining and staying in NGOs)
         self.informed = False  # has been told how to take part (an information trial)
         self.trust = trust
         self.efficacy = efficacy
@@ -68,6 +69,7 @@ class Citizen(mesa.Agent):
          self.met_coproduced) = rules.citizen_month(
             offer.theta, self.need, self.resources, self.trust, self.efficacy, self.efficacy0, self.motivation,
             self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective, self.propensity,
+            self.civic_pull,
             self.last_mode != rules.MODE_NONE, self.informed,
             offer.invite_rate[c], offer.outreach_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],

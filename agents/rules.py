@@ -277,18 +277,19 @@ def update_motivation(motivation, initial, control, crowding, recovery):
 
 @register_jitable
 def volunteer_transition(u, is_volunteer, ngo_pull, motivation, peer_collective_share, join_rate, leave_rate,
-                         trust, unmet, need_pull, propensity):
+                         trust, unmet, need_pull, civic_pull):
     """Join or leave the group's NGO (Wilson 2000). Motivated citizens with active ties join; so do
     those who trust the institutions around them (Putnam 2000) and those whose needs go unmet, who
     organise to fill the gap (substitution: Parks et al. 1981; Samskabelse manifesto 2017); an NGO that is funded
     recruits harder (``ngo_pull`` > 1; 0 = no NGO). A citizen's civic propensity makes them join
-    more and stay longer (Mohan & Bulloch 2012). Returns the new membership."""
+    more and stay longer (Mohan & Bulloch 2012): ``civic_pull`` is e^propensity, kept with the
+    citizen so the month needs no exponential. Returns the new membership."""
     if ngo_pull <= 0.0:
         return False
     if is_volunteer:
-        return not (u < leave_rate * (1.0 - motivation) * 2.0 * math.exp(-propensity))
+        return not (u * civic_pull < leave_rate * (1.0 - motivation) * 2.0)
     chance = (join_rate * motivation * (1.0 + 3.0 * peer_collective_share) * (0.5 + trust)
-              * (1.0 + need_pull * unmet) * ngo_pull * math.exp(propensity))
+              * (1.0 + need_pull * unmet) * ngo_pull * civic_pull)
     return u < chance
 
 
@@ -352,7 +353,7 @@ THETA_NAMES = (
 
 @register_jitable
 def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation, motivation0, wellbeing,
-                  is_volunteer, peer_active, peer_collective, propensity, took_part_last, informed,
+                  is_volunteer, peer_active, peer_collective, propensity, civic_pull, took_part_last, informed,
                   invite_rate, outreach_rate, facilitation, service_share, fit, quality,
                   group_benefit, collective_member_benefit, collective_participant_benefit,
                   ngo_benefit, ngo_pull, ngo_control,
@@ -367,14 +368,18 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
     """
     invited = u_invite < invitation_probability(invite_rate, outreach_rate, theta[T_AUTONOMY],
                                                 theta[T_OUTPUT_PRESSURE], need, resources, trust, efficacy)
-    level = choose_level(u_level, int(theta[T_LEVEL]), peer_collective, facilitation, theta[T_CRITICAL_MASS],
-                         motivation, theta[T_SOLIDARY])
     p_join = participation_probability(theta[T_BASE], theta[T_W_NEED], theta[T_W_TRUST], theta[T_W_EFFICACY],
                                        theta[T_W_RESOURCES], theta[T_W_PEERS], theta[T_W_INVITED],
                                        theta[T_W_MOTIVATION], need, trust, efficacy, resources, motivation,
                                        peer_active, invited, propensity, theta[T_W_HABIT], took_part_last,
                                        theta[T_INFORMATION], informed)
-    p_join *= level_expectation(level, peer_collective, facilitation, theta[T_CRITICAL_MASS])
+    # The form only matters for those who may join (its expectation is at most 1), so the choice is
+    # skipped for the rest: same results, and most citizens' months need no exponentials for it.
+    level = MODE_INDIVIDUAL
+    if u_join < p_join:
+        level = choose_level(u_level, int(theta[T_LEVEL]), peer_collective, facilitation, theta[T_CRITICAL_MASS],
+                             motivation, theta[T_SOLIDARY])
+        p_join *= level_expectation(level, peer_collective, facilitation, theta[T_CRITICAL_MASS])
     phase = PHASE_NONE
     if u_join < p_join:
         phase = choose_phase(u_phase, efficacy, theta[T_OPEN_COMMISSION] > 0.5, theta[T_OPEN_DESIGN] > 0.5,
@@ -422,7 +427,7 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
     new_motivation = update_motivation(motivation, motivation0, control, theta[T_CROWDING], theta[T_MOT_RECOVERY])
     new_volunteer = volunteer_transition(u_volunteer, is_volunteer, ngo_pull, new_motivation, peer_collective,
                                          theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust, 1.0 - met,
-                                         theta[T_NEED_PULL], propensity)
+                                         theta[T_NEED_PULL], civic_pull)
     given = volunteer_hours(new_motivation, resources, theta[T_H_DELIVER]) if new_volunteer else 0.0
     return (mode, phase, hours, heard, ignored, invited, new_wellbeing, new_trust, new_efficacy,
             new_motivation, new_volunteer, given, met, met_coproduced)

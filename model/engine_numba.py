@@ -38,7 +38,7 @@ GINI_BINS = 1 << 16
 # small population, and on a busy machine (or in a pool of runs, where the runs are the parallel
 # unit) it waits on itself: 20-50 times slower under load, measured. Results do not depend on the
 # thread count, so this changes speed only.
-PARALLEL_FROM_CITIZENS = 20_000
+PARALLEL_FROM_CITIZENS = 5_000
 
 # Columns of the per-group sums, in order.
 (G_PARTICIPANTS, G_COMMISSION, G_DESIGN, G_DELIVER, G_ASSESS, G_HEARD_COMMISSION, G_HEARD_DESIGN, G_HEARD_DELIVER,
@@ -50,7 +50,7 @@ PARALLEL_FROM_CITIZENS = 20_000
 
 @njit(parallel=True, cache=True)
 def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
-               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, propensity, informed,
+               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, propensity, civic_pull, informed,
                seen_last, seen_now, phase, hours, heard, ignored, invited, volunteer_hours, met, met_coproduced,
                invite_rate, outreach_rate, facilitation, service_share, fit, quality, group_benefit,
                collective_member_benefit, collective_participant_benefit, ngo_benefit, ngo_pull, ngo_control):
@@ -78,7 +78,8 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
             np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
             np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
-            np.float64(propensity[i]), (seen_last[i] & MODE_BITS) != rules.MODE_NONE, informed[i],
+            np.float64(propensity[i]), np.float64(civic_pull[i]), (seen_last[i] & MODE_BITS) != rules.MODE_NONE,
+            informed[i],
             invite_rate[c], outreach_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
             ngo_benefit[g], ngo_pull[g], ngo_control[g],
@@ -285,6 +286,7 @@ class NumbaEngine:
         self.motivation0 = self.motivation.copy()
         self.wellbeing = init.pop("wellbeing").astype(STATE)
         self.propensity = init.pop("propensity").astype(STATE)
+        self.civic_pull = np.exp(self.propensity.astype(np.float64)).astype(STATE)  # e^propensity, for NGOs
         self.informed = np.zeros(n, dtype=np.bool_)
         self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
         self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
@@ -320,7 +322,7 @@ class NumbaEngine:
         p = self.model.p
         live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
                    self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,
-                   self.motivation, self.motivation0, self.wellbeing, self.propensity, self.informed,
+                   self.motivation, self.motivation0, self.wellbeing, self.propensity, self.civic_pull, self.informed,
                    self.seen_last, self.seen_now, self.phase, self.hours, self.heard, self.ignored, self.invited,
                    self.volunteer_hours, self.met, self.met_coproduced,
                    offer.invite_rate, offer.outreach_rate, offer.facilitation, offer.service_share,

@@ -115,12 +115,12 @@ def test_solidary_motives_draw_the_motivated_to_shared_forms():
 # --- civil society: who joins an NGO (Wilson 2000; Parks et al. 1981) ---------------------------------
 def join_chance(**kw):
     args = dict(is_volunteer=False, ngo_pull=1.0, motivation=0.5, peer_collective_share=0.1, join_rate=0.02,
-                leave_rate=0.05, trust=0.5, unmet=0.2, need_pull=1.0, propensity=0.0)
+                leave_rate=0.05, trust=0.5, unmet=0.2, need_pull=1.0, civic_pull=1.0)
     args.update(kw)
     return float(np.mean([rules.volunteer_transition(u, **args) for u in np.linspace(0.0005, 0.9995, 4000)]))
 
 
-@pytest.mark.parametrize("driver, high", [("trust", 0.9), ("unmet", 0.8), ("ngo_pull", 1.5), ("propensity", 1.0),
+@pytest.mark.parametrize("driver, high", [("trust", 0.9), ("unmet", 0.8), ("ngo_pull", 1.5), ("civic_pull", 2.7),
                                           ("motivation", 0.9)])
 def test_joining_an_ngo_rises_with_each_driver(driver, high):
     assert join_chance(**{driver: high}) > join_chance()
@@ -129,7 +129,7 @@ def test_joining_an_ngo_rises_with_each_driver(driver, high):
 def test_no_ngo_no_volunteers_and_the_civic_core_stays():
     assert join_chance(ngo_pull=0.0) == 0.0
     assert join_chance(is_volunteer=True, ngo_pull=0.0) == 0.0
-    assert join_chance(is_volunteer=True, propensity=1.5) > join_chance(is_volunteer=True, propensity=-1.5)
+    assert join_chance(is_volunteer=True, civic_pull=4.5) > join_chance(is_volunteer=True, civic_pull=0.22)
 
 
 # --- invitations: targeting, creaming, outreach (Lipsky 1980; Samskabelse manifesto 2017) -------------------------------
