@@ -99,7 +99,7 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
     """Read and check the claims file; one-line ``InputError`` naming file, claim and key."""
     path = Path(path)
     where = str(path)
-    from coprod.experiments.scenarios import read_toml
+    from coprod.experiments.scenarios import check_entry_keys, read_toml
 
     data = read_toml(path, what="claims file")
     entries = data.get("claim")
@@ -110,12 +110,7 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
     for k, entry in enumerate(entries):
         name = entry.get("name", f"#{k + 1}")
         at = f"{where}: claim {name!r}"
-        for key in entry:
-            if key not in REQUIRED + OPTIONAL:
-                raise InputError(f"{at}: unknown key {key!r}; allowed: {', '.join(REQUIRED + OPTIONAL)}")
-        for key in REQUIRED:
-            if key not in entry:
-                raise InputError(f"{at}: missing key {key!r}")
+        check_entry_keys(entry, REQUIRED, OPTIONAL, at)
         if name in seen:
             raise InputError(f"{at}: key 'name': the name is used twice")
         seen.add(name)

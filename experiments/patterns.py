@@ -22,7 +22,6 @@ import math
 import shlex
 import sys
 import time
-import tomllib
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -320,27 +319,12 @@ class Pattern:
         return f"[{self.target['low']:g}, {self.target['high']:g}]"
 
 
-def read_toml(path: Path, what: str) -> dict:
-    """A TOML file as a dict; a UTF-8 byte-order mark is accepted; one-line InputError otherwise."""
-    where = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such {what}") from None
-    except UnicodeDecodeError as err:
-        raise InputError(f"{where}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    except OSError as err:
-        raise InputError(f"{where}: cannot read: {err.strerror}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{where}: malformed TOML: {err}") from None
-
-
 def load_patterns(path: Path | str = PATTERNS_FILE) -> list[Pattern]:
     """Read and check the patterns file; one-line ``InputError`` naming file, pattern and key."""
     path = Path(path)
     where = str(path)
+    from coprod.experiments.scenarios import check_entry_keys, read_toml
+
     data = read_toml(path, "patterns file")
     entries = data.get("pattern")
     if set(data) != {"pattern"} or not isinstance(entries, list) or not entries:
@@ -351,12 +335,7 @@ def load_patterns(path: Path | str = PATTERNS_FILE) -> list[Pattern]:
             raise InputError(f"{where}: pattern #{k + 1}: got {entry!r}; allowed: a [[pattern]] table")
         name = entry.get("name", f"#{k + 1}")
         at = f"{where}: pattern {name!r}"
-        for key in entry:
-            if key not in REQUIRED:
-                raise InputError(f"{at}: unknown key {key!r}; allowed: {', '.join(REQUIRED)}")
-        for key in REQUIRED:
-            if key not in entry:
-                raise InputError(f"{at}: missing key {key!r}")
+        check_entry_keys(entry, REQUIRED, (), at)
         for key in ("name", "title", "statistic", "source", "note"):
             if not isinstance(entry[key], str) or not entry[key].strip():
                 raise InputError(f"{at}: key {key!r}: got {entry[key]!r}; allowed: a non-empty string")

@@ -104,6 +104,18 @@ def read_toml(path: Path, what: str = "file") -> dict:
         raise InputError(f"{where}: malformed TOML: {err}") from None
 
 
+def check_entry_keys(entry: dict, required: tuple[str, ...], optional: tuple[str, ...], at: str) -> None:
+    """One [[table]] entry of a data file (claims, patterns) has every required key and no other
+    than the optional ones; else a one-line ``InputError`` naming the entry (``at``) and the key."""
+    allowed = required + optional
+    for key in entry:
+        if key not in allowed:
+            raise InputError(f"{at}: unknown key {key!r}; allowed: {', '.join(allowed)}")
+    for key in required:
+        if key not in entry:
+            raise InputError(f"{at}: missing key {key!r}")
+
+
 def _table(data: dict, key: str, where: str) -> dict:
     table = data.get(key, {})
     if not isinstance(table, dict):

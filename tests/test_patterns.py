@@ -222,7 +222,7 @@ def test_bad_patterns_file_is_one_line_exit_2_and_nothing_written(tmp_path, caps
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
 
 
-def test_patterns_file_not_utf8_is_refused_and_a_bom_is_accepted(tmp_path, capsys):
+def test_patterns_file_not_utf8_or_with_a_bom_is_refused_like_every_input_file(tmp_path, capsys):
     bad = tmp_path / "latin1.toml"
     bad.write_bytes(GOOD.replace("Someone", "Löffler").encode("latin-1"))
     assert cli.main(["patterns", "--patterns", str(bad), "--out", str(tmp_path / "o")]) == 2
@@ -230,7 +230,9 @@ def test_patterns_file_not_utf8_is_refused_and_a_bom_is_accepted(tmp_path, capsy
     assert len(err.splitlines()) == 1 and "not UTF-8" in err and str(bad) in err
     bom = tmp_path / "bom.toml"
     bom.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
-    assert [p.name for p in P.load_patterns(bom)] == ["x"]
+    assert cli.main(["patterns", "--patterns", str(bom), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "byte-order mark" in err and str(bom) in err
     assert not (tmp_path / "o").exists()
 
 
