@@ -336,9 +336,6 @@ class NumbaEngine:
         return tally
 
     # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
-    STATE_ARRAYS = ("need", "resources", "trust", "efficacy", "motivation", "wellbeing", "propensity", "informed",
-                    "hours", "volunteer_hours", "met", "met_coproduced", "invited", "heard")
-
     def citizen_values(self, name: str) -> np.ndarray:
         """One per-citizen quantity of the month just stepped, as a float64 (or bool) copy."""
         if name == "mode":

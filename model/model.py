@@ -110,7 +110,7 @@ class CoProductionModel(mesa.Model):
         self.initiatives_taken_over = 0
         self.theta = self._citizen_parameters()
 
-        self.engine_name = self._choose_engine(engine, n)
+        self.engine_name = "numba" if engine == "auto" else engine
         self.population = self._make_engine(init)
         self.last_tally = None
         self.tracker = HorizonTracker()
@@ -263,9 +263,6 @@ class CoProductionModel(mesa.Model):
             "open_deliver": float(p["phase_deliver"]), "open_assess": float(p["phase_assess"]),
         }
         return np.array([derived[name] if name in derived else float(p[name]) for name in THETA_NAMES])
-
-    def _choose_engine(self, engine: str, n: int) -> str:
-        return "numba" if engine == "auto" else engine
 
     def _make_engine(self, init):
         # Read before the numba engine takes the starting arrays over.
