@@ -69,7 +69,7 @@ def dimension_outputs(model, tally) -> dict[str, float]:
     top_taking_part = tally.quintile_participants[4] / max(tally.quintile_members[4], 1)
     bottom_taking_part = tally.quintile_participants[0] / max(tally.quintile_members[0], 1)
     participants = float(tally.participants.sum())
-    return {
+    values = {
         "innovation": model.design.normalised_fitness,
         "wellbeing": mean_wellbeing,
         "efficiency_precision": precision,
@@ -109,6 +109,8 @@ def dimension_outputs(model, tally) -> dict[str, float]:
         "meeting_hours": float(model.staff.meeting_hours.sum()),
         "service_hours": float(model.staff.service_hours.sum()),
     }
+    # Plain floats: the DataCollector deep-copies every value each month, which is slow for NumPy scalars.
+    return {name: float(value) for name, value in values.items()}
 
 
 class HorizonTracker:
