@@ -8,15 +8,22 @@ returns plain ``concurrent.futures.Future`` objects), so the run loop has one co
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which cancels, flushes and exits cleanly."""
+def _start_worker() -> None:
+    """Pool workers leave Ctrl-C to the parent, which cancels, flushes and exits cleanly, and step
+    on one numba thread each: the runs are the parallel unit, and a thread team per run would only
+    oversubscribe the cores (results do not depend on the thread count)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["NUMBA_NUM_THREADS"] = "1"  # read when the worker first imports numba
+    if "numba" in sys.modules:  # already imported (e.g. by the parent's main module): set it directly
+        sys.modules["numba"].set_num_threads(1)
 
 
 @contextmanager
@@ -24,7 +31,7 @@ def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes using 'spawn': safe with numba's threads and the same on
     every platform."""
     context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
         yield executor
     finally:

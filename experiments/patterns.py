@@ -132,17 +132,9 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
 
 
 def _observe_job(job: tuple) -> RunObservation:
-    """One run on one numba thread. Replications are the parallel unit; a thread team per small run
-    only waits on itself on a shared machine (20-50 times slower under load, measured), and one
-    thread makes the numbers independent of the machine's core count."""
-    import numba
-
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        return observe_run(*job)
-    finally:
-        numba.set_num_threads(threads)
+    """``observe_run`` on one job tuple (what the pool maps over). Pool workers step on one numba
+    thread each (``executors.local_pool``), as do runs below 5,000 citizens in this process."""
+    return observe_run(*job)
 
 
 def execute(jobs: list[tuple], workers: int) -> list[RunObservation]:

@@ -38,7 +38,6 @@ class AgentEngine:
             citizen.neighbours = [self.citizens[j] for j in network.indices[lo:hi]]
             citizen.tie_strength = np.zeros(hi - lo)
             citizen.bonding_tie = bonding[lo:hi].copy()
-        self.need = init["need"]
         self.need_hours = np.array([c.need_hours for c in self.citizens])
 
     def month(self, offer: Offer) -> Tally:
@@ -62,7 +61,7 @@ class AgentEngine:
         bridging = sum(float(c.tie_strength[~c.bonding_tie].sum()) for c in self.citizens) / 2.0
         return tally_citizens(
             self.n_groups, self.n_caseloads, self.group_of, self.caseload_of, self.quintile_of,
-            self.need, self.need_hours, self.column("mode", np.int8), self.column("phase", np.int8),
+            self.need_hours, self.column("mode", np.int8), self.column("phase", np.int8),
             self.column("hours"), self.column("heard", bool), self.column("ignored", bool),
             self.column("invited", bool), self.column("is_volunteer", bool), self.column("volunteer_hours"),
             self.column("wellbeing"), self.column("trust"), self.column("efficacy"), self.column("motivation"),

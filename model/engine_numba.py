@@ -303,7 +303,6 @@ class NumbaEngine:
         self.bridging = np.zeros(n, dtype=STATE)
         # What does not change: members, need and need hours per group and caseload.
         self.members = np.diff(self.group_bounds).astype(np.float64)
-        self.need_by_group = np.bincount(self.group_of, weights=self.need, minlength=p["n_groups"])
         self.need_hours_by_group = np.bincount(self.group_of, weights=self.need_hours, minlength=p["n_groups"])
         self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours, minlength=model.n_caseloads)
         self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
@@ -375,7 +374,7 @@ class NumbaEngine:
                                             numba.get_num_threads())
         column = groups.T
         return Tally(
-            members=self.members, need_hours=self.need_hours_by_group, need=self.need_by_group,
+            members=self.members, need_hours=self.need_hours_by_group,
             participants=column[G_PARTICIPANTS].copy(),
             by_phase=groups[:, G_COMMISSION:G_ASSESS + 1].copy(),
             heard=groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1].copy(),

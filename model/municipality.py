@@ -26,6 +26,12 @@ INFORMATION_SCALE = 0.02
 PROFESSIONAL_FIT_CEILING = 0.8
 
 
+def member_mean(values: np.ndarray, tally: Tally) -> float:
+    """The citizens' mean of a per-group quantity (each group weighted by its members)."""
+    members = np.maximum(tally.members, 1)
+    return float((values * members).sum() / members.sum())
+
+
 def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
     """Move each group's service fit towards 1 by what was learnt from its heard citizens, down for
     groups whose voice falls short of their numbers while others are heard, and back to base by
@@ -42,7 +48,7 @@ def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict
     if total_voice > 0:
         population_share = members / members.sum()
         shortfall = np.maximum(0.0, population_share - voiced / total_voice) / population_share
-        moved = float((gain * members).sum() / members.sum())  # how far services moved towards the heard
+        moved = member_mean(gain, tally)  # how far services moved towards the heard
         capture = flexibility * p["agenda_capture"] * moved * shortfall * fit
     # Professionals learn from their own cases too, within what they can see from the desk
     # (tacit knowledge: Lipsky 1980), so fit can rise without citizens' input, but not to the end.

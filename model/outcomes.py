@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from coprod.model.municipality import member_mean
+
 DIMENSIONS = ("innovation", "wellbeing", "efficiency_precision", "resource_mobilisation", "democracy")
 HORIZONS = {"output": 1.0, "short": 1.0 / 6.0, "medium": 1.0 / 24.0, "long": 1.0 / 60.0}
 HORIZON_NAMES = ("output", "short", "medium", "long", "impact")
@@ -55,9 +57,7 @@ def dimension_outputs(model, tally) -> dict[str, float]:
     bottom_rate = tally.quintile_heard[0] / max(tally.quintile_members[0], 1)
     # Nobody heard means nobody included; otherwise the poorest fifth's rate against the richest's.
     representation = 0.0 if top_rate + bottom_rate <= 0 else min(1.0, bottom_rate / max(top_rate, 1e-12))
-    members = np.maximum(tally.members, 1)
-    realised = float((model.fit_gain * members).sum() / members.sum())
-    influence = 1.0 - np.exp(-realised / INFLUENCE_SCALE)
+    influence = 1.0 - np.exp(-member_mean(model.fit_gain, tally) / INFLUENCE_SCALE)
     legitimacy = tally.trust_sum / n
     democracy = (influence + representation + legitimacy) / 3.0
 

@@ -19,7 +19,6 @@ class Tally:
 
     members: np.ndarray  # citizens per group
     need_hours: np.ndarray  # hours of professional work that would meet the group's needs
-    need: np.ndarray  # sum of need
     participants: np.ndarray  # citizens taking part (any phase)
     by_phase: np.ndarray  # (groups, 4) participants per phase
     heard: np.ndarray  # (groups, 4) contributions taken up per phase
@@ -69,7 +68,7 @@ def gini(values: np.ndarray) -> float:
     return float((2.0 * (ranks * x).sum()) / (n * total) - (n + 1.0) / n)
 
 
-def tally_citizens(n_groups, n_caseloads, group_of, caseload_of, quintile_of, need, need_hours, mode, phase,
+def tally_citizens(n_groups, n_caseloads, group_of, caseload_of, quintile_of, need_hours, mode, phase,
                    hours, heard, ignored, invited, volunteer, volunteer_hours, wellbeing, trust, efficacy,
                    motivation, met, met_coproduced, bonding, bridging) -> Tally:
     """Sum per-citizen arrays of one month into a ``Tally`` (vectorised NumPy reductions)."""
@@ -86,7 +85,6 @@ def tally_citizens(n_groups, n_caseloads, group_of, caseload_of, quintile_of, ne
     return Tally(
         members=per_group(),
         need_hours=per_group(need_hours),
-        need=per_group(need),
         participants=per_group(taking_part),
         by_phase=by_phase,
         heard=heard_by_phase,
