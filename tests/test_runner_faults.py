@@ -66,6 +66,10 @@ def test_second_process_on_a_running_sweep_is_refused_naming_the_holder(tmp_path
         while not list((out / "results").glob("chunk-*.parquet")) and time.monotonic() < deadline:
             assert first.poll() is None, first.stderr.read().decode()
             time.sleep(0.05)
+        # Freeze the holder so it cannot finish (and release the lock) before the second process starts,
+        # however fast this machine runs the sweep; a stopped process keeps its lock.
+        os.killpg(first.pid, signal.SIGSTOP)
+        assert first.poll() is None, "the sweep finished before it could be frozen"
         second = subprocess.run(coprod() + settings + ["--resume"], capture_output=True, text=True, timeout=120)
         assert second.returncode == 2
         line = one_line(second.stderr)
