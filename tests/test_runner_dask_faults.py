@@ -131,8 +131,11 @@ def test_losing_every_worker_is_said_not_a_frozen_bar(tmp_path):
     address, procs = scheduler(tmp_path, workers=1)
     out = tmp_path / "sweep"
     try:
-        run = subprocess.Popen(coprod() + SWEEP + ["--scheduler", address, "--out", str(out)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "COPROD_WORKERLESS_NOTICE": "2"})
+        # Ten times the usual sweep, so it cannot finish before its only worker is gone (it is interrupted anyway).
+        long_sweep = [("400" if arg == "40" else arg) for arg in SWEEP]
+        run = subprocess.Popen(coprod() + long_sweep + ["--scheduler", address, "--out", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "COPROD_WORKERLESS_NOTICE": "2"})
         deadline = time.monotonic() + 120
         while not list((out / "results").glob("chunk-*.parquet")) and time.monotonic() < deadline:
             assert run.poll() is None, run.stderr.read()
