@@ -17,8 +17,8 @@ import os
 import statistics
 import time
 
-from coprod.experiments.animate import Classroom, Pictures
-from coprod.experiments.dashboard import (PICTURE_DPI, PICTURE_WIDTH_INCHES, classroom_settings, default_settings,
+from coprod.classroom.animate import Classroom, Pictures
+from coprod.classroom.dashboard import (PICTURE_DPI, PICTURE_WIDTH_INCHES, classroom_settings, default_settings,
                                           single_numba_thread)
 
 

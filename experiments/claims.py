@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.prim import (KNOWN_BOX_STABLE_POINTS, BoxRule, Discovery, check_rule, discover,
+from coprod.analysis.prim import (KNOWN_BOX_STABLE_POINTS, BoxRule, Discovery, check_rule, discover,
                                      plot_trajectory)
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.runner import CHUNK_DIR
@@ -327,7 +327,7 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
                   rule: BoxRule = BoxRule()) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
     """Summary row, per-point table, parameter drivers and scenario discovery (None when the claim
     holds everywhere or nowhere sampled) of one claim."""
-    from coprod.experiments.analyze import analyze_latin, analyze_sobol
+    from coprod.analysis.sensitivity import analyze_latin, analyze_sobol
     from coprod.experiments.sweep import model_problem
 
     mine = runs[(runs["claim"] == claim.name) & (runs["kind"] == "sample")]

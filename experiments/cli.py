@@ -13,7 +13,7 @@ COMMAND_MODULES = [
     "coprod.experiments.run",
     "coprod.experiments.sweep",
     "coprod.experiments.compare",
-    "coprod.experiments.dashboard", "coprod.experiments.animate",
+    "coprod.classroom.dashboard", "coprod.classroom.animate",
     "coprod.experiments.claims",
     "coprod.experiments.patterns",
 ]

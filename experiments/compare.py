@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.prim import BoxRule, check_rule, discover
+from coprod.analysis.prim import BoxRule, check_rule, discover
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
@@ -484,7 +484,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         check_parameters(task[1], f"compare: strategy {task[0][1]}")
     workers = args.workers or 1
     progress = not args.quiet and sys.stderr.isatty()
-    from coprod.experiments.report import write_comparison
+    from coprod.reports.compare_report import write_comparison
     from coprod.experiments.runner import reserved_folder
 
     with reserved_folder(out):  # a second coprod aiming here is refused now, not after its runs

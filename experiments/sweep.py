@@ -570,7 +570,7 @@ def register(subparsers) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=cmd_sweep)
 
-    from coprod.experiments import analyze
+    from coprod.analysis import sensitivity as analyze
 
     analyze.register(subparsers)
 

@@ -63,7 +63,7 @@ def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch):
 
 
 def test_a_single_run_is_titled_with_its_scenario_and_its_first_frame_shows_values():
-    from coprod.experiments.animate import Classroom, Pictures
+    from coprod.classroom.animate import Classroom, Pictures
     from coprod.experiments.scenarios import load_scenario
 
     parameters = {**load_scenario("takeover").parameters, "n_citizens": 200}

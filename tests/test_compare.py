@@ -145,7 +145,7 @@ def test_new_scenario_refuses_to_overwrite(tmp_path, capsys):
 
 
 def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
-    import coprod.experiments.report as report
+    import coprod.reports.compare_report as report
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt  # as if Ctrl-C came while the plots were drawn

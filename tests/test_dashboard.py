@@ -335,8 +335,8 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
 # --- the page's settings, without a browser ----------------------------------------------------
 
 def test_every_story_builds_two_arms_that_differ():
-    from coprod.experiments.animate import Classroom
-    from coprod.experiments.dashboard import PRESETS, apply_preset, classroom_settings, default_settings
+    from coprod.classroom.animate import Classroom
+    from coprod.classroom.dashboard import PRESETS, apply_preset, classroom_settings, default_settings
 
     for key in PRESETS:
         settings = {**apply_preset(default_settings(), key), "n_citizens": 200}
@@ -353,7 +353,7 @@ def test_every_story_builds_two_arms_that_differ():
 
 
 def test_levers_come_from_the_declarations_with_both_languages():
-    from coprod.experiments.dashboard import CHOICES, SLIDERS, explanation, label, lever_value, default_settings
+    from coprod.classroom.dashboard import CHOICES, SLIDERS, explanation, label, lever_value, default_settings
     from coprod.model.parameters import PARAMETERS
     from coprod.model.paradigms import paradigm_values
 
@@ -400,14 +400,14 @@ class _Frames:
 
 
 def _small_settings(**changes):
-    from coprod.experiments.dashboard import default_settings
+    from coprod.classroom.dashboard import default_settings
 
     return {**default_settings(), "n_citizens": 200, **changes}
 
 
 @pytest.fixture
 def session():
-    from coprod.experiments.dashboard import Session
+    from coprod.classroom.dashboard import Session
 
     frames = _Frames()
     made = []
@@ -439,7 +439,7 @@ def test_changes_while_playing_reach_the_model_and_never_fail(session):
     npm = {**wanted, "arms": [{"paradigm": "npm", "overrides": {}}, wanted["arms"][1]]}
     s.send("settings", npm)
     s.frames.wait(lambda f: f.running[0]["paradigm"] == "npm" and f.month >= 2, "NPM playing")
-    from coprod.experiments.dashboard import apply_preset
+    from coprod.classroom.dashboard import apply_preset
 
     story = {**apply_preset(npm, "collective"), "n_citizens": 200}
     s.send("settings", story)
@@ -522,7 +522,7 @@ def test_missing_browser_files_stop_the_command_at_once_with_one_line(tmp_path, 
 
 
 def test_an_unexpected_error_pauses_the_run_says_so_and_the_session_goes_on(session, monkeypatch):
-    from coprod.experiments.animate import Arm
+    from coprod.classroom.animate import Arm
 
     s = session()
     real_step = Arm.step  # (Mesa binds a model's own step when it is built; an arm's is looked up each time)
@@ -549,8 +549,8 @@ def test_every_word_of_the_projector_picture_is_18_px_at_natural_size():
     in it is at least 18 px at that size (13 pt at 100 dpi), in both layouts and languages."""
     from matplotlib.text import Text
 
-    from coprod.experiments.animate import Classroom, Pictures
-    from coprod.experiments.dashboard import PICTURE_DPI, PICTURE_WIDTH_INCHES, classroom_settings
+    from coprod.classroom.animate import Classroom, Pictures
+    from coprod.classroom.dashboard import PICTURE_DPI, PICTURE_WIDTH_INCHES, classroom_settings
 
     for compare, language in ((False, "en"), (True, "da")):
         classroom = Classroom(classroom_settings(_small_settings(compare=compare)))

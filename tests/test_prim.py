@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.prim import (LOWER, UPPER, Box, BoxRule, Discovery, cart_box, check_rule, discover,
+from coprod.analysis.prim import (LOWER, UPPER, Box, BoxRule, Discovery, cart_box, check_rule, discover,
                                      peeling_trajectory, prim_box, quasi_p_values)
 
 NAMES = ["a", "b", "c", "d"]
@@ -185,7 +185,7 @@ def test_bad_rule_is_one_line_naming_the_option(kwargs, message):
 def test_the_size_the_report_names_for_a_known_box_is_measured():
     """The report says a known condition needs about KNOWN_BOX_STABLE_POINTS for a stable box:
     nearly every sample that size is stable, and at half that size most are not."""
-    from coprod.experiments.prim import KNOWN_BOX_STABLE_POINTS as size
+    from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS as size
 
     at_size = [discover(*synthetic(size, 200 + s), NAMES, seed=s).status == "stable" for s in range(5)]
     at_half = [discover(*synthetic(size // 2, 300 + s), NAMES, seed=s).status == "stable" for s in range(5)]

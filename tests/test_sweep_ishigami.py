@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.experiments.analyze import analyze_sweep
+from coprod.analysis.sensitivity import analyze_sweep
 from coprod.experiments.sweep import ishigami, run_sweep
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}

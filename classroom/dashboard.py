@@ -284,7 +284,7 @@ class Session:
 
     def csv(self) -> bytes:
         """The run so far, one row per arm and month (the page's CSV download)."""
-        from coprod.experiments.animate import SERIES
+        from coprod.classroom.animate import SERIES
 
         with self.lock:
             rows = ["arm,paradigm,month," + ",".join(SERIES)]
@@ -401,7 +401,7 @@ class Session:
     def _rebuild(self, settings: dict[str, Any], fresh: bool = False) -> None:
         """A new classroom for new settings (or ``fresh``: Reset); only new pictures when just the
         language changed."""
-        from coprod.experiments.animate import Classroom, Pictures
+        from coprod.classroom.animate import Classroom, Pictures
 
         language = settings.get("language", "en")
         same_run = (not fresh and self.applied is not None

@@ -1,0 +1,1 @@
+"""Analysis: tables in, tables out (sensitivity indices, PRIM boxes, statistics); no simulation, no files of runs."""
