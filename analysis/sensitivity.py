@@ -388,10 +388,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser("analyze", help="sensitivity indices and plots for a sweep folder",
-                                   description="Run the SALib analysis matching the sweep's method and write "
-                                               "tables (CSV, Parquet) and PNG plots into <sweep>/analysis/.")
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Run the SALib analysis matching the sweep's method and write "
+                          "tables (CSV, Parquet) and PNG plots into <sweep>/analysis/.")
     parser.add_argument("sweep_dir", help="folder written by coprod sweep")
     parser.add_argument("--out", help="output folder (default <sweep>/analysis)")
     parser.add_argument("--no-plots", action="store_true", help="tables only")

@@ -532,11 +532,9 @@ def fast_png(rgba: np.ndarray) -> bytes:
 
 # --- coprod animate ------------------------------------------------------------------------------
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "animate", help="render a run (or two side by side) to a GIF or MP4 for teaching",
-        description="Render the dashboard's pictures (network sample and the five value dimensions) month by "
-                    "month to an animation. One frame per month. GIF needs nothing extra; MP4 needs ffmpeg.")
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Render the dashboard's pictures (network sample and the five value dimensions) month by "
+                          "month to an animation. One frame per month. GIF needs nothing extra; MP4 needs ffmpeg.")
     parser.add_argument("scenario", help="a bundled scenario name (see `coprod scenarios`) or a scenario file")
     parser.add_argument("--compare", metavar="SCENARIO", help="a second scenario run beside the first, same seed")
     parser.add_argument("--steps", type=int, default=60, help="months to simulate, one frame each (default 60)")

@@ -838,10 +838,8 @@ module.exports = {
 
 # --- coprod dashboard --------------------------------------------------------------------------
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "dashboard", help="start the classroom dashboard in the browser",
-        description="Start the classroom dashboard (a Mesa SolaraViz page served by solara). Ctrl-C stops it.")
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Start the classroom dashboard (a Mesa SolaraViz page served by solara). Ctrl-C stops it."
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser window")

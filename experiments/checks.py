@@ -71,7 +71,7 @@ def check_out(path: str | Path | None, option: str = "--out", *, may_exist: bool
     if path.is_dir():
         names = [p.name for p in path.iterdir()]
         if LOCK_NAME in names:
-            from coprod.experiments.runner import FolderLock
+            from coprod.experiments.locks import FolderLock
 
             FolderLock(path, option).refuse_if_held()  # another coprod is writing there now
         if not may_exist and [name for name in names if name != LOCK_NAME]:

@@ -773,10 +773,9 @@ def run_resumable(partial: Path, claims: list[Claim], manifest: dict, args: argp
     return runs.sort_values(["claim", "point", "replication"], kind="stable").reset_index(drop=True)
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser("claims", help="test the literature's claims across parameter space",
-                                   description="Evaluate claims (experiments/claims.toml) over their uncertain "
-                                               "parameters with common random numbers; write tables and a report.")
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Evaluate claims (experiments/claims.toml) over their uncertain "
+                          "parameters with common random numbers; write tables and a report.")
     parser.add_argument("--claim", action="append", metavar="NAME", help="only this claim (repeatable)")
     parser.add_argument("--claims-file", help="a claims TOML file (default: the bundled experiments/claims.toml)")
     parser.add_argument("--method", choices=CLAIM_METHODS, default=DEFAULTS["method"],

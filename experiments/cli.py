@@ -1,38 +1,70 @@
-"""The ``coprod`` command: one sub-command per job, each registered by the module that does it."""
+"""The ``coprod`` command: every sub-command is registered here, once, and its module is imported
+only when that command runs (so ``coprod --help`` and ``coprod params`` start without the model)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+from dataclasses import dataclass
 
 from coprod.experiments.errors import InputError
 
-# Each module has ``register(subparsers)``, which adds its sub-commands with ``func`` set.
-COMMAND_MODULES = [
-    "coprod.experiments.run",
-    "coprod.experiments.sweep",
-    "coprod.experiments.compare",
-    "coprod.classroom.dashboard", "coprod.classroom.animate",
-    "coprod.experiments.claims",
-    "coprod.experiments.patterns",
-]
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    where: str  # "module:function"; the function adds the command's options to its parser and sets func
+    help: str
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = (
+    Command("run", "coprod.experiments.run:register_run", "run one scenario and write its results"),
+    Command("scenarios", "coprod.experiments.catalogue:register_scenarios", "list the bundled scenarios"),
+    Command("params", "coprod.experiments.catalogue:register_params",
+            "list every parameter with default, range and meaning"),
+    Command("new-scenario", "coprod.experiments.new_scenario:register", "write a commented scenario file to edit"),
+    Command("sweep", "coprod.experiments.sweep:register",
+            "global sensitivity sweep (Sobol, Morris, FAST, Latin) over a scenario's uncertain parameters"),
+    Command("analyze", "coprod.analysis.sensitivity:register", "sensitivity indices and plots for a sweep folder"),
+    Command("compare", "coprod.experiments.compare:register",
+            "compare strategies (scenarios) with common random numbers and replications"),
+    Command("claims", "coprod.experiments.claims:register", "test the literature's claims across parameter space"),
+    Command("patterns", "coprod.experiments.patterns:register",
+            "score the model against empirical patterns from the literature"),
+    Command("dashboard", "coprod.classroom.dashboard:register", "start the classroom dashboard in the browser"),
+    Command("animate", "coprod.classroom.animate:register",
+            "render a run (or two side by side) to a GIF or MP4 for teaching"),
+)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (``only``) every command listed but only that one's options
+    built, which imports only that command's module."""
     parser = argparse.ArgumentParser(
         prog="coprod", description="Agent-based simulation of co-production of public services (samskabelse).")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for command in COMMANDS:
+        sub = subparsers.add_parser(command.name, help=command.help)
+        if only is None or command.name == only:
+            module, function = command.where.split(":")
+            getattr(importlib.import_module(module), function)(sub)
     return parser
 
 
+def chosen_command(argv: list[str]) -> str | None:
+    """The sub-command named on the command line (the first word that is not an option)."""
+    names = {command.name for command in COMMANDS}
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if first in names else None
+
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     # Ctrl-C is one line at any moment, also while the sub-commands' libraries are imported.
     try:
-        parser = build_parser()
+        # With no known command (``--help``, a typo) nothing is imported: argparse lists them all.
+        parser = build_parser(only=chosen_command(argv) or "")
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

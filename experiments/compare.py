@@ -39,36 +39,12 @@ from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.model.parameters import PARAMETERS
+from coprod.reports.words import RISK_COLUMNS
 
 DEFAULT_REPLICATIONS = 10
 DEFAULT_STEPS = 120
 DEFAULT_SAMPLES = 20
 ALPHA = 0.05
-# Outcomes beside the five dimensions that the report shows, and which direction is better.
-RISK_COLUMNS = {
-    "wellbeing_gini": "lower",
-    "participation_top_quintile": "neutral",
-    "participation_bottom_quintile": "higher",
-    "bonding_ties": "higher",
-    "bridging_ties": "higher",
-    "public_cost": "lower",
-    "citizen_hours": "neutral",
-    "unmet_need": "lower",
-    "total_public_cost": "lower",
-    "total_citizen_hours": "neutral",
-}
-RISK_LABELS = {
-    "wellbeing_gini": "wellbeing Gini (inequality)",
-    "participation_top_quintile": "taking part, top resource quintile",
-    "participation_bottom_quintile": "taking part, bottom resource quintile",
-    "bonding_ties": "bonding ties per citizen",
-    "bridging_ties": "bridging ties per citizen",
-    "public_cost": "public cost, last month (PHE)",
-    "citizen_hours": "citizen hours, last month",
-    "unmet_need": "unmet need (share)",
-    "total_public_cost": "public cost, whole run (PHE)",
-    "total_citizen_hours": "citizen hours, whole run",
-}
 
 
 @dataclass
@@ -556,11 +532,9 @@ def text_summary(c: Comparison) -> str:
     return "\n".join(lines)
 
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "compare", help="compare strategies (scenarios) with common random numbers and replications",
-        description="Run every scenario as a strategy over the same seeds and write a comparison report "
-                    "(tables, plots, HTML and Markdown) to results/compare-<timestamp>/.")
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = ("Run every scenario as a strategy over the same seeds and write a comparison report "
+                     "(tables, plots, HTML and Markdown) to results/compare-<timestamp>/.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="bundled scenario names or .toml paths (two or more)")
     p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS,
                    help=f"replications (seeds) per strategy (default {DEFAULT_REPLICATIONS})")
@@ -587,6 +561,3 @@ def register(subparsers) -> None:
     p.add_argument("--out", help="result directory (default results/compare-<timestamp>); must be new or empty")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=cmd_compare)
-
-    from coprod.experiments.new_scenario import register as register_new_scenario
-    register_new_scenario(subparsers)

@@ -114,10 +114,9 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser("new-scenario", help="write a commented scenario file to edit",
-                              description="Write a commented TOML scenario listing every lever (and, commented "
-                                          "out, every other parameter) with meaning, allowed values and source.")
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = ("Write a commented TOML scenario listing every lever (and, commented "
+                     "out, every other parameter) with meaning, allowed values and source.")
     p.add_argument("path", metavar="PATH", help="file to write (must not exist)")
     p.add_argument("--from", dest="from_scenario", metavar="SCENARIO",
                    help="take the values from this bundled scenario name or .toml path (default: declared defaults)")

@@ -569,11 +569,9 @@ def write_scorecard(out: Path, card: pd.DataFrame, values: pd.DataFrame, info: d
         write_json(tmp / "manifest.json", manifest)
 
 
-def register(subparsers) -> None:
-    cmd = subparsers.add_parser(
-        "patterns", help="score the model against empirical patterns from the literature",
-        description="Measure each empirical pattern of experiments/patterns.toml from model output over "
-                    "replications and write a scorecard (Markdown, HTML, CSV/Parquet, manifest.json).")
+def register(cmd: argparse.ArgumentParser) -> None:
+    cmd.description = ("Measure each empirical pattern of experiments/patterns.toml from model output over "
+                       "replications and write a scorecard (Markdown, HTML, CSV/Parquet, manifest.json).")
     cmd.add_argument("scenario", nargs="?", default=DEFAULTS["scenario"], help="bundled scenario name or path to a .toml file")
     cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"],
                      help=f"replications; replication r uses seed SEED + r (default {DEFAULTS['replications']})")

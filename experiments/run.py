@@ -1,6 +1,5 @@
 """``coprod run``: one scenario, one seed, written to a result directory with its manifest.
 
-Also ``coprod scenarios`` (what is bundled) and ``coprod params`` (every declared parameter).
 The directory holds ``manifest.json`` (everything needed to repeat the run), the time series as
 ``timeseries.parquet``, ``summary.json`` (final outcomes and the step-loop time) and
 ``dimensions.png``. It is written atomically: a failed or interrupted run leaves nothing.
@@ -20,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from coprod.experiments.errors import InputError
-from coprod.experiments.scenarios import Scenario, bundled_scenarios, load_scenario, parse_set
+from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.storage import atomic_directory, write_json, write_parquet
 from coprod.model.model import ENGINES, CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
-from coprod.model.parameters import PARAMETERS, markdown_table
+from coprod.model.parameters import PARAMETERS
 
 DEFAULT_STEPS = 120
 # Show a progress bar when a run is at least this many citizen-steps (or on a terminal).
@@ -237,27 +236,8 @@ def _as_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def cmd_scenarios(args: argparse.Namespace) -> int:
-    for name in bundled_scenarios():
-        scenario = load_scenario(name)
-        print(f"{name:<16} {scenario.description}")
-    return 0
-
-
-def cmd_params(args: argparse.Namespace) -> int:
-    if args.markdown:
-        print(markdown_table(), end="")
-        return 0
-    for p in PARAMETERS.values():
-        allowed = " | ".join(p.choices) if p.kind == "choice" else ("true | false" if p.kind == "bool" else f"{p.low} .. {p.high}")
-        unit = "" if p.unit == "-" else f" [{p.unit}]"
-        print(f"{p.name:<28} {str(p.default):<14} {allowed:<26}{unit}  {p.description}")
-    return 0
-
-
-def register(subparsers) -> None:
-    run = subparsers.add_parser("run", help="run one scenario and write its results",
-                                description="Run one scenario and write results/<timestamp>-<scenario>/.")
+def register_run(run: argparse.ArgumentParser) -> None:
+    run.description = "Run one scenario and write results/<timestamp>-<scenario>/."
     run.add_argument("scenario", nargs="?", default="default", help="bundled scenario name or path to a .toml file")
     run.add_argument("--citizens", type=int, help="number of citizens (n_citizens)")
     run.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months to simulate (default {DEFAULT_STEPS})")
@@ -271,9 +251,3 @@ def register(subparsers) -> None:
                      help="repeat a result exactly: the manifest.json (or folder) of an earlier `coprod run`")
     run.set_defaults(func=cmd_run)
 
-    scenarios = subparsers.add_parser("scenarios", help="list the bundled scenarios")
-    scenarios.set_defaults(func=cmd_scenarios)
-
-    params = subparsers.add_parser("params", help="list every parameter with default, range and meaning")
-    params.add_argument("--markdown", action="store_true", help="print the ODD parameter table")
-    params.set_defaults(func=cmd_params)

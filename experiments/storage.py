@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-# The lock file of an output folder in use (see ``runner.FolderLock``).
+# The lock file of an output folder in use (see ``locks.FolderLock``).
 LOCK_NAME = ".coprod.lock"
 
 

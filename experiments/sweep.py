@@ -537,12 +537,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "sweep", help="global sensitivity sweep (Sobol, Morris, FAST, Latin) over a scenario's uncertain parameters",
-        description="Sample the scenario's uncertain parameters with SALib, run the model for every "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Sample the scenario's uncertain parameters with SALib, run the model for every "
                     "(sample, replication) on a local process pool or a dask cluster, and write Parquet "
-                    "chunks that --resume can continue.")
+                          "chunks that --resume can continue.")
     parser.add_argument("scenario", help="scenario name or path to a scenario TOML file")
     parser.add_argument("--method", choices=METHODS, required=True)
     parser.add_argument("--samples", "-N", type=int, required=True,
@@ -569,10 +567,6 @@ def register(subparsers) -> None:
     parser.add_argument("--batch", type=int, default=1, help="runs per submitted task (raise for very short runs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=cmd_sweep)
-
-    from coprod.analysis import sensitivity as analyze
-
-    analyze.register(subparsers)
 
 
 def resume_command(args: argparse.Namespace, out: Path) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from coprod.experiments.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
+from coprod.reports.words import RISK_COLUMNS, RISK_LABELS
 
 PLOTS = {
     "trajectories.png": "Trajectories of the five dimensions",
@@ -139,7 +140,6 @@ def plot_risks(c, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from coprod.experiments.compare import RISK_COLUMNS, RISK_LABELS
     labels = [s.label for s in c.strategies]
     metrics = list(RISK_COLUMNS)
     ncols = 5
@@ -219,7 +219,6 @@ def horizon_table(c, dim: str) -> tuple[list[str], list[list[tuple[str, str, boo
 
 
 def risk_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
-    from coprod.experiments.compare import RISK_COLUMNS, RISK_LABELS
     labels = [s.label for s in c.strategies]
     summary = c.summary.set_index(["strategy", "metric"])
     header = ["outcome", *labels]

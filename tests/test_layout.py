@@ -1,0 +1,82 @@
+"""The layout holds: one registry names every command, no module imports another that imports it
+back, and the quick commands start without the simulation's libraries."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coprod.experiments.cli import COMMANDS, build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("model", "agents", "experiments", "analysis", "reports", "classroom", "scenarios")
+
+
+def module_imports() -> dict[str, set[str]]:
+    """Every coprod module and the coprod modules it imports anywhere (also inside functions)."""
+    graph = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).glob("*.py")):
+            name = f"coprod.{package}" + ("" if path.stem == "__init__" else f".{path.stem}")
+            found = set()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("coprod."):
+                    found.add(node.module)
+                    found.update(f"{node.module}.{alias.name}" for alias in node.names)
+                elif isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names if alias.name.startswith("coprod."))
+            graph[name] = found
+    return {name: {target for target in targets if target in graph and target != name} for name, targets in graph.items()}
+
+
+def test_no_import_cycles():
+    graph = module_imports()
+    assert "coprod.experiments.sweep" in graph and "coprod.analysis.sensitivity" in graph
+    state: dict[str, str] = {}
+    cycles = []
+
+    def visit(name, path):
+        state[name] = "open"
+        for target in sorted(graph[name]):
+            if state.get(target) == "open":
+                cycles.append(path[path.index(target):] + [target] if target in path else [name, target])
+            elif target not in state:
+                visit(target, path + [target])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_every_command_is_registered_once_and_builds():
+    names = [command.name for command in COMMANDS]
+    assert len(names) == len(set(names))
+    parser = build_parser()  # every command's options, as the full command line has them
+    subparsers = next(action for action in parser._actions if action.choices and "run" in action.choices)
+    assert list(subparsers.choices) == names
+    for name, sub in subparsers.choices.items():
+        assert sub.get_default("func") is not None, f"{name} sets no func"
+    # Every module with a command-line entry point is in the registry.
+    registered = {command.where.split(":")[0] for command in COMMANDS}
+    for package in PACKAGES:
+        for path in (ROOT / package).glob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if "\ndef register" in text:
+                assert f"coprod.{package}.{path.stem}" in registered, f"{path} registers a command the CLI does not list"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["params"], ["params", "--markdown"], ["scenarios"]])
+def test_quick_commands_do_not_import_the_simulation(argv):
+    code = ("import sys, runpy; sys.argv = ['coprod', *sys.argv[1:]]\n"
+            "from coprod.experiments.cli import main\n"
+            "import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try: main(sys.argv[1:])\n"
+            "    except SystemExit: pass\n"
+            "print(sorted(m for m in ('mesa', 'numba', 'numpy', 'pandas', 'scipy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
