@@ -428,33 +428,59 @@ def effect_plot(claim: Claim, per_point: pd.DataFrame, decided_by: str, found: D
 
 
 def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) -> str:
+    from coprod.reports.render import plural, table, warning
+    from coprod.reports.words import outcome_months, outcome_name
+
     latin = manifest.get("method", "latin") == "latin"
-    sample = "Latin-hypercube points" if latin else "Saltelli base points (d + 2 runs each)"
-    drivers = "standardized rank regression coefficients (SRRC)" if latin else "total Sobol indices (ST)"
-    lines = ["# Claims battery", "",
-             f"{manifest['samples']} {sample} per claim, {manifest['replications']} replications per "
-             f"point and arm, {manifest['citizens']} citizens, {manifest['steps']} months, seed {manifest['seed']}, "
-             f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
-             f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
-             "", f"A claim holds at a point when the mean effect over replications goes the claimed way. Verdict: "
-             f"*holds broadly* when it holds at >= {BROADLY:.0%} of points, *fails* at <= {FAILS:.0%}, otherwise "
-             "*holds conditionally*. Shares carry a Wilson 95% interval; drivers are " + drivers + " of the effect on "
-             "the sampled parameters. " + box_method_text(manifest) + " Each claim is also run at its documented "
-             "failing setting, to show that it can fail.", "",
-             "| claim | outcome | holds at | 95% CI | verdict | holds when | decided by |", "|---|---|---|---|---|---|---|"]
+    sample = "Latin-hypercube point" if latin else "Saltelli base point"
+    drivers = ("standardized rank regression coefficients (SRRC: how strongly the effect rises or falls with a "
+               "parameter's rank, all else held; from -1 to 1 in a good fit)" if latin
+               else "total Sobol indices (ST: the share of the effect's variance a parameter accounts for, with "
+                    "its interactions)")
+    lines = ["# Claims battery", "", "## Bottom line", ""]
+    short = sorted({claim.outcome for claim in claims if manifest["steps"] < outcome_months(claim.outcome)})
+    if short:
+        lines += [warning(f"The runs last {plural(manifest['steps'], 'month')}, shorter than the horizon of "
+                          f"{', '.join(outcome_name(x) for x in short)} (about {max(outcome_months(x) for x in short)} "
+                          "months): those readings still carry the start-up values. Run at least that long "
+                          f"(`--steps {max(outcome_months(x) for x in short)}`) before reading their verdicts."), ""]
+    null = [row.title for row in summary.itertuples()
+            if row.effect_q05 == 0 and row.effect_q95 == 0]
+    if null:
+        lines += [warning(f"No effect at all (0 at every point) for: {'; '.join(null)}. At this size the two arms do "
+                          "not differ, so \"fails\" there means \"nothing measured\", not \"the claim is false\"; "
+                          "run more citizens, months or replications."), ""]
+    if manifest["samples"] < 20:
+        lines += [warning(f"{plural(manifest['samples'], sample)} per claim: the shares below carry wide intervals "
+                          "and a verdict can flip with more points (`--samples`)."), ""]
     for row in summary.itertuples():
-        lines.append(f"| {row.title} ({row.source}) | {row.outcome} {row.expect} | {row.share_holds:.0%} | "
-                     f"[{row.share_low:.0%}, {row.share_high:.0%}] | {row.verdict} | {row.holds_when} | {row.decided_by} |")
+        lines.append(f"- **{row.title}**: {row.verdict}, at {row.share_holds:.0%} of {plural(row.points, 'point')} "
+                     f"(95% interval {row.share_low:.0%}–{row.share_high:.0%}).")
+    lines += ["", "## How this was run", "",
+              f"{plural(manifest['samples'], sample)} per claim{' (each costing d + 2 runs)' if not latin else ''}, "
+              f"{plural(manifest['replications'], 'replication')} per point and arm, "
+              f"{plural(manifest['citizens'], 'citizen')}, {plural(manifest['steps'], 'month')}, seed {manifest['seed']}, "
+              f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
+              f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
+              "", f"A claim holds at a point when the mean effect over replications goes the claimed way. Verdict: "
+              f"*holds broadly* when it holds at >= {BROADLY:.0%} of points, *fails* at <= {FAILS:.0%}, otherwise "
+              "*holds conditionally*. Shares carry a Wilson 95% interval; drivers are " + drivers + " of the effect on "
+              "the sampled parameters. " + box_method_text(manifest) + " Each claim is also run at its documented "
+              "failing setting, to show that it can fail.", "",
+              table(["claim", "outcome", "holds at", "95% interval", "verdict", "holds when", "decided by"],
+                    [[f"{row.title} ({row.source})", f"{outcome_name(row.outcome)}, {row.expect}",
+                      f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}", row.verdict,
+                      row.holds_when, row.decided_by] for row in summary.itertuples()])]
     lines.append("")
     for claim in claims:
         row = summary[summary["claim"] == claim.name].iloc[0]
         lines += [f"## {claim.title}", "", f"*Source:* {claim.source}. *Scenario:* `{claim.scenario}`. "
                   f"*Operationalisation:* {claim.operationalisation}", "",
                   f"Treatment ({settings(claim.treatment)}) vs control ({settings(claim.control)}); outcome "
-                  f"`{claim.outcome}` expected "
-                  f"{claim.expect}. Holds at {row.share_holds:.0%} of {row.points} points "
-                  f"(95% CI {row.share_low:.0%}-{row.share_high:.0%}): **{row.verdict}**. Effect: median "
-                  f"{row.effect_median:+.4f}, 5-95% {row.effect_q05:+.4f} to {row.effect_q95:+.4f}.", "",
+                  f"{outcome_name(claim.outcome)} (`{claim.outcome}`) expected "
+                  f"{claim.expect}. Holds at {row.share_holds:.0%} of {plural(row.points, 'point')} "
+                  f"(95% interval {row.share_low:.0%}–{row.share_high:.0%}): **{row.verdict}**. Effect: median "
+                  f"{row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to {row.effect_q95:+.4f}.", "",
                   box_paragraph(row, manifest), ""]
         if claim.cannot_fail:
             lines += [f"*Finding:* the model cannot make this claim fail: {claim.cannot_fail}", ""]
@@ -462,9 +488,9 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
             found = ("the claim does not hold there, as documented" if row.fails_when_confirmed
                      else "**the claim still holds there at this size: the documented failure did not reproduce**")
             lines += [f"*Where it fails:* {settings(claim.fails_when)}: {claim.fails_why} Run in this battery "
-                      f"({row.fails_when_seeds} seeds, other uncertain parameters at the scenario's values): mean "
-                      f"effect {row.fails_when_effect:+.4f}; {found}.", ""]
-        lines += [f"![effects]({claim.name}.png)", ""]
+                      f"({plural(row.fails_when_seeds, 'seed')}, other uncertain parameters at the scenario's values): "
+                      f"mean effect {row.fails_when_effect:+.4f}; {found}.", ""]
+        lines += [f"![Effects of {claim.title}]({claim.name}.png)", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -480,8 +506,8 @@ def box_method_text(manifest: dict) -> str:
     rule = box_rule(manifest)
     steps = manifest.get("scenario_discovery", {}).get("steps", {})
     chosen = f" ({', '.join(f'{k}: trajectory step {v}' for k, v in steps.items())} chosen by hand)" if steps else ""
-    return (f"Where a claim holds is found by PRIM, which peels off the parameter ranges where it fails "
-            f"(Friedman & Fisher 1999); the box is {rule.describe()} on the peeling trajectory (Bryant & Lempert "
+    return (f"Where a claim holds is found by PRIM (the Patient Rule Induction Method, Friedman & Fisher 1999), "
+            f"which finds a box of parameter ranges by peeling off, step by step, the ranges where it fails; the box is {rule.describe()} on the peeling trajectory (Bryant & Lempert "
             f"2010){chosen}. Limits whose quasi-p-value (one-sided binomial test of the density with and without "
             f"the limit; Kwakkel & Jaxa-Rozen 2016) exceeds {rule.significance} are dropped. The search is repeated "
             f"on {rule.resamples} seeded random halves of the points; a box is quoted only when at least "
@@ -526,43 +552,10 @@ def box_paragraph(row, manifest: dict) -> str:
 
 
 def html_report(markdown_text: str, images: dict[str, bytes]) -> str:
-    """A self-contained HTML page: the Markdown's tables and text, images inlined as data URIs."""
-    import html as html_lib
+    """The report as one self-contained page (the one pipeline of ``coprod.reports.render``)."""
+    from coprod.reports.render import to_html
 
-    body = []
-    in_table = False
-    for line in markdown_text.splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if set("".join(cells)) <= set("-"):
-                continue
-            tag = "th" if not in_table else "td"
-            if not in_table:
-                body.append("<table>")
-                in_table = True
-            body.append("<tr>" + "".join(f"<{tag}>{html_lib.escape(c)}</{tag}>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            body.append("</table>")
-            in_table = False
-        if line.startswith("# "):
-            body.append(f"<h1>{html_lib.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{html_lib.escape(line[3:])}</h2>")
-        elif line.startswith("![") and "](" in line:
-            name = line.split("](", 1)[1].rstrip(")").removesuffix(".png")
-            data = base64.b64encode(images[name]).decode()
-            body.append(f'<img alt="effects of {html_lib.escape(name)}" src="data:image/png;base64,{data}">')
-        elif line:
-            body.append(f"<p>{html_lib.escape(line).replace('**', '')}</p>")
-    if in_table:
-        body.append("</table>")
-    style = ("body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4;color:#222}"
-             "table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.25rem .4rem;"
-             "vertical-align:top}th{background:#f0f0f0}img{max-width:100%}@media print{h2{page-break-before:auto}"
-             "img{page-break-inside:avoid}}")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>coprod claims battery</title>'
-            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+    return to_html(markdown_text, {f"{name}.png": png for name, png in images.items()})
 
 
 def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: dict) -> pd.DataFrame:

@@ -39,7 +39,7 @@ from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.model.parameters import PARAMETERS
-from coprod.reports.words import RISK_COLUMNS
+from coprod.reports.words import RISK_COLUMNS, dimension_name, strategy_names
 
 DEFAULT_REPLICATIONS = 10
 DEFAULT_STEPS = 120
@@ -309,14 +309,16 @@ def _hours_clause(hours_w: float, hours_l: float) -> str:
 def tradeoff_sentences(c: Comparison) -> list[str]:
     """Plain-word trade-offs for every pair of strategies, from the paired differences."""
     horizon = c.settings["horizon"]
+    names = strategy_names(c.strategies)
     sentences = []
-    for (a, b), group in c.pairwise.groupby(["a", "b"], sort=False):
+    for (a_label, b_label), group in c.pairwise.groupby(["a", "b"], sort=False):
+        a, b = names[a_label], names[b_label]
         by_metric = group.set_index("metric")
         cost = by_metric.loc["total_public_cost"]
         hours = by_metric.loc["total_citizen_hours"]
         for dim in DIMENSIONS:
             row = by_metric.loc[f"{dim}_{horizon}"]
-            name = dim.replace("_", " ")
+            name = dimension_name(dim).lower()
             if not row.significant:
                 sentences.append(
                     f"{a} and {b} do not differ significantly on {name} ({horizon} horizon): {a} is higher in "

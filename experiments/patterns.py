@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import html
 import math
 import shlex
 import sys
@@ -460,14 +459,21 @@ def text_table(card: pd.DataFrame) -> str:
 
 
 def markdown(card: pd.DataFrame, info: dict[str, Any]) -> str:
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|").replace("\n", " ")
+    """The scorecard, once, as Markdown (``scorecard.html`` is this, rendered)."""
+    from coprod.reports.render import cell, plural, warning
+
     lines = [f"# Pattern scorecard: {info['scenario']}", "",
-             f"{info['citizens']} citizens, {info['steps']} months, {info['replications']} replications "
-             f"(seeds {info['seed']}..{info['seed'] + info['replications'] - 1}), engine numba.", "",
-             "A band passes when the mean over replications lies inside it; a direction passes when "
-             "the 95% interval (t interval of the mean) excludes 0 on that side.", "",
-             "| pattern | target | model | 95% interval | result |", "|---|---|---|---|---|"]
+             f"{plural(info['citizens'], 'citizen')}, {plural(info['steps'], 'month')}, "
+             f"{plural(info['replications'], 'replication')} "
+             f"(seeds {info['seed']}..{info['seed'] + info['replications'] - 1}), engine numba.", ""]
+    if info["replications"] < 5:
+        lines += [warning(f"With {plural(info['replications'], 'replication')} the 95% intervals are wide and a "
+                          "direction can rarely pass; score with at least 5 (`--replications`)."), ""]
+    lines += ["A band passes when the mean over replications lies inside it; a direction passes when "
+              "the 95% interval (t interval of the mean) excludes 0 on that side. With few replications a "
+              "t interval can reach past the ends of a statistic's scale (above 1 for a share); the mean itself "
+              "never does.", "",
+              "| pattern | target | model | 95% interval | result |", "|---|---|---|---|---|"]
     for row in card.itertuples():
         lines.append(f"| {cell(row.title)} (`{row.pattern}`) | {cell(row.target)} | {_number(row.value)} | "
                      f"{_interval_text(row)} | {'pass' if row.passed else '**fail**'} |")
@@ -477,32 +483,6 @@ def markdown(card: pd.DataFrame, info: dict[str, Any]) -> str:
                   f"- Statistic: `{row.statistic}`: {STATISTICS[row.statistic].description}",
                   f"- How measured: {row.note}", ""]
     return "\n".join(lines)
-
-
-def html_page(card: pd.DataFrame, info: dict[str, Any]) -> str:
-    e = html.escape
-    rows = "".join(
-        f"<tr class=\"{'pass' if row.passed else 'fail'}\"><td>{e(row.title)}<br><code>{e(row.pattern)}</code></td>"
-        f"<td>{e(row.target)}</td><td>{_number(row.value)}</td><td>{_interval_text(row)}</td>"
-        f"<td>{'pass' if row.passed else 'fail'}</td><td class=\"source\">{e(row.source)}</td>"
-        f"<td class=\"note\">{e(row.note)}</td></tr>" for row in card.itertuples())
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>coprod pattern scorecard: {e(info['scenario'])}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; max-width: 90em; }}
-table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .4em .6em; vertical-align: top; }}
-th {{ background: #f2f2f2; text-align: left; }} tr.pass td:nth-child(5) {{ color: #176b2c; font-weight: bold; }}
-tr.fail td:nth-child(5) {{ color: #a11; font-weight: bold; }} td.source, td.note {{ font-size: .85em; max-width: 28em; }}
-</style></head><body>
-<h1>Pattern scorecard: {e(info['scenario'])}</h1>
-<p>{info['citizens']} citizens, {info['steps']} months, {info['replications']} replications
-(seeds {info['seed']}&ndash;{info['seed'] + info['replications'] - 1}), engine numba. A band passes when the mean
-over replications lies inside it; a direction passes when the 95% interval (t interval of the mean) excludes 0
-on that side. {int(card['passed'].sum())} of {len(card)} patterns pass.</p>
-<table><tr><th>pattern</th><th>target</th><th>model</th><th>95% interval</th><th>result</th><th>source</th>
-<th>how measured</th></tr>{rows}</table>
-</body></html>
-"""
 
 
 def default_out() -> Path:
@@ -549,6 +529,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 def write_scorecard(out: Path, card: pd.DataFrame, values: pd.DataFrame, info: dict, patterns_path: Path,
                     scenario, base: dict, workers: int, seconds: float) -> None:
     from coprod.experiments.run import git_commit, versions
+    from coprod.reports.render import to_html
 
     manifest = {
         **info, "scenario_path": str(scenario.path), "parameters": base, "engine": "numba",
@@ -565,7 +546,7 @@ def write_scorecard(out: Path, card: pd.DataFrame, values: pd.DataFrame, info: d
     with atomic_directory(out) as tmp:
         write_tables(tmp, {"scorecard": card, "replications": values})
         write_bytes(tmp / "scorecard.md", markdown(card, info).encode())
-        write_bytes(tmp / "scorecard.html", html_page(card, info).encode())
+        write_bytes(tmp / "scorecard.html", to_html(markdown(card, info)).encode())
         write_json(tmp / "manifest.json", manifest)
 
 

@@ -2,6 +2,7 @@
 
 A scenario is a TOML file::
 
+    title = "NPG with collective co-production"   # optional: the name reports show (default: file name)
     description = "New Public Governance with collective co-production"
     paradigm = "npg"
     [parameters]            # any declared parameter
@@ -23,7 +24,7 @@ from coprod.experiments.errors import InputError
 from coprod.model.parameters import PARAMETERS, validate
 from coprod.scenarios import SCENARIO_DIR
 
-TOP_LEVEL_KEYS = ("description", "paradigm", "parameters", "uncertain")
+TOP_LEVEL_KEYS = ("title", "description", "paradigm", "parameters", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Scenario:
     path: Path
     description: str
     paradigm: str
+    title: str = ""  # the name readers see in reports; the file name when the file gives none
     parameters: dict[str, Any] = field(default_factory=dict)  # validated overrides, including "paradigm"
     uncertain: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -62,8 +64,10 @@ def load_scenario(name_or_path: str) -> Scenario:
         if key not in TOP_LEVEL_KEYS:
             raise InputError(f"{where}: unknown key {key!r}; allowed top-level keys: {', '.join(TOP_LEVEL_KEYS)}")
     description = data.get("description", "")
-    if not isinstance(description, str):
-        raise InputError(f"{where}: key 'description': got {description!r}; allowed: a string")
+    title = data.get("title", path.stem.replace("_", " "))
+    for key, value in (("description", description), ("title", title)):
+        if not isinstance(value, str):
+            raise InputError(f"{where}: key {key!r}: got {value!r}; allowed: a string")
 
     overrides = _table(data, "parameters", where)
     if "paradigm" in data:
@@ -73,7 +77,7 @@ def load_scenario(name_or_path: str) -> Scenario:
     parameters = check_values(overrides, where)
     parameters.setdefault("paradigm", PARAMETERS["paradigm"].default)
     uncertain = check_uncertain(_table(data, "uncertain", where), where)
-    return Scenario(name=path.stem, path=path, description=description, paradigm=parameters["paradigm"],
+    return Scenario(name=path.stem, path=path, description=description, paradigm=parameters["paradigm"], title=title,
                     parameters=parameters, uncertain=uncertain)
 
 

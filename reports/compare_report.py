@@ -1,15 +1,12 @@
-"""Render a strategy comparison: tables (CSV + Parquet), PNG plots, report.html and report.md.
+"""Render a strategy comparison: tables (CSV + Parquet), PNG plots, and the report written once as
+Markdown (report.md) and rendered to one self-contained page (report.html, ``reports.render``).
 
-The HTML report is one self-contained file: images are embedded as base64 data URIs, the CSS is
-inline (with print rules), and nothing is fetched from anywhere, so it opens offline and prints.
 ``write_comparison`` builds the whole result directory in a temporary sibling and renames it into
 place at the end (``coprod.experiments.storage.atomic_directory``).
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 from pathlib import Path
 
@@ -18,7 +15,9 @@ import pandas as pd
 
 from coprod.experiments.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
-from coprod.reports.words import RISK_COLUMNS, RISK_LABELS
+from coprod.reports.render import plural, table, to_html, warning
+from coprod.reports.words import (BOUNDED, RISK_COLUMNS, RISK_LABELS, dimension_name, horizon_months,
+                                  strategy_names)
 
 PLOTS = {
     "trajectories.png": "Trajectories of the five dimensions",
@@ -27,42 +26,6 @@ PLOTS = {
     "regret.png": "Robustness: worst-case regret",
 }
 
-CSS = """
-:root { --ink:#1d2430; --muted:#5b6573; --line:#d9dee5; --band:#f4f6f9; --accent:#1f5fa8; }
-* { box-sizing: border-box; }
-body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink);
-       margin: 0 auto; max-width: 1180px; padding: 24px 32px 48px; line-height: 1.45; font-size: 15px; }
-h1 { font-size: 26px; margin: 0 0 4px; }
-h2 { font-size: 20px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 2px solid var(--accent); }
-h3 { font-size: 16px; margin: 20px 0 6px; }
-p.lead { color: var(--muted); margin-top: 0; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; width: 100%; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; vertical-align: top; }
-th { background: var(--band); font-weight: 600; }
-th:first-child, td:first-child { text-align: left; }
-td.best { font-weight: 700; color: var(--accent); }
-.ci { color: var(--muted); font-size: 12px; white-space: nowrap; }
-figure { margin: 12px 0 20px; }
-figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
-figure.narrow img { max-width: 620px; }
-table.left th, table.left td { text-align: left; }
-figcaption { color: var(--muted); font-size: 13px; }
-ul.tradeoffs li { margin-bottom: 6px; }
-ul.tradeoffs li.ns { color: var(--muted); }
-.meta { font-size: 13px; color: var(--muted); }
-code { font-size: 12px; background: var(--band); padding: 1px 4px; }
-.note { background: var(--band); border-left: 4px solid var(--accent); padding: 8px 12px; font-size: 14px; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 11pt; }
-  h2 { page-break-after: avoid; break-after: avoid; }
-  table, figure { page-break-inside: avoid; break-inside: avoid; }
-  figure img { border: none; max-height: 24cm; }
-  a { color: inherit; text-decoration: none; }
-  @page { size: A4; margin: 15mm; }
-}
-"""
-
-
 def _colors(n: int) -> list:
     import matplotlib
     cmap = matplotlib.colormaps["tab10"]
@@ -70,7 +33,7 @@ def _colors(n: int) -> list:
 
 
 def _label(dim: str) -> str:
-    return dim.replace("_", " ")
+    return dimension_name(dim)
 
 
 # --- plots -----------------------------------------------------------------------------------------
@@ -184,7 +147,7 @@ def plot_regret(c, path: Path) -> None:
     plt.close(fig)
 
 
-# --- tables as rows of text -------------------------------------------------------------------------
+# --- numbers as text --------------------------------------------------------------------------------
 
 def _f(x: float, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -197,72 +160,82 @@ def _f(x: float, digits: int = 3) -> str:
     return f"{0.0:.{digits}f}" if text.strip("-0.") == "" else text  # no "-0.000"
 
 
-def _ci(row) -> str:
-    return f"[{_f(row['ci_low'])}, {_f(row['ci_high'])}]"
+def _ci(row, metric: str) -> str:
+    """The 95% interval, kept inside the metric's scale (a t-interval can cross it); a dagger marks
+    an end that was cut back to the scale."""
+    low, high = row["ci_low"], row["ci_high"]
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return ""
+    bounds = BOUNDED.get(metric.rsplit("_", 1)[0] if metric.rsplit("_", 1)[-1] in HORIZON_NAMES else metric)
+    if metric.endswith("_impact"):
+        bounds = (-1.0, 1.0)
+    cut = ""
+    if bounds is not None:
+        if low < bounds[0] or high > bounds[1]:
+            cut = "†"
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return f"[{_f(low)}, {_f(high)}]{cut}"
 
 
-def horizon_table(c, dim: str) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
-    """Rows per strategy, columns per horizon: (mean, ci, best?)."""
+def _value(row, metric: str, best: bool = False) -> str:
+    mean = f"**{_f(row['mean'])}**" if best else _f(row["mean"])
+    return f"{mean} {_ci(row, metric)}".strip()
+
+
+# --- tables -----------------------------------------------------------------------------------------
+
+def horizon_table(c, dim: str, names: dict[str, str]) -> str:
+    """Rows per strategy, columns per horizon: mean, interval, the single best in bold."""
     labels = [s.label for s in c.strategies]
-    header = ["strategy"] + list(HORIZON_NAMES)
     summary = c.summary.set_index(["strategy", "metric"])
     best = {h: max(summary.loc[(label, f"{dim}_{h}"), "mean"] for label in labels) for h in HORIZON_NAMES}
     rows = []
     for label in labels:
-        cells = [(label, "", False)]
+        cells = [names[label]]
         for h in HORIZON_NAMES:
             row = summary.loc[(label, f"{dim}_{h}")]
-            cells.append((_f(row["mean"]), _ci(row), len(labels) > 1 and row["mean"] >= best[h] - 1e-12
-                          and sum(summary.loc[(x, f"{dim}_{h}"), "mean"] >= best[h] - 1e-12 for x in labels) == 1))
+            alone = (len(labels) > 1 and row["mean"] >= best[h] - 1e-12
+                     and sum(summary.loc[(x, f"{dim}_{h}"), "mean"] >= best[h] - 1e-12 for x in labels) == 1)
+            cells.append(_value(row, f"{dim}_{h}", alone))
         rows.append(cells)
-    return header, rows
+    return table(["strategy", *HORIZON_NAMES], rows)
 
 
-def risk_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
+def risk_table(c, names: dict[str, str]) -> str:
     labels = [s.label for s in c.strategies]
     summary = c.summary.set_index(["strategy", "metric"])
-    header = ["outcome", *labels]
-    rows = []
-    for metric in RISK_COLUMNS:
-        cells = [(RISK_LABELS[metric], "", False)]
-        for label in labels:
-            row = summary.loc[(label, metric)]
-            cells.append((_f(row["mean"]), _ci(row), False))
-        rows.append(cells)
-    return header, rows
+    rows = [[RISK_LABELS[metric], *(_value(summary.loc[(label, metric)], metric) for label in labels)]
+            for metric in RISK_COLUMNS]
+    return table(["outcome", *(names[label] for label in labels)], rows)
 
 
-def ranking_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
-    header = ["dimension", "rank", "strategy", "mean", "best alone", "tied best"]
+def ranking_table(c, names: dict[str, str]) -> str:
     rows = []
     for dim in DIMENSIONS:
         sub = c.wins[c.wins.dimension == dim].sort_values("rank")
         for _, row in sub.iterrows():
-            rows.append([(_label(dim) if row["rank"] == 1 else "", "", False), (str(row["rank"]), "", False),
-                         (row.strategy, "", row["rank"] == 1 and row.win_share > 0),
-                         (_f(row["mean"]), "", False), (f"{100 * row.win_share:.0f}%", "", False),
-                         (f"{100 * row.tie_share:.0f}%", "", False)])
-    return header, rows
+            name = names[row.strategy]
+            rows.append([_label(dim) if row["rank"] == 1 else "", str(row["rank"]),
+                         f"**{name}**" if row["rank"] == 1 and row.win_share > 0 else name, _f(row["mean"]),
+                         f"{100 * row.win_share:.0f}%", f"{100 * row.tie_share:.0f}%"])
+    return table(["dimension", "rank", "strategy", "mean", "best alone", "tied best"], rows)
 
 
-def robust_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
-    header = ["dimension", "strategy", "best alone", "tied best", "mean", "mean regret", "worst-case regret"]
+def robust_table(c, names: dict[str, str]) -> str:
     rows = []
     for dim in DIMENSIONS:
         sub = c.robust[c.robust.dimension == dim]
         least = sub.worst_regret.min()
         for i, (_, row) in enumerate(sub.iterrows()):
-            rows.append([(_label(dim) if i == 0 else "", "", False), (row.strategy, "", False),
-                         (f"{100 * row.best_share:.0f}%", "", False), (f"{100 * row.tie_share:.0f}%", "", False),
-                         (_f(row["mean"]), "", False), (_f(row.mean_regret), "", False),
-                         (_f(row.worst_regret), "", row.worst_regret <= least + 1e-12)])
-    return header, rows
+            worst = _f(row.worst_regret)
+            rows.append([_label(dim) if i == 0 else "", names[row.strategy], f"{100 * row.best_share:.0f}%",
+                         f"{100 * row.tie_share:.0f}%", _f(row["mean"]), _f(row.mean_regret),
+                         f"**{worst}**" if row.worst_regret <= least + 1e-12 else worst])
+    return table(["dimension", "strategy", "best alone", "tied best", "mean", "mean regret", "worst-case regret"], rows)
 
 
-def boxes_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
+def boxes_table(c, names: dict[str, str]) -> str:
     """Where each strategy is best: PRIM's box (quoted only when stable), its checks and CART's."""
-    header = ["dimension", "strategy", "best at", "where (PRIM)", "density", "coverage", "quasi-p", "stability",
-              "CART", "PRIM vs CART"]
     rows = []
     for dim in DIMENSIONS:
         sub = c.robust_boxes[c.robust_boxes.dimension == dim]
@@ -272,23 +245,25 @@ def boxes_table(c) -> tuple[list[str], list[list[tuple[str, str, bool]]]]:
             if searched and row.box_status == "unstable":
                 need = f"; stable needs ~{int(row.points_needed)} points" if row.points_needed else ""
                 where = f"{where} (indicative: {row.box}{need})"
+            elif searched and row.box_status == "stable":
+                where = f"**{where}**"
+
             def share(value):
                 return f"{100 * value:.0f}%" if searched and pd.notna(value) else "–"
-            rows.append([(_label(dim) if i == 0 else "", "", False), (row.strategy, "", False),
-                         (f"{row.best_points} of {row.points}", "", False),
-                         (where, "", searched and row.box_status == "stable"),
-                         (share(row.get("box_density")), "", False), (share(row.get("box_coverage")), "", False),
-                         ((row.get("box_quasi_p") or "–") if searched else "–", "", False),
-                         (share(row.get("box_stability")), "", False),
-                         ((row.get("cart_box") or "no leaf") if searched else "–", "", False),
-                         (row.get("methods_agree", "") if searched else "–", "", False)])
-    return header, rows
+            rows.append([_label(dim) if i == 0 else "", names[row.strategy], f"{row.best_points} of {row.points}",
+                         where, share(row.get("box_density")), share(row.get("box_coverage")),
+                         (row.get("box_quasi_p") or "–") if searched else "–", share(row.get("box_stability")),
+                         (row.get("cart_box") or "no leaf") if searched else "–",
+                         row.get("methods_agree", "") if searched else "–"])
+    return table(["dimension", "strategy", "best at", "where (PRIM)", "density", "coverage", "quasi-p", "stability",
+                  "CART", "PRIM vs CART"], rows)
 
 
 def boxes_intro(c) -> str:
     rule = c.settings.get("box_rule") or {}
-    return (f"Where each strategy is best (alone or tied) across the {c.settings['samples']} points: PRIM peels off "
-            f"the ranges where it is not (Friedman & Fisher 1999) and takes the highest-coverage box whose density "
+    return (f"Where each strategy is best (alone or tied) across the {c.settings['samples']} points. PRIM (the "
+            f"Patient Rule Induction Method, Friedman & Fisher 1999) finds a box of parameter ranges by peeling off, "
+            f"step by step, the ranges where the strategy is not best; it takes the highest-coverage box whose density "
             f"is >= {rule.get('density', 0.8):.0%} with coverage >= {rule.get('coverage', 0.3):.0%} (Bryant & Lempert "
             f"2010); limits with a quasi-p-value above {rule.get('significance', 0.05)} (one-sided binomial test; "
             f"Kwakkel & Jaxa-Rozen 2016) are dropped, and the search is repeated on {rule.get('resamples', 20)} "
@@ -297,164 +272,111 @@ def boxes_intro(c) -> str:
             f"indicative and the points a stable answer needs. CART (a pruned decision tree) is shown beside it.")
 
 
-def _html_table(header, rows) -> str:
-    out = ["<table><thead><tr>", *(f"<th>{html.escape(h)}</th>" for h in header), "</tr></thead><tbody>"]
-    for cells in rows:
-        out.append("<tr>")
-        for text, ci, best in cells:
-            extra = f'<br><span class="ci">{html.escape(ci)}</span>' if ci else ""
-            cls = ' class="best"' if best else ""
-            out.append(f"<td{cls}>{html.escape(text)}{extra}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+# --- the document -----------------------------------------------------------------------------------
 
-
-def _md_table(header, rows) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for cells in rows:
-        parts = []
-        for text, ci, best in cells:
-            cell = f"**{text}**" if best else text
-            parts.append(f"{cell} {ci}".strip().replace("|", "\\|"))
-        lines.append("| " + " | ".join(parts) + " |")
-    return "\n".join(lines)
-
-
-# --- documents --------------------------------------------------------------------------------------
-
-def _intro(c) -> tuple[str, list[str]]:
+def size_warnings(c) -> list[str]:
+    """What the reader must know before trusting the numbers: a run too short for the horizon it
+    reports, too few replications for a verdict."""
     s = c.settings
-    title = "Strategy comparison: " + " vs ".join(x.label for x in c.strategies)
-    lines = [
-        f"{s['replications']} replications per strategy, {s['steps']} months, engine {s['engine']}, "
-        f"seeds {s['seeds'][0]}–{s['seeds'][-1]} (replication r of every strategy uses the same seed: "
-        f"common random numbers).",
-        f"Rankings, wins and trade-offs use the {s['horizon']} horizon. Intervals are 95% t-intervals of the mean; "
-        f"differences are paired by replication and tested with a two-sided paired t-test (significant when "
-        f"p < {s['alpha']}), with an exact sign test beside it. No correction for multiple comparisons.",
-    ]
+    out = []
+    months = horizon_months(s["horizon"])
+    if s["steps"] < months:
+        out.append(f"the runs last {plural(s['steps'], 'month')}, shorter than the {months} months the "
+                   f"{s['horizon']} horizon averages over, so its readings still carry the start-up values; run "
+                   f"at least {months} months (`--steps {months}`) or rank at a shorter horizon (`--horizon`).")
     if s["replications"] < 6:
-        lines.append(f"With {s['replications']} replications the sign test cannot reach p < 0.05 "
-                     "(its smallest p is 2 / 2^n); read it as a check on direction only.")
-    if s.get("set"):
-        lines.append("Set for every strategy: " + ", ".join(s["set"]) + ".")
-    return title, lines
+        out.append(f"with {plural(s['replications'], 'replication')} the sign test cannot reach p < 0.05 (its "
+                   "smallest p is 2 / 2^n) and the intervals are wide; read differences as indicative only.")
+    return out
 
 
-def render_html(c, images: dict[str, bytes], manifest: dict) -> str:
-    title, intro = _intro(c)
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>",
-             "".join(f'<p class="lead">{html.escape(line)}</p>' for line in intro)]
-    parts.append("<h2>Strategies</h2><table class=\"left\"><thead><tr><th>strategy</th><th>paradigm</th><th>description</th>"
-                 "<th>overrides</th></tr></thead><tbody>")
-    for s in c.strategies:
-        overrides = ", ".join(f"{k}={v}" for k, v in s.overrides.items() if k != "paradigm") or "–"
-        parts.append(f"<tr><td>{html.escape(s.label)}</td><td>{html.escape(str(s.resolved['paradigm']))}</td>"
-                     f"<td>{html.escape(s.scenario.description)}</td>"
-                     f"<td><code>{html.escape(overrides)}</code></td></tr>")
-    parts.append("</tbody></table>")
-
-    def figure(name: str, caption: str) -> str:
-        if name not in images:
-            return ""
-        data = base64.b64encode(images[name]).decode("ascii")
-        narrow = ' class="narrow"' if name == "radar.png" else ""
-        return (f'<figure{narrow}><img src="data:image/png;base64,{data}" alt="{html.escape(PLOTS[name])}">'
-                f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-
-    parts.append("<h2>Trade-offs in plain words</h2><ul class=\"tradeoffs\">")
-    for sentence in c.tradeoffs:
-        ns = " do not differ significantly" in sentence
-        cls = ' class="ns"' if ns else ""
-        parts.append(f"<li{cls}>{html.escape(sentence)}</li>")
-    parts.append("</ul>")
-
-    parts.append("<h2>Ranking per dimension</h2>")
-    parts.append('<p class="note">“Best alone” is the share of replications (paired by seed) in which the '
-                 "strategy has the highest value on its own; “tied best” the share where it shares the top.</p>")
-    parts.append(_html_table(*ranking_table(c)))
-    parts.append(figure("radar.png", "Mean reading of each dimension per strategy."))
-
-    parts.append("<h2>The five value dimensions at each horizon</h2>")
-    parts.append('<p class="note">Mean over replications with its 95% confidence interval below; the highest mean '
-                 "per horizon is highlighted. Impact is the long reading minus the first month.</p>")
+def bottom_line(c, names: dict[str, str]) -> list[str]:
+    """Which strategy wins where, and at what cost, in a few bullets."""
+    horizon = c.settings["horizon"]
+    summary = c.summary.set_index(["strategy", "metric"])
+    lines = []
     for dim in DIMENSIONS:
-        parts.append(f"<h3>{html.escape(_label(dim))}</h3>")
-        parts.append(_html_table(*horizon_table(c, dim)))
-    parts.append("<h2>Trajectories</h2>")
-    parts.append(figure("trajectories.png", "Mean trajectory (line) and the central 95% of replications (band)."))
-
-    parts.append("<h2>Inequality, social capital and costs</h2>")
-    parts.append(_html_table(*risk_table(c)))
-    parts.append(figure("risks.png", "Mean and 95% confidence interval at the end of the run."))
-
-    if c.robust is not None:
-        s = c.settings
-        parts.append("<h2>Robustness across uncertain parameters</h2>")
-        ranges = ", ".join(f"{k} ∈ [{v[0]:g}, {v[1]:g}]" for k, v in s["uncertain"].items())
-        parts.append(f"<p>{s['samples']} Latin-hypercube points over the union of the scenarios' uncertain ranges "
-                     f"({html.escape(ranges)}); every strategy runs at the same points with the same seeds. Regret at "
-                     f"a point is the best strategy's value there minus this strategy's (Lempert, Popper &amp; Bankes "
-                     f"2003); the smallest worst-case regret per dimension is highlighted.</p>")
-        parts.append("<p>A sampled parameter that a strategy fixes itself (its scenario or its paradigm's rule set "
-                     "sets it) keeps that strategy's value unless the strategy's own [uncertain] table lists it: "
-                     + html.escape("; ".join(f"{label} varies {', '.join(names) or 'nothing'}"
-                                             for label, names in s["uncertain_applied"].items())) + ".</p>")
-        parts.append(_html_table(*robust_table(c)))
-        parts.append(figure("regret.png", "Worst-case regret per dimension (lower is more robust)."))
-        if c.robust_boxes is not None:
-            parts.append("<h3>Where each strategy is best</h3>")
-            parts.append(f"<p>{html.escape(boxes_intro(c))}</p>")
-            parts.append(_html_table(*boxes_table(c)))
-
-    parts.append("<h2>Reproducing</h2>")
-    parts.append(f'<p class="meta">Command: <code>{html.escape(manifest.get("command", ""))}</code><br>'
-                 f"Created {html.escape(manifest.get('created_utc', ''))}, coprod "
-                 f"{html.escape(str(manifest.get('versions', {}).get('coprod', '')))}, git commit "
-                 f"{html.escape(str(manifest.get('git_commit')))}. The tables are in this directory as CSV and "
-                 f"Parquet; manifest.json holds every resolved parameter.</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        sub = c.wins[c.wins.dimension == dim].sort_values("rank")
+        top = sub.iloc[0]
+        tied = sub[sub["mean"] >= top["mean"] - 1e-12]
+        if len(tied) > 1:
+            lines.append(f"- **{_label(dim)}**: tied between {', '.join(names[x] for x in tied.strategy)}.")
+            continue
+        second = sub.iloc[1] if len(sub) > 1 else None
+        pair = c.pairwise[(c.pairwise.metric == f"{dim}_{horizon}")
+                          & (((c.pairwise.a == top.strategy) & (c.pairwise.b == (second.strategy if second is not None else "")))
+                             | ((c.pairwise.b == top.strategy) & (c.pairwise.a == (second.strategy if second is not None else ""))))]
+        clear = bool(pair.iloc[0].significant) if len(pair) else False
+        against = (f" ahead of {names[second.strategy]} ({_f(second['mean'])})" if second is not None else "")
+        verdict = "" if clear else " — not significantly different from the runner-up"
+        lines.append(f"- **{_label(dim)}**: {names[top.strategy]} is best ({_f(top['mean'])}){against}, best alone in "
+                     f"{100 * top.win_share:.0f}% of replications{verdict}.")
+    labels = [s.label for s in c.strategies]
+    cost = ", ".join(f"{names[x]} {_f(summary.loc[(x, 'total_public_cost'), 'mean'])}" for x in labels)
+    hours = ", ".join(f"{names[x]} {_f(summary.loc[(x, 'total_citizen_hours'), 'mean'])}" for x in labels)
+    lines.append(f"- **Cost over the whole run**: public cost (professional-hour equivalents, PHE) {cost}; "
+                 f"citizen hours {hours}.")
+    return lines
 
 
-def render_markdown(c, images: dict[str, bytes], manifest: dict) -> str:
-    title, intro = _intro(c)
-    out = [f"# {title}", "", *intro, "", "## Strategies", ""]
-    for s in c.strategies:
-        overrides = ", ".join(f"{k}={v}" for k, v in s.overrides.items() if k != "paradigm") or "none"
-        out.append(f"- **{s.label}** ({s.resolved['paradigm']}): {s.scenario.description}. Overrides: `{overrides}`")
-    out += ["", "## Trade-offs in plain words", ""]
-    out += [f"- {sentence}" for sentence in c.tradeoffs]
-    out += ["", "## Ranking per dimension", "",
-            "\"Best alone\": share of replications (paired by seed) where the strategy is highest on its own.", "",
-            _md_table(*ranking_table(c)), ""]
+def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -> str:
+    """The comparison report, once, as Markdown (``report.html`` is this, rendered)."""
+    s = c.settings
+    images = images or {}
+    names = strategy_names(c.strategies)
+    title = "Strategy comparison: " + " vs ".join(names[x.label] for x in c.strategies)
+    out = [f"# {title}", "", f"## Bottom line ({s['horizon']} horizon)", ""]
+    out += [warning(text[0].upper() + text[1:]) + "\n" for text in size_warnings(c)]
+    out += [*bottom_line(c, names), "", "The sections below give the intervals, the tests and the trade-off of "
+            "every pair.", "", "## How this was run", "",
+            f"{plural(s['replications'], 'replication')} per strategy, {plural(s['steps'], 'month')}, engine "
+            f"{s['engine']}, seeds {s['seeds'][0]}–{s['seeds'][-1]} (replication r of every strategy uses the same "
+            f"seed: common random numbers). Rankings, wins and trade-offs use the {s['horizon']} horizon "
+            f"(an average over about {horizon_months(s['horizon'])} months; impact is the long reading minus the first "
+            f"month).", "",
+            f"Intervals are 95% t-intervals of the mean, cut back to the scale where they cross it (the five "
+            f"dimensions lie between 0 and 1, impact between −1 and 1, shares and the Gini between 0 and 1; a cut "
+            f"end is marked †). Differences are paired by replication and tested with a two-sided paired t-test "
+            f"(significant when p < {s['alpha']}), with an exact sign test beside it. No correction for multiple "
+            f"comparisons.", ""]
+    if s.get("set"):
+        out += ["Set for every strategy: " + ", ".join(f"`{x}`" for x in s["set"]) + ".", ""]
+    rows = []
+    for x in c.strategies:
+        overrides = ", ".join(f"{k}={v}" for k, v in x.overrides.items() if k != "paradigm") or "none"
+        rows.append([names[x.label], f"`{x.label}`", str(x.resolved["paradigm"]), x.scenario.description,
+                     f"`{overrides}`"])
+    out += ["## Strategies", "", table(["strategy", "scenario", "paradigm", "description", "overrides"], rows), ""]
+    out += ["## Trade-offs in plain words", "", *(f"- {sentence}" for sentence in c.tradeoffs), ""]
+    out += ["## Ranking per dimension", "",
+            "“Best alone” is the share of replications (paired by seed) in which the strategy has the highest "
+            "value on its own; “tied best” the share where it shares the top.", "", ranking_table(c, names), ""]
     if "radar.png" in images:
         out += ["![The five dimensions side by side](radar.png)", ""]
     out += ["## The five value dimensions at each horizon", "",
-            "Mean over replications and its 95% confidence interval; the highest mean per horizon in bold.", ""]
+            "Mean over replications with its 95% interval; the single highest mean per horizon in bold.", ""]
     for dim in DIMENSIONS:
-        out += [f"### {_label(dim)}", "", _md_table(*horizon_table(c, dim)), ""]
-    out += ["## Trajectories", "", "![Trajectories](trajectories.png)", "",
-            "## Inequality, social capital and costs", "", _md_table(*risk_table(c)), "",
-            "![Inequality, social capital and costs](risks.png)", ""]
+        out += [f"### {_label(dim)}", "", horizon_table(c, dim, names), ""]
+    out += ["## Trajectories", "", "![Mean trajectory and the central 95% of replications](trajectories.png)", "",
+            "## Inequality, social capital and costs", "", risk_table(c, names), "",
+            "![Mean and 95% interval at the end of the run](risks.png)", ""]
     if c.robust is not None:
-        s = c.settings
-        ranges = ", ".join(f"{k} in [{v[0]:g}, {v[1]:g}]" for k, v in s["uncertain"].items())
+        ranges = ", ".join(f"{k} ∈ [{v[0]:g}, {v[1]:g}]" for k, v in s["uncertain"].items())
+        applied = "; ".join(f"{names[label]} varies {', '.join(varied) or 'nothing'}"
+                            for label, varied in s["uncertain_applied"].items())
         out += ["## Robustness across uncertain parameters", "",
-                f"{s['samples']} Latin-hypercube points ({ranges}); same points and seeds for every strategy. "
-                "Regret = best strategy's value at a point minus this strategy's (Lempert et al. 2003). "
-                "A parameter a strategy fixes itself (scenario or paradigm) keeps its value unless its own "
-                "[uncertain] table lists it: " + "; ".join(f"{label} varies {', '.join(names) or 'nothing'}"
-                                                         for label, names in s["uncertain_applied"].items()) + ".", "",
-                _md_table(*robust_table(c)), "", "![Worst-case regret](regret.png)", ""]
+                f"{s['samples']} Latin-hypercube points over the union of the scenarios' uncertain ranges ({ranges}); "
+                "every strategy runs at the same points with the same seeds. Regret at a point is the best "
+                "strategy's value there minus this strategy's (Lempert, Popper & Bankes 2003); the smallest "
+                "worst-case regret per dimension is in bold. A sampled parameter that a strategy fixes itself (its "
+                "scenario or its paradigm's rule set sets it) keeps that strategy's value unless the strategy's own "
+                f"[uncertain] table lists it: {applied}.", "", robust_table(c, names), "",
+                "![Worst-case regret per dimension (lower is more robust)](regret.png)", ""]
         if c.robust_boxes is not None:
-            out += ["### Where each strategy is best", "", boxes_intro(c), "", _md_table(*boxes_table(c)), ""]
-    out += ["## Reproducing", "", f"`{manifest.get('command', '')}` — created {manifest.get('created_utc', '')}, "
-            f"git commit {manifest.get('git_commit')}.", ""]
+            out += ["### Where each strategy is best", "", boxes_intro(c), "", boxes_table(c, names), ""]
+    out += ["## Reproducing", "", f"Command: `{manifest.get('command', '')}`. Created {manifest.get('created_utc', '')}, "
+            f"coprod {manifest.get('versions', {}).get('coprod', '')}, git commit {manifest.get('git_commit')}. The "
+            "tables are in this directory as CSV and Parquet; manifest.json holds every resolved parameter.", ""]
     return "\n".join(out)
 
 
@@ -475,6 +397,7 @@ def write_comparison(out: Path, c, manifest: dict) -> None:
             plot_regret(c, tmp / "regret.png")
         images = {name: (tmp / name).read_bytes() for name in PLOTS if (tmp / name).exists()}
         (tmp / "tradeoffs.txt").write_text("\n".join(c.tradeoffs) + "\n", encoding="utf-8")
-        (tmp / "report.html").write_text(render_html(c, images, manifest), encoding="utf-8")
-        (tmp / "report.md").write_text(render_markdown(c, images, manifest), encoding="utf-8")
+        report = render_markdown(c, manifest, images)
+        (tmp / "report.md").write_text(report, encoding="utf-8")
+        (tmp / "report.html").write_text(to_html(report, images), encoding="utf-8")
         write_json(tmp / "manifest.json", manifest)

@@ -42,3 +42,44 @@ RISK_LABELS = {
 
 def dimension_name(dimension: str, language: str = "en") -> str:
     return DIMENSION_NAMES[language][dimension]
+
+# The scale of outcomes that have one: an interval is kept inside it.
+BOUNDED = {**{d: (0.0, 1.0) for d in DIMENSION_NAMES["en"]},
+           "wellbeing_gini": (0.0, 1.0), "participation_top_quintile": (0.0, 1.0),
+           "participation_bottom_quintile": (0.0, 1.0), "unmet_need": (0.0, 1.0)}
+
+
+def horizon_months(horizon: str) -> int:
+    """About how many months a horizon's reading averages over (impact: the long one's)."""
+    from coprod.model.outcomes import HORIZONS
+
+    return round(1.0 / HORIZONS["long" if horizon == "impact" else horizon])
+
+
+def strategy_names(strategies) -> dict[str, str]:
+    """Each strategy's display name: its scenario's title (``#2`` kept for a scenario given twice)."""
+    names = {}
+    for s in strategies:
+        repeat = s.label.partition("#")[2]
+        names[s.label] = s.scenario.title + (f" #{repeat}" if repeat else "") if s.scenario.title else s.label
+    return names
+
+
+def outcome_name(metric: str) -> str:
+    """``efficiency_precision_long`` -> ``Efficiency & precision (long horizon)``; risks by their label."""
+    from coprod.model.outcomes import HORIZON_NAMES
+
+    stem, _, horizon = metric.rpartition("_")
+    if horizon in HORIZON_NAMES and stem in DIMENSION_NAMES["en"]:
+        return f"{DIMENSION_NAMES['en'][stem]} ({horizon} horizon)"
+    if horizon in HORIZON_NAMES and stem:
+        return f"{RISK_LABELS.get(stem, stem.replace('_', ' '))} ({horizon} horizon)"
+    return RISK_LABELS.get(metric, metric.replace("_", " "))
+
+
+def outcome_months(metric: str) -> int:
+    """How many months of a run an outcome's reading needs (its horizon's; one for a monthly reading)."""
+    from coprod.model.outcomes import HORIZON_NAMES
+
+    horizon = metric.rpartition("_")[2]
+    return horizon_months(horizon) if horizon in HORIZON_NAMES else 1

@@ -4,6 +4,7 @@ the report reproduces from its manifest, and bad claims files are one clear line
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -86,14 +87,17 @@ def test_report_states_its_sizes_and_reproduces_from_its_manifest(tmp_path):
     for table in ("runs", "points", "summary", "drivers"):
         pd.testing.assert_frame_equal(pd.read_parquet(first / f"{table}.parquet"), pd.read_parquet(again / f"{table}.parquet"))
     report = (first / "report.md").read_text()
-    assert "4 Latin-hypercube points per claim, 1 replications" in report and "seed 5" in report
+    assert "4 Latin-hypercube points per claim, 1 replication per point" in report and "seed 5" in report
     # The documented failing setting ran in the battery and its result is in the report.
     runs = pd.read_parquet(first / "runs.parquet")
     assert set(runs.loc[runs["kind"] == "fails_when", "claim"]) == {"takeover_stifles", "openness_sustains"}
-    assert report.count("Run in this battery (1 seeds") == 2
+    assert report.count("Run in this battery (1 seed,") == 2
     html = (first / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 2
     assert "http://" not in html and "https://" not in html
+    # Rendered, not transcribed: no Markdown emphasis or code marks are left in the page's text.
+    text = re.sub(r"<[^>]+>", "", html.split("<body>", 1)[1])
+    assert "*" not in text and "`" not in text and "<em>holds broadly</em>" in html
     summary = pd.read_parquet(first / "summary.parquet")
     assert set(summary["verdict"]) <= {"holds broadly", "holds conditionally", "fails"}
 

@@ -63,7 +63,7 @@ def test_bigger_budget_meets_more_need_and_raises_wellbeing(budget_report):
     wins = pd.read_parquet(budget_report / "wins.parquet").set_index(["dimension", "strategy"])
     assert wins.loc[("wellbeing", "rich"), "win_share"] == 1.0
     text = (budget_report / "tradeoffs.txt").read_text()
-    assert re.search(r"rich beats poor on wellbeing \(output horizon\) in 100% of runs \(difference \+[0-9.]+, "
+    assert re.search(r"rich beats poor on wellbeing & empowerment \(output horizon\) in 100% of runs \(difference \+[0-9.]+, "
                      r"95% CI \[\+[0-9.]+, \+[0-9.]+\]; paired t-test p = [0-9.e-]+, sign test p = [0-9.]+\) "
                      r"but costs [0-9]+% more public money", text), text
 

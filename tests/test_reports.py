@@ -1,0 +1,43 @@
+"""The one report pipeline: Markdown in, one self-contained printable page out."""
+
+import base64
+
+import pytest
+
+from coprod.reports.render import plural, table, to_html, warning
+from coprod.reports.words import outcome_name, strategy_names
+
+
+def test_markdown_is_rendered_not_transcribed():
+    text = "# Title\n\nA *claim* holds `often`; p < 0.05.\n\n" + table(["a", "b|c"], [["**1**", "x|y"]]) + "\n"
+    page = to_html(text)
+    assert "<title>Title</title>" in page and "<h1>Title</h1>" in page
+    assert "<em>claim</em>" in page and "<code>often</code>" in page and "p &lt; 0.05" in page
+    assert "<td><strong>1</strong></td>" in page and "<th>b|c</th>" in page and "<td>x|y</td>" in page
+    assert "@page" in page and "@media print" in page and "http" not in page
+
+
+def test_images_are_embedded_and_a_missing_one_is_an_error():
+    png = b"\x89PNG fake"
+    page = to_html("![effects](a.png)\n", {"a.png": png})
+    assert f'src="data:image/png;base64,{base64.b64encode(png).decode()}"' in page and 'src="a.png"' not in page
+    with pytest.raises(KeyError, match="b.png"):
+        to_html("![effects](b.png)\n", {"a.png": png})
+
+
+def test_words_for_readers():
+    assert plural(1, "replication") == "1 replication" and plural(2, "replication") == "2 replications"
+    assert plural(1, "Latin-hypercube point") == "1 Latin-hypercube point"
+    assert outcome_name("efficiency_precision_long") == "Efficiency & precision (long horizon)"
+    assert outcome_name("wellbeing_gini") == "wellbeing Gini (inequality)"
+    assert "<strong>Warning:</strong>" in to_html(warning("short run"))
+
+    class Scenario:
+        title = "New Public Management"
+
+    class Strategy:
+        def __init__(self, label):
+            self.label, self.scenario = label, Scenario()
+
+    assert strategy_names([Strategy("npm"), Strategy("npm#2")]) == {
+        "npm": "New Public Management", "npm#2": "New Public Management #2"}
