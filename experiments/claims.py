@@ -38,9 +38,10 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.errors import InputError
 from coprod.analysis.prim import (KNOWN_BOX_STABLE_POINTS, BoxRule, Discovery, check_rule, discover,
-                                     plot_trajectory)
+                                  plot_trajectory)
+from coprod.analysis.statistics import wilson
+from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.runner import CHUNK_DIR
 from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
@@ -304,16 +305,6 @@ def settings(values: dict[str, Any]) -> str:
 
 
 # --- analysis -----------------------------------------------------------------------------------
-
-def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval for a share (Wilson 1927)."""
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
-
 
 def verdict(share: float) -> str:
     if share >= BROADLY:

@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from coprod.experiments.errors import InputError
 from coprod.analysis.prim import BoxRule, check_rule, discover
+from coprod.analysis.statistics import mean_interval, paired_interval, sd
+from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
@@ -111,24 +112,20 @@ def _final_row(frame: pd.DataFrame) -> dict[str, float]:
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float, float]:
     """Mean, standard deviation and the t-based 95% confidence interval of the mean."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    mean = float(values.mean())
-    if n < 2:
-        return mean, float("nan"), float("nan"), float("nan")
-    sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(1 - ALPHA / 2, n - 1)) * sd / np.sqrt(n)
-    return mean, sd, mean - half, mean + half
+    mean, low, high = mean_interval(values, 1 - ALPHA)
+    return mean, sd(values), low, high
 
 
 def paired_test(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     """Paired difference a - b: mean, 95% CI, paired t-test and exact sign test p-values."""
     d = np.asarray(a, float) - np.asarray(b, float)
     n = len(d)
-    mean, sd, low, high = mean_ci(d)
+    mean, spread, low, high = mean_ci(d)
+    if n >= 2 and np.isfinite(spread) and spread > 0:
+        low, high = paired_interval(a, b, 1 - ALPHA)
     scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1e-12)
     exact_zero = np.abs(d) <= 1e-12 * scale
-    if n < 2 or not np.isfinite(sd) or sd <= 1e-12 * scale:
+    if n < 2 or not np.isfinite(spread) or spread <= 1e-12 * scale:
         # Identical (or constant) differences: no spread to test against.
         t_p = 1.0 if np.all(exact_zero) else (0.0 if n >= 2 else float("nan"))
         if n >= 2 and not np.all(exact_zero):

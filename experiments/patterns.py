@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from coprod.analysis.statistics import mean_interval
 from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import load_scenario, parse_set
 from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
@@ -362,15 +363,7 @@ def check_target(target: Any, at: str) -> dict[str, Any]:
 
 def interval(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and the t-based 95% interval of the mean (nan if any value is undefined or n < 2)."""
-    from scipy.stats import t
-
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) < 2 or not np.isfinite(values).all():
-        mean = float(values.mean()) if len(values) and np.isfinite(values).all() else float("nan")
-        return mean, float("nan"), float("nan")
-    mean = float(values.mean())
-    half = float(t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
-    return mean, mean - half, mean + half
+    return mean_interval(values, 0.95)
 
 
 def verdict(target: dict[str, Any], mean: float, low: float, high: float) -> bool:

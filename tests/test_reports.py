@@ -41,3 +41,21 @@ def test_words_for_readers():
 
     assert strategy_names([Strategy("npm"), Strategy("npm#2")]) == {
         "npm": "New Public Management", "npm#2": "New Public Management #2"}
+
+
+def test_intervals_come_from_scipy_and_match_the_textbook():
+    import math
+
+    from scipy import stats
+
+    from coprod.analysis.statistics import mean_interval, paired_interval, wilson
+
+    mean, low, high = mean_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and high - mean == pytest.approx(stats.t.ppf(0.975, 2) / math.sqrt(3))
+    assert mean_interval([4.0, 4.0]) == (4.0, 4.0, 4.0)  # no spread: the mean is known exactly
+    assert math.isnan(mean_interval([1.0])[1]) and math.isnan(mean_interval([1.0, float("nan")])[0])
+    low, high = paired_interval([1.0, 2.0, 4.0], [0.0, 1.5, 2.0])
+    assert low < (1.0 + 0.5 + 2.0) / 3 < high
+    low, high = wilson(8, 10)  # Wilson (1927): 0.490 to 0.943
+    assert (round(low, 3), round(high, 3)) == (0.490, 0.943)
+    assert wilson(0, 0) == (0.0, 1.0)
