@@ -139,73 +139,77 @@ def _sobol(problem, Y, second_order, seed):
                              num_resamples=RESAMPLES, seed=seed)
 
 
+def _indices(res) -> pd.DataFrame:
+    """SALib's first-order and total indices with their intervals, one row per parameter."""
+    total, first = res.to_df()[:2]
+    return first.join(total)[["S1", "S1_conf", "ST", "ST_conf"]]
+
+
 def analyze_sobol(problem, Y_by_outcome: dict[str, np.ndarray], options, seed,
                   floors: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
     """S1/ST (+ S2) per outcome, the convergence table, and beside the indices each outcome's
     ``noise_floor`` with ``above_noise``: whether ST's lower 95% bound exceeds the floor (with one
     replication, whether it exceeds 0)."""
     second = bool(options.get("calc_second_order", True))
-    names, d = problem["names"], problem["num_vars"]
+    d = problem["num_vars"]
     per_base = 2 * d + 2 if second else d + 2
     first, pairs, conv = [], [], []
     for outcome, Y in Y_by_outcome.items():
         res = _sobol(problem, Y, second, seed)
-        for j, name in enumerate(names):
-            floor = (floors or {}).get(outcome, float("nan"))
-            low = res["ST"][j] - res["ST_conf"][j]
-            first.append({"outcome": outcome, "parameter": name, "S1": res["S1"][j], "S1_conf": res["S1_conf"][j],
-                          "ST": res["ST"][j], "ST_conf": res["ST_conf"][j], "noise_floor": floor,
+        floor = (floors or {}).get(outcome, float("nan"))
+        for name, row in _indices(res).iterrows():
+            low = row.ST - row.ST_conf
+            first.append({"outcome": outcome, "parameter": str(name), **row.to_dict(), "noise_floor": floor,
                           "above_noise": bool(low > (floor if np.isfinite(floor) else 0.0))})
         if second:
-            for a in range(d):
-                for b in range(a + 1, d):
-                    pairs.append({"outcome": outcome, "parameter_1": names[a], "parameter_2": names[b],
-                                  "S2": res["S2"][a, b], "S2_conf": res["S2_conf"][a, b]})
+            s2 = res.to_df()[2]
+            for (a, b), row in zip(s2.index, s2[["S2", "S2_conf"]].to_dict("records")):
+                pairs.append({"outcome": outcome, "parameter_1": str(a), "parameter_2": str(b), **row})
         n_base = len(Y) // per_base
         for n in sorted({max(1, n_base // 8), max(1, n_base // 4), max(1, n_base // 2), n_base}):
             if n < 4:
                 continue
             part = res if n == n_base else _sobol(problem, Y[: n * per_base], second, seed)
-            for j, name in enumerate(names):
-                conv.append({"outcome": outcome, "parameter": name, "base_samples": n,
-                             "S1": part["S1"][j], "S1_conf": part["S1_conf"][j],
-                             "ST": part["ST"][j], "ST_conf": part["ST_conf"][j]})
+            for name, row in _indices(part).iterrows():
+                conv.append({"outcome": outcome, "parameter": str(name), "base_samples": n, **row.to_dict()})
     tables = {"sobol_indices": pd.DataFrame(first), "sobol_convergence": pd.DataFrame(conv)}
     if second:
         tables["sobol_s2"] = pd.DataFrame(pairs)
     return tables
 
 
+def _table(outcome: str, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A SALib result's ``to_df()`` as rows of (outcome, parameter, columns...)."""
+    frame = frame[columns].astype(float).rename_axis("parameter").reset_index()
+    frame["parameter"] = frame["parameter"].map(str)
+    frame.insert(0, "outcome", outcome)
+    return frame
+
+
 def analyze_morris(problem, X, Y_by_outcome, options, seed) -> dict[str, pd.DataFrame]:
     from SALib.analyze import morris
 
-    rows = []
+    tables = []
     for outcome, Y in Y_by_outcome.items():
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             res = morris.analyze(problem, X, Y, num_resamples=RESAMPLES, conf_level=CONF,
                                  num_levels=int(options.get("num_levels", 4)), seed=seed)
-        for j, name in enumerate(problem["names"]):
-            rows.append({"outcome": outcome, "parameter": name, "mu": float(res["mu"][j]),
-                         "mu_star": float(res["mu_star"][j]), "mu_star_conf": float(res["mu_star_conf"][j]),
-                         "sigma": float(res["sigma"][j])})
-    return {"morris_indices": pd.DataFrame(rows)}
+        tables.append(_table(outcome, res.to_df(), ["mu", "mu_star", "mu_star_conf", "sigma"]))
+    return {"morris_indices": pd.concat(tables, ignore_index=True)}
 
 
 def analyze_fast(problem, Y_by_outcome, options, seed) -> dict[str, pd.DataFrame]:
     from SALib.analyze import fast
 
-    rows = []
+    tables = []
     for outcome, Y in Y_by_outcome.items():
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             res = fast.analyze(problem, Y, M=int(options.get("M", 4)), num_resamples=RESAMPLES,
                                conf_level=CONF, seed=seed)
-        for j, name in enumerate(problem["names"]):
-            rows.append({"outcome": outcome, "parameter": name, "S1": float(res["S1"][j]),
-                         "S1_conf": float(res["S1_conf"][j]), "ST": float(res["ST"][j]),
-                         "ST_conf": float(res["ST_conf"][j])})
-    return {"fast_indices": pd.DataFrame(rows)}
+        tables.append(_table(outcome, res.to_df(), ["S1", "S1_conf", "ST", "ST_conf"]))
+    return {"fast_indices": pd.concat(tables, ignore_index=True)}
 
 
 def analyze_latin(problem, X, Y_by_outcome) -> dict[str, pd.DataFrame]:

@@ -21,7 +21,7 @@ A kill at any moment leaves only whole chunks; ``--resume`` reruns only the miss
 truncated chunk counts as missing). The folder is locked (``.coprod.lock``) while a sweep runs.
 The evaluation is pluggable: ``run_sweep(evaluate=...)`` takes any picklable module-level
 callable ``evaluate(parameters: dict, seed: int) -> dict[str, float]``; the default runs
-``CoProductionModel``; ``ishigami`` is the analytical test function used by the tests.
+``CoProductionModel`` (the tests pass analytical functions with known answers).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import copy
 import functools
 import hashlib
 import json
-import math
 import platform
 import re
 import shlex
@@ -84,12 +83,6 @@ def evaluate_model(parameters: dict[str, Any], seed: int, *, steps: int, engine:
     for _ in range(steps):
         model.step()
     return dict(model.outcomes)
-
-
-def ishigami(parameters: dict[str, Any], seed: int, a: float = 7.0, b: float = 0.1) -> dict[str, float]:
-    """The Ishigami function of x1, x2, x3 in [-pi, pi] (seed unused): a known-answer test."""
-    x1, x2, x3 = parameters["x1"], parameters["x2"], parameters["x3"]
-    return {"y": math.sin(x1) + a * math.sin(x2) ** 2 + b * x3 ** 4 * math.sin(x1)}
 
 
 def evaluate_outcomes(evaluate: Callable, outcomes: list[str], parameters: dict[str, Any],

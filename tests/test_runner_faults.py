@@ -18,7 +18,8 @@ import pytest
 
 from coprod.experiments import runner
 from coprod.experiments.cli import main
-from coprod.experiments.sweep import ishigami, run_sweep
+from coprod.experiments.sweep import run_sweep
+from known_answers import ishigami
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
 TINY = ["sweep", "default", "--method", "latin", "-N", "12", "--citizens", "60", "--steps", "2", "--engine", "agents",
