@@ -13,10 +13,8 @@ and NGOs, and the monthly course of the five value dimensions and of inequality.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from coprod.experiments.errors import InputError
+from coprod.experiments.storage import write_atomically
 from coprod.model.model import CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
 
@@ -260,8 +259,8 @@ class Layout:
             caseload_of = np.asarray(population.caseload_of)[sample].astype(np.int64)
         self.caseload_of = caseload_of
         self.caseloads = np.unique(caseload_of)
-        # A professional sits beside the middle of the sampled citizens of their caseload.
-        # A professional sits just outside the group cluster of their caseload's sampled citizens.
+        # A professional sits just outside the middle of their caseload's sampled citizens (half as far
+        # again from the centre), beside the group clusters they serve.
         self.professional_xy = np.array([1.55 * self.xy[caseload_of == c].mean(axis=0) for c in self.caseloads]
                                         ).reshape(-1, 2)
         # An NGO sits in the middle of its home group's cluster.
@@ -589,9 +588,8 @@ def _writer_for(out: Path, fps: float):
 def write_animation(classroom: Classroom, out: Path, steps: int, writer, language: str = "en") -> None:
     """Step the classroom ``steps`` months, one frame after each; write ``out`` atomically."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=out.suffix)
-    os.close(fd)
-    try:
+
+    def frames(tmp: Path) -> None:
         pictures = Pictures(classroom, language=language, dpi=72)
         writer.setup(pictures.figure, tmp, dpi=72)
         try:
@@ -606,10 +604,5 @@ def write_animation(classroom: Classroom, out: Path, steps: int, writer, languag
                 process.wait()
             raise
         writer.finish()
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+
+    write_atomically(out, frames, suffix=out.suffix)  # the writers choose the format by the suffix

@@ -22,10 +22,11 @@ import pandas as pd
 LOCK_NAME = ".coprod.lock"
 
 
-def write_atomically(path: Path | str, writer: Callable[[Path], None]) -> None:
-    """Call ``writer(tmp_path)`` then move the finished file to ``path``."""
+def write_atomically(path: Path | str, writer: Callable[[Path], None], suffix: str = ".tmp") -> None:
+    """Call ``writer(tmp_path)`` then move the finished file to ``path``. ``suffix`` ends the
+    temporary name, for writers that choose the format by it."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     tmp_path = Path(tmp)
     try:
         os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; results are for colleagues too

@@ -27,8 +27,6 @@ from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STRE
 from coprod.model.tally import Tally
 
 STATE = np.float32
-# Chunks of the citizen range for counts that cannot follow group boundaries. They are integer
-# counts, exact whatever the chunking, so one chunk per thread keeps results thread-independent.
 # What neighbours see of a citizen, packed in one byte so the neighbour loops gather one byte each:
 # the mode in the low two bits, volunteering in the third.
 MODE_BITS = np.uint8(3)

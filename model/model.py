@@ -299,7 +299,3 @@ def _reporter(name: str):
         return model.outcomes.get(name, float("nan"))
     read.__name__ = name
     return read
-
-
-def parameter_names() -> list[str]:
-    return list(PARAMETERS)

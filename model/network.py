@@ -34,10 +34,6 @@ class Network:
     group_of: np.ndarray  # int32, each citizen's group (to tell bonding from bridging ties)
 
     @property
-    def n_ties(self) -> int:
-        return len(self.indices) // 2
-
-    @property
     def bonding(self) -> np.ndarray:
         """True where a stored tie stays inside the group (computed on demand: n·degree bytes)."""
         heads = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))

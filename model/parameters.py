@@ -203,9 +203,6 @@ _PARAMETER_LIST: list[Parameter] = [
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETER_LIST}
 
-# Settings that are not model parameters but belong to a run.
-RUN_SETTINGS = ("seed", "steps", "engine")
-
 
 def defaults() -> dict[str, Any]:
     """The declared default of every parameter."""

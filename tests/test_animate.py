@@ -50,7 +50,7 @@ def test_bad_input_exits_2(tmp_path, monkeypatch, capsys, argv, words):
 
 
 def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch):
-    from coprod.experiments import animate
+    from coprod.classroom import animate
 
     def broken(self):
         raise RuntimeError("boom")

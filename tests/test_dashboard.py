@@ -511,7 +511,7 @@ def test_downloads_and_hover_texts(session):
 def test_missing_browser_files_stop_the_command_at_once_with_one_line(tmp_path, monkeypatch, capsys):
     from solara.server import settings
 
-    from coprod.experiments import dashboard
+    from coprod.classroom import dashboard
     from coprod.experiments.cli import main
 
     assert dashboard.missing_assets() == []  # the install brought them
