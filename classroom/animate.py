@@ -30,6 +30,8 @@ from coprod.experiments.errors import InputError
 from coprod.experiments.storage import write_atomically
 from coprod.model.model import CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
+from coprod.model.paradigms import paradigm_name
+from coprod.reports.words import dimension_name
 
 SAMPLE_SIZE = 200
 MODE_COLOURS = ("#d0d0d0", "#4c72b0", "#dd8452", "#2ca02c")  # none, individual, group, collective
@@ -39,15 +41,13 @@ NGO_COLOUR = "#8e44ad"
 INEQUALITY_SERIES = ("wellbeing_gini", "participation_top_quintile", "participation_bottom_quintile")
 INEQUALITY_STYLES = ("-", "--", ":")
 
-# Every word on the pictures, in English and Danish.
+# Every word on the pictures, in English and Danish (parameters, paradigms and dimensions are named
+# where they are declared: model/parameters.py, model/paradigms.py, reports/words.py).
 TEXT = {
     "en": {
         "month": "Month", "modes": ("not taking part", "individual", "group", "collective"),
         "professional": "professional", "ngo": "NGO", "volunteer": "volunteer (ring)",
         "invited": "invited this month",
-        "dimensions": {"innovation": "Innovation", "wellbeing": "Wellbeing & empowerment",
-                       "efficiency_precision": "Efficiency & precision",
-                       "resource_mobilisation": "Resource mobilisation", "democracy": "Democracy"},
         "inequality": "Inequality",
         "series": {"wellbeing_gini": "wellbeing Gini", "participation_top_quintile": "taking part: richest fifth",
                    "participation_bottom_quintile": "taking part: poorest fifth"},
@@ -56,18 +56,11 @@ TEXT = {
         "citizen": "Citizen", "resources": "resources", "trust": "trust", "efficacy": "efficacy",
         "wellbeing_short": "wellbeing", "volunteer_now": "volunteer", "invited_now": "invited by a professional",
         "did": "this month", "hours": "hours", "heard": "input taken up",
-        "paradigms": {"traditional": "Client (traditional administration)",
-                      "npm": "Customer (New Public Management)",
-                      "npg": "Co-citizen (New Public Governance)",
-                      "hybrid": "Hybrid (NPM + NPG)"},
     },
     "da": {
         "month": "Måned", "modes": ("deltager ikke", "individuel", "gruppe", "kollektiv"),
         "professional": "medarbejder", "ngo": "forening", "volunteer": "frivillig (ring)",
         "invited": "inviteret denne måned",
-        "dimensions": {"innovation": "Innovation", "wellbeing": "Trivsel & empowerment",
-                       "efficiency_precision": "Effektivitet & træfsikkerhed",
-                       "resource_mobilisation": "Ressourcemobilisering", "democracy": "Demokrati"},
         "inequality": "Ulighed",
         "series": {"wellbeing_gini": "Gini for trivsel", "participation_top_quintile": "deltager: rigeste femtedel",
                    "participation_bottom_quintile": "deltager: fattigste femtedel"},
@@ -76,10 +69,6 @@ TEXT = {
         "citizen": "Borger", "resources": "ressourcer", "trust": "tillid", "efficacy": "mestring",
         "wellbeing_short": "trivsel", "volunteer_now": "frivillig", "invited_now": "inviteret af en medarbejder",
         "did": "denne måned", "hours": "timer", "heard": "input taget op",
-        "paradigms": {"traditional": "Klient (traditionel forvaltning)",
-                      "npm": "Kunde (New Public Management)",
-                      "npg": "Medborger (New Public Governance)",
-                      "hybrid": "Hybrid (NPM + NPG)"},
     },
 }
 LANGUAGES = tuple(TEXT)
@@ -342,7 +331,7 @@ class Pictures:
             # (month, share taking part) is redrawn each month. Text is the dearest thing to draw.
             colour_of_title = colour if len(arms) > 1 else "black"
             named = len(arms) > 1 or arm.label not in ("A", "B")  # a scenario's name in an animation
-            ax.set_title(f"{arm.label}: " * named + t["paradigms"].get(arm.paradigm, arm.paradigm),
+            ax.set_title(f"{arm.label}: " * named + paradigm_name(arm.paradigm, self.language),
                          fontsize=size["title"], color=colour_of_title, pad=4 + 1.35 * size["title"])
             title = ax.text(0.5, 1.0, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=size["title"],
                             color=colour_of_title)
@@ -391,7 +380,7 @@ class Pictures:
                     ax.legend(fontsize=size["small_legend"], loc="upper left", frameon=False)
                 shown = "wellbeing_gini"
             else:
-                ax.set_title(t["dimensions"][name], fontsize=size["plot_title"], loc="left")
+                ax.set_title(dimension_name(name, self.language), fontsize=size["plot_title"], loc="left")
                 ax.set_ylim(0, 1.02)
                 for arm, colour in zip(arms, ARM_COLOURS):
                     (thin,) = ax.plot([], [], color=colour, lw=0.8, alpha=0.45)

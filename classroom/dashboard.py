@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 from coprod.experiments.errors import InputError
 from coprod.model.parameters import PARAMETERS, PARADIGMS
-from coprod.model.paradigms import paradigm_values
+from coprod.model.paradigms import SHORT_NAMES, paradigm_values
 
 # The levers on the page. Ranges and defaults come from PARAMETERS; a paradigm's rule set gives
 # the starting value of the levers it sets.
@@ -46,49 +46,7 @@ CHOICES = ("cp_level", "power_sharing", "initiative_response", "ngo_relation")
 CITIZEN_CHOICES = (500, 1000, 2000, 5000)
 DEFAULT_CITIZENS = 2000
 
-LABEL_EN = {
-    "savings_target": "Savings target", "budget_per_citizen": "Budget per citizen",
-    "frontline_autonomy": "Frontline autonomy", "process_openness": "Openness of processes",
-    "outreach": "Outreach", "output_target_pressure": "Output target pressure",
-    "facilitation_orientation": "Facilitator role", "facilitation_skill": "Facilitation skill",
-    "cp_level": "Co-production level", "power_sharing": "Power sharing",
-    "initiative_response": "Response to citizens' initiatives", "ngo_relation": "Relation to NGOs",
-    "paradigm": "Paradigm",
-}
-# Danish labels where the declaration has none, and Danish one-line explanations for hovering.
-LABEL_DA = {"facilitation_skill": "Facilitatorkompetence"}
-DESCRIPTION_DA = {
-    "paradigm": "Styringsparadigmet: de regler, der giver aktørerne deres roller og kommunen dens udgangspunkt",
-    "savings_target": "Andel af personalebudgettet, der spares væk i forventning om, at borgerne overtager opgaverne",
-    "budget_per_citizen": "Kommunens budget til ydelsen pr. borger pr. måned, målt i medarbejdertimer",
-    "frontline_autonomy": "Medarbejdernes lokale råderum: 0 = invitationer efter central kvote, "
-                          "1 = efter egen vurdering af behov og parathed",
-    "process_openness": "Hvor åbne processerne er: 0 = kun ressourcestærke insidere bliver hørt, "
-                        "1 = alles input tæller lige meget",
-    "outreach": "Opsøgende indsats for at invitere borgere med få ressourcer",
-    "output_target_pressure": "Hvor hårdt resultatkrav og præstationsmåling trykker på medarbejderne",
-    "facilitation_orientation": "Andel af medarbejdernes frie tid, som paradigmet beder dem bruge på at facilitere "
-                                "samskabelse",
-    "facilitation_skill": "Hvor godt medarbejderne faciliterer: mindsker koordineringsomkostninger og øger "
-                          "optaget af borgernes input",
-    "cp_level": "Niveau for samskabelse: individuel (gavner deltageren), gruppe (deles af deltagerne), "
-                "kollektiv (gavner hele nabolaget, kræver kritisk masse)",
-    "power_sharing": "Hvor meget magt deles: bestemmer, hvor sandsynligt borgernes input bliver taget op",
-    "initiative_response": "Hvad kommunen gør med borgerinitiativer: støtter med tilskud, ignorerer eller overtager",
-    "ngo_relation": "Kommunens forhold til foreninger: udenfor, kontraktleverandør eller partner",
-}
-CHOICE_WORDS_DA = {
-    "individual": "individuel", "group": "gruppe", "collective": "kollektiv",
-    "descriptive": "beskrivende", "intermediate": "mellem", "transformative": "transformativ",
-    "support": "støtte", "ignore": "ignorere", "takeover": "overtage",
-    "outside": "udenfor", "supplier": "leverandør", "partner": "partner",
-}
-PARADIGM_WORDS = {
-    "en": {"traditional": "Client (traditional)", "npm": "Customer (NPM)", "npg": "Co-citizen (NPG)",
-           "hybrid": "Hybrid (NPM + NPG)"},
-    "da": {"traditional": "Klient (traditionel)", "npm": "Kunde (NPM)", "npg": "Medborger (NPG)",
-           "hybrid": "Hybrid (NPM + NPG)"},
-}
+# The page's own words (parameters and paradigms are named where they are declared).
 WORDS = {
     "en": {"title": "Co-production in the classroom", "language": "Language", "compare": "Side by side",
            "paradigm_a": "Paradigm", "paradigm_b": "Second paradigm (B)", "preset": "Story",
@@ -130,18 +88,13 @@ PRESETS = {
 
 
 def label(name: str, language: str) -> str:
-    """A parameter's label on the page."""
-    declared = PARAMETERS[name]
-    if language == "da":
-        return declared.label_da or LABEL_DA.get(name) or name
-    return LABEL_EN.get(name) or name.replace("_", " ").capitalize()
+    """A parameter's label on the page (declared with the parameter)."""
+    return PARAMETERS[name].display(language)
 
 
 def explanation(name: str, language: str) -> str:
-    """A parameter's one-line explanation (shown on hover)."""
-    if language == "da":
-        return DESCRIPTION_DA.get(name, PARAMETERS[name].description)
-    return PARAMETERS[name].description
+    """A parameter's one-line explanation (shown on hover; declared with the parameter)."""
+    return PARAMETERS[name].explain(language)
 
 
 def slider_step(name: str) -> float:
@@ -723,7 +676,7 @@ module.exports = {
         s = settings.value
         lang = s["language"]
         words = WORDS[lang]
-        names = PARADIGM_WORDS[lang]
+        names = SHORT_NAMES[lang]
         back = {v: k for k, v in names.items()}
 
         def set_paradigm(index: int, shown: str) -> None:
@@ -755,7 +708,7 @@ module.exports = {
         if s["compare"]:
             for side, arm in zip("AB", s["arms"]):
                 if arm["overrides"]:
-                    shown = ", ".join(f"{label(k, lang)} = {CHOICE_WORDS_DA.get(v, v) if lang == 'da' else v}"
+                    shown = ", ".join(f"{label(k, lang)} = {PARAMETERS[k].choice_word(v, lang)}"
                                       for k, v in arm["overrides"].items())
                     solara.Text(f"{side}: {shown}", classes=["coprod-small"])
         with solara.Row():
@@ -791,7 +744,7 @@ module.exports = {
                                            on_value=lambda v, n=name: set_lever(n, round(float(v), 6)))
             for name in CHOICES:
                 declared = PARAMETERS[name]
-                shown = {c: (CHOICE_WORDS_DA.get(c, c) if lang == "da" else c) for c in declared.choices}
+                shown = {c: declared.choice_word(c, lang) for c in declared.choices}
                 back = {v: k for k, v in shown.items()}
                 with solara.Tooltip(explanation(name, lang)):
                     with solara.Div(classes=[f"lever-{name}"]):

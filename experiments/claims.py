@@ -461,7 +461,7 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
               table(["claim", "outcome", "holds at", "95% interval", "verdict", "holds when", "decided by"],
                     [[f"{row.title} ({row.source})", f"{outcome_name(row.outcome)}, {row.expect}",
                       f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}", row.verdict,
-                      row.holds_when, row.decided_by] for row in summary.itertuples()])]
+                      row.holds_when, _decided_by(row)] for row in summary.itertuples()])]
     lines.append("")
     for claim in claims:
         row = summary[summary["claim"] == claim.name].iloc[0]
@@ -483,6 +483,14 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
                       f"mean effect {row.fails_when_effect:+.4f}; {found}.", ""]
         lines += [f"![Effects of {claim.title}]({claim.name}.png)", ""]
     return "\n".join(lines) + "\n"
+
+
+def _decided_by(row) -> str:
+    """The driver as readers name it: the parameter's label, then its identifier and index."""
+    name = row.decided_by_parameter
+    if isinstance(name, str) and name in PARAMETERS and row.decided_by.startswith(name):
+        return f"{PARAMETERS[name].display()} (`{name}`{row.decided_by[len(name):].replace(' (', ', ', 1)}"
+    return row.decided_by
 
 
 def box_rule(manifest: dict, claim: str | None = None) -> BoxRule:

@@ -92,12 +92,25 @@ PARADIGM_RULES: dict[str, dict[str, Any]] = {
     },
 }
 
-DESCRIPTIONS = {
-    "traditional": "Traditional public administration: citizens as clients",
-    "npm": "New Public Management: citizens as customers",
-    "npg": "New Public Governance: citizens as active co-citizens",
-    "hybrid": "Hybrid NPM/NPG: output targets and co-production at once",
+# What readers call each paradigm, in English and Danish: the role it gives citizens, and the
+# paradigm's name (long on pictures and in reports, short on the dashboard's menus).
+NAMES = {
+    "en": {"traditional": "Client (traditional administration)", "npm": "Customer (New Public Management)",
+           "npg": "Co-citizen (New Public Governance)", "hybrid": "Hybrid (NPM + NPG)"},
+    "da": {"traditional": "Klient (traditionel forvaltning)", "npm": "Kunde (New Public Management)",
+           "npg": "Medborger (New Public Governance)", "hybrid": "Hybrid (NPM + NPG)"},
 }
+SHORT_NAMES = {
+    "en": {"traditional": "Client (traditional)", "npm": "Customer (NPM)", "npg": "Co-citizen (NPG)",
+           "hybrid": "Hybrid (NPM + NPG)"},
+    "da": {"traditional": "Klient (traditionel)", "npm": "Kunde (NPM)", "npg": "Medborger (NPG)",
+           "hybrid": "Hybrid (NPM + NPG)"},
+}
+
+
+def paradigm_name(paradigm: str, language: str = "en", short: bool = False) -> str:
+    """What readers call a paradigm."""
+    return (SHORT_NAMES if short else NAMES)[language].get(paradigm, paradigm)
 
 
 def paradigm_values(paradigm: str) -> dict[str, Any]:

@@ -17,6 +17,11 @@ class Parameter:
     ``kind`` is ``float``, ``int``, ``bool`` or ``choice``. Numeric kinds carry an inclusive
     ``low``/``high`` range; ``choice`` carries ``choices``. ``source`` cites the literature
     behind the mechanism or the value, or says why it is an assumption.
+
+    The words readers see are declared here too, in English and Danish: ``label`` (a short name;
+    by default the name in words), ``description`` (one line), ``unit``, and for choices the
+    Danish word of each value (``choices_da``). The command line, the reports, the ODD table and
+    the dashboard read them from here.
     """
 
     name: str
@@ -30,7 +35,26 @@ class Parameter:
     choices: tuple[str, ...] = ()
     group: str = "model"
     lever: bool = False
+    label: str = ""
     label_da: str = ""
+    description_da: str = ""
+    choices_da: tuple[str, ...] = ()
+
+    def display(self, language: str = "en") -> str:
+        """The parameter's short name for readers."""
+        if language == "da" and self.label_da:
+            return self.label_da
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def explain(self, language: str = "en") -> str:
+        """The one-line explanation (English where no Danish is declared)."""
+        return self.description_da if language == "da" and self.description_da else self.description
+
+    def choice_word(self, value: str, language: str = "en") -> str:
+        """How a reader names one of the choices."""
+        if language == "da" and self.choices_da:
+            return dict(zip(self.choices, self.choices_da))[value]
+        return value
 
     def allowed(self) -> str:
         """Say in words what values this parameter accepts."""
@@ -90,30 +114,42 @@ PARADIGMS = ("traditional", "npm", "npg", "hybrid")
 _PARAMETER_LIST: list[Parameter] = [
     # --- levers: what a municipality or a scenario chooses -----------------------------------
     _p("paradigm", "choice", "npg", "Governance paradigm: the rule set that gives actors their roles and the municipality its default levers",
-       "Sørensen talk's role table, Norwegian samskaping talk (docs/background.md); Osborne 2006 on NPG; Hood 1991 on NPM", choices=PARADIGMS, group="lever", lever=True, label_da="Styringsparadigme"),
+       "Sørensen talk's role table, Norwegian samskaping talk (docs/background.md); Osborne 2006 on NPG; Hood 1991 on NPM", choices=PARADIGMS, group="lever", lever=True, label_da="Styringsparadigme",
+       label='Paradigm', description_da='Styringsparadigmet: de regler, der giver aktørerne deres roller og kommunen dens udgangspunkt'),
     _p("cp_level", "choice", "individual", "Highest form of co-production the municipality offers and supports: individual only (benefits the participant), also group work (shared by co-participants), or also collective action (benefits the whole neighbourhood, needs a critical mass); citizens choose among the forms on offer",
-       "Nabatchi, Sancino & Sicilia 2017; Pestoff 2014; Bovaird et al. 2015", choices=("individual", "group", "collective"), group="lever", lever=True, label_da="Samskabelsesniveau"),
+       "Nabatchi, Sancino & Sicilia 2017; Pestoff 2014; Bovaird et al. 2015", choices=("individual", "group", "collective"), group="lever", lever=True, label_da="Samskabelsesniveau",
+       label='Co-production level', description_da='Niveau for samskabelse: individuel (gavner deltageren), gruppe (deles af deltagerne), kollektiv (gavner hele nabolaget, kræver kritisk masse)', choices_da=('individuel', 'gruppe', 'kollektiv')),
     _p("phase_commission", "bool", True, "Co-commissioning open: citizens help set priorities and frame problems", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles prioritering"),
     _p("phase_design", "bool", True, "Co-design open: citizens help design services", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles design"),
     _p("phase_deliver", "bool", True, "Co-delivery open: citizens contribute hours to producing services", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles levering"),
     _p("phase_assess", "bool", True, "Co-assessment open: citizens evaluate services", "Governance International cycle; Bovaird & Loeffler 2012", group="lever", lever=True, label_da="Fælles evaluering"),
     _p("power_sharing", "choice", "intermediate", "How far power is shared: sets how likely a citizen's input is taken up",
-       "Needham & Carr 2009 (descriptive / intermediate / transformative); Arnstein 1969", choices=("descriptive", "intermediate", "transformative"), group="lever", lever=True, label_da="Magtdeling"),
+       "Needham & Carr 2009 (descriptive / intermediate / transformative); Arnstein 1969", choices=("descriptive", "intermediate", "transformative"), group="lever", lever=True, label_da="Magtdeling",
+       label='Power sharing', description_da='Hvor meget magt deles: bestemmer, hvor sandsynligt borgernes input bliver taget op', choices_da=('beskrivende', 'mellem', 'transformativ')),
     _p("ngo_relation", "choice", "partner", "How the municipality relates to NGOs: outside (no ties), contracted supplier (funding with output control) or partner (funding with autonomy)",
-       "docs/background.md; Samskabelse manifesto 2017; Frey & Jegen 2001 on control and crowding", choices=("outside", "supplier", "partner"), group="lever", lever=True, label_da="Forhold til foreninger"),
-    _p("initiative_response", "choice", "support", "What the municipality does with bottom-up initiatives: support with grants, ignore, or take over", "Samskabelse manifesto 2017", choices=("support", "ignore", "takeover"), group="lever", lever=True, label_da="Svar på borgerinitiativer"),
-    _p("savings_target", "float", 0.0, "Share of the staff budget cut in the expectation that citizens substitute for the cut services", "Samskabelse manifesto 2017 ('savings dumped on citizens'); Parks et al. 1981 on substitution", low=0.0, high=0.6, unit="share of staff budget", group="lever", lever=True, label_da="Besparelse"),
+       "docs/background.md; Samskabelse manifesto 2017; Frey & Jegen 2001 on control and crowding", choices=("outside", "supplier", "partner"), group="lever", lever=True, label_da="Forhold til foreninger",
+       label='Relation to NGOs', description_da='Kommunens forhold til foreninger: udenfor, kontraktleverandør eller partner', choices_da=('udenfor', 'leverandør', 'partner')),
+    _p("initiative_response", "choice", "support", "What the municipality does with bottom-up initiatives: support with grants, ignore, or take over", "Samskabelse manifesto 2017", choices=("support", "ignore", "takeover"), group="lever", lever=True, label_da="Svar på borgerinitiativer",
+       label="Response to citizens' initiatives", description_da='Hvad kommunen gør med borgerinitiativer: støtter med tilskud, ignorerer eller overtager', choices_da=('støtte', 'ignorere', 'overtage')),
+    _p("savings_target", "float", 0.0, "Share of the staff budget cut in the expectation that citizens substitute for the cut services", "Samskabelse manifesto 2017 ('savings dumped on citizens'); Parks et al. 1981 on substitution", low=0.0, high=0.6, unit="share of staff budget", group="lever", lever=True, label_da="Besparelse",
+       label='Savings target', description_da='Andel af personalebudgettet, der spares væk i forventning om, at borgerne overtager opgaverne'),
     _p("savings_reinvested", "float", 0.0, "Share of the savings cut passed on to NGOs as grants (reinvested in civil society) rather than kept", "Pestoff 2012; Brandsen & Pestoff 2006 (the third sector as co-producer)", low=0.0, high=1.0, group="lever", lever=True, label_da="Geninvesteret besparelse"),
-    _p("frontline_autonomy", "float", 0.5, "Professionals' local say over when and whom to invite: 0 = invitations by central quota, 1 = by professional judgement of need and readiness", "Samskabelse manifesto 2017; Lipsky 1980 on street-level discretion", low=0.0, high=1.0, group="lever", lever=True, label_da="Frontmedarbejderes autonomi"),
-    _p("process_openness", "float", 0.5, "How open processes are: 0 = only well-resourced insiders are heard, 1 = everyone's input counts equally", "Samskabelse manifesto 2017; Fung 2006 (democracy cube)", low=0.0, high=1.0, group="lever", lever=True, label_da="Åbenhed"),
-    _p("outreach", "float", 0.2, "Outreach: share of professionals' time for visits to low-resource citizens (up to a fifth of their discretionary hours, taken from delivery)", "Jakobsen & Andersen 2013 (co-production and equity); Danish municipal talk, Norwegian samskaping talk", low=0.0, high=1.0, group="lever", lever=True, label_da="Opsøgende indsats"),
-    _p("budget_per_citizen", "float", 1.3, "Public budget for the service per citizen per month, in professional-hour equivalents (staff, grants, take-overs)", "assumption: scaled so the default staff budget pays the default caseload", low=0.1, high=5.0, unit="PHE/citizen/month", group="lever", lever=True, label_da="Budget pr. borger"),
+    _p("frontline_autonomy", "float", 0.5, "Professionals' local say over when and whom to invite: 0 = invitations by central quota, 1 = by professional judgement of need and readiness", "Samskabelse manifesto 2017; Lipsky 1980 on street-level discretion", low=0.0, high=1.0, group="lever", lever=True, label_da="Frontmedarbejderes autonomi",
+       label='Frontline autonomy', description_da='Medarbejdernes lokale råderum: 0 = invitationer efter central kvote, 1 = efter egen vurdering af behov og parathed'),
+    _p("process_openness", "float", 0.5, "How open processes are: 0 = only well-resourced insiders are heard, 1 = everyone's input counts equally", "Samskabelse manifesto 2017; Fung 2006 (democracy cube)", low=0.0, high=1.0, group="lever", lever=True, label_da="Åbenhed",
+       label='Openness of processes', description_da='Hvor åbne processerne er: 0 = kun ressourcestærke insidere bliver hørt, 1 = alles input tæller lige meget'),
+    _p("outreach", "float", 0.2, "Outreach: share of professionals' time for visits to low-resource citizens (up to a fifth of their discretionary hours, taken from delivery)", "Jakobsen & Andersen 2013 (co-production and equity); Danish municipal talk, Norwegian samskaping talk", low=0.0, high=1.0, group="lever", lever=True, label_da="Opsøgende indsats",
+       label='Outreach', description_da='Opsøgende indsats for at invitere borgere med få ressourcer'),
+    _p("budget_per_citizen", "float", 1.3, "Public budget for the service per citizen per month, in professional-hour equivalents (staff, grants, take-overs)", "assumption: scaled so the default staff budget pays the default caseload", low=0.1, high=5.0, unit="PHE/citizen/month", group="lever", lever=True, label_da="Budget pr. borger",
+       label='Budget per citizen', description_da='Kommunens budget til ydelsen pr. borger pr. måned, målt i medarbejdertimer'),
     # --- paradigm-set roles (each paradigm gives its own default; scenarios may override) ------
-    _p("output_target_pressure", "float", 0.3, "Strength of output targets and performance measurement on professionals", "Hood 1991 (NPM); Mortensen, Brix & Krogstrup 2020", low=0.0, high=1.0, group="professional", label_da="Resultatkrav"),
+    _p("output_target_pressure", "float", 0.3, "Strength of output targets and performance measurement on professionals", "Hood 1991 (NPM); Mortensen, Brix & Krogstrup 2020", low=0.0, high=1.0, group="professional", label_da="Resultatkrav",
+       label='Output target pressure', description_da='Hvor hårdt resultatkrav og præstationsmåling trykker på medarbejderne'),
     _p("standardisation", "float", 0.3, "How standardised service production is: more service per paid hour (routines, no tailoring) but worse fit for citizens with unusual need", "Hood 1991 (NPM's promise of cheaper output); Boyne 2003 (mixed evidence); Lipsky 1980 on routines", low=0.0, high=1.0, group="professional", label_da="Standardisering"),
     _p("provider_choice", "float", 0.0, "Free choice of provider: budgets follow users' satisfaction and weaker providers close on the best (0 = assigned provider)", "Le Grand 2007 (choice and competition); Hirschman 1970 (exit)", low=0.0, high=1.0, group="municipality", label_da="Frit valg"),
     _p("rule_rigidity", "float", 0.0, "How rule-bound the administration is: services learn slowly from citizens' input, but rules keep them from being redesigned towards whoever is heard (equal treatment)", "Weber 1922 on rule-bound administration; Merton 1940 on bureaucratic rigidity", low=0.0, high=1.0, group="municipality", label_da="Regelstyring"),
-    _p("facilitation_orientation", "float", 0.3, "Share of a professional's discretionary time the paradigm asks to spend facilitating co-production", "Sørensen talk role table; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional", label_da="Facilitatorrolle"),
+    _p("facilitation_orientation", "float", 0.3, "Share of a professional's discretionary time the paradigm asks to spend facilitating co-production", "Sørensen talk role table; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional", label_da="Facilitatorrolle",
+       label='Facilitator role', description_da='Andel af medarbejdernes frie tid, som paradigmet beder dem bruge på at facilitere samskabelse'),
     # --- population and network ----------------------------------------------------------------
     _p("n_citizens", "int", 2000, "Number of citizens", "scale of the simulated municipality", low=10, high=20_000_000, unit="persons", group="population"),
     _p("n_groups", "int", 10, "Number of neighbourhood / social groups", "assumption; groups carry homophily (McPherson et al. 2001)", low=1, high=100_000, unit="groups", group="population"),
@@ -178,7 +214,8 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("landscape_turbulence", "float", 0.1, "Monthly chance that one component's contribution is redrawn (changing needs)", "Siggelkow & Rivkin 2005", low=0.0, high=0.5, unit="1/month", group="innovation"),
     # --- professionals ----------------------------------------------------------------------------
     _p("capacity_hours", "float", 120.0, "Working hours a month of one professional", "assumption (Danish full-time ≈ 160 h, minus admin)", low=20.0, high=200.0, unit="h/month", group="professional"),
-    _p("facilitation_skill", "float", 0.5, "How well professionals facilitate: lowers coordination cost and lifts uptake", "Bovaird 2007; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional"),
+    _p("facilitation_skill", "float", 0.5, "How well professionals facilitate: lowers coordination cost and lifts uptake", "Bovaird 2007; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional",
+       label='Facilitation skill', label_da='Facilitatorkompetence', description_da='Hvor godt medarbejderne faciliterer: mindsker koordineringsomkostninger og øger optaget af borgernes input'),
     _p("invitation_hours", "float", 0.5, "Professional hours one invitation takes", "assumption", low=0.05, high=5.0, unit="h", group="professional"),
     _p("strain_sensitivity", "float", 1.5, "How strongly contradictory demands (output targets and co-production at once) raise role strain", "Kahn et al. 1964 (role conflict); Mortensen, Brix & Krogstrup 2020", low=0.0, high=5.0, group="professional"),
     _p("strain_absence", "float", 0.3, "Share of capacity lost at maximal role strain (absence, turnover)", "Maslach & Leiter 2016 (burnout)", low=0.0, high=0.8, group="professional"),
@@ -232,8 +269,8 @@ def numeric_parameters() -> list[Parameter]:
 
 def markdown_table() -> str:
     """The ODD parameter table, generated from the declarations (docs/ODD.md embeds it)."""
-    lines = ["| parameter | group | default | range | unit | meaning | source or reasoning |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| parameter | label (English / Danish) | group | default | range | unit | meaning | source or reasoning |",
+             "|---|---|---|---|---|---|---|---|"]
     for p in PARAMETERS.values():
         if p.kind == "choice":
             allowed = " / ".join(p.choices)
@@ -242,5 +279,6 @@ def markdown_table() -> str:
         else:
             allowed = f"{p.low} – {p.high}"
         default = str(p.default).lower() if p.kind == "bool" else str(p.default)
-        lines.append(f"| `{p.name}` | {p.group} | {default} | {allowed} | {p.unit} | {p.description} | {p.source} |")
+        label = p.display() + (f" / {p.label_da}" if p.label_da else "")
+        lines.append(f"| `{p.name}` | {label} | {p.group} | {default} | {allowed} | {p.unit} | {p.description} | {p.source} |")
     return "\n".join(lines) + "\n"

@@ -80,3 +80,27 @@ def test_quick_commands_do_not_import_the_simulation(argv):
             "print(sorted(m for m in ('mesa', 'numba', 'numpy', 'pandas', 'scipy', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_words_are_declared_once_with_the_parameter_and_the_paradigm():
+    from coprod.classroom.dashboard import CHOICES, SLIDERS
+    from coprod.model.paradigms import NAMES, SHORT_NAMES
+    from coprod.model.parameters import PARAMETERS, PARADIGMS
+
+    for p in PARAMETERS.values():
+        assert not p.choices_da or len(p.choices_da) == len(p.choices), p.name
+    for name in SLIDERS + CHOICES:  # every control on the page has its words on the parameter
+        declared = PARAMETERS[name]
+        assert declared.label and declared.label_da and declared.description_da, name
+        assert declared.kind != "choice" or declared.choices_da, name
+    for table in (NAMES, SHORT_NAMES):
+        assert set(table) == {"en", "da"} and all(set(words) == set(PARADIGMS) for words in table.values())
+    # No other module restates them.
+    words = [w for p in PARAMETERS.values() for w in (p.label_da, p.description_da) if w]
+    words += [w for table in (NAMES, SHORT_NAMES) for by in table.values() for w in by.values() if "Hybrid" not in w]
+    declared_in = {ROOT / "model" / "parameters.py", ROOT / "model" / "paradigms.py"}
+    for package in PACKAGES:
+        for path in (ROOT / package).glob("*.py"):
+            if path not in declared_in:
+                text = path.read_text(encoding="utf-8")
+                assert not [w for w in words if f'"{w}"' in text], f"{path} restates declared words"
