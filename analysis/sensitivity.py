@@ -1,8 +1,5 @@
-"""``coprod analyze``: sensitivity indices, replication noise and plots for a finished sweep.
-
-Reads ``manifest.json``, ``samples.parquet`` and the runs, averages the replications of each
-sample, runs the SALib analysis that matches the sampling method and writes tables (CSV and
-Parquet) and PNG plots into ``<sweep>/analysis/``:
+"""Sensitivity indices of a sweep's outcomes, tables in, tables out: the SALib analysis matching the
+sampling method, and how much of the outcomes' spread is seed noise.
 
 * sobol: ``sobol_indices`` (S1, ST with 95% CIs), ``sobol_s2`` (S2 with CIs, if sampled),
   ``sobol_convergence`` (S1/ST recomputed on the first N/8, N/4, N/2, N base samples);
@@ -16,83 +13,22 @@ Parquet) and PNG plots into ``<sweep>/analysis/``:
   ``noise_floor`` (the share of the sample means' variance that is seed noise); Sobol tables
   repeat the floor beside the indices and flag (``above_noise``) parameters that exceed it.
 
-SALib's bootstrap is seeded from the sweep seed (``bootstrap_seed``), so analysing a sweep twice
-gives the same intervals; a warning says when N is too small for them to mean anything.
+SALib's bootstrap is seeded (``bootstrap_seed``), so analysing a sweep twice gives the same intervals.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import warnings
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.errors import InputError
-from coprod.experiments.storage import write_json, write_tables
-from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs
-
 CONF = 0.95
 RESAMPLES = 200
 
-
-MANIFEST_KEYS = ("problem", "method", "sample_size", "replications", "outcomes")
-# An analysis folder holds this file; ``--out`` may be rewritten only when it does (or is new/empty).
-ANALYSIS_MARKER = "analysis.json"
 # Below these sizes the indices' confidence intervals are too wide to read (a warning says so).
 SMALL = {"sobol": 32, "morris": 10, "fast": 65, "latin": 20}
 WIDE_CONF = 0.25
-
-
-def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    folder = Path(folder)
-    allowed = "allowed: a folder written by coprod sweep"
-    if not folder.exists():
-        raise InputError(f"analyze: {folder}: no such folder; {allowed}")
-    if not folder.is_dir():
-        raise InputError(f"analyze: {folder} is a file; {allowed}")
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"analyze: {folder / MANIFEST} not found; {allowed}") from None
-    except (OSError, ValueError) as err:
-        raise InputError(f"analyze: {folder / MANIFEST} is not valid JSON ({err}); {allowed}") from None
-    if not isinstance(manifest, dict) or manifest.get("kind", "coprod-sweep") != "coprod-sweep":
-        kind = manifest.get("kind") if isinstance(manifest, dict) else None
-        raise InputError(f"analyze: {folder} holds a {kind or 'non-sweep'} result, not a sweep; {allowed}")
-    missing = [key for key in MANIFEST_KEYS if key not in manifest]
-    if missing:
-        what = "a `coprod run` result" if "timeseries.parquet" in {p.name for p in folder.iterdir()} else "no sweep"
-        raise InputError(f"analyze: {folder / MANIFEST} has no {', '.join(missing)} ({what}); {allowed}")
-    problem = manifest["problem"]
-    if not isinstance(problem, dict) or not {"names", "bounds", "num_vars"} <= set(problem):
-        raise InputError(f"analyze: {folder / MANIFEST}: key 'problem' lacks names/bounds/num_vars; {allowed}")
-    if not (folder / SAMPLES).is_file():
-        raise InputError(f"analyze: {folder / SAMPLES} not found; {allowed}")
-    try:
-        samples = pd.read_parquet(folder / SAMPLES)
-    except Exception as err:  # noqa: BLE001 - pyarrow raises several types
-        raise InputError(f"analyze: {folder / SAMPLES} is unreadable ({type(err).__name__}); {allowed}") from None
-    runs = read_runs(folder)
-    expected = manifest["sample_size"] * manifest["replications"]
-    if runs is None or len(runs) < expected:
-        have = 0 if runs is None else len(runs)
-        raise InputError(f"analyze: {folder} has {have} of {expected} runs; finish it with coprod sweep ... --resume")
-    return manifest, samples, runs
-
-
-def check_analysis_out(out: Path, default: bool) -> None:
-    """The analysis folder: new, empty, or an earlier analysis (the default ``<sweep>/analysis`` too)."""
-    from coprod.experiments.checks import check_out
-
-    check_out(out, may_exist=True)
-    if out.is_dir() and any(out.iterdir()) and not default and not (out / ANALYSIS_MARKER).is_file():
-        raise InputError(f"--out {out}: exists, is not empty and holds no earlier analysis; allowed: a new or "
-                         "empty folder, or one written by coprod analyze")
 
 
 def bootstrap_seed(seed: int) -> int:
@@ -237,47 +173,6 @@ def analyze_latin(problem, X, Y_by_outcome) -> dict[str, pd.DataFrame]:
     return {"latin_indices": pd.DataFrame(rows)}
 
 
-def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool = True,
-                  warn: bool = True) -> dict[str, pd.DataFrame]:
-    """Compute the method's indices for every outcome; write tables and plots; return the tables.
-    Everything is read and checked before the output folder is created."""
-    folder = Path(folder)
-    manifest, samples, runs = load_sweep(folder)
-    if out is not None and str(out).strip() == "":
-        raise InputError("--out: got an empty path; allowed: a folder path")
-    out = Path(out) if out is not None else folder / "analysis"
-    check_analysis_out(out, default=out == folder / "analysis")
-    problem = {k: manifest["problem"][k] for k in ("num_vars", "names", "bounds")}
-    outcomes = manifest["outcomes"]
-    means = sample_means(runs, outcomes)
-    Y_by_outcome = {name: means[name].to_numpy(dtype=np.float64) for name in outcomes}
-    method, options = manifest["method"], manifest.get("method_options") or {}
-    seed = bootstrap_seed(int(manifest.get("seed", 0)))
-    noise = replication_noise(runs, outcomes, int(manifest["replications"]))
-    floors = dict(zip(noise["outcome"], noise["noise_floor"]))
-    if method == "sobol":
-        tables = analyze_sobol(problem, Y_by_outcome, options, seed, floors)
-    elif method == "morris":
-        tables = analyze_morris(problem, raw_matrix(samples, problem["names"]), Y_by_outcome, options, seed)
-    elif method == "fast":
-        tables = analyze_fast(problem, Y_by_outcome, options, seed)
-    elif method == "latin":
-        tables = analyze_latin(problem, raw_matrix(samples, problem["names"]), Y_by_outcome)
-    else:
-        raise InputError(f"analyze: method {method!r} in {folder / MANIFEST}; allowed: sobol, morris, fast, latin")
-    tables["replication_noise"] = noise
-    if warn:
-        for line in small_sample_warnings(method, int(manifest.get("samples") or 0), tables):
-            print(f"coprod analyze: warning: {line}", file=sys.stderr)
-    out.mkdir(parents=True, exist_ok=True)
-    write_tables(out, tables)
-    write_json(out / ANALYSIS_MARKER, {"sweep": str(folder.resolve()), "method": method,
-                                       "bootstrap_seed": seed, "resamples": RESAMPLES, "confidence": CONF})
-    if plots:
-        _plots(method, tables, out)
-    return tables
-
-
 def small_sample_warnings(method: str, samples: int, tables: dict[str, pd.DataFrame]) -> list[str]:
     """Say when N is too small for the intervals to mean anything."""
     found = []
@@ -290,112 +185,3 @@ def small_sample_warnings(method: str, samples: int, tables: dict[str, pd.DataFr
         found.append(f"some 95% intervals are +/-{widest:.3g} wide: too wide to rank parameters; rerun the sweep "
                      "with a larger --samples")
     return found
-
-
-# --- plots ---------------------------------------------------------------------------------------
-
-def _grid(n: int):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cols = min(3, n)
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.8 * rows), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    return plt, fig, list(axes.flat[:n])
-
-
-def _bars(table: pd.DataFrame, columns: list[tuple[str, str | None]], path: Path, title: str) -> None:
-    outcomes = list(dict.fromkeys(table["outcome"]))
-    plt, fig, axes = _grid(len(outcomes))
-    width = 0.8 / len(columns)
-    for ax, outcome in zip(axes, outcomes):
-        part = table[table["outcome"] == outcome]
-        x = np.arange(len(part))
-        for k, (col, err) in enumerate(columns):
-            ax.bar(x + (k - (len(columns) - 1) / 2) * width, part[col], width,
-                   yerr=part[err] if err else None, capsize=3, label=col)
-        ax.set_xticks(x, part["parameter"], rotation=45, ha="right", fontsize=8)
-        ax.set_title(outcome, fontsize=10)
-        ax.axhline(0, color="grey", lw=0.5)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _plots(method: str, tables: dict[str, pd.DataFrame], out: Path) -> None:
-    if method == "sobol":
-        _bars(tables["sobol_indices"], [("S1", "S1_conf"), ("ST", "ST_conf")], out / "sobol_indices.png",
-              "Sobol indices (bars: 95% CI)")
-        conv = tables["sobol_convergence"]
-        if len(conv):
-            outcomes = list(dict.fromkeys(conv["outcome"]))
-            plt, fig, axes = _grid(len(outcomes))
-            for ax, outcome in zip(axes, outcomes):
-                part = conv[conv["outcome"] == outcome]
-                for k, (name, g) in enumerate(part.groupby("parameter", sort=False)):
-                    line, = ax.plot(g["base_samples"], g["ST"], marker="o", label=f"{name} ST")
-                    ax.plot(g["base_samples"], g["S1"], marker=".", ls="--", color=line.get_color())
-                ax.set_xscale("log", base=2)
-                ax.set_xlabel("base samples N")
-                ax.set_title(outcome, fontsize=10)
-            axes[0].legend(fontsize=7)
-            fig.suptitle("Convergence: ST (solid) and S1 (dashed) on growing prefixes")
-            fig.tight_layout()
-            fig.savefig(out / "sobol_convergence.png", dpi=110)
-            plt.close(fig)
-        if "sobol_s2" in tables and len(tables["sobol_s2"]):
-            s2 = tables["sobol_s2"]
-            outcomes = list(dict.fromkeys(s2["outcome"]))
-            names = list(dict.fromkeys(tables["sobol_indices"]["parameter"]))
-            plt, fig, axes = _grid(len(outcomes))
-            for ax, outcome in zip(axes, outcomes):
-                m = np.full((len(names), len(names)), np.nan)
-                for row in s2[s2["outcome"] == outcome].itertuples():
-                    i, j = names.index(row.parameter_1), names.index(row.parameter_2)
-                    m[i, j] = m[j, i] = row.S2
-                image = ax.imshow(m, cmap="viridis")
-                if len(names) <= 8:
-                    for (i, j), value in np.ndenumerate(m):
-                        if np.isfinite(value):
-                            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="white")
-                ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
-                ax.set_yticks(range(len(names)), names, fontsize=7)
-                ax.set_title(outcome, fontsize=10)
-                fig.colorbar(image, ax=ax, shrink=0.8)
-            fig.suptitle("Second-order Sobol indices S2")
-            fig.tight_layout()
-            fig.savefig(out / "sobol_s2.png", dpi=110)
-            plt.close(fig)
-    elif method == "morris":
-        _bars(tables["morris_indices"], [("mu_star", "mu_star_conf"), ("sigma", None)], out / "morris_indices.png",
-              "Morris mu* (bars: 95% CI) and sigma")
-    elif method == "fast":
-        _bars(tables["fast_indices"], [("S1", "S1_conf"), ("ST", "ST_conf")], out / "fast_indices.png",
-              "eFAST indices (bars: 95% CI)")
-    elif method == "latin":
-        t = tables["latin_indices"].copy()
-        t["rho_err"] = (t["rho_high"] - t["rho_low"]) / 2
-        _bars(t, [("SRRC", None), ("spearman_rho", "rho_err")], out / "latin_indices.png",
-              "Standardized rank regression coefficients and Spearman rho (95% CI)")
-
-
-def cmd_analyze(args: argparse.Namespace) -> int:
-    tables = analyze_sweep(args.sweep_dir, args.out, plots=not args.no_plots)
-    out = Path(args.out) if args.out is not None else Path(args.sweep_dir) / "analysis"
-    print(f"analyze: wrote {', '.join(sorted(tables))} (.csv, .parquet) and plots to {out}")
-    return 0
-
-
-def register(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Run the SALib analysis matching the sweep's method and write "
-                          "tables (CSV, Parquet) and PNG plots into <sweep>/analysis/.")
-    parser.add_argument("sweep_dir", help="folder written by coprod sweep")
-    parser.add_argument("--out", help="output folder (default <sweep>/analysis)")
-    parser.add_argument("--no-plots", action="store_true", help="tables only")
-    parser.set_defaults(func=cmd_analyze)

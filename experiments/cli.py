@@ -26,7 +26,7 @@ COMMANDS = (
     Command("new-scenario", "coprod.experiments.new_scenario:register", "write a commented scenario file to edit"),
     Command("sweep", "coprod.experiments.sweep:register",
             "global sensitivity sweep (Sobol, Morris, FAST, Latin) over a scenario's uncertain parameters"),
-    Command("analyze", "coprod.analysis.sensitivity:register", "sensitivity indices and plots for a sweep folder"),
+    Command("analyze", "coprod.experiments.analyze:register", "sensitivity indices and plots for a sweep folder"),
     Command("compare", "coprod.experiments.compare:register",
             "compare strategies (scenarios) with common random numbers and replications"),
     Command("claims", "coprod.experiments.claims:register", "test the literature's claims across parameter space"),

@@ -175,7 +175,7 @@ def test_analyze_out_must_be_new_empty_or_an_analysis(place, capsys):
 
 
 def test_analyze_bootstrap_is_reproducible(tmp_path):
-    from coprod.analysis.sensitivity import analyze_sweep
+    from coprod.experiments.analyze import analyze_sweep
 
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
     run_sweep(tmp_path / "sweep", problem=problem, method="sobol", samples=64, outcomes=["y"], evaluate=ishigami,

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from coprod.analysis.sensitivity import analyze_sweep
+from coprod.experiments.analyze import analyze_sweep
 from coprod.experiments.sweep import evaluate_model, run_sweep
 
 OUTCOMES = ["wellbeing_long", "democracy_long", "innovation_long"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.analysis.sensitivity import analyze_sweep
+from coprod.experiments.analyze import analyze_sweep
 from coprod.experiments.sweep import run_sweep
 from known_answers import ishigami
 

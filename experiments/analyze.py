@@ -1,0 +1,149 @@
+"""``coprod analyze``: sensitivity indices, replication noise and plots for a finished sweep.
+
+Reads ``manifest.json``, ``samples.parquet`` and the runs, averages the replications of each
+sample, runs the SALib analysis that matches the sampling method (``coprod.analysis.sensitivity``)
+and writes tables (CSV and Parquet) and PNG plots (``coprod.reports.sensitivity_plots``) into
+``<sweep>/analysis/``:
+
+* sobol: ``sobol_indices`` (S1, ST with 95% CIs), ``sobol_s2`` (S2 with CIs, if sampled),
+  ``sobol_convergence`` (S1/ST recomputed on the first N/8, N/4, N/2, N base samples);
+* morris: ``morris_indices`` (mu, mu*, mu* CI, sigma);
+* fast: ``fast_indices`` (S1, ST with CIs);
+* latin: ``latin_indices``: standardized rank regression coefficients (SRRC, regression of
+  the ranks of the outcome on the ranks of the parameters, all scaled to unit variance;
+  R^2 of the rank regression alongside) and Spearman rank correlations with Fisher-z 95% CIs;
+* every method: ``replication_noise``: per outcome, the mean standard deviation across
+  replications of a sample, the standard deviation of the sample means, their ratio, and the
+  ``noise_floor`` (the share of the sample means' variance that is seed noise); Sobol tables
+  repeat the floor beside the indices and flag (``above_noise``) parameters that exceed it.
+
+SALib's bootstrap is seeded from the sweep seed (``bootstrap_seed``), so analysing a sweep twice
+gives the same intervals; a warning says when N is too small for them to mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coprod.analysis.sensitivity import (CONF, RESAMPLES, analyze_fast, analyze_latin, analyze_morris,
+                                         analyze_sobol, bootstrap_seed, replication_noise, sample_means,
+                                         small_sample_warnings)
+from coprod.experiments.errors import InputError
+from coprod.experiments.storage import write_json, write_tables
+from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs
+from coprod.reports.sensitivity_plots import write_plots
+
+MANIFEST_KEYS = ("problem", "method", "sample_size", "replications", "outcomes")
+# An analysis folder holds this file; ``--out`` may be rewritten only when it does (or is new/empty).
+ANALYSIS_MARKER = "analysis.json"
+
+
+def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    folder = Path(folder)
+    allowed = "allowed: a folder written by coprod sweep"
+    if not folder.exists():
+        raise InputError(f"analyze: {folder}: no such folder; {allowed}")
+    if not folder.is_dir():
+        raise InputError(f"analyze: {folder} is a file; {allowed}")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"analyze: {folder / MANIFEST} not found; {allowed}") from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"analyze: {folder / MANIFEST} is not valid JSON ({err}); {allowed}") from None
+    if not isinstance(manifest, dict) or manifest.get("kind", "coprod-sweep") != "coprod-sweep":
+        kind = manifest.get("kind") if isinstance(manifest, dict) else None
+        raise InputError(f"analyze: {folder} holds a {kind or 'non-sweep'} result, not a sweep; {allowed}")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        what = "a `coprod run` result" if "timeseries.parquet" in {p.name for p in folder.iterdir()} else "no sweep"
+        raise InputError(f"analyze: {folder / MANIFEST} has no {', '.join(missing)} ({what}); {allowed}")
+    problem = manifest["problem"]
+    if not isinstance(problem, dict) or not {"names", "bounds", "num_vars"} <= set(problem):
+        raise InputError(f"analyze: {folder / MANIFEST}: key 'problem' lacks names/bounds/num_vars; {allowed}")
+    if not (folder / SAMPLES).is_file():
+        raise InputError(f"analyze: {folder / SAMPLES} not found; {allowed}")
+    try:
+        samples = pd.read_parquet(folder / SAMPLES)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises several types
+        raise InputError(f"analyze: {folder / SAMPLES} is unreadable ({type(err).__name__}); {allowed}") from None
+    runs = read_runs(folder)
+    expected = manifest["sample_size"] * manifest["replications"]
+    if runs is None or len(runs) < expected:
+        have = 0 if runs is None else len(runs)
+        raise InputError(f"analyze: {folder} has {have} of {expected} runs; finish it with coprod sweep ... --resume")
+    return manifest, samples, runs
+
+
+def check_analysis_out(out: Path, default: bool) -> None:
+    """The analysis folder: new, empty, or an earlier analysis (the default ``<sweep>/analysis`` too)."""
+    from coprod.experiments.checks import check_out
+
+    check_out(out, may_exist=True)
+    if out.is_dir() and any(out.iterdir()) and not default and not (out / ANALYSIS_MARKER).is_file():
+        raise InputError(f"--out {out}: exists, is not empty and holds no earlier analysis; allowed: a new or "
+                         "empty folder, or one written by coprod analyze")
+
+
+def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool = True,
+                  warn: bool = True) -> dict[str, pd.DataFrame]:
+    """Compute the method's indices for every outcome; write tables and plots; return the tables.
+    Everything is read and checked before the output folder is created."""
+    folder = Path(folder)
+    manifest, samples, runs = load_sweep(folder)
+    if out is not None and str(out).strip() == "":
+        raise InputError("--out: got an empty path; allowed: a folder path")
+    out = Path(out) if out is not None else folder / "analysis"
+    check_analysis_out(out, default=out == folder / "analysis")
+    problem = {k: manifest["problem"][k] for k in ("num_vars", "names", "bounds")}
+    outcomes = manifest["outcomes"]
+    means = sample_means(runs, outcomes)
+    Y_by_outcome = {name: means[name].to_numpy(dtype=np.float64) for name in outcomes}
+    method, options = manifest["method"], manifest.get("method_options") or {}
+    seed = bootstrap_seed(int(manifest.get("seed", 0)))
+    noise = replication_noise(runs, outcomes, int(manifest["replications"]))
+    floors = dict(zip(noise["outcome"], noise["noise_floor"]))
+    if method == "sobol":
+        tables = analyze_sobol(problem, Y_by_outcome, options, seed, floors)
+    elif method == "morris":
+        tables = analyze_morris(problem, raw_matrix(samples, problem["names"]), Y_by_outcome, options, seed)
+    elif method == "fast":
+        tables = analyze_fast(problem, Y_by_outcome, options, seed)
+    elif method == "latin":
+        tables = analyze_latin(problem, raw_matrix(samples, problem["names"]), Y_by_outcome)
+    else:
+        raise InputError(f"analyze: method {method!r} in {folder / MANIFEST}; allowed: sobol, morris, fast, latin")
+    tables["replication_noise"] = noise
+    if warn:
+        for line in small_sample_warnings(method, int(manifest.get("samples") or 0), tables):
+            print(f"coprod analyze: warning: {line}", file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
+    write_tables(out, tables)
+    write_json(out / ANALYSIS_MARKER, {"sweep": str(folder.resolve()), "method": method,
+                                       "bootstrap_seed": seed, "resamples": RESAMPLES, "confidence": CONF})
+    if plots:
+        write_plots(method, tables, out)
+    return tables
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    tables = analyze_sweep(args.sweep_dir, args.out, plots=not args.no_plots)
+    out = Path(args.out) if args.out is not None else Path(args.sweep_dir) / "analysis"
+    print(f"analyze: wrote {', '.join(sorted(tables))} (.csv, .parquet) and plots to {out}")
+    return 0
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Run the SALib analysis matching the sweep's method and write "
+                          "tables (CSV, Parquet) and PNG plots into <sweep>/analysis/.")
+    parser.add_argument("sweep_dir", help="folder written by coprod sweep")
+    parser.add_argument("--out", help="output folder (default <sweep>/analysis)")
+    parser.add_argument("--no-plots", action="store_true", help="tables only")
+    parser.set_defaults(func=cmd_analyze)
