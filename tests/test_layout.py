@@ -104,3 +104,12 @@ def test_words_are_declared_once_with_the_parameter_and_the_paradigm():
             if path not in declared_in:
                 text = path.read_text(encoding="utf-8")
                 assert not [w for w in words if f'"{w}"' in text], f"{path} restates declared words"
+
+
+def test_analysis_and_reports_do_not_reach_into_the_experiments():
+    """Tables in, tables out: analysis/ and reports/ use only the shared error type and atomic writer."""
+    graph = module_imports()
+    shared = {"coprod.experiments.errors", "coprod.experiments.storage"}
+    for name, targets in graph.items():
+        if name.startswith(("coprod.analysis", "coprod.reports")):
+            assert {t for t in targets if t.startswith("coprod.experiments")} <= shared, name
