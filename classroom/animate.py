@@ -279,130 +279,15 @@ class Pictures:
         self.limits = None
         self.language = language if language in TEXT else "en"
         self.dpi = dpi
-        t = TEXT[self.language]
-        arms = classroom.arms
         # Font sizes in points: the slide layout's, or the projector's.
-        size = {"title": 15, "plot_title": 14, "ticks": 13, "legend": 13, "value": 14, "small_legend": 13} if screen \
-            else {"title": 11, "plot_title": 10, "ticks": 8, "legend": 8, "value": 9, "small_legend": 7}
-        if screen:
-            self.figure = Figure(figsize=(width, width * 0.54), dpi=dpi, layout="constrained")
-            grid = self.figure.add_gridspec(3, 3, width_ratios=(1.3, 1.0, 1.0))
-            if len(arms) == 1:
-                net_axes = [self.figure.add_subplot(grid[:, 0])]
-            else:
-                column = grid[:, 0].subgridspec(2, 1)
-                net_axes = [self.figure.add_subplot(column[0]), self.figure.add_subplot(column[1])]
-            plot_cells = [grid[k // 2, 1 + k % 2] for k in range(6)]
-            bottom_row = (4, 5)
-        else:
-            self.figure = Figure(figsize=(width, width * 0.8), dpi=dpi, layout="constrained")
-            grid = self.figure.add_gridspec(3, 6, height_ratios=(1.8, 1.0, 1.0))
-            if len(arms) == 1:
-                net_axes = [self.figure.add_subplot(grid[0, 1:5])]
-            else:
-                net_axes = [self.figure.add_subplot(grid[0, 0:3]), self.figure.add_subplot(grid[0, 3:6])]
-            plot_cells = [grid[1 + k // 3, 2 * (k % 3):2 * (k % 3) + 2] for k in range(6)]
-            bottom_row = (3, 4, 5)
-        layout = classroom.layout
-        dot_size = 34 if screen else 26
-        self.net = []
-        for ax, arm, colour in zip(net_axes, arms, ARM_COLOURS):
-            ax.set_aspect("equal")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_color(colour)
-                spine.set_linewidth(2.5 if len(arms) > 1 else 0.8)
-            segments = layout.xy[layout.edges] if len(layout.edges) else np.zeros((0, 2, 2))
-            ax.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=0.5, alpha=0.6, zorder=1))
-            invites = LineCollection([], colors=PROFESSIONAL_COLOUR, linewidths=0.6, alpha=0.35, linestyles=":",
-                                     zorder=1)
-            ax.add_collection(invites)
-            dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=dot_size, c=[MODE_COLOURS[0]] * len(layout.xy),
-                              edgecolors="none", linewidths=0.0, zorder=2)
-            ax.scatter(layout.professional_xy[:, 0], layout.professional_xy[:, 1], marker="s", s=30,
-                       c=PROFESSIONAL_COLOUR, zorder=3)
-            ngos = ax.scatter([], [], marker="*", s=260, c=NGO_COLOUR, edgecolors="white", linewidths=0.6, zorder=4)
-            every = np.vstack([layout.xy, layout.professional_xy])
-            pad = 0.1
-            ax.set_xlim(every[:, 0].min() - pad, every[:, 0].max() + pad)
-            ax.set_ylim(every[:, 1].min() - pad, every[:, 1].max() + pad)
-            # The title's first line (which run) never changes and is drawn once; its second line
-            # (month, share taking part) is redrawn each month. Text is the dearest thing to draw.
-            colour_of_title = colour if len(arms) > 1 else "black"
-            named = len(arms) > 1 or arm.label not in ("A", "B")  # a scenario's name in an animation
-            ax.set_title(f"{arm.label}: " * named + paradigm_name(arm.paradigm, self.language),
-                         fontsize=size["title"], color=colour_of_title, pad=4 + 1.35 * size["title"])
-            title = ax.text(0.5, 1.0, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=size["title"],
-                            color=colour_of_title)
-            title.set_in_layout(True)
-            self.net.append({"ax": ax, "dots": dots, "ngos": ngos, "invites": invites, "title": title, "arm": arm})
-        handles = [Line2D([], [], marker="o", ls="", color=c, label=name, markersize=7)
-                   for c, name in zip(MODE_COLOURS, t["modes"])]
-        handles += [Line2D([], [], marker="o", ls="", mfc="white", mec="black", mew=1.6, label=t["volunteer"],
-                           markersize=7),
-                    Line2D([], [], marker="s", ls="", color=PROFESSIONAL_COLOUR, label=t["professional"],
-                           markersize=7),
-                    Line2D([], [], ls=":", color=PROFESSIONAL_COLOUR, label=t["invited"]),
-                    Line2D([], [], marker="*", ls="", color=NGO_COLOUR, label=t["ngo"], markersize=12),
-                    Line2D([], [], color="#777777", lw=0.8, label=t["thin"].split(",")[0]),
-                    Line2D([], [], color="#777777", lw=2.0, label=t["thin"].split(",")[1].strip())]
-        if screen:
-            self.figure.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=size["legend"],
-                               frameon=False, columnspacing=1.2, handletextpad=0.4)
-        elif len(arms) == 1:
-            net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=size["legend"],
-                               frameon=False)
-        else:
-            self.figure.legend(handles=handles, loc="outside upper center", ncol=6, fontsize=size["legend"],
-                               frameon=False)
-
-        self.plots = []
-        names = list(DIMENSIONS) + ["inequality"]
-        for k, name in enumerate(names):
-            ax = self.figure.add_subplot(plot_cells[k])
-            ax.tick_params(labelsize=size["ticks"])
-            ax.grid(alpha=0.3)
-            ax.set_xlim(0, 12)
-            lines = []
-            now = []  # a dot on each arm's latest value, so even month 1 shows something
-            if name == "inequality":
-                ax.set_title(t["inequality"], fontsize=size["plot_title"], loc="left")
-                for arm, colour in zip(arms, ARM_COLOURS):
-                    for series, style in zip(INEQUALITY_SERIES, INEQUALITY_STYLES):
-                        label = t["series"][series] if arm is arms[0] else None
-                        (line,) = ax.plot([], [], ls=style, color=colour, lw=1.6, label=label)
-                        lines.append((line, arm, series))
-                    (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
-                    now.append((dot, arm, "wellbeing_gini"))
-                ax.set_ylim(0, 0.3)
-                if not screen:  # on the projector the legend would hide the lines; the words are in the help
-                    ax.legend(fontsize=size["small_legend"], loc="upper left", frameon=False)
-                shown = "wellbeing_gini"
-            else:
-                ax.set_title(dimension_name(name, self.language), fontsize=size["plot_title"], loc="left")
-                ax.set_ylim(0, 1.02)
-                for arm, colour in zip(arms, ARM_COLOURS):
-                    (thin,) = ax.plot([], [], color=colour, lw=0.8, alpha=0.45)
-                    (thick,) = ax.plot([], [], color=colour, lw=2.0, label=arm.label if len(arms) > 1 else None)
-                    lines.append((thin, arm, f"{name}_output"))
-                    lines.append((thick, arm, f"{name}_short"))
-                    (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
-                    now.append((dot, arm, f"{name}_short"))
-                if k == 0 and len(arms) > 1 and not screen:
-                    ax.legend(fontsize=size["legend"], loc="lower right", frameon=False)
-                shown = f"{name}_short"
-            # The current value of each arm, right-aligned above the plot, in the arm's colour.
-            values = []
-            for j, (arm, colour) in enumerate(zip(arms, ARM_COLOURS)):
-                x = 1.0 - 0.16 * (len(arms) - 1 - j)
-                text = ax.text(x, 1.02, "", transform=ax.transAxes, ha="right", va="bottom",
-                               fontsize=size["value"], fontweight="bold", color=colour)
-                values.append((text, arm, shown))
-            if k in bottom_row:
-                ax.set_xlabel(t["month"], fontsize=size["ticks"])
-            lines += now
-            self.plots.append({"ax": ax, "lines": lines, "name": name, "values": values})
+        self.size = {"title": 15, "plot_title": 14, "ticks": 13, "legend": 13, "value": 14, "small_legend": 13} \
+            if screen else {"title": 11, "plot_title": 10, "ticks": 8, "legend": 8, "value": 9, "small_legend": 7}
+        net_axes, plot_cells, bottom_row = self._grid(width, len(classroom.arms))
+        self.net = [self._network_panel(ax, arm, colour)
+                    for ax, arm, colour in zip(net_axes, classroom.arms, ARM_COLOURS)]
+        self._legend(net_axes)
+        self.plots = [self._time_plot(k, name, cell, k in bottom_row)
+                      for k, (name, cell) in enumerate(zip(list(DIMENSIONS) + ["inequality"], plot_cells))]
         self.update()
         # Lay the figure out once; later frames keep that layout (re-solving it costs most of a redraw).
         self.canvas = FigureCanvasAgg(self.figure)
@@ -417,6 +302,127 @@ class Pictures:
                     line.set_animated(True)
                 for text, _, _ in plot["values"]:
                     text.set_animated(True)
+
+    def _grid(self, width: float, n_arms: int):
+        """The figure, its network axes, the cells of the six time plots and which of them are at the bottom."""
+        if self.screen:
+            self.figure = Figure(figsize=(width, width * 0.54), dpi=self.dpi, layout="constrained")
+            grid = self.figure.add_gridspec(3, 3, width_ratios=(1.3, 1.0, 1.0))
+            if n_arms == 1:
+                net_axes = [self.figure.add_subplot(grid[:, 0])]
+            else:
+                column = grid[:, 0].subgridspec(2, 1)
+                net_axes = [self.figure.add_subplot(column[0]), self.figure.add_subplot(column[1])]
+            return net_axes, [grid[k // 2, 1 + k % 2] for k in range(6)], (4, 5)
+        self.figure = Figure(figsize=(width, width * 0.8), dpi=self.dpi, layout="constrained")
+        grid = self.figure.add_gridspec(3, 6, height_ratios=(1.8, 1.0, 1.0))
+        if n_arms == 1:
+            net_axes = [self.figure.add_subplot(grid[0, 1:5])]
+        else:
+            net_axes = [self.figure.add_subplot(grid[0, 0:3]), self.figure.add_subplot(grid[0, 3:6])]
+        return net_axes, [grid[1 + k // 3, 2 * (k % 3):2 * (k % 3) + 2] for k in range(6)], (3, 4, 5)
+
+    def _network_panel(self, ax, arm: Arm, colour: str) -> dict[str, Any]:
+        """One arm's network sample: ties, citizens, professionals, NGOs and a two-line title."""
+        layout, size, several = self.classroom.layout, self.size, len(self.classroom.arms) > 1
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color(colour)
+            spine.set_linewidth(2.5 if several else 0.8)
+        segments = layout.xy[layout.edges] if len(layout.edges) else np.zeros((0, 2, 2))
+        ax.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=0.5, alpha=0.6, zorder=1))
+        invites = LineCollection([], colors=PROFESSIONAL_COLOUR, linewidths=0.6, alpha=0.35, linestyles=":",
+                                 zorder=1)
+        ax.add_collection(invites)
+        dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=34 if self.screen else 26,
+                          c=[MODE_COLOURS[0]] * len(layout.xy), edgecolors="none", linewidths=0.0, zorder=2)
+        ax.scatter(layout.professional_xy[:, 0], layout.professional_xy[:, 1], marker="s", s=30,
+                   c=PROFESSIONAL_COLOUR, zorder=3)
+        ngos = ax.scatter([], [], marker="*", s=260, c=NGO_COLOUR, edgecolors="white", linewidths=0.6, zorder=4)
+        every = np.vstack([layout.xy, layout.professional_xy])
+        pad = 0.1
+        ax.set_xlim(every[:, 0].min() - pad, every[:, 0].max() + pad)
+        ax.set_ylim(every[:, 1].min() - pad, every[:, 1].max() + pad)
+        # The title's first line (which run) never changes and is drawn once; its second line
+        # (month, share taking part) is redrawn each month. Text is the dearest thing to draw.
+        colour_of_title = colour if several else "black"
+        named = several or arm.label not in ("A", "B")  # a scenario's name in an animation
+        ax.set_title(f"{arm.label}: " * named + paradigm_name(arm.paradigm, self.language),
+                     fontsize=size["title"], color=colour_of_title, pad=4 + 1.35 * size["title"])
+        title = ax.text(0.5, 1.0, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=size["title"],
+                        color=colour_of_title)
+        title.set_in_layout(True)
+        return {"ax": ax, "dots": dots, "ngos": ngos, "invites": invites, "title": title, "arm": arm}
+
+    def _legend(self, net_axes) -> None:
+        t, size = TEXT[self.language], self.size
+        handles = [Line2D([], [], marker="o", ls="", color=c, label=name, markersize=7)
+                   for c, name in zip(MODE_COLOURS, t["modes"])]
+        handles += [Line2D([], [], marker="o", ls="", mfc="white", mec="black", mew=1.6, label=t["volunteer"],
+                           markersize=7),
+                    Line2D([], [], marker="s", ls="", color=PROFESSIONAL_COLOUR, label=t["professional"],
+                           markersize=7),
+                    Line2D([], [], ls=":", color=PROFESSIONAL_COLOUR, label=t["invited"]),
+                    Line2D([], [], marker="*", ls="", color=NGO_COLOUR, label=t["ngo"], markersize=12),
+                    Line2D([], [], color="#777777", lw=0.8, label=t["thin"].split(",")[0]),
+                    Line2D([], [], color="#777777", lw=2.0, label=t["thin"].split(",")[1].strip())]
+        if self.screen:
+            self.figure.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=size["legend"],
+                               frameon=False, columnspacing=1.2, handletextpad=0.4)
+        elif len(net_axes) == 1:
+            net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=size["legend"],
+                               frameon=False)
+        else:
+            self.figure.legend(handles=handles, loc="outside upper center", ncol=6, fontsize=size["legend"],
+                               frameon=False)
+
+    def _time_plot(self, k: int, name: str, cell, at_bottom: bool) -> dict[str, Any]:
+        """One small time plot: a dimension (monthly and 6-month lines per arm) or inequality."""
+        t, size, arms = TEXT[self.language], self.size, self.classroom.arms
+        ax = self.figure.add_subplot(cell)
+        ax.tick_params(labelsize=size["ticks"])
+        ax.grid(alpha=0.3)
+        ax.set_xlim(0, 12)
+        lines = []
+        now = []  # a dot on each arm's latest value, so even month 1 shows something
+        if name == "inequality":
+            ax.set_title(t["inequality"], fontsize=size["plot_title"], loc="left")
+            for arm, colour in zip(arms, ARM_COLOURS):
+                for series, style in zip(INEQUALITY_SERIES, INEQUALITY_STYLES):
+                    label = t["series"][series] if arm is arms[0] else None
+                    (line,) = ax.plot([], [], ls=style, color=colour, lw=1.6, label=label)
+                    lines.append((line, arm, series))
+                (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
+                now.append((dot, arm, "wellbeing_gini"))
+            ax.set_ylim(0, 0.3)
+            if not self.screen:  # on the projector the legend would hide the lines; the words are in the help
+                ax.legend(fontsize=size["small_legend"], loc="upper left", frameon=False)
+            shown = "wellbeing_gini"
+        else:
+            ax.set_title(dimension_name(name, self.language), fontsize=size["plot_title"], loc="left")
+            ax.set_ylim(0, 1.02)
+            for arm, colour in zip(arms, ARM_COLOURS):
+                (thin,) = ax.plot([], [], color=colour, lw=0.8, alpha=0.45)
+                (thick,) = ax.plot([], [], color=colour, lw=2.0, label=arm.label if len(arms) > 1 else None)
+                lines.append((thin, arm, f"{name}_output"))
+                lines.append((thick, arm, f"{name}_short"))
+                (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
+                now.append((dot, arm, f"{name}_short"))
+            if k == 0 and len(arms) > 1 and not self.screen:
+                ax.legend(fontsize=size["legend"], loc="lower right", frameon=False)
+            shown = f"{name}_short"
+        # The current value of each arm, right-aligned above the plot, in the arm's colour.
+        values = []
+        for j, (arm, colour) in enumerate(zip(arms, ARM_COLOURS)):
+            x = 1.0 - 0.16 * (len(arms) - 1 - j)
+            text = ax.text(x, 1.02, "", transform=ax.transAxes, ha="right", va="bottom",
+                           fontsize=size["value"], fontweight="bold", color=colour)
+            values.append((text, arm, shown))
+        if at_bottom:
+            ax.set_xlabel(t["month"], fontsize=size["ticks"])
+        return {"ax": ax, "lines": lines + now, "name": name, "values": values}
 
     def dot_pixels(self) -> list[np.ndarray]:
         """Where each sampled citizen's dot sits in the picture, per network panel: pixels from the

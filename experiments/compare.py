@@ -159,11 +159,23 @@ def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_fra
     """Tables and plain-word trade-offs from the runs."""
     labels = [s.label for s in strategies]
     horizon = settings["horizon"]
-    reps = settings["replications"]
+    finals, trajectories = _finals(strategies, settings, frames)
+    comparison = Comparison(strategies=strategies, settings=settings, finals=finals, trajectories=trajectories,
+                            summary=_summary(strategies, finals), wins=_wins(finals, labels, horizon),
+                            pairwise=_pairwise(finals, labels, horizon), tradeoffs=[])
+    comparison.tradeoffs = tradeoff_sentences(comparison)
+    if robust_frames is not None and points is not None:
+        comparison.robust_runs, comparison.robust = _robust(strategies, settings, robust_frames, points)
+        comparison.robust_points = points
+        comparison.robust_boxes = where_best(comparison.robust_runs, points, labels, horizon, settings)
+    return comparison
 
+
+def _finals(strategies: list[Strategy], settings: dict, frames: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per (strategy, replication) at the end of the run, and every month of every run."""
     rows, trajectories = [], []
     for s in strategies:
-        for r in range(reps):
+        for r in range(settings["replications"]):
             frame = frames[("rep", s.label, r)]
             rows.append({"strategy": s.label, "scenario": s.scenario.name, "replication": r,
                          "seed": settings["seeds"][r], **_final_row(frame)})
@@ -171,19 +183,24 @@ def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_fra
             traj.insert(0, "replication", r)
             traj.insert(0, "strategy", s.label)
             trajectories.append(traj)
-    finals = pd.DataFrame(rows)
-    trajectories = pd.concat(trajectories, ignore_index=True)
+    return pd.DataFrame(rows), pd.concat(trajectories, ignore_index=True)
 
-    summary_rows = []
+
+def _summary(strategies: list[Strategy], finals: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation and interval of every metric per strategy."""
+    rows = []
     for s in strategies:
         sub = finals[finals.strategy == s.label]
         for metric in metric_names():
-            mean, sd, low, high = mean_ci(sub[metric].to_numpy())
-            summary_rows.append({"strategy": s.label, "metric": metric, "mean": mean, "sd": sd,
-                                 "ci_low": low, "ci_high": high, "n": len(sub)})
-    summary = pd.DataFrame(summary_rows)
+            mean, spread, low, high = mean_ci(sub[metric].to_numpy())
+            rows.append({"strategy": s.label, "metric": metric, "mean": mean, "sd": spread,
+                         "ci_low": low, "ci_high": high, "n": len(sub)})
+    return pd.DataFrame(rows)
 
-    wins_rows = []
+
+def _wins(finals: pd.DataFrame, labels: list[str], horizon: str) -> pd.DataFrame:
+    """Rank by mean and how often each strategy is best, alone or tied, per dimension."""
+    rows = []
     for dim in DIMENSIONS:
         column = f"{dim}_{horizon}"
         matrix = np.column_stack([finals[finals.strategy == label].sort_values("replication")[column].to_numpy()
@@ -194,51 +211,50 @@ def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_fra
         rank = np.empty(len(labels), dtype=int)
         rank[order] = np.arange(1, len(labels) + 1)
         for i, label in enumerate(labels):
-            wins_rows.append({"dimension": dim, "horizon": horizon, "strategy": label, "rank": int(rank[i]),
-                              "mean": float(means[i]), "win_share": float(sole[i]), "tie_share": float(tied[i])})
-    wins = pd.DataFrame(wins_rows)
+            rows.append({"dimension": dim, "horizon": horizon, "strategy": label, "rank": int(rank[i]),
+                         "mean": float(means[i]), "win_share": float(sole[i]), "tie_share": float(tied[i])})
+    return pd.DataFrame(rows)
 
-    pair_rows = []
+
+def _pairwise(finals: pd.DataFrame, labels: list[str], horizon: str) -> pd.DataFrame:
+    """Paired differences of every pair of strategies on the dimensions and the risks."""
+    rows = []
     for i, a in enumerate(labels):
         for b in labels[i + 1:]:
             fa = finals[finals.strategy == a].sort_values("replication")
             fb = finals[finals.strategy == b].sort_values("replication")
             for metric in [f"{d}_{horizon}" for d in DIMENSIONS] + list(RISK_COLUMNS):
                 result = paired_test(fa[metric].to_numpy(), fb[metric].to_numpy())
-                pair_rows.append({"a": a, "b": b, "metric": metric, **result,
-                                  "mean_a": float(fa[metric].mean()), "mean_b": float(fb[metric].mean())})
-    pairwise = pd.DataFrame(pair_rows)
+                rows.append({"a": a, "b": b, "metric": metric, **result,
+                             "mean_a": float(fa[metric].mean()), "mean_b": float(fb[metric].mean())})
+    return pd.DataFrame(rows)
 
-    comparison = Comparison(strategies=strategies, settings=settings, finals=finals, trajectories=trajectories,
-                            summary=summary, wins=wins, pairwise=pairwise, tradeoffs=[])
-    comparison.tradeoffs = tradeoff_sentences(comparison)
 
-    if robust_frames is not None and points is not None:
-        robust_rows = []
-        for s in strategies:
-            for i in range(len(points)):
-                frame = robust_frames[("robust", s.label, i)]
-                robust_rows.append({"strategy": s.label, "point": i, "seed": settings["robust_seeds"][i],
-                                    **{name: points.iloc[i][name] for name in points.columns},
-                                    **_final_row(frame)})
-        robust_runs = pd.DataFrame(robust_rows)
-        regret_rows = []
-        for dim in DIMENSIONS:
-            column = f"{dim}_{horizon}"
-            matrix = np.column_stack([robust_runs[robust_runs.strategy == label].sort_values("point")[column].to_numpy()
-                                      for label in labels])
-            sole, tied = best_shares(matrix)
-            regret = matrix.max(axis=1, keepdims=True) - matrix
-            for j, label in enumerate(labels):
-                regret_rows.append({"dimension": dim, "horizon": horizon, "strategy": label,
-                                    "best_share": float(sole[j]), "tie_share": float(tied[j]),
-                                    "worst_regret": float(regret[:, j].max()), "mean_regret": float(regret[:, j].mean()),
-                                    "mean": float(matrix[:, j].mean())})
-        comparison.robust_runs = robust_runs
-        comparison.robust = pd.DataFrame(regret_rows)
-        comparison.robust_points = points
-        comparison.robust_boxes = where_best(robust_runs, points, labels, horizon, settings)
-    return comparison
+def _robust(strategies: list[Strategy], settings: dict, robust_frames: dict,
+            points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs at the uncertain points, and per dimension each strategy's best share and regret."""
+    labels = [s.label for s in strategies]
+    horizon = settings["horizon"]
+    rows = []
+    for s in strategies:
+        for i in range(len(points)):
+            frame = robust_frames[("robust", s.label, i)]
+            rows.append({"strategy": s.label, "point": i, "seed": settings["robust_seeds"][i],
+                         **{name: points.iloc[i][name] for name in points.columns}, **_final_row(frame)})
+    robust_runs = pd.DataFrame(rows)
+    regret_rows = []
+    for dim in DIMENSIONS:
+        column = f"{dim}_{horizon}"
+        matrix = np.column_stack([robust_runs[robust_runs.strategy == label].sort_values("point")[column].to_numpy()
+                                  for label in labels])
+        sole, tied = best_shares(matrix)
+        regret = matrix.max(axis=1, keepdims=True) - matrix
+        for j, label in enumerate(labels):
+            regret_rows.append({"dimension": dim, "horizon": horizon, "strategy": label,
+                                "best_share": float(sole[j]), "tie_share": float(tied[j]),
+                                "worst_regret": float(regret[:, j].max()), "mean_regret": float(regret[:, j].mean()),
+                                "mean": float(matrix[:, j].mean())})
+    return robust_runs, pd.DataFrame(regret_rows)
 
 
 def where_best(robust_runs: pd.DataFrame, points: pd.DataFrame, labels: list[str], horizon: str,
@@ -303,10 +319,18 @@ def _hours_clause(hours_w: float, hours_l: float) -> str:
     return f"it asks {100 * abs(change):.0f}% {'more' if change > 0 else 'fewer'} citizen hours"
 
 
+def _difference_interval(low: float, high: float, span: float) -> str:
+    """A difference's interval, cut back to what a difference on the scale can be (-span to +span)."""
+    cut = low < -span or high > span
+    low, high = max(low, -span), min(high, span)
+    return f"[{low:+.3f}, {high:+.3f}]" + (f" (cut to the ±{span:g} a difference can reach)" if cut else "")
+
+
 def tradeoff_sentences(c: Comparison) -> list[str]:
     """Plain-word trade-offs for every pair of strategies, from the paired differences."""
     horizon = c.settings["horizon"]
     names = strategy_names(c.strategies)
+    span = 2.0 if horizon == "impact" else 1.0  # a dimension lies in [0, 1] (impact in [-1, 1])
     sentences = []
     for (a_label, b_label), group in c.pairwise.groupby(["a", "b"], sort=False):
         a, b = names[a_label], names[b_label]
@@ -321,7 +345,7 @@ def tradeoff_sentences(c: Comparison) -> list[str]:
                     f"{a} and {b} do not differ significantly on {name} ({horizon} horizon): {a} is higher in "
                     f"{_pct(row.share_a_higher)} of runs, {b} in {_pct(row.share_b_higher)}, tied in "
                     f"{_pct(row.share_tied)} (difference {a} − {b} {row.mean_diff:+.3f}, 95% CI "
-                    f"[{row.ci_low:+.3f}, {row.ci_high:+.3f}]; paired t-test p = {row.t_p:.2g}, "
+                    f"{_difference_interval(row.ci_low, row.ci_high, span)}; paired t-test p = {row.t_p:.2g}, "
                     f"sign test p = {row.sign_p:.2g}).")
                 continue
             flip = row.mean_diff < 0
@@ -333,9 +357,9 @@ def tradeoff_sentences(c: Comparison) -> list[str]:
             hours_w, hours_l = (hours.mean_b, hours.mean_a) if flip else (hours.mean_a, hours.mean_b)
             sentences.append(
                 f"{winner} beats {loser} on {name} ({horizon} horizon) in {_pct(share)} of runs "
-                f"(difference {diff:+.3f}, 95% CI [{low:+.3f}, {high:+.3f}]; paired t-test p = {row.t_p:.2g}, "
-                f"sign test p = {row.sign_p:.2g}) {_cost_clause(cost_w, cost_l, bool(cost.significant))}; "
-                f"{_hours_clause(hours_w, hours_l)}.")
+                f"(difference {diff:+.3f}, 95% CI {_difference_interval(low, high, span)}; "
+                f"paired t-test p = {row.t_p:.2g}, sign test p = {row.sign_p:.2g}) "
+                f"{_cost_clause(cost_w, cost_l, bool(cost.significant))}; {_hours_clause(hours_w, hours_l)}.")
     return sentences
 
 

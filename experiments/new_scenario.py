@@ -49,10 +49,12 @@ def scenario_text(source_name: str | None) -> str:
         scenario = load_scenario(source_name)
         explicit = dict(scenario.parameters)
         description = scenario.description or f"copy of {scenario.name}"
+        title = f"{scenario.title} (copy)"
         uncertain = scenario.uncertain
         origin_name = f"scenario {scenario.name!r} ({scenario.path})"
     else:
         explicit, description, uncertain = {}, "A new strategy (edit this description)", {}
+        title = "My strategy"
         origin_name = "the declared defaults"
     values = resolve_parameters(explicit)
     paradigm = values["paradigm"]
@@ -74,6 +76,8 @@ def scenario_text(source_name: str | None) -> str:
         "# remove the leading '# ' to set one. `coprod params` lists them all. Levers written here",
         "# override the paradigm's rule set: if you change the paradigm, revisit them too.",
         "",
+        "# title: the name reports show for this strategy.",
+        f"title = {toml_value(title)}",
         f"description = {toml_value(description)}",
         "",
     ]

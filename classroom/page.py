@@ -1,0 +1,264 @@
+"""The classroom dashboard's page: solara components over a ``Session`` (``dashboard.py``).
+
+``coprod dashboard`` starts ``python -m solara run`` on this file; solara runs it and shows ``Page``.
+Only the page imports solara, so no other command pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ipyvue
+import solara
+import traitlets
+
+from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_MONTHS_PER_SECOND, DEFAULT_STOP_MONTH,
+                                        INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, _log, _page_connected,
+                                        apply_preset, default_settings, explanation, label, lever_value, slider_step)
+from coprod.model.paradigms import SHORT_NAMES
+from coprod.model.parameters import PARADIGMS, PARAMETERS
+
+
+class SpaceBar(ipyvue.VueTemplate):
+    """Counts presses of the space bar outside text fields (the page's Play/Pause key)."""
+
+    presses = traitlets.Int(0).tag(sync=True)
+    template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    const typing = (e) => { const t = e.target || {}; const tag = (t.tagName || "").toUpperCase();
+      return ["INPUT", "TEXTAREA", "SELECT"].includes(tag) || t.isContentEditable; };
+    this.down = (e) => { if (e.code !== "Space" || typing(e)) return; e.preventDefault();
+      if (!e.repeat) { this.presses = this.presses + 1; } };
+    // a focused button would also take the space as a click: keep it for Play/Pause only
+    this.up = (e) => { if (e.code === "Space" && !typing(e)) e.preventDefault(); };
+    document.addEventListener("keydown", this.down, true);
+    document.addEventListener("keyup", this.up, true);
+  },
+  destroyed() {
+    document.removeEventListener("keydown", this.down, true);
+    document.removeEventListener("keyup", this.up, true);
+  }
+}
+</script>
+""").tag(sync=True)
+
+
+def current_context():
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context()
+    except Exception:
+        return None
+
+
+@solara.component
+def Page():
+    settings = solara.use_reactive(solara.use_memo(default_settings, []))
+    frame = solara.use_reactive(None)
+    status = solara.use_reactive(None)  # what the controls show; set only when it changes
+    presenting = solara.use_reactive(False)
+    context = solara.use_memo(current_context, [])
+
+    def make_session():
+        def publish(new: Frame) -> None:
+            if new.settings is not None and new.settings != settings.value:
+                settings.value = new.settings  # a change that could not be made: show what runs
+            frame.value = new
+            status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
+
+        return Session(settings.value, publish,
+                       watching=(lambda: _page_connected(context)) if context is not None else (lambda: True),
+                       log=_log)
+
+    session = solara.use_memo(make_session, [])
+
+    def run_session():
+        session.start(context)
+        return session.stop  # the tab closed (or its kernel was culled): the worker ends
+
+    solara.use_effect(run_session, [])
+
+    def change(new: dict[str, Any]) -> None:
+        settings.value = new
+        session.send("settings", new)
+
+    lang = settings.value["language"]
+    solara.Title(WORDS[lang]["title"])
+    solara.Style(CSS)
+    SpaceBar.element(on_presses=lambda _: session.send("toggle"))
+    with solara.Div(classes=["coprod-page"]):
+        Transport(session, frame, status, settings, presenting, change)
+        with solara.Div(classes=["coprod-body"]):
+            if not presenting.value:
+                with solara.Div(classes=["coprod-side"]):
+                    solara.Text(WORDS[lang]["title"], classes=["coprod-title"])
+                    Setup(settings, change)
+                    Levers(settings, change)
+                    Extras(session, settings)
+            with solara.Div(classes=["coprod-main"]):
+                Picture(frame)
+
+
+@solara.component
+def Transport(session, frame, status, settings, presenting, change):
+    # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
+    # a month re-renders just the month label and the picture.
+    st = status.value
+    s = settings.value
+    lang = s["language"]
+    words = WORDS[lang]
+    playing = bool(st and st.playing)
+    with solara.Div(classes=["coprod-bar"]):
+        MonthLabel(frame, words["month"])
+        solara.Button(words["step"], on_click=lambda: session.send("step"), classes=["coprod-step"],
+                      color="primary", outlined=True)
+        solara.Button(words["pause"] if playing else words["play"],
+                      on_click=lambda: session.send("pause" if playing else "play"),
+                      classes=["coprod-play"], color="primary")
+        solara.Button(words["reset"], on_click=lambda: session.send("reset"), classes=["coprod-reset"],
+                      outlined=True)
+        with solara.Div(classes=["coprod-speed"]):
+            speed = int(st.months_per_second if st else DEFAULT_MONTHS_PER_SECOND)
+            solara.Text(f"{words['speed']}: {speed}", classes=["coprod-small"])
+            solara.SliderInt("", value=speed, min=1, max=20, on_value=lambda v: session.send("speed", v))
+        with solara.Div(classes=["coprod-stop"]):
+            solara.InputInt(words["stop"], value=st.stop_month if st else DEFAULT_STOP_MONTH,
+                            on_value=lambda v: session.send("stop_month", v or 0))
+        solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
+                                   on_value=lambda shown: change({**settings.value,
+                                                                  "language": "da" if shown == "Dansk" else "en"}))
+        solara.Button(words["present_off"] if presenting.value else words["present"],
+                      on_click=lambda: presenting.set(not presenting.value), classes=["coprod-present"],
+                      text=True)
+        if st is not None and st.busy:
+            solara.Text(words["busy"], classes=["coprod-busy"])
+
+
+@solara.component
+def MonthLabel(frame, word: str):
+    f = frame.value
+    solara.Text(f"{word} {f.month if f else 0}", classes=["coprod-month"])
+
+
+@solara.component
+def Setup(settings, change):
+    s = settings.value
+    lang = s["language"]
+    words = WORDS[lang]
+    names = SHORT_NAMES[lang]
+    back = {v: k for k, v in names.items()}
+
+    def set_paradigm(index: int, shown: str) -> None:
+        current = settings.value
+        arms = [dict(a) for a in current["arms"]]
+        arms[index] = {"paradigm": back[shown], "overrides": {}}
+        change({**current, "arms": arms, "preset": None})
+
+    def set_preset(shown: str) -> None:
+        for key, preset in PRESETS.items():
+            if preset[settings.value["language"]] == shown:
+                change(apply_preset(settings.value, key))
+
+    with solara.Tooltip(words["paradigm_hint"] + " — " + explanation("paradigm", lang)):
+        with solara.Div(classes=["paradigm-a"]):
+            solara.Select(words["paradigm_a"] + (" (A)" if s["compare"] else ""),
+                          value=names[s["arms"][0]["paradigm"]], values=[names[p] for p in PARADIGMS],
+                          on_value=lambda v: set_paradigm(0, v))
+    with solara.Div(classes=["compare"]):
+        solara.Checkbox(label=words["compare"], value=s["compare"],
+                        on_value=lambda on: change({**settings.value, "compare": bool(on)}))
+    if s["compare"]:
+        with solara.Div(classes=["paradigm-b"]):
+            solara.Select(words["paradigm_b"], value=names[s["arms"][1]["paradigm"]],
+                          values=[names[p] for p in PARADIGMS], on_value=lambda v: set_paradigm(1, v))
+    with solara.Div(classes=["preset"]):
+        solara.Select(words["preset"], value=PRESETS[s["preset"]][lang] if s.get("preset") else None,
+                      values=[p[lang] for p in PRESETS.values()], on_value=set_preset)
+    if s["compare"]:
+        for side, arm in zip("AB", s["arms"]):
+            if arm["overrides"]:
+                shown = ", ".join(f"{label(k, lang)} = {PARAMETERS[k].choice_word(v, lang)}"
+                                  for k, v in arm["overrides"].items())
+                solara.Text(f"{side}: {shown}", classes=["coprod-small"])
+    with solara.Row():
+        with solara.Div(style={"width": "140px"}):
+            solara.Select(words["citizens"], value=str(s["n_citizens"]), values=[str(n) for n in CITIZEN_CHOICES],
+                          on_value=lambda v: change({**settings.value, "n_citizens": int(v)}))
+        with solara.Div(style={"width": "120px"}):
+            solara.InputInt(words["seed"], value=int(s["seed"]),
+                            on_value=lambda v: change({**settings.value, "seed": int(v or 0)}))
+
+
+@solara.component
+def Levers(settings, change):
+    s = settings.value
+    lang = s["language"]
+    words = WORDS[lang]
+
+    def set_lever(name: str, value: Any) -> None:
+        current = settings.value
+        if lever_value(current, name) == value:
+            return
+        change({**current, "common": {**current["common"], name: value}, "preset": None})
+
+    with solara.Card(words["levers"]):
+        solara.Text(words["restart"], classes=["coprod-small"])
+        for name in SLIDERS:
+            declared = PARAMETERS[name]
+            with solara.Tooltip(explanation(name, lang)):
+                with solara.Div(classes=[f"lever-{name}"]):
+                    value = float(lever_value(s, name))
+                    solara.Text(f"{label(name, lang)}: {value:g}")
+                    solara.SliderFloat("", value=value, min=float(declared.low), max=float(declared.high),
+                                       step=slider_step(name),
+                                       on_value=lambda v, n=name: set_lever(n, round(float(v), 6)))
+        for name in CHOICES:
+            declared = PARAMETERS[name]
+            shown = {c: declared.choice_word(c, lang) for c in declared.choices}
+            back = {v: k for k, v in shown.items()}
+            with solara.Tooltip(explanation(name, lang)):
+                with solara.Div(classes=[f"lever-{name}"]):
+                    solara.Select(label(name, lang), value=shown[lever_value(s, name)], values=list(shown.values()),
+                                  on_value=lambda v, n=name, b=back: set_lever(n, b[v]))
+
+
+@solara.component
+def Extras(session, settings):
+    lang = settings.value["language"]
+    words = WORDS[lang]
+    with solara.Div(classes=["coprod-downloads"]):
+        solara.FileDownload(lambda: session.png or b"", filename="coprod.png", label=words["download_png"],
+                            mime_type="image/png")
+        solara.FileDownload(session.csv, filename="coprod.csv", label=words["download_csv"], mime_type="text/csv")
+    with solara.Div(classes=["coprod-info"]):
+        solara.Details(words["info"], children=[solara.Markdown(INFO[lang])])
+
+
+@solara.component
+def Picture(frame):
+    # The same children in the same order every time (only their content changes), so a frame
+    # never makes the browser build new elements beside the old ones.
+    f = frame.value
+    words = WORDS[f.language if f else "en"]
+    with solara.Div(classes=["coprod-notes"]):
+        if f is not None and f.problem:
+            solara.Error(f.problem, classes=["coprod-problem"])
+        if f is None or f.busy:
+            solara.ProgressLinear(True, classes=["coprod-progress"])
+    width, height = f.size if f else (16, 9)
+    # As wide as the column, but never taller than the window below the controls.
+    box = {"width": f"min(100%, calc((100vh - 90px) * {width / max(1, height):.4f}))"}
+    with solara.Div(classes=["coprod-picture-box"] + (["busy"] if f is not None and f.busy else []), style=box):
+        if f is not None and f.png is not None:
+            solara.Image(f.png, classes=["coprod-picture"])
+        solara.HTML(tag="div", unsafe_innerHTML=(f.hover if f is not None else None) or "",
+                    classes=["coprod-hover"])
+    seconds = f.seconds if f is not None else None
+    solara.Text(f"{words['redraw']}: {1000 * seconds:.0f} ms" if seconds is not None else "",
+                classes=["coprod-timing", "coprod-small"])
+    solara.Text(json.dumps(f.running if f else []), classes=["coprod-running"], style={"display": "none"})
