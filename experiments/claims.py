@@ -21,7 +21,6 @@ uninterrupted battery.
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import io
 import json
@@ -450,7 +449,8 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
     lines += ["", "## How this was run", "",
               f"{plural(manifest['samples'], sample)} per claim{' (each costing d + 2 runs)' if not latin else ''}, "
               f"{plural(manifest['replications'], 'replication')} per point and arm, "
-              f"{plural(manifest['citizens'], 'citizen')}, {plural(manifest['steps'], 'month')}, seed {manifest['seed']}, "
+              f"{plural(manifest['citizens'], 'citizen')}, {plural(manifest['steps'], 'month')}, "
+              f"seed {manifest['seed']}, "
               f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
               f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
               "", f"A claim holds at a point when the mean effect over replications goes the claimed way. Verdict: "
@@ -506,7 +506,8 @@ def box_method_text(manifest: dict) -> str:
     steps = manifest.get("scenario_discovery", {}).get("steps", {})
     chosen = f" ({', '.join(f'{k}: trajectory step {v}' for k, v in steps.items())} chosen by hand)" if steps else ""
     return (f"Where a claim holds is found by PRIM (the Patient Rule Induction Method, Friedman & Fisher 1999), "
-            f"which finds a box of parameter ranges by peeling off, step by step, the ranges where it fails; the box is {rule.describe()} on the peeling trajectory (Bryant & Lempert "
+            f"which finds a box of parameter ranges by peeling off, step by step, the ranges where it fails; the "
+            f"box is {rule.describe()} on the peeling trajectory (Bryant & Lempert "
             f"2010){chosen}. Limits whose quasi-p-value (one-sided binomial test of the density with and without "
             f"the limit; Kwakkel & Jaxa-Rozen 2016) exceeds {rule.significance} are dropped. The search is repeated "
             f"on {rule.resamples} seeded random halves of the points; a box is quoted only when at least "

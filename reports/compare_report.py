@@ -303,9 +303,9 @@ def bottom_line(c, names: dict[str, str]) -> list[str]:
             lines.append(f"- **{_label(dim)}**: tied between {', '.join(names[x] for x in tied.strategy)}.")
             continue
         second = sub.iloc[1] if len(sub) > 1 else None
-        pair = c.pairwise[(c.pairwise.metric == f"{dim}_{horizon}")
-                          & (((c.pairwise.a == top.strategy) & (c.pairwise.b == (second.strategy if second is not None else "")))
-                             | ((c.pairwise.b == top.strategy) & (c.pairwise.a == (second.strategy if second is not None else ""))))]
+        runner_up = second.strategy if second is not None else ""
+        pairs = c.pairwise[c.pairwise.metric == f"{dim}_{horizon}"]
+        pair = pairs[((pairs.a == top.strategy) & (pairs.b == runner_up)) | ((pairs.b == top.strategy) & (pairs.a == runner_up))]
         clear = bool(pair.iloc[0].significant) if len(pair) else False
         against = (f" ahead of {names[second.strategy]} ({_f(second['mean'])})" if second is not None else "")
         verdict = "" if clear else " — not significantly different from the runner-up"
@@ -374,7 +374,8 @@ def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -
                 "![Worst-case regret per dimension (lower is more robust)](regret.png)", ""]
         if c.robust_boxes is not None:
             out += ["### Where each strategy is best", "", boxes_intro(c), "", boxes_table(c, names), ""]
-    out += ["## Reproducing", "", f"Command: `{manifest.get('command', '')}`. Created {manifest.get('created_utc', '')}, "
+    out += ["## Reproducing", "",
+            f"Command: `{manifest.get('command', '')}`. Created {manifest.get('created_utc', '')}, "
             f"coprod {manifest.get('versions', {}).get('coprod', '')}, git commit {manifest.get('git_commit')}. The "
             "tables are in this directory as CSV and Parquet; manifest.json holds every resolved parameter.", ""]
     return "\n".join(out)

@@ -60,7 +60,8 @@ def to_html(text: str, images: dict[str, bytes] | None = None, title: str | None
     converter.treeprocessors.register(_InlineImages(converter, images or {}), "inline_images", 0)
     body = converter.convert(text)
     if title is None:
-        title = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("# ")), "coprod report")
+        headings = (line[2:].strip() for line in text.splitlines() if line.startswith("# "))
+        title = next(headings, "coprod report")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
