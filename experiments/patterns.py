@@ -512,8 +512,10 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             "replications": args.replications, "seed": args.seed}
     write_scorecard(out, card, values, info, patterns_path, scenario, base, args.workers, seconds)
     if not args.quiet:
-        print(f"{scenario.name}: {args.citizens} citizens, {args.steps} months, {args.replications} replications, "
-              f"seed {args.seed} ({seconds:.1f} s)")
+        from coprod.reports.render import plural
+
+        print(f"{scenario.name}: {plural(args.citizens, 'citizen')}, {plural(args.steps, 'month')}, "
+              f"{plural(args.replications, 'replication')}, seed {args.seed} ({seconds:.1f} s)")
         print(text_table(card))
         print(f"scorecard in {out}")
     return 0
