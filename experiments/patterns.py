@@ -429,55 +429,6 @@ def measure(patterns: list[Pattern], base: dict[str, Any], replications: int, st
     return pd.DataFrame(rows)
 
 
-# --- output ------------------------------------------------------------------------------------------
-
-def _number(x: float) -> str:
-    return "undefined" if not np.isfinite(x) else f"{x:.3f}"
-
-
-def _interval_text(row) -> str:
-    if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
-        return "undefined"
-    return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
-
-
-def text_table(card: pd.DataFrame) -> str:
-    width = max(len("pattern"), *(len(n) for n in card["pattern"]))
-    lines = [f"{'pattern':<{width}}  {'target':>14}  {'model':>9}  {'95% interval':>20}  result"]
-    for row in card.itertuples():
-        lines.append(f"{row.pattern:<{width}}  {row.target:>14}  {_number(row.value):>9}  "
-                     f"{_interval_text(row):>20}  {'pass' if row.passed else 'FAIL'}")
-    lines.append(f"{int(card['passed'].sum())} of {len(card)} patterns pass")
-    return "\n".join(lines)
-
-
-def markdown(card: pd.DataFrame, info: dict[str, Any]) -> str:
-    """The scorecard, once, as Markdown (``scorecard.html`` is this, rendered)."""
-    from coprod.reports.render import cell, plural, warning
-
-    lines = [f"# Pattern scorecard: {info['scenario']}", "",
-             f"{plural(info['citizens'], 'citizen')}, {plural(info['steps'], 'month')}, "
-             f"{plural(info['replications'], 'replication')} "
-             f"(seeds {info['seed']}..{info['seed'] + info['replications'] - 1}), engine numba.", ""]
-    if info["replications"] < 5:
-        lines += [warning(f"With {plural(info['replications'], 'replication')} the 95% intervals are wide and a "
-                          "direction can rarely pass; score with at least 5 (`--replications`)."), ""]
-    lines += ["A band passes when the mean over replications lies inside it; a direction passes when "
-              "the 95% interval (t interval of the mean) excludes 0 on that side. With few replications a "
-              "t interval can reach past the ends of a statistic's scale (above 1 for a share); the mean itself "
-              "never does.", "",
-              "| pattern | target | model | 95% interval | result |", "|---|---|---|---|---|"]
-    for row in card.itertuples():
-        lines.append(f"| {cell(row.title)} (`{row.pattern}`) | {cell(row.target)} | {_number(row.value)} | "
-                     f"{_interval_text(row)} | {'pass' if row.passed else '**fail**'} |")
-    lines += ["", f"{int(card['passed'].sum())} of {len(card)} patterns pass.", "", "## Patterns", ""]
-    for row in card.itertuples():
-        lines += [f"### {row.title} (`{row.pattern}`)", "", f"- Source: {row.source}",
-                  f"- Statistic: `{row.statistic}`: {STATISTICS[row.statistic].description}",
-                  f"- How measured: {row.note}", ""]
-    return "\n".join(lines)
-
-
 def default_out() -> Path:
     return Path("results") / f"patterns-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
@@ -512,11 +463,12 @@ def cmd_patterns(args: argparse.Namespace) -> int:
             "replications": args.replications, "seed": args.seed}
     write_scorecard(out, card, values, info, patterns_path, scenario, base, args.workers, seconds)
     if not args.quiet:
+        from coprod.reports import scorecard
         from coprod.reports.render import plural
 
         print(f"{scenario.name}: {plural(args.citizens, 'citizen')}, {plural(args.steps, 'month')}, "
               f"{plural(args.replications, 'replication')}, seed {args.seed} ({seconds:.1f} s)")
-        print(text_table(card))
+        print(scorecard.text_table(card))
         print(f"scorecard in {out}")
     return 0
 
@@ -524,6 +476,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 def write_scorecard(out: Path, card: pd.DataFrame, values: pd.DataFrame, info: dict, patterns_path: Path,
                     scenario, base: dict, workers: int, seconds: float) -> None:
     from coprod.experiments.run import git_commit, versions
+    from coprod.reports import scorecard
     from coprod.reports.render import to_html
 
     manifest = {
@@ -540,8 +493,9 @@ def write_scorecard(out: Path, card: pd.DataFrame, values: pd.DataFrame, info: d
     }
     with atomic_directory(out) as tmp:
         write_tables(tmp, {"scorecard": card, "replications": values})
-        write_bytes(tmp / "scorecard.md", markdown(card, info).encode())
-        write_bytes(tmp / "scorecard.html", to_html(markdown(card, info)).encode())
+        text = scorecard.markdown(card, info, {name: statistic.description for name, statistic in STATISTICS.items()})
+        write_bytes(tmp / "scorecard.md", text.encode())
+        write_bytes(tmp / "scorecard.html", to_html(text).encode())
         write_json(tmp / "manifest.json", manifest)
 
 
