@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "coprod.experiments.dashboard", "coprod.experiments.animate",
     "coprod.experiments.claims",
     "coprod.experiments.patterns",
+    "coprod.experiments.calibrate",
 ]
 
 
