@@ -39,6 +39,8 @@ UNDEFINED_PENALTY = 3.0
 # A generation that needs more than population / MIN_ACCEPTANCE proposals is abandoned (the last
 # whole generation is the posterior): a guard against a tolerance no parameter value can meet.
 MIN_ACCEPTANCE = 0.01
+# Proposals per executor slot in one batch (see ``ExecutorSampler.batch_size``).
+BATCH_PER_SLOT = 8
 
 
 # --- the model: one particle is one scorecard ---------------------------------------------------
@@ -199,9 +201,11 @@ class ExecutorSampler(pyabc.sampler.Sampler):
 
     def batch_size(self, remaining: int, accepted: int, proposed: int) -> int:
         """Enough proposals to fill the population at the acceptance rate seen so far in this
-        generation, at least one per slot (the size changes the work done, never the result)."""
-        rate = accepted / proposed if proposed and accepted else 0.5 if not proposed else 0.05
-        return max(self.slots, math.ceil(remaining / rate))
+        generation (all of them at first), at most ``BATCH_PER_SLOT`` per slot so that the bar moves
+        and few particles run after the population is full; the size changes the work done, never
+        the result."""
+        rate = 1.0 if not proposed else max(accepted / proposed, MIN_ACCEPTANCE)
+        return max(self.slots, min(math.ceil(remaining / rate), BATCH_PER_SLOT * self.slots))
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
         import cloudpickle
