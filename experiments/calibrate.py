@@ -384,7 +384,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 posterior, generations = read_history(partial, names)
                 last = posterior[posterior["generation"] == posterior["generation"].max()]
                 predictive, at_scenario = predictive_checks(inputs, args, last, names, evaluate)
-            except Interrupted:
+            except (Interrupted, KeyboardInterrupt):  # the runner's, or Ctrl-C while pyabc itself works
                 print(f"coprod calibrate: interrupted; every finished generation is kept in {partial}; continue "
                       f"with: {hint}", file=sys.stderr)
                 return 130
