@@ -122,10 +122,10 @@ def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     if not declared.low <= args.citizens <= declared.high:
         raise InputError(f"--citizens: got {args.citizens}; allowed: {declared.allowed()}")
     base = {**scenario.parameters, "n_citizens": args.citizens}
-    for corner in ("low", "high"):  # both ends of every prior must be a combination the model runs as given
-        check_parameters({**base, **{n: (PARAMETERS[n].parse(str(r[0 if corner == "low" else 1]))
-                                          if PARAMETERS[n].kind == "int" else r[0 if corner == "low" else 1])
-                                     for n, r in priors.items()}}, f"--parameters ({corner} ends)")
+    for end, corner in enumerate(("low", "high")):  # both ends of every prior: combinations the model runs as given
+        values = {name: (int(round(bounds[end])) if PARAMETERS[name].kind == "int" else bounds[end])
+                  for name, bounds in priors.items()}
+        check_parameters({**base, **values}, f"--parameters ({corner} ends)")
     check_parameters(base, f"scenario {scenario.name!r} with --citizens {args.citizens}")
     text = patterns_path.read_text(encoding="utf-8")
     jobs, _ = plan_jobs(patterns, base, 1, args.steps, 0)
@@ -353,7 +353,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "patterns": [p.name for p in inputs["patterns"]],
         "priors": {name: list(bounds) for name, bounds in inputs["priors"].items()},
         "prior_kind": "independent uniform over each range", "base_parameters": inputs["base"],
-        "population": args.population, "generations": args.generations, "budget": args.budget,
+        "population": args.population, "generations": None if args.budget is not None else args.generations,
+        "budget": args.budget,
         "replications": args.replications, "citizens": args.citizens, "steps": args.steps, "seed": args.seed,
         "predictive": args.predictive, "engine": "numba", "runs_per_particle": inputs["runs_per_replication"] * args.replications,
         "method": "ABC-SMC (pyabc.ABCSMC): uniform acceptor, tolerance = weighted median of the previous generation's "
