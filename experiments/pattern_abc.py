@@ -192,7 +192,7 @@ class ExecutorSampler(pyabc.sampler.Sampler):
     ``Task`` to their results in order); see the module docstring.
 
     ``evaluated`` counts every particle simulated (also those proposed in a batch after the
-    population was full, which pyabc does not count); ``on_generation`` is called after each."""
+    population was full, which pyabc does not count)."""
 
     def __init__(self, evaluate: Callable[[list], list], seed: int, slots: int = 1, progress: bool = True):
         super().__init__()
