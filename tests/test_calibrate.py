@@ -71,6 +71,32 @@ def test_same_posterior_with_two_workers(tmp_path, reference):
     same_tables(reference, out)
 
 
+def test_same_posterior_on_a_dask_cluster(tmp_path, reference):
+    pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
+    from test_sweep_dask import cluster as start_cluster
+
+    clusters = start_cluster.__wrapped__(_Folders(tmp_path))  # the sweep tests' scheduler and two workers
+    address = next(clusters)["address"]
+    try:
+        out = tmp_path / "cluster"
+        assert calibrate(*SMALL, "--generations", "3", "--scheduler", address, "--out", str(out)) == 0
+    finally:
+        clusters.close()
+    same_tables(reference, out)
+
+
+class _Folders:
+    """What ``tmp_path_factory.mktemp`` gives the cluster fixture: a fresh folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def mktemp(self, name: str) -> Path:
+        folder = self.root / name
+        folder.mkdir()
+        return folder
+
+
 def finished_generations(db: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1) as connection:
