@@ -62,7 +62,7 @@ FAILS_WHEN_POINT = 2**31 - 1
 RUN_KEY = ("claim", "kind", "point", "replication")
 # Manifest fields a resumed battery must share with the one it finishes.
 PLAN_FIELDS = ("claims_sha256", "claims", "samples", "replications", "citizens", "steps", "seed", "engine", "method",
-               "seeds")
+               "seeds", "posterior")
 # A chunk of finished pairs is written after this many pairs or seconds, whichever comes first.
 CHUNK_PAIRS, CHUNK_SECONDS = 32, 10.0
 # The spawn key of a claim's scenario-discovery stream (resamples, CART folds), beside its sampling seed.
@@ -84,6 +84,8 @@ class Claim:
     fails_when: dict[str, Any] = field(default_factory=dict)
     fails_why: str = ""
     cannot_fail: str = ""
+    # --posterior: this claim's twin draws the calibrated parameters from a posterior (posterior.py).
+    posterior: Any = field(default=None, compare=False, repr=False)
 
     def swapped(self) -> Claim:
         """The same comparison with the arms exchanged (a check: its verdict must flip). It keeps
@@ -176,6 +178,9 @@ def sample_points(claim: Claim, samples: int, seed: int, method: str = "latin") 
     names = list(claim.uncertain)
     if method not in CLAIM_METHODS:
         raise InputError(f"--method: got {method!r}; allowed: {', '.join(CLAIM_METHODS)}")
+    if claim.posterior is not None:  # --posterior
+        from coprod.experiments.posterior import claim_points
+        return claim_points(claim, samples, claim_seed(claim, seed))
     if not names:
         return pd.DataFrame(index=range(samples))
     if method == "latin":
@@ -463,6 +468,9 @@ def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) 
                       f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}", row.verdict,
                       row.holds_when, _decided_by(row)] for row in summary.itertuples()])]
     lines.append("")
+    if manifest.get("posterior"):  # --posterior
+        from coprod.experiments.posterior import side_by_side
+        lines += side_by_side(summary)
     for claim in claims:
         row = summary[summary["claim"] == claim.name].iloc[0]
         lines += [f"## {claim.title}", "", f"*Source:* {claim.source}. *Scenario:* `{claim.scenario}`. "
@@ -613,6 +621,14 @@ def cmd_claims(args: argparse.Namespace) -> int:
         if unknown:
             raise InputError(f"--claim: unknown {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
         claims = [c for c in claims if c.name in args.claim]
+    posterior = None
+    if args.posterior is not None:  # each claim also runs under the calibrated posterior (posterior.py)
+        from coprod.experiments.posterior import load_posterior, under_posterior
+        if args.method != "latin":
+            raise InputError(f"--posterior: got --method {args.method}; allowed: --method latin (posterior draws are "
+                             "not a Saltelli design)")
+        posterior = load_posterior(args.posterior)
+        claims = claims + [under_posterior(claim, posterior) for claim in claims]
     for option in ("samples", "replications", "citizens", "steps"):
         check_at_least(getattr(args, option), f"--{option}")
     if not PARAMETERS["n_citizens"].low <= args.citizens <= PARAMETERS["n_citizens"].high:
@@ -651,7 +667,10 @@ def cmd_claims(args: argparse.Namespace) -> int:
                 "scenario_discovery": {"density": rule.density, "coverage": rule.coverage, "steps": box_steps,
                                        "significance": rule.significance, "resamples": rule.resamples,
                                        "resample_share": rule.resample_share, "stable_share": rule.stable_share,
-                                       "seeds": "SeedSequence([claim sampling seed, 1]) per claim"}}
+                                       "seeds": "SeedSequence([claim sampling seed, 1]) per claim"},
+                "posterior": ({"folder": str(posterior.folder), "sha256": posterior.digest,
+                               "parameters": posterior.names, "scenario": posterior.scenario}
+                              if posterior is not None else None)}
     resume_hint = ["coprod", *sys.argv[1:]] + ([] if args.out else ["--out", str(out)]) + \
         ([] if args.resume else ["--resume"])
     with open_executor(args.workers, args.scheduler) as (executor, slots, _):
@@ -793,5 +812,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="PRIM box: the least share of all holding points it must hold (default %(default)s)")
     parser.add_argument("--box-step", action="append", metavar="CLAIM=STEP",
                         help="take this step of the claim's PRIM trajectory instead (see prim_trajectory.csv)")
+    parser.add_argument("--posterior", metavar="DIR",
+                        help="also run every claim with the calibrated parameters drawn from this `coprod calibrate` "
+                             "posterior; the report shows both verdicts side by side")
     parser.add_argument("--quiet", action="store_true")
     parser.set_defaults(func=cmd_claims)

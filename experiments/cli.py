@@ -32,6 +32,8 @@ COMMANDS = (
     Command("claims", "coprod.experiments.claims:register", "test the literature's claims across parameter space"),
     Command("patterns", "coprod.experiments.patterns:register",
             "score the model against empirical patterns from the literature"),
+    Command("calibrate", "coprod.experiments.calibrate:register",
+            "fit a scenario's uncertain parameters to the empirical patterns (ABC-SMC)"),
     Command("dashboard", "coprod.classroom.dashboard:register", "start the classroom dashboard in the browser"),
     Command("animate", "coprod.classroom.animate:register",
             "render a run (or two side by side) to a GIF or MP4 for teaching"),

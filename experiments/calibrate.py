@@ -1,0 +1,481 @@
+"""``coprod calibrate``: fit a scenario's uncertain parameters to the empirical patterns by ABC-SMC.
+
+Approximate Bayesian computation with sequential Monte Carlo (Toni et al. 2009; Beaumont et al.
+2009) as implemented by pyabc (Klinger, Rickert & Hasenauer 2018), with the pattern scorecard as
+the data: a particle is the scorecard's runs at proposed parameter values, and its distance says
+how far it is from passing each pattern, in units of that pattern's tolerance
+(``pattern_abc.PatternDistance``). Priors are uniform over the scenario's ``[uncertain]`` ranges
+(or ``--parameters``). Particles run on the runner's executors (this process, a local pool, dask)
+through a deterministic sampler, so the same seed gives the same posterior with any workers.
+
+While it runs, ``<out>.partial/`` holds pyabc's SQLite history (``abc.db``: every finished
+generation) and the plan (``manifest.json``); ``--resume`` continues from the last finished
+generation. The result folder ``<out>`` appears whole at the end (see ``docs/calibration.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import shlex
+import shutil
+import sys
+import time
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coprod.experiments.errors import InputError
+from coprod.experiments.patterns import (MIN_BURN_IN, PATTERNS_FILE, WINDOW, Pattern, interval, load_patterns, measure,
+                                         plan_jobs, verdict)
+from coprod.experiments.posterior import summarise
+from coprod.experiments.scenarios import load_scenario
+from coprod.model.parameters import PARAMETERS
+
+DEFAULTS = {"scenario": "default", "population": 50, "generations": 4, "replications": 3, "citizens": 2000,
+            "steps": 120, "seed": 0, "predictive": 20}
+DB_NAME = "abc.db"
+STATE_NAME = "state.json"
+# Fields a resumed calibration must share with the one it continues.
+PLAN_FIELDS = ("scenario_path", "patterns_sha256", "patterns", "priors", "base_parameters", "population",
+               "generations", "budget", "replications", "citizens", "steps", "seed", "predictive")
+# Seed units beside the generations' (t + 1): the posterior-predictive draws.
+PREDICTIVE_UNIT = 2**31 - 1
+SEEDS = ("proposal j of generation t: SeedSequence(seed, spawn_key=(t + 1, j)) seeds numpy's global generator "
+         "for pyabc's proposal; its scorecard runs use first model seed SeedSequence(particle seed) (replication r: "
+         "+ r). Posterior-predictive draw k: SeedSequence(seed, spawn_key=(2**31 - 1, k)). The scorecard at the "
+         "scenario's values uses seed, seed + 1, ... as `coprod patterns --seed`.")
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+def parse_priors(items: list[str] | None, scenario) -> dict[str, tuple[float, float]]:
+    """``--parameters name=lo:hi ...`` (else the scenario's ``[uncertain]``), checked against the
+    declarations: a numeric parameter, lo < hi inside its declared range."""
+    if not items:
+        if not scenario.uncertain:
+            raise InputError(f"{scenario.path}: no [uncertain] table to calibrate; allowed: a scenario with one, or "
+                             "--parameters name=lo:hi ...")
+        return dict(scenario.uncertain)
+    priors: dict[str, tuple[float, float]] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        low_text, sep2, high_text = text.partition(":")
+        declared = PARAMETERS.get(name)
+        if not sep or declared is None:
+            raise InputError(f"--parameters: got {item!r}; allowed: name=lo:hi with name a parameter listed by "
+                             "`coprod params`")
+        if declared.kind not in ("float", "int"):
+            raise InputError(f"--parameters: {name} is a {declared.kind} parameter; allowed: a float or int parameter")
+        try:
+            if not sep2:
+                raise ValueError
+            low, high = float(low_text), float(high_text)
+        except ValueError:
+            raise InputError(f"--parameters: got {item!r}; allowed: name=lo:hi with two numbers") from None
+        if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+            raise InputError(f"--parameters: got {item!r}; allowed: an interval with lo < hi")
+        if low < declared.low or high > declared.high:
+            raise InputError(f"--parameters: got {item!r}; allowed: inside [{declared.low}, {declared.high}]")
+        if name in priors:
+            raise InputError(f"--parameters: {name} is given twice; allowed: each parameter once")
+        priors[name] = (low, high)
+    return priors
+
+
+def select_patterns(patterns: list[Pattern], names: list[str] | None) -> list[Pattern]:
+    if not names:
+        return patterns
+    known = [p.name for p in patterns]
+    for name in names:
+        if name not in known:
+            raise InputError(f"--pattern: unknown {name!r}; allowed: {', '.join(known)}")
+    return [p for p in patterns if p.name in names]
+
+
+def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """Every input, before any folder, executor or run: a one-line ``InputError`` on the first problem."""
+    from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed
+
+    patterns_path = Path(args.patterns)
+    patterns = select_patterns(load_patterns(patterns_path), args.pattern)
+    scenario = load_scenario(args.scenario)
+    priors = parse_priors(args.parameters, scenario)
+    check_at_least(args.population, "--population", 4)
+    check_at_least(args.generations, "--generations")
+    check_at_least(args.budget, "--budget")
+    check_at_least(args.replications, "--replications", 2)
+    check_at_least(args.steps, "--steps", WINDOW + MIN_BURN_IN)
+    check_at_least(args.predictive, "--predictive")
+    check_at_least(args.workers, "--workers")
+    check_seed(args.seed)
+    check_scheduler_address(args.scheduler)
+    declared = PARAMETERS["n_citizens"]
+    if not declared.low <= args.citizens <= declared.high:
+        raise InputError(f"--citizens: got {args.citizens}; allowed: {declared.allowed()}")
+    base = {**scenario.parameters, "n_citizens": args.citizens}
+    for end, corner in enumerate(("low", "high")):  # both ends of every prior: combinations the model runs as given
+        values = {name: (int(round(bounds[end])) if PARAMETERS[name].kind == "int" else bounds[end])
+                  for name, bounds in priors.items()}
+        check_parameters({**base, **values}, f"--parameters ({corner} ends)")
+    check_parameters(base, f"scenario {scenario.name!r} with --citizens {args.citizens}")
+    text = patterns_path.read_text(encoding="utf-8")
+    jobs, _ = plan_jobs(patterns, base, 1, args.steps, 0)
+    return {"patterns": patterns, "patterns_path": patterns_path, "patterns_text": text, "scenario": scenario,
+            "priors": priors, "base": base, "runs_per_replication": len(jobs)}
+
+
+# --- running ----------------------------------------------------------------------------------------
+
+def score_point(payload: tuple, seed: int) -> pd.DataFrame:
+    """Worker side: the scorecard's per-replication values at one parameter point."""
+    patterns, parameters, replications, steps = payload
+    return measure(patterns, parameters, replications, steps, seed)
+
+
+def predictive_seed(seed: int, draw: int) -> int:
+    return int(np.random.SeedSequence(seed, spawn_key=(PREDICTIVE_UNIT, draw)).generate_state(1, dtype=np.uint32)[0])
+
+
+def evaluate_on(executor, slots: int, scheduler: str | None):
+    """``tasks -> results in order`` on the opened executor (the runner's ``run_tasks``)."""
+    from coprod.experiments.runner import MemorySink, run_tasks
+
+    def evaluate(tasks: list, function=None) -> list:
+        from coprod.experiments.pattern_abc import simulate_particle
+
+        sink = MemorySink()
+        run_tasks(tasks, function or simulate_particle, sink, executor=executor, slots=slots, scheduler=scheduler,
+                  progress=False)
+        return [sink.results[task.key] for task in tasks]
+    return evaluate
+
+
+def build_abc(inputs: dict, args: argparse.Namespace, evaluate, slots: int):
+    import pyabc
+
+    from coprod.experiments.pattern_abc import ExecutorSampler, PatternDistance, PatternModel, ResumableQuantileEpsilon
+
+    priors = inputs["priors"]
+    prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in priors.items()})
+    integers = [name for name in priors if PARAMETERS[name].kind == "int"]
+    model = PatternModel(inputs["patterns"], inputs["base"], integers, args.replications, args.steps)
+    sampler = ExecutorSampler(evaluate, args.seed, slots=slots, progress=not args.quiet)
+    abc = pyabc.ABCSMC(model, prior, PatternDistance(inputs["patterns"]), population_size=args.population,
+                       sampler=sampler, eps=ResumableQuantileEpsilon())
+    return abc, sampler
+
+
+def quiet_pyabc() -> None:
+    """pyabc logs every generation at INFO; the progress bar says what matters."""
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+
+
+def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slots: int) -> dict:
+    """Run (or continue) the ABC-SMC in ``partial``; return the state written when it ended.
+    Raises the runner's ``Interrupted`` and friends with every finished generation in ``abc.db``."""
+    from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, observed_targets
+    from coprod.experiments.storage import write_json
+
+    quiet_pyabc()
+    state_path = partial / STATE_NAME
+    if state_path.is_file():
+        return json.loads(state_path.read_text(encoding="utf-8"))
+    abc, sampler = build_abc(inputs, args, evaluate, slots)
+    db_url = f"sqlite:///{(partial / DB_NAME).resolve()}"
+    if (partial / DB_NAME).is_file():
+        history = abc.load(db_url, 1)
+    else:
+        history = abc.new(db_url, observed_targets(inputs["patterns"]))
+    done = history.max_t + 1
+    budget = math.inf if args.budget is None else args.budget // (inputs["runs_per_replication"] * args.replications)
+    evaluated_before = json.loads((partial / "evaluated.json").read_text()) if (partial / "evaluated.json").is_file() else 0
+    if done < args.generations and history.total_nr_simulations < budget:
+        try:
+            with warnings.catch_warnings():  # pyabc compares the first tolerance (inf) with none before it
+                warnings.simplefilter("ignore", RuntimeWarning)
+                abc.run(minimum_epsilon=0.0, max_nr_populations=args.generations - done,
+                        min_acceptance_rate=MIN_ACCEPTANCE, max_total_nr_simulations=budget)
+        finally:
+            write_json(partial / "evaluated.json", evaluated_before + sampler.evaluated)
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0]
+    generations = len(populations)
+    last_eps = float(populations["epsilon"].iloc[-1]) if generations else math.nan
+    if generations >= args.generations:
+        reason = f"{args.generations} generations done"
+    elif last_eps == 0:
+        reason = "tolerance 0 reached: every accepted particle passes every pattern"
+    elif history.total_nr_simulations >= budget:
+        reason = f"budget of {args.budget} model runs spent"
+    else:
+        reason = f"acceptance would fall below {MIN_ACCEPTANCE:.0%}; the last whole generation is the posterior"
+    state = {"finished": True, "stopped": reason, "particles_evaluated": evaluated_before + sampler.evaluated}
+    write_json(state_path, state)
+    return state
+
+
+def read_history(partial: Path, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(posterior: every generation's particles; generations: tolerance and acceptance per generation)."""
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{(partial / DB_NAME).resolve()}", _id=1)
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0].reset_index(drop=True)
+    rows = []
+    for t in populations["t"]:
+        population = history.get_population(t=int(t))
+        for particle in population.particles:
+            rows.append({"generation": int(t), "weight": float(particle.weight), "distance": float(particle.distance),
+                         **{name: float(particle.parameter[name]) for name in names}})
+    posterior = pd.DataFrame(rows).sort_values(["generation", "distance", *names], kind="stable")
+    posterior.insert(1, "particle", posterior.groupby("generation").cumcount())
+    generations = pd.DataFrame({"generation": populations["t"].astype(int), "tolerance": populations["epsilon"],
+                                "accepted": populations["particles"].astype(int),
+                                "proposed": populations["samples"].astype(int)})
+    generations["acceptance_rate"] = generations["accepted"] / generations["proposed"]
+    return posterior.reset_index(drop=True), generations
+
+
+def predictive_checks(inputs: dict, args: argparse.Namespace, last: pd.DataFrame, names: list[str],
+                      evaluate) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scorecard at ``--predictive`` posterior draws and at the scenario's own values."""
+    from coprod.experiments.runner import Task
+
+    rng = np.random.default_rng(np.random.SeedSequence(args.seed, spawn_key=(PREDICTIVE_UNIT,)))
+    weights = last["weight"].to_numpy() / last["weight"].sum()
+    draws = last.iloc[rng.choice(len(last), size=args.predictive, replace=True, p=weights)][names].reset_index(drop=True)
+    patterns, base = inputs["patterns"], inputs["base"]
+    integers = [n for n in names if PARAMETERS[n].kind == "int"]
+    tasks = []
+    for k, row in enumerate(draws.to_dict("records")):
+        point = {n: (int(round(v)) if n in integers else float(v)) for n, v in row.items()}
+        tasks.append(Task(("predictive", k), (patterns, {**base, **point}, args.replications, args.steps),
+                          predictive_seed(args.seed, k), f"posterior draw {k}"))
+    tasks.append(Task(("scenario", 0), (patterns, base, args.replications, args.steps), args.seed, "scenario values"))
+    results = evaluate(tasks, score_point)
+    frames = []
+    for k, values in enumerate(results[:-1]):
+        frames.append(values.assign(draw=k, **draws.iloc[k].to_dict()))
+    predictive = pd.concat(frames, ignore_index=True)
+    return predictive, results[-1]
+
+
+def posterior_scorecard(patterns: list[Pattern], predictive: pd.DataFrame, at_scenario: pd.DataFrame) -> pd.DataFrame:
+    """Per pattern: target; the scenario's values (mean, pass); the posterior predictive median and
+    90% interval of the per-draw mean, the share of draws that pass by the scorecard's rule, and
+    pass when at least half do."""
+    rows = []
+    for pattern in patterns:
+        mine = at_scenario.loc[at_scenario["pattern"] == pattern.name, "value"].to_numpy()
+        mean, low, high = interval(mine)
+        per_draw, passes = [], []
+        for _, group in predictive[predictive["pattern"] == pattern.name].groupby("draw"):
+            m, lo, hi = interval(group["value"].to_numpy())
+            per_draw.append(m)
+            passes.append(verdict(pattern.target, m, lo, hi))
+        per_draw = np.asarray(per_draw, dtype=np.float64)
+        finite = per_draw[np.isfinite(per_draw)]
+        share = float(np.mean(passes)) if passes else 0.0
+        rows.append({"pattern": pattern.name, "title": pattern.title, "target": pattern.target_text(),
+                     "scenario_value": mean, "scenario_passed": verdict(pattern.target, mean, low, high),
+                     "posterior_median": float(np.median(finite)) if len(finite) else math.nan,
+                     "posterior_low_90": float(np.quantile(finite, 0.05)) if len(finite) else math.nan,
+                     "posterior_high_90": float(np.quantile(finite, 0.95)) if len(finite) else math.nan,
+                     "undefined_draws": int(len(per_draw) - len(finite)),
+                     "posterior_pass_share": share, "posterior_passed": share >= 0.5})
+    return pd.DataFrame(rows)
+
+
+def parameter_table(posterior: pd.DataFrame, priors: dict[str, tuple[float, float]], scenario_values: dict) -> pd.DataFrame:
+    """Per parameter: prior range, scenario value, posterior median and 90% interval, and how much
+    narrower than the prior the interval is."""
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    table = summarise(last, list(priors))
+    table.insert(1, "prior_low", [priors[n][0] for n in table["parameter"]])
+    table.insert(2, "prior_high", [priors[n][1] for n in table["parameter"]])
+    table.insert(3, "scenario_value", [float(scenario_values[n]) for n in table["parameter"]])
+    table["interval_share_of_prior"] = (table["high_90"] - table["low_90"]) / (table["prior_high"] - table["prior_low"])
+    return table
+
+
+# --- the command --------------------------------------------------------------------------------------
+
+def resume_command(args: argparse.Namespace, out: Path) -> str:
+    argv = ["coprod", *sys.argv[1:]] if sys.argv[1:2] == ["calibrate"] else ["coprod", "calibrate", args.scenario]
+    if not args.out:
+        argv += ["--out", str(out)]
+    if not args.resume:
+        argv.append("--resume")
+    return shlex.join(argv)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from coprod.reports.calibration_report import write_calibration
+    from coprod.experiments.checks import check_out
+    from coprod.experiments.claims import remove_report_leftovers
+    from coprod.experiments.run import git_commit, git_dirty, versions
+    from coprod.experiments.runner import (SEED_CONVENTION, ExecutorLost, FolderLock, Interrupted, RunFailed,
+                                           StorageFailed, open_executor)
+    from coprod.experiments.storage import write_json
+
+    inputs = check_inputs(args)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out) if args.out is not None else Path("results") / f"calibrate-{stamp}"
+    check_out(out, may_exist=args.resume)
+    partial = out.with_name(out.name + ".partial")
+    check_out(partial, "--out", may_exist=True)
+    if args.resume and (out / "manifest.json").is_file():
+        if partial.exists():
+            with FolderLock(partial):
+                shutil.rmtree(partial)
+        if not args.quiet:
+            print(f"the calibration in {out} is complete; report in {out / 'report.html'}")
+        return 0
+    if out.exists() and any(out.iterdir()):
+        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    if partial.exists() and not args.resume:
+        raise InputError(f"--out {out}: an interrupted calibration is in {partial}; allowed: the same command with "
+                         f"--resume to continue it, or remove {partial}")
+    scenario = inputs["scenario"]
+    manifest = {
+        "scenario": scenario.name, "scenario_path": str(scenario.path), "paradigm": scenario.paradigm,
+        "patterns_file": str(inputs["patterns_path"]),
+        "patterns_sha256": hashlib.sha256(inputs["patterns_text"].encode()).hexdigest(),
+        "patterns": [p.name for p in inputs["patterns"]],
+        "priors": {name: list(bounds) for name, bounds in inputs["priors"].items()},
+        "prior_kind": "independent uniform over each range", "base_parameters": inputs["base"],
+        "population": args.population, "generations": None if args.budget is not None else args.generations,
+        "budget": args.budget,
+        "replications": args.replications, "citizens": args.citizens, "steps": args.steps, "seed": args.seed,
+        "predictive": args.predictive, "engine": "numba", "runs_per_particle": inputs["runs_per_replication"] * args.replications,
+        "method": "ABC-SMC (pyabc.ABCSMC): uniform acceptor, tolerance = weighted median of the previous generation's "
+                  "distances (generation 0 accepts every prior draw), multivariate normal perturbation kernel "
+                  "(Silverman/Scott bandwidth, pyabc default), constant population size",
+        "distance": "Euclidean norm over patterns of the distance from passing in units of the pattern's tolerance "
+                    "(band: outside distance / half-width; direction: shortfall of the t statistic below the 95% "
+                    "critical t, over that critical t); an undefined statistic counts 3",
+        "seeds": SEEDS, "runner_seeds": SEED_CONVENTION, "patterns_toml": inputs["patterns_text"],
+        "versions": {**versions(), "pyabc": _pyabc_version()}, "git_commit": git_commit(), "git_dirty": git_dirty(),
+        "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
+    }
+    started = time.perf_counter()
+    with open_executor(args.workers, args.scheduler) as (executor, slots, where):
+        partial.mkdir(parents=True, exist_ok=True)
+        with FolderLock(partial):
+            if args.resume:
+                manifest = _check_plan(partial, manifest)
+            remove_report_leftovers(out)
+            for leftover in partial.glob(".manifest.json.*.tmp"):
+                leftover.unlink(missing_ok=True)
+            write_json(partial / "manifest.json", manifest)
+            evaluate = evaluate_on(executor, slots, args.scheduler)
+            hint = resume_command(args, out)
+            try:
+                state = run_abc(partial, inputs, args, evaluate, slots)
+                names = list(inputs["priors"])
+                posterior, generations = read_history(partial, names)
+                last = posterior[posterior["generation"] == posterior["generation"].max()]
+                predictive, at_scenario = predictive_checks(inputs, args, last, names, evaluate)
+            except (Interrupted, KeyboardInterrupt):  # the runner's, or Ctrl-C while pyabc itself works
+                print(f"coprod calibrate: interrupted; every finished generation is kept in {partial}; continue "
+                      f"with: {hint}", file=sys.stderr)
+                return 130
+            except (RunFailed, ExecutorLost, StorageFailed) as err:
+                print(f"coprod calibrate: stopped: {err}; every finished generation is kept in {partial}; continue "
+                      f"with: {hint}", file=sys.stderr)
+                return 1
+            seconds = time.perf_counter() - started
+            scenario_values = {**{n: PARAMETERS[n].default for n in names}, **scenario.parameters}
+            card = posterior_scorecard(inputs["patterns"], predictive, at_scenario)
+            parameters = parameter_table(posterior, inputs["priors"], scenario_values)
+            runs = (state["particles_evaluated"] * manifest["runs_per_particle"]
+                    + (args.predictive + 1) * manifest["runs_per_particle"])
+            manifest.update({"stopped": state["stopped"], "executor": where,
+                             "particles_proposed": int(generations["proposed"].sum()),
+                             "particles_evaluated": int(state["particles_evaluated"]), "model_runs": int(runs),
+                             "seconds_this_session": round(seconds, 1)})
+            try:
+                write_calibration(out, partial / DB_NAME, manifest, inputs, posterior, generations, parameters, card,
+                                  predictive, at_scenario)
+            except OSError as err:
+                print(f"coprod calibrate: cannot write the report in {out.parent}: {err.strerror or err}; every "
+                      f"generation is kept in {partial}; free space and continue with: {hint}", file=sys.stderr)
+                return 1
+            shutil.rmtree(partial)
+    if not args.quiet:
+        print(parameters[["parameter", "prior_low", "prior_high", "median", "low_90", "high_90"]].to_string(
+            index=False, float_format=lambda v: f"{v:.4g}"))
+        print(f"{int(card['posterior_passed'].sum())} of {len(card)} patterns pass under the posterior "
+              f"({int(card['scenario_passed'].sum())} at the scenario's values); {state['stopped']}")
+        print(f"report in {out / 'report.html'}")
+    return 0
+
+
+def _pyabc_version() -> str:
+    from importlib import metadata
+
+    return metadata.version("pyabc")
+
+
+def _check_plan(partial: Path, manifest: dict) -> dict:
+    """The plan of the stopped calibration in ``partial`` must match this one."""
+    path = partial / "manifest.json"
+    if not path.is_file():
+        if (partial / DB_NAME).is_file():
+            raise InputError(f"--resume: {partial} holds {DB_NAME} but no manifest.json; allowed: the --out of a "
+                             "`coprod calibrate` that was stopped")
+        return manifest
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InputError(f"--resume: {path}: unreadable ({err})") from None
+    for key in PLAN_FIELDS:
+        if old.get(key) != json.loads(json.dumps(manifest[key])):
+            raise InputError(f"--resume: {partial} was started with {key} = {old.get(key)!r}, not "
+                             f"{manifest[key]!r}; allowed: the settings it was started with")
+    return {**manifest, "created_utc": old.get("created_utc"), "command": old.get("command", manifest["command"]),
+            "resumed_utc": old.get("resumed_utc", []) + [manifest["created_utc"]]}
+
+
+def register(cmd: argparse.ArgumentParser) -> None:
+    cmd.description = ("Approximate Bayesian computation (ABC-SMC, pyabc) of a scenario's uncertain parameters "
+                       "against the pattern scorecard; writes the posterior, plots, the scorecard under the posterior "
+                       "predictive, a calibrated scenario and a report.")
+    cmd.add_argument("scenario", nargs="?", default=DEFAULTS["scenario"], help="bundled scenario name or .toml path")
+    cmd.add_argument("--patterns", default=str(PATTERNS_FILE), help="patterns file (default: the bundled one)")
+    cmd.add_argument("--pattern", action="append", metavar="NAME", help="only this pattern (repeatable)")
+    cmd.add_argument("--parameters", nargs="+", metavar="NAME=LO:HI",
+                     help="parameters to calibrate with uniform priors (default: the scenario's [uncertain] table)")
+    cmd.add_argument("--population", type=int, default=DEFAULTS["population"], help="particles per generation")
+    stop = cmd.add_mutually_exclusive_group()
+    stop.add_argument("--generations", type=int, help=f"generations (default {DEFAULTS['generations']})")
+    stop.add_argument("--budget", type=int, metavar="RUNS",
+                      help="stop after the generation in which this many model runs are spent")
+    cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"], help="seeds per particle")
+    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"])
+    cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="months per run")
+    cmd.add_argument("--predictive", type=int, default=DEFAULTS["predictive"],
+                     help="posterior draws for the posterior-predictive scorecard (default %(default)s)")
+    cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    where = cmd.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    where.add_argument("--scheduler", help="a dask scheduler address, tcp://HOST:PORT")
+    cmd.add_argument("--out", help="result directory (default results/calibrate-<timestamp>)")
+    cmd.add_argument("--resume", action="store_true", help="continue a stopped calibration in --out")
+    cmd.add_argument("--quiet", action="store_true")
+    cmd.set_defaults(func=_with_generation_default)
+
+
+def _with_generation_default(args: argparse.Namespace) -> int:
+    if args.generations is None:
+        args.generations = 10**6 if args.budget is not None else DEFAULTS["generations"]
+    return cmd_calibrate(args)

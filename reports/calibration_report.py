@@ -1,0 +1,196 @@
+"""The folder ``coprod calibrate`` writes: tables, posterior plots, a calibrated scenario and a report."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
+from coprod.model.parameters import PARAMETERS
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def marginal_plot(posterior: pd.DataFrame, parameters: pd.DataFrame) -> bytes:
+    """One panel per parameter: the weighted histogram of the last generation over the prior
+    range, with the posterior median, 90% interval and the scenario's value."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    rows = list(parameters.itertuples())
+    columns = min(3, len(rows))
+    lines = math.ceil(len(rows) / columns)
+    fig, axes = plt.subplots(lines, columns, figsize=(3.6 * columns, 2.6 * lines), squeeze=False)
+    for ax in axes.flat[len(rows):]:
+        ax.set_visible(False)
+    for ax, row in zip(axes.flat, rows):
+        ax.hist(last[row.parameter], bins=15, range=(row.prior_low, row.prior_high), weights=last["weight"],
+                color="#4c72b0", edgecolor="white")
+        ax.axvspan(row.low_90, row.high_90, color="#4c72b0", alpha=0.12, label="90% interval")
+        ax.axvline(row.median, color="black", lw=1.2, label="median")
+        if row.prior_low <= row.scenario_value <= row.prior_high:
+            ax.axvline(row.scenario_value, color="#c44e52", lw=1, ls="--", label="scenario value")
+        ax.set_xlim(row.prior_low, row.prior_high)
+        ax.set_xlabel(row.parameter)
+        ax.set_yticks([])
+    axes.flat[0].legend(fontsize=7, frameon=False)
+    fig.suptitle("Posterior marginals (x axis = the prior range)", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def pair_plot(posterior: pd.DataFrame, names: list[str], priors: dict) -> bytes:
+    """Every pair of parameters: the last generation's particles, marker area by weight."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    k = len(names)
+    fig, axes = plt.subplots(k, k, figsize=(1.9 * k + 0.6, 1.9 * k + 0.4), squeeze=False)
+    size = 200 * last["weight"].to_numpy() / last["weight"].max() + 2
+    for i, y in enumerate(names):
+        for j, x in enumerate(names):
+            ax = axes[i, j]
+            if i == j:
+                ax.hist(last[x], bins=12, range=priors[x], weights=last["weight"], color="#4c72b0")
+                ax.set_yticks([])
+            elif i > j:
+                ax.scatter(last[x], last[y], s=size, alpha=0.5, color="#4c72b0", edgecolor="none")
+                ax.set_ylim(*priors[y])
+            else:
+                ax.set_visible(False)
+                continue
+            ax.set_xlim(*priors[x])
+            ax.tick_params(labelsize=6)
+            if i == k - 1:
+                ax.set_xlabel(x, fontsize=7)
+            if j == 0 and i > 0:
+                ax.set_ylabel(y, fontsize=7)
+    fig.suptitle("Pairwise posterior (marker area = weight; axes = prior ranges)", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return json.dumps(str(value))  # a TOML basic string
+
+
+def calibrated_toml(manifest: dict, scenario_parameters: dict, parameters: pd.DataFrame) -> str:
+    """A scenario file: the calibrated scenario's settings with each calibrated parameter at its
+    posterior median, and ``[uncertain]`` = the posterior 90% intervals (a parameter whose interval
+    collapses to one value, e.g. an integer, is fixed at it and left out of ``[uncertain]``)."""
+    values = {k: v for k, v in scenario_parameters.items() if k != "paradigm"}
+    uncertain = {}
+    for row in parameters.itertuples():
+        integer = PARAMETERS[row.parameter].kind == "int"
+        values[row.parameter] = int(round(row.median)) if integer else float(row.median)
+        low, high = (int(round(row.low_90)), int(round(row.high_90))) if integer else (float(row.low_90), float(row.high_90))
+        if low < high:
+            uncertain[row.parameter] = (low, high)
+    lines = [f"# Calibrated by `{manifest['command']}` ({manifest['created_utc']}) against {manifest['patterns_file']}.",
+             "# [parameters]: the scenario's settings, calibrated parameters at their posterior medians.",
+             "# [uncertain]: the posterior 90% intervals (coprod claims/sweep sample these ranges).",
+             f"description = {_toml_value('Calibrated ' + manifest['scenario'] + ': posterior medians, 90% intervals')}",
+             f"paradigm = {_toml_value(manifest['paradigm'])}", "", "[parameters]"]
+    lines += [f"{name} = {_toml_value(value)}" for name, value in values.items()]
+    lines += ["", "[uncertain]"]
+    lines += [f"{name} = [{_toml_value(low)}, {_toml_value(high)}]" for name, (low, high) in uncertain.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _n(x: float) -> str:
+    return "undefined" if not np.isfinite(x) else f"{x:.4g}"
+
+
+def markdown(manifest: dict, parameters: pd.DataFrame, generations: pd.DataFrame, card: pd.DataFrame) -> str:
+    lines = [f"# Calibration: {manifest['scenario']}", "",
+             f"ABC-SMC (pyabc {manifest['versions'].get('pyabc')}) of {len(parameters)} parameters against "
+             f"{len(card)} patterns of `{manifest['patterns_file']}`: {manifest['population']} particles per "
+             f"generation, {manifest['replications']} replications per particle ({manifest['runs_per_particle']} "
+             f"model runs), {manifest['citizens']} citizens, {manifest['steps']} months, seed {manifest['seed']}. "
+             f"Stopped: {manifest['stopped']}. {manifest['particles_evaluated']} particles simulated "
+             f"({manifest['model_runs']} model runs with the predictive checks), "
+             f"{manifest['seconds_this_session']} s in the last session on {manifest['executor']}.", "",
+             "Priors are independent uniform distributions over the ranges below. A particle's distance is how far "
+             "its scorecard is from passing each pattern, in units of that pattern's tolerance (docs/calibration.md); "
+             "the posterior is the last generation, weighted.", "",
+             "## Parameters", "",
+             "| parameter | prior | scenario value | posterior median | 90% interval | interval / prior width |",
+             "|---|---|---|---|---|---|"]
+    for row in parameters.itertuples():
+        lines.append(f"| `{row.parameter}` | [{row.prior_low:g}, {row.prior_high:g}] | {_n(row.scenario_value)} | "
+                     f"{_n(row.median)} | [{_n(row.low_90)}, {_n(row.high_90)}] | {row.interval_share_of_prior:.0%} |")
+    lines += ["", "![marginals](marginals.png)", "", "![pairs](pairs.png)", "", "## Generations", "",
+              "| generation | tolerance | accepted | proposed | acceptance |", "|---|---|---|---|---|"]
+    for row in generations.itertuples():
+        lines.append(f"| {row.generation} | {_n(row.tolerance)} | {row.accepted} | {row.proposed} | "
+                     f"{row.acceptance_rate:.1%} |")
+    passed_now = card[card["posterior_passed"] & ~card["scenario_passed"]]["pattern"].tolist()
+    lost = card[~card["posterior_passed"] & card["scenario_passed"]]["pattern"].tolist()
+    lines += ["", "## Pattern scorecard under the posterior predictive", "",
+              f"{manifest['predictive']} parameter draws from the posterior, each scored with "
+              f"{manifest['replications']} replications; the median and 90% interval are over the draws' means. "
+              "A pattern passes under the posterior when at least half of the draws pass it by the scorecard's "
+              "rule; the scenario column is the scorecard at the scenario's own values, same sizes.", "",
+              "| pattern | target | at scenario values | posterior median | 90% interval | draws passing | under posterior |",
+              "|---|---|---|---|---|---|---|"]
+    for row in card.itertuples():
+        lines.append(f"| {row.title} (`{row.pattern}`) | {row.target} | {_n(row.scenario_value)} "
+                     f"({'pass' if row.scenario_passed else 'fail'}) | {_n(row.posterior_median)} | "
+                     f"[{_n(row.posterior_low_90)}, {_n(row.posterior_high_90)}] | {row.posterior_pass_share:.0%} | "
+                     f"{'pass' if row.posterior_passed else '**fail**'} |")
+    lines += ["", f"{int(card['posterior_passed'].sum())} of {len(card)} pass under the posterior, "
+                  f"{int(card['scenario_passed'].sum())} at the scenario's values. Pass under the posterior but "
+                  f"failed at the scenario's values: {', '.join(passed_now) or 'none'}. Passed at the scenario's "
+                  f"values but fail under the posterior: {', '.join(lost) or 'none'}.", "",
+              "## Files", "",
+              "`posterior.parquet` (every generation's particles: generation, particle, weight, distance, "
+              "parameters), `generations.parquet`, `parameters.parquet`, `scorecard.parquet`, "
+              "`predictive.parquet` (per draw and replication), `scenario_scorecard.parquet`, "
+              "`calibrated.toml` (a scenario: medians, 90% intervals as [uncertain]), `abc.db` (pyabc's history), "
+              "`manifest.json`. Use the posterior with `coprod claims --posterior <this folder>`.", ""]
+    return "\n".join(lines)
+
+
+def write_calibration(out: Path, db_path: Path, manifest: dict, inputs: dict, posterior: pd.DataFrame,
+                      generations: pd.DataFrame, parameters: pd.DataFrame, card: pd.DataFrame,
+                      predictive: pd.DataFrame, at_scenario: pd.DataFrame) -> None:
+    from coprod.reports.render import to_html
+
+    names = list(inputs["priors"])
+    images = {"marginals": marginal_plot(posterior, parameters),
+              "pairs": pair_plot(posterior, names, inputs["priors"])}
+    text = markdown(manifest, parameters, generations, card)
+    toml = calibrated_toml(manifest, inputs["scenario"].parameters, parameters)
+    with atomic_directory(out) as tmp:
+        write_tables(tmp, {"posterior": posterior, "generations": generations, "parameters": parameters,
+                           "scorecard": card, "predictive": predictive, "scenario_scorecard": at_scenario})
+        for name, png in images.items():
+            write_bytes(tmp / f"{name}.png", png)
+        write_bytes(tmp / "calibrated.toml", toml.encode())
+        write_bytes(tmp / "report.md", text.encode())
+        write_bytes(tmp / "report.html", to_html(text, {f"{name}.png": png for name, png in images.items()}).encode())
+        shutil.copyfile(db_path, tmp / "abc.db")
+        write_json(tmp / "manifest.json", manifest)
