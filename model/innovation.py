@@ -40,6 +40,9 @@ class ServiceDesign:
         flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
         self._group_masks = np.stack([flips @ self._bits[components] for components in self.perspectives])
         self._powers = 2 ** np.arange(k, -1, -1)
+        # Which contribution each component of each design reads: fixed, since turbulence redraws
+        # contributions, never dependencies; so a redraw only gathers and averages again.
+        self._keys = self._all_designs[:, self.dependencies] @ self._powers  # (2^n, n)
         self._index = int(start @ self._bits)  # the current design; everything else derives from it
         self._rescale()
 
@@ -51,7 +54,7 @@ class ServiceDesign:
 
     def _rescale(self) -> None:
         """Tabulate the landscape: the fitness of every design, its worst and best."""
-        self._every = self.fitness_of(self._all_designs)
+        self._every = self.contributions[np.arange(self.n), self._keys].mean(axis=1)  # fitness_of every design
         self.low, self.high = float(self._every.min()), float(self._every.max())
 
     @property

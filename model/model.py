@@ -18,6 +18,7 @@ from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
 from coprod.model import municipality
+from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
 from coprod.model.offer import Offer
@@ -115,8 +116,7 @@ class CoProductionModel(mesa.Model):
         self.last_tally = None
         self.tracker = HorizonTracker()
         self.outcomes: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in reporter_names()})
+        self.datacollector = OutcomeHistory(reporter_names())
 
     # --- the month -----------------------------------------------------------------------------
     def step(self) -> None:
@@ -292,13 +292,6 @@ def _overlap(group_of: np.ndarray, caseload_of: np.ndarray, n_groups: int, n_cas
     groups, caseloads = pairs // n_caseloads, pairs % n_caseloads
     members = np.bincount(group_of, minlength=n_groups)
     return csr_matrix((counts / members[groups], (groups, caseloads)), shape=(n_groups, n_caseloads))
-
-
-def _reporter(name: str):
-    def read(model):
-        return model.outcomes.get(name, float("nan"))
-    read.__name__ = name
-    return read
 
 
 def parameter_names() -> list[str]:

@@ -33,3 +33,23 @@ def test_compiled_public_draws_are_the_numpy_hash():
     assert np.array_equal(public_uniforms(12345, 7, 201, entities), expected)
     scalar = public_uniforms(12345, 7, 201, 5)
     assert scalar.shape == () and float(scalar) == expected[2]
+
+
+def test_outcome_history_reads_as_mesas_own_collector():
+    import mesa
+
+    from coprod.model.model import CoProductionModel
+    from coprod.model.outcomes import reporter_names
+
+    model = CoProductionModel(seed=4, n_citizens=200, n_groups=4)
+    names = reporter_names()
+    mesas = mesa.DataCollector(model_reporters={name: (lambda m, name=name: m.outcomes.get(name, float("nan")))
+                                                for name in names})
+    for _ in range(140):  # past the first allocation, so the array has grown once
+        model.step()
+        mesas.collect(model)
+    ours = model.datacollector
+    assert isinstance(ours, mesa.DataCollector)
+    assert ours.get_model_vars_dataframe().equals(mesas.get_model_vars_dataframe())
+    assert ours.model_vars == mesas.model_vars
+    assert list(ours.model_reporters) == names
