@@ -25,6 +25,7 @@ from coprod.model.offer import Offer
 from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
                                   STREAM_VOLUNTEER, counter_uniform)
 from coprod.model.tally import Tally
+from coprod.model.threads import threads_for
 
 STATE = np.float32
 # Chunks of the citizen range for counts that cannot follow group boundaries. They are integer
@@ -34,11 +35,6 @@ STATE = np.float32
 MODE_BITS = np.uint8(3)
 VOLUNTEER_BIT = np.uint8(4)
 GINI_BINS = 1 << 16
-# Below this many citizens a month runs on one thread: a thread team costs more than it saves on a
-# small population, and on a busy machine (or in a pool of runs, where the runs are the parallel
-# unit) it waits on itself: 20-50 times slower under load, measured. Results do not depend on the
-# thread count, so this changes speed only.
-PARALLEL_FROM_CITIZENS = 5_000
 # Below this many citizens the Gini reads the citizens' sorted bins instead of a 2^16-bin histogram
 # (same result, bit for bit): 12 against 59 us at 300 citizens, 141 against 287 us at 20,000, even
 # near 50,000 (one thread, 2-core VM).
@@ -357,14 +353,8 @@ class NumbaEngine:
         self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
 
     def month(self, offer: Offer) -> Tally:
-        if self.n >= PARALLEL_FROM_CITIZENS:
+        with threads_for(self.n):
             return self._month(offer)
-        threads = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            return self._month(offer)
-        finally:
-            numba.set_num_threads(threads)
 
     def _month(self, offer: Offer) -> Tally:
         p = self.model.p

@@ -12,8 +12,6 @@ changes; a search step is then an XOR on the design's index and a table lookup.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 
@@ -34,10 +32,10 @@ class ServiceDesign:
         self.perspectives = np.array([rng.choice(n, size=width, replace=False) for _ in range(n_groups)],
                                      dtype=np.int64).reshape(n_groups, width)
         # Design d has index sum(d[i] << (n - 1 - i)): the row of itertools.product that lists it.
-        self._all_designs = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
+        self._all_designs = _binary_rows(n)
         self._bits = (1 << np.arange(n - 1, -1, -1)).astype(np.int64)
         # Every non-empty set of changes within a perspective, one row each, as XOR masks per group.
-        flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
+        flips = _binary_rows(width)[1:]
         self._group_masks = np.stack([flips @ self._bits[components] for components in self.perspectives])
         self._powers = 2 ** np.arange(k, -1, -1)
         # Which contribution each component of each design reads: fixed, since turbulence redraws
@@ -103,3 +101,8 @@ class ServiceDesign:
             i = min(int(first[1] * self.n), self.n - 1)
             self.contributions[i] = uniforms(2 + self.contributions.shape[1])[2:]
             self._rescale()
+
+
+def _binary_rows(n: int) -> np.ndarray:
+    """Every 0/1 row of length ``n`` in counting order (the rows of ``itertools.product((0, 1), repeat=n)``)."""
+    return (np.arange(2 ** n, dtype=np.int64)[:, None] >> np.arange(n - 1, -1, -1)) & 1

@@ -53,3 +53,13 @@ def test_outcome_history_reads_as_mesas_own_collector():
     assert ours.get_model_vars_dataframe().equals(mesas.get_model_vars_dataframe())
     assert ours.model_vars == mesas.model_vars
     assert list(ours.model_reporters) == names
+
+
+@pytest.mark.parametrize("n", [1, 3, 12])
+def test_binary_rows_are_itertools_products_in_order(n):
+    import itertools
+
+    from coprod.model.innovation import _binary_rows
+
+    expected = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
+    assert np.array_equal(_binary_rows(n), expected)
