@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from coprod.agents.ngo import NGO
+from coprod.agents.ngo import NGO, month_draws
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
@@ -172,9 +172,10 @@ class CoProductionModel(mesa.Model):
             ngo_benefit=self.ngo_benefit, ngo_pull=pull, ngo_control=control)
 
     def _ngos_run(self, tally) -> None:
-        for ngo in list(self.ngos):
+        ngos = list(self.ngos)
+        for ngo, draws in zip(ngos, month_draws(self, ngos)):
             g = ngo.home_group
-            taken = ngo.run_initiatives(tally.volunteers[g], tally.volunteer_hours[g])
+            taken = ngo.run_initiatives(tally.volunteers[g], tally.volunteer_hours[g], draws)
             self.takeovers[g] += taken
             self.initiatives_taken_over += taken
             if ngo.closing:

@@ -88,6 +88,9 @@ def _uniforms_of(seed, step, stream, index):
     return draws
 
 
-def initiative_entities(group: int, count: int) -> np.ndarray:
-    """Entity keys of the first ``count`` initiatives of the NGO in ``group``."""
-    return (np.uint64(group) << np.uint64(SLOT_BITS)) | np.arange(count, dtype=np.uint64)
+def initiative_entities(groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Entity keys of the first ``counts[k]`` initiatives of the NGO in ``groups[k]``, NGO after NGO."""
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    slots = np.arange(counts.sum(), dtype=np.int64) - np.repeat(starts, counts)
+    return (np.repeat(np.asarray(groups, dtype=np.uint64), counts) << np.uint64(SLOT_BITS)) | slots.astype(np.uint64)

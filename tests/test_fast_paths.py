@@ -63,3 +63,13 @@ def test_binary_rows_are_itertools_products_in_order(n):
 
     expected = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
     assert np.array_equal(_binary_rows(n), expected)
+
+
+def test_initiative_keys_for_all_ngos_are_each_ngos_own():
+    from coprod.model.streams import SLOT_BITS, initiative_entities
+
+    keys = initiative_entities(np.array([3, 0, 7]), np.array([2, 0, 3]))
+    expected = [(3 << SLOT_BITS) | 0, (3 << SLOT_BITS) | 1, (7 << SLOT_BITS) | 0, (7 << SLOT_BITS) | 1,
+                (7 << SLOT_BITS) | 2]
+    assert keys.dtype == np.uint64 and keys.tolist() == expected
+    assert initiative_entities(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).size == 0
