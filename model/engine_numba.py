@@ -414,24 +414,26 @@ class NumbaEngine:
                                             numba.get_num_threads(), histogram_bins)
         gini = (histogram_gini(histogram) if histogram_bins
                 else sorted_bins_gini(np.sort(wellbeing_bins(self.wellbeing), kind="stable")))
-        column = groups.T
+        # One contiguous copy, a row per quantity: the Tally's per-group arrays are views of it.
+        column = np.ascontiguousarray(groups.T)
+        per_caseload = np.ascontiguousarray(caseloads.T)
         return Tally(
             members=self.members, need_hours=self.need_hours_by_group,
-            participants=column[G_PARTICIPANTS].copy(),
+            participants=column[G_PARTICIPANTS],
             by_phase=groups[:, G_COMMISSION:G_ASSESS + 1].copy(),
             heard=groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1].copy(),
-            ignored=column[G_IGNORED].copy(), hours=column[G_HOURS].copy(),
-            deliver_hours_group=column[G_DELIVER_GROUP].copy(),
-            deliver_hours_collective=column[G_DELIVER_COLLECTIVE].copy(),
-            deliverers_need_hours_group=column[G_NEED_GROUP].copy(),
-            deliverers_need_hours_collective=column[G_NEED_COLLECTIVE].copy(),
-            individual=column[G_INDIVIDUAL].copy(), group=column[G_GROUP].copy(),
-            collective=column[G_COLLECTIVE].copy(), volunteers=column[G_VOLUNTEERS].copy(),
-            volunteer_hours=column[G_VOLUNTEER_HOURS].copy(), wellbeing=column[G_WELLBEING].copy(),
-            met=column[G_MET].copy(), met_need_hours=column[G_MET_NEED_HOURS].copy(),
-            coproduced_need_hours=column[G_COPRODUCED_NEED_HOURS].copy(),
-            caseload_participants=caseloads[:, 0].copy(), caseload_invited=caseloads[:, 1].copy(),
-            caseload_met=caseloads[:, 2].copy(), caseload_planners=caseloads[:, 3].copy(),
+            ignored=column[G_IGNORED], hours=column[G_HOURS],
+            deliver_hours_group=column[G_DELIVER_GROUP],
+            deliver_hours_collective=column[G_DELIVER_COLLECTIVE],
+            deliverers_need_hours_group=column[G_NEED_GROUP],
+            deliverers_need_hours_collective=column[G_NEED_COLLECTIVE],
+            individual=column[G_INDIVIDUAL], group=column[G_GROUP],
+            collective=column[G_COLLECTIVE], volunteers=column[G_VOLUNTEERS],
+            volunteer_hours=column[G_VOLUNTEER_HOURS], wellbeing=column[G_WELLBEING],
+            met=column[G_MET], met_need_hours=column[G_MET_NEED_HOURS],
+            coproduced_need_hours=column[G_COPRODUCED_NEED_HOURS],
+            caseload_participants=per_caseload[0], caseload_invited=per_caseload[1],
+            caseload_met=per_caseload[2], caseload_planners=per_caseload[3],
             caseload_need_hours=self.need_hours_by_caseload,
             quintile_members=self.quintile_members,
             quintile_participants=quintiles[:, 0].astype(np.float64),
