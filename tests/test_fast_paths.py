@@ -73,3 +73,13 @@ def test_initiative_keys_for_all_ngos_are_each_ngos_own():
                 (7 << SLOT_BITS) | 2]
     assert keys.dtype == np.uint64 and keys.tolist() == expected
     assert initiative_entities(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).size == 0
+
+
+def test_the_warm_up_reaches_every_cached_kernel_and_is_then_silent():
+    from coprod.model.warmup import cold_kernels, warm_kernels
+
+    warm_kernels(say=lambda text: None)  # compiles (or loads) whatever this checkout has not cached yet
+    assert cold_kernels() == []  # else a kernel is never called by a run's month, or not cached
+    said = []
+    warm_kernels(say=said.append)
+    assert said == []
