@@ -40,7 +40,11 @@ class ServiceDesign:
         self._powers = 2 ** np.arange(k, -1, -1)
         # Which contribution each component of each design reads: fixed, since turbulence redraws
         # contributions, never dependencies; so a redraw only gathers and averages again.
-        self._keys = self._all_designs[:, self.dependencies] @ self._powers  # (2^n, n)
+        # Component i's key is sum_j design[dependencies[i, j]] * powers[j]: one integer matrix product.
+        weights = np.zeros((n, n), dtype=np.int64)
+        for i in range(n):
+            weights[self.dependencies[i], i] = self._powers  # dependencies of a component are distinct
+        self._keys = self._all_designs @ weights  # (2^n, n)
         self._index = int(start @ self._bits)  # the current design; everything else derives from it
         self._rescale()
 

@@ -83,3 +83,12 @@ def test_the_warm_up_reaches_every_cached_kernel_and_is_then_silent():
     said = []
     warm_kernels(say=said.append)
     assert said == []
+
+
+@pytest.mark.parametrize("n, k", [(12, 4), (4, 0), (10, 9)])
+def test_tabulated_landscape_is_fitness_of_every_design(n, k):
+    from coprod.model.innovation import ServiceDesign
+
+    design = ServiceDesign(n, k, 5, 3, np.random.default_rng(n + k))
+    design.turbulence(1.0, lambda count: np.random.default_rng(count).random(count))  # a redraw re-tabulates
+    assert np.array_equal(design._every, design.fitness_of(design._all_designs))
