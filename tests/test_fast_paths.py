@@ -92,3 +92,18 @@ def test_tabulated_landscape_is_fitness_of_every_design(n, k):
     design = ServiceDesign(n, k, 5, 3, np.random.default_rng(n + k))
     design.turbulence(1.0, lambda count: np.random.default_rng(count).random(count))  # a redraw re-tabulates
     assert np.array_equal(design._every, design.fitness_of(design._all_designs))
+
+
+def test_mesa_batch_run_reads_the_outcome_history():
+    import mesa
+
+    from coprod.model.model import CoProductionModel
+
+    rows = mesa.batch_run(CoProductionModel, parameters={"n_citizens": [100], "n_groups": [2], "seed": [1]},
+                          max_steps=3, number_processes=1, display_progress=False)
+    model = CoProductionModel(seed=1, n_citizens=100, n_groups=2)
+    for _ in range(3):
+        model.step()
+    last = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    assert len(rows) == 1 and rows[0]["Step"] == 3
+    assert all(rows[0][name] == last[name] for name in last.index)
