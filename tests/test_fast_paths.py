@@ -101,9 +101,11 @@ def test_mesa_batch_run_reads_the_outcome_history():
 
     rows = mesa.batch_run(CoProductionModel, parameters={"n_citizens": [100], "n_groups": [2], "seed": [1]},
                           max_steps=3, number_processes=1, display_progress=False)
+    # batch_run steps while steps <= max_steps and reads the row numbered like the last step, as
+    # Mesa's own collector does for models that collect after each step (not at set-up).
     model = CoProductionModel(seed=1, n_citizens=100, n_groups=2)
-    for _ in range(3):
+    for _ in range(4):
         model.step()
-    last = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    last = model.datacollector.get_model_vars_dataframe().iloc[3]
     assert len(rows) == 1 and rows[0]["Step"] == 3
     assert all(rows[0][name] == last[name] for name in last.index)
