@@ -67,7 +67,7 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             seen = seen_last[indices[k]]
             if (seen & MODE_BITS) != rules.MODE_NONE:
                 active += 1
-            if (seen & MODE_BITS) == rules.MODE_COLLECTIVE or (seen & VOLUNTEER_BIT) != 0:
+            if rules.acts_collectively(seen & MODE_BITS, (seen & VOLUNTEER_BIT) != 0):
                 together += 1
         degree = hi - lo
         peer_active = active / degree if degree > 0 else 0.0
@@ -166,7 +166,7 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
             if ignored[i]:
                 row[G_IGNORED] += 1.0
             row[G_HOURS] += hours[i]
-            if mode == rules.MODE_COLLECTIVE or volunteering:
+            if rules.acts_collectively(mode, volunteering):
                 row[G_COLLECTIVE] += 1.0
             if mode == rules.MODE_INDIVIDUAL:
                 row[G_INDIVIDUAL] += 1.0

@@ -78,7 +78,7 @@ def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: 
 
     group_share = np.divide(tally.deliverers_need_hours_group, tally.need_hours,
                             out=np.zeros_like(tally.need_hours), where=tally.need_hours > 0)
-    group_success = successes(tally.participants / members, facilitation_by_group, p["critical_mass"] / 3.0)
+    group_success = successes(tally.participants / members, facilitation_by_group, rules.group_critical_mass(p["critical_mass"]))
     group_output = productivity * tally.deliver_hours_group * group_success * (0.5 + 0.5 * coordination)
     group_benefit = np.where(group_share > 0, group_output / np.maximum(tally.deliverers_need_hours_group, 1e-9), 0.0)
     ngo_benefit = ngo_hours / np.maximum(tally.need_hours, 1e-9)
