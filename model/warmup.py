@@ -37,7 +37,10 @@ def cold_kernels() -> list[str]:
         for name, value in vars(module).items():
             if not isinstance(value, CPUDispatcher) or not isinstance(getattr(value, "_cache", None), FunctionCache):
                 continue
-            index = Path(value._cache._cache_file._index_path)
+            try:  # Numba's cache layout (internal): without it, say nothing rather than fail
+                index = Path(value._cache._cache_file._index_path)
+            except AttributeError:
+                continue
             if not index.exists() or index.stat().st_mtime < source:
                 cold.append(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
     return cold
