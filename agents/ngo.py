@@ -57,15 +57,17 @@ def month_draws(model, ngos: list) -> list[InitiativeDraws]:
     """Every NGO's draws of this month in three calls (one per purpose), each NGO's keyed by its
     group and initiative slots as if drawn alone; the take-over draws of a slot are the same
     whether or not its initiative survived, so they are drawn for every slot."""
-    homes = np.array([ngo.home_group for ngo in ngos], dtype=np.uint64)
-    counts = np.array([ngo.initiatives for ngo in ngos], dtype=np.int64)
-    starts = np.cumsum(counts) - counts
+    homes = [ngo.home_group for ngo in ngos]
+    counts = [ngo.initiatives for ngo in ngos]
     slots = initiative_entities(homes, counts)
-    births = model.public_uniforms(PUBLIC_BIRTHS, homes)
+    births = model.public_uniforms(PUBLIC_BIRTHS, np.array(homes, dtype=np.uint64)).tolist()
     deaths = model.public_uniforms(PUBLIC_DEATHS, slots)
     takeovers = model.public_uniforms(PUBLIC_TAKEOVER, slots)
-    return [InitiativeDraws(float(births[k]), deaths[starts[k]:starts[k] + counts[k]],
-                            takeovers[starts[k]:starts[k] + counts[k]]) for k in range(len(ngos))]
+    draws, start = [], 0
+    for birth, count in zip(births, counts):
+        draws.append(InitiativeDraws(birth, deaths[start:start + count], takeovers[start:start + count]))
+        start += count
+    return draws
 
 
 class NGO(mesa.Agent):

@@ -88,9 +88,8 @@ def _uniforms_of(seed, step, stream, index):
     return draws
 
 
-def initiative_entities(groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Entity keys of the first ``counts[k]`` initiatives of the NGO in ``groups[k]``, NGO after NGO."""
-    counts = np.asarray(counts, dtype=np.int64)
-    starts = np.cumsum(counts) - counts
-    slots = np.arange(counts.sum(), dtype=np.int64) - np.repeat(starts, counts)
-    return (np.repeat(np.asarray(groups, dtype=np.uint64), counts) << np.uint64(SLOT_BITS)) | slots.astype(np.uint64)
+def initiative_entities(groups, counts) -> np.ndarray:
+    """Entity keys of the first ``counts[k]`` initiatives of the NGO in ``groups[k]``, NGO after NGO.
+    (Plain Python: a month has a few NGOs, where NumPy's per-call cost would dominate.)"""
+    keys = [(int(group) << SLOT_BITS) | slot for group, count in zip(groups, counts) for slot in range(int(count))]
+    return np.array(keys, dtype=np.uint64)
