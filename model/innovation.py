@@ -13,6 +13,7 @@ changes; a search step is then an XOR on the design's index and a table lookup.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 class ServiceDesign:
@@ -87,13 +88,13 @@ class ServiceDesign:
 
     def group_proposal(self, group: int) -> bool:
         """A heard group proposes the best change within its perspective; adopt it if better."""
-        trials = self._index ^ self._group_masks[group]
-        scores = self._every[trials]
-        best = int(np.argmax(scores))
-        if scores[best] > self._every[self._index]:
-            self._index = int(trials[best])
-            return True
-        return False
+        return self.group_proposals(np.array([group])) == 1
+
+    def group_proposals(self, groups: np.ndarray) -> int:
+        """``group_proposal`` for each of ``groups`` in turn (compiled); returns adoptions."""
+        self._index, adopted = _adopt_proposals(self._index, self._every, self._group_masks,
+                                                np.asarray(groups, dtype=np.int64))
+        return int(adopted)
 
     def turbulence(self, rate: float, uniforms) -> None:
         """With chance ``rate``, one component's contributions are redrawn (needs change).
@@ -110,3 +111,21 @@ class ServiceDesign:
 def _binary_rows(n: int) -> np.ndarray:
     """Every 0/1 row of length ``n`` in counting order (the rows of ``itertools.product((0, 1), repeat=n)``)."""
     return (np.arange(2 ** n, dtype=np.int64)[:, None] >> np.arange(n - 1, -1, -1)) & 1
+
+
+@njit(cache=True)
+def _adopt_proposals(index, every, group_masks, groups):
+    """Each group in turn tries every change in its perspective from the current design and the
+    best one (the first of equals, as ``np.argmax``) is adopted if it beats the current design."""
+    adopted = 0
+    for g in groups:
+        masks = group_masks[g]
+        best = index ^ masks[0]
+        for k in range(1, masks.shape[0]):
+            trial = index ^ masks[k]
+            if every[trial] > every[best]:
+                best = trial
+        if every[best] > every[index]:
+            index = best
+            adopted += 1
+    return index, adopted

@@ -236,7 +236,7 @@ class CoProductionModel(mesa.Model):
         if len(proposing) > MAX_PROPOSALS:
             order = np.argsort(self.public_uniforms(PUBLIC_PROPOSAL, proposing + len(planners)), kind="stable")
             proposing = np.sort(proposing[order[:MAX_PROPOSALS]])
-        self.proposals_adopted = sum(self.design.group_proposal(int(g)) for g in proposing)
+        self.proposals_adopted = self.design.group_proposals(proposing)
 
     def public_uniforms(self, purpose: int, entities) -> np.ndarray:
         """This month's draws of the public side for ``purpose``, one per entity (``streams``)."""

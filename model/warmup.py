@@ -21,9 +21,9 @@ WARMUP_MONTHS = 2
 def compiled_modules() -> list:
     """The modules whose cached kernels a numba run calls."""
     from coprod.agents import professional
-    from coprod.model import engine_numba, municipality, network, streams
+    from coprod.model import engine_numba, innovation, municipality, network, streams
 
-    return [engine_numba, network, streams, municipality, professional]
+    return [engine_numba, network, streams, municipality, innovation, professional]
 
 
 def cold_kernels() -> list[str]:

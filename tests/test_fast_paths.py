@@ -109,3 +109,19 @@ def test_mesa_batch_run_reads_the_outcome_history():
     last = model.datacollector.get_model_vars_dataframe().iloc[3]
     assert len(rows) == 1 and rows[0]["Step"] == 3
     assert all(rows[0][name] == last[name] for name in last.index)
+
+
+def test_compiled_proposals_adopt_what_numpys_argmax_would():
+    from coprod.model.innovation import ServiceDesign
+
+    design = ServiceDesign(12, 4, 30, 3, np.random.default_rng(11))
+    index, expected_adopted = design._index, 0
+    groups = np.random.default_rng(12).integers(0, 30, size=40)
+    for g in groups:  # the rule as NumPy states it, one group after another
+        trials = index ^ design._group_masks[g]
+        scores = design._every[trials]
+        best = int(np.argmax(scores))
+        if scores[best] > design._every[index]:
+            index, expected_adopted = int(trials[best]), expected_adopted + 1
+    assert design.group_proposals(groups) == expected_adopted and design._index == index
+    assert expected_adopted > 0
