@@ -56,8 +56,7 @@ class Citizen(mesa.Agent):
         if not self.neighbours:
             return 0.0, 0.0
         active = sum(1 for other in self.neighbours if other.last_mode != rules.MODE_NONE)
-        together = sum(1 for other in self.neighbours
-                       if other.last_mode == rules.MODE_COLLECTIVE or other.was_volunteer)
+        together = sum(1 for other in self.neighbours if rules.acts_collectively(other.last_mode, other.was_volunteer))
         return active / len(self.neighbours), together / len(self.neighbours)
 
     def live_month(self, offer, draws) -> None:

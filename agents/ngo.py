@@ -10,6 +10,8 @@ That control crowds out volunteers' motivation (Frey & Jegen 2001), which the ci
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import mesa
 import numpy as np
 
@@ -42,6 +44,30 @@ def poisson_quantile(u: float, mean: float) -> int:
         probability *= mean / k
         cdf += probability
     return k
+
+
+class InitiativeDraws(NamedTuple):
+    """One NGO's draws of a month: births, and per initiative slot, death and take-over."""
+    birth: float
+    deaths: np.ndarray
+    takeovers: np.ndarray
+
+
+def month_draws(model, ngos: list) -> list[InitiativeDraws]:
+    """Every NGO's draws of this month in three calls (one per purpose), each NGO's keyed by its
+    group and initiative slots as if drawn alone; the take-over draws of a slot are the same
+    whether or not its initiative survived, so they are drawn for every slot."""
+    homes = [ngo.home_group for ngo in ngos]
+    counts = [ngo.initiatives for ngo in ngos]
+    slots = initiative_entities(homes, counts)
+    births = model.public_uniforms(PUBLIC_BIRTHS, np.array(homes, dtype=np.uint64)).tolist()
+    deaths = model.public_uniforms(PUBLIC_DEATHS, slots)
+    takeovers = model.public_uniforms(PUBLIC_TAKEOVER, slots)
+    draws, start = [], 0
+    for birth, count in zip(births, counts):
+        draws.append(InitiativeDraws(birth, deaths[start:start + count], takeovers[start:start + count]))
+        start += count
+    return draws
 
 
 class NGO(mesa.Agent):
@@ -95,25 +121,23 @@ class NGO(mesa.Agent):
         volunteered = p["coproduction_productivity"] * self.volunteer_hours * organised
         return volunteered + GRANT_DELIVERY * (self.grant_asked() * grant_paid_share + reinvested)
 
-    def run_initiatives(self, volunteers: float, volunteer_hours: float) -> int:
+    def run_initiatives(self, volunteers: float, volunteer_hours: float, draws: InitiativeDraws) -> int:
         """Births, deaths and take-overs of this month; returns initiatives taken over. Every draw is
         keyed by (seed, month, this NGO's group, initiative, purpose), so a lever that changes no
-        behaviour changes no draw."""
-        p, model = self.model.p, self.model
-        g = self.home_group
+        behaviour changes no draw; the model draws them for all NGOs at once (``month_draws``)."""
+        p = self.model.p
         self.volunteers, self.volunteer_hours = volunteers, volunteer_hours
-        births = poisson_quantile(float(model.public_uniforms(PUBLIC_BIRTHS, g)),
-                                  p["initiative_birth_rate"] * volunteer_hours / 100.0)
+        births = poisson_quantile(draws.birth, p["initiative_birth_rate"] * volunteer_hours / 100.0)
         hazard = p["initiative_hazard"] * (1.0 - p["support_hazard_reduction"] * self.funded)
         if volunteers == 0:
             hazard = min(1.0, 3.0 * hazard)
-        slots = initiative_entities(g, self.initiatives)
-        dies = model.public_uniforms(PUBLIC_DEATHS, slots) < hazard
+        dies = draws.deaths < hazard
         survivors = [age + 1 for age, dead in zip(self.initiative_ages, dies) if not dead]
         self.died += self.initiatives - len(survivors)
         taken = 0
         if p["initiative_response"] == "takeover":
-            taken_now = model.public_uniforms(PUBLIC_TAKEOVER, initiative_entities(g, len(survivors))) < p["takeover_rate"]
+            # Survivors keep their slots' keys in order: the first len(survivors) take-over draws.
+            taken_now = draws.takeovers[:len(survivors)] < p["takeover_rate"]
             kept = [age for age, gone in zip(survivors, taken_now) if not gone]
             taken = len(survivors) - len(kept)
             survivors = kept

@@ -96,6 +96,19 @@ def collective_success(collective_share, facilitation, critical_mass):
 
 
 @register_jitable
+def group_critical_mass(critical_mass):
+    """The critical mass of group work: a third of collective action's (a few people suffice)."""
+    return critical_mass / 3.0
+
+
+@register_jitable
+def acts_collectively(mode, volunteer):
+    """Counted as acting collectively: in collective co-production, or volunteering for an NGO.
+    (Works on single citizens and, with NumPy arrays, on many.)"""
+    return (mode == MODE_COLLECTIVE) | volunteer
+
+
+@register_jitable
 def level_expectation(level, peer_collective_share, facilitation, critical_mass):
     """What a citizen expects to come of joining at the offered level.
 
@@ -106,7 +119,7 @@ def level_expectation(level, peer_collective_share, facilitation, critical_mass)
     if level == MODE_INDIVIDUAL:
         return 1.0
     if level == MODE_GROUP:
-        return 0.5 + 0.5 * collective_success(peer_collective_share, facilitation, critical_mass / 3.0)
+        return 0.5 + 0.5 * collective_success(peer_collective_share, facilitation, group_critical_mass(critical_mass))
     return 0.25 + 0.75 * collective_success(peer_collective_share, facilitation, critical_mass)
 
 

@@ -29,7 +29,14 @@ def _start_worker() -> None:
 @contextmanager
 def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes using 'spawn': safe with numba's threads and the same on
-    every platform."""
+    every platform. Workers are started once and take every run (and batches of short runs) with
+    their kernels loaded; a cold kernel cache is filled here first."""
+    from coprod.model.warmup import cold_kernels, warm_kernels
+
+    if cold_kernels():
+        # Compile once here, saying so, rather than in every worker at once (each would compile the
+        # same kernels, fighting for the same cores); the workers then load them from the cache.
+        warm_kernels()
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:

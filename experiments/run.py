@@ -189,6 +189,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
             progress = not args.quiet and (sys.stderr.isatty() or citizens * steps > PROGRESS_ABOVE)
+            if engine != "agents":
+                from coprod.model.warmup import warm_kernels
+
+                warm_kernels()  # a cold kernel cache is said on screen, not spent in silence in month 1
             model, seconds = run_model(overrides, steps, seed, engine, progress)
         except ValueError as err:  # a combination the declarations cannot catch alone
             raise InputError(str(err)) from None

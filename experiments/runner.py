@@ -49,6 +49,10 @@ CHUNK_DIR = "results"
 CHUNK_RE = re.compile(r"^chunk-(\d{5,})\.parquet$")
 # Seconds without a finished run after which the runner checks whether the cluster lost its workers.
 WORKERLESS_NOTICE = float(os.environ.get("COPROD_WORKERLESS_NOTICE", 10.0))
+# Automatic batching (``auto_batch``): at most this many runs per submitted task, and at least
+# this many tasks per worker.
+MAX_AUTO_BATCH = 8
+BATCHES_PER_SLOT = 16
 
 
 def run_seed(seed: int, unit: int, replication: int) -> int:
@@ -266,11 +270,12 @@ def _lost(err: BaseException) -> bool:
 
 
 def run_tasks(tasks: Sequence[Task], function: Callable[[Any, int], Any], sink, *, executor=None,
-              slots: int = 1, scheduler: str | None = None, batch: int = 1, total: int | None = None,
+              slots: int = 1, scheduler: str | None = None, batch: int | None = None, total: int | None = None,
               progress: bool = True, desc: str = "coprod", unit: str = "run") -> None:
     """Evaluate every task and hand each result to ``sink`` (``add``; ``flush`` when ``due`` and at
     the end). ``executor`` None runs in this process; else a ``concurrent.futures`` executor from
     ``open_executor``. ``total`` (default ``len(tasks)``) sizes the progress bar, for resumed tables.
+    ``batch`` runs go to a worker per submitted task (None: ``auto_batch``).
 
     Raises ``Interrupted``, ``RunFailed``, ``ExecutorLost`` or ``StorageFailed``, always after the
     sink holds and has written every finished result it could."""
@@ -319,7 +324,16 @@ def _run_here(tasks, function, sink, bar) -> None:
             sink.flush()
 
 
+def auto_batch(tasks: int, slots: int) -> int:
+    """Runs per submitted task when the caller does not say: each submission costs a round trip
+    and two pickles, so short runs go in batches, but every worker still gets at least
+    ``BATCHES_PER_SLOT`` of them (the last batches finish together, and a stopped table loses
+    at most the batches in flight)."""
+    return max(1, min(MAX_AUTO_BATCH, tasks // (slots * BATCHES_PER_SLOT)))
+
+
 def _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler) -> None:
+    batch = auto_batch(len(tasks), slots) if batch is None else batch
     by_key = {task.key: task for task in tasks}
     batches = iter([tasks[k:k + batch] for k in range(0, len(tasks), batch)])
     in_flight: dict[Any, list[Task]] = {}

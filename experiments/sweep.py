@@ -271,7 +271,7 @@ def _describe_difference(field: str, old: Any, new: Any) -> str:
 # --- the runner -----------------------------------------------------------------------------------
 
 def check_run_options(*, replications: int = 1, chunk_runs: int = 50, chunk_seconds: float = 10.0,
-                      batch: int = 1, seed: int = 0, workers: int | None = None,
+                      batch: int | None = None, seed: int = 0, workers: int | None = None,
                       scheduler: str | None = None) -> None:
     """The options every sweep checks before it writes anything."""
     from coprod.experiments.checks import (check_at_least, check_positive_number, check_scheduler_address,
@@ -348,7 +348,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
               base_parameters: dict[str, Any] | None = None, replications: int = 1, seed: int = 0,
               options: dict[str, Any] | None = None, integers: list[str] | None = None,
               info: dict[str, Any] | None = None, workers: int | None = None, scheduler: str | None = None,
-              resume: bool = False, chunk_runs: int = 50, chunk_seconds: float = 10.0, batch: int = 1,
+              resume: bool = False, chunk_runs: int = 50, chunk_seconds: float = 10.0, batch: int | None = None,
               progress: bool = True, check: Callable[[dict[str, Any]], None] | None = None) -> pd.DataFrame:
     """Sample, run every (sample, replication) not yet done, and write the sweep folder.
 
@@ -557,7 +557,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--levels", type=int, default=4, help="morris: grid levels (default 4)")
     parser.add_argument("--chunk-runs", type=int, default=50, help="write a chunk every this many runs")
     parser.add_argument("--chunk-seconds", type=float, default=10.0, help="... or every this many seconds")
-    parser.add_argument("--batch", type=int, default=1, help="runs per submitted task (raise for very short runs)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="runs per submitted task (default: automatic, up to 8 for long tables)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=cmd_sweep)
 

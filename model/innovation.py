@@ -12,9 +12,8 @@ changes; a search step is then an XOR on the design's index and a table lookup.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
+from numba import njit
 
 
 class ServiceDesign:
@@ -34,12 +33,21 @@ class ServiceDesign:
         self.perspectives = np.array([rng.choice(n, size=width, replace=False) for _ in range(n_groups)],
                                      dtype=np.int64).reshape(n_groups, width)
         # Design d has index sum(d[i] << (n - 1 - i)): the row of itertools.product that lists it.
-        self._all_designs = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
+        self._all_designs = _binary_rows(n)
         self._bits = (1 << np.arange(n - 1, -1, -1)).astype(np.int64)
         # Every non-empty set of changes within a perspective, one row each, as XOR masks per group.
-        flips = np.array(list(itertools.product((0, 1), repeat=width))[1:], dtype=np.int64)
+        flips = _binary_rows(width)[1:]
         self._group_masks = np.stack([flips @ self._bits[components] for components in self.perspectives])
         self._powers = 2 ** np.arange(k, -1, -1)
+        # Which contribution each component of each design reads: fixed, since turbulence redraws
+        # contributions, never dependencies; so a redraw only gathers and averages again.
+        # Component i's key is sum_j design[dependencies[i, j]] * powers[j]: one integer matrix product.
+        weights = np.zeros((n, n), dtype=np.int64)
+        for i in range(n):
+            weights[self.dependencies[i], i] = self._powers  # dependencies of a component are distinct
+        self._keys = self._all_designs @ weights  # (2^n, n)
+        # The same as positions in the flattened contributions table (a plain take is the fastest gather).
+        self._flat_keys = self._keys + np.arange(n) * self.contributions.shape[1]
         self._index = int(start @ self._bits)  # the current design; everything else derives from it
         self._rescale()
 
@@ -51,7 +59,7 @@ class ServiceDesign:
 
     def _rescale(self) -> None:
         """Tabulate the landscape: the fitness of every design, its worst and best."""
-        self._every = self.fitness_of(self._all_designs)
+        self._every = self.contributions.ravel().take(self._flat_keys).mean(axis=1)  # fitness_of every design
         self.low, self.high = float(self._every.min()), float(self._every.max())
 
     @property
@@ -82,13 +90,13 @@ class ServiceDesign:
 
     def group_proposal(self, group: int) -> bool:
         """A heard group proposes the best change within its perspective; adopt it if better."""
-        trials = self._index ^ self._group_masks[group]
-        scores = self._every[trials]
-        best = int(np.argmax(scores))
-        if scores[best] > self._every[self._index]:
-            self._index = int(trials[best])
-            return True
-        return False
+        return self.group_proposals(np.array([group])) == 1
+
+    def group_proposals(self, groups: np.ndarray) -> int:
+        """``group_proposal`` for each of ``groups`` in turn (compiled); returns adoptions."""
+        self._index, adopted = _adopt_proposals(self._index, self._every, self._group_masks,
+                                                np.asarray(groups, dtype=np.int64))
+        return int(adopted)
 
     def turbulence(self, rate: float, uniforms) -> None:
         """With chance ``rate``, one component's contributions are redrawn (needs change).
@@ -100,3 +108,26 @@ class ServiceDesign:
             i = min(int(first[1] * self.n), self.n - 1)
             self.contributions[i] = uniforms(2 + self.contributions.shape[1])[2:]
             self._rescale()
+
+
+def _binary_rows(n: int) -> np.ndarray:
+    """Every 0/1 row of length ``n`` in counting order (the rows of ``itertools.product((0, 1), repeat=n)``)."""
+    return (np.arange(2 ** n, dtype=np.int64)[:, None] >> np.arange(n - 1, -1, -1)) & 1
+
+
+@njit(cache=True)
+def _adopt_proposals(index, every, group_masks, groups):
+    """Each group in turn tries every change in its perspective from the current design and the
+    best one (the first of equals, as ``np.argmax``) is adopted if it beats the current design."""
+    adopted = 0
+    for g in groups:
+        masks = group_masks[g]
+        best = index ^ masks[0]
+        for k in range(1, masks.shape[0]):
+            trial = index ^ masks[k]
+            if every[trial] > every[best]:
+                best = trial
+        if every[best] > every[index]:
+            index = best
+            adopted += 1
+    return index, adopted

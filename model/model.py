@@ -13,11 +13,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from coprod.agents.ngo import NGO
+from coprod.agents.ngo import NGO, month_draws
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
 from coprod.model import municipality
+from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
 from coprod.model.offer import Offer
@@ -115,8 +116,7 @@ class CoProductionModel(mesa.Model):
         self.last_tally = None
         self.tracker = HorizonTracker()
         self.outcomes: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in reporter_names()})
+        self.datacollector = OutcomeHistory(reporter_names())
 
     # --- the month -----------------------------------------------------------------------------
     def step(self) -> None:
@@ -172,9 +172,10 @@ class CoProductionModel(mesa.Model):
             ngo_benefit=self.ngo_benefit, ngo_pull=pull, ngo_control=control)
 
     def _ngos_run(self, tally) -> None:
-        for ngo in list(self.ngos):
+        ngos = list(self.ngos)
+        for ngo, draws in zip(ngos, month_draws(self, ngos)):
             g = ngo.home_group
-            taken = ngo.run_initiatives(tally.volunteers[g], tally.volunteer_hours[g])
+            taken = ngo.run_initiatives(tally.volunteers[g], tally.volunteer_hours[g], draws)
             self.takeovers[g] += taken
             self.initiatives_taken_over += taken
             if ngo.closing:
@@ -235,7 +236,7 @@ class CoProductionModel(mesa.Model):
         if len(proposing) > MAX_PROPOSALS:
             order = np.argsort(self.public_uniforms(PUBLIC_PROPOSAL, proposing + len(planners)), kind="stable")
             proposing = np.sort(proposing[order[:MAX_PROPOSALS]])
-        self.proposals_adopted = sum(self.design.group_proposal(int(g)) for g in proposing)
+        self.proposals_adopted = self.design.group_proposals(proposing)
 
     def public_uniforms(self, purpose: int, entities) -> np.ndarray:
         """This month's draws of the public side for ``purpose``, one per entity (``streams``)."""
@@ -293,9 +294,3 @@ def _overlap(group_of: np.ndarray, caseload_of: np.ndarray, n_groups: int, n_cas
     members = np.bincount(group_of, minlength=n_groups)
     return csr_matrix((counts / members[groups], (groups, caseloads)), shape=(n_groups, n_caseloads))
 
-
-def _reporter(name: str):
-    def read(model):
-        return model.outcomes.get(name, float("nan"))
-    read.__name__ = name
-    return read

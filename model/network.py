@@ -18,6 +18,7 @@ from numba import njit, prange
 from coprod.model import streams
 from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.streams import counter_uniform
+from coprod.model.threads import threads_for
 
 # The network's draws use their own 'step' so they never coincide with a month's draws.
 NETWORK_STEP = np.uint64(0xFFFFFFFF00000001)
@@ -130,10 +131,11 @@ def build_network(group_of: np.ndarray, n_groups: int, mean_degree: int, homophi
     group_of = np.ascontiguousarray(group_of, dtype=np.int32)
     bounds = group_bounds(n, n_groups)
     per_citizen = max(1, int(mean_degree) // 2)  # each citizen draws half its ties; the rest come to it
-    targets = _draw_targets(np.uint64(seed), group_of, bounds, per_citizen, float(homophily))
-    indptr, indices = _fill_rows(n, per_citizen, targets)
-    del targets
-    lengths = _sort_and_dedupe_rows(indptr, indices)
+    with threads_for(n):
+        targets = _draw_targets(np.uint64(seed), group_of, bounds, per_citizen, float(homophily))
+        indptr, indices = _fill_rows(n, per_citizen, targets)
+        del targets
+        lengths = _sort_and_dedupe_rows(indptr, indices)
     indptr = _compact(indptr, indices, lengths)
     indices = indices[: indptr[-1]].copy()
     return Network(indptr=indptr, indices=indices, group_of=group_of)

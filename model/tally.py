@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, PHASE_ASSESS, PHASE_COMMISSION, PHASE_DELIVER, PHASE_DESIGN
+from coprod.agents.rules import (MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, PHASE_ASSESS, PHASE_COMMISSION, PHASE_DELIVER,
+                                 PHASE_DESIGN, acts_collectively)
 
 
 @dataclass
@@ -96,7 +97,7 @@ def tally_citizens(n_groups, n_caseloads, group_of, caseload_of, quintile_of, ne
         deliverers_need_hours_collective=per_group(np.where(collective_delivery, need_hours, 0.0)),
         individual=per_group(mode == MODE_INDIVIDUAL),
         group=per_group(mode == MODE_GROUP),
-        collective=per_group((mode == MODE_COLLECTIVE) | volunteer),
+        collective=per_group(acts_collectively(mode, volunteer)),
         volunteers=per_group(volunteer),
         volunteer_hours=per_group(volunteer_hours),
         wellbeing=per_group(wellbeing),

@@ -1,0 +1,229 @@
+"""Benchmark many small runs: what sweeps, the claims battery and calibration pay per run.
+
+Prints, measured in one run on this machine:
+
+1. runs per second per core (one process, one numba thread, model built and stepped after a
+   warm-up run; median of 3 seeds) at 300 x 60, 2,000 x 120 and 20,000 x 120 (citizens x months);
+2. the public side's fixed cost per month: a month's wall time minus the citizens' engine month
+   (professionals, NGOs, learning, innovation, outcomes, data collection), median month;
+3. a local pool: per-run overhead against the same runs in one process, one submitted run per task
+   against batched tasks, and the scaling from 1 to 2 workers;
+4. ``coprod run`` with defaults, launch to exit (warm kernel cache);
+5. the wall time of a Sobol sweep of the default scenario (N=256, 2 replications, 2,000 citizens,
+   120 months) and of the default claims battery, both on 2 workers (``--quick``: N=16 and a
+   battery of 8 samples, with the full-size times extrapolated from the runs per second; say so
+   when you quote them).
+
+    python benchmarks/bench_sweep.py            # everything, about 15 minutes on 2 cores
+    python benchmarks/bench_sweep.py --quick    # about 2 minutes
+    python benchmarks/bench_sweep.py --only runs,public
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZES = ((300, 60), (2_000, 120), (20_000, 120))
+SCENARIO = "hybrid"
+SECTIONS = ("runs", "public", "pool", "run", "sweep", "claims")
+
+
+def _model(n: int, seed: int):
+    from coprod.experiments.scenarios import load_scenario
+    from coprod.model.model import CoProductionModel
+
+    parameters = {**load_scenario(SCENARIO).parameters, "n_citizens": n}
+    return CoProductionModel(seed=seed, engine="numba", **parameters)
+
+
+def one_run(n: int, steps: int, seed: int) -> tuple[float, float]:
+    """Build and step one model; (build seconds, step-loop seconds)."""
+    start = time.perf_counter()
+    model = _model(n, seed)
+    built = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    return built - start, time.perf_counter() - built
+
+
+def runs_table() -> None:
+    import numba
+
+    numba.set_num_threads(1)
+    print(f"\n## Runs per second per core (one process, one thread, scenario {SCENARIO!r}, median of 3 seeds)\n")
+    print("| citizens x months | build ms | step loop ms | ms/month | runs/s per core | M citizen-steps/s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for n, steps in SIZES:
+        one_run(n, steps, 99)  # warm-up: kernels loaded, caches warm
+        builds, loops = zip(*(one_run(n, steps, seed) for seed in range(3)))
+        build, loop = statistics.median(builds), statistics.median(loops)
+        print(f"| {n:,} x {steps} | {build * 1e3:.1f} | {loop * 1e3:.0f} | {loop / steps * 1e3:.3f} | "
+              f"{1.0 / (build + loop):.1f} | {n * steps / loop / 1e6:.2f} |")
+
+
+def public_cost(n: int = 300, steps: int = 60) -> None:
+    import numba
+
+    numba.set_num_threads(1)
+    print(f"\n## Public side's fixed cost per month ({n} citizens, {steps} months, median month of 3 seeds)\n")
+    print("| scenario | month ms | citizens' engine ms | public side ms |")
+    print("|---|---:|---:|---:|")
+    from coprod.experiments.scenarios import load_scenario
+    from coprod.model.model import CoProductionModel
+
+    for scenario in (SCENARIO, "default", "takeover"):
+        months, engine_months = [], []
+        for seed in (99, 0, 1, 2):
+            model = CoProductionModel(seed=seed, engine="numba",
+                                      **{**load_scenario(scenario).parameters, "n_citizens": n})
+            month = model.population.month
+            spent = []
+
+            def timed(offer, month=month, spent=spent):
+                start = time.perf_counter()
+                tally = month(offer)
+                spent.append(time.perf_counter() - start)
+                return tally
+
+            model.population.month = timed
+            whole = []
+            for _ in range(steps):
+                start = time.perf_counter()
+                model.step()
+                whole.append(time.perf_counter() - start)
+            if seed != 99:  # the first run is the warm-up
+                months += whole[1:]
+                engine_months += spent[1:]
+        month_ms = statistics.median(months) * 1e3
+        engine_ms = statistics.median(engine_months) * 1e3
+        public = statistics.median(w - e for w, e in zip(months, engine_months)) * 1e3
+        print(f"| {scenario} | {month_ms:.3f} | {engine_ms:.3f} | {public:.3f} |")
+
+
+def _evaluate(payload, seed):
+    n, steps = payload
+    model = _model(n, seed)
+    for _ in range(steps):
+        model.step()
+    return model.outcomes["wellbeing_long"]
+
+
+def pool_table(quick: bool) -> None:
+    from coprod.experiments.executors import local_pool
+    from coprod.experiments.runner import MemorySink, Task, run_tasks
+
+    print("\n## Local pool (spawn; runs of 300 x 60 and 2,000 x 120; wall time from submission to the last result)\n")
+    print("| runs | workers | batch | wall s | runs/s | per-run overhead ms (against one process) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for (n, steps), count in (((300, 60), 120 if quick else 400), ((2_000, 120), 24 if quick else 80)):
+        tasks = [Task((k,), (n, steps), k) for k in range(count)]
+        _evaluate((n, steps), 0)
+        start = time.perf_counter()
+        run_tasks(tasks, _evaluate, MemorySink(), executor=None, progress=False)
+        alone = (time.perf_counter() - start) / count
+        print(f"| {count} x {n:,} x {steps} | 1 | (this process) | {alone * count:.1f} | {1 / alone:.1f} | 0 |")
+        walls = {}
+        for workers in (1, 2):
+            for batch in (1, None):
+                with local_pool(workers) as executor:
+                    # Start and warm every worker first: that cost is paid once per sweep, not per run.
+                    warm = [Task(("warm", k), (n, 2), k) for k in range(workers)]
+                    run_tasks(warm, _evaluate, MemorySink(), executor=executor, slots=workers, progress=False)
+                    start = time.perf_counter()
+                    run_tasks(tasks, _evaluate, MemorySink(), executor=executor, slots=workers, batch=batch,
+                              progress=False)
+                    wall = time.perf_counter() - start
+                walls[(workers, batch)] = wall
+                overhead = (wall * workers / count - alone) * 1e3
+                print(f"| {count} x {n:,} x {steps} | {workers} | {batch or 'auto'} | {wall:.1f} | "
+                      f"{count / wall:.1f} | {overhead:.2f} |")
+        print(f"| scaling 2 workers / 1 ({n:,} x {steps}, batch auto) | | | | "
+              f"{walls[(1, None)] / walls[(2, None)]:.2f}x | |")
+
+
+def _timed(command: list[str], label: str) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        print(f"{label} failed ({done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
+    return wall
+
+
+def _coprod() -> list[str]:
+    return [sys.executable, "-m", "coprod.experiments.cli"]
+
+
+def run_command() -> None:
+    print("\n## `coprod run` with defaults (launch to exit, warm kernel cache; median of 3)\n")
+    with tempfile.TemporaryDirectory() as folder:
+        walls = [_timed([*_coprod(), "run", "--quiet", "--out", str(Path(folder) / f"r{k}")], "coprod run")
+                 for k in range(4)]
+    print(f"{statistics.median(walls[1:]):.2f} s (first, warming the cache: {walls[0]:.2f} s)")
+
+
+def sweep_command(quick: bool, workers: int) -> None:
+    samples = 16 if quick else 256
+    print(f"\n## Sobol sweep, default scenario, N={samples}, 2 replications, 2,000 x 120, {workers} workers\n")
+    with tempfile.TemporaryDirectory() as folder:
+        command = [*_coprod(), "sweep", "default", "--method", "sobol", "--samples", str(samples),
+                   "--replications", "2", "--citizens", "2000", "--steps", "120", "--workers", str(workers),
+                   "--quiet", "--out", str(Path(folder) / "sweep")]
+        wall = _timed(command, "sweep")
+    runs = samples * (2 * 6 + 2) * 2  # Saltelli with second order: N (2k + 2), k = 6 uncertain parameters
+    line = f"{runs} runs in {wall:.1f} s ({runs / wall:.1f} runs/s)"
+    if quick:
+        line += f"; N=256 (7,168 runs) at that rate: about {7168 / (runs / wall) / 60:.1f} min (extrapolated)"
+    print(line)
+
+
+def claims_command(quick: bool, workers: int) -> None:
+    print(f"\n## Claims battery ({'8 samples per claim' if quick else 'defaults'}), {workers} workers\n")
+    with tempfile.TemporaryDirectory() as folder:
+        command = [*_coprod(), "claims", "--workers", str(workers), "--quiet", "--out", str(Path(folder) / "claims")]
+        if quick:
+            command += ["--samples", "8"]
+        wall = _timed(command, "claims")
+    print(f"{wall:.1f} s ({wall / 60:.1f} min)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller pool, sweep and claims measurements")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {','.join(SECTIONS)}")
+    parser.add_argument("--workers", type=int, default=2, help="workers for the sweep and the claims battery")
+    args = parser.parse_args(argv)
+    sections = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = sections - set(SECTIONS)
+    if unknown:
+        parser.error(f"--only: unknown section(s) {', '.join(sorted(unknown))}; allowed: {', '.join(SECTIONS)}")
+    import numba
+
+    print(f"# bench_sweep, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, numba {numba.__version__}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    if "runs" in sections:
+        runs_table()
+    if "public" in sections:
+        public_cost()
+    if "pool" in sections:
+        pool_table(args.quick)
+    if "run" in sections:
+        run_command()
+    if "sweep" in sections:
+        sweep_command(args.quick, args.workers)
+    if "claims" in sections:
+        claims_command(args.quick, args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Compile (or load) the numba kernels before the first run, and say so when that takes a while.
+
+Numba compiles a kernel at its first call and keeps it in an on-disk cache; a cold cache costs
+15-40 s that would otherwise pass in silence inside the first month. ``warm_kernels`` tells the
+user, then steps a tiny model once, so that every kernel a run uses is compiled (or loaded) here:
+in one process before a pool starts, instead of in every worker at once.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+# Small enough to cost nothing once compiled, large enough to reach every kernel of a month.
+WARMUP_CITIZENS = 60
+WARMUP_MONTHS = 2
+
+
+def compiled_modules() -> list:
+    """The modules whose cached kernels a numba run calls."""
+    from coprod.agents import professional
+    from coprod.model import engine_numba, innovation, municipality, network, streams
+
+    return [engine_numba, network, streams, municipality, innovation, professional]
+
+
+def cold_kernels() -> list[str]:
+    """Names of cached kernels with no cache entry newer than their source (they will compile)."""
+    from numba.core.caching import FunctionCache
+    from numba.core.registry import CPUDispatcher
+
+    cold = []
+    for module in compiled_modules():
+        source = Path(module.__file__).stat().st_mtime
+        for name, value in vars(module).items():
+            if not isinstance(value, CPUDispatcher) or not isinstance(getattr(value, "_cache", None), FunctionCache):
+                continue
+            try:  # Numba's cache layout (internal): without it, say nothing rather than fail
+                index = Path(value._cache._cache_file._index_path)
+            except AttributeError:
+                continue
+            if not index.exists() or index.stat().st_mtime < source:
+                cold.append(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
+    return cold
+
+
+def warm_kernels(say: Callable[[str], None] | None = None) -> float:
+    """Compile or load every kernel a numba run uses; returns the seconds it took. When some are not
+    cached yet, ``say`` (default: a line on stderr) is told before and after."""
+    say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+    cold = cold_kernels()
+    if cold:
+        say(f"coprod: compiling the model's kernels for this machine ({len(cold)} to build; once, "
+            "about 15-40 s; later runs load them from the cache)")
+    start = time.perf_counter()
+    from coprod.model.engine_numba import histogram_gini
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=0, engine="numba", n_citizens=WARMUP_CITIZENS, n_groups=2)
+    for _ in range(WARMUP_MONTHS):
+        model.step()
+    import numpy as np
+
+    histogram_gini(np.zeros(2, dtype=np.int64))  # the large-population Gini path
+    seconds = time.perf_counter() - start
+    if cold:
+        say(f"coprod: kernels compiled in {seconds:.0f} s")
+    return seconds
