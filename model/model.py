@@ -23,7 +23,7 @@ from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
 from coprod.model.offer import Offer
 from coprod.model.outcomes import HorizonTracker, dimension_outputs, reporter_names
-from coprod.model.parameters import PARAMETERS, defaults, validate
+from coprod.model.parameters import defaults, validate
 from coprod.model.paradigms import paradigm_values
 from coprod.model.population import group_membership, initial_citizens
 from coprod.model.streams import PUBLIC_FOUNDING, PUBLIC_PROPOSAL, PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_uniforms
