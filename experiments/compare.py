@@ -82,6 +82,7 @@ def run_strategy(payload: tuple, seed: int) -> pd.DataFrame:
     model, _ = run_model(parameters, steps, seed, engine, False)
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.insert(0, "step", np.arange(1, len(frame) + 1))
+    model.forget()
     return frame
 
 

@@ -128,19 +128,8 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
             trust_before = np.asarray(model.population.citizen_values("trust"), dtype=np.float64).copy()
             labels = start_trial(model.population, TRIALS[trial], model.seed_value, model.steps)
     gaps = model.datacollector.get_model_vars_dataframe()["participation_gap"].to_numpy()
-    forget_model(model)
+    model.forget()
     return RunObservation(record.summary(), float(np.mean(gaps[-WINDOW:])), labels, trust_before)
-
-
-def forget_model(model) -> None:
-    """Drop a finished model from Mesa's class-level agent-id counters (``Agent._ids``, keyed by
-    model): Mesa 3.3 keeps every model alive there, about 1 MB a run at 2,000 citizens, which a
-    pool worker of a long calibration (thousands of runs) would otherwise accumulate."""
-    from mesa import Agent
-
-    counters = getattr(Agent, "_ids", None)
-    if isinstance(counters, dict):
-        counters.pop(model, None)
 
 
 def _observe_job(job: tuple) -> RunObservation:

@@ -82,6 +82,7 @@ def evaluate_model(parameters: dict[str, Any], seed: int, *, steps: int, engine:
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
     for _ in range(steps):
         model.step()
+    model.forget()
     return dict(model.outcomes)
 
 

@@ -134,6 +134,14 @@ class CoProductionModel(mesa.Model):
         self.politician.face_voters(self.outcomes["mean_trust"], tally.wellbeing.sum() / tally.n_citizens)
         self.datacollector.collect(self)
 
+    def forget(self) -> None:
+        """Call when finished with a model in a long-lived process: Mesa 3.3 keeps every model alive
+        in a class-level agent-id counter (``Agent._ids``, keyed by model), about 1 MB a run at
+        2,000 citizens, which a pool worker of a sweep, battery or calibration would accumulate."""
+        counters = getattr(mesa.Agent, "_ids", None)
+        if isinstance(counters, dict):
+            counters.pop(self, None)
+
     def _set_budget(self) -> None:
         grants = sum(ngo.grant_asked() for ngo in self.ngos)
         self._grants_asked = grants

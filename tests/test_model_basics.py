@@ -68,3 +68,27 @@ def test_bad_parameters_raise_naming_the_key(kwargs, key):
 def test_bad_engine_is_refused():
     with pytest.raises(ValueError, match="engine"):
         CoProductionModel(seed=1, engine="gpu")
+
+
+def test_finished_runs_do_not_stay_alive_in_mesa_counters():
+    """Mesa 3.3 keys its agent-id counters by model; the run functions pool workers call must let
+    each finished model go, or a long sweep or calibration grows by every run."""
+    import gc
+    import weakref
+
+    import mesa
+
+    from coprod.experiments.compare import run_strategy
+    from coprod.experiments.sweep import evaluate_model
+
+    before = len(mesa.Agent._ids)
+    evaluate_model({"n_citizens": 60, "n_groups": 2}, seed=1, steps=2, engine="agents")
+    run_strategy(({"n_citizens": 60, "n_groups": 2}, 2, "agents"), seed=1)
+    assert len(mesa.Agent._ids) == before
+    model = CoProductionModel(seed=2, engine="agents", n_citizens=60, n_groups=2)
+    model.step()
+    alive = weakref.ref(model)
+    model.forget()
+    del model
+    gc.collect()
+    assert alive() is None
