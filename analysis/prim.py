@@ -535,3 +535,10 @@ def plot_trajectory(ax, found: Discovery) -> None:
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("PRIM peeling trajectory", fontsize=8)
     ax.figure.colorbar(points, ax=ax, label="restricted parameters", fraction=0.05, ticks=range(most + 1))
+
+
+def box_rule(manifest: dict, claim: str | None = None) -> BoxRule:
+    """The box rule a battery's manifest records (defaults for manifests written before it did)."""
+    recorded = manifest.get("scenario_discovery", {})
+    return BoxRule(density=recorded.get("density", BoxRule.density), coverage=recorded.get("coverage", BoxRule.coverage),
+                   step=recorded.get("steps", {}).get(claim))

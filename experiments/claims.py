@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import shlex
 import shutil
@@ -37,13 +36,15 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from coprod.analysis.prim import (KNOWN_BOX_STABLE_POINTS, BoxRule, Discovery, check_rule, discover,
-                                  plot_trajectory)
+from coprod.analysis.prim import BoxRule, Discovery, box_rule, check_rule, discover
+from coprod.analysis.verdicts import BROADLY, FAILS, verdict  # noqa: F401 - BROADLY, FAILS: the thresholds, read by callers
 from coprod.analysis.statistics import wilson
 from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.runner import CHUNK_DIR
 from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
+from coprod.reports.claims_report import effect_plot, markdown_report, settings
+from coprod.reports.render import to_html
 from coprod.model.outcomes import reporter_names
 from coprod.model.parameters import PARAMETERS
 
@@ -53,7 +54,6 @@ REQUIRED = ("name", "title", "source", "scenario", "operationalisation", "treatm
 OPTIONAL = ("fails_when", "fails_why", "cannot_fail")
 EXPECT = {"higher": 1.0, "lower": -1.0}
 # Verdict thresholds on the share of sampled parameter space where the claim holds.
-BROADLY, FAILS = 0.8, 0.2
 # The default size runs the whole battery in about 5 minutes on 2 cores (see README).
 DEFAULTS = {"samples": 48, "replications": 2, "citizens": 300, "steps": 60, "method": "latin"}
 CLAIM_METHODS = ("latin", "sobol")
@@ -301,22 +301,7 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
     return pd.DataFrame(collector.rows).sort_values(["claim", "point", "replication"]).reset_index(drop=True)
 
 
-def settings(values: dict[str, Any]) -> str:
-    """``a = 1, b = collective``: parameter settings as a reader writes them."""
-    def show(v):
-        return f"{v:.4g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
-    return ", ".join(f"{k} = {show(v)}" for k, v in values.items())
-
-
 # --- analysis -----------------------------------------------------------------------------------
-
-def verdict(share: float) -> str:
-    if share >= BROADLY:
-        return "holds broadly"
-    if share <= FAILS:
-        return "fails"
-    return "holds conditionally"
-
 
 def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, method: str = "latin",
                   rule: BoxRule = BoxRule()) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
@@ -384,187 +369,7 @@ def no_box_fields(holds_when: str) -> dict:
     return {**fields, "box_status": "none", "holds_when": holds_when, "box_rule": "", "methods_agree": ""}
 
 
-# --- report -------------------------------------------------------------------------------------
-
-def effect_plot(claim: Claim, per_point: pd.DataFrame, decided_by: str, found: Discovery | None = None) -> bytes:
-    """Left: the distribution of per-point effects. Middle: effect against the deciding parameter.
-    Right: PRIM's peeling trajectory (coverage against density) with the chosen box."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = 1 + bool(decided_by) + (found is not None)
-    fig, axes = plt.subplots(1, panels, figsize=(4.25 * panels if panels > 1 else 5, 2.8), squeeze=False)
-    effects = per_point["effect_mean"].to_numpy()
-    ax = axes[0, 0]
-    ax.hist(effects, bins=min(20, max(5, len(effects) // 3)), color="#4c72b0", edgecolor="white")
-    ax.axvline(0, color="black", lw=1)
-    ax.set_xlabel(f"effect on {claim.outcome}\n(positive = as claimed)")
-    ax.set_ylabel("sample points")
-    if decided_by:
-        ax = axes[0, 1]
-        holds = per_point["holds"].to_numpy(dtype=bool)
-        x = per_point[decided_by].to_numpy(dtype=float)
-        ax.errorbar(x, effects, yerr=per_point["effect_se"].fillna(0).to_numpy(), fmt="none", ecolor="#bbbbbb", lw=0.8)
-        ax.scatter(x[holds], effects[holds], s=14, color="#2a9d4b", label="holds")
-        ax.scatter(x[~holds], effects[~holds], s=14, color="#c44e52", marker="x", label="does not hold")
-        ax.axhline(0, color="black", lw=1)
-        ax.set_xlabel(decided_by)
-        ax.set_ylabel("effect (mean ± s.e.)")
-        ax.legend(fontsize=7, frameon=False)
-    if found is not None:
-        plot_trajectory(axes[0, -1], found)
-    fig.suptitle(claim.title, fontsize=9)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def markdown_report(claims: list[Claim], summary: pd.DataFrame, manifest: dict) -> str:
-    from coprod.reports.render import plural, table, warning
-    from coprod.reports.words import outcome_months, outcome_name
-
-    latin = manifest.get("method", "latin") == "latin"
-    sample = "Latin-hypercube point" if latin else "Saltelli base point"
-    drivers = ("standardized rank regression coefficients (SRRC: how strongly the effect rises or falls with a "
-               "parameter's rank, all else held; from -1 to 1 in a good fit)" if latin
-               else "total Sobol indices (ST: the share of the effect's variance a parameter accounts for, with "
-                    "its interactions)")
-    lines = ["# Claims battery", "", "## Bottom line", ""]
-    short = sorted({claim.outcome for claim in claims if manifest["steps"] < outcome_months(claim.outcome)})
-    if short:
-        lines += [warning(f"The runs last {plural(manifest['steps'], 'month')}, shorter than the horizon of "
-                          f"{', '.join(outcome_name(x) for x in short)} (about {max(outcome_months(x) for x in short)} "
-                          "months): those readings still carry the start-up values. Run at least that long "
-                          f"(`--steps {max(outcome_months(x) for x in short)}`) before reading their verdicts."), ""]
-    null = [row.title for row in summary.itertuples()
-            if row.effect_q05 == 0 and row.effect_q95 == 0]
-    if null:
-        lines += [warning(f"No effect at all (0 at every point) for: {'; '.join(null)}. At this size the two arms do "
-                          "not differ, so \"fails\" there means \"nothing measured\", not \"the claim is false\"; "
-                          "run more citizens, months or replications."), ""]
-    if manifest["samples"] < 20:
-        lines += [warning(f"{plural(manifest['samples'], sample)} per claim: the shares below carry wide intervals "
-                          "and a verdict can flip with more points (`--samples`)."), ""]
-    for row in summary.itertuples():
-        lines.append(f"- **{row.title}**: {row.verdict}, at {row.share_holds:.0%} of {plural(row.points, 'point')} "
-                     f"(95% interval {row.share_low:.0%}–{row.share_high:.0%}).")
-    lines += ["", "## How this was run", "",
-              f"{plural(manifest['samples'], sample)} per claim{' (each costing d + 2 runs)' if not latin else ''}, "
-              f"{plural(manifest['replications'], 'replication')} per point and arm, "
-              f"{plural(manifest['citizens'], 'citizen')}, {plural(manifest['steps'], 'month')}, "
-              f"seed {manifest['seed']}, "
-              f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
-              f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
-              "", f"A claim holds at a point when the mean effect over replications goes the claimed way. Verdict: "
-              f"*holds broadly* when it holds at >= {BROADLY:.0%} of points, *fails* at <= {FAILS:.0%}, otherwise "
-              "*holds conditionally*. Shares carry a Wilson 95% interval; drivers are " + drivers + " of the effect on "
-              "the sampled parameters. " + box_method_text(manifest) + " Each claim is also run at its documented "
-              "failing setting, to show that it can fail.", "",
-              table(["claim", "outcome", "holds at", "95% interval", "verdict", "holds when", "decided by"],
-                    [[f"{row.title} ({row.source})", f"{outcome_name(row.outcome)}, {row.expect}",
-                      f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}", row.verdict,
-                      row.holds_when, _decided_by(row)] for row in summary.itertuples()])]
-    lines.append("")
-    if manifest.get("posterior"):  # --posterior
-        from coprod.experiments.posterior import side_by_side
-        lines += side_by_side(summary)
-    for claim in claims:
-        row = summary[summary["claim"] == claim.name].iloc[0]
-        lines += [f"## {claim.title}", "", f"*Source:* {claim.source}. *Scenario:* `{claim.scenario}`. "
-                  f"*Operationalisation:* {claim.operationalisation}", "",
-                  f"Treatment ({settings(claim.treatment)}) vs control ({settings(claim.control)}); outcome "
-                  f"{outcome_name(claim.outcome)} (`{claim.outcome}`) expected "
-                  f"{claim.expect}. Holds at {row.share_holds:.0%} of {plural(row.points, 'point')} "
-                  f"(95% interval {row.share_low:.0%}–{row.share_high:.0%}): **{row.verdict}**. Effect: median "
-                  f"{row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to {row.effect_q95:+.4f}.", "",
-                  box_paragraph(row, manifest), ""]
-        if claim.cannot_fail:
-            lines += [f"*Finding:* the model cannot make this claim fail: {claim.cannot_fail}", ""]
-        else:
-            found = ("the claim does not hold there, as documented" if row.fails_when_confirmed
-                     else "**the claim still holds there at this size: the documented failure did not reproduce**")
-            lines += [f"*Where it fails:* {settings(claim.fails_when)}: {claim.fails_why} Run in this battery "
-                      f"({plural(row.fails_when_seeds, 'seed')}, other uncertain parameters at the scenario's values): "
-                      f"mean effect {row.fails_when_effect:+.4f}; {found}.", ""]
-        lines += [f"![Effects of {claim.title}]({claim.name}.png)", ""]
-    return "\n".join(lines) + "\n"
-
-
-def _decided_by(row) -> str:
-    """The driver as readers name it: the parameter's label, then its identifier and index."""
-    name = row.decided_by_parameter
-    if isinstance(name, str) and name in PARAMETERS and row.decided_by.startswith(name):
-        return f"{PARAMETERS[name].display()} (`{name}`{row.decided_by[len(name):].replace(' (', ', ', 1)}"
-    return row.decided_by
-
-
-def box_rule(manifest: dict, claim: str | None = None) -> BoxRule:
-    """The box rule a battery's manifest records (defaults for manifests written before it did)."""
-    recorded = manifest.get("scenario_discovery", {})
-    return BoxRule(density=recorded.get("density", BoxRule.density), coverage=recorded.get("coverage", BoxRule.coverage),
-                   step=recorded.get("steps", {}).get(claim))
-
-
-def box_method_text(manifest: dict) -> str:
-    """PRIM and its checks in a few sentences, with the rule this battery used."""
-    rule = box_rule(manifest)
-    steps = manifest.get("scenario_discovery", {}).get("steps", {})
-    chosen = f" ({', '.join(f'{k}: trajectory step {v}' for k, v in steps.items())} chosen by hand)" if steps else ""
-    return (f"Where a claim holds is found by PRIM (the Patient Rule Induction Method, Friedman & Fisher 1999), "
-            f"which finds a box of parameter ranges by peeling off, step by step, the ranges where it fails; the "
-            f"box is {rule.describe()} on the peeling trajectory (Bryant & Lempert "
-            f"2010){chosen}. Limits whose quasi-p-value (one-sided binomial test of the density with and without "
-            f"the limit; Kwakkel & Jaxa-Rozen 2016) exceeds {rule.significance} are dropped. The search is repeated "
-            f"on {rule.resamples} seeded random halves of the points; a box is quoted only when at least "
-            f"{rule.stable_share:.0%} of them restrict the same parameters, otherwise the report says \"no stable "
-            f"condition found\" and gives the box as indicative, with the number of points a stable answer would need. "
-            f"A CART tree (Breiman et al. 1984) on the same points is shown beside PRIM. For scale: on a synthetic "
-            f"claim with a known two-parameter condition and 10% noise, PRIM needs about {KNOWN_BOX_STABLE_POINTS} "
-            f"points for a stable box (tests/test_prim.py).")
-
-
-def box_paragraph(row, manifest: dict) -> str:
-    """Where the claim holds, how sure that is, and what CART says."""
-    if row.box_status == "none" and row.holds_when in ("everywhere sampled", "nowhere sampled"):
-        return f"*Where it holds:* {row.holds_when}."
-    if row.box_status == "none":
-        text = (f"*Where it holds:* no condition found: no box on the PRIM trajectory meets the rule "
-                f"({row.box_rule}) with a significant limit.")
-        if row.points < KNOWN_BOX_STABLE_POINTS:
-            text += (f" {row.points} points may be too few to see one: a known condition needed about "
-                     f"{KNOWN_BOX_STABLE_POINTS} (see above).")
-    else:
-        quality = (f"in this box the claim holds at {row.box_density:.0%} of points, and the box holds "
-                   f"{row.box_coverage:.0%} of all points where it holds")
-        checks = (f"Quasi-p-values: {row.box_quasi_p or 'none (no limits)'}. The same limits reappear in "
-                  f"{row.box_stability:.0%} of resampled halves (per parameter: {row.box_reappearance or '-'}).")
-        if row.box_status == "stable":
-            text = f"*Where it holds (PRIM):* {row.box}; {quality}. {checks}"
-        else:
-            need = (f"If the pattern is real, a stable answer needs about {row.points_needed} points "
-                    f"(`--samples {row.points_needed}`)." if row.points_needed
-                    else "Simulating this box at up to 10,000 points never made it stable.")
-            text = (f"*Where it holds:* **no stable condition found**. Indicative only: {row.box}; {quality}. "
-                    f"{checks} {need}")
-    if row.cart_box:
-        cart = (f"CART's best leaf: {row.cart_box} (density {row.cart_density:.0%}, coverage "
-                f"{row.cart_coverage:.0%})")
-    else:
-        cart = "CART finds no leaf that meets the rule"
-    verdict_text = ("the two methods agree" if row.methods_agree.startswith("agree")
-                    else f"**PRIM and CART disagree** ({row.methods_agree.removeprefix('disagree: ')})")
-    return f"{text} {cart}; {verdict_text}."
-
-
-def html_report(markdown_text: str, images: dict[str, bytes]) -> str:
-    """The report as one self-contained page (the one pipeline of ``coprod.reports.render``)."""
-    from coprod.reports.render import to_html
-
-    return to_html(markdown_text, {f"{name}.png": png for name, png in images.items()})
-
+# --- the battery's folder (its report: reports/claims_report.py) ------------------------------
 
 def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     summaries, points, drivers, trajectories, images = [], [], [], [], {}
@@ -590,7 +395,7 @@ def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: 
         for name, png in images.items():
             write_bytes(tmp / f"{name}.png", png)
         write_bytes(tmp / "report.md", report.encode())
-        write_bytes(tmp / "report.html", html_report(report, images).encode())
+        write_bytes(tmp / "report.html", to_html(report, {f"{name}.png": png for name, png in images.items()}).encode())
     return summary
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.experiments.errors import InputError
+from coprod.reports.claims_report import POSTERIOR_SUFFIX as SUFFIX
 
 POSTERIOR_FILE = "posterior.parquet"
 MANIFEST_FILE = "manifest.json"
@@ -113,9 +114,6 @@ def load_posterior(folder: Path | str, option: str = "--posterior") -> Posterior
 
 # --- claims under the posterior (`coprod claims --posterior DIR`) -------------------------------------
 
-SUFFIX = "@posterior"
-
-
 def under_posterior(claim, posterior: Posterior):
     """The claim's twin whose sample points take the calibrated parameters from the posterior: its
     other uncertain parameters keep their Latin hypercube over the claim's ranges, and the
@@ -144,21 +142,3 @@ def claim_points(claim, samples: int, seed: int) -> pd.DataFrame:
     return table[list(claim.uncertain)]
 
 
-def side_by_side(summary: pd.DataFrame) -> list[str]:
-    """Markdown lines: each claim's verdict over the prior ranges and under the posterior."""
-    rows = summary.set_index("claim")
-    lines = ["## Verdicts over the prior ranges and under the calibrated posterior", "",
-             "Over the prior ranges: the claim's Latin hypercube. Under the calibrated posterior: the same claim with "
-             "the calibrated parameters drawn from the posterior (weighted) and its other uncertain parameters over "
-             "their ranges. The posterior was fitted in the calibrated scenario and is applied in each claim's own "
-             "scenario.", "",
-             "| claim | over the prior ranges | under the calibrated posterior | changed |", "|---|---|---|---|"]
-    for name in [n for n in rows.index if not n.endswith(SUFFIX)]:
-        twin = name + SUFFIX
-        if twin not in rows.index:
-            continue
-        prior, post = rows.loc[name], rows.loc[twin]
-        changed = "**yes**" if prior["verdict"] != post["verdict"] else "no"
-        lines.append(f"| {prior['title']} | {prior['verdict']} ({prior['share_holds']:.0%}) | {post['verdict']} "
-                     f"({post['share_holds']:.0%}) | {changed} |")
-    return lines + [""]
