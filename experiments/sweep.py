@@ -344,6 +344,40 @@ def _storage_errors(out: Path) -> Iterator[None]:
         raise StorageFailed(f"cannot write in {out}: {err.strerror or err}") from None
 
 
+def sweep_manifest(*, problem: dict[str, Any], method: str, options: dict[str, Any], samples: int, sample_size: int,
+                   replications: int, seed: int, integers: list[str], outcomes: list[str],
+                   info: dict[str, Any] | None, base: dict[str, Any]) -> dict[str, Any]:
+    """What a sweep folder's manifest says: the design, the seeds, the scenario and versions; the
+    fields ``--resume`` must find unchanged are among them (``RESUME_FIELDS``)."""
+    from coprod.experiments.runner import SEED_CONVENTION
+
+    manifest = {
+        "kind": "coprod-sweep",
+        "problem": problem,
+        "method": method,
+        "method_options": options,
+        "samples": samples,
+        "sample_size": int(sample_size),
+        "replications": replications,
+        "runs": int(sample_size) * replications,
+        "seed": seed,
+        "seed_convention": SEED_CONVENTION,
+        "seed_unit": ("Saltelli base block: sample // (2 * num_vars + 2), or // (num_vars + 2) without "
+                      "second order; all rows of a block share seeds" if method == "sobol" else "sample"),
+        "integer_parameters": integers,
+        "outcomes": list(outcomes),
+        **(info or {}),
+        "base_parameters": base,
+        "hash": _hash({"problem": problem, "parameters": base}),
+        "hash_covers": "sha256 of the problem and the base (scenario) parameters",
+        "versions": package_versions(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    for field in RESUME_FIELDS:
+        manifest.setdefault(field, None)
+    return manifest
+
+
 def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples: int,
               outcomes: list[str], evaluate: Callable[[dict, int], dict] | None = None,
               base_parameters: dict[str, Any] | None = None, replications: int = 1, seed: int = 0,
@@ -362,8 +396,8 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
     """
     from coprod.experiments.checks import check_out
-    from coprod.experiments.runner import (SEED_CONVENTION, ChunkSink, FolderLock, Interrupted, StorageFailed,
-                                           Task, open_executor, run_seed, run_tasks)
+    from coprod.experiments.runner import (ChunkSink, FolderLock, Interrupted, StorageFailed, Task, open_executor,
+                                           run_seed, run_tasks)
 
     out = Path(out)
     check_out(out, may_exist=True)
@@ -382,30 +416,9 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
         for values in values_by_sample:
             check({**base, **values})
     units = seed_units(method, len(X), problem["num_vars"], options)
-    manifest = {
-        "kind": "coprod-sweep",
-        "problem": problem,
-        "method": method,
-        "method_options": options,
-        "samples": samples,
-        "sample_size": int(len(X)),
-        "replications": replications,
-        "runs": int(len(X)) * replications,
-        "seed": seed,
-        "seed_convention": SEED_CONVENTION,
-        "seed_unit": ("Saltelli base block: sample // (2 * num_vars + 2), or // (num_vars + 2) without "
-                      "second order; all rows of a block share seeds" if method == "sobol" else "sample"),
-        "integer_parameters": integers,
-        "outcomes": list(outcomes),
-        **(info or {}),
-        "base_parameters": base,
-        "hash": _hash({"problem": problem, "parameters": base}),
-        "hash_covers": "sha256 of the problem and the base (scenario) parameters",
-        "versions": package_versions(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    for field in RESUME_FIELDS:
-        manifest.setdefault(field, None)
+    manifest = sweep_manifest(problem=problem, method=method, options=options, samples=samples, sample_size=len(X),
+                              replications=replications, seed=seed, integers=integers, outcomes=outcomes,
+                              info=info, base=base)
     if (out / MANIFEST).exists() and not resume:
         raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
 
@@ -533,7 +546,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.description = ("Sample the scenario's uncertain parameters with SALib, run the model for every "
-                    "(sample, replication) on a local process pool or a dask cluster, and write Parquet "
+                          "(sample, replication) on a local process pool or a dask cluster, and write Parquet "
                           "chunks that --resume can continue.")
     parser.add_argument("scenario", help="scenario name or path to a scenario TOML file")
     parser.add_argument("--method", choices=METHODS, required=True)
