@@ -3,19 +3,7 @@
 Reads ``manifest.json``, ``samples.parquet`` and the runs, averages the replications of each
 sample, runs the SALib analysis that matches the sampling method (``coprod.analysis.sensitivity``)
 and writes tables (CSV and Parquet) and PNG plots (``coprod.reports.sensitivity_plots``) into
-``<sweep>/analysis/``:
-
-* sobol: ``sobol_indices`` (S1, ST with 95% CIs), ``sobol_s2`` (S2 with CIs, if sampled),
-  ``sobol_convergence`` (S1/ST recomputed on the first N/8, N/4, N/2, N base samples);
-* morris: ``morris_indices`` (mu, mu*, mu* CI, sigma);
-* fast: ``fast_indices`` (S1, ST with CIs);
-* latin: ``latin_indices``: standardized rank regression coefficients (SRRC, regression of
-  the ranks of the outcome on the ranks of the parameters, all scaled to unit variance;
-  R^2 of the rank regression alongside) and Spearman rank correlations with Fisher-z 95% CIs;
-* every method: ``replication_noise``: per outcome, the mean standard deviation across
-  replications of a sample, the standard deviation of the sample means, their ratio, and the
-  ``noise_floor`` (the share of the sample means' variance that is seed noise); Sobol tables
-  repeat the floor beside the indices and flag (``above_noise``) parameters that exceed it.
+``<sweep>/analysis/``; the tables are listed in ``coprod.analysis.sensitivity``.
 
 SALib's bootstrap is seeded from the sweep seed (``bootstrap_seed``), so analysing a sweep twice
 gives the same intervals; a warning says when N is too small for them to mean anything.

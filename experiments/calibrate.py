@@ -428,20 +428,12 @@ def _pyabc_version() -> str:
 
 def _check_plan(partial: Path, manifest: dict) -> dict:
     """The plan of the stopped calibration in ``partial`` must match this one."""
-    path = partial / "manifest.json"
-    if not path.is_file():
-        if (partial / DB_NAME).is_file():
-            raise InputError(f"--resume: {partial} holds {DB_NAME} but no manifest.json; allowed: the --out of a "
-                             "`coprod calibrate` that was stopped")
+    from coprod.experiments.runner import stopped_plan
+
+    old = stopped_plan(partial, manifest, PLAN_FIELDS, "calibrate",
+                       DB_NAME if (partial / DB_NAME).is_file() else None)
+    if old is None:
         return manifest
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise InputError(f"--resume: {path}: unreadable ({err})") from None
-    for key in PLAN_FIELDS:
-        if old.get(key) != json.loads(json.dumps(manifest[key])):
-            raise InputError(f"--resume: {partial} was started with {key} = {old.get(key)!r}, not "
-                             f"{manifest[key]!r}; allowed: the settings it was started with")
     return {**manifest, "created_utc": old.get("created_utc"), "command": old.get("command", manifest["command"]),
             "resumed_utc": old.get("resumed_utc", []) + [manifest["created_utc"]]}
 

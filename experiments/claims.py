@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shlex
 import shutil
 import sys
@@ -550,20 +549,13 @@ def remove_report_leftovers(out: Path) -> None:
 def resumed_manifest(partial: Path, manifest: dict, stamp: str) -> dict:
     """The manifest of the interrupted battery in ``partial``, refused unless its plan matches.
     A ``partial`` without a manifest (killed while starting) starts afresh."""
-    path = partial / "manifest.json"
-    if not path.is_file():
-        if any(p for p in (partial / CHUNK_DIR).glob("chunk-*.parquet")) if (partial / CHUNK_DIR).is_dir() else False:
-            raise InputError(f"--resume: {partial} holds results but no manifest.json; allowed: the --out of a "
-                             "`coprod claims` that was stopped")
+    from coprod.experiments.runner import stopped_plan
+
+    chunks = partial / CHUNK_DIR
+    holds = "results" if chunks.is_dir() and any(chunks.glob("chunk-*.parquet")) else None
+    old = stopped_plan(partial, manifest, PLAN_FIELDS, "claims", holds)
+    if old is None:
         return manifest
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise InputError(f"--resume: {path}: unreadable ({err})") from None
-    for key in PLAN_FIELDS:
-        if old.get(key) != json.loads(json.dumps(manifest[key])):
-            raise InputError(f"--resume: {partial} was started with {key} = {old.get(key)!r}, not "
-                             f"{manifest[key]!r}; allowed: the settings it was started with")
     return {**manifest, "created_utc": old.get("created_utc", stamp),
             "resumed_utc": old.get("resumed_utc", []) + [stamp], "command": old.get("command", manifest["command"])}
 

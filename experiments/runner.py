@@ -450,3 +450,27 @@ def _dask_executor(scheduler: str, worker_wait: float | None):
     finally:
         with contextlib.suppress(BaseException):
             client.close(timeout=5)
+
+
+def stopped_plan(partial: Path, manifest: dict, plan_fields: Sequence[str], command: str,
+                 holds: str | None) -> dict | None:
+    """The manifest a stopped ``coprod <command>`` left in ``partial``, refused (``InputError``)
+    unless every field of its plan matches ``manifest``; None when it was stopped before writing
+    one. ``holds`` names what the folder already holds (work that would be lost), if anything."""
+    import json
+
+    path = partial / "manifest.json"
+    if not path.is_file():
+        if holds:
+            raise InputError(f"--resume: {partial} holds {holds} but no manifest.json; allowed: the --out of a "
+                             f"`coprod {command}` that was stopped")
+        return None
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InputError(f"--resume: {path}: unreadable ({err})") from None
+    for key in plan_fields:
+        if old.get(key) != json.loads(json.dumps(manifest[key])):
+            raise InputError(f"--resume: {partial} was started with {key} = {old.get(key)!r}, not "
+                             f"{manifest[key]!r}; allowed: the settings it was started with")
+    return old
