@@ -63,9 +63,7 @@ class Citizen(mesa.Agent):
         """Decide, take part or not, and update my state (rules.citizen_month)."""
         peer_active, peer_collective = self.observe_peers()
         g, c, i = self.group, self.caseload, self.index
-        (self.mode, self.phase, self.hours, self.heard, self.ignored, self.invited, self.wellbeing, self.trust,
-         self.efficacy, self.motivation, self.is_volunteer, self.volunteer_hours, self.met,
-         self.met_coproduced) = rules.citizen_month(
+        month = rules.citizen_month(
             offer.theta, self.need, self.resources, self.trust, self.efficacy, self.efficacy0, self.motivation,
             self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective, self.propensity,
             self.civic_pull,
@@ -74,6 +72,9 @@ class Citizen(mesa.Agent):
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
             offer.ngo_benefit[g], offer.ngo_pull[g], offer.ngo_control[g],
             draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i], draws[5][i])
+        # The month's fields are named as my attributes: what I did and my new state.
+        for name, value in zip(month._fields, month):
+            setattr(self, name, value)
 
     def tend_ties(self, build_rate: float, decay_rate: float) -> None:
         """Strengthen ties to those I acted with this month; let the others fade."""

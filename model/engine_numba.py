@@ -73,7 +73,7 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         g = group_of[i]
         c = caseload_of[i]
         u = np.uint64(i)
-        result = rules.citizen_month(
+        month = rules.citizen_month(
             theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
             np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
             np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
@@ -85,19 +85,19 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
             counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
             counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)))
-        seen_now[i] = result[0] | (VOLUNTEER_BIT if result[10] else 0)
-        phase[i] = result[1]
-        hours[i] = result[2]
-        heard[i] = result[3]
-        ignored[i] = result[4]
-        invited[i] = result[5]
-        wellbeing[i] = result[6]
-        trust[i] = result[7]
-        efficacy[i] = result[8]
-        motivation[i] = result[9]
-        volunteer_hours[i] = result[11]
-        met[i] = result[12]
-        met_coproduced[i] = result[13]
+        seen_now[i] = month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
+        phase[i] = month.phase
+        hours[i] = month.hours
+        heard[i] = month.heard
+        ignored[i] = month.ignored
+        invited[i] = month.invited
+        wellbeing[i] = month.wellbeing
+        trust[i] = month.trust
+        efficacy[i] = month.efficacy
+        motivation[i] = month.motivation
+        volunteer_hours[i] = month.volunteer_hours
+        met[i] = month.met
+        met_coproduced[i] = month.met_coproduced
 
 
 @njit(parallel=True, cache=True)
