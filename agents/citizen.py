@@ -53,11 +53,9 @@ class Citizen(mesa.Agent):
 
     def observe_peers(self) -> tuple[float, float]:
         """Shares of my ties who took part, and who acted collectively, last month."""
-        if not self.neighbours:
-            return 0.0, 0.0
-        active = sum(1 for other in self.neighbours if other.last_mode != rules.MODE_NONE)
+        active = sum(1 for other in self.neighbours if rules.takes_part(other.last_mode))
         together = sum(1 for other in self.neighbours if rules.acts_collectively(other.last_mode, other.was_volunteer))
-        return active / len(self.neighbours), together / len(self.neighbours)
+        return rules.peer_shares(active, together, len(self.neighbours))
 
     def live_month(self, offer, draws) -> None:
         """Decide, take part or not, and update my state (rules.citizen_month)."""
@@ -67,7 +65,7 @@ class Citizen(mesa.Agent):
             offer.theta, self.need, self.resources, self.trust, self.efficacy, self.efficacy0, self.motivation,
             self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective, self.propensity,
             self.civic_pull,
-            self.last_mode != rules.MODE_NONE, self.informed,
+            rules.takes_part(self.last_mode), self.informed,
             offer.invite_rate[c], offer.outreach_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
             offer.ngo_benefit[g], offer.ngo_pull[g], offer.ngo_control[g],

@@ -103,6 +103,27 @@ def group_critical_mass(critical_mass):
 
 
 @register_jitable
+def takes_part(mode):
+    """Taking part in some form of co-production (what peers see and habit remembers)."""
+    return mode != MODE_NONE
+
+
+@register_jitable
+def peer_shares(active, together, degree):
+    """Shares of a citizen's ``degree`` ties who took part (``active`` of them) and who acted
+    collectively (``together``) last month; a citizen without ties sees none."""
+    if degree == 0:
+        return 0.0, 0.0
+    return active / degree, together / degree
+
+
+@register_jitable
+def plans(phase):
+    """Taking part in planning: co-commissioning or co-design. (Also on NumPy arrays.)"""
+    return (phase == PHASE_COMMISSION) | (phase == PHASE_DESIGN)
+
+
+@register_jitable
 def acts_collectively(mode, volunteer):
     """Counted as acting collectively: in collective co-production, or volunteering for an NGO.
     (Works on single citizens and, with NumPy arrays, on many.)"""

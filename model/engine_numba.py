@@ -63,13 +63,11 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         together = 0
         for k in range(lo, hi):
             seen = seen_last[indices[k]]
-            if (seen & MODE_BITS) != rules.MODE_NONE:
+            if rules.takes_part(seen & MODE_BITS):
                 active += 1
             if rules.acts_collectively(seen & MODE_BITS, (seen & VOLUNTEER_BIT) != 0):
                 together += 1
-        degree = hi - lo
-        peer_active = active / degree if degree > 0 else 0.0
-        peer_collective = together / degree if degree > 0 else 0.0
+        peer_active, peer_collective = rules.peer_shares(active, together, hi - lo)
         g = group_of[i]
         c = caseload_of[i]
         u = np.uint64(i)
@@ -77,7 +75,7 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
             np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
             np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
-            np.float64(propensity[i]), np.float64(civic_pull[i]), (seen_last[i] & MODE_BITS) != rules.MODE_NONE,
+            np.float64(propensity[i]), np.float64(civic_pull[i]), rules.takes_part(seen_last[i] & MODE_BITS),
             informed[i],
             invite_rate[c], outreach_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
@@ -194,7 +192,7 @@ def sum_caseloads(caseload_bounds, phase, invited, met):
         for i in range(caseload_bounds[c], caseload_bounds[c + 1]):
             if phase[i] >= 0:
                 out[c, 0] += 1.0
-            if phase[i] == rules.PHASE_COMMISSION or phase[i] == rules.PHASE_DESIGN:
+            if rules.plans(phase[i]):
                 out[c, 3] += 1.0
             if invited[i]:
                 out[c, 1] += 1.0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coprod.agents.rules import (MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, PHASE_ASSESS, PHASE_COMMISSION, PHASE_DELIVER,
-                                 PHASE_DESIGN, acts_collectively)
+                                 PHASE_DESIGN, acts_collectively, plans)
 
 
 @dataclass
@@ -106,7 +106,7 @@ def tally_citizens(n_groups, n_caseloads, group_of, caseload_of, quintile_of, ne
         coproduced_need_hours=per_group(need_hours * met_coproduced),
         caseload_participants=np.bincount(caseload_of, weights=taking_part, minlength=n_caseloads).astype(np.float64),
         caseload_invited=np.bincount(caseload_of, weights=invited, minlength=n_caseloads).astype(np.float64),
-        caseload_planners=np.bincount(caseload_of, weights=(phase == PHASE_COMMISSION) | (phase == PHASE_DESIGN),
+        caseload_planners=np.bincount(caseload_of, weights=plans(phase),
                                       minlength=n_caseloads).astype(np.float64),
         caseload_met=np.bincount(caseload_of, weights=met, minlength=n_caseloads).astype(np.float64),
         caseload_need_hours=np.bincount(caseload_of, weights=need_hours, minlength=n_caseloads).astype(np.float64),
