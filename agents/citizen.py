@@ -1,7 +1,7 @@
 """The citizen as a Mesa agent: the readable reference for what one citizen does each month.
 
 All decisions are the shared rules of ``coprod.agents.rules``; this class only holds the state
-and reads the neighbours. The Numba engine runs the same rules over arrays.
+declared in ``coprod.agents.state`` and reads the neighbours. The Numba engine runs the same rules over arrays.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import mesa
 import numpy as np
 
 from coprod.agents import rules
+from coprod.agents.state import CITIZEN_STATE
 
 
 class Citizen(mesa.Agent):
@@ -27,23 +28,16 @@ class Citizen(mesa.Agent):
         self.need_hours = rules.citizen_need_hours(need, model.p["need_per_citizen_hours"])
         self.propensity = propensity  # latent civic propensity (logit), fixed for life
         self.civic_pull = float(np.exp(propensity))  # the same as a factor (joining and staying in NGOs)
-        self.informed = False  # has been told how to take part (an information trial)
         self.trust = trust
         self.efficacy = efficacy
         self.efficacy0 = efficacy
         self.motivation = motivation
         self.motivation0 = motivation
         self.wellbeing = wellbeing
-        self.is_volunteer = False
-        self.mode = rules.MODE_NONE
-        self.phase = rules.PHASE_NONE
-        self.hours = 0.0
-        self.heard = False
-        self.ignored = False
-        self.invited = False
-        self.volunteer_hours = 0.0
-        self.met = 0.0
-        self.met_coproduced = 0.0
+        # The rest of my state starts where its declaration says (agents/state.py).
+        for quantity in CITIZEN_STATE:
+            if quantity.initial is not None:
+                setattr(self, quantity.name, quantity.initial)
         # What neighbours see of me: last month's behaviour (synchronous update).
         self.last_mode = rules.MODE_NONE
         self.was_volunteer = False

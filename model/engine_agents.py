@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from coprod.agents.citizen import Citizen
+from coprod.agents.state import AGENT_DTYPES, QUANTITIES, check_settable
 from coprod.model import streams
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
@@ -67,20 +68,18 @@ class AgentEngine:
         return np.fromiter((getattr(c, name) for c in self.citizens), dtype=dtype, count=len(self.citizens))
 
     def tally(self) -> Tally:
-        """The month's sums (the tally's kernels); totals over citizens by NumPy and the exact Gini."""
+        """The month's sums (the tally's kernels) of the citizens' state, each of its declared kind;
+        totals over citizens by NumPy and the exact Gini."""
         bonding = sum(float(c.tie_strength[c.bonding_tie].sum()) for c in self.citizens)
         bridging = sum(float(c.tie_strength[~c.bonding_tie].sum()) for c in self.citizens)
-        phase, heard, invited, met = (self.column("phase", np.int8), self.column("heard", bool),
-                                      self.column("invited", bool), self.column("met"))
-        wellbeing, trust, efficacy, motivation = (self.column("wellbeing"), self.column("trust"),
-                                                  self.column("efficacy"), self.column("motivation"))
+        value = self.citizen_values
+        phase, heard, invited, met = value("phase"), value("heard"), value("invited"), value("met")
+        wellbeing, trust, efficacy, motivation = value("wellbeing"), value("trust"), value("efficacy"), value("motivation")
         no_ties = np.zeros(len(self.citizens))  # tie sums are the totals above
         with threads_for(len(self.citizens)):
-            groups = sum_groups(self.group_bounds, self.need_hours,
-                                seen_byte(self.column("mode", np.int8), self.column("is_volunteer", bool)), phase,
-                                self.column("hours"), heard, self.column("ignored", bool), self.column("volunteer_hours"),
-                                wellbeing, met, self.column("met_coproduced"), trust, efficacy, motivation, no_ties,
-                                no_ties)
+            groups = sum_groups(self.group_bounds, self.need_hours, seen_byte(value("mode"), value("is_volunteer")),
+                                phase, value("hours"), heard, value("ignored"), value("volunteer_hours"), wellbeing,
+                                met, value("met_coproduced"), trust, efficacy, motivation, no_ties, no_ties)
             caseloads = sum_caseloads(self.caseload_bounds, phase, invited, met)
             quintiles, _ = count_chunks(self.quintile_of, phase, heard, wellbeing, 1, 0)
         return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
@@ -90,16 +89,11 @@ class AgentEngine:
     # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
     def citizen_values(self, name: str) -> np.ndarray:
         """One per-citizen quantity of the month just stepped, as an array."""
-        if name in ("mode", "phase", "quintile"):
-            return self.column(name, np.int8)
-        if name in ("is_volunteer", "informed", "invited", "heard"):
-            return self.column(name, bool)
-        return self.column(name)
+        return self.column(name, AGENT_DTYPES[QUANTITIES[name].kind])
 
     def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
         """Change a state quantity for some citizens (an intervention); later months read it."""
-        if name not in ("resources", "trust", "efficacy", "motivation", "informed"):
-            raise ValueError(f"cannot set citizen quantity {name!r}")
+        check_settable(name)
         values = np.broadcast_to(np.asarray(values), np.shape(index))
         for i, value in zip(np.asarray(index), values):
             setattr(self.citizens[int(i)], name, value.item())

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from coprod.agents import rules
+from coprod.agents.state import CITIZEN_STATE, QUANTITIES, STORE_DTYPES, check_settable
 from coprod.model import streams
 from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.network import Network, group_bounds
@@ -30,6 +31,9 @@ from coprod.model.tally import (GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, coun
 from coprod.model.threads import threads_for
 
 STATE = np.float32
+assert STORE_DTYPES["float"] == np.dtype(STATE).name
+# Quantities kept packed in the byte neighbours read (``seen_now``, ``seen_last``), not in arrays of their own.
+PACKED = ("mode", "is_volunteer")
 # Below this many citizens the Gini reads the citizens' sorted bins instead of a 2^16-bin histogram
 # (same result, bit for bit): 12 against 59 us at 300 citizens, 141 against 287 us at 20,000, even
 # near 50,000 (one thread, 2-core VM).
@@ -217,17 +221,14 @@ class NumbaEngine:
         self.wellbeing = init.pop("wellbeing").astype(STATE)
         self.propensity = init.pop("propensity").astype(STATE)
         self.civic_pull = np.exp(self.propensity.astype(np.float64)).astype(STATE)  # e^propensity, for NGOs
-        self.informed = np.zeros(n, dtype=np.bool_)
+        # The rest of the state starts where its declaration says (agents/state.py); mode and
+        # volunteering are kept packed in one byte.
+        for quantity in CITIZEN_STATE:
+            if quantity.initial is not None and quantity.name not in PACKED:
+                setattr(self, quantity.name, np.full(n, quantity.initial, dtype=STORE_DTYPES[quantity.kind]))
+        assert rules.MODE_NONE == 0 and not QUANTITIES["is_volunteer"].initial  # a zero byte: nothing yet
         self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
         self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
-        self.phase = np.full(n, rules.PHASE_NONE, dtype=np.int8)
-        self.heard = np.zeros(n, dtype=np.bool_)
-        self.ignored = np.zeros(n, dtype=np.bool_)
-        self.invited = np.zeros(n, dtype=np.bool_)
-        self.hours = np.zeros(n, dtype=STATE)
-        self.volunteer_hours = np.zeros(n, dtype=STATE)
-        self.met = np.zeros(n, dtype=STATE)
-        self.met_coproduced = np.zeros(n, dtype=STATE)
         self.strength = np.zeros(len(self.indices), dtype=STATE)
         self.bonding = np.zeros(n, dtype=STATE)  # each citizen's summed tie strength inside / across groups
         self.bridging = np.zeros(n, dtype=STATE)
@@ -274,8 +275,7 @@ class NumbaEngine:
 
     def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
         """Change a state quantity for some citizens (an intervention); later months read it."""
-        if name not in ("resources", "trust", "efficacy", "motivation", "informed"):
-            raise ValueError(f"cannot set citizen quantity {name!r}")
+        check_settable(name)
         array = getattr(self, name)
         array[index] = values
 
