@@ -64,9 +64,13 @@ class Citizen(mesa.Agent):
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
             offer.ngo_benefit[g], offer.ngo_pull[g], offer.ngo_control[g],
             draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i], draws[5][i])
-        # The month's fields are named as my attributes: what I did and my new state.
-        for name, value in zip(month._fields, month):
-            setattr(self, name, value)
+        # What I did and my new state.
+        self.mode, self.phase, self.hours = month.mode, month.phase, month.hours
+        self.heard, self.ignored, self.invited = month.heard, month.ignored, month.invited
+        self.wellbeing, self.trust, self.efficacy, self.motivation = (month.wellbeing, month.trust, month.efficacy,
+                                                                      month.motivation)
+        self.is_volunteer, self.volunteer_hours = month.is_volunteer, month.volunteer_hours
+        self.met, self.met_coproduced = month.met, month.met_coproduced
 
     def tend_ties(self, build_rate: float, decay_rate: float) -> None:
         """Strengthen ties to those I acted with this month; let the others fade."""
