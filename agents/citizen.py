@@ -1,7 +1,7 @@
 """The citizen as a Mesa agent: the readable reference for what one citizen does each month.
 
 All decisions are the shared rules of ``coprod.agents.rules``; this class only holds the state
-and reads the neighbours. The Numba engine runs the same rules over arrays.
+declared in ``coprod.agents.state`` and reads the neighbours. The Numba engine runs the same rules over arrays.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import mesa
 import numpy as np
 
 from coprod.agents import rules
+from coprod.agents.state import CITIZEN_STATE
 
 
 class Citizen(mesa.Agent):
@@ -27,23 +28,16 @@ class Citizen(mesa.Agent):
         self.need_hours = rules.citizen_need_hours(need, model.p["need_per_citizen_hours"])
         self.propensity = propensity  # latent civic propensity (logit), fixed for life
         self.civic_pull = float(np.exp(propensity))  # the same as a factor (joining and staying in NGOs)
-        self.informed = False  # has been told how to take part (an information trial)
         self.trust = trust
         self.efficacy = efficacy
         self.efficacy0 = efficacy
         self.motivation = motivation
         self.motivation0 = motivation
         self.wellbeing = wellbeing
-        self.is_volunteer = False
-        self.mode = rules.MODE_NONE
-        self.phase = rules.PHASE_NONE
-        self.hours = 0.0
-        self.heard = False
-        self.ignored = False
-        self.invited = False
-        self.volunteer_hours = 0.0
-        self.met = 0.0
-        self.met_coproduced = 0.0
+        # The rest of my state starts where its declaration says (agents/state.py).
+        for quantity in CITIZEN_STATE:
+            if quantity.initial is not None:
+                setattr(self, quantity.name, quantity.initial)
         # What neighbours see of me: last month's behaviour (synchronous update).
         self.last_mode = rules.MODE_NONE
         self.was_volunteer = False
@@ -53,27 +47,30 @@ class Citizen(mesa.Agent):
 
     def observe_peers(self) -> tuple[float, float]:
         """Shares of my ties who took part, and who acted collectively, last month."""
-        if not self.neighbours:
-            return 0.0, 0.0
-        active = sum(1 for other in self.neighbours if other.last_mode != rules.MODE_NONE)
+        active = sum(1 for other in self.neighbours if rules.takes_part(other.last_mode))
         together = sum(1 for other in self.neighbours if rules.acts_collectively(other.last_mode, other.was_volunteer))
-        return active / len(self.neighbours), together / len(self.neighbours)
+        return rules.peer_shares(active, together, len(self.neighbours))
 
     def live_month(self, offer, draws) -> None:
         """Decide, take part or not, and update my state (rules.citizen_month)."""
         peer_active, peer_collective = self.observe_peers()
         g, c, i = self.group, self.caseload, self.index
-        (self.mode, self.phase, self.hours, self.heard, self.ignored, self.invited, self.wellbeing, self.trust,
-         self.efficacy, self.motivation, self.is_volunteer, self.volunteer_hours, self.met,
-         self.met_coproduced) = rules.citizen_month(
+        month = rules.citizen_month(
             offer.theta, self.need, self.resources, self.trust, self.efficacy, self.efficacy0, self.motivation,
             self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective, self.propensity,
             self.civic_pull,
-            self.last_mode != rules.MODE_NONE, self.informed,
+            rules.takes_part(self.last_mode), self.informed,
             offer.invite_rate[c], offer.outreach_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
             offer.ngo_benefit[g], offer.ngo_pull[g], offer.ngo_control[g],
             draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i], draws[5][i])
+        # What I did and my new state.
+        self.mode, self.phase, self.hours = month.mode, month.phase, month.hours
+        self.heard, self.ignored, self.invited = month.heard, month.ignored, month.invited
+        self.wellbeing, self.trust, self.efficacy, self.motivation = (month.wellbeing, month.trust, month.efficacy,
+                                                                      month.motivation)
+        self.is_volunteer, self.volunteer_hours = month.is_volunteer, month.volunteer_hours
+        self.met, self.met_coproduced = month.met, month.met_coproduced
 
     def tend_ties(self, build_rate: float, decay_rate: float) -> None:
         """Strengthen ties to those I acted with this month; let the others fade."""

@@ -70,6 +70,20 @@ def month_draws(model, ngos: list) -> list[InitiativeDraws]:
     return draws
 
 
+def delivery_by_group(ngos, n_groups: int, grants_paid: float, grants_asked: float,
+                      reinvested: float) -> np.ndarray:
+    """Service hours each group receives from its NGO this month (``NGO.delivered_hours``): grants
+    in the share the budget paid, and reinvested savings shared among NGOs by their initiatives
+    (an idle NGO counts as one)."""
+    hours = np.zeros(n_groups)
+    paid_share = min(1.0, grants_paid / max(grants_asked, 1e-12))
+    weights = np.array([ngo.initiatives + 1.0 for ngo in ngos])
+    shares = reinvested * weights / max(weights.sum(), 1.0)
+    for ngo, share in zip(ngos, shares):
+        hours[ngo.home_group] += ngo.delivered_hours(paid_share, float(share))
+    return hours
+
+
 class NGO(mesa.Agent):
     def __init__(self, model, home_group: int, initiatives: int = 1):
         super().__init__(model)

@@ -9,6 +9,7 @@ so that both schedulers share one definition of each rule. Sources are cited in 
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 from numba.extending import register_jitable
 
@@ -99,6 +100,27 @@ def collective_success(collective_share, facilitation, critical_mass):
 def group_critical_mass(critical_mass):
     """The critical mass of group work: a third of collective action's (a few people suffice)."""
     return critical_mass / 3.0
+
+
+@register_jitable
+def takes_part(mode):
+    """Taking part in some form of co-production (what peers see and habit remembers)."""
+    return mode != MODE_NONE
+
+
+@register_jitable
+def peer_shares(active, together, degree):
+    """Shares of a citizen's ``degree`` ties who took part (``active`` of them) and who acted
+    collectively (``together``) last month; a citizen without ties sees none."""
+    if degree == 0:
+        return 0.0, 0.0
+    return active / degree, together / degree
+
+
+@register_jitable
+def plans(phase):
+    """Taking part in planning: co-commissioning or co-design. (Also on NumPy arrays.)"""
+    return (phase == PHASE_COMMISSION) | (phase == PHASE_DESIGN)
 
 
 @register_jitable
@@ -364,6 +386,13 @@ THETA_NAMES = (
  T_OPEN_ASSESS) = range(len(THETA_NAMES))
 
 
+# What one citizen's month returns: what they did and their new state. The field names are the
+# ``Citizen``'s attribute names. A ``collections.namedtuple``, because Numba compiles it as a plain tuple.
+CitizenMonth = namedtuple("CitizenMonth", (
+    "mode", "phase", "hours", "heard", "ignored", "invited", "wellbeing", "trust", "efficacy", "motivation",
+    "is_volunteer", "volunteer_hours", "met", "met_coproduced"))
+
+
 @register_jitable
 def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation, motivation0, wellbeing,
                   is_volunteer, peer_active, peer_collective, propensity, civic_pull, took_part_last, informed,
@@ -375,9 +404,8 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
     hours, be heard or not, then update wellbeing, trust, self-efficacy, motivation and volunteering.
 
     Reads only the citizen's own state, shares of their ties that took part last month, and the
-    public side's offer to their caseload and group. Returns the new state and what they did:
-    (mode, phase, hours, heard, ignored, invited, wellbeing, trust, efficacy, motivation,
-     is_volunteer, volunteer_hours, met, met_coproduced).
+    public side's offer to their caseload and group. Returns what they did and their new state, a
+    ``CitizenMonth``.
     """
     invited = u_invite < invitation_probability(invite_rate, outreach_rate, theta[T_AUTONOMY],
                                                 theta[T_OUTPUT_PRESSURE], need, resources, trust, efficacy)
@@ -442,5 +470,6 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
                                          theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust, 1.0 - met,
                                          theta[T_NEED_PULL], civic_pull)
     given = volunteer_hours(new_motivation, resources, theta[T_H_DELIVER]) if new_volunteer else 0.0
-    return (mode, phase, hours, heard, ignored, invited, new_wellbeing, new_trust, new_efficacy,
-            new_motivation, new_volunteer, given, met, met_coproduced)
+    return CitizenMonth(mode=mode, phase=phase, hours=hours, heard=heard, ignored=ignored, invited=invited,
+                        wellbeing=new_wellbeing, trust=new_trust, efficacy=new_efficacy, motivation=new_motivation,
+                        is_volunteer=new_volunteer, volunteer_hours=given, met=met, met_coproduced=met_coproduced)

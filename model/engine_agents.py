@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from coprod.agents.citizen import Citizen
+from coprod.agents.state import AGENT_DTYPES, QUANTITIES, check_settable
 from coprod.model import streams
-from coprod.model.network import Network
+from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
-from coprod.model.tally import Tally, tally_citizens
+from coprod.model.tally import Tally, count_chunks, gini, seen_byte, sum_caseloads, sum_groups, tally_from_sums
+from coprod.model.threads import threads_for
 
 
 class AgentEngine:
@@ -39,6 +41,15 @@ class AgentEngine:
             citizen.tie_strength = np.zeros(hi - lo)
             citizen.bonding_tie = bonding[lo:hi].copy()
         self.need_hours = np.array([c.need_hours for c in self.citizens])
+        # Groups and caseloads are contiguous ranges of citizens (what the tally's kernels sum).
+        n = len(self.citizens)
+        self.group_bounds = group_bounds(n, self.n_groups)
+        self.caseload_bounds = np.searchsorted(self.caseload_of, np.arange(self.n_caseloads + 1)).astype(np.int64)
+        self.members = np.bincount(self.group_of, minlength=self.n_groups).astype(np.float64)
+        self.need_hours_by_group = np.bincount(self.group_of, weights=self.need_hours, minlength=self.n_groups)
+        self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours,
+                                                  minlength=self.n_caseloads).astype(np.float64)
+        self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
 
     def month(self, offer: Offer) -> Tally:
         n = len(self.citizens)
@@ -57,29 +68,32 @@ class AgentEngine:
         return np.fromiter((getattr(c, name) for c in self.citizens), dtype=dtype, count=len(self.citizens))
 
     def tally(self) -> Tally:
-        bonding = sum(float(c.tie_strength[c.bonding_tie].sum()) for c in self.citizens) / 2.0
-        bridging = sum(float(c.tie_strength[~c.bonding_tie].sum()) for c in self.citizens) / 2.0
-        return tally_citizens(
-            self.n_groups, self.n_caseloads, self.group_of, self.caseload_of, self.quintile_of,
-            self.need_hours, self.column("mode", np.int8), self.column("phase", np.int8),
-            self.column("hours"), self.column("heard", bool), self.column("ignored", bool),
-            self.column("invited", bool), self.column("is_volunteer", bool), self.column("volunteer_hours"),
-            self.column("wellbeing"), self.column("trust"), self.column("efficacy"), self.column("motivation"),
-            self.column("met"), self.column("met_coproduced"), bonding, bridging)
+        """The month's sums (the tally's kernels) of the citizens' state, each of its declared kind;
+        totals over citizens by NumPy and the exact Gini."""
+        bonding = sum(float(c.tie_strength[c.bonding_tie].sum()) for c in self.citizens)
+        bridging = sum(float(c.tie_strength[~c.bonding_tie].sum()) for c in self.citizens)
+        value = self.citizen_values
+        phase, heard, invited, met = value("phase"), value("heard"), value("invited"), value("met")
+        wellbeing, trust, efficacy, motivation = value("wellbeing"), value("trust"), value("efficacy"), value("motivation")
+        no_ties = np.zeros(len(self.citizens))  # tie sums are the totals above
+        with threads_for(len(self.citizens)):
+            groups = sum_groups(self.group_bounds, self.need_hours, seen_byte(value("mode"), value("is_volunteer")),
+                                phase, value("hours"), heard, value("ignored"), value("volunteer_hours"), wellbeing,
+                                met, value("met_coproduced"), trust, efficacy, motivation, no_ties, no_ties)
+            caseloads = sum_caseloads(self.caseload_bounds, phase, invited, met)
+            quintiles, _ = count_chunks(self.quintile_of, phase, heard, wellbeing, 1, 0)
+        return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
+                               self.quintile_members, quintiles, gini(wellbeing),
+                               totals=(trust.sum(), efficacy.sum(), motivation.sum(), bonding, bridging))
 
     # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
     def citizen_values(self, name: str) -> np.ndarray:
         """One per-citizen quantity of the month just stepped, as an array."""
-        if name in ("mode", "phase", "quintile"):
-            return self.column(name, np.int8)
-        if name in ("is_volunteer", "informed", "invited", "heard"):
-            return self.column(name, bool)
-        return self.column(name)
+        return self.column(name, AGENT_DTYPES[QUANTITIES[name].kind])
 
     def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
         """Change a state quantity for some citizens (an intervention); later months read it."""
-        if name not in ("resources", "trust", "efficacy", "motivation", "informed"):
-            raise ValueError(f"cannot set citizen quantity {name!r}")
+        check_settable(name)
         values = np.broadcast_to(np.asarray(values), np.shape(index))
         for i, value in zip(np.asarray(index), values):
             setattr(self.citizens[int(i)], name, value.item())

@@ -5,9 +5,9 @@ Same rules as the Mesa ``Citizen`` (``rules.citizen_month``, ``rules.acted_toget
 scheduler: one parallel loop over citizens reading last month's behaviour of their ties. State
 is stored as float32 to keep 10^7 citizens within ~200 bytes each; the rules compute in float64.
 
-Every reduction is deterministic whatever the thread count: groups and caseloads are contiguous
-ranges of citizens, each summed in order by one thread; quintile counts and the wellbeing
-histogram are integer counts in a fixed number of chunks. The Gini coefficient is computed from
+Every reduction is deterministic whatever the thread count: the monthly sums are the kernels of
+``model/tally.py`` (groups and caseloads summed in order by one thread each; quintile counts and
+the wellbeing histogram are integer counts in a fixed number of chunks). The Gini coefficient is computed from
 a 2^16-bin histogram of wellbeing (error below 1e-4), not from a full sort of the values; below
 40,000 citizens from the same bins, radix-sorted (the same number, cheaper than 2^16 bins).
 """
@@ -19,32 +19,25 @@ import numpy as np
 from numba import njit, prange
 
 from coprod.agents import rules
+from coprod.agents.state import CITIZEN_STATE, QUANTITIES, STORE_DTYPES, check_settable
 from coprod.model import streams
 from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
 from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
                                   STREAM_VOLUNTEER, counter_uniform)
-from coprod.model.tally import Tally
+from coprod.model.tally import (GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, count_chunks, gini_bin, sum_caseloads,
+                                sum_groups, tally_from_sums)
 from coprod.model.threads import threads_for
 
 STATE = np.float32
-# What neighbours see of a citizen, packed in one byte so the neighbour loops gather one byte each:
-# the mode in the low two bits, volunteering in the third.
-MODE_BITS = np.uint8(3)
-VOLUNTEER_BIT = np.uint8(4)
-GINI_BINS = 1 << 16
+assert STORE_DTYPES["float"] == np.dtype(STATE).name
+# Quantities kept packed in the byte neighbours read (``seen_now``, ``seen_last``), not in arrays of their own.
+PACKED = ("mode", "is_volunteer")
 # Below this many citizens the Gini reads the citizens' sorted bins instead of a 2^16-bin histogram
 # (same result, bit for bit): 12 against 59 us at 300 citizens, 141 against 287 us at 20,000, even
 # near 50,000 (one thread, 2-core VM).
 SORTED_GINI_BELOW = 40_000
-
-# Columns of the per-group sums, in order.
-(G_PARTICIPANTS, G_COMMISSION, G_DESIGN, G_DELIVER, G_ASSESS, G_HEARD_COMMISSION, G_HEARD_DESIGN, G_HEARD_DELIVER,
- G_HEARD_ASSESS, G_IGNORED, G_HOURS, G_DELIVER_GROUP, G_DELIVER_COLLECTIVE, G_NEED_GROUP, G_NEED_COLLECTIVE,
- G_COLLECTIVE, G_VOLUNTEERS, G_VOLUNTEER_HOURS, G_WELLBEING, G_MET, G_TRUST, G_EFFICACY, G_MOTIVATION,
- G_BONDING, G_BRIDGING, G_MET_NEED_HOURS, G_COPRODUCED_NEED_HOURS, G_INDIVIDUAL, G_GROUP,
- N_GROUP_COLUMNS) = range(30)
 
 
 @njit(parallel=True, cache=True)
@@ -63,21 +56,19 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         together = 0
         for k in range(lo, hi):
             seen = seen_last[indices[k]]
-            if (seen & MODE_BITS) != rules.MODE_NONE:
+            if rules.takes_part(seen & MODE_BITS):
                 active += 1
             if rules.acts_collectively(seen & MODE_BITS, (seen & VOLUNTEER_BIT) != 0):
                 together += 1
-        degree = hi - lo
-        peer_active = active / degree if degree > 0 else 0.0
-        peer_collective = together / degree if degree > 0 else 0.0
+        peer_active, peer_collective = rules.peer_shares(active, together, hi - lo)
         g = group_of[i]
         c = caseload_of[i]
         u = np.uint64(i)
-        result = rules.citizen_month(
+        month = rules.citizen_month(
             theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
             np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
             np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
-            np.float64(propensity[i]), np.float64(civic_pull[i]), (seen_last[i] & MODE_BITS) != rules.MODE_NONE,
+            np.float64(propensity[i]), np.float64(civic_pull[i]), rules.takes_part(seen_last[i] & MODE_BITS),
             informed[i],
             invite_rate[c], outreach_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
@@ -85,19 +76,19 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
             counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
             counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)))
-        seen_now[i] = result[0] | (VOLUNTEER_BIT if result[10] else 0)
-        phase[i] = result[1]
-        hours[i] = result[2]
-        heard[i] = result[3]
-        ignored[i] = result[4]
-        invited[i] = result[5]
-        wellbeing[i] = result[6]
-        trust[i] = result[7]
-        efficacy[i] = result[8]
-        motivation[i] = result[9]
-        volunteer_hours[i] = result[11]
-        met[i] = result[12]
-        met_coproduced[i] = result[13]
+        seen_now[i] = month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
+        phase[i] = month.phase
+        hours[i] = month.hours
+        heard[i] = month.heard
+        ignored[i] = month.ignored
+        invited[i] = month.invited
+        wellbeing[i] = month.wellbeing
+        trust[i] = month.trust
+        efficacy[i] = month.efficacy
+        motivation[i] = month.motivation
+        volunteer_hours[i] = month.volunteer_hours
+        met[i] = month.met
+        met_coproduced[i] = month.met_coproduced
 
 
 @njit(parallel=True, cache=True)
@@ -135,107 +126,6 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
                     across += strength[k]
         bonding[i] = inside
         bridging[i] = across
-
-
-@njit(parallel=True, cache=True)
-def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
-               met_coproduced, trust, efficacy, motivation, bonding, bridging):
-    """Per-group sums; each group is a contiguous range summed in order by one thread."""
-    n_groups = bounds.shape[0] - 1
-    out = np.zeros((n_groups, N_GROUP_COLUMNS))
-    for g in prange(n_groups):
-        row = out[g]
-        for i in range(bounds[g], bounds[g + 1]):
-            p = phase[i]
-            mode = seen[i] & MODE_BITS
-            volunteering = (seen[i] & VOLUNTEER_BIT) != 0
-            if p >= 0:
-                row[G_PARTICIPANTS] += 1.0
-                row[G_COMMISSION + p] += 1.0
-                if heard[i]:
-                    row[G_HEARD_COMMISSION + p] += 1.0
-                if p == rules.PHASE_DELIVER:
-                    if mode == rules.MODE_GROUP:
-                        row[G_DELIVER_GROUP] += hours[i]
-                        row[G_NEED_GROUP] += need_hours[i]
-                    elif mode == rules.MODE_COLLECTIVE:
-                        row[G_DELIVER_COLLECTIVE] += hours[i]
-                        row[G_NEED_COLLECTIVE] += need_hours[i]
-            if ignored[i]:
-                row[G_IGNORED] += 1.0
-            row[G_HOURS] += hours[i]
-            if rules.acts_collectively(mode, volunteering):
-                row[G_COLLECTIVE] += 1.0
-            if mode == rules.MODE_INDIVIDUAL:
-                row[G_INDIVIDUAL] += 1.0
-            elif mode == rules.MODE_GROUP:
-                row[G_GROUP] += 1.0
-            if volunteering:
-                row[G_VOLUNTEERS] += 1.0
-                row[G_VOLUNTEER_HOURS] += volunteer_hours[i]
-            row[G_WELLBEING] += wellbeing[i]
-            row[G_MET] += met[i]
-            row[G_MET_NEED_HOURS] += need_hours[i] * met[i]
-            row[G_COPRODUCED_NEED_HOURS] += need_hours[i] * met_coproduced[i]
-            row[G_TRUST] += trust[i]
-            row[G_EFFICACY] += efficacy[i]
-            row[G_MOTIVATION] += motivation[i]
-            row[G_BONDING] += bonding[i]
-            row[G_BRIDGING] += bridging[i]
-    return out
-
-
-@njit(parallel=True, cache=True)
-def sum_caseloads(caseload_bounds, phase, invited, met):
-    """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
-    n_caseloads = caseload_bounds.shape[0] - 1
-    out = np.zeros((n_caseloads, 4))
-    for c in prange(n_caseloads):
-        for i in range(caseload_bounds[c], caseload_bounds[c + 1]):
-            if phase[i] >= 0:
-                out[c, 0] += 1.0
-            if phase[i] == rules.PHASE_COMMISSION or phase[i] == rules.PHASE_DESIGN:
-                out[c, 3] += 1.0
-            if invited[i]:
-                out[c, 1] += 1.0
-            out[c, 2] += met[i]
-    return out
-
-
-@njit(parallel=True, cache=True)
-def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks, histogram_bins):
-    """Integer counts by chunk: quintile participation and uptake, and (when ``histogram_bins`` is
-    GINI_BINS) the wellbeing histogram; with ``histogram_bins`` 0 it is not counted.
-
-    Integer counts summed over chunks do not depend on the chunking, so the result is the same
-    for any thread count. Per-chunk bins are int32 (a chunk holds < 2^31 citizens) to halve the
-    memory the fixed-size histogram touches every month."""
-    n = quintile_of.shape[0]
-    quintiles = np.zeros((n_chunks, 5, 2), dtype=np.int64)
-    histogram = np.zeros((n_chunks, histogram_bins), dtype=np.int32)
-    for chunk in prange(n_chunks):
-        lo = chunk * n // n_chunks
-        hi = (chunk + 1) * n // n_chunks
-        for i in range(lo, hi):
-            q = quintile_of[i]
-            if phase[i] >= 0:
-                quintiles[chunk, q, 0] += 1
-            if heard[i]:
-                quintiles[chunk, q, 1] += 1
-            if histogram_bins > 0:
-                histogram[chunk, gini_bin(wellbeing[i])] += 1
-    total = np.zeros(histogram_bins, dtype=np.int64)
-    for chunk in range(n_chunks):
-        for b in range(histogram_bins):
-            total[b] += histogram[chunk, b]
-    return quintiles.sum(axis=0), total
-
-
-@njit(cache=True)
-def gini_bin(value):
-    """The histogram bin (of GINI_BINS equal bins on [0, 1]) a wellbeing value falls in."""
-    b = int(value * GINI_BINS)
-    return min(max(b, 0), GINI_BINS - 1)
 
 
 @njit(cache=True)
@@ -331,17 +221,14 @@ class NumbaEngine:
         self.wellbeing = init.pop("wellbeing").astype(STATE)
         self.propensity = init.pop("propensity").astype(STATE)
         self.civic_pull = np.exp(self.propensity.astype(np.float64)).astype(STATE)  # e^propensity, for NGOs
-        self.informed = np.zeros(n, dtype=np.bool_)
+        # The rest of the state starts where its declaration says (agents/state.py); mode and
+        # volunteering are kept packed in one byte.
+        for quantity in CITIZEN_STATE:
+            if quantity.initial is not None and quantity.name not in PACKED:
+                setattr(self, quantity.name, np.full(n, quantity.initial, dtype=STORE_DTYPES[quantity.kind]))
+        assert rules.MODE_NONE == 0 and not QUANTITIES["is_volunteer"].initial  # a zero byte: nothing yet
         self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
         self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
-        self.phase = np.full(n, rules.PHASE_NONE, dtype=np.int8)
-        self.heard = np.zeros(n, dtype=np.bool_)
-        self.ignored = np.zeros(n, dtype=np.bool_)
-        self.invited = np.zeros(n, dtype=np.bool_)
-        self.hours = np.zeros(n, dtype=STATE)
-        self.volunteer_hours = np.zeros(n, dtype=STATE)
-        self.met = np.zeros(n, dtype=STATE)
-        self.met_coproduced = np.zeros(n, dtype=STATE)
         self.strength = np.zeros(len(self.indices), dtype=STATE)
         self.bonding = np.zeros(n, dtype=STATE)  # each citizen's summed tie strength inside / across groups
         self.bridging = np.zeros(n, dtype=STATE)
@@ -388,8 +275,7 @@ class NumbaEngine:
 
     def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
         """Change a state quantity for some citizens (an intervention); later months read it."""
-        if name not in ("resources", "trust", "efficacy", "motivation", "informed"):
-            raise ValueError(f"cannot set citizen quantity {name!r}")
+        check_settable(name)
         array = getattr(self, name)
         array[index] = values
 
@@ -413,33 +299,5 @@ class NumbaEngine:
                                             numba.get_num_threads(), histogram_bins)
         gini = (histogram_gini(histogram) if histogram_bins
                 else sorted_bins_gini(np.sort(wellbeing_bins(self.wellbeing), kind="stable")))
-        # One contiguous copy, a row per quantity: the Tally's per-group arrays are views of it.
-        column = np.ascontiguousarray(groups.T)
-        per_caseload = np.ascontiguousarray(caseloads.T)
-        return Tally(
-            members=self.members, need_hours=self.need_hours_by_group,
-            participants=column[G_PARTICIPANTS],
-            by_phase=groups[:, G_COMMISSION:G_ASSESS + 1].copy(),
-            heard=groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1].copy(),
-            ignored=column[G_IGNORED], hours=column[G_HOURS],
-            deliver_hours_group=column[G_DELIVER_GROUP],
-            deliver_hours_collective=column[G_DELIVER_COLLECTIVE],
-            deliverers_need_hours_group=column[G_NEED_GROUP],
-            deliverers_need_hours_collective=column[G_NEED_COLLECTIVE],
-            individual=column[G_INDIVIDUAL], group=column[G_GROUP],
-            collective=column[G_COLLECTIVE], volunteers=column[G_VOLUNTEERS],
-            volunteer_hours=column[G_VOLUNTEER_HOURS], wellbeing=column[G_WELLBEING],
-            met=column[G_MET], met_need_hours=column[G_MET_NEED_HOURS],
-            coproduced_need_hours=column[G_COPRODUCED_NEED_HOURS],
-            caseload_participants=per_caseload[0], caseload_invited=per_caseload[1],
-            caseload_met=per_caseload[2], caseload_planners=per_caseload[3],
-            caseload_need_hours=self.need_hours_by_caseload,
-            quintile_members=self.quintile_members,
-            quintile_participants=quintiles[:, 0].astype(np.float64),
-            quintile_heard=quintiles[:, 1].astype(np.float64),
-            trust_sum=float(column[G_TRUST].sum()), efficacy_sum=float(column[G_EFFICACY].sum()),
-            motivation_sum=float(column[G_MOTIVATION].sum()),
-            wellbeing_gini=float(gini),
-            # Each tie is stored at both ends.
-            bonding=float(column[G_BONDING].sum()) / 2.0, bridging=float(column[G_BRIDGING].sum()) / 2.0,
-        )
+        return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
+                               self.quintile_members, quintiles, gini)

@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from coprod.agents.ngo import NGO, month_draws
+from coprod.agents.ngo import NGO, delivery_by_group, month_draws
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
@@ -32,10 +32,6 @@ from coprod.model.streams import PUBLIC_FOUNDING, PUBLIC_PROPOSAL, PUBLIC_SEARCH
 # and is 50-200 times faster; 'agents' stays the readable reference.
 ENGINES = ("auto", "agents", "numba")
 LEVEL_CODES = {"individual": MODE_INDIVIDUAL, "group": MODE_GROUP, "collective": MODE_COLLECTIVE}
-# Share of a take-over's public running cost that reaches the group as service hours.
-TAKEOVER_DELIVERY = 1.0
-# Monthly public running cost of an initiative the municipality took over, in grants.
-TAKEOVER_COST_IN_GRANTS = 1.5
 # Under provider choice, the monthly share of the gap by which budgets follow users' satisfaction
 # (money follows the user; Le Grand 2007) and by which weaker providers close on the best one
 # (competition; Hirschman 1970 on exit). Assumptions.
@@ -145,11 +141,9 @@ class CoProductionModel(mesa.Model):
     def _set_budget(self) -> None:
         grants = sum(ngo.grant_asked() for ngo in self.ngos)
         self._grants_asked = grants
-        takeover = TAKEOVER_COST_IN_GRANTS * self.p["initiative_grant"] * float(self.takeovers.sum())
+        takeover = municipality.takeover_cost(self.takeovers, self.p)
         self.politician.set_budget(grants, takeover)
-        paid = self.politician.takeover_cost
-        wanted = max(takeover, 1e-12)
-        self.takeover_hours = TAKEOVER_DELIVERY * self.takeovers * TAKEOVER_COST_IN_GRANTS * self.p["initiative_grant"] * min(1.0, paid / wanted)
+        self.takeover_hours = municipality.takeover_hours(self.takeovers, self.politician.takeover_cost, takeover, self.p)
 
     def _professionals_plan(self) -> None:
         tally = self.last_tally
@@ -203,13 +197,8 @@ class CoProductionModel(mesa.Model):
         self.fit, self.fit_gain = municipality.update_fit(self.fit, tally, self.partner_voice, p)
         self._providers_compete(tally)
         facilitation_by_group = self._facilitation_by_group()
-        ngo_hours = np.zeros(p["n_groups"])
-        paid_share = min(1.0, self.politician.grants / max(self._grants_asked, 1e-12))
-        # Reinvested savings are shared among NGOs by their initiatives (an idle NGO counts as one).
-        weights = np.array([ngo.initiatives + 1.0 for ngo in self.ngos])
-        shares = self.politician.reinvested * weights / max(weights.sum(), 1.0)
-        for ngo, share in zip(self.ngos, shares):
-            ngo_hours[ngo.home_group] += ngo.delivered_hours(paid_share, float(share))
+        ngo_hours = delivery_by_group(list(self.ngos), p["n_groups"], self.politician.grants, self._grants_asked,
+                                      self.politician.reinvested)
         ngo_hours += self.takeover_hours
         (self.group_benefit, self.collective_member_benefit, self.collective_participant_benefit,
          self.ngo_benefit, self.collective_success) = municipality.shared_benefits(tally, facilitation_by_group, ngo_hours, p)

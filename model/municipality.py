@@ -9,7 +9,7 @@
 - Collective output needs a critical mass and loses a coordination cost that facilitation lowers
   (Oliver, Marwell & Teixeira 1985; Olson 1965); part of it reaches every member of the group.
 - Group work is shared among co-participants (a club good); NGO volunteer work and services the
-  municipality took over reach the whole group.
+  municipality took over reach the whole group. Initiatives it took over it runs at public cost.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from coprod.model.tally import Tally
 
 # How much taken-up input (as a share of a group) saturates what the municipality can learn.
 INFORMATION_SCALE = 0.02
+# Share of a take-over's public running cost that reaches the group as service hours.
+TAKEOVER_DELIVERY = 1.0
+# Monthly public running cost of an initiative the municipality took over, in grants.
+TAKEOVER_COST_IN_GRANTS = 1.5
 # The fit professionals can reach from their own casework; what lies beyond it only citizens know
 # (local knowledge: Ostrom 1996; Alford 2009). Assumption.
 PROFESSIONAL_FIT_CEILING = 0.8
@@ -58,6 +62,17 @@ def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict
     professional = p["professional_learning"] * p["frontline_autonomy"] * np.maximum(0.0, PROFESSIONAL_FIT_CEILING - fit)
     fit = fit + gain + professional - capture - p["fit_drift"] * (fit - p["base_fit"])
     return np.clip(fit, 0.0, 1.0), gain
+
+
+def takeover_cost(takeovers: np.ndarray, p: dict) -> float:
+    """This month's public running cost of the initiatives the municipality took over."""
+    return TAKEOVER_COST_IN_GRANTS * p["initiative_grant"] * float(takeovers.sum())
+
+
+def takeover_hours(takeovers: np.ndarray, paid: float, cost: float, p: dict) -> np.ndarray:
+    """Service hours per group from the initiatives the municipality took over, cut in the share of
+    their ``cost`` the budget did not pay."""
+    return TAKEOVER_DELIVERY * takeovers * TAKEOVER_COST_IN_GRANTS * p["initiative_grant"] * min(1.0, paid / max(cost, 1e-12))
 
 
 def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: np.ndarray, p: dict):

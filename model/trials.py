@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coprod.agents.state import QUANTITIES
 from coprod.model.streams import TRIAL_ASSIGNMENT, public_uniforms
 
 CONTROL, NOT_ELIGIBLE = 0, -1
@@ -24,7 +25,8 @@ OPERATIONS = ("add", "set")
 class Arm:
     """One treated arm: a share of the eligible citizens whose ``quantity`` is changed.
 
-    ``operation`` 'add' adds ``amount`` and clips to [0, 1]; 'set' sets it to ``amount``.
+    ``operation`` 'add' adds ``amount`` and clips to the quantity's bounds (``agents/state.py``; [0, 1]
+    for every quantity a trial may add to); 'set' sets it to ``amount``.
     """
 
     name: str
@@ -94,7 +96,8 @@ def intervene(population, design: TrialDesign, labels: np.ndarray) -> None:
             population.set_citizen_values(arm.quantity, index, np.full(len(index), arm.amount))
         elif arm.operation == "add":
             current = np.asarray(population.citizen_values(arm.quantity), dtype=np.float64)[index]
-            population.set_citizen_values(arm.quantity, index, np.clip(current + arm.amount, 0.0, 1.0))
+            low, high = QUANTITIES[arm.quantity].bounds  # added amounts stay within the declared bounds
+            population.set_citizen_values(arm.quantity, index, np.clip(current + arm.amount, low, high))
         else:
             raise ValueError(f"operation: got {arm.operation!r}; allowed: {', '.join(OPERATIONS)}")
 

@@ -21,9 +21,9 @@ WARMUP_MONTHS = 2
 def compiled_modules() -> list:
     """The modules whose cached kernels a numba run calls."""
     from coprod.agents import professional
-    from coprod.model import engine_numba, innovation, municipality, network, streams
+    from coprod.model import engine_numba, innovation, municipality, network, streams, tally
 
-    return [engine_numba, network, streams, municipality, innovation, professional]
+    return [engine_numba, tally, network, streams, municipality, innovation, professional]
 
 
 def cold_kernels() -> list[str]:
@@ -36,6 +36,8 @@ def cold_kernels() -> list[str]:
         source = Path(module.__file__).stat().st_mtime
         for name, value in vars(module).items():
             if not isinstance(value, CPUDispatcher) or not isinstance(getattr(value, "_cache", None), FunctionCache):
+                continue
+            if value.py_func.__module__ != module.__name__:  # imported from another module: checked there
                 continue
             try:  # Numba's cache layout (internal): without it, say nothing rather than fail
                 index = Path(value._cache._cache_file._index_path)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from coprod.model.engine_numba import (GINI_BINS, count_chunks, histogram_gini, sorted_bins_gini, wellbeing_bins)
+from coprod.model.engine_numba import histogram_gini, sorted_bins_gini, wellbeing_bins
 from coprod.model.streams import counter_uniform, public_uniforms
-from coprod.model.tally import gini
+from coprod.model.tally import GINI_BINS, count_chunks, gini
 
 
 @pytest.mark.parametrize("n", [1, 7, 300, 5_000])

@@ -92,3 +92,26 @@ def test_finished_runs_do_not_stay_alive_in_mesa_counters():
     del model
     gc.collect()
     assert alive() is None
+
+
+@pytest.mark.parametrize("engine", ["agents", "numba"])
+def test_each_engine_holds_the_declared_citizen_state_of_its_kind_and_within_its_bounds(engine):
+    import numpy as np
+
+    from coprod.agents.state import AGENT_DTYPES, CITIZEN_STATE
+
+    model = CoProductionModel(seed=3, engine=engine, n_citizens=150, n_groups=3)
+    for quantity in CITIZEN_STATE:
+        if quantity.initial is not None:  # before the first month, every citizen starts there
+            assert (np.asarray(model.population.citizen_values(quantity.name)) == quantity.initial).all(), quantity.name
+    for _ in range(24):
+        model.step()
+    for quantity in CITIZEN_STATE:
+        values = np.asarray(model.population.citizen_values(quantity.name))
+        assert values.shape == (150,) and values.dtype == np.dtype(AGENT_DTYPES[quantity.kind]), quantity.name
+        if quantity.bounds is not None:
+            low, high = quantity.bounds
+            assert low <= values.min() and values.max() <= high, quantity.name
+    with pytest.raises(ValueError, match="cannot set citizen quantity 'wellbeing'"):
+        model.population.set_citizen_values("wellbeing", np.arange(3), 0.5)
+    model.forget()

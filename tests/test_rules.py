@@ -265,6 +265,19 @@ def test_may_act_together_is_exactly_the_citizens_side_of_acted_together():
     assert rules.update_tie(0.0, False, 0.1, 0.02) == 0.0  # an idle zero tie stays exactly zero
 
 
+
+def test_peer_shares_count_ties_and_a_citizen_without_ties_sees_none():
+    assert rules.peer_shares(1, 3, 4) == (0.25, 0.75)
+    assert rules.peer_shares(0, 0, 0) == (0.0, 0.0)
+
+
+def test_planning_is_co_commissioning_or_co_design_on_single_citizens_and_arrays():
+    phases = np.array([rules.PHASE_NONE, rules.PHASE_COMMISSION, rules.PHASE_DESIGN, rules.PHASE_DELIVER,
+                       rules.PHASE_ASSESS], dtype=np.int8)
+    assert rules.plans(phases).tolist() == [False, True, True, False, False]
+    assert [bool(rules.plans(int(p))) for p in phases] == [False, True, True, False, False]
+    assert not rules.takes_part(rules.MODE_NONE) and rules.takes_part(rules.MODE_GROUP)
+
 # --- counter-based random numbers ----------------------------------------------------------------------
 def test_counter_streams_are_uniform_and_reproducible():
     u = streams.uniforms(11, 3, streams.STREAM_JOIN, 200_000)
