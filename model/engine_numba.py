@@ -141,11 +141,23 @@ def histogram_gini(counts):
     for b in range(bins):
         c = counts[b]
         if c > 0:
-            value = (b + 0.5) / bins
-            total += c * value
-            ranked += c * value * (below + (c + 1) / 2.0)
-            below += c
-    n = below
+            total, ranked, below = _add_bin(total, ranked, below, b, c, bins)
+    return _binned_gini(total, ranked, below)
+
+
+# The two helpers below are compiled into the Gini kernels that call them (and cached with them),
+# so they carry no cache of their own for the warm-up to find cold.
+@njit
+def _add_bin(total, ranked, below, b, c, bins):
+    """Add ``c`` citizens in bin ``b`` (of ``bins``) to the running sums of the binned Gini: a
+    bin's rank sum needs only the count of citizens below it. Both Gini kernels add bins with this,
+    in the same order, so they give the same number to the bit."""
+    value = (b + 0.5) / bins
+    return total + c * value, ranked + c * value * (below + (c + 1) / 2.0), below + c
+
+
+@njit
+def _binned_gini(total, ranked, n):
     if n == 0 or total <= 0.0:
         return 0.0
     return 2.0 * ranked / (n * total) - (n + 1.0) / n
@@ -176,16 +188,10 @@ def sorted_bins_gini(sorted_bins):
         stop = start + 1
         while stop < n and sorted_bins[stop] == sorted_bins[start]:
             stop += 1
-        b = np.int64(sorted_bins[start])
-        c = np.int64(stop - start)
-        value = (b + 0.5) / bins
-        total += c * value
-        ranked += c * value * (below + (c + 1) / 2.0)
-        below += c
+        total, ranked, below = _add_bin(total, ranked, below, np.int64(sorted_bins[start]), np.int64(stop - start),
+                                        bins)
         start = stop
-    if below == 0 or total <= 0.0:
-        return 0.0
-    return 2.0 * ranked / (below * total) - (below + 1.0) / below
+    return _binned_gini(total, ranked, below)
 
 
 # The kernels inline the citizens' rules and the counter-based draws: recompile when those change.
