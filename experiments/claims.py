@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.analysis.prim import BoxRule, Discovery, box_rule, check_rule, discover
-from coprod.analysis.verdicts import BROADLY, FAILS, verdict  # noqa: F401 - BROADLY, FAILS: the thresholds, read by callers
+from coprod.analysis.verdicts import verdict
 from coprod.analysis.statistics import wilson
 from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario

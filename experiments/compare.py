@@ -199,13 +199,18 @@ def _summary(strategies: list[Strategy], finals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _by_strategy(runs: pd.DataFrame, labels: list[str], order: str, column: str) -> np.ndarray:
+    """``column`` as a matrix: a row per replication or point (sorted by ``order``, the same for every
+    strategy: common random numbers), a column per strategy in ``labels`` order."""
+    return np.column_stack([runs[runs.strategy == label].sort_values(order)[column].to_numpy() for label in labels])
+
+
 def _wins(finals: pd.DataFrame, labels: list[str], horizon: str) -> pd.DataFrame:
     """Rank by mean and how often each strategy is best, alone or tied, per dimension."""
     rows = []
     for dim in DIMENSIONS:
         column = f"{dim}_{horizon}"
-        matrix = np.column_stack([finals[finals.strategy == label].sort_values("replication")[column].to_numpy()
-                                  for label in labels])
+        matrix = _by_strategy(finals, labels, "replication", column)
         sole, tied = best_shares(matrix)
         means = matrix.mean(axis=0)
         order = np.argsort(-means, kind="stable")
@@ -246,8 +251,7 @@ def _robust(strategies: list[Strategy], settings: dict, robust_frames: dict,
     regret_rows = []
     for dim in DIMENSIONS:
         column = f"{dim}_{horizon}"
-        matrix = np.column_stack([robust_runs[robust_runs.strategy == label].sort_values("point")[column].to_numpy()
-                                  for label in labels])
+        matrix = _by_strategy(robust_runs, labels, "point", column)
         sole, tied = best_shares(matrix)
         regret = matrix.max(axis=1, keepdims=True) - matrix
         for j, label in enumerate(labels):
@@ -272,8 +276,7 @@ def where_best(robust_runs: pd.DataFrame, points: pd.DataFrame, labels: list[str
     rows = []
     for d, dim in enumerate(DIMENSIONS):
         column = f"{dim}_{horizon}"
-        matrix = np.column_stack([robust_runs[robust_runs.strategy == label].sort_values("point")[column].to_numpy()
-                                  for label in labels])
+        matrix = _by_strategy(robust_runs, labels, "point", column)
         best = matrix >= matrix.max(axis=1, keepdims=True) - 1e-12
         for j, label in enumerate(labels):
             holds = best[:, j]

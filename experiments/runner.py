@@ -24,6 +24,7 @@ table therefore does not depend on the executor, the number of workers or the or
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -457,8 +458,6 @@ def stopped_plan(partial: Path, manifest: dict, plan_fields: Sequence[str], comm
     """The manifest a stopped ``coprod <command>`` left in ``partial``, refused (``InputError``)
     unless every field of its plan matches ``manifest``; None when it was stopped before writing
     one. ``holds`` names what the folder already holds (work that would be lost), if anything."""
-    import json
-
     path = partial / "manifest.json"
     if not path.is_file():
         if holds:

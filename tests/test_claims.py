@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from browser import render_offline
 
+from coprod.analysis.verdicts import BROADLY, FAILS
 from coprod.experiments import cli
-from coprod.experiments.claims import (BROADLY, CLAIMS_FILE, FAILS, Claim, arm_values, load_claims, run_claims,
+from coprod.experiments.claims import (CLAIMS_FILE, Claim, arm_values, load_claims, run_claims,
                                        run_pair, verdict, wilson)
 from coprod.experiments.errors import InputError
 
