@@ -12,8 +12,14 @@ changes; a search step is then an XOR on the design's index and a table lookup.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
+
+from coprod.model import streams
+from coprod.model.kernel_cache import drop_stale_kernels
+from coprod.model.streams import PUBLIC_PROPOSAL, counter_uniform
 
 
 class ServiceDesign:
@@ -80,17 +86,19 @@ class ServiceDesign:
     def local_search(self, uniforms: np.ndarray) -> int:
         """Professionals try single-component changes (one per uniform, which picks the component)
         and keep improvements; returns adoptions."""
-        adopted = 0
-        for u in uniforms:
-            trial = self._index ^ int(self._bits[min(int(u * self.n), self.n - 1)])
-            if self._every[trial] > self._every[self._index]:
-                self._index = trial
-                adopted += 1
-        return adopted
+        self._index, adopted = _local_search(self._index, self._every, self._bits, np.asarray(uniforms, dtype=np.float64))
+        return int(adopted)
 
     def group_proposal(self, group: int) -> bool:
         """A heard group proposes the best change within its perspective; adopt it if better."""
         return self.group_proposals(np.array([group])) == 1
+
+    def heard_groups_propose(self, planners: np.ndarray, seed: int, step: int, most: int) -> int:
+        """Heard groups put proposals together and the best of each is adopted if it improves the
+        design (``propose``); returns adoptions."""
+        self._index, adopted = propose(self._index, self._every, self._group_masks, np.asarray(planners, dtype=np.float64),
+                                       np.uint64(seed), np.uint64(step), most)
+        return int(adopted)
 
     def group_proposals(self, groups: np.ndarray) -> int:
         """``group_proposal`` for each of ``groups`` in turn (compiled); returns adoptions."""
@@ -116,6 +124,40 @@ def _binary_rows(n: int) -> np.ndarray:
 
 
 @njit(cache=True)
+def _local_search(index, every, bits, uniforms):
+    n = bits.shape[0]
+    adopted = 0
+    for u in uniforms:
+        trial = index ^ bits[min(int(u * n), n - 1)]
+        if every[trial] > every[index]:
+            index = trial
+            adopted += 1
+    return index, adopted
+
+
+@njit(cache=True)
+def propose(index, every, group_masks, planners, seed, step, most):
+    """A group with more heard planners is more likely to put a proposal together (chance
+    1 - e^(-planners/2)); at most ``most`` proposals are evaluated a month, chosen in an order keyed
+    by (seed, month, group), and evaluated in the order of the groups (``_adopt_proposals``).
+    Returns the new design index and the adoptions."""
+    n_groups = planners.shape[0]
+    proposing = np.empty(n_groups, dtype=np.int64)
+    count = 0
+    for g in range(n_groups):
+        if counter_uniform(seed, step, np.uint64(g), np.uint64(PUBLIC_PROPOSAL)) < 1.0 - math.exp(-planners[g] / 2.0):
+            proposing[count] = g
+            count += 1
+    proposing = proposing[:count]
+    if count > most:
+        keys = np.empty(count)
+        for k in range(count):
+            keys[k] = counter_uniform(seed, step, np.uint64(proposing[k] + n_groups), np.uint64(PUBLIC_PROPOSAL))
+        proposing = np.sort(proposing[np.argsort(keys, kind="mergesort")[:most]])
+    return _adopt_proposals(index, every, group_masks, proposing)
+
+
+@njit(cache=True)
 def _adopt_proposals(index, every, group_masks, groups):
     """Each group in turn tries every change in its perspective from the current design and the
     best one (the first of equals, as ``np.argmax``) is adopted if it beats the current design."""
@@ -131,3 +173,7 @@ def _adopt_proposals(index, every, group_masks, groups):
             index = best
             adopted += 1
     return index, adopted
+
+
+# ``propose`` inlines the public draws: recompile when they change.
+drop_stale_kernels(propose, "innovation", [streams.__file__])

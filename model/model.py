@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from coprod.agents.ngo import NGO, delivery_by_group, month_draws
+from coprod.agents.ngo import NGO, CivilSociety, NGOParameters, delivery_by_group, grants_asked, month_offer, run_initiatives
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
@@ -26,17 +26,12 @@ from coprod.model.outcomes import HorizonTracker, dimension_outputs, reporter_na
 from coprod.model.parameters import defaults, validate
 from coprod.model.paradigms import paradigm_values
 from coprod.model.population import group_membership, initial_citizens
-from coprod.model.streams import PUBLIC_FOUNDING, PUBLIC_PROPOSAL, PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_uniforms
+from coprod.model.streams import PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_draws
 
 # 'auto' is the compiled engine at every size: it agrees with the agents (tests/test_engine_equivalence.py)
 # and is 50-200 times faster; 'agents' stays the readable reference.
 ENGINES = ("auto", "agents", "numba")
 LEVEL_CODES = {"individual": MODE_INDIVIDUAL, "group": MODE_GROUP, "collective": MODE_COLLECTIVE}
-# Under provider choice, the monthly share of the gap by which budgets follow users' satisfaction
-# (money follows the user; Le Grand 2007) and by which weaker providers close on the best one
-# (competition; Hirschman 1970 on exit). Assumptions.
-CHOICE_BUDGET_SPEED = 0.1
-COMPETITION_LEARNING = 0.02
 
 
 def resolve_parameters(overrides: dict[str, Any] | None = None, where: str = "parameters") -> dict[str, Any]:
@@ -85,6 +80,9 @@ class CoProductionModel(mesa.Model):
         self.professionals = [Professional(self, c, int(caseload_sizes[c])) for c in range(self.n_caseloads)]
         self.politician = Politician(self)
         self.ngo_of_group = np.full(n_groups, -1, dtype=np.int64)
+        self.civil_society = CivilSociety(n_groups)
+        self._ngo_by_group: dict[int, NGO] = {}
+        self._ngo_rules = NGOParameters.of(p)
         for g in self.rng.choice(n_groups, size=min(p["n_ngos"], n_groups), replace=False):
             self._found_ngo(int(g))
         self.design = ServiceDesign(p["nk_n"], p["nk_k"], n_groups, p["perspective_width"], self.rng)
@@ -139,7 +137,10 @@ class CoProductionModel(mesa.Model):
             counters.pop(self, None)
 
     def _set_budget(self) -> None:
-        grants = sum(ngo.grant_asked() for ngo in self.ngos)
+        # Read each month: an experiment may switch the NGOs' relation or the response mid-run.
+        self._ngo_rules = NGOParameters.of(self.p)
+        society = self.civil_society
+        grants = grants_asked(society.has_ngo, society.initiatives, self._ngo_rules)
         self._grants_asked = grants
         takeover = municipality.takeover_cost(self.takeovers, self.p)
         self.politician.set_budget(grants, takeover)
@@ -159,11 +160,9 @@ class CoProductionModel(mesa.Model):
         self.politician.staff_spent = float(self.staff.paid_hours.sum())
 
     def _offer(self) -> Offer:
-        pull = np.zeros(self.p["n_groups"])
-        control = np.zeros(self.p["n_groups"])
-        for ngo in self.ngos:
-            control[ngo.home_group] = ngo.control
-            pull[ngo.home_group] = ngo.recruitment_pull
+        society = self.civil_society
+        pull, control = month_offer(society.has_ngo, society.initiatives, society.shock, self.politician.reinvested,
+                                    self._ngo_rules)
         return Offer(
             theta=self.theta, seed=self.seed_value, step=self.steps, quality=0.8 + 0.4 * self.design.normalised_fitness,
             invite_rate=self.staff.invite_rate, outreach_rate=self.staff.outreach_rate, facilitation=self.staff.facilitation,
@@ -174,19 +173,18 @@ class CoProductionModel(mesa.Model):
             ngo_benefit=self.ngo_benefit, ngo_pull=pull, ngo_control=control)
 
     def _ngos_run(self, tally) -> None:
-        ngos = list(self.ngos)
-        for ngo, draws in zip(ngos, month_draws(self, ngos)):
-            g = ngo.home_group
-            taken = ngo.run_initiatives(tally.volunteers[g], tally.volunteer_hours[g], draws)
-            self.takeovers[g] += taken
-            self.initiatives_taken_over += taken
-            if ngo.closing:
-                self.ngo_of_group[g] = -1
-                ngo.remove()
-        # Collective action past the critical mass founds an NGO where none exists.
-        share = tally.collective / np.maximum(tally.members, 1)
-        candidates = np.flatnonzero((self.ngo_of_group < 0) & (share >= self.p["critical_mass"]) & (tally.members > 0))
-        for g in candidates[self.public_uniforms(PUBLIC_FOUNDING, candidates) < self.p["founding_rate"]]:
+        """NGOs run their initiatives (births, deaths, take-overs), close after a year idle, and
+        groups whose collective action passed the critical mass found new ones (``ngo.run_initiatives``)."""
+        society = self.civil_society
+        taken, closing, founding = run_initiatives(
+            society.has_ngo, society.initiatives, society.volunteers, society.volunteer_hours, society.shock,
+            society.idle_months, society.born, society.died, society.taken_over, self.takeovers, tally.volunteers,
+            tally.volunteer_hours, tally.collective, np.asarray(tally.members, dtype=np.float64), self.seed_value,
+            self.steps, self._ngo_rules)
+        self.initiatives_taken_over += taken
+        for g in np.flatnonzero(closing):
+            self._close_ngo(int(g))
+        for g in np.flatnonzero(founding):
             self._found_ngo(int(g))
 
     def _learn(self, tally) -> None:
@@ -196,9 +194,11 @@ class CoProductionModel(mesa.Model):
         self.partner_voice = tally.volunteers * uptake if partner else np.zeros_like(tally.volunteers)
         self.fit, self.fit_gain = municipality.update_fit(self.fit, tally, self.partner_voice, p)
         self._providers_compete(tally)
-        facilitation_by_group = self._facilitation_by_group()
-        ngo_hours = delivery_by_group(list(self.ngos), p["n_groups"], self.politician.grants, self._grants_asked,
-                                      self.politician.reinvested)
+        facilitation_by_group = municipality.facilitation_by_group(*self._group_caseload_overlap, self.staff.facilitation)
+        society = self.civil_society
+        ngo_hours = delivery_by_group(society.has_ngo, society.initiatives, society.volunteer_hours,
+                                      self.politician.grants, self._grants_asked, self.politician.reinvested,
+                                      self._ngo_rules)
         ngo_hours += self.takeover_hours
         (self.group_benefit, self.collective_member_benefit, self.collective_participant_benefit,
          self.ngo_benefit, self.collective_success) = municipality.shared_benefits(tally, facilitation_by_group, ngo_hours, p)
@@ -206,38 +206,25 @@ class CoProductionModel(mesa.Model):
 
     def _providers_compete(self, tally) -> None:
         """Provider choice (NPM): budgets follow users' satisfaction, and weaker providers close on
-        the best (Le Grand 2007; Hirschman 1970). Without choice nothing moves."""
+        the best (``municipality.providers_compete``). Without choice nothing moves."""
         choice = self.p["provider_choice"]
-        if choice <= 0.0:
-            return
-        size = self.staff.caseload_size
-        satisfaction = tally.caseload_met / np.maximum(size, 1)
-        mean = float((satisfaction * size).sum() / size.sum())
-        target = satisfaction / max(mean, 1e-9)
-        self.budget_weight += CHOICE_BUDGET_SPEED * choice * (target - self.budget_weight)
-        self.budget_weight *= size.sum() / float((self.budget_weight * size).sum())
-        self.provider_quality += COMPETITION_LEARNING * choice * (self.provider_quality.max() - self.provider_quality)
+        if choice > 0.0:
+            municipality.providers_compete(self.budget_weight, self.provider_quality, tally.caseload_met,
+                                           self.staff.caseload_size, float(choice))
 
     def _innovate(self, tally) -> None:
         """Professionals search locally; every heard group brings its own perspective."""
         p = self.p
-        self.design.turbulence(p["landscape_turbulence"],
-                               lambda count: self.public_uniforms(PUBLIC_TURBULENCE, np.arange(count)))
-        self.design.local_search(self.public_uniforms(PUBLIC_SEARCH, np.arange(p["professional_search"])))
-        # A group with more heard planners is more likely to put a proposal together; at most
-        # MAX_PROPOSALS are evaluated a month, in an order keyed by (seed, month, group).
-        planners = tally.heard[:, 0] + tally.heard[:, 1]
-        groups = np.arange(len(planners))
-        draws = self.public_uniforms(PUBLIC_PROPOSAL, groups)
-        proposing = groups[draws < 1.0 - np.exp(-planners / 2.0)]
-        if len(proposing) > MAX_PROPOSALS:
-            order = np.argsort(self.public_uniforms(PUBLIC_PROPOSAL, proposing + len(planners)), kind="stable")
-            proposing = np.sort(proposing[order[:MAX_PROPOSALS]])
-        self.proposals_adopted = self.design.group_proposals(proposing)
+        self.design.turbulence(p["landscape_turbulence"], lambda count: self.public_draws(PUBLIC_TURBULENCE, count))
+        self.design.local_search(self.public_draws(PUBLIC_SEARCH, p["professional_search"]))
+        # Each heard group brings its own perspective; at most MAX_PROPOSALS are evaluated a month.
+        self.proposals_adopted = self.design.heard_groups_propose(tally.heard[:, 0] + tally.heard[:, 1], self.seed_value,
+                                                                  self.steps, MAX_PROPOSALS)
 
-    def public_uniforms(self, purpose: int, entities) -> np.ndarray:
-        """This month's draws of the public side for ``purpose``, one per entity (``streams``)."""
-        return public_uniforms(self.seed_value, self.steps, purpose, entities)
+    def public_draws(self, purpose: int, count: int) -> np.ndarray:
+        """This month's draws of the public side for ``purpose``, one for each of the entities
+        0, ..., count - 1 (``streams``)."""
+        return public_draws(self.seed_value, self.steps, purpose, count)
 
     # --- set-up helpers --------------------------------------------------------------------------
     @property
@@ -247,10 +234,12 @@ class CoProductionModel(mesa.Model):
     def _found_ngo(self, group: int) -> None:
         ngo = NGO(self, group)
         self.ngo_of_group[group] = ngo.unique_id
+        self._ngo_by_group[group] = ngo
 
-    def _facilitation_by_group(self) -> np.ndarray:
-        """Mean facilitation quality citizens of each group receive (groups may span caseloads)."""
-        return self._group_caseload_overlap @ self.staff.facilitation
+    def _close_ngo(self, group: int) -> None:
+        self.ngo_of_group[group] = -1
+        self.civil_society.close(group)
+        self._ngo_by_group.pop(group).remove()
 
     def _citizen_parameters(self) -> np.ndarray:
         p = self.p
@@ -283,11 +272,13 @@ MAX_PROPOSALS = 64
 
 
 def _overlap(group_of: np.ndarray, caseload_of: np.ndarray, n_groups: int, n_caseloads: int):
-    """Sparse matrix: share of each group's citizens in each caseload (rows sum to 1)."""
+    """Share of each group's citizens in each caseload (rows sum to 1), as a sparse matrix's rows:
+    (row starts, caseloads, shares)."""
     from scipy.sparse import csr_matrix
 
     pairs, counts = np.unique(group_of.astype(np.int64) * n_caseloads + caseload_of, return_counts=True)
     groups, caseloads = pairs // n_caseloads, pairs % n_caseloads
     members = np.bincount(group_of, minlength=n_groups)
-    return csr_matrix((counts / members[groups], (groups, caseloads)), shape=(n_groups, n_caseloads))
+    matrix = csr_matrix((counts / members[groups], (groups, caseloads)), shape=(n_groups, n_caseloads))
+    return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data
 

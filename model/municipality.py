@@ -14,11 +14,15 @@
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from coprod.agents import rules
-from coprod.agents.rules import collective_success
+from coprod.agents.rules import clip01, collective_success
 from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.tally import Tally
 
@@ -28,6 +32,11 @@ INFORMATION_SCALE = 0.02
 TAKEOVER_DELIVERY = 1.0
 # Monthly public running cost of an initiative the municipality took over, in grants.
 TAKEOVER_COST_IN_GRANTS = 1.5
+# Under provider choice, the monthly share of the gap by which budgets follow users' satisfaction
+# (money follows the user; Le Grand 2007) and by which weaker providers close on the best one
+# (competition; Hirschman 1970 on exit). Assumptions.
+CHOICE_BUDGET_SPEED = 0.1
+COMPETITION_LEARNING = 0.02
 # The fit professionals can reach from their own casework; what lies beyond it only citizens know
 # (local knowledge: Ostrom 1996; Alford 2009). Assumption.
 PROFESSIONAL_FIT_CEILING = 0.8
@@ -35,33 +44,114 @@ PROFESSIONAL_FIT_CEILING = 0.8
 
 def member_mean(values: np.ndarray, tally: Tally) -> float:
     """The citizens' mean of a per-group quantity (each group weighted by its members)."""
-    members = np.maximum(tally.members, 1)
-    return float((values * members).sum() / members.sum())
+    return float(_member_mean(np.asarray(values, dtype=np.float64), np.asarray(tally.members, dtype=np.float64)))
+
+
+@register_jitable
+def _member_mean(values, members):
+    weighted = 0.0
+    total = 0.0
+    for g in range(values.shape[0]):
+        weighted += values[g] * max(members[g], 1.0)
+        total += max(members[g], 1.0)
+    return weighted / total
+
+
+class FitParameters(NamedTuple):
+    """The model parameters ``update_fit`` reads (a tuple, so the compiled rule can read it)."""
+    rule_rigidity: float
+    fit_learning_rate: float
+    agenda_capture: float
+    professional_learning: float
+    frontline_autonomy: float
+    fit_drift: float
+    base_fit: float
+
+    @classmethod
+    def of(cls, p: dict) -> FitParameters:
+        return cls(*(float(p[name]) for name in cls._fields))
 
 
 def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
     """Move each group's service fit towards 1 by what was learnt from its heard citizens, down for
     groups whose voice falls short of their numbers while others are heard, and back to base by
     drift. Returns the new fit and each group's gain from citizens' input (influence realised)."""
-    heard = tally.heard
-    members = np.maximum(tally.members, 1)
-    voiced = heard[:, 0] + heard[:, 1] + 0.5 * heard[:, 3] + 0.5 * partner_voice
-    information = voiced / members
-    flexibility = 1.0 - p["rule_rigidity"]
-    learning = flexibility * p["fit_learning_rate"] * (1.0 - np.exp(-information / INFORMATION_SCALE))
-    gain = learning * (1.0 - fit)
-    total_voice = voiced.sum()
-    capture = np.zeros_like(fit)
-    if total_voice > 0:
-        population_share = members / members.sum()
-        shortfall = np.maximum(0.0, population_share - voiced / total_voice) / population_share
-        moved = member_mean(gain, tally)  # how far services moved towards the heard
-        capture = flexibility * p["agenda_capture"] * moved * shortfall * fit
-    # Professionals learn from their own cases too, within what they can see from the desk
-    # (tacit knowledge: Lipsky 1980), so fit can rise without citizens' input, but not to the end.
-    professional = p["professional_learning"] * p["frontline_autonomy"] * np.maximum(0.0, PROFESSIONAL_FIT_CEILING - fit)
-    fit = fit + gain + professional - capture - p["fit_drift"] * (fit - p["base_fit"])
-    return np.clip(fit, 0.0, 1.0), gain
+    return fit_month(fit, tally.heard, np.asarray(tally.members, dtype=np.float64), partner_voice,
+                     FitParameters.of(p))
+
+
+@njit(cache=True)
+def fit_month(fit, heard, members, partner_voice, q):
+    """``update_fit`` over the groups' arrays (compiled: as NumPy it was some thirty calls a month)."""
+    n_groups = fit.shape[0]
+    voiced = np.empty(n_groups)
+    gain = np.empty(n_groups)
+    flexibility = 1.0 - q.rule_rigidity
+    total_voice = 0.0
+    for g in range(n_groups):
+        voiced[g] = heard[g, 0] + heard[g, 1] + 0.5 * heard[g, 3] + 0.5 * partner_voice[g]
+        information = voiced[g] / max(members[g], 1.0)
+        learning = flexibility * q.fit_learning_rate * (1.0 - math.exp(-information / INFORMATION_SCALE))
+        gain[g] = learning * (1.0 - fit[g])
+        total_voice += voiced[g]
+    # Capture: where services moved towards the heard, groups heard less than their numbers lose fit.
+    moved = _member_mean(gain, members) if total_voice > 0 else 0.0
+    population = 0.0
+    for g in range(n_groups):
+        population += max(members[g], 1.0)
+    new_fit = np.empty(n_groups)
+    for g in range(n_groups):
+        capture = 0.0
+        if total_voice > 0:
+            population_share = max(members[g], 1.0) / population
+            shortfall = max(0.0, population_share - voiced[g] / total_voice) / population_share
+            capture = flexibility * q.agenda_capture * moved * shortfall * fit[g]
+        # Professionals learn from their own cases too, within what they can see from the desk
+        # (tacit knowledge: Lipsky 1980), so fit can rise without citizens' input, but not to the end.
+        professional = q.professional_learning * q.frontline_autonomy * max(0.0, PROFESSIONAL_FIT_CEILING - fit[g])
+        moved_fit = fit[g] + gain[g] + professional - capture - q.fit_drift * (fit[g] - q.base_fit)
+        new_fit[g] = min(max(moved_fit, 0.0), 1.0)
+    return new_fit, gain
+
+
+@njit(cache=True)
+def providers_compete(budget_weight, provider_quality, caseload_met, caseload_size, choice):
+    """Provider choice (NPM): budgets follow users' satisfaction, and weaker providers close on the
+    best (Le Grand 2007; Hirschman 1970). Updates ``budget_weight`` and ``provider_quality`` in place."""
+    n = budget_weight.shape[0]
+    satisfaction = np.empty(n)
+    satisfied = 0.0
+    users = 0.0
+    for c in range(n):
+        satisfaction[c] = caseload_met[c] / max(caseload_size[c], 1.0)
+        satisfied += satisfaction[c] * caseload_size[c]
+        users += caseload_size[c]
+    mean = max(satisfied / users, 1e-9)
+    speed = CHOICE_BUDGET_SPEED * choice
+    weighted = 0.0
+    for c in range(n):
+        budget_weight[c] += speed * (satisfaction[c] / mean - budget_weight[c])
+        weighted += budget_weight[c] * caseload_size[c]
+    best = provider_quality.max()
+    learning = COMPETITION_LEARNING * choice
+    for c in range(n):
+        budget_weight[c] *= users / weighted
+        provider_quality[c] += learning * (best - provider_quality[c])
+
+
+@njit(cache=True)
+def facilitation_by_group(indptr, caseloads, shares, facilitation):
+    """Mean facilitation quality citizens of each group receive (groups may span caseloads): each
+    group's row of shares of its citizens per caseload (a sparse matrix's rows) times the caseloads'
+    facilitation, summed in the row's order."""
+    n_groups = indptr.shape[0] - 1
+    out = np.zeros(n_groups)
+    for g in range(n_groups):
+        total = 0.0
+        for k in range(indptr[g], indptr[g + 1]):
+            total += shares[k] * facilitation[caseloads[k]]
+        out[g] = total
+    return out
 
 
 def takeover_cost(takeovers: np.ndarray, p: dict) -> float:
@@ -75,40 +165,57 @@ def takeover_hours(takeovers: np.ndarray, paid: float, cost: float, p: dict) -> 
     return TAKEOVER_DELIVERY * takeovers * TAKEOVER_COST_IN_GRANTS * p["initiative_grant"] * min(1.0, paid / max(cost, 1e-12))
 
 
+class BenefitParameters(NamedTuple):
+    """The model parameters ``shared_benefits`` reads."""
+    coproduction_productivity: float
+    critical_mass: float
+    coordination_cost: float
+    collective_spillover: float
+
+    @classmethod
+    def of(cls, p: dict) -> BenefitParameters:
+        return cls(*(float(p[name]) for name in cls._fields))
+
+
 def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: np.ndarray, p: dict):
     """Next month's benefits (as shares of need met) from this month's shared work.
 
     Returns (group_benefit, collective_member_benefit, collective_participant_benefit,
     ngo_benefit, collective_success_by_group).
     """
-    productivity = p["coproduction_productivity"]
-    members = np.maximum(tally.members, 1)
-    share = tally.collective / members
-    success = successes(share, facilitation_by_group, p["critical_mass"])
-    coordination = 1.0 - p["coordination_cost"] * (1.0 - facilitation_by_group)
-    collective_output = productivity * tally.deliver_hours_collective * success * coordination
-    spill = p["collective_spillover"]
-    member_benefit = spill * collective_output / np.maximum(tally.need_hours, 1e-9)
-    participant_benefit = (1.0 - spill) * collective_output / np.maximum(tally.deliverers_need_hours_collective, 1e-9)
-
-    group_share = np.divide(tally.deliverers_need_hours_group, tally.need_hours,
-                            out=np.zeros_like(tally.need_hours), where=tally.need_hours > 0)
-    group_success = successes(tally.participants / members, facilitation_by_group, rules.group_critical_mass(p["critical_mass"]))
-    group_output = productivity * tally.deliver_hours_group * group_success * (0.5 + 0.5 * coordination)
-    group_benefit = np.where(group_share > 0, group_output / np.maximum(tally.deliverers_need_hours_group, 1e-9), 0.0)
-    ngo_benefit = ngo_hours / np.maximum(tally.need_hours, 1e-9)
-    return (np.clip(group_benefit, 0, 1), np.clip(member_benefit, 0, 1), np.clip(participant_benefit, 0, 1),
-            np.clip(ngo_benefit, 0, 1), success)
+    return benefits_month(np.asarray(tally.members, dtype=np.float64), tally.need_hours, tally.participants,
+                          tally.collective, tally.deliver_hours_group, tally.deliver_hours_collective,
+                          tally.deliverers_need_hours_group, tally.deliverers_need_hours_collective,
+                          facilitation_by_group, ngo_hours, BenefitParameters.of(p))
 
 
 @njit(cache=True)
-def successes(shares, facilitation, critical_mass):
-    """``collective_success`` per group (compiled: a Python call per group was a tenth of a small run's month)."""
-    out = np.empty(shares.shape[0])
-    for g in range(shares.shape[0]):
-        out[g] = collective_success(float(shares[g]), float(facilitation[g]), critical_mass)
-    return out
+def benefits_month(members, need_hours, participants, collective, deliver_hours_group, deliver_hours_collective,
+                   deliverers_need_hours_group, deliverers_need_hours_collective, facilitation, ngo_hours, q):
+    """``shared_benefits`` over the groups' arrays, one group at a time."""
+    n_groups = members.shape[0]
+    group_benefit = np.zeros(n_groups)
+    member_benefit = np.empty(n_groups)
+    participant_benefit = np.empty(n_groups)
+    ngo_benefit = np.empty(n_groups)
+    success = np.empty(n_groups)
+    spill = q.collective_spillover
+    for g in range(n_groups):
+        size = max(members[g], 1.0)
+        success[g] = collective_success(collective[g] / size, facilitation[g], q.critical_mass)
+        coordination = 1.0 - q.coordination_cost * (1.0 - facilitation[g])
+        collective_output = q.coproduction_productivity * deliver_hours_collective[g] * success[g] * coordination
+        member_benefit[g] = clip01(spill * collective_output / max(need_hours[g], 1e-9))
+        participant_benefit[g] = clip01((1.0 - spill) * collective_output / max(deliverers_need_hours_collective[g], 1e-9))
+        # Group work is a club good: only the group's group-level co-deliverers share it.
+        if need_hours[g] > 0 and deliverers_need_hours_group[g] / need_hours[g] > 0:
+            group_success = collective_success(participants[g] / size, facilitation[g],
+                                               rules.group_critical_mass(q.critical_mass))
+            group_output = q.coproduction_productivity * deliver_hours_group[g] * group_success * (0.5 + 0.5 * coordination)
+            group_benefit[g] = clip01(group_output / max(deliverers_need_hours_group[g], 1e-9))
+        ngo_benefit[g] = clip01(ngo_hours[g] / max(need_hours[g], 1e-9))
+    return group_benefit, member_benefit, participant_benefit, ngo_benefit, success
 
 
-# ``successes`` inlines the rules: recompile when they change.
-drop_stale_kernels(successes, "municipality", [rules.__file__])
+# The kernels inline the rules: recompile when they change.
+drop_stale_kernels(benefits_month, "municipality", [rules.__file__])

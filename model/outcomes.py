@@ -95,7 +95,7 @@ def dimension_outputs(model, tally) -> dict[str, float]:
         "mean_motivation": tally.motivation_sum / n,
         "mean_strain": float(model.staff.strain.mean()),
         "unmet_need": 1.0 - met_total / n,
-        "initiatives": float(sum(ngo.initiatives for ngo in model.ngos)),
+        "initiatives": float(model.civil_society.initiatives[model.civil_society.has_ngo].sum()),
         "ngos": float(len(model.ngos)),
         "initiatives_taken_over": float(model.initiatives_taken_over),
         "approval": model.politician.approval,

@@ -88,8 +88,15 @@ def _uniforms_of(seed, step, stream, index):
     return draws
 
 
-def initiative_entities(groups, counts) -> np.ndarray:
-    """Entity keys of the first ``counts[k]`` initiatives of the NGO in ``groups[k]``, NGO after NGO.
-    (Plain Python: a month has a few NGOs, where NumPy's per-call cost would dominate.)"""
-    keys = [(int(group) << SLOT_BITS) | slot for group, count in zip(groups, counts) for slot in range(int(count))]
-    return np.array(keys, dtype=np.uint64)
+def public_draws(seed: int, step: int, purpose: int, count: int) -> np.ndarray:
+    """``public_uniforms`` for the entities 0, 1, ..., count - 1 (a month's search steps, say),
+    without building the entities' array."""
+    return _uniforms_of_range(np.uint64(seed), np.uint64(step), np.uint64(purpose), count)
+
+
+@njit(cache=True)
+def _uniforms_of_range(seed, step, stream, count):
+    draws = np.empty(count)
+    for k in range(count):
+        draws[k] = counter_uniform(seed, step, np.uint64(k), stream)
+    return draws

@@ -20,10 +20,10 @@ WARMUP_MONTHS = 2
 
 def compiled_modules() -> list:
     """The modules whose cached kernels a numba run calls."""
-    from coprod.agents import professional
+    from coprod.agents import ngo, professional
     from coprod.model import engine_numba, innovation, municipality, network, streams, tally
 
-    return [engine_numba, tally, network, streams, municipality, innovation, professional]
+    return [engine_numba, tally, network, streams, municipality, innovation, professional, ngo]
 
 
 def cold_kernels() -> list[str]:

@@ -65,16 +65,6 @@ def test_binary_rows_are_itertools_products_in_order(n):
     assert np.array_equal(_binary_rows(n), expected)
 
 
-def test_initiative_keys_for_all_ngos_are_each_ngos_own():
-    from coprod.model.streams import SLOT_BITS, initiative_entities
-
-    keys = initiative_entities(np.array([3, 0, 7]), np.array([2, 0, 3]))
-    expected = [(3 << SLOT_BITS) | 0, (3 << SLOT_BITS) | 1, (7 << SLOT_BITS) | 0, (7 << SLOT_BITS) | 1,
-                (7 << SLOT_BITS) | 2]
-    assert keys.dtype == np.uint64 and keys.tolist() == expected
-    assert initiative_entities(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).size == 0
-
-
 def test_the_warm_up_reaches_every_cached_kernel_and_is_then_silent():
     from coprod.model.warmup import cold_kernels, warm_kernels
 
@@ -125,3 +115,59 @@ def test_compiled_proposals_adopt_what_numpys_argmax_would():
             index, expected_adopted = int(trials[best]), expected_adopted + 1
     assert design.group_proposals(groups) == expected_adopted and design._index == index
     assert expected_adopted > 0
+
+
+def _month_of(scenario: str, months: int = 14):
+    from coprod.experiments.scenarios import load_scenario
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=7, **{**load_scenario(scenario).parameters, "n_citizens": 600, "n_groups": 12})
+    for _ in range(months):
+        model.step()
+    return model
+
+
+@pytest.mark.parametrize("scenario", ["hybrid", "npg_individual", "npg_collective"])
+def test_compiled_learning_is_the_array_formula_of_the_odd(scenario):
+    """``update_fit`` and ``shared_benefits`` (compiled loops) against their formulas as NumPy
+    arrays (docs/ODD.md 7.11 and 7.14), on a real month's tally."""
+    from coprod.agents.rules import group_critical_mass
+    from coprod.model import municipality as m
+
+    model = _month_of(scenario)
+    tally, p = model.last_tally, model.p
+    fit, voice = model.fit.copy(), model.partner_voice
+    members = np.maximum(tally.members, 1)
+    voiced = tally.heard[:, 0] + tally.heard[:, 1] + 0.5 * tally.heard[:, 3] + 0.5 * voice
+    flexibility = 1.0 - p["rule_rigidity"]
+    gain = flexibility * p["fit_learning_rate"] * (1 - np.exp(-voiced / members / m.INFORMATION_SCALE)) * (1 - fit)
+    population_share = members / members.sum()
+    shortfall = np.maximum(0.0, population_share - voiced / voiced.sum()) / population_share
+    capture = flexibility * p["agenda_capture"] * ((gain * members).sum() / members.sum()) * shortfall * fit
+    professional = p["professional_learning"] * p["frontline_autonomy"] * np.maximum(0, m.PROFESSIONAL_FIT_CEILING - fit)
+    expected = np.clip(fit + gain + professional - capture - p["fit_drift"] * (fit - p["base_fit"]), 0, 1)
+    new_fit, new_gain = m.update_fit(fit, tally, voice, p)
+    assert voiced.sum() > 0 and np.allclose(new_gain, gain, rtol=1e-12, atol=1e-15)
+    assert np.allclose(new_fit, expected, rtol=1e-12, atol=1e-15)
+
+    facilitation = m.facilitation_by_group(*model._group_caseload_overlap, model.staff.facilitation)
+    ngo_hours = np.linspace(0.0, 50.0, len(fit))
+
+    def success(share, mass):
+        return 1 / (1 + np.exp(-(share - mass * (1 - 0.5 * facilitation)) / 0.03))
+
+    coordination = 1 - p["coordination_cost"] * (1 - facilitation)
+    productivity, spill = p["coproduction_productivity"], p["collective_spillover"]
+    output = productivity * tally.deliver_hours_collective * success(tally.collective / members, p["critical_mass"]) * coordination
+    group_output = (productivity * tally.deliver_hours_group * (0.5 + 0.5 * coordination)
+                    * success(tally.participants / members, group_critical_mass(p["critical_mass"])))
+    has_group_work = tally.deliverers_need_hours_group > 0
+    expected = (np.clip(np.where(has_group_work, group_output / np.maximum(tally.deliverers_need_hours_group, 1e-9), 0), 0, 1),
+                np.clip(spill * output / np.maximum(tally.need_hours, 1e-9), 0, 1),
+                np.clip((1 - spill) * output / np.maximum(tally.deliverers_need_hours_collective, 1e-9), 0, 1),
+                np.clip(ngo_hours / np.maximum(tally.need_hours, 1e-9), 0, 1))
+    benefits = m.shared_benefits(tally, facilitation, ngo_hours, p)
+    for got, want in zip(benefits, expected):
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert np.allclose(facilitation, [np.average(model.staff.facilitation[model.population.caseload_of[model.population.group_of == g]])
+                                      for g in range(len(fit))], rtol=1e-12)
