@@ -109,25 +109,48 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
             outreach_rate, facilitation, service_share)
 
 
-# The same rule compiled for the team's arrays: some forty NumPy operations on arrays of a few
-# caseloads cost ~60 us a month, more than a small population's whole citizen month.
-plan_team_month = njit(cache=True)(plan_month)
+# The same rule compiled for the team's arrays, writing into the ledger's rows: some forty NumPy
+# operations on arrays of a few caseloads cost ~60 us a month, more than a small population's
+# whole citizen month.
+_plan = njit(plan_month)
+
+
+@njit(cache=True)
+def plan_team_month(p, ledger, caseload_size, hours_budget, participants, planners, need_hours, substitution,
+                    low_resource_share, provider_quality):
+    """``plan_month`` for every caseload, its results written into ``ledger``'s rows (``STAFF_FIELDS``
+    order; row 0, strain, is also read)."""
+    (strain, paid, reporting, facilitating, meetings, outreaching, delivering, service, invite_rate, outreach_rate,
+     facilitation, service_share) = _plan(p, ledger[0], caseload_size, hours_budget, participants, planners,
+                                          need_hours, substitution, low_resource_share, provider_quality)
+    ledger[0, :] = strain
+    ledger[1, :] = paid
+    ledger[2, :] = reporting
+    ledger[3, :] = facilitating
+    ledger[4, :] = meetings
+    ledger[5, :] = outreaching
+    ledger[6, :] = delivering
+    ledger[7, :] = service
+    ledger[8, :] = invite_rate
+    ledger[9, :] = outreach_rate
+    ledger[10, :] = facilitation
+    ledger[11, :] = service_share
 
 
 class Staff:
-    """The team's ledger: one array per quantity in ``STAFF_FIELDS``, one entry per caseload."""
+    """The team's ledger: one array per quantity in ``STAFF_FIELDS``, one entry per caseload (the rows
+    of one table, which the compiled month writes in place)."""
 
     def __init__(self, caseload_sizes: np.ndarray):
         self.caseload_size = np.asarray(caseload_sizes, dtype=np.float64)
-        for name in STAFF_FIELDS:
-            setattr(self, name, np.zeros(len(caseload_sizes)))
+        self._ledger = np.zeros((len(STAFF_FIELDS), len(caseload_sizes)))
+        for row, name in enumerate(STAFF_FIELDS):
+            setattr(self, name, self._ledger[row])
 
     def plan_month(self, p, hours_budget, participants, planners, need_hours, substitution, low_resource_share,
                    provider_quality) -> None:
-        values = plan_team_month(PlanParameters.of(p), self.strain, self.caseload_size, hours_budget, participants,
-                                 planners, need_hours, float(substitution), low_resource_share, provider_quality)
-        for name, value in zip(STAFF_FIELDS, values):
-            setattr(self, name, np.asarray(value, dtype=np.float64))
+        plan_team_month(PlanParameters.of(p), self._ledger, self.caseload_size, hours_budget, participants, planners,
+                        need_hours, float(substitution), low_resource_share, provider_quality)
 
 
 def _ledger_entry(name: str):
