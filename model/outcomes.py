@@ -72,7 +72,7 @@ class HorizonTracker:
 
 def read_month(model, tally, row: np.ndarray, tracker: HorizonTracker) -> None:
     """Write this month's outcomes (``ROW_NAMES``) into ``row`` and move ``tracker`` on a month."""
-    politician, staff = model.politician, model.staff
+    politician, staff, ngos = model.politician, model.staff, model.ngos
     _read_month(
         row, tracker.averages, tracker.baselines, tracker.started,
         tally.members, tally.need_hours, tally.met_need_hours, tally.coproduced_need_hours, tally.hours,
@@ -85,7 +85,7 @@ def read_month(model, tally, row: np.ndarray, tracker: HorizonTracker) -> None:
         # float(): the politician's sums start as integer 0 (no grants), which would compile a second kernel.
         float(politician.staff_spent), float(politician.grants), float(politician.takeover_cost),
         float(politician.reinvested), float(politician.approval), float(politician.budget),
-        float(sum(ngo.initiatives for ngo in model.ngos)), float(len(model.ngos)),
+        float(sum(ngo.initiatives for ngo in ngos)), float(len(ngos)),
         float(model.initiatives_taken_over), float(model.proposals_adopted))
     tracker.started = True
 
