@@ -3,8 +3,9 @@
 
 Mesa's collector calls a reporter per column every month and deep-copies each value into a list
 (about a hundred calls a month here), which cost a small run more than its citizens' month. This
-collector copies the month's outcomes into the next row of an array instead; Mesa users still
-read ``get_model_vars_dataframe()`` and ``model_vars`` as before, with the same numbers.
+collector copies the month's outcome row (``model.outcome_row``, written by ``outcomes.read_month``)
+into the next row of an array instead; Mesa users still read ``get_model_vars_dataframe()`` and
+``model_vars`` as before, with the same numbers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ FIRST_ROWS = 128
 
 
 class OutcomeHistory(mesa.DataCollector):
-    """Keeps ``model.outcomes[name]`` for every name in ``names`` (NaN when absent), a row per ``collect``."""
+    """Keeps the model's outcome row, whose first entries are ``names`` in order, a row per ``collect``."""
 
     def __init__(self, names: list[str]):
         self.names = list(names)
@@ -33,8 +34,7 @@ class OutcomeHistory(mesa.DataCollector):
             grown = np.empty((2 * len(self._rows), len(self.names)))
             grown[:self._count] = self._rows
             self._rows = grown
-        outcomes = model.outcomes
-        self._rows[self._count] = [outcomes.get(name, np.nan) for name in self.names]
+        self._rows[self._count] = model.outcome_row[:len(self.names)]
         self._count += 1
 
     @property

@@ -22,7 +22,7 @@ from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
 from coprod.model.offer import Offer
-from coprod.model.outcomes import HorizonTracker, dimension_outputs, reporter_names
+from coprod.model.outcomes import COLUMN, ROW_NAMES, HorizonTracker, outcome_dict, read_month, reporter_names
 from coprod.model.parameters import defaults, validate
 from coprod.model.paradigms import paradigm_values
 from coprod.model.population import group_membership, initial_citizens
@@ -109,7 +109,8 @@ class CoProductionModel(mesa.Model):
         self.population = self._make_engine(init)
         self.last_tally = None
         self.tracker = HorizonTracker()
-        self.outcomes: dict[str, float] = {}
+        self.outcome_row = np.zeros(len(ROW_NAMES))  # this month's outcomes (``ROW_NAMES``), rewritten monthly
+        self._outcomes: dict[str, float] | None = {}
         self.datacollector = OutcomeHistory(reporter_names())
 
     # --- the month -----------------------------------------------------------------------------
@@ -123,10 +124,18 @@ class CoProductionModel(mesa.Model):
         self._ngos_run(tally)
         self._learn(tally)
         self.last_tally = tally
-        self.outcomes = dimension_outputs(self, tally)
-        self.outcomes.update(self.tracker.update(self.outcomes))
-        self.politician.face_voters(self.outcomes["mean_trust"], tally.wellbeing.sum() / tally.n_citizens)
+        read_month(self, tally, self.outcome_row, self.tracker)
+        self._outcomes = None  # ``outcomes`` is built from the new row when next read
+        self.politician.face_voters(float(self.outcome_row[COLUMN.mean_trust]), tally.wellbeing.sum() / tally.n_citizens)
         self.datacollector.collect(self)
+
+    @property
+    def outcomes(self) -> dict[str, float]:
+        """This month's outcomes by name (``outcome_row`` as a dict; built when first read, as most
+        runs read it only at the end)."""
+        if self._outcomes is None:
+            self._outcomes = outcome_dict(self.outcome_row)
+        return self._outcomes
 
     def forget(self) -> None:
         """Call when finished with a model in a long-lived process: Mesa 3.3 keeps every model alive

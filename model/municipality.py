@@ -42,13 +42,9 @@ COMPETITION_LEARNING = 0.02
 PROFESSIONAL_FIT_CEILING = 0.8
 
 
-def member_mean(values: np.ndarray, tally: Tally) -> float:
-    """The citizens' mean of a per-group quantity (each group weighted by its members)."""
-    return float(_member_mean(np.asarray(values, dtype=np.float64), np.asarray(tally.members, dtype=np.float64)))
-
-
 @register_jitable
-def _member_mean(values, members):
+def member_mean(values, members):
+    """The citizens' mean of a per-group quantity (each group weighted by its members, at least one)."""
     weighted = 0.0
     total = 0.0
     for g in range(values.shape[0]):
@@ -95,7 +91,7 @@ def fit_month(fit, heard, members, partner_voice, q):
         gain[g] = learning * (1.0 - fit[g])
         total_voice += voiced[g]
     # Capture: where services moved towards the heard, groups heard less than their numbers lose fit.
-    moved = _member_mean(gain, members) if total_voice > 0 else 0.0
+    moved = member_mean(gain, members) if total_voice > 0 else 0.0
     population = 0.0
     for g in range(n_groups):
         population += max(members[g], 1.0)

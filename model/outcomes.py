@@ -4,12 +4,23 @@ Dimensions follow Brix, Krogstrup & Mortensen (2020) as summarised in docs/backg
 computed each month from what agents did (the output reading); the short, medium and long
 readings are exponential moving averages over about 6, 24 and 60 months; impact is the long
 reading minus the first month's output, the lasting change from where the municipality began.
+
+The month's reading is one compiled kernel (``read_month``) that writes a row of floats in the
+order of ``ROW_NAMES``; the outcome history stores the row, and ``model.outcomes`` is the same
+row as a dict. Sums run in order over groups (a NumPy sum over eight or more groups may differ
+in the last bit).
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
+from collections import namedtuple
 
+import numpy as np
+from numba import njit
+
+from coprod.model import municipality
+from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.municipality import member_mean
 
 DIMENSIONS = ("innovation", "wellbeing", "efficiency_precision", "resource_mobilisation", "democracy")
@@ -33,8 +44,71 @@ RISKS = (
 )
 
 
-def dimension_outputs(model, tally) -> dict[str, float]:
-    """This month's reading of the five dimensions and the risks, from what happened.
+def reporter_names() -> list[str]:
+    """Every column the DataCollector records, in order."""
+    return ([f"{d}_{h}" for d in DIMENSIONS for h in HORIZON_NAMES] + list(RISKS)
+            + [f"{r}_{h}" for r in TRACKED_RISKS for h in HORIZON_NAMES if h != "output"])
+
+
+# The month's row: the recorded columns first (the history keeps those), then what ``model.outcomes``
+# holds besides them: each dimension's own monthly reading and the tracked risks' output horizon.
+TRACKED = DIMENSIONS + TRACKED_RISKS
+ROW_NAMES = tuple(reporter_names()) + DIMENSIONS + tuple(f"{r}_output" for r in TRACKED_RISKS)
+# The kernel names its columns as the dict did: ``row[COLUMN.mean_trust]``.
+COLUMN = namedtuple("Columns", ROW_NAMES)(*range(len(ROW_NAMES)))
+# For each tracked quantity: the column of its monthly reading, and of its readings at each horizon.
+TRACKED_COLUMN = tuple(ROW_NAMES.index(name) for name in TRACKED)
+HORIZON_COLUMNS = tuple(tuple(ROW_NAMES.index(f"{name}_{h}") for h in HORIZON_NAMES) for name in TRACKED)
+HORIZON_WEIGHTS = tuple(HORIZONS.values())  # output, short, medium, long; impact follows from long
+LONG = HORIZON_NAMES.index("long")
+IMPACT = HORIZON_NAMES.index("impact")
+
+
+class HorizonTracker:
+    """Keeps the moving averages that give each tracked quantity its output, short, medium and long
+    reading (a row per quantity in ``TRACKED``), and each one's first month (the impact baseline)."""
+
+    def __init__(self):
+        self.averages = np.zeros((len(TRACKED), len(HORIZON_WEIGHTS)))
+        self.baselines = np.zeros(len(TRACKED))
+        self.started = False
+
+
+def read_month(model, tally, row: np.ndarray, tracker: HorizonTracker) -> None:
+    """Write this month's outcomes (``ROW_NAMES``) into ``row`` and move ``tracker`` on a month."""
+    politician, staff, society = model.politician, model.staff, model.civil_society
+    _read_month(
+        row, tracker.averages, tracker.baselines, tracker.started,
+        tally.members, tally.need_hours, tally.met_need_hours, tally.coproduced_need_hours, tally.hours,
+        tally.volunteer_hours, tally.heard, tally.participants, tally.individual, tally.group, tally.collective,
+        tally.volunteers, tally.wellbeing, tally.met,
+        tally.quintile_members, tally.quintile_participants, tally.quintile_heard,
+        tally.trust_sum, tally.efficacy_sum, tally.motivation_sum, tally.wellbeing_gini, tally.bonding, tally.bridging,
+        model.fit_gain, staff.strain, staff.meeting_hours, staff.service_hours,
+        float(model.design.normalised_fitness),
+        # float(): the politician's sums start as integer 0 (no grants), which would compile a second kernel.
+        float(politician.staff_spent), float(politician.grants), float(politician.takeover_cost),
+        float(politician.reinvested), float(politician.approval), float(politician.budget),
+        float(society.initiatives[society.has_ngo].sum()), float(society.has_ngo.sum()),
+        float(model.initiatives_taken_over), float(model.proposals_adopted))
+    tracker.started = True
+
+
+def outcome_dict(row: np.ndarray) -> dict[str, float]:
+    """The row as ``model.outcomes``: every name in ``ROW_NAMES`` with its plain float."""
+    return dict(zip(ROW_NAMES, row.tolist()))
+
+
+@njit(cache=True)
+def _read_month(row, averages, baselines, started,
+                members, need_hours, met_need_hours_by_group, coproduced_need_hours, hours, volunteer_hours, heard,
+                participants_by_group, individual, group, collective, volunteers, wellbeing, met,
+                quintile_members, quintile_participants, quintile_heard,
+                trust_sum, efficacy_sum, motivation_sum, wellbeing_gini, bonding, bridging,
+                fit_gain, strain, meeting_hours, service_hours,
+                innovation, staff_spent, grants, takeover_cost, reinvested, approval, budget,
+                initiatives, ngos, initiatives_taken_over, proposals_adopted):
+    """This month's reading of the five dimensions and the risks, from what happened, then the horizons.
 
     - wellbeing: citizens' mean wellbeing (empowerment, their mean self-efficacy, is reported apart);
     - efficiency and precision: need met where need is (the need-weighted share of need met);
@@ -44,101 +118,93 @@ def dimension_outputs(model, tally) -> dict[str, float]:
       fifth heard as often as the richest) and legitimacy (trust in the public sector), a third each;
     - innovation: the position of the service design on its landscape.
     """
-    n = max(tally.n_citizens, 1)
-    hours_citizens = float(tally.hours.sum())
-    hours_volunteers = float(tally.volunteer_hours.sum())
-    met_need_hours = float(tally.met_need_hours.sum())
-    mobilisation = float(tally.coproduced_need_hours.sum()) / max(met_need_hours, 1e-9)
-    precision = met_need_hours / max(float(tally.need_hours.sum()), 1e-9)
+    n = max(_total(members), 1.0)
+    hours_citizens = _total(hours)
+    hours_volunteers = _total(volunteer_hours)
+    met_need_hours = _total(met_need_hours_by_group)
+    mobilisation = _total(coproduced_need_hours) / max(met_need_hours, 1e-9)
+    precision = met_need_hours / max(_total(need_hours), 1e-9)
 
-    heard_total = tally.heard.sum(axis=1)
-    voice_share = float(heard_total.sum()) / n
-    top_rate = tally.quintile_heard[4] / max(tally.quintile_members[4], 1)
-    bottom_rate = tally.quintile_heard[0] / max(tally.quintile_members[0], 1)
+    heard_total = 0.0
+    for g in range(heard.shape[0]):
+        heard_total += heard[g, 0] + heard[g, 1] + heard[g, 2] + heard[g, 3]
+    voice_share = heard_total / n
+    top_rate = quintile_heard[4] / max(quintile_members[4], 1.0)
+    bottom_rate = quintile_heard[0] / max(quintile_members[0], 1.0)
     # Nobody heard means nobody included; otherwise the poorest fifth's rate against the richest's.
     representation = 0.0 if top_rate + bottom_rate <= 0 else min(1.0, bottom_rate / max(top_rate, 1e-12))
-    influence = 1.0 - np.exp(-member_mean(model.fit_gain, tally) / INFLUENCE_SCALE)
-    legitimacy = tally.trust_sum / n
+    influence = 1.0 - math.exp(-member_mean(fit_gain, members) / INFLUENCE_SCALE)
+    legitimacy = trust_sum / n
     democracy = (influence + representation + legitimacy) / 3.0
 
-    mean_wellbeing = float(tally.wellbeing.sum()) / n
-    mean_efficacy = tally.efficacy_sum / n
-    met_total = float(tally.met.sum())
-    cost = (model.politician.staff_spent + model.politician.grants + model.politician.takeover_cost
-            + model.politician.reinvested)
-    top_taking_part = tally.quintile_participants[4] / max(tally.quintile_members[4], 1)
-    bottom_taking_part = tally.quintile_participants[0] / max(tally.quintile_members[0], 1)
-    participants = float(tally.participants.sum())
-    values = {
-        "innovation": model.design.normalised_fitness,
-        "wellbeing": mean_wellbeing,
-        "efficiency_precision": precision,
-        "resource_mobilisation": mobilisation,
-        "democracy": float(democracy),
-        "wellbeing_gini": tally.wellbeing_gini,
-        "participation_rate": participants / n,
-        "participation_top_quintile": top_taking_part,
-        "participation_bottom_quintile": bottom_taking_part,
-        "participation_gap": top_taking_part - bottom_taking_part,
-        "individual_share": float(tally.individual.sum()) / n,
-        "group_share": float(tally.group.sum()) / n,
-        "collective_share": float(tally.collective.sum()) / n,
-        "bonding_ties": tally.bonding / n,
-        "bridging_ties": tally.bridging / n,
-        "public_cost": cost,
-        "citizen_hours": hours_citizens,
-        "volunteer_hours": hours_volunteers,
-        "volunteer_share": float(tally.volunteers.sum()) / n,
-        "mean_trust": legitimacy,
-        "mean_efficacy": mean_efficacy,
-        "empowerment": mean_efficacy,
-        "mean_motivation": tally.motivation_sum / n,
-        "mean_strain": float(model.staff.strain.mean()),
-        "unmet_need": 1.0 - met_total / n,
-        "initiatives": float(model.civil_society.initiatives[model.civil_society.has_ngo].sum()),
-        "ngos": float(len(model.ngos)),
-        "initiatives_taken_over": float(model.initiatives_taken_over),
-        "approval": model.politician.approval,
-        "budget": model.politician.budget,
-        "value_for_money": met_total / max(cost, 1e-9),
-        "voice_share": voice_share,
-        "representation": representation,
-        "influence": float(influence),
-        "legitimacy": legitimacy,
-        "proposals_adopted": float(model.proposals_adopted),
-        "meeting_hours": float(model.staff.meeting_hours.sum()),
-        "service_hours": float(model.staff.service_hours.sum()),
-    }
-    # Plain floats: the DataCollector deep-copies every value each month, which is slow for NumPy scalars.
-    return {name: float(value) for name, value in values.items()}
+    mean_wellbeing = _total(wellbeing) / n
+    mean_efficacy = efficacy_sum / n
+    met_total = _total(met)
+    cost = staff_spent + grants + takeover_cost + reinvested
+    top_taking_part = quintile_participants[4] / max(quintile_members[4], 1.0)
+    bottom_taking_part = quintile_participants[0] / max(quintile_members[0], 1.0)
+    participants = _total(participants_by_group)
+
+    row[COLUMN.innovation] = innovation
+    row[COLUMN.wellbeing] = mean_wellbeing
+    row[COLUMN.efficiency_precision] = precision
+    row[COLUMN.resource_mobilisation] = mobilisation
+    row[COLUMN.democracy] = democracy
+    row[COLUMN.wellbeing_gini] = wellbeing_gini
+    row[COLUMN.participation_rate] = participants / n
+    row[COLUMN.participation_top_quintile] = top_taking_part
+    row[COLUMN.participation_bottom_quintile] = bottom_taking_part
+    row[COLUMN.participation_gap] = top_taking_part - bottom_taking_part
+    row[COLUMN.individual_share] = _total(individual) / n
+    row[COLUMN.group_share] = _total(group) / n
+    row[COLUMN.collective_share] = _total(collective) / n
+    row[COLUMN.bonding_ties] = bonding / n
+    row[COLUMN.bridging_ties] = bridging / n
+    row[COLUMN.public_cost] = cost
+    row[COLUMN.citizen_hours] = hours_citizens
+    row[COLUMN.volunteer_hours] = hours_volunteers
+    row[COLUMN.volunteer_share] = _total(volunteers) / n
+    row[COLUMN.mean_trust] = legitimacy
+    row[COLUMN.mean_efficacy] = mean_efficacy
+    row[COLUMN.empowerment] = mean_efficacy
+    row[COLUMN.mean_motivation] = motivation_sum / n
+    row[COLUMN.mean_strain] = _total(strain) / strain.shape[0]
+    row[COLUMN.unmet_need] = 1.0 - met_total / n
+    row[COLUMN.initiatives] = initiatives
+    row[COLUMN.ngos] = ngos
+    row[COLUMN.initiatives_taken_over] = initiatives_taken_over
+    row[COLUMN.approval] = approval
+    row[COLUMN.budget] = budget
+    row[COLUMN.value_for_money] = met_total / max(cost, 1e-9)
+    row[COLUMN.voice_share] = voice_share
+    row[COLUMN.representation] = representation
+    row[COLUMN.influence] = influence
+    row[COLUMN.legitimacy] = legitimacy
+    row[COLUMN.proposals_adopted] = proposals_adopted
+    row[COLUMN.meeting_hours] = _total(meeting_hours)
+    row[COLUMN.service_hours] = _total(service_hours)
+
+    # The horizons: each reading starts at the first month's value and moves by its weight a month.
+    for t in range(len(TRACKED_COLUMN)):
+        x = row[TRACKED_COLUMN[t]]
+        if not started:
+            baselines[t] = x
+            for h in range(len(HORIZON_WEIGHTS)):
+                averages[t, h] = x
+        for h in range(len(HORIZON_WEIGHTS)):
+            averages[t, h] += HORIZON_WEIGHTS[h] * (x - averages[t, h])
+            row[HORIZON_COLUMNS[t][h]] = averages[t, h]
+        row[HORIZON_COLUMNS[t][IMPACT]] = averages[t, LONG] - baselines[t]
 
 
-class HorizonTracker:
-    """Keeps the moving averages that give each dimension its short, medium and long reading."""
-
-    # Column names per reading, spelt once (formatting them every month was a third of the cost).
-    _KEYS = {dim: ([(f"{dim}_{horizon}", alpha) for horizon, alpha in HORIZONS.items()], f"{dim}_long",
-                   f"{dim}_impact") for dim in DIMENSIONS + TRACKED_RISKS}
-
-    def __init__(self):
-        self.values: dict[str, float] = {}
-        self.baseline: dict[str, float] = {}
-
-    def update(self, outputs: dict[str, float]) -> dict[str, float]:
-        values = self.values
-        for dim, (horizons, long_key, impact_key) in self._KEYS.items():
-            x = outputs[dim]
-            if dim not in self.baseline:
-                self.baseline[dim] = x
-                for key, _ in horizons:
-                    values[key] = x
-            for key, alpha in horizons:
-                values[key] += alpha * (x - values[key])
-            values[impact_key] = values[long_key] - self.baseline[dim]
-        return values
+@njit
+def _total(values):
+    """The sum of ``values``, in order."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
 
 
-def reporter_names() -> list[str]:
-    """Every column the DataCollector records, in order."""
-    return ([f"{d}_{h}" for d in DIMENSIONS for h in HORIZON_NAMES] + list(RISKS)
-            + [f"{r}_{h}" for r in TRACKED_RISKS for h in HORIZON_NAMES if h != "output"])
+# The reading inlines the municipality's member mean: recompile when it changes.
+drop_stale_kernels(_read_month, "outcomes", [municipality.__file__])

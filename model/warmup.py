@@ -21,9 +21,9 @@ WARMUP_MONTHS = 2
 def compiled_modules() -> list:
     """The modules whose cached kernels a numba run calls."""
     from coprod.agents import ngo, professional
-    from coprod.model import engine_numba, innovation, municipality, network, streams, tally
+    from coprod.model import engine_numba, innovation, municipality, network, outcomes, streams, tally
 
-    return [engine_numba, tally, network, streams, municipality, innovation, professional, ngo]
+    return [engine_numba, tally, network, streams, municipality, innovation, outcomes, professional, ngo]
 
 
 def cold_kernels() -> list[str]:

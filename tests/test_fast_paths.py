@@ -55,6 +55,66 @@ def test_outcome_history_reads_as_mesas_own_collector():
     assert list(ours.model_reporters) == names
 
 
+def test_compiled_outcome_row_is_the_plain_numpy_reading_and_its_moving_averages():
+    from coprod.model.model import CoProductionModel
+    from coprod.model.outcomes import HORIZONS, INFLUENCE_SCALE, TRACKED, reporter_names
+
+    # Twelve groups: NumPy's pairwise sums and the kernel's sums in order then differ in the last bits.
+    model = CoProductionModel(seed=4, n_citizens=300, n_groups=12)
+    readings = []  # each month's own reading of every quantity read at the horizons
+    for _ in range(30):
+        model.step()
+        readings.append({name: model.outcomes[name] for name in TRACKED})
+    held = model.outcomes
+    tally, outcomes, politician = model.last_tally, dict(model.outcomes), model.politician
+
+    n = tally.n_citizens
+    members = np.maximum(tally.members, 1)
+    influence = 1.0 - np.exp(-((model.fit_gain * members).sum() / members.sum()) / INFLUENCE_SCALE)
+    top = tally.quintile_heard[4] / tally.quintile_members[4]
+    bottom = tally.quintile_heard[0] / tally.quintile_members[0]
+    representation = min(1.0, bottom / top)  # here the poorest fifth is heard, but less than the richest
+    cost = politician.staff_spent + politician.grants + politician.takeover_cost + politician.reinvested
+    expected = {
+        "wellbeing": tally.wellbeing.sum() / n,
+        "efficiency_precision": tally.met_need_hours.sum() / tally.need_hours.sum(),
+        "resource_mobilisation": tally.coproduced_need_hours.sum() / tally.met_need_hours.sum(),
+        "democracy": (influence + representation + tally.trust_sum / n) / 3.0,
+        "influence": influence,
+        "representation": representation,
+        "voice_share": tally.heard.sum() / n,
+        "participation_gap": (tally.quintile_participants[4] / tally.quintile_members[4]
+                              - tally.quintile_participants[0] / tally.quintile_members[0]),
+        "citizen_hours": tally.hours.sum(),
+        "unmet_need": 1.0 - tally.met.sum() / n,
+        "value_for_money": tally.met.sum() / cost,
+        "mean_strain": model.staff.strain.mean(),
+        "service_hours": model.staff.service_hours.sum(),
+    }
+    assert min(abs(value) for value in expected.values()) > 0 and representation < 1.0  # every definition is exercised
+    for name, value in expected.items():
+        assert outcomes[name] == pytest.approx(value, rel=1e-12), name
+    # What the politician reads (and the budget follows) is the scalar division, bit for bit.
+    assert outcomes["mean_trust"] == tally.trust_sum / n
+    assert politician.approval == 0.5 * (tally.trust_sum / n + tally.wellbeing.sum() / n)
+
+    # Each horizon is its moving average from the first month on; impact is the long one less the first month.
+    for name in TRACKED:
+        series = [month[name] for month in readings]
+        for horizon, weight in HORIZONS.items():
+            average = series[0]
+            for value in series:
+                average += weight * (value - average)
+            assert outcomes[f"{name}_{horizon}"] == pytest.approx(average, rel=1e-12, abs=1e-15), (name, horizon)
+        assert outcomes[f"{name}_impact"] == pytest.approx(outcomes[f"{name}_long"] - series[0], rel=1e-12, abs=1e-15)
+        assert len(set(series)) > 1, name  # the averages were tested on a series that moves
+
+    # The history holds the same row; a dict read earlier keeps its month when the model moves on.
+    assert model.datacollector.rows[-1].tolist() == [outcomes[name] for name in reporter_names()]
+    model.step()
+    assert held == outcomes and model.outcomes != outcomes
+
+
 @pytest.mark.parametrize("n", [1, 3, 12])
 def test_binary_rows_are_itertools_products_in_order(n):
     import itertools
