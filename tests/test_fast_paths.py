@@ -231,3 +231,16 @@ def test_compiled_learning_is_the_array_formula_of_the_odd(scenario):
         assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
     assert np.allclose(facilitation, [np.average(model.staff.facilitation[model.population.caseload_of[model.population.group_of == g]])
                                       for g in range(len(fit))], rtol=1e-12)
+
+
+def test_compiled_sum_adds_in_numpys_order():
+    """``innovation.numpy_sum`` (the landscape's means, compiled) is NumPy's sum to the bit, up to 128 values."""
+    from numba import njit
+
+    from coprod.model.innovation import numpy_sum
+
+    compiled = njit(lambda values: numpy_sum(values))
+    rng = np.random.default_rng(3)
+    for n in range(1, 129):
+        values = rng.random(n) * 10.0 ** rng.integers(-3, 4)
+        assert compiled(values) == values.sum(), n
