@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from coprod.model.engine_numba import histogram_gini, sorted_bins_gini, wellbeing_bins
 from coprod.model.streams import counter_uniform, public_uniforms
-from coprod.model.tally import GINI_BINS, count_chunks, gini
+from coprod.model.tally import (GINI_BINS, binned_gini_by_sorting, count_chunks, gini, histogram_gini, numpy_sum,
+                                sorted_bins_gini, sorted_wellbeing_bins, wellbeing_bins)
 
 
 @pytest.mark.parametrize("n", [1, 7, 300, 5_000])
@@ -18,12 +18,69 @@ def test_sorted_bins_gini_is_the_histogram_gini_bit_for_bit(n):
     by_histogram = histogram_gini(histogram)
     by_sorting = sorted_bins_gini(np.sort(wellbeing_bins(wellbeing), kind="stable"))
     assert by_sorting == by_histogram
+    assert binned_gini_by_sorting(wellbeing) == by_histogram  # bins radix-sorted in the kernel
     assert abs(by_sorting - gini(np.clip(wellbeing, 0, 1))) < 1e-3
 
 
 def test_sorted_bins_gini_of_nobody_or_no_wellbeing_is_zero():
     assert sorted_bins_gini(np.zeros(0, dtype=np.uint16)) == 0.0
     assert sorted_bins_gini(np.zeros(5, dtype=np.uint16)) == pytest.approx(0.0, abs=1e-12)  # all equal
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 255, 256, 5_000])
+def test_compiled_radix_sort_of_the_bins_is_numpys_sort(n):
+    wellbeing = np.random.default_rng(n).random(n).astype(np.float32)
+    wellbeing[: n // 4] = 0.25  # many equal bins
+    assert np.array_equal(sorted_wellbeing_bins(wellbeing), np.sort(wellbeing_bins(wellbeing)))
+
+
+def test_compiled_sum_is_numpys_pairwise_sum_to_the_bit():
+    rng = np.random.default_rng(1)
+    # Around NumPy's block sizes (8 running sums, blocks of 128, halves cut at multiples of 8).
+    for n in [*range(0, 140), 255, 256, 257, 1_000, 1_031, 4_097]:
+        values = (rng.random(n) - 0.3) * 10.0 ** rng.integers(-3, 9, size=n)  # magnitudes apart: order shows
+        assert numpy_sum(values) == np.sum(values), n
+        assert np.array_equal(np.stack([values, values[::-1]]).sum(axis=1), [np.sum(values), np.sum(values[::-1])])
+    assert str(numpy_sum(np.array([-0.0]))) == str(np.sum(np.array([-0.0]))) == "0.0"
+
+
+@pytest.mark.parametrize("n_citizens, n_groups", [(300, 7), (1_200, 40)])
+def test_serial_tally_is_the_parallel_tally_bit_for_bit(n_citizens, n_groups):
+    import dataclasses
+
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=8, engine="numba", n_citizens=n_citizens, n_groups=n_groups)
+    for _ in range(12):
+        model.step()
+        serial, parallel = model.population.tally_serially(), model.population.tally_in_parallel()
+        for field in dataclasses.fields(serial):
+            mine, theirs = getattr(serial, field.name), getattr(parallel, field.name)
+            assert type(mine) is type(theirs), field.name
+            if isinstance(mine, np.ndarray):
+                assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), field.name
+            else:
+                assert mine == theirs, field.name
+    assert serial.participants.sum() > 0 and serial.wellbeing_gini > 0  # something was counted
+
+
+def test_threads_for_a_small_population_is_one_and_restores_the_count():
+    import numba
+
+    from coprod.model.threads import PARALLEL_FROM_CITIZENS, threads_for
+
+    outside = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))  # more than one where the machine allows
+    before = numba.get_num_threads()
+    with threads_for(PARALLEL_FROM_CITIZENS - 1):
+        assert numba.get_num_threads() == 1
+        with threads_for(10):
+            assert numba.get_num_threads() == 1
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with threads_for(PARALLEL_FROM_CITIZENS):
+        assert numba.get_num_threads() == before
+    numba.set_num_threads(outside)
 
 
 def test_compiled_public_draws_are_the_numpy_hash():
