@@ -278,7 +278,7 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
                met_coproduced, trust, efficacy, motivation, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
     n_groups = bounds.shape[0] - 1
-    out = np.zeros((n_groups, N_GROUP_COLUMNS))
+    out = _zeros_2d(n_groups, N_GROUP_COLUMNS)
     for g in prange(n_groups):
         _sum_group(out[g], bounds[g], bounds[g + 1], need_hours, seen, phase, hours, heard, ignored,
                    volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging)
@@ -289,7 +289,7 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
 def sum_caseloads(caseload_bounds, phase, invited, met):
     """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
     n_caseloads = caseload_bounds.shape[0] - 1
-    out = np.zeros((n_caseloads, 4))
+    out = _zeros_2d(n_caseloads, 4)
     for c in prange(n_caseloads):
         _sum_caseload(out[c], caseload_bounds[c], caseload_bounds[c + 1], phase, invited, met)
     return out
@@ -304,8 +304,7 @@ def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks, histogram_bins)
     for any thread count. Per-chunk bins are int32 (a chunk holds < 2^31 citizens) to halve the
     memory the fixed-size histogram touches every month."""
     n = quintile_of.shape[0]
-    quintiles = np.zeros((n_chunks, 5, 2), dtype=np.int64)
-    histogram = np.zeros((n_chunks, histogram_bins), dtype=np.int32)
+    quintiles, histogram = _chunk_counts(n_chunks, histogram_bins)
     for chunk in prange(n_chunks):
         lo = chunk * n // n_chunks
         hi = (chunk + 1) * n // n_chunks
@@ -313,11 +312,33 @@ def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks, histogram_bins)
         if histogram_bins > 0:
             for i in range(lo, hi):
                 histogram[chunk, gini_bin(wellbeing[i])] += 1
-    total = np.zeros(histogram_bins, dtype=np.int64)
-    for chunk in range(n_chunks):
-        for b in range(histogram_bins):
+    return _chunk_totals(quintiles, histogram)
+
+
+# Array set-up and the sum over chunks, outside the parallel kernels: in a ``parallel=True``
+# kernel Numba turns every ``np.zeros`` and ``sum(axis=...)`` into a parallel loop of its own,
+# compiled (seconds, on a cold cache) and launched (microseconds, every month) apart.
+@njit
+def _zeros_2d(rows, columns):
+    return np.zeros((rows, columns))
+
+
+@njit
+def _chunk_counts(n_chunks, histogram_bins):
+    return np.zeros((n_chunks, 5, 2), dtype=np.int64), np.zeros((n_chunks, histogram_bins), dtype=np.int32)
+
+
+@njit
+def _chunk_totals(quintiles, histogram):
+    quintile_total = np.zeros((5, 2), dtype=np.int64)
+    total = np.zeros(histogram.shape[1], dtype=np.int64)
+    for chunk in range(quintiles.shape[0]):
+        for q in range(5):
+            quintile_total[q, 0] += quintiles[chunk, q, 0]
+            quintile_total[q, 1] += quintiles[chunk, q, 1]
+        for b in range(histogram.shape[1]):
             total[b] += histogram[chunk, b]
-    return quintiles.sum(axis=0), total
+    return quintile_total, total
 
 
 @njit(cache=True)
