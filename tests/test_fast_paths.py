@@ -142,6 +142,27 @@ def test_the_warm_up_reaches_every_cached_kernel_and_is_then_silent():
     assert said == []
 
 
+def test_only_large_populations_call_the_kernels_a_small_warm_up_skips(monkeypatch):
+    from coprod.model import engine_numba, tally
+    from coprod.model.model import CoProductionModel
+    from coprod.model.threads import PARALLEL_FROM_CITIZENS
+    from coprod.model.warmup import LARGE_POPULATION_KERNELS
+
+    def refuse(*args):
+        raise AssertionError("a large-population kernel was called")
+
+    for qualified in LARGE_POPULATION_KERNELS:
+        module, name = qualified.split(".")
+        assert module == "tally" and getattr(tally, name)._cache is not None  # a cached kernel of tally.py
+        monkeypatch.setattr(engine_numba, name, refuse)  # the engine calls them by these names
+    small = CoProductionModel(seed=2, engine="numba", n_citizens=PARALLEL_FROM_CITIZENS - 1, n_groups=3)
+    for _ in range(2):
+        small.step()
+    large = CoProductionModel(seed=2, engine="numba", n_citizens=PARALLEL_FROM_CITIZENS, n_groups=3)
+    with pytest.raises(AssertionError, match="large-population kernel"):
+        large.step()
+
+
 @pytest.mark.parametrize("n, k", [(12, 4), (4, 0), (10, 9)])
 def test_tabulated_landscape_is_fitness_of_every_design(n, k):
     from coprod.model.innovation import ServiceDesign
