@@ -71,16 +71,18 @@ def test_threads_for_a_small_population_is_one_and_restores_the_count():
 
     outside = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))  # more than one where the machine allows
-    before = numba.get_num_threads()
-    with threads_for(PARALLEL_FROM_CITIZENS - 1):
-        assert numba.get_num_threads() == 1
-        with threads_for(10):
+    try:
+        before = numba.get_num_threads()
+        with threads_for(PARALLEL_FROM_CITIZENS - 1):
             assert numba.get_num_threads() == 1
-        assert numba.get_num_threads() == 1
-    assert numba.get_num_threads() == before
-    with threads_for(PARALLEL_FROM_CITIZENS):
+            with threads_for(10):
+                assert numba.get_num_threads() == 1
+            assert numba.get_num_threads() == 1
         assert numba.get_num_threads() == before
-    numba.set_num_threads(outside)
+        with threads_for(PARALLEL_FROM_CITIZENS):
+            assert numba.get_num_threads() == before
+    finally:
+        numba.set_num_threads(outside)
 
 
 def test_compiled_public_draws_are_the_numpy_hash():
@@ -143,6 +145,8 @@ def test_the_warm_up_reaches_every_cached_kernel_and_is_then_silent():
 
 
 def test_only_large_populations_call_the_kernels_a_small_warm_up_skips(monkeypatch):
+    from numba.core.caching import FunctionCache
+
     from coprod.model import engine_numba, tally
     from coprod.model.model import CoProductionModel
     from coprod.model.threads import PARALLEL_FROM_CITIZENS
@@ -153,7 +157,7 @@ def test_only_large_populations_call_the_kernels_a_small_warm_up_skips(monkeypat
 
     for qualified in LARGE_POPULATION_KERNELS:
         module, name = qualified.split(".")
-        assert module == "tally" and getattr(tally, name)._cache is not None  # a cached kernel of tally.py
+        assert module == "tally" and isinstance(getattr(tally, name)._cache, FunctionCache)  # a cached kernel
         monkeypatch.setattr(engine_numba, name, refuse)  # the engine calls them by these names
     small = CoProductionModel(seed=2, engine="numba", n_citizens=PARALLEL_FROM_CITIZENS - 1, n_groups=3)
     for _ in range(2):
