@@ -192,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if engine != "agents":
                 from coprod.model.warmup import warm_kernels
 
-                warm_kernels()  # a cold kernel cache is said on screen, not spent in silence in month 1
+                warm_kernels(largest_population=citizens)  # a cold cache is said on screen, not spent in month 1
             model, seconds = run_model(overrides, steps, seed, engine, progress)
         except ValueError as err:  # a combination the declarations cannot catch alone
             raise InputError(str(err)) from None

@@ -7,9 +7,11 @@ is stored as float32 to keep 10^7 citizens within ~200 bytes each; the rules com
 
 Every reduction is deterministic whatever the thread count: the monthly sums are the kernels of
 ``model/tally.py`` (groups and caseloads summed in order by one thread each; quintile counts and
-the wellbeing histogram are integer counts in a fixed number of chunks). The Gini coefficient is computed from
-a 2^16-bin histogram of wellbeing (error below 1e-4), not from a full sort of the values; below
-40,000 citizens from the same bins, radix-sorted (the same number, cheaper than 2^16 bins).
+the wellbeing histogram are integer counts in a fixed number of chunks); below 5,000 citizens,
+where the month runs on one thread, one serial kernel (``tally_month``) does all of them, with the
+same per-citizen code. The Gini coefficient is computed from a 2^16-bin histogram of wellbeing
+(error below 1e-4), not from a full sort of the values; below 40,000 citizens from the same bins,
+radix-sorted (the same number, cheaper than 2^16 bins).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
 from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
                                   STREAM_VOLUNTEER, counter_uniform)
-from coprod.model.tally import (GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, count_chunks, gini_bin, sum_caseloads,
-                                sum_groups, tally_from_sums)
-from coprod.model.threads import threads_for
+from coprod.model.tally import (GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, binned_gini_by_sorting, count_chunks,
+                                histogram_gini, sum_caseloads, sum_groups, tally_from_sums, tally_month, tally_of)
+from coprod.model.threads import PARALLEL_FROM_CITIZENS, threads_for
 
 STATE = np.float32
 assert STORE_DTYPES["float"] == np.dtype(STATE).name
@@ -126,72 +128,6 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
                     across += strength[k]
         bonding[i] = inside
         bridging[i] = across
-
-
-@njit(cache=True)
-def histogram_gini(counts):
-    """Gini from counts in equal bins on [0, 1], each value taken at its bin's centre.
-
-    One pass over the bins: a bin's rank sum needs only the count below it, and empty bins
-    add nothing, so they are skipped."""
-    bins = counts.shape[0]
-    total = 0.0
-    ranked = 0.0
-    below = 0  # citizens ranked below this bin
-    for b in range(bins):
-        c = counts[b]
-        if c > 0:
-            total, ranked, below = _add_bin(total, ranked, below, b, c, bins)
-    return _binned_gini(total, ranked, below)
-
-
-# The two helpers below are compiled into the Gini kernels that call them (and cached with them),
-# so they carry no cache of their own for the warm-up to find cold.
-@njit
-def _add_bin(total, ranked, below, b, c, bins):
-    """Add ``c`` citizens in bin ``b`` (of ``bins``) to the running sums of the binned Gini: a
-    bin's rank sum needs only the count of citizens below it. Both Gini kernels add bins with this,
-    in the same order, so they give the same number to the bit."""
-    value = (b + 0.5) / bins
-    return total + c * value, ranked + c * value * (below + (c + 1) / 2.0), below + c
-
-
-@njit
-def _binned_gini(total, ranked, n):
-    if n == 0 or total <= 0.0:
-        return 0.0
-    return 2.0 * ranked / (n * total) - (n + 1.0) / n
-
-
-@njit(cache=True)
-def wellbeing_bins(wellbeing):
-    """Each citizen's wellbeing bin, as uint16 (GINI_BINS is 2^16), for ``sorted_bins_gini``."""
-    bins_of = np.empty(wellbeing.shape[0], dtype=np.uint16)
-    for i in range(wellbeing.shape[0]):
-        bins_of[i] = gini_bin(wellbeing[i])
-    return bins_of
-
-
-@njit(cache=True)
-def sorted_bins_gini(sorted_bins):
-    """``histogram_gini`` without the histogram: the citizens' bins, sorted, visit the same
-    non-empty bins in the same order with the same counts, so the sums run in the same order and
-    the result is bit-identical. Used for small populations, where touching 2^16 bins a month
-    cost more than the citizens' whole month; NumPy sorts 16-bit keys by radix, in linear time."""
-    n = sorted_bins.shape[0]
-    bins = GINI_BINS
-    total = 0.0
-    ranked = 0.0
-    below = 0  # citizens ranked below this bin
-    start = 0
-    while start < n:
-        stop = start + 1
-        while stop < n and sorted_bins[stop] == sorted_bins[start]:
-            stop += 1
-        total, ranked, below = _add_bin(total, ranked, below, np.int64(sorted_bins[start]), np.int64(stop - start),
-                                        bins)
-        start = stop
-    return _binned_gini(total, ranked, below)
 
 
 # The kernels inline the citizens' rules and the counter-based draws: recompile when those change.
@@ -296,6 +232,21 @@ class NumbaEngine:
         return self.phase
 
     def tally(self) -> Tally:
+        """The month's sums: in one serial kernel below ``PARALLEL_FROM_CITIZENS`` (where the month
+        runs on one thread anyway), else by the parallel kernels; the same numbers either way."""
+        if self.n < PARALLEL_FROM_CITIZENS:
+            return self.tally_serially()
+        return self.tally_in_parallel()
+
+    def tally_serially(self) -> Tally:
+        column, by_phase, heard, per_caseload, per_quintile, totals, gini = tally_month(
+            self.group_bounds, self.caseload_bounds, self.quintile_of, self.need_hours, self.seen_now, self.phase,
+            self.hours, self.heard, self.ignored, self.invited, self.volunteer_hours, self.wellbeing, self.met,
+            self.met_coproduced, self.trust, self.efficacy, self.motivation, self.bonding, self.bridging)
+        return tally_of(self.members, self.need_hours_by_group, column, by_phase, heard, per_caseload,
+                        self.need_hours_by_caseload, self.quintile_members, per_quintile, totals, gini)
+
+    def tally_in_parallel(self) -> Tally:
         groups = sum_groups(self.group_bounds, self.need_hours, self.seen_now, self.phase, self.hours, self.heard,
                             self.ignored, self.volunteer_hours, self.wellbeing, self.met, self.met_coproduced,
                             self.trust, self.efficacy, self.motivation, self.bonding, self.bridging)
@@ -303,7 +254,6 @@ class NumbaEngine:
         histogram_bins = GINI_BINS if self.n >= SORTED_GINI_BELOW else 0
         quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing,
                                             numba.get_num_threads(), histogram_bins)
-        gini = (histogram_gini(histogram) if histogram_bins
-                else sorted_bins_gini(np.sort(wellbeing_bins(self.wellbeing), kind="stable")))
+        gini = histogram_gini(histogram) if histogram_bins else binned_gini_by_sorting(self.wellbeing)
         return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
                                self.quintile_members, quintiles, gini)

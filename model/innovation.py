@@ -17,11 +17,11 @@ import math
 
 import numpy as np
 from numba import njit
-from numba.extending import register_jitable
 
-from coprod.model import streams
+from coprod.model import streams, tally
 from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.streams import PUBLIC_PROPOSAL, counter_uniform
+from coprod.model.tally import numpy_sum
 
 
 class ServiceDesign:
@@ -126,8 +126,8 @@ def _binary_rows(n: int) -> np.ndarray:
 @njit(cache=True)
 def _tabulate(contributions, positions):
     """The fitness of every design (the mean of the contributions at its row of ``positions``), the
-    lowest and the highest. Means are summed as NumPy's ``mean`` sums (``numpy_sum``), so that the
-    table is ``fitness_of`` every design to the bit."""
+    lowest and the highest. Means are summed as NumPy's ``mean`` sums (``tally.numpy_sum``), so that
+    the table is ``fitness_of`` every design to the bit."""
     designs, n = positions.shape
     every = np.empty(designs)
     values = np.empty(n)
@@ -136,35 +136,6 @@ def _tabulate(contributions, positions):
             values[i] = contributions[positions[d, i]]
         every[d] = numpy_sum(values) / n
     return every, every.min(), every.max()
-
-
-@register_jitable
-def numpy_sum(values):
-    """The sum of up to 128 values in NumPy's order (its pairwise summation: eight running sums
-    combined in pairs, then the rest in turn), so compiled means equal NumPy's to the bit."""
-    n = values.shape[0]
-    if n < 8:
-        total = 0.0
-        for i in range(n):
-            total += values[i]
-        return total
-    r0, r1, r2, r3, r4, r5, r6, r7 = values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7]
-    i = 8
-    while i < n - n % 8:
-        r0 += values[i]
-        r1 += values[i + 1]
-        r2 += values[i + 2]
-        r3 += values[i + 3]
-        r4 += values[i + 4]
-        r5 += values[i + 5]
-        r6 += values[i + 6]
-        r7 += values[i + 7]
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        total += values[i]
-        i += 1
-    return total
 
 
 @njit(cache=True)
@@ -236,5 +207,5 @@ def _adopt_proposals(index, every, group_masks, groups):
     return index, adopted
 
 
-# ``propose`` inlines the public draws: recompile when they change.
-drop_stale_kernels(propose, "innovation", [streams.__file__])
+# The kernels inline the public draws and NumPy's order of summation: recompile when they change.
+drop_stale_kernels(propose, "innovation", [streams.__file__, tally.__file__])

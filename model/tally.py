@@ -1,12 +1,16 @@
-"""What the citizens did this month, summed by group, caseload and resource quintile.
+"""What the citizens did this month, summed by group, caseload and resource quintile, and the Gini.
 
-Both engines sum their citizens with the same compiled kernels (``sum_groups``, ``sum_caseloads``,
-``count_chunks``), so what is counted where is written once, and hand the model a ``Tally``
-(``tally_from_sums``); the public side (professionals, NGOs, politician, learning and outcomes)
-reads only these sums, never individual citizens. Groups and caseloads are contiguous ranges of
-citizens, each summed in order by one thread, so the sums do not depend on the thread count.
+Both engines sum their citizens with the same compiled code (what one citizen adds to its group,
+caseload and quintile is written once, in ``_sum_group``, ``_sum_caseload`` and
+``_count_quintiles``) and hand the model a ``Tally`` (``tally_of``); the public side
+(professionals, NGOs, politician, learning and outcomes) reads only these sums, never individual
+citizens. Groups and caseloads are contiguous ranges of citizens, each summed in order by one
+thread, so the sums do not depend on the thread count. The parallel kernels (``sum_groups``,
+``sum_caseloads``, ``count_chunks``) serve large populations and the agents engine; a small
+population on one thread is tallied by ``tally_month`` in one call, to the same bits.
 Only the whole-population totals and the Gini differ by engine: the agents engine takes NumPy's
-sums and the exact Gini of its citizens, the numba engine sums its groups' sums and bins the Gini.
+sums and the exact Gini of its citizens, the numba engine sums its groups' sums (NumPy's pairwise
+order) and bins the Gini (``histogram_gini``, or the same number from sorted bins).
 """
 
 from __future__ import annotations
@@ -94,22 +98,16 @@ def seen_byte(mode, volunteer):
     return (mode.astype(np.uint8) | np.where(volunteer, VOLUNTEER_BIT, np.uint8(0))).astype(np.uint8)
 
 
-def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours, quintile_members, quintiles,
-                    wellbeing_gini, totals=None) -> Tally:
-    """The ``Tally`` of the kernels' sums. ``totals`` (trust, efficacy, motivation, bonding and
-    bridging summed over citizens, each tie at both ends) default to the sums of the groups' sums."""
-    # One contiguous copy, a row per quantity: the Tally's per-group arrays are views of it.
-    column = np.ascontiguousarray(groups.T)
-    per_caseload = np.ascontiguousarray(caseloads.T)
-    if totals is None:
-        totals = (column[G_TRUST].sum(), column[G_EFFICACY].sum(), column[G_MOTIVATION].sum(),
-                  column[G_BONDING].sum(), column[G_BRIDGING].sum())
+def tally_of(members, need_hours, column, by_phase, heard, per_caseload, caseload_need_hours, quintile_members,
+             per_quintile, totals, wellbeing_gini) -> Tally:
+    """The ``Tally`` of summed citizens: ``column`` has a row per group column (G_...), ``per_caseload``
+    a row per caseload sum (participants, invited, met, planners), ``per_quintile`` a row for those
+    taking part and one for those heard; ``totals`` are trust, efficacy, motivation, bonding and
+    bridging summed over citizens (each tie at both ends). The per-group arrays are views of ``column``."""
     trust_sum, efficacy_sum, motivation_sum, bonding, bridging = totals
     return Tally(
         members=members, need_hours=need_hours,
-        participants=column[G_PARTICIPANTS],
-        by_phase=groups[:, G_COMMISSION:G_ASSESS + 1].copy(),
-        heard=groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1].copy(),
+        participants=column[G_PARTICIPANTS], by_phase=by_phase, heard=heard,
         ignored=column[G_IGNORED], hours=column[G_HOURS],
         deliver_hours_group=column[G_DELIVER_GROUP],
         deliver_hours_collective=column[G_DELIVER_COLLECTIVE],
@@ -124,8 +122,7 @@ def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours,
         caseload_met=per_caseload[2], caseload_planners=per_caseload[3],
         caseload_need_hours=caseload_need_hours,
         quintile_members=quintile_members,
-        quintile_participants=quintiles[:, 0].astype(np.float64),
-        quintile_heard=quintiles[:, 1].astype(np.float64),
+        quintile_participants=per_quintile[0], quintile_heard=per_quintile[1],
         trust_sum=float(trust_sum), efficacy_sum=float(efficacy_sum), motivation_sum=float(motivation_sum),
         wellbeing_gini=float(wellbeing_gini),
         # Each tie is stored at both ends.
@@ -133,51 +130,158 @@ def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours,
     )
 
 
+def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours, quintile_members, quintiles,
+                    wellbeing_gini, totals=None) -> Tally:
+    """The ``Tally`` of the parallel kernels' sums (``sum_groups``, ``sum_caseloads``, ``count_chunks``).
+    ``totals`` (trust, efficacy, motivation, bonding and bridging summed over citizens, each tie at
+    both ends) default to NumPy's sums of the groups' sums."""
+    # One contiguous copy, a row per quantity: the Tally's per-group arrays are views of it.
+    column = np.ascontiguousarray(groups.T)
+    if totals is None:
+        totals = column[G_TRUST:G_BRIDGING + 1].sum(axis=1)
+    return tally_of(members, need_hours, column, groups[:, G_COMMISSION:G_ASSESS + 1].copy(),
+                    groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1].copy(), np.ascontiguousarray(caseloads.T),
+                    caseload_need_hours, quintile_members, np.ascontiguousarray(quintiles.T, dtype=np.float64),
+                    totals, wellbeing_gini)
+
+
+# What one citizen adds to its group's, its caseload's and its quintile's sums is written once,
+# in the three helpers below; the parallel kernels and the serial ``tally_month`` both loop over
+# citizens in order and call them, so the two paths add the same numbers in the same order. They
+# compile into their callers (no cache of their own, so the warm-up never counts them cold).
+@njit
+def _sum_group(row, lo, hi, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
+               met_coproduced, trust, efficacy, motivation, bonding, bridging):
+    """Add citizens ``lo`` to ``hi - 1`` (one group, in order) to the group's ``row`` of sums.
+
+    Each sum runs in a local variable, from 0.0, and is added to the row once at the end: the same
+    additions in the same order as adding into the row citizen by citizen, without the compiler
+    having to store the whole row after every citizen (it cannot tell that ``row`` is not an input)."""
+    participants = commission = design = deliver = assess = 0.0
+    heard_commission = heard_design = heard_deliver = heard_assess = 0.0
+    deliver_group = need_group = deliver_collective = need_collective = 0.0
+    ignored_sum = hours_sum = collective = individual = group = volunteers = volunteer_hours_sum = 0.0
+    wellbeing_sum = met_sum = met_need_hours = coproduced_need_hours = 0.0
+    trust_sum = efficacy_sum = motivation_sum = bonding_sum = bridging_sum = 0.0
+    for i in range(lo, hi):
+        p = phase[i]
+        mode = seen[i] & MODE_BITS
+        volunteering = (seen[i] & VOLUNTEER_BIT) != 0
+        if p >= 0:
+            participants += 1.0
+            if p == rules.PHASE_COMMISSION:
+                commission += 1.0
+                if heard[i]:
+                    heard_commission += 1.0
+            elif p == rules.PHASE_DESIGN:
+                design += 1.0
+                if heard[i]:
+                    heard_design += 1.0
+            elif p == rules.PHASE_DELIVER:
+                deliver += 1.0
+                if heard[i]:
+                    heard_deliver += 1.0
+                if mode == rules.MODE_GROUP:
+                    deliver_group += hours[i]
+                    need_group += need_hours[i]
+                elif mode == rules.MODE_COLLECTIVE:
+                    deliver_collective += hours[i]
+                    need_collective += need_hours[i]
+            elif p == rules.PHASE_ASSESS:
+                assess += 1.0
+                if heard[i]:
+                    heard_assess += 1.0
+        if ignored[i]:
+            ignored_sum += 1.0
+        hours_sum += hours[i]
+        if rules.acts_collectively(mode, volunteering):
+            collective += 1.0
+        if mode == rules.MODE_INDIVIDUAL:
+            individual += 1.0
+        elif mode == rules.MODE_GROUP:
+            group += 1.0
+        if volunteering:
+            volunteers += 1.0
+            volunteer_hours_sum += volunteer_hours[i]
+        wellbeing_sum += wellbeing[i]
+        met_sum += met[i]
+        met_need_hours += need_hours[i] * met[i]
+        coproduced_need_hours += need_hours[i] * met_coproduced[i]
+        trust_sum += trust[i]
+        efficacy_sum += efficacy[i]
+        motivation_sum += motivation[i]
+        bonding_sum += bonding[i]
+        bridging_sum += bridging[i]
+    row[G_PARTICIPANTS] += participants
+    row[G_COMMISSION] += commission
+    row[G_DESIGN] += design
+    row[G_DELIVER] += deliver
+    row[G_ASSESS] += assess
+    row[G_HEARD_COMMISSION] += heard_commission
+    row[G_HEARD_DESIGN] += heard_design
+    row[G_HEARD_DELIVER] += heard_deliver
+    row[G_HEARD_ASSESS] += heard_assess
+    row[G_IGNORED] += ignored_sum
+    row[G_HOURS] += hours_sum
+    row[G_DELIVER_GROUP] += deliver_group
+    row[G_DELIVER_COLLECTIVE] += deliver_collective
+    row[G_NEED_GROUP] += need_group
+    row[G_NEED_COLLECTIVE] += need_collective
+    row[G_COLLECTIVE] += collective
+    row[G_VOLUNTEERS] += volunteers
+    row[G_VOLUNTEER_HOURS] += volunteer_hours_sum
+    row[G_WELLBEING] += wellbeing_sum
+    row[G_MET] += met_sum
+    row[G_TRUST] += trust_sum
+    row[G_EFFICACY] += efficacy_sum
+    row[G_MOTIVATION] += motivation_sum
+    row[G_BONDING] += bonding_sum
+    row[G_BRIDGING] += bridging_sum
+    row[G_MET_NEED_HOURS] += met_need_hours
+    row[G_COPRODUCED_NEED_HOURS] += coproduced_need_hours
+    row[G_INDIVIDUAL] += individual
+    row[G_GROUP] += group
+
+
+@njit
+def _sum_caseload(row, lo, hi, phase, invited, met):
+    """Add citizens ``lo`` to ``hi - 1`` (one caseload, in order) to its ``row``: participants,
+    invitations, need met and planners (local sums, as in ``_sum_group``)."""
+    participants = invitations = met_sum = planners = 0.0
+    for i in range(lo, hi):
+        if phase[i] >= 0:
+            participants += 1.0
+        if rules.plans(phase[i]):
+            planners += 1.0
+        if invited[i]:
+            invitations += 1.0
+        met_sum += met[i]
+    row[0] += participants
+    row[1] += invitations
+    row[2] += met_sum
+    row[3] += planners
+
+
+@njit
+def _count_quintiles(counts, lo, hi, quintile_of, phase, heard):
+    """Count citizens ``lo`` to ``hi - 1`` taking part and heard, per quintile, into ``counts`` (5, 2)."""
+    for i in range(lo, hi):
+        q = quintile_of[i]
+        if phase[i] >= 0:
+            counts[q, 0] += 1
+        if heard[i]:
+            counts[q, 1] += 1
+
+
 @njit(parallel=True, cache=True)
 def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
                met_coproduced, trust, efficacy, motivation, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
     n_groups = bounds.shape[0] - 1
-    out = np.zeros((n_groups, N_GROUP_COLUMNS))
+    out = _zeros_2d(n_groups, N_GROUP_COLUMNS)
     for g in prange(n_groups):
-        row = out[g]
-        for i in range(bounds[g], bounds[g + 1]):
-            p = phase[i]
-            mode = seen[i] & MODE_BITS
-            volunteering = (seen[i] & VOLUNTEER_BIT) != 0
-            if p >= 0:
-                row[G_PARTICIPANTS] += 1.0
-                row[G_COMMISSION + p] += 1.0
-                if heard[i]:
-                    row[G_HEARD_COMMISSION + p] += 1.0
-                if p == rules.PHASE_DELIVER:
-                    if mode == rules.MODE_GROUP:
-                        row[G_DELIVER_GROUP] += hours[i]
-                        row[G_NEED_GROUP] += need_hours[i]
-                    elif mode == rules.MODE_COLLECTIVE:
-                        row[G_DELIVER_COLLECTIVE] += hours[i]
-                        row[G_NEED_COLLECTIVE] += need_hours[i]
-            if ignored[i]:
-                row[G_IGNORED] += 1.0
-            row[G_HOURS] += hours[i]
-            if rules.acts_collectively(mode, volunteering):
-                row[G_COLLECTIVE] += 1.0
-            if mode == rules.MODE_INDIVIDUAL:
-                row[G_INDIVIDUAL] += 1.0
-            elif mode == rules.MODE_GROUP:
-                row[G_GROUP] += 1.0
-            if volunteering:
-                row[G_VOLUNTEERS] += 1.0
-                row[G_VOLUNTEER_HOURS] += volunteer_hours[i]
-            row[G_WELLBEING] += wellbeing[i]
-            row[G_MET] += met[i]
-            row[G_MET_NEED_HOURS] += need_hours[i] * met[i]
-            row[G_COPRODUCED_NEED_HOURS] += need_hours[i] * met_coproduced[i]
-            row[G_TRUST] += trust[i]
-            row[G_EFFICACY] += efficacy[i]
-            row[G_MOTIVATION] += motivation[i]
-            row[G_BONDING] += bonding[i]
-            row[G_BRIDGING] += bridging[i]
+        _sum_group(out[g], bounds[g], bounds[g + 1], need_hours, seen, phase, hours, heard, ignored,
+                   volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging)
     return out
 
 
@@ -185,16 +289,9 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
 def sum_caseloads(caseload_bounds, phase, invited, met):
     """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
     n_caseloads = caseload_bounds.shape[0] - 1
-    out = np.zeros((n_caseloads, 4))
+    out = _zeros_2d(n_caseloads, 4)
     for c in prange(n_caseloads):
-        for i in range(caseload_bounds[c], caseload_bounds[c + 1]):
-            if phase[i] >= 0:
-                out[c, 0] += 1.0
-            if rules.plans(phase[i]):
-                out[c, 3] += 1.0
-            if invited[i]:
-                out[c, 1] += 1.0
-            out[c, 2] += met[i]
+        _sum_caseload(out[c], caseload_bounds[c], caseload_bounds[c + 1], phase, invited, met)
     return out
 
 
@@ -207,24 +304,238 @@ def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks, histogram_bins)
     for any thread count. Per-chunk bins are int32 (a chunk holds < 2^31 citizens) to halve the
     memory the fixed-size histogram touches every month."""
     n = quintile_of.shape[0]
-    quintiles = np.zeros((n_chunks, 5, 2), dtype=np.int64)
-    histogram = np.zeros((n_chunks, histogram_bins), dtype=np.int32)
+    quintiles, histogram = _chunk_counts(n_chunks, histogram_bins)
     for chunk in prange(n_chunks):
         lo = chunk * n // n_chunks
         hi = (chunk + 1) * n // n_chunks
-        for i in range(lo, hi):
-            q = quintile_of[i]
-            if phase[i] >= 0:
-                quintiles[chunk, q, 0] += 1
-            if heard[i]:
-                quintiles[chunk, q, 1] += 1
-            if histogram_bins > 0:
+        _count_quintiles(quintiles[chunk], lo, hi, quintile_of, phase, heard)
+        if histogram_bins > 0:
+            for i in range(lo, hi):
                 histogram[chunk, gini_bin(wellbeing[i])] += 1
-    total = np.zeros(histogram_bins, dtype=np.int64)
-    for chunk in range(n_chunks):
-        for b in range(histogram_bins):
+    return _chunk_totals(quintiles, histogram)
+
+
+# Array set-up and the sum over chunks, outside the parallel kernels: in a ``parallel=True``
+# kernel Numba turns every ``np.zeros`` and ``sum(axis=...)`` into a parallel loop of its own,
+# compiled (seconds, on a cold cache) and launched (microseconds, every month) apart.
+@njit
+def _zeros_2d(rows, columns):
+    return np.zeros((rows, columns))
+
+
+@njit
+def _chunk_counts(n_chunks, histogram_bins):
+    return np.zeros((n_chunks, 5, 2), dtype=np.int64), np.zeros((n_chunks, histogram_bins), dtype=np.int32)
+
+
+@njit
+def _chunk_totals(quintiles, histogram):
+    quintile_total = np.zeros((5, 2), dtype=np.int64)
+    total = np.zeros(histogram.shape[1], dtype=np.int64)
+    for chunk in range(quintiles.shape[0]):
+        for q in range(5):
+            quintile_total[q, 0] += quintiles[chunk, q, 0]
+            quintile_total[q, 1] += quintiles[chunk, q, 1]
+        for b in range(histogram.shape[1]):
             total[b] += histogram[chunk, b]
-    return quintiles.sum(axis=0), total
+    return quintile_total, total
+
+
+@njit(cache=True)
+def tally_month(group_bounds, caseload_bounds, quintile_of, need_hours, seen, phase, hours, heard, ignored, invited,
+                volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging):
+    """The numba engine's month on one thread, in one call: ``sum_groups``, ``sum_caseloads``,
+    ``count_chunks``' quintiles and the sorted-bins Gini, laid out as ``tally_of`` takes them (one
+    kernel launch and no NumPy copies, where the parallel path takes five and a dozen).
+
+    Same helpers, same order, so the same bits as the parallel path; the totals are NumPy's
+    pairwise sums of the groups' sums, as ``tally_from_sums`` takes them."""
+    n_groups = group_bounds.shape[0] - 1
+    groups = np.zeros((n_groups, N_GROUP_COLUMNS))
+    for g in range(n_groups):
+        _sum_group(groups[g], group_bounds[g], group_bounds[g + 1], need_hours, seen, phase, hours, heard, ignored,
+                   volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging)
+    n_caseloads = caseload_bounds.shape[0] - 1
+    caseloads = np.zeros((n_caseloads, 4))
+    for c in range(n_caseloads):
+        _sum_caseload(caseloads[c], caseload_bounds[c], caseload_bounds[c + 1], phase, invited, met)
+    quintiles = np.zeros((5, 2), dtype=np.int64)
+    _count_quintiles(quintiles, 0, quintile_of.shape[0], quintile_of, phase, heard)
+    column = np.ascontiguousarray(groups.T)
+    totals = (numpy_sum(column[G_TRUST]), numpy_sum(column[G_EFFICACY]), numpy_sum(column[G_MOTIVATION]),
+              numpy_sum(column[G_BONDING]), numpy_sum(column[G_BRIDGING]))
+    return (column, np.ascontiguousarray(groups[:, G_COMMISSION:G_ASSESS + 1]),
+            np.ascontiguousarray(groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1]),
+            np.ascontiguousarray(caseloads.T), np.ascontiguousarray(quintiles.T).astype(np.float64), totals,
+            sorted_bins_gini(sorted_wellbeing_bins(wellbeing)))
+
+
+@njit
+def numpy_sum(values):
+    """``np.sum`` of a contiguous float64 array, to the bit: NumPy adds pairwise, in blocks of up
+    to 128 values with eight running sums (``pairwise_sum`` in NumPy's ``loops_utils.h.src``),
+    onto the identity 0.0 (so a sum of nothing, or of -0.0, is 0.0)."""
+    return 0.0 + _pairwise_sum(values, 0, values.shape[0])
+
+
+@njit
+def _pairwise_sum(values, lo, n):
+    """NumPy's recursion (halves cut at a multiple of 8, blocks of up to 128 at the leaves), walked
+    with a stack of its own: Numba's cache does not load recursive functions safely (it crashed)."""
+    depth = 64  # halving n < 2^63 down to 128 takes fewer levels
+    start_of = np.empty(depth, dtype=np.int64)
+    size_of = np.empty(depth, dtype=np.int64)
+    right_next = np.zeros(depth, dtype=np.bool_)  # the left half is summed, in left_sum
+    left_sum = np.empty(depth)
+    top = 0
+    start_of[0], size_of[0] = lo, n
+    while True:
+        if size_of[top] > 128:  # descend into the left half
+            half = size_of[top] // 2
+            half -= half % 8
+            start_of[top + 1], size_of[top + 1], right_next[top + 1] = start_of[top], half, False
+            top += 1
+            continue
+        total = _block_sum(values, start_of[top], size_of[top])
+        top -= 1
+        while top >= 0 and right_next[top]:  # both halves done: left + right, as NumPy adds them
+            total = left_sum[top] + total
+            top -= 1
+        if top < 0:
+            return total
+        left_sum[top], right_next[top] = total, True
+        half = size_of[top] // 2
+        half -= half % 8
+        start_of[top + 1], size_of[top + 1], right_next[top + 1] = start_of[top] + half, size_of[top] - half, False
+        top += 1
+
+
+@njit
+def _block_sum(values, lo, n):
+    """NumPy's sum of up to 128 values: in order below 8, else eight running sums, then the rest."""
+    if n < 8:
+        total = -0.0  # as NumPy starts: keeps a sum of -0.0 negative
+        for i in range(lo, lo + n):
+            total += values[i]
+        return total
+    r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
+    r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[lo + i]
+        r1 += values[lo + i + 1]
+        r2 += values[lo + i + 2]
+        r3 += values[lo + i + 3]
+        r4 += values[lo + i + 4]
+        r5 += values[lo + i + 5]
+        r6 += values[lo + i + 6]
+        r7 += values[lo + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += values[lo + i]
+        i += 1
+    return total
+
+
+# The Gini of wellbeing, binned: from a 2^16-bin histogram (``histogram_gini``) for large
+# populations, or from the citizens' bins sorted (``sorted_bins_gini``), the same number to the bit.
+@njit(cache=True)
+def histogram_gini(counts):
+    """Gini from counts in equal bins on [0, 1], each value taken at its bin's centre.
+
+    One pass over the bins: a bin's rank sum needs only the count below it, and empty bins
+    add nothing, so they are skipped."""
+    bins = counts.shape[0]
+    total = 0.0
+    ranked = 0.0
+    below = 0  # citizens ranked below this bin
+    for b in range(bins):
+        c = counts[b]
+        if c > 0:
+            total, ranked, below = _add_bin(total, ranked, below, b, c, bins)
+    return _binned_gini(total, ranked, below)
+
+
+@njit(cache=True)
+def binned_gini_by_sorting(wellbeing):
+    """``histogram_gini`` of the wellbeing histogram, from the citizens' bins sorted."""
+    return sorted_bins_gini(sorted_wellbeing_bins(wellbeing))
+
+
+# The helpers below compile into the Gini kernels that call them (and are cached with them), so
+# they carry no cache of their own for the warm-up to find cold.
+@njit
+def _add_bin(total, ranked, below, b, c, bins):
+    """Add ``c`` citizens in bin ``b`` (of ``bins``) to the running sums of the binned Gini: a
+    bin's rank sum needs only the count of citizens below it. Both Gini kernels add bins with this,
+    in the same order, so they give the same number to the bit."""
+    value = (b + 0.5) / bins
+    return total + c * value, ranked + c * value * (below + (c + 1) / 2.0), below + c
+
+
+@njit
+def _binned_gini(total, ranked, n):
+    if n == 0 or total <= 0.0:
+        return 0.0
+    return 2.0 * ranked / (n * total) - (n + 1.0) / n
+
+
+@njit
+def wellbeing_bins(wellbeing):
+    """Each citizen's wellbeing bin, as uint16 (GINI_BINS is 2^16), for ``sorted_bins_gini``."""
+    bins_of = np.empty(wellbeing.shape[0], dtype=np.uint16)
+    for i in range(wellbeing.shape[0]):
+        bins_of[i] = gini_bin(wellbeing[i])
+    return bins_of
+
+
+@njit
+def sorted_wellbeing_bins(wellbeing):
+    """``np.sort(wellbeing_bins(wellbeing))``, by the same method as NumPy's for 16-bit keys: a
+    radix sort, two counting passes over the low then the high byte (linear time, and a sorted
+    array is the same whatever sorted it)."""
+    bins_of = wellbeing_bins(wellbeing)
+    by_low_byte = np.empty_like(bins_of)
+    _counting_pass(bins_of, by_low_byte, 0)
+    _counting_pass(by_low_byte, bins_of, 8)
+    return bins_of
+
+
+@njit
+def _counting_pass(source, target, shift):
+    """Stable counting sort of ``source`` into ``target`` by the byte at ``shift``."""
+    starts = np.zeros(257, dtype=np.int64)
+    for i in range(source.shape[0]):
+        starts[((source[i] >> shift) & 0xFF) + 1] += 1
+    for b in range(256):
+        starts[b + 1] += starts[b]
+    for i in range(source.shape[0]):
+        key = (source[i] >> shift) & 0xFF
+        target[starts[key]] = source[i]
+        starts[key] += 1
+
+
+@njit
+def sorted_bins_gini(sorted_bins):
+    """``histogram_gini`` without the histogram: the citizens' bins, sorted, visit the same
+    non-empty bins in the same order with the same counts, so the sums run in the same order and
+    the result is bit-identical. Used for small populations, where touching 2^16 bins a month
+    cost more than the citizens' whole month."""
+    n = sorted_bins.shape[0]
+    bins = GINI_BINS
+    total = 0.0
+    ranked = 0.0
+    below = 0  # citizens ranked below this bin
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and sorted_bins[stop] == sorted_bins[start]:
+            stop += 1
+        total, ranked, below = _add_bin(total, ranked, below, np.int64(sorted_bins[start]), np.int64(stop - start),
+                                        bins)
+        start = stop
+    return _binned_gini(total, ranked, below)
 
 
 @njit(cache=True)

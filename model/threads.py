@@ -5,8 +5,7 @@ Results never depend on the thread count (every reduction is ordered), so this c
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
+from contextlib import AbstractContextManager, nullcontext
 
 import numba
 
@@ -16,15 +15,50 @@ import numba
 PARALLEL_FROM_CITIZENS = 5_000
 
 
-@contextmanager
-def threads_for(citizens: int) -> Iterator[None]:
+def _thread_count_calls():
+    """Numba's own getter and setter of this thread's count, without the checks around them.
+
+    ``numba.get_num_threads`` and ``set_num_threads`` take a process lock each call (~2 us; three
+    calls a month were 8 us of a small run's month with the context manager); the C functions
+    behind them, which they call after launching the threads, take 0.1-0.3 us. They are Numba
+    internals, so if they are not where this Numba keeps them, the public functions are used."""
+    numba.get_num_threads()  # launches the threading layer, which sets the C functions
+    try:
+        from numba.np.ufunc import parallel
+
+        get, set_ = parallel._get_num_threads, parallel._set_num_threads
+        if get() == numba.get_num_threads():
+            return get, set_
+    except (ImportError, AttributeError, TypeError):
+        pass
+    return numba.get_num_threads, numba.set_num_threads
+
+
+_get_threads = _set_threads = None
+
+
+class _OneThread(AbstractContextManager):
+    """Sets this thread's numba threads to one, and back on exit (nothing if it already is one)."""
+
+    __slots__ = ("_previous",)
+
+    def __enter__(self):
+        global _get_threads, _set_threads
+        if _get_threads is None:
+            _get_threads, _set_threads = _thread_count_calls()
+        self._previous = _get_threads()
+        if self._previous != 1:
+            _set_threads(1)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._previous != 1:
+            _set_threads(self._previous)
+        return None
+
+
+def threads_for(citizens: int) -> AbstractContextManager:
     """Run the enclosed kernels on one thread if the population is small, else as configured."""
     if citizens >= PARALLEL_FROM_CITIZENS:
-        yield
-        return
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(threads)
+        return nullcontext()
+    return _OneThread()

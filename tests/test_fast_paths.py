@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from coprod.model.engine_numba import histogram_gini, sorted_bins_gini, wellbeing_bins
 from coprod.model.streams import counter_uniform, public_uniforms
-from coprod.model.tally import GINI_BINS, count_chunks, gini
+from coprod.model.tally import (GINI_BINS, binned_gini_by_sorting, count_chunks, gini, histogram_gini, numpy_sum,
+                                sorted_bins_gini, sorted_wellbeing_bins, wellbeing_bins)
 
 
 @pytest.mark.parametrize("n", [1, 7, 300, 5_000])
@@ -18,12 +18,71 @@ def test_sorted_bins_gini_is_the_histogram_gini_bit_for_bit(n):
     by_histogram = histogram_gini(histogram)
     by_sorting = sorted_bins_gini(np.sort(wellbeing_bins(wellbeing), kind="stable"))
     assert by_sorting == by_histogram
+    assert binned_gini_by_sorting(wellbeing) == by_histogram  # bins radix-sorted in the kernel
     assert abs(by_sorting - gini(np.clip(wellbeing, 0, 1))) < 1e-3
 
 
 def test_sorted_bins_gini_of_nobody_or_no_wellbeing_is_zero():
     assert sorted_bins_gini(np.zeros(0, dtype=np.uint16)) == 0.0
     assert sorted_bins_gini(np.zeros(5, dtype=np.uint16)) == pytest.approx(0.0, abs=1e-12)  # all equal
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 255, 256, 5_000])
+def test_compiled_radix_sort_of_the_bins_is_numpys_sort(n):
+    wellbeing = np.random.default_rng(n).random(n).astype(np.float32)
+    wellbeing[: n // 4] = 0.25  # many equal bins
+    assert np.array_equal(sorted_wellbeing_bins(wellbeing), np.sort(wellbeing_bins(wellbeing)))
+
+
+def test_compiled_sum_is_numpys_pairwise_sum_to_the_bit():
+    rng = np.random.default_rng(1)
+    # Around NumPy's block sizes (8 running sums, blocks of 128, halves cut at multiples of 8).
+    for n in [*range(0, 140), 255, 256, 257, 1_000, 1_031, 4_097]:
+        values = (rng.random(n) - 0.3) * 10.0 ** rng.integers(-3, 9, size=n)  # magnitudes apart: order shows
+        assert numpy_sum(values) == np.sum(values), n
+        assert np.array_equal(np.stack([values, values[::-1]]).sum(axis=1), [np.sum(values), np.sum(values[::-1])])
+    assert str(numpy_sum(np.array([-0.0]))) == str(np.sum(np.array([-0.0]))) == "0.0"
+
+
+@pytest.mark.parametrize("n_citizens, n_groups", [(300, 7), (1_200, 40)])
+def test_serial_tally_is_the_parallel_tally_bit_for_bit(n_citizens, n_groups):
+    import dataclasses
+
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=8, engine="numba", n_citizens=n_citizens, n_groups=n_groups)
+    for _ in range(12):
+        model.step()
+        serial, parallel = model.population.tally_serially(), model.population.tally_in_parallel()
+        for field in dataclasses.fields(serial):
+            mine, theirs = getattr(serial, field.name), getattr(parallel, field.name)
+            assert type(mine) is type(theirs), field.name
+            if isinstance(mine, np.ndarray):
+                assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), field.name
+            else:
+                assert mine == theirs, field.name
+    assert serial.participants.sum() > 0 and serial.wellbeing_gini > 0  # something was counted
+
+
+def test_threads_for_a_small_population_is_one_and_restores_the_count():
+    import numba
+
+    from coprod.model.threads import PARALLEL_FROM_CITIZENS, threads_for
+
+    outside = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))  # more than one where the machine allows
+    try:
+        before = numba.get_num_threads()
+        with threads_for(PARALLEL_FROM_CITIZENS - 1):
+            assert numba.get_num_threads() == 1
+            with threads_for(10):
+                assert numba.get_num_threads() == 1
+            assert numba.get_num_threads() == 1
+        assert numba.get_num_threads() == before
+        with threads_for(PARALLEL_FROM_CITIZENS):
+            assert numba.get_num_threads() == before
+    finally:
+        numba.set_num_threads(outside)
 
 
 def test_compiled_public_draws_are_the_numpy_hash():
@@ -135,6 +194,29 @@ def test_the_warm_up_reaches_every_cached_kernel_and_is_then_silent():
     assert said == []
 
 
+def test_only_large_populations_call_the_kernels_a_small_warm_up_skips(monkeypatch):
+    from numba.core.caching import FunctionCache
+
+    from coprod.model import engine_numba, tally
+    from coprod.model.model import CoProductionModel
+    from coprod.model.threads import PARALLEL_FROM_CITIZENS
+    from coprod.model.warmup import LARGE_POPULATION_KERNELS
+
+    def refuse(*args):
+        raise AssertionError("a large-population kernel was called")
+
+    for qualified in LARGE_POPULATION_KERNELS:
+        module, name = qualified.split(".")
+        assert module == "tally" and isinstance(getattr(tally, name)._cache, FunctionCache)  # a cached kernel
+        monkeypatch.setattr(engine_numba, name, refuse)  # the engine calls them by these names
+    small = CoProductionModel(seed=2, engine="numba", n_citizens=PARALLEL_FROM_CITIZENS - 1, n_groups=3)
+    for _ in range(2):
+        small.step()
+    large = CoProductionModel(seed=2, engine="numba", n_citizens=PARALLEL_FROM_CITIZENS, n_groups=3)
+    with pytest.raises(AssertionError, match="large-population kernel"):
+        large.step()
+
+
 @pytest.mark.parametrize("n, k", [(12, 4), (4, 0), (10, 9)])
 def test_tabulated_landscape_is_fitness_of_every_design(n, k):
     from coprod.model.innovation import ServiceDesign
@@ -231,16 +313,3 @@ def test_compiled_learning_is_the_array_formula_of_the_odd(scenario):
         assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
     assert np.allclose(facilitation, [np.average(model.staff.facilitation[model.population.caseload_of[model.population.group_of == g]])
                                       for g in range(len(fit))], rtol=1e-12)
-
-
-def test_compiled_sum_adds_in_numpys_order():
-    """``innovation.numpy_sum`` (the landscape's means, compiled) is NumPy's sum to the bit, up to 128 values."""
-    from numba import njit
-
-    from coprod.model.innovation import numpy_sum
-
-    compiled = njit(lambda values: numpy_sum(values))
-    rng = np.random.default_rng(3)
-    for n in range(1, 129):
-        values = rng.random(n) * 10.0 ** rng.integers(-3, 4)
-        assert compiled(values) == values.sum(), n
