@@ -375,7 +375,10 @@ def numpy_sum(values):
     """``np.sum`` of a contiguous float64 array, to the bit: NumPy adds pairwise, in blocks of up
     to 128 values with eight running sums (``pairwise_sum`` in NumPy's ``loops_utils.h.src``),
     onto the identity 0.0 (so a sum of nothing, or of -0.0, is 0.0)."""
-    return 0.0 + _pairwise_sum(values, 0, values.shape[0])
+    n = values.shape[0]
+    if n <= 128:  # one block: no recursion to walk (and nothing to allocate)
+        return 0.0 + _block_sum(values, 0, n)
+    return 0.0 + _pairwise_sum(values, 0, n)
 
 
 @njit
