@@ -17,6 +17,7 @@ from typing import NamedTuple
 import mesa
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 # Hours of facilitation a taking-part citizen asks for in a month.
 FACILITATION_PER_PARTICIPANT = 0.5
@@ -62,9 +63,10 @@ STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours",
                 "delivery_hours", "service_hours", "invite_rate", "outreach_rate", "facilitation", "service_share")
 
 
+@register_jitable
 def plan_month(p, strain, caseload_size, hours_budget, participants, planners, need_hours, substitution,
                low_resource_share, provider_quality):
-    """One month's split of a professional's hours (works on numbers or arrays of caseloads).
+    """One month's split of one professional's hours (a rule on numbers, like the citizens' rules).
 
     ``hours_budget`` is the staff budget behind the caseload, ``participants`` last month's
     co-producers in it and ``planners`` those of them in planning phases, ``need_hours`` the hours
@@ -75,66 +77,57 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     Returns the new values of ``STAFF_FIELDS`` in order.
     """
     capacity = p.capacity_hours * (1.0 - p.strain_absence * strain)
-    paid = np.minimum(capacity, hours_budget)
+    paid = min(capacity, hours_budget)
     reporting = REPORTING_SHARE * p.output_target_pressure * paid
     discretionary = paid - reporting
     orientation = min(1.0, max(0.0, p.facilitation_orientation + 0.5 * substitution))
     facilitating = discretionary * orientation
-    meetings = np.minimum(MEETING_HOURS_PER_PLANNER * planners, discretionary - facilitating)
-    outreaching = np.minimum(OUTREACH_TIME_SHARE * p.outreach * discretionary, discretionary - facilitating - meetings)
+    meetings = min(MEETING_HOURS_PER_PLANNER * planners, discretionary - facilitating)
+    outreaching = min(OUTREACH_TIME_SHARE * p.outreach * discretionary, discretionary - facilitating - meetings)
     delivering = discretionary - facilitating - meetings - outreaching
 
     inviting = INVITING_SHARE * facilitating
-    invite_rate = np.clip(inviting / p.invitation_hours / np.maximum(caseload_size, 1), 0.0, 1.0)
+    invite_rate = _clip01(inviting / p.invitation_hours / max(caseload_size, 1.0))
     # Expected outreach visits = outreach_rate x the caseload's summed (1 - resources).
     visits = outreaching / (OUTREACH_VISIT_COST * p.invitation_hours)
-    outreach_rate = np.clip(visits / np.maximum(low_resource_share * caseload_size, 1e-9), 0.0, 1.0)
+    outreach_rate = _clip01(visits / max(low_resource_share * caseload_size, 1e-9))
     demand = FACILITATION_PER_PARTICIPANT * participants
-    coverage = np.where(demand > 0, np.minimum(1.0, (facilitating - inviting) / np.maximum(demand, 1e-12)), 1.0)
+    coverage = min(1.0, (facilitating - inviting) / max(demand, 1e-12)) if demand > 0 else 1.0
     facilitation = p.facilitation_skill * coverage * (1.0 - 0.5 * strain)
     per_hour = (1.0 + STANDARDISATION_GAIN * p.standardisation) * (1.0 + TARGET_THROUGHPUT_GAIN * p.output_target_pressure)
     service = delivering * per_hour * provider_quality
-    service_share = service / np.maximum(need_hours, 1e-9)
+    service_share = service / max(need_hours, 1e-9)
 
     # Role strain: output targets against the co-production asked of me, plus overload:
     # co-producers asking more support than I have, and a budget below a full post.
-    room = np.maximum(discretionary, 1e-9)
+    room = max(discretionary, 1e-9)
     asked = (orientation * discretionary + demand) / room
-    conflict = p.output_target_pressure * np.minimum(1.0, asked)
-    unsupported = np.maximum(0.0, demand - (facilitating - inviting)) / room
-    overload = np.minimum(1.0, unsupported) + np.maximum(0.0, 1.0 - hours_budget / p.capacity_hours)
-    driven = np.clip(p.strain_sensitivity * (conflict + 0.5 * overload), 0.0, 1.0)
+    conflict = p.output_target_pressure * min(1.0, asked)
+    unsupported = max(0.0, demand - (facilitating - inviting)) / room
+    overload = min(1.0, unsupported) + max(0.0, 1.0 - hours_budget / p.capacity_hours)
+    driven = _clip01(p.strain_sensitivity * (conflict + 0.5 * overload))
     strain = strain + p.strain_recovery * (driven - strain)
     return (strain, paid, reporting, facilitating, meetings, outreaching, delivering, service, invite_rate,
             outreach_rate, facilitation, service_share)
 
 
-# The same rule compiled for the team's arrays, writing into the ledger's rows: some forty NumPy
-# operations on arrays of a few caseloads cost ~60 us a month, more than a small population's
-# whole citizen month.
-_plan = njit(plan_month)
+@register_jitable
+def _clip01(x):
+    return min(max(x, 0.0), 1.0)
 
 
 @njit(cache=True)
-def plan_team_month(p, ledger, caseload_size, hours_budget, participants, planners, need_hours, substitution,
-                    low_resource_share, provider_quality):
-    """``plan_month`` for every caseload, its results written into ``ledger``'s rows (``STAFF_FIELDS``
-    order; row 0, strain, is also read)."""
-    (strain, paid, reporting, facilitating, meetings, outreaching, delivering, service, invite_rate, outreach_rate,
-     facilitation, service_share) = _plan(p, ledger[0], caseload_size, hours_budget, participants, planners,
-                                          need_hours, substitution, low_resource_share, provider_quality)
-    ledger[0, :] = strain
-    ledger[1, :] = paid
-    ledger[2, :] = reporting
-    ledger[3, :] = facilitating
-    ledger[4, :] = meetings
-    ledger[5, :] = outreaching
-    ledger[6, :] = delivering
-    ledger[7, :] = service
-    ledger[8, :] = invite_rate
-    ledger[9, :] = outreach_rate
-    ledger[10, :] = facilitation
-    ledger[11, :] = service_share
+def plan_team_month(p, ledger, caseload_size, staff_budget, budget_weight, n_citizens, participants, planners,
+                    need_hours, substitution, low_resource_share, provider_quality):
+    """``plan_month`` for every caseload, written into ``ledger``'s column (``STAFF_FIELDS`` order;
+    row 0, strain, is also read). A caseload's hours budget is its share of the staff budget, by its
+    size and its provider's budget weight."""
+    for c in range(ledger.shape[1]):
+        hours_budget = staff_budget * caseload_size[c] * budget_weight[c] / n_citizens
+        values = plan_month(p, ledger[0, c], caseload_size[c], hours_budget, participants[c], planners[c],
+                            need_hours[c], substitution, low_resource_share[c], provider_quality[c])
+        for k in range(len(values)):
+            ledger[k, c] = values[k]
 
 
 class Staff:
@@ -147,10 +140,12 @@ class Staff:
         for row, name in enumerate(STAFF_FIELDS):
             setattr(self, name, self._ledger[row])
 
-    def plan_month(self, p, hours_budget, participants, planners, need_hours, substitution, low_resource_share,
-                   provider_quality) -> None:
-        plan_team_month(PlanParameters.of(p), self._ledger, self.caseload_size, hours_budget, participants, planners,
-                        need_hours, float(substitution), low_resource_share, provider_quality)
+    def plan_month(self, p, staff_budget, budget_weight, n_citizens, participants, planners, need_hours,
+                   substitution, low_resource_share, provider_quality) -> None:
+        """The team's month (``plan_team_month``)."""
+        plan_team_month(PlanParameters.of(p), self._ledger, self.caseload_size, float(staff_budget),
+                               budget_weight, float(n_citizens), participants, planners, need_hours,
+                               float(substitution), low_resource_share, provider_quality)
 
 
 def _ledger_entry(name: str):

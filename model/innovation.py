@@ -21,7 +21,7 @@ from numba import njit
 from coprod.model import streams, tally
 from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.streams import PUBLIC_PROPOSAL, counter_uniform
-from coprod.model.tally import numpy_sum
+from coprod.model.tally import block_sum
 
 
 class ServiceDesign:
@@ -126,15 +126,15 @@ def _binary_rows(n: int) -> np.ndarray:
 @njit(cache=True)
 def _tabulate(contributions, positions):
     """The fitness of every design (the mean of the contributions at its row of ``positions``), the
-    lowest and the highest. Means are summed as NumPy's ``mean`` sums (``tally.numpy_sum``), so that
-    the table is ``fitness_of`` every design to the bit."""
+    lowest and the highest. Means are summed as NumPy's ``mean`` sums (``tally.block_sum``: at most 16
+    components, one block), so that the table is ``fitness_of`` every design to the bit."""
     designs, n = positions.shape
     every = np.empty(designs)
     values = np.empty(n)
     for d in range(designs):
         for i in range(n):
             values[i] = contributions[positions[d, i]]
-        every[d] = numpy_sum(values) / n
+        every[d] = (0.0 + block_sum(values, 0, n)) / n
     return every, every.min(), every.max()
 
 
@@ -180,13 +180,26 @@ def propose(index, every, group_masks, planners, seed, step, most):
         if counter_uniform(seed, step, np.uint64(g), np.uint64(PUBLIC_PROPOSAL)) < 1.0 - math.exp(-planners[g] / 2.0):
             proposing[count] = g
             count += 1
-    proposing = proposing[:count]
     if count > most:
+        # The ``most`` lowest keys (the first of equals first), kept in the groups' order: a plain
+        # selection, cheaper to compile than a sort for at most 64 picks.
         keys = np.empty(count)
         for k in range(count):
             keys[k] = counter_uniform(seed, step, np.uint64(proposing[k] + n_groups), np.uint64(PUBLIC_PROPOSAL))
-        proposing = np.sort(proposing[np.argsort(keys, kind="mergesort")[:most]])
-    return _adopt_proposals(index, every, group_masks, proposing)
+        chosen = np.zeros(count, dtype=np.bool_)
+        for _ in range(most):
+            best = -1
+            for k in range(count):
+                if not chosen[k] and (best < 0 or keys[k] < keys[best]):
+                    best = k
+            chosen[best] = True
+        kept = 0
+        for k in range(count):
+            if chosen[k]:
+                proposing[kept] = proposing[k]
+                kept += 1
+        count = kept
+    return _adopt_proposals(index, every, group_masks, proposing[:count])
 
 
 @njit(cache=True)

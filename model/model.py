@@ -160,12 +160,12 @@ class CoProductionModel(mesa.Model):
         nobody = np.zeros(self.n_caseloads)
         participants = tally.caseload_participants if tally is not None else nobody
         planners = tally.caseload_planners if tally is not None else nobody
-        hours_budget = self.politician.staff_budget * self.staff.caseload_size * self.budget_weight / self.p["n_citizens"]
         # Savings kept are 'dumped': staff are told to recruit citizens to substitute. Savings passed on to
         # NGOs leave the recruiting to civil society.
         substitution = self.politician.savings * (1.0 - self.p["savings_reinvested"])
-        self.staff.plan_month(self.p, hours_budget, participants, planners, self._caseload_need_hours,
-                              substitution, self._caseload_low_resources, self.provider_quality)
+        self.staff.plan_month(self.p, self.politician.staff_budget, self.budget_weight, self.p["n_citizens"],
+                              participants, planners, self._caseload_need_hours, substitution,
+                              self._caseload_low_resources, self.provider_quality)
         self.politician.staff_spent = float(self.staff.paid_hours.sum())
 
     def _offer(self) -> Offer:

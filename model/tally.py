@@ -377,7 +377,7 @@ def numpy_sum(values):
     onto the identity 0.0 (so a sum of nothing, or of -0.0, is 0.0)."""
     n = values.shape[0]
     if n <= 128:  # one block: no recursion to walk (and nothing to allocate)
-        return 0.0 + _block_sum(values, 0, n)
+        return 0.0 + block_sum(values, 0, n)
     return 0.0 + _pairwise_sum(values, 0, n)
 
 
@@ -399,7 +399,7 @@ def _pairwise_sum(values, lo, n):
             start_of[top + 1], size_of[top + 1], right_next[top + 1] = start_of[top], half, False
             top += 1
             continue
-        total = _block_sum(values, start_of[top], size_of[top])
+        total = block_sum(values, start_of[top], size_of[top])
         top -= 1
         while top >= 0 and right_next[top]:  # both halves done: left + right, as NumPy adds them
             total = left_sum[top] + total
@@ -414,8 +414,9 @@ def _pairwise_sum(values, lo, n):
 
 
 @njit
-def _block_sum(values, lo, n):
-    """NumPy's sum of up to 128 values: in order below 8, else eight running sums, then the rest."""
+def block_sum(values, lo, n):
+    """NumPy's sum of ``values[lo:lo + n]`` for up to 128 values (add it to 0.0 for ``np.sum``'s
+    result): in order below 8, else eight running sums, then the rest."""
     if n < 8:
         total = -0.0  # as NumPy starts: keeps a sum of -0.0 negative
         for i in range(lo, lo + n):
