@@ -19,6 +19,8 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from coprod.model.parameters import parameter_tuple
+
 # Hours of facilitation a taking-part citizen asks for in a month.
 FACILITATION_PER_PARTICIPANT = 0.5
 # Share of facilitation time spent inviting (the rest supports those who take part).
@@ -54,9 +56,7 @@ class PlanParameters(NamedTuple):
     strain_sensitivity: float
     strain_recovery: float
 
-    @classmethod
-    def of(cls, p: dict) -> PlanParameters:
-        return cls(*(float(p[name]) for name in cls._fields))
+    of = classmethod(parameter_tuple)
 
 
 STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "outreach_hours",

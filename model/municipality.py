@@ -24,6 +24,7 @@ from numba.extending import register_jitable
 from coprod.agents import rules
 from coprod.agents.rules import clip01, collective_success
 from coprod.model.kernel_cache import drop_stale_kernels
+from coprod.model.parameters import parameter_tuple
 from coprod.model.tally import Tally
 
 # How much taken-up input (as a share of a group) saturates what the municipality can learn.
@@ -63,9 +64,7 @@ class FitParameters(NamedTuple):
     fit_drift: float
     base_fit: float
 
-    @classmethod
-    def of(cls, p: dict) -> FitParameters:
-        return cls(*(float(p[name]) for name in cls._fields))
+    of = classmethod(parameter_tuple)
 
 
 def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -168,9 +167,7 @@ class BenefitParameters(NamedTuple):
     coordination_cost: float
     collective_spillover: float
 
-    @classmethod
-    def of(cls, p: dict) -> BenefitParameters:
-        return cls(*(float(p[name]) for name in cls._fields))
+    of = classmethod(parameter_tuple)
 
 
 def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: np.ndarray, p: dict):

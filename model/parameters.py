@@ -282,3 +282,9 @@ def markdown_table() -> str:
         label = p.display() + (f" / {p.label_da}" if p.label_da else "")
         lines.append(f"| `{p.name}` | {label} | {p.group} | {default} | {allowed} | {p.unit} | {p.description} | {p.source} |")
     return "\n".join(lines) + "\n"
+
+
+def parameter_tuple(cls, p: dict):
+    """``cls``, a ``NamedTuple`` of model parameters that compiled rules read, with its fields'
+    values in ``p`` as floats (use as ``of = classmethod(parameter_tuple)``)."""
+    return cls(*(float(p[name]) for name in cls._fields))
