@@ -368,10 +368,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
     started = time.perf_counter()
+    if args.resume:  # other settings are refused before a kernel compiles or a worker starts
+        _check_plan(partial, manifest)
     with open_executor(args.workers, args.scheduler) as (executor, slots, where):
         partial.mkdir(parents=True, exist_ok=True)
         with FolderLock(partial):
-            if args.resume:
+            if args.resume:  # again under the lock: the folder is ours now
                 manifest = _check_plan(partial, manifest)
             remove_report_leftovers(out)
             for leftover in partial.glob(".manifest.json.*.tmp"):

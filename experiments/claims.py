@@ -477,10 +477,12 @@ def cmd_claims(args: argparse.Namespace) -> int:
                               if posterior is not None else None)}
     resume_hint = ["coprod", *sys.argv[1:]] + ([] if args.out else ["--out", str(out)]) + \
         ([] if args.resume else ["--resume"])
+    if args.resume:  # other settings are refused before a kernel compiles or a worker starts
+        resumed_manifest(partial, manifest, stamp)
     with open_executor(args.workers, args.scheduler) as (executor, slots, _):
         partial.mkdir(parents=True, exist_ok=True)
         with FolderLock(partial):
-            if args.resume:
+            if args.resume:  # again under the lock: the folder is ours now
                 manifest = resumed_manifest(partial, manifest, stamp)
             remove_report_leftovers(out)
             try:

@@ -424,6 +424,9 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
 
     total = len(X) * replications
     function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
+    # Other settings (or a folder that is not a sweep's) are refused before a kernel compiles or a
+    # worker starts; checked again under the lock below.
+    _check_resumable(out, dict(manifest), table, resume)
     with open_executor(workers, scheduler) as (executor, slots, _):
         try:
             out.mkdir(parents=True, exist_ok=True)
