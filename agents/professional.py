@@ -19,6 +19,9 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from coprod.agents import rules
+from coprod.agents.rules import clip01
+from coprod.model.kernel_cache import drop_stale_kernels
 from coprod.model.parameters import parameter_tuple
 
 # Hours of facilitation a taking-part citizen asks for in a month.
@@ -87,10 +90,10 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     delivering = discretionary - facilitating - meetings - outreaching
 
     inviting = INVITING_SHARE * facilitating
-    invite_rate = _clip01(inviting / p.invitation_hours / max(caseload_size, 1.0))
+    invite_rate = clip01(inviting / p.invitation_hours / max(caseload_size, 1.0))
     # Expected outreach visits = outreach_rate x the caseload's summed (1 - resources).
     visits = outreaching / (OUTREACH_VISIT_COST * p.invitation_hours)
-    outreach_rate = _clip01(visits / max(low_resource_share * caseload_size, 1e-9))
+    outreach_rate = clip01(visits / max(low_resource_share * caseload_size, 1e-9))
     demand = FACILITATION_PER_PARTICIPANT * participants
     coverage = min(1.0, (facilitating - inviting) / max(demand, 1e-12)) if demand > 0 else 1.0
     facilitation = p.facilitation_skill * coverage * (1.0 - 0.5 * strain)
@@ -105,15 +108,10 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     conflict = p.output_target_pressure * min(1.0, asked)
     unsupported = max(0.0, demand - (facilitating - inviting)) / room
     overload = min(1.0, unsupported) + max(0.0, 1.0 - hours_budget / p.capacity_hours)
-    driven = _clip01(p.strain_sensitivity * (conflict + 0.5 * overload))
+    driven = clip01(p.strain_sensitivity * (conflict + 0.5 * overload))
     strain = strain + p.strain_recovery * (driven - strain)
     return (strain, paid, reporting, facilitating, meetings, outreaching, delivering, service, invite_rate,
             outreach_rate, facilitation, service_share)
-
-
-@register_jitable
-def _clip01(x):
-    return min(max(x, 0.0), 1.0)
 
 
 @njit(cache=True)
@@ -128,6 +126,10 @@ def plan_team_month(p, ledger, caseload_size, staff_budget, budget_weight, n_cit
                             need_hours[c], substitution, low_resource_share[c], provider_quality[c])
         for k in range(len(values)):
             ledger[k, c] = values[k]
+
+
+# ``plan_team_month`` inlines the rules' ``clip01``: recompile when the rules change.
+drop_stale_kernels(plan_team_month, "professional", [rules.__file__])
 
 
 class Staff:

@@ -188,7 +188,7 @@ class CoProductionModel(mesa.Model):
         taken, closing, founding = run_initiatives(
             society.has_ngo, society.initiatives, society.volunteers, society.volunteer_hours, society.shock,
             society.idle_months, society.born, society.died, society.taken_over, self.takeovers, tally.volunteers,
-            tally.volunteer_hours, tally.collective, np.asarray(tally.members, dtype=np.float64), self.seed_value,
+            tally.volunteer_hours, tally.collective, tally.members, self.seed_value,
             self.steps, self._ngo_rules)
         self.initiatives_taken_over += taken
         for g in np.flatnonzero(closing):

@@ -71,7 +71,7 @@ def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict
     """Move each group's service fit towards 1 by what was learnt from its heard citizens, down for
     groups whose voice falls short of their numbers while others are heard, and back to base by
     drift. Returns the new fit and each group's gain from citizens' input (influence realised)."""
-    return fit_month(fit, tally.heard, np.asarray(tally.members, dtype=np.float64), partner_voice,
+    return fit_month(fit, tally.heard, tally.members, partner_voice,
                      FitParameters.of(p))
 
 
@@ -105,7 +105,7 @@ def fit_month(fit, heard, members, partner_voice, q):
         # (tacit knowledge: Lipsky 1980), so fit can rise without citizens' input, but not to the end.
         professional = q.professional_learning * q.frontline_autonomy * max(0.0, PROFESSIONAL_FIT_CEILING - fit[g])
         moved_fit = fit[g] + gain[g] + professional - capture - q.fit_drift * (fit[g] - q.base_fit)
-        new_fit[g] = min(max(moved_fit, 0.0), 1.0)
+        new_fit[g] = clip01(moved_fit)
     return new_fit, gain
 
 
@@ -176,7 +176,7 @@ def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: 
     Returns (group_benefit, collective_member_benefit, collective_participant_benefit,
     ngo_benefit, collective_success_by_group).
     """
-    return benefits_month(np.asarray(tally.members, dtype=np.float64), tally.need_hours, tally.participants,
+    return benefits_month(tally.members, tally.need_hours, tally.participants,
                           tally.collective, tally.deliver_hours_group, tally.deliver_hours_collective,
                           tally.deliverers_need_hours_group, tally.deliverers_need_hours_collective,
                           facilitation_by_group, ngo_hours, BenefitParameters.of(p))

@@ -42,7 +42,7 @@ GINI_BINS = 1 << 16
 class Tally:
     """Sums over citizens for one month. Per-group arrays have length ``n_groups``."""
 
-    members: np.ndarray  # citizens per group
+    members: np.ndarray  # citizens per group (float64, as every per-group sum)
     need_hours: np.ndarray  # hours of professional work that would meet the group's needs
     participants: np.ndarray  # citizens taking part (any phase)
     by_phase: np.ndarray  # (groups, 4) participants per phase
