@@ -299,7 +299,30 @@ def _remove_leftovers(out: Path) -> None:
 
 
 def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, resume: bool) -> dict[str, Any]:
-    """The manifest to write: a new one, or the old one's history for a matching ``--resume``."""
+    """The manifest to write: a new one, or the old one's history for a matching ``--resume``
+    (``_refuse_other_settings`` first; a damaged samples file is removed, to be written again)."""
+    old, samples_damaged = _refuse_other_settings(out, manifest, table, resume)
+    if old is None:
+        return manifest
+    if samples_damaged:
+        (out / SAMPLES).unlink()
+    manifest["created"] = old.get("created", manifest["created"])
+    manifest["resumed"] = old.get("resumed", []) + [datetime.now(timezone.utc).isoformat(timespec="seconds")]
+    return manifest
+
+
+def _stored_samples(out: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_parquet(out / SAMPLES)
+    except Exception:  # noqa: BLE001 - a damaged samples file is rewritten
+        return None
+
+
+def _refuse_other_settings(out: Path, manifest: dict[str, Any], table: pd.DataFrame,
+                           resume: bool) -> tuple[dict | None, bool]:
+    """Raise ``InputError`` unless ``out`` is new, empty, or a sweep these settings may ``--resume``.
+    Returns the stopped sweep's manifest (None for a new folder) and whether its samples file is
+    unreadable. Reads only, so it may run before the folder is locked."""
     manifest_path = out / MANIFEST
     if not manifest_path.exists():
         others = [p.name for p in out.iterdir() if not STARTING_LEFTOVERS.match(p.name)] if out.is_dir() else []
@@ -307,7 +330,7 @@ def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, r
         if others or chunks:
             raise InputError(f"--out {out}: holds files but no {MANIFEST} ({', '.join(sorted(others)[:3]) or 'chunks'}); "
                              "allowed: a new or empty folder, or a sweep folder to --resume")
-        return manifest
+        return None, False
     if not resume:
         raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
     try:
@@ -319,18 +342,10 @@ def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, r
         if old_value != new_value:
             raise InputError(f"--resume: {out} was made with other settings: "
                              f"{_describe_difference(field, old_value, new_value)}")
-    if (out / SAMPLES).exists():
-        try:
-            stored = pd.read_parquet(out / SAMPLES)
-        except Exception:  # noqa: BLE001 - a damaged samples file is rewritten below
-            stored = None
-        if stored is not None and not stored.equals(table):
-            raise InputError(f"--resume: {out / SAMPLES} differs from the samples these settings give")
-        if stored is None:
-            (out / SAMPLES).unlink()
-    manifest["created"] = old.get("created", manifest["created"])
-    manifest["resumed"] = old.get("resumed", []) + [datetime.now(timezone.utc).isoformat(timespec="seconds")]
-    return manifest
+    stored = _stored_samples(out) if (out / SAMPLES).exists() else table
+    if stored is not None and not stored.equals(table):
+        raise InputError(f"--resume: {out / SAMPLES} differs from the samples these settings give")
+    return old, stored is None
 
 
 @contextlib.contextmanager
@@ -426,7 +441,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
     # Other settings (or a folder that is not a sweep's) are refused before a kernel compiles or a
     # worker starts; checked again under the lock below.
-    _check_resumable(out, dict(manifest), table, resume)
+    _refuse_other_settings(out, manifest, table, resume)
     with open_executor(workers, scheduler) as (executor, slots, _):
         try:
             out.mkdir(parents=True, exist_ok=True)
