@@ -1,4 +1,4 @@
-"""Killing a running command at a known moment: once it has written some whole result chunks."""
+"""Killing a running command at a known moment: once it has written some whole result chunks, say."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 
-def wait_for_chunks(proc: subprocess.Popen, chunks: Path, count: int, timeout: float, what: str) -> None:
-    """Wait until ``chunks`` holds ``count`` chunk files; fail if ``proc`` ended before that."""
+def wait_until(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float, what: str) -> None:
+    """Wait until ``ready()`` (or ``timeout`` seconds); fail if ``proc`` ended before that."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= count:
-            break
+    while time.monotonic() < deadline and proc.poll() is None and not ready():
         time.sleep(0.01)
     if proc.poll() is not None:
         stderr = proc.stderr.read() if proc.stderr else ""
@@ -22,14 +21,24 @@ def wait_for_chunks(proc: subprocess.Popen, chunks: Path, count: int, timeout: f
         raise AssertionError(f"the {what} ended before it could be killed: {stderr}")
 
 
-def sigkill_after_chunks(command: list[str], chunks: Path, count: int, timeout: float, what: str,
-                         cwd: Path | None = None) -> None:
+def holds_chunks(chunks: Path, count: int) -> Callable[[], bool]:
+    """Whether ``chunks`` holds ``count`` chunk files yet (a ``ready`` for the functions here)."""
+    return lambda: chunks.is_dir() and len(list(chunks.glob("chunk-*.parquet"))) >= count
+
+
+def wait_for_chunks(proc: subprocess.Popen, chunks: Path, count: int, timeout: float, what: str) -> None:
+    """Wait until ``chunks`` holds ``count`` chunk files; fail if ``proc`` ended before that."""
+    wait_until(proc, holds_chunks(chunks, count), timeout, what)
+
+
+def sigkill_when(command: list[str], ready: Callable[[], bool], timeout: float, what: str,
+                 cwd: Path | None = None) -> None:
     """Run ``command`` in its own session and SIGKILL the whole session (the command and its pool
-    workers) once ``chunks`` holds ``count`` chunk files."""
+    workers) once ``ready()``."""
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd,
                             start_new_session=True)
     try:
-        wait_for_chunks(proc, chunks, count, timeout, what)
+        wait_until(proc, ready, timeout, what)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
@@ -37,3 +46,9 @@ def sigkill_after_chunks(command: list[str], chunks: Path, count: int, timeout: 
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
         proc.stderr.close()
+
+
+def sigkill_after_chunks(command: list[str], chunks: Path, count: int, timeout: float, what: str,
+                         cwd: Path | None = None) -> None:
+    """``sigkill_when`` ``chunks`` holds ``count`` chunk files."""
+    sigkill_when(command, holds_chunks(chunks, count), timeout, what, cwd)

@@ -4,12 +4,8 @@ written."""
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +15,7 @@ import pytest
 from coprod.experiments.cli import main
 from coprod.experiments.patterns import load_patterns, measure
 from coprod.experiments.scenarios import load_scenario
+from processes import sigkill_when
 
 SMALL = ["--pattern", "annual_volunteering", "--pattern", "civic_core", "--pattern", "individual_collective_gulf",
          "--parameters", "base_participation=-7:-5", "trust_build_rate=0.005:0.06",
@@ -110,19 +107,7 @@ def test_killed_calibration_resumes_to_the_same_posterior(tmp_path, reference):
     db = tmp_path / "killed.partial" / "abc.db"
     command = [sys.executable, "-m", "coprod.experiments.cli", "calibrate", *SMALL, "--generations", "3",
                "--workers", "1", "--out", str(out)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while proc.poll() is None and time.monotonic() < deadline and finished_generations(db) < 1:
-            time.sleep(0.05)
-        assert proc.poll() is None, "the calibration ended before it could be killed"
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-        proc.stderr.close()
+    sigkill_when(command, lambda: finished_generations(db) >= 1, 300, "calibration")
     assert not out.exists() and 1 <= finished_generations(db) < 3
     assert calibrate(*SMALL, "--generations", "3", "--workers", "1", "--out", str(out)) == 2  # would lose them
     assert calibrate(*SMALL, "--generations", "3", "--workers", "1", "--out", str(out), "--resume") == 0
