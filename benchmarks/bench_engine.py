@@ -19,25 +19,17 @@ import sys
 import tempfile
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 CHILD = r"""
-import json, resource, statistics, sys, time
+import json, resource, statistics, sys
+sys.path.insert(0, sys.argv[4])  # this folder: month_timing
+from month_timing import time_months
 from coprod.model.model import CoProductionModel
 n, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 model = CoProductionModel(seed=1, engine=engine, n_citizens=n, paradigm="npg")
 model.step()  # warm-up: compiles (or loads) kernels, first tallies
-citizen_months = []
-month = model.population.month
-def timed_month(offer):
-    t = time.perf_counter()
-    tally = month(offer)
-    citizen_months.append(time.perf_counter() - t)
-    return tally
-model.population.month = timed_month
-months = []
-for _ in range(steps):
-    start = time.perf_counter()
-    model.step()
-    months.append(time.perf_counter() - start)
+months, citizen_months = time_months(model, steps)
 # The median month: this shared machine's neighbours make single months slow now and then.
 step_seconds = statistics.median(months)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -124,12 +116,12 @@ def main() -> None:
     for n in sizes:
         steps = max(6, min(40, 2 * 10**7 // n))  # >= 6 months: 10^7 timings are noisy with fewer
         for threads in (1, 2):
-            r = child(CHILD, [str(n), str(steps), "numba"], threads)
+            r = child(CHILD, [str(n), str(steps), "numba", HERE], threads)
             numba[(n, threads)] = r
             rows.append((f"numba, {n:>10,} citizens, {threads} thread{'s' if threads > 1 else ''}", n, r))
     agents = {}
     for n in (10**3, 10**4):
-        r = child(CHILD, [str(n), "5" if n > 1000 else "20", "agents"])
+        r = child(CHILD, [str(n), "5" if n > 1000 else "20", "agents", HERE])
         agents[n] = r
         rows.append((f"agents, {n:>9,} citizens", n, r))
 

@@ -78,27 +78,14 @@ def public_cost(n: int = 300, steps: int = 60) -> None:
     print("|---|---:|---:|---:|")
     from coprod.experiments.scenarios import load_scenario
     from coprod.model.model import CoProductionModel
+    from month_timing import time_months
 
     for scenario in (SCENARIO, "default", "takeover"):
         months, engine_months = [], []
         for seed in (99, 0, 1, 2):
             model = CoProductionModel(seed=seed, engine="numba",
                                       **{**load_scenario(scenario).parameters, "n_citizens": n})
-            month = model.population.month
-            spent = []
-
-            def timed(offer, month=month, spent=spent):
-                start = time.perf_counter()
-                tally = month(offer)
-                spent.append(time.perf_counter() - start)
-                return tally
-
-            model.population.month = timed
-            whole = []
-            for _ in range(steps):
-                start = time.perf_counter()
-                model.step()
-                whole.append(time.perf_counter() - start)
+            whole, spent = time_months(model, steps)
             if seed != 99:  # the first run is the warm-up
                 months += whole[1:]
                 engine_months += spent[1:]
