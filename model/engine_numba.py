@@ -94,19 +94,25 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
 
 
 @njit(parallel=True, cache=True)
-def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, decay_rate, bonding, bridging):
+def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, decay_rate, bonding, bridging, tied):
     """Each stored tie grows if its two ends acted together this month, else fades (rules.update_tie).
     Also sums each citizen's bonding and bridging strength, so no other pass reads the ties.
-    Whether a neighbour shares the group is a range check (groups are contiguous), not a lookup."""
+    Whether a neighbour shares the group is a range check (groups are contiguous), not a lookup.
+    ``tied`` says which citizens have a tie above zero; it is kept up to date here."""
     n = group_of.shape[0]
     for i in prange(n):
-        g = group_of[i]
-        first, last = bounds[g], bounds[g + 1]
         mine = seen[i]
         # Most citizens could not have acted together with anyone this month: their ties only fade,
         # and the neighbours' bytes (the random reads) need not be fetched. A tie at zero that did
-        # not act stays exactly zero (update_tie(0, False) == 0), so it is left as it is.
+        # not act stays exactly zero (update_tie(0, False) == 0), so it is left as it is; and a
+        # citizen all of whose ties are zero is skipped whole (their bonding and bridging are 0
+        # already): most citizens, most months.
         could = rules.may_act_together(mine & MODE_BITS, (mine & VOLUNTEER_BIT) != 0)
+        if not could and not tied[i]:
+            continue
+        g = group_of[i]
+        first, last = bounds[g], bounds[g + 1]
+        any_tie = False
         inside = 0.0
         across = 0.0
         # The group range check is written inside each branch, not hoisted into a variable:
@@ -126,8 +132,11 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
                     inside += strength[k]
                 else:
                     across += strength[k]
+                if strength[k] != 0.0:
+                    any_tie = True
         bonding[i] = inside
         bridging[i] = across
+        tied[i] = any_tie
 
 
 # The kernels inline the citizens' rules and the counter-based draws: recompile when those change.
@@ -172,6 +181,7 @@ class NumbaEngine:
         self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
         self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
         self.strength = np.zeros(len(self.indices), dtype=STATE)
+        self.tied = np.zeros(n, dtype=np.bool_)  # has a tie above zero (tend_ties keeps it)
         self.bonding = np.zeros(n, dtype=STATE)  # each citizen's summed tie strength inside / across groups
         self.bridging = np.zeros(n, dtype=STATE)
         # What does not change: members, need and need hours per group and caseload.
@@ -195,7 +205,7 @@ class NumbaEngine:
                    offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,
                    offer.collective_participant_benefit, offer.ngo_benefit, offer.ngo_pull, offer.ngo_control)
         tend_ties(self.indptr, self.indices, self.group_of, self.group_bounds, self.seen_now, self.strength,
-                  p["tie_build_rate"], p["tie_decay_rate"], self.bonding, self.bridging)
+                  p["tie_build_rate"], p["tie_decay_rate"], self.bonding, self.bridging, self.tied)
         tally = self.tally()
         # This month's behaviour is what neighbours see next month.
         self.seen_last, self.seen_now = self.seen_now, self.seen_last

@@ -64,6 +64,30 @@ def test_serial_tally_is_the_parallel_tally_bit_for_bit(n_citizens, n_groups):
     assert serial.participants.sum() > 0 and serial.wellbeing_gini > 0  # something was counted
 
 
+def test_tie_pass_skipping_untied_citizens_tends_every_tie_as_a_full_pass_would():
+    from coprod.model.engine_numba import tend_ties
+    from coprod.model.model import CoProductionModel
+
+    model = CoProductionModel(seed=4, engine="numba", n_citizens=600, n_groups=6, cp_level="collective")
+    population = model.population
+    # A shadow set of ties tended with every citizen marked tied, so no row is ever skipped.
+    strength, bonding, bridging = population.strength.copy(), population.bonding.copy(), population.bridging.copy()
+    everyone = np.ones(population.n, dtype=np.bool_)
+    skipped_some = False
+    for _ in range(24):
+        model.step()  # tends the model's own ties, skipping the untied
+        tend_ties(population.indptr, population.indices, population.group_of, population.group_bounds,
+                  population.seen_last, strength, model.p["tie_build_rate"], model.p["tie_decay_rate"], bonding,
+                  bridging, everyone)
+        everyone[:] = True
+        assert np.array_equal(strength, population.strength)
+        assert np.array_equal(bonding, population.bonding) and np.array_equal(bridging, population.bridging)
+        rows_tied = np.logical_or.reduceat(strength != 0, population.indptr[:-1]) & (np.diff(population.indptr) > 0)
+        assert np.array_equal(population.tied, rows_tied)
+        skipped_some |= not population.tied.all()
+    assert population.strength.any() and skipped_some  # ties grew, and some citizens were skipped
+
+
 def test_threads_for_a_small_population_is_one_and_restores_the_count():
     import numba
 
