@@ -53,44 +53,46 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
     s = np.uint64(seed)
     t = np.uint64(step)
     for i in prange(n):
-        lo, hi = indptr[i], indptr[i + 1]
+        # Arrays are read at unsigned indices (u, k, j, g, c): Numba then leaves out the check for a
+        # negative index (counted from the end) on each access.
+        u = np.uint64(i)
+        lo, hi = indptr[u], indptr[u + np.uint64(1)]
         active = 0
         together = 0
-        for k in range(lo, hi):
-            seen = seen_last[indices[k]]
+        for k in range(np.uint64(lo), np.uint64(hi)):
+            seen = seen_last[np.uint64(indices[k])]
             if rules.takes_part(seen & MODE_BITS):
                 active += 1
             if rules.acts_collectively(seen & MODE_BITS, (seen & VOLUNTEER_BIT) != 0):
                 together += 1
         peer_active, peer_collective = rules.peer_shares(active, together, hi - lo)
-        g = group_of[i]
-        c = caseload_of[i]
-        u = np.uint64(i)
+        g = np.uint64(group_of[u])
+        c = np.uint64(caseload_of[u])
         month = rules.citizen_month(
-            theta, np.float64(need[i]), np.float64(resources[i]), np.float64(trust[i]), np.float64(efficacy[i]),
-            np.float64(efficacy0[i]), np.float64(motivation[i]), np.float64(motivation0[i]),
-            np.float64(wellbeing[i]), (seen_last[i] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
-            np.float64(propensity[i]), np.float64(civic_pull[i]), rules.takes_part(seen_last[i] & MODE_BITS),
-            informed[i],
+            theta, np.float64(need[u]), np.float64(resources[u]), np.float64(trust[u]), np.float64(efficacy[u]),
+            np.float64(efficacy0[u]), np.float64(motivation[u]), np.float64(motivation0[u]),
+            np.float64(wellbeing[u]), (seen_last[u] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
+            np.float64(propensity[u]), np.float64(civic_pull[u]), rules.takes_part(seen_last[u] & MODE_BITS),
+            informed[u],
             invite_rate[c], outreach_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
             ngo_benefit[g], ngo_pull[g], ngo_control[g],
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
             counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
             counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)))
-        seen_now[i] = month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
-        phase[i] = month.phase
-        hours[i] = month.hours
-        heard[i] = month.heard
-        ignored[i] = month.ignored
-        invited[i] = month.invited
-        wellbeing[i] = month.wellbeing
-        trust[i] = month.trust
-        efficacy[i] = month.efficacy
-        motivation[i] = month.motivation
-        volunteer_hours[i] = month.volunteer_hours
-        met[i] = month.met
-        met_coproduced[i] = month.met_coproduced
+        seen_now[u] = month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
+        phase[u] = month.phase
+        hours[u] = month.hours
+        heard[u] = month.heard
+        ignored[u] = month.ignored
+        invited[u] = month.invited
+        wellbeing[u] = month.wellbeing
+        trust[u] = month.trust
+        efficacy[u] = month.efficacy
+        motivation[u] = month.motivation
+        volunteer_hours[u] = month.volunteer_hours
+        met[u] = month.met
+        met_coproduced[u] = month.met_coproduced
 
 
 @njit(parallel=True, cache=True)
@@ -101,26 +103,27 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
     ``tied`` says which citizens have a tie above zero; it is kept up to date here."""
     n = group_of.shape[0]
     for i in prange(n):
-        mine = seen[i]
+        u = np.uint64(i)  # unsigned indices, as in live_month
+        mine = seen[u]
         # Most citizens could not have acted together with anyone this month: their ties only fade,
         # and the neighbours' bytes (the random reads) need not be fetched. A tie at zero that did
         # not act stays exactly zero (update_tie(0, False) == 0), so it is left as it is; and a
         # citizen all of whose ties are zero is skipped whole (their bonding and bridging are 0
         # already): most citizens, most months.
         could = rules.may_act_together(mine & MODE_BITS, (mine & VOLUNTEER_BIT) != 0)
-        if not could and not tied[i]:
+        if not could and not tied[u]:
             continue
-        g = group_of[i]
-        first, last = bounds[g], bounds[g + 1]
+        g = np.uint64(group_of[u])
+        first, last = bounds[g], bounds[g + np.uint64(1)]
         any_tie = False
         inside = 0.0
         across = 0.0
         # The group range check is written inside each branch, not hoisted into a variable:
         # hoisted, the compiled pass was about 40% slower at 10^6 (measured).
-        for k in range(indptr[i], indptr[i + 1]):
+        for k in range(np.uint64(indptr[u]), np.uint64(indptr[u + np.uint64(1)])):
             j = indices[k]
             if could:
-                theirs = seen[j]
+                theirs = seen[np.uint64(j)]
                 together = rules.acted_together(mine & MODE_BITS, theirs & MODE_BITS, 0,
                                                 0 if first <= j < last else 1,
                                                 (mine & VOLUNTEER_BIT) != 0, (theirs & VOLUNTEER_BIT) != 0)
@@ -134,9 +137,9 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
                     across += strength[k]
                 if strength[k] != 0.0:
                     any_tie = True
-        bonding[i] = inside
-        bridging[i] = across
-        tied[i] = any_tie
+        bonding[u] = inside
+        bridging[u] = across
+        tied[u] = any_tie
 
 
 # The kernels inline the citizens' rules and the counter-based draws: recompile when those change.
