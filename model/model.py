@@ -16,7 +16,7 @@ import numpy as np
 from coprod.agents.ngo import NGO, CivilSociety, NGOParameters, delivery_by_group, grants_asked, month_offer, run_initiatives
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
-from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, THETA_NAMES
+from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, T_POWER_UPTAKE, THETA_NAMES
 from coprod.model import municipality
 from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
@@ -191,15 +191,17 @@ class CoProductionModel(mesa.Model):
             tally.volunteer_hours, tally.collective, tally.members, self.seed_value,
             self.steps, self._ngo_rules)
         self.initiatives_taken_over += taken
-        for g in np.flatnonzero(closing):
-            self._close_ngo(int(g))
-        for g in np.flatnonzero(founding):
-            self._found_ngo(int(g))
+        if closing.any():  # seldom: most months no NGO closes or is founded
+            for g in np.flatnonzero(closing):
+                self._close_ngo(int(g))
+        if founding.any():
+            for g in np.flatnonzero(founding):
+                self._found_ngo(int(g))
 
     def _learn(self, tally) -> None:
         p = self.p
         partner = p["ngo_relation"] == "partner"
-        uptake = self.theta[THETA_NAMES.index("power_uptake")]
+        uptake = self.theta[T_POWER_UPTAKE]
         self.partner_voice = tally.volunteers * uptake if partner else np.zeros_like(tally.volunteers)
         self.fit, self.fit_gain = municipality.update_fit(self.fit, tally, self.partner_voice, p)
         self._providers_compete(tally)

@@ -89,8 +89,7 @@ def read_month(model, tally, row: np.ndarray, tracker: HorizonTracker) -> None:
         # float(): the politician's sums start as integer 0 (no grants), which would compile a second kernel.
         float(politician.staff_spent), float(politician.grants), float(politician.takeover_cost),
         float(politician.reinvested), float(politician.approval), float(politician.budget),
-        float(society.initiatives[society.has_ngo].sum()), float(society.has_ngo.sum()),
-        float(model.initiatives_taken_over), float(model.proposals_adopted))
+        society.initiatives, society.has_ngo, float(model.initiatives_taken_over), float(model.proposals_adopted))
     tracker.started = True
 
 
@@ -107,7 +106,7 @@ def _read_month(row, averages, baselines, started,
                 trust_sum, efficacy_sum, motivation_sum, wellbeing_gini, bonding, bridging,
                 fit_gain, strain, meeting_hours, service_hours,
                 innovation, staff_spent, grants, takeover_cost, reinvested, approval, budget,
-                initiatives, ngos, initiatives_taken_over, proposals_adopted):
+                initiatives_by_group, has_ngo, initiatives_taken_over, proposals_adopted):
     """This month's reading of the five dimensions and the risks, from what happened, then the horizons.
 
     - wellbeing: citizens' mean wellbeing (empowerment, their mean self-efficacy, is reported apart);
@@ -144,6 +143,12 @@ def _read_month(row, averages, baselines, started,
     top_taking_part = quintile_participants[4] / max(quintile_members[4], 1.0)
     bottom_taking_part = quintile_participants[0] / max(quintile_members[0], 1.0)
     participants = _total(participants_by_group)
+    initiatives = 0  # counts, so any order of summing gives the same number
+    ngos = 0
+    for g in range(has_ngo.shape[0]):
+        if has_ngo[g]:
+            initiatives += initiatives_by_group[g]
+            ngos += 1
 
     row[COLUMN.innovation] = innovation
     row[COLUMN.wellbeing] = mean_wellbeing
@@ -170,8 +175,8 @@ def _read_month(row, averages, baselines, started,
     row[COLUMN.mean_motivation] = motivation_sum / n
     row[COLUMN.mean_strain] = _total(strain) / strain.shape[0]
     row[COLUMN.unmet_need] = 1.0 - met_total / n
-    row[COLUMN.initiatives] = initiatives
-    row[COLUMN.ngos] = ngos
+    row[COLUMN.initiatives] = float(initiatives)
+    row[COLUMN.ngos] = float(ngos)
     row[COLUMN.initiatives_taken_over] = initiatives_taken_over
     row[COLUMN.approval] = approval
     row[COLUMN.budget] = budget
