@@ -25,6 +25,7 @@ from numba.extending import register_jitable
 
 from coprod.model import streams
 from coprod.model.kernel_cache import drop_stale_kernels
+from coprod.model.parameters import parameter_values
 from coprod.model.streams import PUBLIC_BIRTHS, PUBLIC_DEATHS, PUBLIC_FOUNDING, PUBLIC_TAKEOVER, SLOT_BITS, counter_uniform
 
 # Monthly fade of the control shock a take-over leaves behind.
@@ -67,6 +68,8 @@ class NGOParameters(NamedTuple):
         response, relation = p["initiative_response"], p["ngo_relation"]
         return cls(response == "support", relation == "supplier", relation == "partner", response == "takeover",
                    *(float(p[name]) for name in cls._fields[4:]))
+
+    values = classmethod(parameter_values)
 
 
 @register_jitable
@@ -125,13 +128,14 @@ def delivered_hours(initiatives, volunteer_hours, grant_paid_share, reinvested, 
 
 @njit(cache=True)
 def run_initiatives(has_ngo, initiatives, volunteers, volunteer_hours, shock, idle_months, born, died, taken_over,
-                    takeovers, group_volunteers, group_volunteer_hours, group_collective, members, seed, step, q):
+                    takeovers, group_volunteers, group_volunteer_hours, group_collective, members, seed, step, parameters):
     """Every NGO's month: births, deaths and take-overs of initiatives, closing after a year idle;
     then groups without an NGO whose collective action passed the critical mass may found one.
 
     Works on the ledger in place (``takeovers`` gains the initiatives the municipality took over).
     Every draw is keyed by (seed, month, group, initiative slot, purpose), so a lever that changes
     no behaviour changes no draw. Returns (initiatives taken over, NGOs closing, groups founding)."""
+    q = NGOParameters(*parameters)  # a plain tuple at the boundary (parameters.parameter_values)
     s, t = np.uint64(seed), np.uint64(step)
     n_groups = has_ngo.shape[0]
     closing = np.zeros(n_groups, dtype=np.bool_)
@@ -177,8 +181,9 @@ def run_initiatives(has_ngo, initiatives, volunteers, volunteer_hours, shock, id
 
 
 @njit(cache=True)
-def grants_asked(has_ngo, initiatives, q):
+def grants_asked(has_ngo, initiatives, parameters):
     """The grants all NGOs ask for this month."""
+    q = NGOParameters(*parameters)  # a plain tuple at the boundary (parameters.parameter_values)
     asked = 0.0
     for g in range(has_ngo.shape[0]):
         if has_ngo[g]:
@@ -187,9 +192,10 @@ def grants_asked(has_ngo, initiatives, q):
 
 
 @njit(cache=True)
-def month_offer(has_ngo, initiatives, shock, reinvested, q):
+def month_offer(has_ngo, initiatives, shock, reinvested, parameters):
     """What the NGOs offer citizens this month, per group: recruitment pull (0 without an NGO) and
     control on volunteers."""
+    q = NGOParameters(*parameters)  # a plain tuple at the boundary (parameters.parameter_values)
     n_groups = has_ngo.shape[0]
     pull = np.zeros(n_groups)
     on_volunteers = np.zeros(n_groups)
@@ -201,10 +207,11 @@ def month_offer(has_ngo, initiatives, shock, reinvested, q):
 
 
 @njit(cache=True)
-def delivery_by_group(has_ngo, initiatives, volunteer_hours, grants_paid, grants_asked, reinvested, q):
+def delivery_by_group(has_ngo, initiatives, volunteer_hours, grants_paid, grants_asked, reinvested, parameters):
     """Service hours each group receives from its NGO this month (``delivered_hours``): grants in the
     share the budget paid, and reinvested savings shared among NGOs by their initiatives (an idle
     NGO counts as one)."""
+    q = NGOParameters(*parameters)  # a plain tuple at the boundary (parameters.parameter_values)
     n_groups = has_ngo.shape[0]
     hours = np.zeros(n_groups)
     paid_share = min(1.0, grants_paid / max(grants_asked, 1e-12))

@@ -22,7 +22,7 @@ from numba.extending import register_jitable
 from coprod.agents import rules
 from coprod.agents.rules import clip01
 from coprod.model.kernel_cache import drop_stale_kernels
-from coprod.model.parameters import parameter_tuple
+from coprod.model.parameters import parameter_tuple, parameter_values
 
 # Hours of facilitation a taking-part citizen asks for in a month.
 FACILITATION_PER_PARTICIPANT = 0.5
@@ -60,6 +60,7 @@ class PlanParameters(NamedTuple):
     strain_recovery: float
 
     of = classmethod(parameter_tuple)
+    values = classmethod(parameter_values)
 
 
 STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "outreach_hours",
@@ -115,11 +116,12 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
 
 
 @njit(cache=True)
-def plan_team_month(p, ledger, caseload_size, staff_budget, budget_weight, n_citizens, participants, planners,
+def plan_team_month(parameters, ledger, caseload_size, staff_budget, budget_weight, n_citizens, participants, planners,
                     need_hours, substitution, low_resource_share, provider_quality):
     """``plan_month`` for every caseload, written into ``ledger``'s column (``STAFF_FIELDS`` order;
     row 0, strain, is also read). A caseload's hours budget is its share of the staff budget, by its
     size and its provider's budget weight."""
+    p = PlanParameters(*parameters)  # a plain tuple at the boundary (parameters.parameter_values)
     for c in range(ledger.shape[1]):
         hours_budget = staff_budget * caseload_size[c] * budget_weight[c] / n_citizens
         values = plan_month(p, ledger[0, c], caseload_size[c], hours_budget, participants[c], planners[c],
@@ -145,7 +147,7 @@ class Staff:
     def plan_month(self, p, staff_budget, budget_weight, n_citizens, participants, planners, need_hours,
                    substitution, low_resource_share, provider_quality) -> None:
         """The team's month (``plan_team_month``)."""
-        plan_team_month(PlanParameters.of(p), self._ledger, self.caseload_size, float(staff_budget),
+        plan_team_month(PlanParameters.values(p), self._ledger, self.caseload_size, float(staff_budget),
                                budget_weight, float(n_citizens), participants, planners, need_hours,
                                float(substitution), low_resource_share, provider_quality)
 

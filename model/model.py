@@ -82,7 +82,7 @@ class CoProductionModel(mesa.Model):
         self.ngo_of_group = np.full(n_groups, -1, dtype=np.int64)
         self.civil_society = CivilSociety(n_groups)
         self._ngo_by_group: dict[int, NGO] = {}
-        self._ngo_rules = NGOParameters.of(p)
+        self._ngo_rules = NGOParameters.values(p)
         for g in self.rng.choice(n_groups, size=min(p["n_ngos"], n_groups), replace=False):
             self._found_ngo(int(g))
         self.design = ServiceDesign(p["nk_n"], p["nk_k"], n_groups, p["perspective_width"], self.rng)
@@ -147,7 +147,7 @@ class CoProductionModel(mesa.Model):
 
     def _set_budget(self) -> None:
         # Read each month: an experiment may switch the NGOs' relation or the response mid-run.
-        self._ngo_rules = NGOParameters.of(self.p)
+        self._ngo_rules = NGOParameters.values(self.p)
         society = self.civil_society
         grants = grants_asked(society.has_ngo, society.initiatives, self._ngo_rules)
         self._grants_asked = grants

@@ -24,7 +24,7 @@ from numba.extending import register_jitable
 from coprod.agents import rules
 from coprod.agents.rules import clip01, collective_success
 from coprod.model.kernel_cache import drop_stale_kernels
-from coprod.model.parameters import parameter_tuple
+from coprod.model.parameters import parameter_tuple, parameter_values
 from coprod.model.tally import Tally
 
 # How much taken-up input (as a share of a group) saturates what the municipality can learn.
@@ -65,6 +65,7 @@ class FitParameters(NamedTuple):
     base_fit: float
 
     of = classmethod(parameter_tuple)
+    values = classmethod(parameter_values)
 
 
 def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -72,12 +73,13 @@ def update_fit(fit: np.ndarray, tally: Tally, partner_voice: np.ndarray, p: dict
     groups whose voice falls short of their numbers while others are heard, and back to base by
     drift. Returns the new fit and each group's gain from citizens' input (influence realised)."""
     return fit_month(fit, tally.heard, tally.members, partner_voice,
-                     FitParameters.of(p))
+                     FitParameters.values(p))
 
 
 @njit(cache=True)
-def fit_month(fit, heard, members, partner_voice, q):
+def fit_month(fit, heard, members, partner_voice, parameters):
     """``update_fit`` over the groups' arrays (compiled: as NumPy it was some thirty calls a month)."""
+    q = FitParameters(*parameters)  # a plain tuple at the boundary (parameters.parameter_values)
     n_groups = fit.shape[0]
     voiced = np.empty(n_groups)
     gain = np.empty(n_groups)
@@ -168,6 +170,7 @@ class BenefitParameters(NamedTuple):
     collective_spillover: float
 
     of = classmethod(parameter_tuple)
+    values = classmethod(parameter_values)
 
 
 def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: np.ndarray, p: dict):
@@ -179,13 +182,15 @@ def shared_benefits(tally: Tally, facilitation_by_group: np.ndarray, ngo_hours: 
     return benefits_month(tally.members, tally.need_hours, tally.participants,
                           tally.collective, tally.deliver_hours_group, tally.deliver_hours_collective,
                           tally.deliverers_need_hours_group, tally.deliverers_need_hours_collective,
-                          facilitation_by_group, ngo_hours, BenefitParameters.of(p))
+                          facilitation_by_group, ngo_hours, BenefitParameters.values(p))
 
 
 @njit(cache=True)
 def benefits_month(members, need_hours, participants, collective, deliver_hours_group, deliver_hours_collective,
-                   deliverers_need_hours_group, deliverers_need_hours_collective, facilitation, ngo_hours, q):
+                   deliverers_need_hours_group, deliverers_need_hours_collective, facilitation, ngo_hours,
+                   parameters):
     """``shared_benefits`` over the groups' arrays, one group at a time."""
+    q = BenefitParameters(*parameters)  # a plain tuple at the boundary (parameters.parameter_values)
     n_groups = members.shape[0]
     group_benefit = np.zeros(n_groups)
     member_benefit = np.empty(n_groups)

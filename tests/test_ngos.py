@@ -25,7 +25,7 @@ def month(q, initiatives, volunteers=(5.0,), volunteer_hours=(0.0,), has_ngo=(Tr
         np.array(has_ngo), ledger["initiatives"], ledger["volunteers"], ledger["volunteer_hours"], ledger["shock"],
         ledger["idle_months"], ledger["born"], ledger["died"], ledger["taken_over"], takeovers,
         np.array(volunteers, dtype=np.float64), np.array(volunteer_hours, dtype=np.float64),
-        np.array(collective, dtype=np.float64), np.array(members, dtype=np.float64), seed, step, q)
+        np.array(collective, dtype=np.float64), np.array(members, dtype=np.float64), seed, step, tuple(q))
     return ledger, takeovers, taken, closing, founding
 
 
