@@ -159,6 +159,8 @@ def takeover_cost(takeovers: np.ndarray, p: dict) -> float:
 def takeover_hours(takeovers: np.ndarray, paid: float, cost: float, p: dict) -> np.ndarray:
     """Service hours per group from the initiatives the municipality took over, cut in the share of
     their ``cost`` the budget did not pay."""
+    if cost <= 0.0:  # nothing taken over (most runs, most months): the formula gives zeros
+        return np.zeros(takeovers.shape[0])
     return TAKEOVER_DELIVERY * takeovers * TAKEOVER_COST_IN_GRANTS * p["initiative_grant"] * min(1.0, paid / max(cost, 1e-12))
 
 

@@ -6,6 +6,8 @@ Validation, scenario loading, the ODD parameter table, sweeps and dashboard slid
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -295,4 +297,13 @@ def parameter_values(cls, p: dict) -> tuple:
     with ``cls(*values)`` (use as ``values = classmethod(parameter_values)``). Numba types a plain
     tuple of numbers in C, ~0.4 us a call, and a ``NamedTuple`` in Python, ~1.9 us a call: seven
     kernels a month read parameters."""
-    return tuple(cls.of(p))
+    if cls.of.__func__ is not parameter_tuple:  # a tuple with fields of its own making (not floats of ``p``)
+        return tuple(cls.of(p))
+    return tuple(map(float, _fields_getter(cls)(p)))
+
+
+@functools.cache
+def _fields_getter(cls):
+    """Reads ``cls``'s fields from a dict, as a tuple, in one call."""
+    getter = operator.itemgetter(*cls._fields)
+    return getter if len(cls._fields) > 1 else (lambda p: (getter(p),))
