@@ -19,6 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numba import njit, prange
+from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from coprod.agents import rules
 from coprod.agents.state import CITIZEN_STATE, QUANTITIES, STORE_DTYPES, check_settable
@@ -33,6 +34,7 @@ from coprod.model.tally import (GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, binn
 from coprod.model.threads import PARALLEL_FROM_CITIZENS, threads_for
 
 STATE = np.float32
+N_THETA = len(rules.THETA_NAMES)
 assert STORE_DTYPES["float"] == np.dtype(STATE).name
 # Quantities kept packed in the byte neighbours read (``seen_now``, ``seen_last``), not in arrays of their own.
 PACKED = ("mode", "is_volunteer")
@@ -52,6 +54,9 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
     n = group_of.shape[0]
     s = np.uint64(seed)
     t = np.uint64(step)
+    # The parameters as a tuple of numbers: read from registers, not reloaded from the array after
+    # every store to the citizens' arrays (which the compiler cannot tell apart from it).
+    parameters = to_fixed_tuple(theta, N_THETA)
     for i in prange(n):
         # Arrays are read at unsigned indices (u, k, j, g, c): Numba then leaves out the check for a
         # negative index (counted from the end) on each access.
@@ -69,7 +74,7 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         g = np.uint64(group_of[u])
         c = np.uint64(caseload_of[u])
         month = rules.citizen_month(
-            theta, np.float64(need[u]), np.float64(resources[u]), np.float64(trust[u]), np.float64(efficacy[u]),
+            parameters, np.float64(need[u]), np.float64(resources[u]), np.float64(trust[u]), np.float64(efficacy[u]),
             np.float64(efficacy0[u]), np.float64(motivation[u]), np.float64(motivation0[u]),
             np.float64(wellbeing[u]), (seen_last[u] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
             np.float64(propensity[u]), np.float64(civic_pull[u]), rules.takes_part(seen_last[u] & MODE_BITS),
