@@ -44,7 +44,7 @@ PACKED = ("mode", "is_volunteer")
 SORTED_GINI_BELOW = 40_000
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
                trust, efficacy, efficacy0, motivation, motivation0, wellbeing, propensity, civic_pull, informed,
                seen_last, seen_now, phase, hours, heard, ignored, invited, volunteer_hours, met, met_coproduced,
@@ -100,7 +100,7 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         met_coproduced[u] = month.met_coproduced
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, decay_rate, bonding, bridging, tied):
     """Each stored tie grows if its two ends acted together this month, else fades (rules.update_tie).
     Also sums each citizen's bonding and bridging strength, so no other pass reads the ties.

@@ -46,7 +46,7 @@ def group_bounds(n: int, n_groups: int) -> np.ndarray:
     return (np.arange(n_groups + 1, dtype=np.int64) * n) // n_groups
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _draw_targets(seed, group_of, bounds, per_citizen, homophily):
     n = group_of.shape[0]
     targets = np.empty(n * per_citizen, dtype=np.int32)
@@ -89,7 +89,7 @@ def _fill_rows(n, per_citizen, targets):
     return indptr, indices
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _sort_and_dedupe_rows(indptr, indices):
     """Sort each row and drop repeated neighbours; returns each row's new length."""
     n = indptr.shape[0] - 1

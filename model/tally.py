@@ -276,7 +276,7 @@ def _count_quintiles(counts, lo, hi, quintile_of, phase, heard):
             counts[q, 1] += 1
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
                met_coproduced, trust, efficacy, motivation, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
@@ -288,7 +288,7 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def sum_caseloads(caseload_bounds, phase, invited, met):
     """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
     n_caseloads = caseload_bounds.shape[0] - 1
@@ -298,7 +298,7 @@ def sum_caseloads(caseload_bounds, phase, invited, met):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks, histogram_bins):
     """Integer counts by chunk: quintile participation and uptake, and (when ``histogram_bins`` is
     GINI_BINS) the wellbeing histogram; with ``histogram_bins`` 0 it is not counted.
