@@ -134,7 +134,7 @@ def _tabulate(contributions, positions):
     for d in range(designs):
         for i in range(n):
             values[i] = contributions[positions[d, i]]
-        every[d] = (0.0 + block_sum(values, 0, n)) / n
+        every[d] = (0.0 + block_sum(values, np.int64(0), n)) / n
     return every, every.min(), every.max()
 
 

@@ -27,6 +27,8 @@ from coprod.model.kernel_cache import drop_stale_kernels
 # the mode in the low two bits, volunteering in the third.
 MODE_BITS = np.uint8(3)
 VOLUNTEER_BIT = np.uint8(4)
+# Integer constants handed to the helper kernels below are written np.int64(...): a bare 0 is typed
+# Literal[int](0) and compiles a second copy of the helper beside the int64 one (~1 s of a cold compile).
 # Bins of the wellbeing histogram the numba engine's Gini reads.
 GINI_BINS = 1 << 16
 
@@ -281,7 +283,7 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
                met_coproduced, trust, efficacy, motivation, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
     n_groups = bounds.shape[0] - 1
-    out = _zeros_2d(n_groups, N_GROUP_COLUMNS)
+    out = _zeros_2d(n_groups, np.int64(N_GROUP_COLUMNS))
     for g in prange(n_groups):
         _sum_group(out[g], bounds[g], bounds[g + 1], need_hours, seen, phase, hours, heard, ignored,
                    volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging)
@@ -292,7 +294,7 @@ def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer
 def sum_caseloads(caseload_bounds, phase, invited, met):
     """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
     n_caseloads = caseload_bounds.shape[0] - 1
-    out = _zeros_2d(n_caseloads, 4)
+    out = _zeros_2d(n_caseloads, np.int64(4))
     for c in prange(n_caseloads):
         _sum_caseload(out[c], caseload_bounds[c], caseload_bounds[c + 1], phase, invited, met)
     return out
@@ -363,7 +365,7 @@ def tally_month(group_bounds, caseload_bounds, quintile_of, need_hours, seen, ph
     for c in range(n_caseloads):
         _sum_caseload(caseloads[c], caseload_bounds[c], caseload_bounds[c + 1], phase, invited, met)
     quintiles = np.zeros((5, 2), dtype=np.int64)
-    _count_quintiles(quintiles, 0, quintile_of.shape[0], quintile_of, phase, heard)
+    _count_quintiles(quintiles, np.int64(0), quintile_of.shape[0], quintile_of, phase, heard)
     column = np.ascontiguousarray(groups.T)
     totals = (numpy_sum(column[G_TRUST]), numpy_sum(column[G_EFFICACY]), numpy_sum(column[G_MOTIVATION]),
               numpy_sum(column[G_BONDING]), numpy_sum(column[G_BRIDGING]))
@@ -380,8 +382,8 @@ def numpy_sum(values):
     onto the identity 0.0 (so a sum of nothing, or of -0.0, is 0.0)."""
     n = values.shape[0]
     if n <= 128:  # one block: no recursion to walk (and nothing to allocate)
-        return 0.0 + block_sum(values, 0, n)
-    return 0.0 + _pairwise_sum(values, 0, n)
+        return 0.0 + block_sum(values, np.int64(0), n)
+    return 0.0 + _pairwise_sum(values, np.int64(0), n)
 
 
 @njit
@@ -456,7 +458,7 @@ def histogram_gini(counts):
     bins = counts.shape[0]
     total = 0.0
     ranked = 0.0
-    below = 0  # citizens ranked below this bin
+    below = np.int64(0)  # citizens ranked below this bin
     for b in range(bins):
         c = counts[b]
         if c > 0:
@@ -504,8 +506,8 @@ def sorted_wellbeing_bins(wellbeing):
     array is the same whatever sorted it)."""
     bins_of = wellbeing_bins(wellbeing)
     by_low_byte = np.empty_like(bins_of)
-    _counting_pass(bins_of, by_low_byte, 0)
-    _counting_pass(by_low_byte, bins_of, 8)
+    _counting_pass(bins_of, by_low_byte, np.int64(0))
+    _counting_pass(by_low_byte, bins_of, np.int64(8))
     return bins_of
 
 
@@ -531,10 +533,10 @@ def sorted_bins_gini(sorted_bins):
     the result is bit-identical. Used for small populations, where touching 2^16 bins a month
     cost more than the citizens' whole month."""
     n = sorted_bins.shape[0]
-    bins = GINI_BINS
+    bins = np.int64(GINI_BINS)
     total = 0.0
     ranked = 0.0
-    below = 0  # citizens ranked below this bin
+    below = np.int64(0)  # citizens ranked below this bin
     start = 0
     while start < n:
         stop = start + 1
