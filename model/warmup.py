@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from typing import Callable
 
 # Small enough to cost nothing once compiled, large enough to reach every kernel of a month.
@@ -38,24 +37,25 @@ def _needs_large_kernels(largest_population: int | None) -> bool:
 
 
 def cold_kernels(largest_population: int | None = None) -> list[str]:
-    """Names of cached kernels with no cache entry newer than their source (they will compile);
-    for runs of at most ``largest_population`` citizens (None: any), only those they call."""
+    """Names of cached kernels with no cache entry for their source as it is now (they will
+    compile); for runs of at most ``largest_population`` citizens (None: any), only those they call.
+    Numba stamps its cache index with a hash of the source file, so this asks the index itself: a
+    file's modification time says nothing after a checkout that restores the same source."""
     from numba.core.caching import FunctionCache
     from numba.core.registry import CPUDispatcher
 
     cold = []
     for module in compiled_modules():
-        source = Path(module.__file__).stat().st_mtime
         for name, value in vars(module).items():
             if not isinstance(value, CPUDispatcher) or not isinstance(getattr(value, "_cache", None), FunctionCache):
                 continue
             if value.py_func.__module__ != module.__name__:  # imported from another module: checked there
                 continue
             try:  # Numba's cache layout (internal): without it, say nothing rather than fail
-                index = Path(value._cache._cache_file._index_path)
-            except AttributeError:
+                entries = value._cache._cache_file._load_index()
+            except (AttributeError, OSError, ValueError, EOFError):
                 continue
-            if not index.exists() or index.stat().st_mtime < source:
+            if not entries:
                 cold.append(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
     if not _needs_large_kernels(largest_population):
         cold = [name for name in cold if name not in LARGE_POPULATION_KERNELS]
