@@ -75,10 +75,15 @@ def warm_kernels(say: Callable[[str], None] | None = None, largest_population: i
     from coprod.model.model import CoProductionModel
     from coprod.model.tally import histogram_gini
 
-    model = CoProductionModel(seed=0, engine="numba", n_citizens=WARMUP_CITIZENS, n_groups=2)
+    # Provider choice on: its kernel (``municipality.providers_compete``) runs only with choice.
+    model = CoProductionModel(seed=0, engine="numba", n_citizens=WARMUP_CITIZENS, n_groups=2, provider_choice=0.5)
     for _ in range(WARMUP_MONTHS):
         model.step()
     import numpy as np
+
+    from coprod.model.streams import public_uniforms
+
+    public_uniforms(0, 0, 0, np.arange(2))  # trials' assignment draws (``streams._uniforms_of``)
 
     if _needs_large_kernels(largest_population):  # the tiny model tallies serially: reach them here
         model.population.tally_in_parallel()
