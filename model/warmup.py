@@ -23,12 +23,7 @@ LARGE_POPULATION_KERNELS = ("tally.sum_groups", "tally.sum_caseloads", "tally.co
                             "tally.binned_gini_by_sorting", "tally.histogram_gini")
 
 
-def compiled_modules() -> list:
-    """The modules whose cached kernels a numba run calls."""
-    from coprod.agents import ngo, professional
-    from coprod.model import engine_numba, innovation, municipality, network, outcomes, streams, tally
-
-    return [engine_numba, tally, network, streams, municipality, innovation, outcomes, professional, ngo]
+from coprod.model.parallel_compile import compiled_modules  # noqa: F401 - also imported from here
 
 
 def _needs_large_kernels(largest_population: int | None) -> bool:
@@ -62,16 +57,36 @@ def cold_kernels(largest_population: int | None = None) -> list[str]:
     return cold
 
 
-def warm_kernels(say: Callable[[str], None] | None = None, largest_population: int | None = None) -> float:
+def warm_kernels(say: Callable[[str], None] | None = None, largest_population: int | None = None,
+                 processes: int | None = None) -> float:
     """Compile or load every kernel a numba run of at most ``largest_population`` citizens (None:
     any) uses; returns the seconds it took. When some are not cached yet, ``say`` (default: a line
-    on stderr) is told before and after."""
+    on stderr) is told before and after.
+
+    Cold kernels are first compiled in parallel, one process per core (``processes``, default
+    ``COPROD_COMPILE_PROCESSES`` or the usable cores; 1: serially, by the warm-up alone), from the
+    signatures recorded in ``kernel_signatures.json``; the tiny model then loads them from the cache
+    and compiles whatever that left cold."""
     say = say or (lambda text: print(text, file=sys.stderr, flush=True))
     cold = cold_kernels(largest_population)
-    if cold:
-        say(f"coprod: compiling the model's kernels for this machine ({len(cold)} to build; once, "
-            "about 15-40 s; later runs load them from the cache)")
     start = time.perf_counter()
+    if cold:
+        from coprod.model import parallel_compile
+
+        split = [cold]
+        try:
+            if processes != 1:
+                split, record = parallel_compile.plan(cold, processes=processes)
+        except Exception:  # noqa: BLE001 - a bad record only means compiling serially
+            split = [cold]
+        how = f"in {len(split)} processes" if len(split) > 1 else "in one process"
+        say(f"coprod: compiling the model's kernels for this machine ({len(cold)} to build {how}; once, "
+            "about 10-40 s; later runs load them from the cache)")
+        if len(split) > 1:
+            try:
+                parallel_compile.compile_in_parallel(split, record)
+            except Exception:  # noqa: BLE001 - whatever is left cold, the warm-up below compiles
+                pass
     from coprod.model.model import CoProductionModel
     from coprod.model.tally import histogram_gini
 
@@ -92,3 +107,17 @@ def warm_kernels(say: Callable[[str], None] | None = None, largest_population: i
     if cold:
         say(f"coprod: kernels compiled in {seconds:.0f} s")
     return seconds
+
+
+if __name__ == "__main__":
+    from coprod.model import parallel_compile
+
+    if sys.argv[1:] == ["--record"]:  # regenerate kernel_signatures.json (after changing a kernel's arguments)
+        parallel_compile.write_record()
+    elif sys.argv[1:] == ["--check"]:  # does the record match what a warm-up compiles?
+        problems = parallel_compile.record_problems()
+        print("\n".join(problems) or "the record matches a warm-up")
+        sys.exit(1 if problems else 0)
+    else:
+        print("usage: python -m coprod.model.warmup --record | --check", file=sys.stderr)
+        sys.exit(2)
