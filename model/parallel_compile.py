@@ -280,9 +280,8 @@ def compile_in_parallel(split: list[list[str]], record: dict, record_path: Path 
     env["NUMBA_CACHE_DIR"] = numba.config.CACHE_DIR or env.get("NUMBA_CACHE_DIR", "")  # set in code, too
     if not env["NUMBA_CACHE_DIR"]:
         del env["NUMBA_CACHE_DIR"]
-    command = [sys.executable, "-m", __name__, "--worker"]
-    if record_path is not None:
-        command += ["--record-file", str(record_path)]
+    # Workers read the record this process read (RECORD, unless told otherwise).
+    command = [sys.executable, "-m", __name__, "--worker", "--record-file", str(record_path or RECORD)]
     workers, failed = [], {}
     for names in split[1:]:
         try:
