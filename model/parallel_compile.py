@@ -6,7 +6,8 @@ independent units of compilation, so ``compile_in_parallel`` splits the cold one
 (``python -m coprod.model.parallel_compile --worker``) compile the others, each calling
 ``dispatcher.compile(signature)``, which writes Numba's on-disk cache. The warm-up that follows
 then loads them. Which signatures a run compiles is recorded once in ``kernel_signatures.json``
-(shipped with the package), with each kernel's compile seconds to balance the shares:
+(shipped with the package), with each kernel's compile seconds to balance the shares; warmup.py
+records and checks it:
 
     python -m coprod.model.warmup --record     # after changing a kernel's arguments or adding one
 
@@ -137,71 +138,7 @@ def load_record(path: Path | None = None) -> dict:
         return {"kernels": {}, "worker_start_seconds": 2.0}
 
 
-def used_signatures(largest_population: int | None = None) -> dict[str, list]:
-    """The signatures of every cached kernel after a serial warm-up in this process (call it in a
-    fresh process: a kernel called otherwise before would add its signatures)."""
-    from coprod.model.warmup import warm_kernels
-
-    warm_kernels(say=lambda text: None, largest_population=largest_population, processes=1)
-    return {name: [[encode_type(t) for t in signature] for signature in dispatcher.signatures]
-            for name, dispatcher in cached_kernels().items()}
-
-
-def record_problems(record: dict | None = None) -> list[str]:
-    """How the record differs from what a warm-up in this (fresh) process compiles or loads."""
-    record = load_record() if record is None else record
-    problems = []
-    for name, signatures in used_signatures().items():
-        entry = record["kernels"].get(name)
-        if not signatures and entry is not None:
-            # A kernel called only from other kernels is typed only when its callers compile: with
-            # their cache warm it has no signatures here. Its callers share its source file, so a
-            # change to it makes them compile again, and a later check compares it.
-            continue
-        if entry is None:
-            problems.append(f"{name}: not in the record")
-        elif sorted(map(json.dumps, entry.get("signatures", []))) != sorted(map(json.dumps, signatures)):
-            problems.append(f"{name}: recorded signatures differ from a warm-up's")
-    for name in record["kernels"]:
-        if name not in cached_kernels():
-            problems.append(f"{name}: recorded, but no such cached kernel")
-    return problems
-
-
-def write_record(path: Path | None = None, say=print) -> dict:
-    """Record the signatures a full warm-up compiles, then time each kernel's compile in a fresh
-    process with an empty cache (the costs that balance the processes' shares)."""
-    with tempfile.TemporaryDirectory(prefix="coprod-record-") as folder:
-        # On an empty cache, so that kernels called only by other kernels are typed, too.
-        done = subprocess.run([sys.executable, "-m", __name__, "--signatures"], capture_output=True, text=True,
-                              env=dict(os.environ, NUMBA_CACHE_DIR=str(Path(folder) / "typing")), check=True)
-        signatures = json.loads(done.stdout.splitlines()[-1])
-        jobs = Path(folder) / "jobs.json"
-        jobs.write_text(json.dumps({"kernels": {name: {"signatures": trees} for name, trees in signatures.items()}}))
-        env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(folder) / "cache"), **{PROCESSES_ENV: "1"})
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", __name__, "--worker", "--record-file", str(jobs),
-                               "--kernels", ",".join(sorted(signatures))], capture_output=True, text=True, env=env,
-                              check=True)
-        wall = time.perf_counter() - start
-    timed = json.loads(done.stdout.splitlines()[-1])
-    if timed["failed"]:
-        raise RuntimeError(f"recorded signatures failed to compile: {timed['failed']}")
-    record = {
-        "about": "Signatures a numba run compiles, per cached kernel, and seconds to compile each in a "
-                 "fresh process; regenerate with `python -m coprod.model.warmup --record`.",
-        "worker_start_seconds": round(max(wall - sum(timed["seconds"].values()), 0.0), 2),
-        "kernels": {name: {"seconds": round(timed["seconds"][name], 3), "signatures": signatures[name]}
-                    for name in sorted(signatures)},
-    }
-    target = Path(path or RECORD).resolve()  # an editable install links the source file
-    target.write_text(_readable(record))
-    say(f"recorded {sum(map(len, signatures.values()))} signatures of {len(signatures)} kernels "
-        f"({sum(timed['seconds'].values()):.1f} s of compiling) in {target}")
-    return record
-
-
-def _readable(record: dict) -> str:
+def readable(record: dict) -> str:
     """The record as JSON with one line per signature (short diffs when a kernel changes)."""
     lines = ["{", f' "about": {json.dumps(record["about"])},',
              f' "worker_start_seconds": {json.dumps(record["worker_start_seconds"])},', ' "kernels": {']
@@ -292,15 +229,17 @@ def compile_in_parallel(split: list[list[str]], record: dict, record_path: Path 
             # Subprocesses, not a multiprocessing pool: nothing to pickle, no re-import of the
             # caller's __main__ (a console script, pytest, a notebook), and a crash is an exit code.
             # The names go on the command line: a worker must not wait for this process to write.
+            # Its warnings go to a file: a full stderr pipe would stall it while this process compiles.
+            errors = tempfile.TemporaryFile()
             worker = subprocess.Popen([*command, "--kernels", ",".join(names)], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-            workers.append((worker, names))
+                                      stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
+            workers.append((worker, names, errors))
         except OSError as err:
             failed.update({name: f"no worker: {err}" for name in names})
     _, here = compile_kernels(split[0], record)
     failed.update(here)
     timeout = 60.0 + 10.0 * sum(float(entry.get("seconds", 1.0)) for entry in record["kernels"].values())
-    for worker, names in workers:
+    for worker, names, errors in workers:
         try:
             out, _ = worker.communicate(timeout=timeout)
             result = json.loads(out.splitlines()[-1])
@@ -309,7 +248,11 @@ def compile_in_parallel(split: list[list[str]], record: dict, record_path: Path 
             if worker.poll() is None:
                 worker.kill()
                 worker.communicate()
-            failed.update({name: f"worker failed: {type(error).__name__}" for name in names})
+            errors.seek(0)
+            said = errors.read()[-300:].decode(errors="replace")
+            failed.update({name: f"worker failed: {type(error).__name__}: {said}" for name in names})
+        finally:
+            errors.close()
     return failed
 
 
@@ -324,20 +267,6 @@ def _worker(argv: list[str]) -> int:
 if __name__ == "__main__":
     if "--worker" in sys.argv:
         sys.exit(_worker(sys.argv))
-    if "--check" in sys.argv:
-        problems = record_problems()
-        print("\n".join(problems) or "the record matches a warm-up")
-        sys.exit(1 if problems else 0)
-    if "--signatures" in sys.argv:  # (write_record's first step, on an empty cache)
-        used = used_signatures()
-        for name, trees in used.items():  # every recorded signature must come back the same
-            for tree, signature in zip(trees, cached_kernels()[name].signatures):
-                if decode_signature(tree) != tuple(signature):
-                    raise ValueError(f"{name}: {signature} does not survive its JSON form")
-        print(json.dumps(used), flush=True)
-        sys.exit(0)
-    if "--record" in sys.argv:
-        write_record()
-        sys.exit(0)
-    print("usage: python -m coprod.model.parallel_compile --record | --check", file=sys.stderr)
+    print("usage: python -m coprod.model.warmup --record | --check (this module's own entry is for workers)",
+          file=sys.stderr)
     sys.exit(2)
