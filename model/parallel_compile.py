@@ -22,6 +22,7 @@ literals) and rebuilt by ``decode_type`` from a fixed table: no ``eval`` of file
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -197,7 +198,7 @@ def shares(names: list[str], record: dict, processes: int) -> list[list[str]]:
         least = loads.index(min(loads))
         split[least].append(name)
         loads[least] += cost[name]
-    return split
+    return [split[0]] + [share for share in split[1:] if share]  # a worker with nothing to do is not started
 
 
 def plan(cold: list[str], record: dict | None = None, processes: int | None = None) -> tuple[list[list[str]], dict]:
@@ -207,6 +208,9 @@ def plan(cold: list[str], record: dict | None = None, processes: int | None = No
     known = [name for name in cold if isinstance(record["kernels"].get(name), dict)]
     total = sum(float(record["kernels"][name].get("seconds", 1.0)) for name in known)
     processes = process_count(len(known)) if processes is None else max(1, min(processes, len(known)))
+    if known:  # more processes than the longest kernel divides the total into only cost memory
+        longest = max(float(record["kernels"][name].get("seconds", 1.0)) for name in known)
+        processes = min(processes, max(1, math.ceil(total / max(longest, 0.1))))
     if processes < 2 or total < PARALLEL_FROM_SECONDS:
         return [known], record
     return shares(known, record, processes), record

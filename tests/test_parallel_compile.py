@@ -91,6 +91,12 @@ def test_shares_are_balanced_by_recorded_seconds():
     split = parallel_compile.shares(["d", "c", "b", "a"], record, 2)
     # Longest first to the least loaded; a worker's share carries its start-up second.
     assert [sorted(share) for share in split] == [["a", "d"], ["b", "c"]]
+    # A worker that would get nothing (its start costs more than the main process's share) is not started.
+    few = {"worker_start_seconds": 2.0, "kernels": {"a": {"seconds": 0.5}, "b": {"seconds": 0.5}}}
+    assert parallel_compile.shares(["a", "b"], few, 2) == [["a", "b"]]
+    # No more processes than the longest kernel divides the total into: 13 s / 6 s, so 3 of 4.
+    split, _ = parallel_compile.plan(["a", "b", "c", "d"], record, processes=4)
+    assert len(split) == 3
 
 
 def test_workers_fill_a_cold_cache_and_a_run_gives_the_same_numbers(tmp_path):
