@@ -44,20 +44,23 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    loads: dict[str, list[float]] = {mode: [] for mode in MODES}
     for repeat in range(args.repeats):
         order = list(MODES) if repeat % 2 == 0 else list(MODES)[::-1]
         for mode in order:
+            loads[mode].append(os.getloadavg()[0])  # a shared machine: say how busy it was
             times[mode].append(cold_run(MODES[mode]))
-            print(f"  repeat {repeat + 1}, {mode}: {times[mode][-1]:.1f} s", file=sys.stderr, flush=True)
+            print(f"  repeat {repeat + 1}, {mode}: {times[mode][-1]:.1f} s (load average before: "
+                  f"{loads[mode][-1]:.1f})", file=sys.stderr, flush=True)
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count()
-    print(f"cold `coprod run` (defaults), {args.repeats} repeats each, {cores} usable cores, "
-          f"load average before the last run {os.getloadavg()[0]:.1f}")
-    print(f"{'compile':<10} {'median s':>9} {'min s':>7} {'max s':>7}")
+    print(f"cold `coprod run` (defaults), {args.repeats} repeats each, {cores} usable cores")
+    print(f"{'compile':<10} {'median s':>9} {'min s':>7} {'max s':>7}  {'load average before':>20}")
     for mode, values in times.items():
-        print(f"{mode:<10} {statistics.median(values):9.1f} {min(values):7.1f} {max(values):7.1f}")
+        print(f"{mode:<10} {statistics.median(values):9.1f} {min(values):7.1f} {max(values):7.1f}  "
+              f"{min(loads[mode]):>9.1f} - {max(loads[mode]):.1f}")
     ratio = statistics.median(times["serial"]) / statistics.median(times["parallel"])
     print(f"serial / parallel: {ratio:.2f}x")
     return 0
