@@ -136,3 +136,29 @@ def test_a_broken_record_falls_back_to_the_serial_warm_up(tmp_path):
     assert "to build in 2 processes" in result["said"][0]  # the warm-up had three kernels left
     assert result["after"] == []
     assert result["outcomes"] == outcomes_of_a_small_run()
+
+
+def test_recording_types_on_an_empty_cache_then_times_in_a_worker(tmp_path, monkeypatch):
+    """``--record``'s steps without their two cold compiles: which commands, on which caches."""
+    import subprocess as real
+    from types import SimpleNamespace
+
+    from coprod.model import warmup
+
+    signatures = {name: entry["signatures"] for name, entry in load_record()["kernels"].items()}
+    calls = []
+
+    def run(command, env, **kwargs):
+        calls.append((command, env["NUMBA_CACHE_DIR"]))
+        if "--signatures" in command:
+            return SimpleNamespace(stdout=json.dumps(signatures) + "\n")
+        seconds = {name: 0.5 for name in command[command.index("--kernels") + 1].split(",")}
+        return SimpleNamespace(stdout=json.dumps({"seconds": seconds, "failed": {}}) + "\n")
+
+    monkeypatch.setattr(real, "run", run)
+    written = warmup.write_record(tmp_path / "record.json", say=lambda text: None)
+    assert [command[1:4] for command, _ in calls] == [["-m", "coprod.model.warmup", "--signatures"],
+                                                       ["-m", "coprod.model.parallel_compile", "--worker"]]
+    assert calls[0][1] != calls[1][1] and all(cache != os.environ.get("NUMBA_CACHE_DIR") for _, cache in calls)
+    assert load_record(tmp_path / "record.json") == written
+    assert {name: entry["signatures"] for name, entry in written["kernels"].items()} == signatures
