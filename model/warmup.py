@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Callable
 
 # Small enough to cost nothing once compiled, large enough to reach every kernel of a month.

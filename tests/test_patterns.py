@@ -11,7 +11,6 @@ import pytest
 
 from coprod.experiments import cli
 from coprod.experiments import patterns as P
-from coprod.experiments.errors import InputError
 from coprod.experiments.scenarios import load_scenario
 from coprod.model import trials as T
 from coprod.model.records import CitizenRecord, CitizenWindow
