@@ -42,22 +42,14 @@ def cold_kernels(largest_population: int | None = None) -> list[str]:
     compile); for runs of at most ``largest_population`` citizens (None: any), only those they call.
     Numba stamps its cache index with a hash of the source file, so this asks the index itself: a
     file's modification time says nothing after a checkout that restores the same source."""
-    from numba.core.caching import FunctionCache
-    from numba.core.registry import CPUDispatcher
-
     cold = []
-    for module in compiled_modules():
-        for name, value in vars(module).items():
-            if not isinstance(value, CPUDispatcher) or not isinstance(getattr(value, "_cache", None), FunctionCache):
-                continue
-            if value.py_func.__module__ != module.__name__:  # imported from another module: checked there
-                continue
-            try:  # Numba's cache layout (internal): without it, say nothing rather than fail
-                entries = value._cache._cache_file._load_index()
-            except (AttributeError, OSError, ValueError, EOFError):
-                continue
-            if not entries:
-                cold.append(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
+    for name, kernel in parallel_compile.cached_kernels().items():
+        try:  # Numba's cache layout (internal): without it, say nothing rather than fail
+            entries = kernel._cache._cache_file._load_index()
+        except (AttributeError, OSError, ValueError, EOFError):
+            continue
+        if not entries:
+            cold.append(name)
     if not _needs_large_kernels(largest_population):
         cold = [name for name in cold if name not in LARGE_POPULATION_KERNELS]
     return cold
