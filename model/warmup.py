@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable
+
+from coprod.model import parallel_compile
 
 # Small enough to cost nothing once compiled, large enough to reach every kernel of a month.
 WARMUP_CITIZENS = 60
@@ -25,10 +28,6 @@ WARMUP_MONTHS = 2
 # (21 to 18-19 s measured).
 LARGE_POPULATION_KERNELS = ("tally.sum_groups", "tally.sum_caseloads", "tally.count_chunks",
                             "tally.binned_gini_by_sorting", "tally.histogram_gini")
-
-
-from coprod.model import parallel_compile
-from coprod.model.parallel_compile import compiled_modules  # noqa: F401 - also imported from here
 
 
 def _needs_large_kernels(largest_population: int | None) -> bool:
@@ -46,7 +45,7 @@ def cold_kernels(largest_population: int | None = None) -> list[str]:
     for name, kernel in parallel_compile.cached_kernels().items():
         try:  # Numba's cache layout (internal): without it, say nothing rather than fail
             entries = kernel._cache._cache_file._load_index()
-        except (AttributeError, OSError, ValueError, EOFError):
+        except (AttributeError, OSError, ValueError, EOFError, pickle.UnpicklingError):
             continue
         if not entries:
             cold.append(name)
@@ -69,12 +68,12 @@ def warm_kernels(say: Callable[[str], None] | None = None, largest_population: i
     cold = cold_kernels(largest_population)
     start = time.perf_counter()
     if cold:
-        split = [cold]
-        try:
-            if processes != 1:
+        split, record = [cold], None
+        if processes != 1:
+            try:
                 split, record = parallel_compile.plan(cold, processes=processes)
-        except Exception:  # noqa: BLE001 - a bad record only means compiling serially
-            split = [cold]
+            except Exception:  # noqa: BLE001 - a bad record only means compiling serially
+                split = [cold]
         how = f"in {len(split)} processes" if len(split) > 1 else "in one process"
         say(f"coprod: compiling the model's kernels for this machine ({len(cold)} to build {how}; once, "
             "about 10-40 s; later runs load them from the cache)")
@@ -117,7 +116,8 @@ def record_problems(record: dict | None = None) -> list[str]:
     """How the record differs from what a warm-up in this (fresh) process compiles or loads."""
     record = parallel_compile.load_record() if record is None else record
     problems = []
-    for name, signatures in used_signatures().items():
+    used = used_signatures()
+    for name, signatures in used.items():
         entry = record["kernels"].get(name)
         if not signatures and entry is not None:
             # A kernel called only from other kernels is typed only when its callers compile: with
@@ -129,7 +129,7 @@ def record_problems(record: dict | None = None) -> list[str]:
         elif sorted(map(json.dumps, entry.get("signatures", []))) != sorted(map(json.dumps, signatures)):
             problems.append(f"{name}: recorded signatures differ from a warm-up's")
     for name in record["kernels"]:
-        if name not in parallel_compile.cached_kernels():
+        if name not in used:
             problems.append(f"{name}: recorded, but no such cached kernel")
     return problems
 
@@ -165,7 +165,6 @@ def write_record(path: Path | None = None, say=print) -> dict:
     say(f"recorded {sum(map(len, signatures.values()))} signatures of {len(signatures)} kernels "
         f"({sum(timed['seconds'].values()):.1f} s of compiling) in {target}")
     return record
-
 
 
 if __name__ == "__main__":
