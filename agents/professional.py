@@ -21,8 +21,8 @@ from numba.extending import register_jitable
 
 from coprod.agents import rules
 from coprod.agents.rules import clip01
-from coprod.model.kernel_cache import drop_stale_kernels
-from coprod.model.parameters import parameter_tuple, parameter_values
+from coprod.core.kernel_cache import drop_stale_kernels
+from coprod.core.parameters import parameter_tuple, parameter_values
 
 # Hours of facilitation a taking-part citizen asks for in a month.
 FACILITATION_PER_PARTICIPANT = 0.5

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 
 LOWER, UPPER = "lower", "upper"
 # Points a synthetic claim (four inputs, condition a > 0.6 and b < 0.4, 10% noise) needs before

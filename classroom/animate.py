@@ -26,8 +26,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from coprod.experiments.errors import InputError
-from coprod.experiments.storage import write_atomically
+from coprod.core.errors import InputError
+from coprod.core.storage import write_atomically
 from coprod.model.model import CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
 from coprod.model.paradigms import paradigm_name
@@ -42,7 +42,7 @@ INEQUALITY_SERIES = ("wellbeing_gini", "participation_top_quintile", "participat
 INEQUALITY_STYLES = ("-", "--", ":")
 
 # Every word on the pictures, in English and Danish (parameters, paradigms and dimensions are named
-# where they are declared: model/parameters.py, model/paradigms.py, reports/words.py).
+# where they are declared: core/parameters.py, model/paradigms.py, reports/words.py).
 TEXT = {
     "en": {
         "month": "Month", "modes": ("not taking part", "individual", "group", "collective"),

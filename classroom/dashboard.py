@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from coprod.experiments.errors import InputError
-from coprod.model.parameters import PARAMETERS
+from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS
 from coprod.model.paradigms import paradigm_values
 
 # The levers on the page. Ranges and defaults come from PARAMETERS; a paradigm's rule set gives

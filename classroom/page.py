@@ -17,7 +17,7 @@ from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_M
                                         INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, _log, _page_connected,
                                         apply_preset, default_settings, explanation, label, lever_value, slider_step)
 from coprod.model.paradigms import SHORT_NAMES
-from coprod.model.parameters import PARADIGMS, PARAMETERS
+from coprod.core.parameters import PARADIGMS, PARAMETERS
 
 
 class SpaceBar(ipyvue.VueTemplate):

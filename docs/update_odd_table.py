@@ -1,11 +1,11 @@
-"""Rewrite the parameter table in docs/ODD.md from the declarations in model/parameters.py."""
+"""Rewrite the parameter table in docs/ODD.md from the declarations in core/parameters.py."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from coprod.model.parameters import markdown_table
+from coprod.core.parameters import markdown_table
 
 START, END = "<!-- parameter-table:start -->", "<!-- parameter-table:end -->"
 ODD = Path(__file__).resolve().parent / "ODD.md"

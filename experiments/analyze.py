@@ -23,8 +23,8 @@ import pandas as pd
 from coprod.analysis.sensitivity import (CONF, RESAMPLES, analyze_fast, analyze_latin, analyze_morris,
                                          analyze_sobol, bootstrap_seed, replication_noise, sample_means,
                                          small_sample_warnings)
-from coprod.experiments.errors import InputError
-from coprod.experiments.storage import write_json, write_tables
+from coprod.core.errors import InputError
+from coprod.core.storage import write_json, write_tables
 from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs
 from coprod.reports.sensitivity_plots import write_plots
 

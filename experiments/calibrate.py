@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.patterns import (MIN_BURN_IN, PATTERNS_FILE, WINDOW, Pattern, interval, load_patterns, measure,
                                          plan_jobs, verdict)
 from coprod.experiments.posterior import summarise
 from coprod.experiments.scenarios import load_scenario
-from coprod.model.parameters import PARAMETERS
+from coprod.core.parameters import PARAMETERS
 
 DEFAULTS = {"scenario": "default", "population": 50, "generations": 4, "replications": 3, "citizens": 2000,
             "steps": 120, "seed": 0, "predictive": 20}
@@ -183,7 +183,7 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     """Run (or continue) the ABC-SMC in ``partial``; return the state written when it ended.
     Raises the runner's ``Interrupted`` and friends with every finished generation in ``abc.db``."""
     from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, observed_targets
-    from coprod.experiments.storage import write_json
+    from coprod.core.storage import write_json
 
     quiet_pyabc()
     state_path = partial / STATE_NAME
@@ -325,7 +325,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from coprod.experiments.run import git_commit, git_dirty, versions
     from coprod.experiments.runner import (SEED_CONVENTION, ExecutorLost, FolderLock, Interrupted, RunFailed,
                                            StorageFailed, open_executor)
-    from coprod.experiments.storage import write_json
+    from coprod.core.storage import write_json
 
     inputs = check_inputs(args)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from coprod.experiments.scenarios import bundled_scenarios, load_scenario
-from coprod.model.parameters import PARAMETERS, markdown_table
+from coprod.core.parameters import PARAMETERS, markdown_table
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from coprod.experiments.errors import InputError
-from coprod.experiments.storage import LOCK_NAME
+from coprod.core.errors import InputError
+from coprod.core.storage import LOCK_NAME
 
 SEED_LIMIT = 2**64
 # Addresses a dask Client accepts: an optional protocol, a host and a port.
@@ -71,7 +71,7 @@ def check_out(path: str | Path | None, option: str = "--out", *, may_exist: bool
     if path.is_dir():
         names = [p.name for p in path.iterdir()]
         if LOCK_NAME in names:
-            from coprod.experiments.locks import FolderLock
+            from coprod.core.locks import FolderLock
 
             FolderLock(path, option).refuse_if_held()  # another coprod is writing there now
         if not may_exist and [name for name in names if name != LOCK_NAME]:

@@ -38,14 +38,14 @@ import pandas as pd
 from coprod.analysis.prim import BoxRule, Discovery, box_rule, check_rule, discover
 from coprod.analysis.verdicts import verdict
 from coprod.analysis.statistics import wilson
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.runner import CHUNK_DIR
-from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
+from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.reports.claims_report import effect_plot, markdown_report, settings
 from coprod.reports.render import to_html
 from coprod.model.outcomes import reporter_names
-from coprod.model.parameters import PARAMETERS
+from coprod.core.parameters import PARAMETERS
 
 CLAIMS_FILE = Path(__file__).resolve().with_name("claims.toml")
 REQUIRED = ("name", "title", "source", "scenario", "operationalisation", "treatment", "control", "outcome",

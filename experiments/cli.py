@@ -8,7 +8,7 @@ import importlib
 import sys
 from dataclasses import dataclass
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 
 
 @dataclass(frozen=True)

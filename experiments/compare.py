@@ -34,12 +34,12 @@ from scipy import stats
 
 from coprod.analysis.prim import BoxRule, check_rule, discover
 from coprod.analysis.statistics import mean_interval, paired_interval, sd
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
-from coprod.model.parameters import PARAMETERS
+from coprod.core.parameters import PARAMETERS
 from coprod.reports.words import RISK_COLUMNS, dimension_name, strategy_names
 
 DEFAULT_REPLICATIONS = 10

@@ -13,12 +13,12 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.scenarios import load_scenario
-from coprod.experiments.storage import write_atomically
+from coprod.core.storage import write_atomically
 from coprod.model.model import resolve_parameters
 from coprod.model.paradigms import paradigm_values
-from coprod.model.parameters import PARAMETERS
+from coprod.core.parameters import PARAMETERS
 
 
 def toml_value(value: Any) -> str:

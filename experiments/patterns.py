@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from coprod.analysis.statistics import mean_interval
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.scenarios import load_scenario, parse_set
-from coprod.experiments.storage import atomic_directory, write_bytes, write_json, write_tables
+from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.model.model import resolve_parameters
 from coprod.model.records import CitizenRecord, CitizenWindow
 from coprod.model.trials import TRIALS, arm_difference, relative_effect, start_trial

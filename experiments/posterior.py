@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.reports.claims_report import POSTERIOR_SUFFIX as SUFFIX
 
 POSTERIOR_FILE = "posterior.parquet"
@@ -98,7 +98,7 @@ def load_posterior(folder: Path | str, option: str = "--posterior") -> Posterior
     weights = last["weight"].to_numpy(dtype=np.float64)
     if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
         raise InputError(f"{option} {folder}: {POSTERIOR_FILE} has invalid weights")
-    from coprod.model.parameters import PARAMETERS
+    from coprod.core.parameters import PARAMETERS
 
     for name, (low, high) in priors.items():
         declared = PARAMETERS.get(name)
@@ -129,7 +129,7 @@ def claim_points(claim, samples: int, seed: int) -> pd.DataFrame:
     """Sample points of a claim's posterior twin: a Latin hypercube over its own ranges, then
     ``samples`` weighted draws of the calibrated parameters (integers rounded), seeded by ``seed``."""
     from coprod.experiments.sweep import latin_hypercube
-    from coprod.model.parameters import PARAMETERS
+    from coprod.core.parameters import PARAMETERS
 
     posterior: Posterior = claim.posterior
     rng = np.random.default_rng(seed)

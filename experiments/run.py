@@ -18,12 +18,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
-from coprod.experiments.storage import atomic_directory, write_json, write_parquet
+from coprod.core.storage import atomic_directory, write_json, write_parquet
 from coprod.model.model import ENGINES, CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
-from coprod.model.parameters import PARAMETERS
+from coprod.core.parameters import PARAMETERS
 
 DEFAULT_STEPS = 120
 # Show a progress bar when a run is at least this many citizen-steps (or on a terminal).

@@ -39,9 +39,9 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.errors import InputError
-from coprod.experiments.locks import FolderLock
-from coprod.experiments.storage import LOCK_NAME, write_parquet
+from coprod.core.errors import InputError
+from coprod.core.locks import FolderLock
+from coprod.core.storage import LOCK_NAME, write_parquet
 
 SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication))"
                    ".generate_state(1)[0]; unit = the group of runs that share randomness "

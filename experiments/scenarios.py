@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coprod.experiments.errors import InputError
-from coprod.model.parameters import PARAMETERS, validate
+from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS, validate
 from coprod.scenarios import SCENARIO_DIR
 
 TOP_LEVEL_KEYS = ("title", "description", "paradigm", "parameters", "uncertain")

@@ -44,9 +44,9 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.runner import ChunkFolder, RunFailed
-from coprod.experiments.storage import json_default, write_json, write_parquet
+from coprod.core.storage import json_default, write_json, write_parquet
 from coprod.model.outcomes import DIMENSIONS
 
 METHODS = ("sobol", "morris", "fast", "latin")
@@ -128,7 +128,7 @@ def parse_uncertain(items: Iterable[str]) -> dict[str, tuple[float, float]]:
 
 def model_problem(uncertain: dict[str, tuple[float, float]], where: str = "uncertain") -> dict[str, Any]:
     """A SALib problem over model parameters, checked against their declarations."""
-    from coprod.model.parameters import PARAMETERS
+    from coprod.core.parameters import PARAMETERS
 
     if not uncertain:
         raise InputError(f"{where}: no uncertain parameters; give the scenario an uncertain table "
@@ -146,7 +146,7 @@ def model_problem(uncertain: dict[str, tuple[float, float]], where: str = "uncer
 
 
 def integer_names(problem: dict[str, Any]) -> list[str]:
-    from coprod.model.parameters import PARAMETERS
+    from coprod.core.parameters import PARAMETERS
 
     return [n for n in problem["names"] if n in PARAMETERS and PARAMETERS[n].kind == "int"]
 
@@ -198,7 +198,7 @@ def latin_hypercube(ranges: dict[str, tuple[float, float]], samples: int,
     parameters rounded). Used where points are run directly rather than through a SALib problem."""
     from scipy.stats import qmc
 
-    from coprod.model.parameters import PARAMETERS
+    from coprod.core.parameters import PARAMETERS
 
     names = list(ranges)
     unit = qmc.LatinHypercube(d=len(names), seed=seed).random(samples)
@@ -495,7 +495,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from coprod.experiments.runner import ExecutorLost, RunFailed, StorageFailed
     from coprod.model.model import resolve_parameters
     from coprod.model.outcomes import reporter_names
-    from coprod.model.parameters import PARAMETERS
+    from coprod.core.parameters import PARAMETERS
 
     scenario = _scenario(args.scenario)
     uncertain = parse_uncertain(args.uncertain) if args.uncertain else dict(getattr(scenario, "uncertain", {}) or {})

@@ -10,7 +10,7 @@ import importlib
 
 __all__ = ["CoProductionModel", "PARAMETERS", "resolve_parameters"]
 _WHERE = {"CoProductionModel": "coprod.model.model", "resolve_parameters": "coprod.model.model",
-          "PARAMETERS": "coprod.model.parameters"}
+          "PARAMETERS": "coprod.core.parameters"}
 
 
 def __getattr__(name: str):

@@ -23,15 +23,15 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from coprod.agents import rules
 from coprod.agents.state import CITIZEN_STATE, QUANTITIES, STORE_DTYPES, check_settable
-from coprod.model import streams
-from coprod.model.kernel_cache import drop_stale_kernels
+from coprod.core import streams
+from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
-from coprod.model.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
+from coprod.core.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
                                   STREAM_VOLUNTEER, counter_uniform)
 from coprod.model.tally import (GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, binned_gini_by_sorting, count_chunks,
                                 histogram_gini, sum_caseloads, sum_groups, tally_from_sums, tally_month, tally_of)
-from coprod.model.threads import PARALLEL_FROM_CITIZENS, threads_for
+from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
 
 STATE = np.float32
 N_THETA = len(rules.THETA_NAMES)

@@ -18,9 +18,10 @@ import math
 import numpy as np
 from numba import njit
 
-from coprod.model import streams, tally
-from coprod.model.kernel_cache import drop_stale_kernels
-from coprod.model.streams import PUBLIC_PROPOSAL, counter_uniform
+from coprod.core import streams
+from coprod.model import tally
+from coprod.core.kernel_cache import drop_stale_kernels
+from coprod.core.streams import PUBLIC_PROPOSAL, counter_uniform
 from coprod.model.tally import block_sum
 
 

@@ -23,10 +23,10 @@ from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
 from coprod.model.offer import Offer
 from coprod.model.outcomes import COLUMN, ROW_NAMES, HorizonTracker, outcome_dict, read_month, reporter_names
-from coprod.model.parameters import defaults, validate
+from coprod.core.parameters import defaults, validate
 from coprod.model.paradigms import paradigm_values
 from coprod.model.population import group_membership, initial_citizens
-from coprod.model.streams import PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_draws
+from coprod.core.streams import PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_draws
 
 # 'auto' is the compiled engine at every size: it agrees with the agents (tests/test_engine_equivalence.py)
 # and is 50-200 times faster; 'agents' stays the readable reference.
@@ -51,7 +51,7 @@ def _seed_of(seed) -> int:
 class CoProductionModel(mesa.Model):
     """Co-production of public services in one municipality.
 
-    Keyword arguments are model parameters (see ``coprod.model.parameters.PARAMETERS``);
+    Keyword arguments are model parameters (see ``coprod.core.parameters.PARAMETERS``);
     ``paradigm`` first sets its rule set, explicit values override it.
     """
 

@@ -23,8 +23,8 @@ from numba.extending import register_jitable
 
 from coprod.agents import rules
 from coprod.agents.rules import clip01, collective_success
-from coprod.model.kernel_cache import drop_stale_kernels
-from coprod.model.parameters import parameter_tuple, parameter_values
+from coprod.core.kernel_cache import drop_stale_kernels
+from coprod.core.parameters import parameter_tuple, parameter_values
 from coprod.model.tally import Tally
 
 # How much taken-up input (as a share of a group) saturates what the municipality can learn.

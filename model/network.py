@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from coprod.model import streams
-from coprod.model.kernel_cache import drop_stale_kernels
-from coprod.model.streams import counter_uniform
-from coprod.model.threads import threads_for
+from coprod.core import streams
+from coprod.core.kernel_cache import drop_stale_kernels
+from coprod.core.streams import counter_uniform
+from coprod.core.threads import threads_for
 
 # The network's draws use their own 'step' so they never coincide with a month's draws.
 NETWORK_STEP = np.uint64(0xFFFFFFFF00000001)

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from coprod.model import municipality
-from coprod.model.kernel_cache import drop_stale_kernels
+from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.model.municipality import member_mean
 
 DIMENSIONS = ("innovation", "wellbeing", "efficiency_precision", "resource_mobilisation", "democracy")

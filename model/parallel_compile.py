@@ -42,7 +42,8 @@ _SCALARS = ("boolean", "int8", "int16", "int32", "int64", "uint8", "uint16", "ui
 def compiled_modules() -> list:
     """The modules whose cached kernels a numba run calls."""
     from coprod.agents import ngo, professional
-    from coprod.model import engine_numba, innovation, municipality, network, outcomes, streams, tally
+    from coprod.core import streams
+    from coprod.model import engine_numba, innovation, municipality, network, outcomes, tally
 
     return [engine_numba, tally, network, streams, municipality, innovation, outcomes, professional, ngo]
 

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from coprod.agents import rules
-from coprod.model.kernel_cache import drop_stale_kernels
+from coprod.core.kernel_cache import drop_stale_kernels
 
 # What neighbours see of a citizen, packed in one byte so the neighbour loops gather one byte each:
 # the mode in the low two bits, volunteering in the third.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coprod.agents.state import QUANTITIES
-from coprod.model.streams import TRIAL_ASSIGNMENT, public_uniforms
+from coprod.core.streams import TRIAL_ASSIGNMENT, public_uniforms
 
 CONTROL, NOT_ELIGIBLE = 0, -1
 ELIGIBLE = ("everyone", "bottom_quintile")

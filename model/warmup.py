@@ -31,7 +31,7 @@ LARGE_POPULATION_KERNELS = ("tally.sum_groups", "tally.sum_caseloads", "tally.co
 
 
 def _needs_large_kernels(largest_population: int | None) -> bool:
-    from coprod.model.threads import PARALLEL_FROM_CITIZENS
+    from coprod.core.threads import PARALLEL_FROM_CITIZENS
 
     return largest_population is None or largest_population >= PARALLEL_FROM_CITIZENS
 
@@ -91,7 +91,7 @@ def warm_kernels(say: Callable[[str], None] | None = None, largest_population: i
         model.step()
     import numpy as np
 
-    from coprod.model.streams import public_uniforms
+    from coprod.core.streams import public_uniforms
 
     public_uniforms(0, 0, 0, np.arange(2))  # trials' assignment draws (``streams._uniforms_of``)
 

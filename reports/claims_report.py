@@ -10,7 +10,7 @@ import pandas as pd
 
 from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS, Discovery, box_rule, plot_trajectory
 from coprod.analysis.verdicts import BROADLY, FAILS
-from coprod.model.parameters import PARAMETERS
+from coprod.core.parameters import PARAMETERS
 
 # A claim run under a calibrated posterior is the claim's twin with this suffix on its name.
 POSTERIOR_SUFFIX = "@posterior"

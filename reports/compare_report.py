@@ -2,7 +2,7 @@
 Markdown (report.md) and rendered to one self-contained page (report.html, ``reports.render``).
 
 ``write_comparison`` builds the whole result directory in a temporary sibling and renames it into
-place at the end (``coprod.experiments.storage.atomic_directory``).
+place at the end (``coprod.core.storage.atomic_directory``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coprod.experiments.storage import atomic_directory, write_json, write_parquet, write_tables
+from coprod.core.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.reports.render import plural, table, to_html, warning
 from coprod.reports.words import (BOUNDED, RISK_COLUMNS, RISK_LABELS, dimension_name, horizon_months,

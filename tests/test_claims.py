@@ -15,7 +15,7 @@ from coprod.analysis.verdicts import BROADLY, FAILS
 from coprod.experiments import cli
 from coprod.experiments.claims import (CLAIMS_FILE, Claim, arm_values, load_claims, run_claims,
                                        run_pair, verdict, wilson)
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 
 CLAIMS = load_claims()
 FAIL_SEEDS = (1, 2)

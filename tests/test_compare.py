@@ -16,7 +16,7 @@ from coprod.experiments.compare import paired_test
 from coprod.experiments.runner import run_seed
 from coprod.experiments.scenarios import load_scenario
 from coprod.model.outcomes import DIMENSIONS
-from coprod.model.parameters import PARAMETERS
+from coprod.core.parameters import PARAMETERS
 
 SMALL = ["--citizens", "150", "--steps", "12", "--replications", "4", "--engine", "agents", "--quiet"]
 

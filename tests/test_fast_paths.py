@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coprod.model.streams import counter_uniform, public_uniforms
+from coprod.core.streams import counter_uniform, public_uniforms
 from coprod.model.tally import (GINI_BINS, binned_gini_by_sorting, count_chunks, gini, histogram_gini, numpy_sum,
                                 sorted_bins_gini, sorted_wellbeing_bins, wellbeing_bins)
 
@@ -91,7 +91,7 @@ def test_tie_pass_skipping_untied_citizens_tends_every_tie_as_a_full_pass_would(
 def test_threads_for_a_small_population_is_one_and_restores_the_count():
     import numba
 
-    from coprod.model.threads import PARALLEL_FROM_CITIZENS, threads_for
+    from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
 
     outside = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))  # more than one where the machine allows
@@ -223,7 +223,7 @@ def test_only_large_populations_call_the_kernels_a_small_warm_up_skips(monkeypat
 
     from coprod.model import engine_numba, tally
     from coprod.model.model import CoProductionModel
-    from coprod.model.threads import PARALLEL_FROM_CITIZENS
+    from coprod.core.threads import PARALLEL_FROM_CITIZENS
     from coprod.model.warmup import LARGE_POPULATION_KERNELS
 
     def refuse(*args):

@@ -11,7 +11,7 @@ import pytest
 from coprod.experiments.cli import COMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("model", "agents", "experiments", "analysis", "reports", "classroom", "scenarios")
+PACKAGES = ("core", "model", "agents", "experiments", "analysis", "reports", "classroom", "scenarios")
 
 
 def module_imports() -> dict[str, set[str]]:
@@ -85,7 +85,7 @@ def test_quick_commands_do_not_import_the_simulation(argv):
 def test_words_are_declared_once_with_the_parameter_and_the_paradigm():
     from coprod.classroom.dashboard import CHOICES, SLIDERS
     from coprod.model.paradigms import NAMES, SHORT_NAMES
-    from coprod.model.parameters import PARAMETERS, PARADIGMS
+    from coprod.core.parameters import PARAMETERS, PARADIGMS
 
     for p in PARAMETERS.values():
         assert not p.choices_da or len(p.choices_da) == len(p.choices), p.name
@@ -98,7 +98,7 @@ def test_words_are_declared_once_with_the_parameter_and_the_paradigm():
     # No other module restates them.
     words = [w for p in PARAMETERS.values() for w in (p.label_da, p.description_da) if w]
     words += [w for table in (NAMES, SHORT_NAMES) for by in table.values() for w in by.values() if "Hybrid" not in w]
-    declared_in = {ROOT / "model" / "parameters.py", ROOT / "model" / "paradigms.py"}
+    declared_in = {ROOT / "core" / "parameters.py", ROOT / "model" / "paradigms.py"}
     for package in PACKAGES:
         for path in (ROOT / package).glob("*.py"):
             if path not in declared_in:
@@ -106,10 +106,27 @@ def test_words_are_declared_once_with_the_parameter_and_the_paradigm():
                 assert not [w for w in words if f'"{w}"' in text], f"{path} restates declared words"
 
 
-def test_analysis_and_reports_do_not_reach_into_the_experiments():
-    """Tables in, tables out: analysis/ and reports/ use only the shared error type and atomic writer."""
+# The house's floors, lowest first: a module may import its own floor and the floors below it.
+FLOORS = {"core": 0, "scenarios": 0, "agents": 1, "model": 2, "analysis": 3, "reports": 4,
+          "experiments": 5, "classroom": 6}
+
+
+def test_arrows_point_down():
+    """Infrastructure (core) under the model, the model under analysis, experiments, reports and the
+    classroom; analysis reads tables, so it sits below the experiments that write them."""
     graph = module_imports()
-    shared = {"coprod.experiments.errors", "coprod.experiments.storage"}
+    upward = []
+    for name, targets in graph.items():
+        floor = FLOORS[name.split(".")[1]]
+        upward += [f"{name} -> {t}" for t in targets if FLOORS[t.split(".")[1]] > floor]
+    assert upward == []
+    # core imports nothing of ours but core
+    assert all(t.startswith("coprod.core") for n, ts in graph.items() if n.startswith("coprod.core") for t in ts)
+
+
+def test_analysis_and_reports_do_not_reach_into_the_experiments():
+    """Tables in, tables out: analysis/ and reports/ import nothing from experiments/."""
+    graph = module_imports()
     for name, targets in graph.items():
         if name.startswith(("coprod.analysis", "coprod.reports")):
-            assert {t for t in targets if t.startswith("coprod.experiments")} <= shared, name
+            assert not [t for t in targets if t.startswith("coprod.experiments")], name

@@ -9,7 +9,7 @@ import pytest
 from coprod.model.model import CoProductionModel, resolve_parameters
 from coprod.model.outcomes import reporter_names
 from coprod.model.paradigms import PARADIGM_RULES
-from coprod.model.parameters import PARADIGMS, PARAMETERS
+from coprod.core.parameters import PARADIGMS, PARAMETERS
 from tests.conftest import run_small
 
 

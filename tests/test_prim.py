@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.analysis.prim import (LOWER, UPPER, Box, BoxRule, Discovery, cart_box, check_rule, discover,
                                      peeling_trajectory, prim_box, quasi_p_values)
 

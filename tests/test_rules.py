@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coprod.agents import rules
-from coprod.model import streams
+from coprod.core import streams
 
 
 # --- asymmetric trust (Slovic 1993) ------------------------------------------------------------

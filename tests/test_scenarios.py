@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from coprod.experiments.errors import InputError
+from coprod.core.errors import InputError
 from coprod.experiments.scenarios import bundled_scenarios, load_scenario, parse_set
 from coprod.model.model import CoProductionModel
 

@@ -10,8 +10,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coprod.experiments.errors import InputError
-from coprod.experiments.storage import LOCK_NAME
+from coprod.core.errors import InputError
+from coprod.core.storage import LOCK_NAME
 
 
 class FolderLock:

@@ -95,7 +95,7 @@ def atomic_directory(final: Path | str) -> Iterator[Path]:
     """Yield a temporary sibling directory; rename it to ``final`` if the block succeeds."""
     final = Path(final)
     if final.exists() and any(p.name != LOCK_NAME for p in final.iterdir()):
-        from coprod.experiments.errors import InputError
+        from coprod.core.errors import InputError
         raise InputError(f"--out {final}: exists and is not empty; allowed: a new or empty directory")
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".tmp-{final.name}-"))

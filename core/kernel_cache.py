@@ -2,7 +2,7 @@
 
 Numba keys a cached kernel on the source file that defines it (its modification time and size)
 and not on the functions it calls from other modules. A change to ``agents/rules.py`` or
-``model/streams.py`` would therefore leave stale compiled rules in the cache, and the numba engine
+``core/streams.py`` would therefore leave stale compiled rules in the cache, and the numba engine
 would silently disagree with the agents. This stamps the cache with a hash of every source a
 module's kernels inline and drops that module's cache files when the hash changes.
 """
