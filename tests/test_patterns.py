@@ -303,3 +303,66 @@ def test_switch_lifts_contract_control_mid_run_and_only_switchable_parameters():
     assert len(before) and after.mean() < before.mean()  # the model reads the relation afresh
     with pytest.raises(ValueError, match="cannot change"):
         P.observe_run({"n_citizens": 100}, 0, 24, switch={"outreach": 0.5})
+
+
+# --- across scenarios (issue 24, item 1) ----------------------------------------------------------------
+
+def test_undefined_in_every_replication_is_not_applicable_never_a_fail():
+    band = {"low": 0.0, "high": 1.0}
+    assert P.judge(band, np.array([np.nan, np.nan]))[3] == P.NOT_APPLICABLE
+    mean, low, high, result = P.judge(band, np.array([0.5, np.nan, 0.7]))  # the undefined one left out
+    assert result == "pass" and mean == pytest.approx(0.6)
+    assert P.judge(band, np.array([1.5, 1.7]))[3] == "fail"
+    values = pd.DataFrame({"pattern": ["annual_volunteering"] * 2, "replication": [0, 1], "value": [np.nan, np.nan]})
+    card = P.score([p for p in P.load_patterns() if p.name == "annual_volunteering"], values)
+    assert card["result"].tolist() == [P.NOT_APPLICABLE] and not card["passed"].any()
+
+
+def test_scenarios_all_names_every_bundled_scenario_and_names_or_option_not_both(capsys):
+    from argparse import Namespace
+    from coprod.experiments.scenarios import bundled_scenarios
+
+    assert P.scenario_names(Namespace(scenario=[], scenarios="all")) == bundled_scenarios()
+    assert P.scenario_names(Namespace(scenario=[], scenarios="npm, hybrid")) == ["npm", "hybrid"]
+    assert P.scenario_names(Namespace(scenario=[], scenarios=None)) == ["default"]
+    with pytest.raises(P.InputError, match="not both"):
+        P.scenario_names(Namespace(scenario=["npm"], scenarios="all"))
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["npm", "--scenarios", "all"], "--scenarios"),
+    (["--scenarios", "npm,no_such_scenario"], "no such scenario"),
+    (["--scenarios", "npm,npm"], "each scenario once"),
+    (["--scenarios", " , "], "--scenarios"),
+])
+def test_bad_scenario_lists_are_one_line_exit_2_nothing_written(tmp_path, capsys, argv, says):
+    out = tmp_path / "out"
+    assert cli.main(["patterns", *argv, *TINY, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+    assert not out.exists()
+
+
+def test_scorecard_across_scenarios_one_table_with_a_scenario_column(tmp_path, capsys):
+    out = tmp_path / "across"
+    assert cli.main(["patterns", "default", "traditional", *TINY, "--quiet", "--out", str(out)]) == 0
+    card = pd.read_csv(out / "scorecard.csv")
+    names = [p.name for p in P.load_patterns()]
+    assert card.columns[0] == "scenario" and list(card["scenario"].unique()) == ["default", "traditional"]
+    assert list(card.loc[card["scenario"] == "traditional", "pattern"]) == names
+    assert set(card["result"]) <= {"pass", "fail", P.NOT_APPLICABLE}
+    assert (card["passed"] == (card["result"] == "pass")).all()
+    # traditional offers individual co-production only: the individual/collective ratio is undefined there
+    gulf = card[card["pattern"] == "individual_collective_gulf"].set_index("scenario")["result"]
+    assert gulf["traditional"] == P.NOT_APPLICABLE and gulf["default"] != P.NOT_APPLICABLE
+    # the default scenario's rows are those a run of the default alone gives (same seeds)
+    alone = tmp_path / "alone"
+    assert cli.main(["patterns", "default", *TINY, "--quiet", "--out", str(alone)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(alone / "scorecard.csv"),
+                                  card[card["scenario"] == "default"].reset_index(drop=True))
+    text = (out / "scorecard.md").read_text()
+    assert "| pattern | target | default | traditional |" in text and "**bottom line**" in text
+    applicable = card[(card["scenario"] == "traditional") & (card["result"] != P.NOT_APPLICABLE)]
+    assert f"{int(applicable['passed'].sum())} of {len(applicable)} applicable patterns pass (1 not applicable)" in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenarios"] == ["default", "traditional"] and manifest["design"] == "scorecard"
