@@ -139,6 +139,10 @@ def informativeness_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
                       "holds whatever the uncertain parameters are, so it says little about them (it may still "
                       "say something about the model's structure). One that passes at 5% or fewer *fits only a "
                       "corner* of the ranges: it is informative, or the model meets it only by tuning."]
+        if info["points"] < 20:
+            lines += ["", warning(f"With {plural(info['points'], 'point')} a share is known only roughly (see the "
+                                  "Wilson intervals); the flags follow the share itself and are provisional. Use "
+                                  "`--prior 50` or more for a verdict.")]
     for scenario, rows in table.groupby("scenario", sort=False):
         lines += ["", f"## {scenario}", "", "| pattern | target | passes at | value 5-95% | flag |", "|---|---|---|---|---|"]
         for row in rows.itertuples():

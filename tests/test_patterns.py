@@ -366,3 +366,78 @@ def test_scorecard_across_scenarios_one_table_with_a_scenario_column(tmp_path, c
     assert f"{int(applicable['passed'].sum())} of {len(applicable)} applicable patterns pass (1 not applicable)" in text
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenarios"] == ["default", "traditional"] and manifest["design"] == "scorecard"
+
+
+# --- over the prior (issue 24, item 2) -------------------------------------------------------------------
+
+def test_informativeness_counts_shares_wilson_and_flags_on_a_known_table():
+    from coprod.analysis.statistics import wilson
+
+    patterns = [p for p in P.load_patterns() if p.name in ("annual_volunteering", "civic_core",
+                                                            "individual_collective_gulf", "trust_asymmetry")]
+    results = {"annual_volunteering": ["pass"] * 20,                        # passes everywhere
+               "civic_core": ["fail"] * 20,                                 # nowhere
+               "individual_collective_gulf": [P.NOT_APPLICABLE] * 20,       # never defined
+               "trust_asymmetry": ["pass"] * 5 + ["fail"] * 12 + [P.NOT_APPLICABLE] * 3}
+    rows = [{"scenario": "s", "point": i, "pattern": name, "value": float(i) if r != P.NOT_APPLICABLE else np.nan,
+             "result": r} for name, rs in results.items() for i, r in enumerate(rs)]
+    table = P.informativeness(patterns, pd.DataFrame(rows)).set_index("pattern")
+    assert table.loc["annual_volunteering", "flag"] == "cannot discriminate"
+    assert table.loc["civic_core", "flag"] == "fits only a corner" and table.loc["civic_core", "pass_share"] == 0
+    assert table.loc["individual_collective_gulf", "flag"] == P.NOT_APPLICABLE
+    assert math.isnan(table.loc["individual_collective_gulf", "pass_share"])
+    trust = table.loc["trust_asymmetry"]
+    assert trust["applicable_points"] == 17 and trust["pass_share"] == pytest.approx(5 / 17) and trust["flag"] == ""
+    assert (trust["pass_low"], trust["pass_high"]) == pytest.approx(wilson(5, 17))
+    assert trust["value_p05"] == pytest.approx(np.quantile(np.arange(17.0), 0.05))
+    assert trust["value_p95"] == pytest.approx(np.quantile(np.arange(17.0), 0.95))
+    # under a posterior the share is reported without the prior's flags
+    assert P.informativeness(patterns, pd.DataFrame(rows), flags=False).set_index("pattern").loc[
+        "annual_volunteering", "flag"] == ""
+
+
+def test_prior_runs_latin_hypercube_points_and_each_point_is_the_scorecard_there(tmp_path):
+    out = tmp_path / "prior"
+    assert cli.main(["patterns", "--prior", "3", *TINY, "--quiet", "--out", str(out)]) == 0
+    assert {"informativeness.csv", "informativeness.md", "informativeness.html", "points.csv",
+            "replications.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
+    table = pd.read_csv(out / "informativeness.csv")
+    assert {"pass_share", "pass_low", "pass_high", "value_p05", "value_p95", "flag"} <= set(table.columns)
+    assert list(table["pattern"]) == [p.name for p in P.load_patterns()] and (table["points"] == 3).all()
+    points = pd.read_csv(out / "points.csv")
+    uncertain = load_scenario("default").uncertain
+    for name, (low, high) in uncertain.items():
+        assert points[name].between(low, high).all() and points[name].nunique() == 3
+    # point 1 is the scorecard at its parameter values, with the same seeds
+    chosen = [p for p in P.load_patterns() if p.name in ("annual_volunteering", "civic_core")]
+    at = points[points["point"] == 1].iloc[0]
+    base = {**load_scenario("default").parameters, "n_citizens": 200, **{n: at[n] for n in uncertain}}
+    again = P.score(chosen, P.measure(chosen, base, 2, 30, 5)).set_index("pattern")["value"]
+    mine = points[points["point"] == 1].set_index("pattern")["value"]
+    for pattern in chosen:
+        assert mine[pattern.name] == pytest.approx(again[pattern.name], rel=1e-12)
+    shares = table.set_index("pattern")["pass_share"]
+    counted = points.groupby("pattern")["result"].apply(lambda r: (r == "pass").sum() / (r != P.NOT_APPLICABLE).sum())
+    pd.testing.assert_series_equal(shares.dropna().sort_index(), counted.dropna().sort_index(), check_names=False)
+    assert "Pattern scorecard over the prior: default" in (out / "informativeness.md").read_text()
+
+
+NO_UNCERTAIN = 'description = "no ranges"\nparadigm = "npg"\n'
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--prior", "0"], "--prior: got 0"),
+    (["--prior", "-2"], "--prior"),
+    (["{plain}", "--prior", "3"], "no [uncertain] table"),
+    (["--prior", "3", "--posterior", "{tmp}"], "--prior"),
+    (["--draws", "3"], "--draws"),
+])
+def test_bad_prior_options_are_one_line_exit_2_nothing_written(tmp_path, capsys, argv, says):
+    plain = tmp_path / "plain.toml"
+    plain.write_text(NO_UNCERTAIN)
+    argv = [a.replace("{plain}", str(plain)).replace("{tmp}", str(tmp_path)) for a in argv]
+    out = tmp_path / "out"
+    assert cli.main(["patterns", *argv, *TINY, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+    assert not out.exists()
