@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP
 from coprod.analysis.statistics import mean_interval
 from coprod.core.errors import InputError
 from coprod.experiments.scenarios import load_scenario, parse_set
@@ -43,6 +44,7 @@ PATTERNS_FILE = Path(__file__).resolve().with_name("patterns.toml")
 DEFAULTS = {"scenario": "default", "replications": 10, "citizens": 2000, "steps": 120, "seed": 0, "workers": 1,
             "draws": 20}
 WINDOW = 12  # months every statistic looks back over ("in the last year")
+HISTORY = 60  # months kept month by month for the statistics over years (persistence, reach, leaving)
 TRIAL_MONTH = 60  # trials start after this month (burn-in), or earlier in short runs
 MIN_BURN_IN = 12
 REQUIRED = ("name", "title", "statistic", "target", "source", "note")
@@ -96,6 +98,7 @@ class RunObservation:
     participation_gap: float
     labels: np.ndarray | None = None
     trust_before: np.ndarray | None = None
+    history: "ActivityHistory | None" = None  # runs without a trial or switch: the last HISTORY months
 
 
 def trial_month(steps: int) -> int:
@@ -117,10 +120,16 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
     last = start + WINDOW if short else steps
     record = CitizenRecord(model.p["n_citizens"], WINDOW)
     labels = trust_before = None
+    active, volunteer = [], []
     while model.steps < last:
         model.step()
         if model.steps > last - WINDOW:
             record.observe(model.population)
+        if not short and model.steps > last - HISTORY:
+            is_volunteer = np.asarray(model.population.citizen_values("is_volunteer"), dtype=bool)
+            mode = np.asarray(model.population.citizen_values("mode"))
+            volunteer.append(is_volunteer)
+            active.append(is_volunteer | (mode == MODE_GROUP) | (mode == MODE_COLLECTIVE))  # as ``volunteers`` counts
         if model.steps == start and switch:
             unknown = set(switch) - set(SWITCHABLE)
             if unknown:
@@ -131,7 +140,8 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
             labels = start_trial(model.population, TRIALS[trial], model.seed_value, model.steps)
     gaps = model.datacollector.get_model_vars_dataframe()["participation_gap"].to_numpy()
     model.forget()
-    return RunObservation(record.summary(), float(np.mean(gaps[-WINDOW:])), labels, trust_before)
+    history = ActivityHistory(np.array(active), np.array(volunteer)) if not short else None
+    return RunObservation(record.summary(), float(np.mean(gaps[-WINDOW:])), labels, trust_before, history)
 
 
 def _observe_job(job: tuple) -> RunObservation:
@@ -156,8 +166,7 @@ def execute(jobs: list[tuple], workers: int) -> list[RunObservation]:
 def annual_volunteering_share(window: CitizenWindow) -> float:
     """Share of citizens who volunteered for an NGO or co-produced in a group or collectively in
     at least one month of the window."""
-    together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
-    return float(np.mean((window.volunteering > 0) | (together > 0)))
+    return float(np.mean(volunteers(window)))
 
 
 def top_share(values: np.ndarray, share: float) -> float:
@@ -242,6 +251,129 @@ def volunteer_motivation(window: CitizenWindow) -> np.ndarray:
     return window.end["motivation"][window.end["is_volunteer"].astype(bool)]
 
 
+# --- statistics of the wider scorecard (issue 24, item 8): distributions and dynamics ----------------------
+# Each is a small function of a CitizenWindow (the last 12 months) or an ActivityHistory (the last
+# HISTORY months, one row a month), so it can be pointed at new model outputs when they arrive.
+
+def volunteers(window: CitizenWindow) -> np.ndarray:
+    """Who counts as volunteering in the window: an NGO volunteer, or group or collective
+    co-production, in at least one month (as ``annual_volunteering_share``)."""
+    together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
+    return (window.volunteering > 0) | (together > 0)
+
+
+def hours_per_volunteer_month(window: CitizenWindow) -> float:
+    """NGO volunteer hours per month of volunteering (nan without a volunteer month)."""
+    months = window.volunteering.sum()
+    return float(window.volunteer_hours.sum() / months) if months > 0 else float("nan")
+
+
+def association_share(window: CitizenWindow) -> float:
+    """Of the citizens who volunteered in the window, the share who did so through an NGO."""
+    counted = volunteers(window)
+    return float(np.mean(window.volunteering[counted] > 0)) if counted.any() else float("nan")
+
+
+def volunteering_ratio(window: CitizenWindow, group: np.ndarray, reference: np.ndarray) -> float:
+    """Share volunteering in ``group`` over the share in ``reference`` (nan if either is empty or the
+    reference share is 0)."""
+    counted = volunteers(window)
+    if not group.any() or not reference.any():
+        return float("nan")
+    base = counted[reference].mean()
+    return float(counted[group].mean() / base) if base > 0 else float("nan")
+
+
+def resource_gradient(window: CitizenWindow) -> float:
+    """Volunteering share of the top two resource quintiles over that of the bottom three (the
+    model's stand-in for graduates against non-graduates)."""
+    quintile = window.end["quintile"]
+    return volunteering_ratio(window, quintile >= 3, quintile <= 2)
+
+
+def poorest_over_all(window: CitizenWindow) -> float:
+    """Volunteering share of the poorest resource quintile over everyone's."""
+    quintile = window.end["quintile"]
+    return volunteering_ratio(window, quintile == 0, np.ones(len(quintile), dtype=bool))
+
+
+def occasional_share(window: CitizenWindow, most: int = 3) -> float:
+    """Of the citizens who volunteered in the window, the share active in at most ``most`` months."""
+    counted = volunteers(window)
+    if not counted.any():
+        return float("nan")
+    together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
+    months = np.maximum(window.volunteering, together)  # a month can count once, by the larger of the two
+    return float(np.mean(months[counted] <= most))
+
+
+def trust_volunteering_correlation(window: CitizenWindow) -> float:
+    """Pearson correlation between trust at the end and having volunteered in the window."""
+    counted = volunteers(window).astype(np.float64)
+    trust = np.asarray(window.end["trust"], dtype=np.float64)
+    if counted.std() == 0 or trust.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(trust, counted)[0, 1])
+
+
+@dataclass(frozen=True)
+class ActivityHistory:
+    """Per month (rows, oldest first) and citizen: volunteering as ``volunteers`` counts it
+    (``active``) and NGO volunteer status (``volunteer``), over the last ``HISTORY`` months of a run."""
+
+    active: np.ndarray  # (months, n) bool
+    volunteer: np.ndarray  # (months, n) bool
+
+    @property
+    def months(self) -> int:
+        return len(self.active)
+
+
+def reach_over_years(history: ActivityHistory, years: int = 5) -> float:
+    """Share who volunteered in at least one month of the last ``years`` years, over the share in the
+    last year (nan when the run is shorter)."""
+    if history.months < 12 * years:
+        return float("nan")
+    last_year = history.active[-12:].any(axis=0).mean()
+    return float(history.active[-12 * years:].any(axis=0).mean() / last_year) if last_year > 0 else float("nan")
+
+
+def year_to_year_persistence(history: ActivityHistory) -> float:
+    """Of those who volunteered in the year before last, the share who volunteered in the last year."""
+    if history.months < 24:
+        return float("nan")
+    before = history.active[-24:-12].any(axis=0)
+    return float(history.active[-12:].any(axis=0)[before].mean()) if before.any() else float("nan")
+
+
+def volunteer_groups_a_year_ago(history: ActivityHistory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(volunteers 12 months before the end, of them those in every one of the 12 months before and
+    including then (long-serving), still volunteers at the end)."""
+    then = history.volunteer[-13]
+    serving = history.volunteer[-24:-12].all(axis=0)
+    return then, then & serving, history.volunteer[-1]
+
+
+def volunteer_retention(history: ActivityHistory) -> float:
+    """Of the NGO volunteers 12 months before the end, the share still volunteering at the end."""
+    if history.months < 24:
+        return float("nan")
+    then, _, now = volunteer_groups_a_year_ago(history)
+    return float(now[then].mean()) if then.any() else float("nan")
+
+
+def newcomers_leave_more(history: ActivityHistory) -> float:
+    """Share of newcomers (volunteers 12 months before the end who had not served all the 12 months
+    before) who left by the end, minus the same share of long-serving volunteers."""
+    if history.months < 24:
+        return float("nan")
+    then, serving, now = volunteer_groups_a_year_ago(history)
+    newcomers = then & ~serving
+    if not newcomers.any() or not serving.any():
+        return float("nan")
+    return float(np.mean(~now[newcomers]) - np.mean(~now[serving]))
+
+
 @dataclass(frozen=True)
 class Statistic:
     runs: tuple[str, ...]
@@ -294,6 +426,40 @@ STATISTICS: dict[str, Statistic] = {
     "placebo_trial_effect": Statistic(
         ("trial_placebo",), lambda o: trial_participation_effect(o["trial_placebo"]),
         "the resource trial with a boost of 0 (a check: must be indistinguishable from 0)"),
+    # --- the wider scorecard (issue 24, item 8) ---
+    "hours_per_volunteer_month": Statistic(
+        ("baseline",), lambda o: hours_per_volunteer_month(o["baseline"].window),
+        "NGO volunteer hours per month of volunteering, over the last 12 months"),
+    "association_share": Statistic(
+        ("baseline",), lambda o: association_share(o["baseline"].window),
+        "of those volunteering in the last 12 months, the share who did so through an NGO"),
+    "resource_gradient": Statistic(
+        ("baseline",), lambda o: resource_gradient(o["baseline"].window),
+        "volunteering share of the top two resource quintiles over that of the bottom three"),
+    "poorest_over_all": Statistic(
+        ("baseline",), lambda o: poorest_over_all(o["baseline"].window),
+        "volunteering share of the poorest resource quintile over everyone's"),
+    "occasional_share": Statistic(
+        ("baseline",), lambda o: occasional_share(o["baseline"].window),
+        "of those volunteering in the last 12 months, the share active in at most 3 of the months"),
+    "trust_volunteering_correlation": Statistic(
+        ("baseline",), lambda o: trust_volunteering_correlation(o["baseline"].window),
+        "correlation between trust at the end and having volunteered in the last 12 months"),
+    "participation_gap": Statistic(
+        ("baseline",), lambda o: o["baseline"].participation_gap,
+        "share taking part in the top minus the bottom resource quintile, mean over the last 12 months"),
+    "reach_over_five_years": Statistic(
+        ("baseline",), lambda o: reach_over_years(o["baseline"].history, 5),
+        "share volunteering in >= 1 month of the last 5 years over the share in the last year"),
+    "year_to_year_persistence": Statistic(
+        ("baseline",), lambda o: year_to_year_persistence(o["baseline"].history),
+        "of those volunteering in the year before last, the share volunteering in the last year"),
+    "volunteer_retention": Statistic(
+        ("baseline",), lambda o: volunteer_retention(o["baseline"].history),
+        "of the NGO volunteers 12 months before the end, the share still volunteering at the end"),
+    "newcomers_leave_more": Statistic(
+        ("baseline",), lambda o: newcomers_leave_more(o["baseline"].history),
+        "share of newer NGO volunteers who left within 12 months minus that of volunteers serving >= 12 months"),
 }
 
 
