@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
-from coprod.experiments.patterns import (MIN_BURN_IN, NOT_APPLICABLE, PATTERNS_FILE, WINDOW, Pattern, judge, load_patterns,
-                                         measure, plan_jobs)
+from coprod.experiments.patterns import (MIN_BURN_IN, NOT_APPLICABLE, PATTERNS_FILE, WINDOW, Pattern, judge,
+                                         load_patterns, measure, plan_jobs)
 from coprod.experiments.posterior import summarise
 from coprod.experiments.scenarios import load_scenario
 from coprod.core.parameters import PARAMETERS
@@ -44,7 +44,8 @@ DEFAULTS = {"scenario": "default", "population": 50, "generations": 4, "replicat
 DB_NAME = "abc.db"
 STATE_NAME = "state.json"
 # Fields a resumed calibration must share with the one it continues.
-PLAN_FIELDS = ("scenario_path", "scenario_paths", "holdout", "patterns_sha256", "patterns", "priors", "base_parameters", "population",
+PLAN_FIELDS = ("scenario_path", "scenario_paths", "holdout", "patterns_sha256", "patterns", "priors", "base_parameters",
+               "population",
                "generations", "budget", "replications", "citizens", "steps", "seed", "predictive")
 # Seed units beside the generations' (t + 1): the posterior-predictive draws.
 PREDICTIVE_UNIT = 2**31 - 1
@@ -123,7 +124,8 @@ def calibrated_scenarios(args: argparse.Namespace) -> list:
     if args.scenarios is None:
         return [load_scenario(args.scenario or DEFAULTS["scenario"])]
     if args.scenario:
-        raise InputError("--scenarios: a scenario is also named before it; allowed: a scenario, or --scenarios, not both")
+        raise InputError("--scenarios: a scenario is also named before it; allowed: a scenario, or --scenarios, "
+                         "not both")
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     if not names:
         raise InputError(f"--scenarios: got {args.scenarios!r}; allowed: scenario names separated by commas")
@@ -213,8 +215,8 @@ def evaluate_on(executor, slots: int, scheduler: str | None):
 def build_abc(inputs: dict, args: argparse.Namespace, evaluate, slots: int):
     import pyabc
 
-    from coprod.experiments.pattern_abc import (ExecutorSampler, PatternDistance, PatternModel, ResumableQuantileEpsilon,
-                                                keyed_patterns)
+    from coprod.experiments.pattern_abc import (ExecutorSampler, PatternDistance, PatternModel,
+                                                ResumableQuantileEpsilon, keyed_patterns)
 
     priors = inputs["priors"]
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in priors.items()})
@@ -397,7 +399,8 @@ def effective_sample_size(weights: np.ndarray) -> float:
 
 def resume_command(args: argparse.Namespace, out: Path) -> str:
     argv = (["coprod", *sys.argv[1:]] if sys.argv[1:2] == ["calibrate"]
-            else ["coprod", "calibrate", *([args.scenario] if args.scenario else ["--scenarios", args.scenarios or ""])])
+            else ["coprod", "calibrate",
+                  *([args.scenario] if args.scenario else ["--scenarios", args.scenarios or ""])])
     if not args.out:
         argv += ["--out", str(out)]
     if not args.resume:
@@ -539,7 +542,8 @@ def register(cmd: argparse.ArgumentParser) -> None:
     cmd.description = ("Approximate Bayesian computation (ABC-SMC, pyabc) of a scenario's uncertain parameters "
                        "against the pattern scorecard; writes the posterior, plots, the scorecard under the posterior "
                        "predictive, a calibrated scenario and a report.")
-    cmd.add_argument("scenario", nargs="?", help=f"bundled scenario name or .toml path (default {DEFAULTS['scenario']})")
+    cmd.add_argument("scenario", nargs="?",
+                     help=f"bundled scenario name or .toml path (default {DEFAULTS['scenario']})")
     cmd.add_argument("--scenarios", metavar="A,B,...",
                      help="fit the same (shared) parameters to several scenarios at once: every particle runs each "
                           "(default priors: the [uncertain] parameters they share, over the ranges' overlap)")

@@ -3,7 +3,8 @@
 Three pieces plug into ``pyabc.ABCSMC`` (Klinger, Rickert & Hasenauer 2018):
 
 - ``PatternModel``: one particle = the scorecard's runs (``patterns.measure_points``) at the proposed
-  parameters in every calibrated scenario, ``replications`` seeds; its summary statistics are each pattern's per-replication values.
+  parameters in every calibrated scenario, ``replications`` seeds; its summary statistics are each
+  pattern's per-replication values.
 - ``PatternDistance``: how far the particle is from passing each pattern, in units of that pattern's
   tolerance, combined as a Euclidean norm (0 when every pattern passes by the scorecard's own rule).
 - ``ExecutorSampler``: proposes particles in order, seeds proposal j of generation t from

@@ -844,7 +844,8 @@ def write_scorecard(plan: PatternsPlan, tables: dict[str, pd.DataFrame], info: d
         counts = {"patterns": len(plan.patterns)}
     manifest = {
         **info, "scenario_paths": [str(s.path) for s in plan.scenarios],
-        "parameters": plan.bases[0] if len(plan.bases) == 1 else {s.name: b for s, b in zip(plan.scenarios, plan.bases)},
+        "parameters": (plan.bases[0] if len(plan.bases) == 1
+                       else {s.name: b for s, b in zip(plan.scenarios, plan.bases)}),
         "engine": "numba", "window_months": WINDOW, "trial_month": trial_month(info["steps"]),
         "patterns_file": str(plan.patterns_path),
         "patterns_sha256": hashlib.sha256(plan.patterns_path.read_bytes()).hexdigest(),
@@ -878,7 +879,8 @@ def register(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--posterior", metavar="DIR", help="score under posterior draws of a `coprod calibrate` folder")
     cmd.add_argument("--draws", type=int, help=f"posterior draws with --posterior (default {DEFAULTS['draws']})")
     cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"],
-                     help=f"replications (per point); replication r uses seed SEED + r (default {DEFAULTS['replications']})")
+                     help="replications (per point); replication r uses seed SEED + r "
+                          f"(default {DEFAULTS['replications']})")
     cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"], help=f"number of citizens (default {DEFAULTS['citizens']})")
     cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help=f"months per run (default {DEFAULTS['steps']})")
     cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"], help=f"first seed (default {DEFAULTS['seed']})")

@@ -166,14 +166,14 @@ def _bottom(rows: pd.DataFrame, column: str) -> str:
 
 
 def _card_table(rows: pd.DataFrame) -> list[str]:
-    lines = ["| pattern | target | at scenario values | posterior median | 90% interval | draws passing | under posterior |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| pattern | target | at scenario values | posterior median | 90% interval | draws passing | "
+             "under posterior |", "|---|---|---|---|---|---|---|"]
     for row in rows.itertuples():
         result = "**fail**" if row.posterior_result == "fail" else row.posterior_result
         lines.append(f"| {row.title} (`{row.pattern}`) | {row.target} | {_n(row.scenario_value)} "
                      f"({row.scenario_result}) | {_n(row.posterior_median)} | "
-                     f"[{_n(row.posterior_low_90)}, {_n(row.posterior_high_90)}] | {_share(row.posterior_pass_share)} | "
-                     f"{result} |")
+                     f"[{_n(row.posterior_low_90)}, {_n(row.posterior_high_90)}] | "
+                     f"{_share(row.posterior_pass_share)} | {result} |")
     return lines
 
 
@@ -237,7 +237,8 @@ def markdown(manifest: dict, parameters: pd.DataFrame, generations: pd.DataFrame
               f"{manifest['predictive']} parameter draws from the posterior, each scored with "
               f"{manifest['replications']} replications; the median and 90% interval are over the draws' means. "
               "A pattern passes under the posterior when at least half of the draws (where it applies) pass it by "
-              "the scorecard's rule; the scenario column is the scorecard at the scenario's own values, same sizes.", ""]
+              "the scorecard's rule; the scenario column is the scorecard at the scenario's own values, same "
+              "sizes.", ""]
     fitted, held = card[card["role"] == "fitted"], card[card["role"] == "held out"]
     for scenario, rows in fitted.groupby("scenario", sort=False, dropna=False):
         if fitted["scenario"].nunique() > 1:

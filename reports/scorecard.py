@@ -52,7 +52,8 @@ def text_table(card: pd.DataFrame) -> str:
 
 def _sizes(info: dict[str, Any]) -> str:
     return (f"{plural(info['citizens'], 'citizen')}, {plural(info['steps'], 'month')}, "
-            f"{plural(info['replications'], 'replication')} (seeds {info['seed']}..{info['seed'] + info['replications'] - 1}"
+            f"{plural(info['replications'], 'replication')} "
+            f"(seeds {info['seed']}..{info['seed'] + info['replications'] - 1}"
             f"{' at every point' if info.get('points') else ''}), engine numba.")
 
 
@@ -91,7 +92,8 @@ def markdown(card: pd.DataFrame, info: dict[str, Any], statistics: dict[str, str
                 cells.append(NOT_APPLICABLE if row.result == NOT_APPLICABLE else
                              f"{_number(row.value)} {_interval_text(row)} {_result_word(row.result)}")
             first = rows.iloc[0]
-            lines.append(f"| {cell(first['title'])} (`{pattern}`) | {cell(first['target'])} | " + " | ".join(cells) + " |")
+            lines.append(f"| {cell(first['title'])} (`{pattern}`) | {cell(first['target'])} | "
+                         + " | ".join(cells) + " |")
         lines.append("| **bottom line** | | " + " | ".join(
             bottom_line(card[card["scenario"] == s]) for s in scenarios) + " |")
     lines += ["", "## Patterns", ""]
@@ -144,7 +146,8 @@ def informativeness_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
                                   "Wilson intervals); the flags follow the share itself and are provisional. Use "
                                   "`--prior 50` or more for a verdict.")]
     for scenario, rows in table.groupby("scenario", sort=False):
-        lines += ["", f"## {scenario}", "", "| pattern | target | passes at | value 5-95% | flag |", "|---|---|---|---|---|"]
+        lines += ["", f"## {scenario}", "", "| pattern | target | passes at | value 5-95% | flag |",
+                  "|---|---|---|---|---|"]
         for row in rows.itertuples():
             lines.append(f"| {cell(row.title)} (`{row.pattern}`) | {cell(row.target)} | {_share(row)} | "
                          f"{_range(row)} | {row.flag} |")

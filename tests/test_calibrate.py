@@ -312,7 +312,8 @@ def test_joint_calibration_runs_every_scenario_per_particle_and_scores_each(tmp_
     assert set(stats[0]) == {"default/annual_volunteering", "default/civic_core", "npg_individual/annual_volunteering",
                              "npg_individual/civic_core"}
     assert (out / "calibrated-default.toml").is_file() and (out / "calibrated-npg_individual.toml").is_file()
-    assert load_scenario(str(out / "calibrated-npg_individual.toml")).paradigm == load_scenario("npg_individual").paradigm
+    calibrated = load_scenario(str(out / "calibrated-npg_individual.toml"))
+    assert calibrated.paradigm == load_scenario("npg_individual").paradigm
     # the scorecard under this posterior for either scenario; not for one it was not calibrated on
     scored = tmp_path / "scored"
     assert main(["patterns", "npg_individual", "--posterior", str(out), "--draws", "2", "--replications", "2",
