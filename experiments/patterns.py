@@ -798,7 +798,8 @@ def score_points(plan: PatternsPlan, args: argparse.Namespace) -> dict[str, pd.D
 def informativeness(patterns: list[Pattern], points: pd.DataFrame, flags: bool = True) -> pd.DataFrame:
     """Per scenario and pattern: the share of points (where the pattern applies) at which it
     passes, its Wilson 95% interval, and the 5-95% range of the value's per-point mean. With
-    ``flags``, >= 95% is "cannot discriminate" and <= 5% "fits only a corner"."""
+    ``flags``, >= 95% is "cannot discriminate", <= 5% "fits only a corner" (and no pass at all "fits
+    nowhere in these ranges")."""
     from coprod.analysis.statistics import wilson
 
     rows = []
@@ -816,6 +817,8 @@ def informativeness(patterns: list[Pattern], points: pd.DataFrame, flags: bool =
                 flag = NOT_APPLICABLE
             elif flags and share >= CANNOT_DISCRIMINATE:
                 flag = "cannot discriminate"
+            elif flags and passes == 0:
+                flag = "fits nowhere in these ranges"
             elif flags and share <= ONLY_A_CORNER:
                 flag = "fits only a corner"
             rows.append({"scenario": scenario, "pattern": pattern.name, "title": pattern.title,

@@ -140,7 +140,8 @@ def informativeness_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         lines += ["", "A pattern that passes at 95% of the prior's points or more *cannot discriminate*: it "
                       "holds whatever the uncertain parameters are, so it says little about them (it may still "
                       "say something about the model's structure). One that passes at 5% or fewer *fits only a "
-                      "corner* of the ranges: it is informative, or the model meets it only by tuning."]
+                      "corner* of the ranges: it is informative, or the model meets it only by tuning; one that never "
+                      "passes *fits nowhere in these ranges*: the mechanism, not the parameters, is off."]
         if info["points"] < 20:
             lines += ["", warning(f"With {plural(info['points'], 'point')} a share is known only roughly (see the "
                                   "Wilson intervals); the flags follow the share itself and are provisional. Use "

@@ -379,14 +379,17 @@ def test_informativeness_counts_shares_wilson_and_flags_on_a_known_table():
     patterns = [p for p in P.load_patterns() if p.name in ("annual_volunteering", "civic_core",
                                                             "individual_collective_gulf", "trust_asymmetry")]
     results = {"annual_volunteering": ["pass"] * 20,                        # passes everywhere
-               "civic_core": ["fail"] * 20,                                 # nowhere
+               "civic_core": ["pass"] + ["fail"] * 19,                      # at one point in 20
                "individual_collective_gulf": [P.NOT_APPLICABLE] * 20,       # never defined
                "trust_asymmetry": ["pass"] * 5 + ["fail"] * 12 + [P.NOT_APPLICABLE] * 3}
     rows = [{"scenario": "s", "point": i, "pattern": name, "value": float(i) if r != P.NOT_APPLICABLE else np.nan,
              "result": r} for name, rs in results.items() for i, r in enumerate(rs)]
     table = P.informativeness(patterns, pd.DataFrame(rows)).set_index("pattern")
     assert table.loc["annual_volunteering", "flag"] == "cannot discriminate"
-    assert table.loc["civic_core", "flag"] == "fits only a corner" and table.loc["civic_core", "pass_share"] == 0
+    assert table.loc["civic_core", "flag"] == "fits only a corner" and table.loc["civic_core", "pass_share"] == 0.05
+    rows = [{**row, "result": "fail"} if row["pattern"] == "civic_core" else row for row in rows]
+    assert P.informativeness(patterns, pd.DataFrame(rows)).set_index("pattern").loc[
+        "civic_core", "flag"] == "fits nowhere in these ranges"
     assert table.loc["individual_collective_gulf", "flag"] == P.NOT_APPLICABLE
     assert math.isnan(table.loc["individual_collective_gulf", "pass_share"])
     trust = table.loc["trust_asymmetry"]
