@@ -400,7 +400,7 @@ def effective_sample_size(weights: np.ndarray) -> float:
 def resume_command(args: argparse.Namespace, out: Path) -> str:
     argv = (["coprod", *sys.argv[1:]] if sys.argv[1:2] == ["calibrate"]
             else ["coprod", "calibrate",
-                  *([args.scenario] if args.scenario else ["--scenarios", args.scenarios or ""])])
+                  *([args.scenario] if args.scenario else ["--scenarios", args.scenarios] if args.scenarios else [])])
     if not args.out:
         argv += ["--out", str(out)]
     if not args.resume:
