@@ -16,8 +16,8 @@ generation. The result folder ``<out>`` appears whole at the end (see ``docs/cal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
-import json
 import logging
 import math
 import shlex
@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
+from coprod.core.storage import DamagedFile
 from coprod.experiments.patterns import (MIN_BURN_IN, PATTERNS_FILE, WINDOW, Pattern, interval, load_patterns, measure,
                                          plan_jobs, verdict)
 from coprod.experiments.posterior import summarise
@@ -183,21 +184,23 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     """Run (or continue) the ABC-SMC in ``partial``; return the state written when it ended.
     Raises the runner's ``Interrupted`` and friends with every finished generation in ``abc.db``."""
     from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, observed_targets
-    from coprod.core.storage import write_json
+    from coprod.core.storage import read_json, write_json
 
     quiet_pyabc()
     state_path = partial / STATE_NAME
+    fresh = f"remove {partial} and start the calibration afresh"
     if state_path.is_file():
-        return json.loads(state_path.read_text(encoding="utf-8"))
+        return read_json(state_path, fresh)
     abc, sampler = build_abc(inputs, args, evaluate, slots)
     db_url = f"sqlite:///{(partial / DB_NAME).resolve()}"
     if (partial / DB_NAME).is_file():
+        check_history(partial / DB_NAME, fresh)
         history = abc.load(db_url, 1)
     else:
         history = abc.new(db_url, observed_targets(inputs["patterns"]))
     done = history.max_t + 1
     budget = math.inf if args.budget is None else args.budget // (inputs["runs_per_replication"] * args.replications)
-    evaluated_before = json.loads((partial / "evaluated.json").read_text()) if (partial / "evaluated.json").is_file() else 0
+    evaluated_before = read_json(partial / "evaluated.json", fresh) if (partial / "evaluated.json").is_file() else 0
     if done < args.generations and history.total_nr_simulations < budget:
         try:
             with warnings.catch_warnings():  # pyabc compares the first tolerance (inf) with none before it
@@ -221,6 +224,22 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     state = {"finished": True, "stopped": reason, "particles_evaluated": evaluated_before + sampler.evaluated}
     write_json(state_path, state)
     return state
+
+
+def check_history(db: Path, remedy: str) -> None:
+    """pyabc's history (SQLite, written by pyabc a generation at a time, so it carries no checksum of
+    ours) must at least be an intact SQLite database holding a run: SQLite's own ``quick_check``
+    finds torn pages and garbage; a damaged file is one line, not pyabc's traceback."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+            ok = connection.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            ok = ok and connection.execute("SELECT count(*) FROM abc_smc").fetchone()[0] >= 1
+    except sqlite3.Error:
+        ok = False
+    if not ok:
+        raise DamagedFile(f"{db}: damaged (not an intact pyabc history); {remedy}")
 
 
 def read_history(partial: Path, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -370,6 +389,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.resume:  # other settings are refused before a kernel compiles or a worker starts
         _check_plan(partial, manifest)
+        if (partial / DB_NAME).is_file():
+            check_history(partial / DB_NAME, f"remove {partial} and start the calibration afresh")
     with open_executor(args.workers, args.scheduler) as (executor, slots, where):
         partial.mkdir(parents=True, exist_ok=True)
         with FolderLock(partial):

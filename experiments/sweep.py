@@ -46,7 +46,7 @@ import pandas as pd
 
 from coprod.core.errors import InputError
 from coprod.experiments.runner import ChunkFolder, RunFailed
-from coprod.core.storage import json_default, write_json, write_parquet
+from coprod.core.storage import DamagedFile, json_default, read_json, read_parquet, write_json, write_parquet
 from coprod.model.outcomes import DIMENSIONS
 
 METHODS = ("sobol", "morris", "fast", "latin")
@@ -237,14 +237,19 @@ def chunk_paths(out: Path) -> list[Path]:
     return ChunkFolder(out, RUN_KEY).paths()
 
 
+def resume_remedy(out: Path) -> str:
+    """What to do about a damaged file of the sweep in ``out`` (said in ``DamagedFile`` messages)."""
+    return f"run its runs again: repeat the coprod sweep that made it with --out {out} --resume"
+
+
 def read_runs(out: Path) -> pd.DataFrame | None:
-    """Every finished run of a sweep folder (the chunks, else the consolidated table), one row
-    per (sample, replication); unreadable chunks count as not run."""
+    """Every finished run of a sweep folder, one row per (sample, replication): the consolidated
+    table of a finished sweep, else its chunks; each file checked against its checksum
+    (``DamagedFile`` names a damaged one and how to redo its runs)."""
     out = Path(out)
-    runs = ChunkFolder(out, RUN_KEY).read()
-    if runs is None and (out / RESULTS).exists():
-        runs = pd.read_parquet(out / RESULTS)
-    return runs
+    if (out / RESULTS).exists():
+        return read_parquet(out / RESULTS, resume_remedy(out))
+    return ChunkFolder(out, RUN_KEY, resume_remedy(out)).read()
 
 
 def package_versions() -> dict[str, str]:
@@ -288,7 +293,7 @@ def check_run_options(*, replications: int = 1, chunk_runs: int = 50, chunk_seco
 
 
 # Files a sweep folder may hold before its manifest exists (a sweep killed while starting).
-STARTING_LEFTOVERS = re.compile(r"^(\.coprod\.lock|results|\.(manifest\.json|samples\.parquet|results\.parquet)\..*\.tmp)$")
+STARTING_LEFTOVERS = re.compile(r"^(\.coprod\.lock|results|manifest\.json\.sha256|\.(manifest\.json|samples\.parquet|results\.parquet)\..*\.tmp)$")
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -312,9 +317,11 @@ def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, r
 
 
 def _stored_samples(out: Path) -> pd.DataFrame | None:
+    """The samples file, or None when it is damaged: it follows from the settings (checked against
+    the manifest), so it is written again."""
     try:
-        return pd.read_parquet(out / SAMPLES)
-    except Exception:  # noqa: BLE001 - a damaged samples file is rewritten
+        return read_parquet(out / SAMPLES, "")
+    except DamagedFile:
         return None
 
 
@@ -333,10 +340,10 @@ def _refuse_other_settings(out: Path, manifest: dict[str, Any], table: pd.DataFr
         return None, False
     if not resume:
         raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
-    try:
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise InputError(f"--resume: cannot read {manifest_path} ({err})") from None
+    old = read_json(manifest_path, "it records the settings to continue with: restore it from a copy, or run "
+                                   "the sweep afresh in a new folder")
+    if not isinstance(old, dict):
+        raise InputError(f"--resume: {manifest_path}: not a sweep manifest; allowed: a sweep folder to --resume")
     for field in RESUME_FIELDS + ("hash",):
         old_value, new_value = old.get(field), json.loads(json.dumps(manifest.get(field), default=json_default))
         if old_value != new_value:
@@ -450,7 +457,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
         with FolderLock(out), _storage_errors(out):
             manifest = _check_resumable(out, manifest, table, resume)
             _remove_leftovers(out)
-            chunks = ChunkFolder(out, RUN_KEY)
+            chunks = ChunkFolder(out, RUN_KEY, resume_remedy(out))
             chunks.prepare()
             write_json(out / MANIFEST, manifest)
             if not (out / SAMPLES).exists():

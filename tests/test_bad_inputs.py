@@ -145,16 +145,19 @@ def test_impossible_combination_in_a_sweep_sample(place, capsys):
 
 @pytest.fixture
 def folders(place):
+    # Written through storage, with their checksums: what is refused is their content, not damage.
+    from coprod.core.storage import write_bytes, write_json
+
     run = place / "a_run"
     run.mkdir()
-    (run / "manifest.json").write_text(json.dumps({"scenario": "default", "seed": 0, "steps": 2}))
-    (run / "timeseries.parquet").write_bytes(b"PAR1")
+    write_json(run / "manifest.json", {"scenario": "default", "seed": 0, "steps": 2})
+    write_bytes(run / "timeseries.parquet", b"PAR1")
     comparison = place / "a_compare"
     comparison.mkdir()
-    (comparison / "manifest.json").write_text(json.dumps({"kind": "compare", "settings": {}}))
+    write_json(comparison / "manifest.json", {"kind": "compare", "settings": {}})
     keyless = place / "keyless"
     keyless.mkdir()
-    (keyless / "manifest.json").write_text(json.dumps({"kind": "coprod-sweep", "method": "latin"}))
+    write_json(keyless / "manifest.json", {"kind": "coprod-sweep", "method": "latin"})
     return place
 
 
