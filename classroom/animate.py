@@ -600,4 +600,5 @@ def write_animation(classroom: Classroom, out: Path, steps: int, writer, languag
             raise
         writer.finish()
 
-    write_atomically(out, frames, suffix=out.suffix)  # the writers choose the format by the suffix
+    # the writers choose the format by the suffix; a single picture for people, so no checksum sidecar
+    write_atomically(out, frames, suffix=out.suffix, checksum=False)

@@ -131,7 +131,8 @@ def verified(path: Path | str, remedy: str) -> Path:
     recorded = recorded_digests(path)
     if not recorded:
         raise DamagedFile(f"{path}: no checksum ({path.name}{CHECKSUM_SUFFIX} or {CHECKSUM_LIST}) was found "
-                          f"for it, so it cannot be trusted; {remedy}")
+                          f"for it, so it cannot be trusted; {remedy} (or, if you know it is intact, record its "
+                          f"checksum: sha256sum {path.name} > {path.name}{CHECKSUM_SUFFIX})")
     if file_digest(path) not in recorded:
         raise DamagedFile(f"{path}: damaged (its SHA-256 differs from the one written with it); {remedy}")
     return path

@@ -34,6 +34,49 @@ def check_at_least(value: int | None, option: str, least: int = 1) -> None:
         raise InputError(f"{option}: got {value}; allowed: an integer >= {least}")
 
 
+# The largest machine coprod supports (documented in the README): 64 cores. A citizen-month costs
+# at least 1 / 6.5 M s on one core (benchmarks/README: 6.55 M citizen-steps/s on one thread, numba),
+# so a day on that machine is at most this many citizen-months; work beyond it is refused at once.
+LARGEST_MACHINE_CORES = 64
+CITIZEN_MONTHS_PER_CORE_SECOND = 6.5e6
+DAY_OF_WORK = LARGEST_MACHINE_CORES * CITIZEN_MONTHS_PER_CORE_SECOND * 86_400  # about 3.6e13 citizen-months
+# Upper bounds of the numeric options, each beyond what could finish in a day on that machine even
+# at the smallest population (10 citizens), or beyond what it could hold or start:
+UPPER_BOUNDS = {
+    "steps": 10**8,         # months of one run: a month costs >= ~0.1 ms of fixed work (tally, history)
+    "samples": 10**7,       # sample points: each is at least one run of >= 1 ms
+    "replications": 10**6,  # runs per point
+    "population": 10**6,    # ABC particles per generation
+    "generations": 10**6,   # ABC generations (calibrate stops earlier when the acceptance falls)
+    "budget": 10**10,       # model runs of a calibration
+    "predictive": 10**6,    # posterior draws
+    "workers": 4 * LARGEST_MACHINE_CORES,  # processes: more than 4 per core only oversubscribes
+    "chunk-runs": 10**7,    # runs held in memory before a chunk is written
+    "batch": 10**4,         # runs per submitted task
+    "levels": 1000,         # Morris grid levels
+    "fps": 1000,            # animation frames per second (no viewer shows more)
+    "seconds": 86_400.0,    # --chunk-seconds: a chunk at least once a day
+}
+
+
+def check_at_most(value: float | None, option: str, bound: str | None = None) -> None:
+    """``value`` within the documented upper bound of ``bound`` (default: the option's name)."""
+    key = bound or option.lstrip("-")
+    limit = UPPER_BOUNDS[key]
+    if value is not None and value > limit:
+        raise InputError(f"{option}: got {value:g}; allowed: at most {limit:g} (more could not finish in a day on "
+                         f"the largest machine coprod supports, {LARGEST_MACHINE_CORES} cores)")
+
+
+def check_work(citizens: int, steps: int, runs: float, where: str) -> None:
+    """Refuse work of more than a day on the largest supported machine (``DAY_OF_WORK``)."""
+    work = float(citizens) * float(steps) * float(runs)
+    if work > DAY_OF_WORK:
+        raise InputError(f"{where}: {runs:.4g} runs x {citizens} citizens x {steps} months = {work:.3g} citizen-months; "
+                         f"allowed: at most {DAY_OF_WORK:.2g}, a day on the largest machine coprod supports "
+                         f"({LARGEST_MACHINE_CORES} cores at {CITIZEN_MONTHS_PER_CORE_SECOND:.2g} citizen-months/s each)")
+
+
 def check_positive_number(value: float, option: str) -> float:
     """A finite number > 0 (rejects nan and inf, which argparse's ``float`` lets through)."""
     if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
@@ -122,3 +165,39 @@ def check_combinations(values: dict[str, Any], where: str) -> None:
         a, b = get(first), get(second)
         if a is not None and b is not None and not ok(a, b):
             raise InputError(f"{where}: {first} = {a} with {second} = {b}; allowed: {rule}")
+
+
+# What a `coprod run` manifest must hold for `run --from`, with the type of each value.
+RUN_MANIFEST_TYPES = {"scenario": str, "overrides": dict, "parameters": dict, "seed": int, "steps": int, "engine": str}
+
+
+def check_run_manifest(data: Any, where: str) -> dict[str, Any]:
+    """A `coprod run` manifest checked like any input: its keys and their types, seed, steps and
+    engine in range, the overrides valid, and the parameters equal to what the overrides resolve
+    to and to their recorded hash (an edit to either is refused, not silently run otherwise).
+    Returns the overrides as parsed values."""
+    from coprod.experiments.run import parameters_hash
+    from coprod.model.model import ENGINES
+
+    if not isinstance(data, dict) or any(key not in data for key in RUN_MANIFEST_TYPES):
+        raise InputError(f"{where}: not a `coprod run` manifest; allowed: a manifest.json with keys "
+                         f"{', '.join(RUN_MANIFEST_TYPES)}")
+    for key, kind in RUN_MANIFEST_TYPES.items():
+        value = data[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InputError(f"{where}: {key} is {value!r}; allowed: {'an integer' if kind is int else kind.__name__}")
+    if data["engine"] not in ENGINES:
+        raise InputError(f"{where}: engine is {data['engine']!r}; allowed: one of {', '.join(ENGINES)}")
+    check_seed(data["seed"], f"{where}: seed")
+    check_at_least(data["steps"], f"{where}: steps")
+    check_at_most(data["steps"], f"{where}: steps", "steps")
+    resolved = check_parameters(data["overrides"], f"{where}: overrides")
+    recorded = data["parameters"]
+    if resolved != recorded:
+        keys = sorted(k for k in set(resolved) | set(recorded) if resolved.get(k) != recorded.get(k))
+        raise InputError(f"{where}: parameters disagree with its overrides ({', '.join(keys[:4])}); allowed: a "
+                         "manifest as coprod run wrote it")
+    if "parameters_sha256" in data and data["parameters_sha256"] != parameters_hash(recorded):
+        raise InputError(f"{where}: parameters disagree with their recorded hash (parameters_sha256); allowed: a "
+                         "manifest as coprod run wrote it")
+    return dict(data["overrides"])

@@ -111,7 +111,7 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
     if not path.parent.exists():
         raise InputError(f"new-scenario: folder {path.parent} does not exist; allowed: a path in an existing folder")
     text = scenario_text(args.from_scenario)
-    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), checksum=False)  # a file to edit
     load_scenario(str(path))  # what we write must load
     if not args.quiet:
         print(f"wrote {path}; edit it, then: coprod compare {path} <other scenario>")

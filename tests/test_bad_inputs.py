@@ -213,3 +213,64 @@ def test_results_respect_the_umask(tmp_path):
 def test_bad_animation_speed(place, capsys, fps):
     expect_refusal(["animate", "default", "--steps", "2", "--citizens", "60", "--fps", fps, "--out", "a.gif"],
                    place, capsys, "--fps", "finite number > 0")
+
+
+# --- run --from: the manifest is an input like any other -------------------------------------------
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> dict:
+    """The manifest of a small `coprod run`."""
+    out = tmp_path_factory.mktemp("recorded") / "run"
+    assert main(RUN + ["--set", "outreach=0.4", "--out", str(out)]) == 0
+    return json.loads((out / "manifest.json").read_text())
+
+
+def edited(place: Path, manifest: dict, **changes) -> str:
+    """``manifest`` with ``changes``, written with a fresh checksum (as a careful editor would)."""
+    from coprod.core.storage import write_json
+
+    folder = place / "edited"
+    folder.mkdir(exist_ok=True)
+    write_json(folder / "manifest.json", {**manifest, **changes})
+    return str(folder / "manifest.json")
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"parameters": "EDIT"}, "parameters disagree with its overrides (outreach)"),
+    ({"overrides": "EDIT", "parameters": "EDIT"}, "parameters disagree with their recorded hash"),
+    ({"engine": "turbo"}, "engine is 'turbo'; allowed: one of auto, agents, numba"),
+    ({"seed": "abc"}, "seed is 'abc'; allowed: an integer"),
+    ({"seed": True}, "seed is True; allowed: an integer"),
+    ({"steps": 2**70}, "steps: got"),
+    ({"overrides": [1, 2]}, "overrides is [1, 2]; allowed: dict"),
+    ({"overrides": {"outreach": "lots"}}, "outreach"),
+], ids=["parameters", "hash", "engine", "seed-text", "seed-bool", "steps-huge", "overrides-list", "override-value"])
+def test_run_from_checks_the_manifest(place, capsys, recorded, changes, fragment):
+    manifest = json.loads(json.dumps(recorded))
+    for key, value in changes.items():
+        if value == "EDIT":
+            value = {**manifest[key], "outreach": 0.9}
+        manifest[key] = value
+    path = edited(place, manifest)
+    expect_refusal(["run", "--from", path, "--out", "new", "--quiet"], place, capsys, "--from", fragment)
+
+
+def test_run_from_refuses_a_manifest_edited_behind_its_checksum(place, capsys, recorded):
+    path = Path(edited(place, recorded))
+    path.write_text(path.read_text().replace('"outreach": 0.4', '"outreach": 0.9'))
+    expect_refusal(["run", "--from", str(path), "--out", "new", "--quiet"], place, capsys, "--from", "damaged")
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["npm"], "scenario: cannot be combined with --from"), (["--steps", "3"], "--steps: cannot be combined"),
+    (["--seed", "1"], "--seed: cannot be combined"), (["--engine", "agents"], "--engine: cannot be combined")])
+def test_run_from_refuses_what_would_change_the_run(place, capsys, recorded, extra, fragment):
+    path = edited(place, recorded)
+    expect_refusal(["run", *extra, "--from", path, "--out", "new", "--quiet"], place, capsys, fragment)
+
+
+def test_run_from_warns_on_one_line_when_the_commit_differs(place, capsys, recorded):
+    path = edited(place, recorded, git_commit="0" * 40)
+    assert main(["run", "--from", path, "--out", "again", "--quiet"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "warning" in err[0] and "git commit" in err[0], err
