@@ -543,12 +543,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 def animate_command(args: argparse.Namespace) -> int:
     from coprod.experiments.scenarios import load_scenario
 
-    from coprod.experiments.checks import check_positive_number
+    from coprod.experiments.checks import check_at_least, check_at_most, check_out_file, check_positive_number
 
     out = Path(args.out)
-    if args.steps < 1:
-        raise InputError(f"--steps: got {args.steps}; allowed: an integer of at least 1")
+    check_at_least(args.steps, "--steps")
+    check_at_most(args.steps, "--steps", "frames")  # a frame per month
     check_positive_number(args.fps, "--fps")  # nan and inf too, which argparse's float lets through
+    check_out_file(out)  # before the simulation: a bad --out must not cost (and lose) it
     writer = _writer_for(out, args.fps)
     names = [args.scenario] + ([args.compare] if args.compare else [])
     arms = []

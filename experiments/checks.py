@@ -30,8 +30,12 @@ def check_seed(value: int, option: str = "--seed") -> int:
 
 
 def check_at_least(value: int | None, option: str, least: int = 1) -> None:
+    """An integer >= ``least`` and, for an option with a documented upper bound (``UPPER_BOUNDS``),
+    within it."""
     if value is not None and value < least:
         raise InputError(f"{option}: got {value}; allowed: an integer >= {least}")
+    if option.lstrip("-") in UPPER_BOUNDS:
+        check_at_most(value, option)
 
 
 # The largest machine coprod supports (documented in the README): 64 cores. A citizen-month costs
@@ -55,7 +59,8 @@ UPPER_BOUNDS = {
     "batch": 10**4,         # runs per submitted task
     "levels": 1000,         # Morris grid levels
     "fps": 1000,            # animation frames per second (no viewer shows more)
-    "seconds": 86_400.0,    # --chunk-seconds: a chunk at least once a day
+    "frames": 10**6,        # animation frames: each takes >= 0.1 s to draw
+    "chunk-seconds": 86_400.0,  # a chunk at least once a day
 }
 
 
@@ -66,6 +71,14 @@ def check_at_most(value: float | None, option: str, bound: str | None = None) ->
     if value is not None and value > limit:
         raise InputError(f"{option}: got {value:g}; allowed: at most {limit:g} (more could not finish in a day on "
                          f"the largest machine coprod supports, {LARGEST_MACHINE_CORES} cores)")
+
+
+def resolved_citizens(overrides: dict[str, Any]) -> int:
+    """The population a run with ``overrides`` has (for ``check_work``; validated elsewhere)."""
+    from coprod.core.parameters import PARAMETERS
+
+    value = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
+    return value if isinstance(value, int) and not isinstance(value, bool) else PARAMETERS["n_citizens"].default
 
 
 def check_work(citizens: int, steps: int, runs: float, where: str) -> None:
@@ -81,6 +94,8 @@ def check_positive_number(value: float, option: str) -> float:
     """A finite number > 0 (rejects nan and inf, which argparse's ``float`` lets through)."""
     if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
         raise InputError(f"{option}: got {value}; allowed: a finite number > 0")
+    if option.lstrip("-") in UPPER_BOUNDS:
+        check_at_most(value, option)
     return float(value)
 
 
@@ -130,6 +145,35 @@ def check_out(path: str | Path | None, option: str = "--out", *, may_exist: bool
         os.rmdir(probe)
     except OSError as err:
         raise InputError(f"{option} {path}: cannot create files in {ancestor} ({err.strerror or err}); "
+                         "allowed: a folder you can write") from None
+    return path
+
+
+def check_out_file(path: str | Path, option: str = "--out") -> Path:
+    """``path`` can be written as a new file: not empty text, not a folder, in an existing folder
+    (not inside a file) where this user can create files. Checked with a hidden probe file, so a
+    path under ``/proc`` or on a read-only file system is refused before any work."""
+    if str(path).strip() == "":
+        raise InputError(f"{option}: got an empty path; allowed: a file path")
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{option} {path}: is a folder; allowed: a file path")
+    parent = path.parent
+    if not parent.exists():
+        ancestor = parent
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise InputError(f"{option} {path}: {ancestor} is a file; allowed: a file path not inside a file")
+        raise InputError(f"{option} {path}: no folder {parent}; allowed: a file in an existing folder")
+    if not parent.is_dir():
+        raise InputError(f"{option} {path}: {parent} is a file; allowed: a file path not inside a file")
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".coprod-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise InputError(f"{option} {path}: cannot create files in {parent} ({err.strerror or err}); "
                          "allowed: a folder you can write") from None
     return path
 
@@ -191,6 +235,7 @@ def check_run_manifest(data: Any, where: str) -> dict[str, Any]:
     check_seed(data["seed"], f"{where}: seed")
     check_at_least(data["steps"], f"{where}: steps")
     check_at_most(data["steps"], f"{where}: steps", "steps")
+    check_work(resolved_citizens(data["overrides"]), data["steps"], 1, where)
     resolved = check_parameters(data["overrides"], f"{where}: overrides")
     recorded = data["parameters"]
     if resolved != recorded:

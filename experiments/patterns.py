@@ -435,6 +435,8 @@ def default_out() -> Path:
 
 
 def cmd_patterns(args: argparse.Namespace) -> int:
+    from coprod.experiments.checks import check_at_least, check_out
+
     # Everything is checked before any run starts or any file is written.
     patterns_path = Path(args.patterns)
     patterns = load_patterns(patterns_path)
@@ -442,16 +444,14 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     for option in ("replications", "citizens", "steps", "workers"):
         value = getattr(args, option)
         least = {"replications": 2, "citizens": 10, "steps": WINDOW + MIN_BURN_IN, "workers": 1}[option]
-        if value < least:
-            raise InputError(f"--{option}: got {value}; allowed: an integer >= {least}")
+        check_at_least(value, f"--{option}", least)  # and the documented upper bounds
     base = dict(scenario.parameters)
     base.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
     groups = resolve_parameters(base)["n_groups"]
     if groups > args.citizens:
         raise InputError(f"--citizens: got {args.citizens}; allowed: at least n_groups ({groups}) of scenario {scenario.name!r}")
     out = Path(args.out) if args.out else default_out()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    check_out(out)  # a file, inside a file, not writable, not empty: refused now, not after the runs
 
     started = time.perf_counter()
     try:

@@ -176,7 +176,7 @@ def default_out(scenario: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed, check_work
 
     if args.from_manifest:
         scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args)
@@ -192,6 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_at_least(steps, "--steps")
     check_seed(seed)
     check_parameters(overrides, str(scenario.path))
+    check_work(overrides.get("n_citizens", PARAMETERS["n_citizens"].default), steps, 1, "run")
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
     check_out(args.out if args.out is not None else out)  # before the simulation: a bad --out must not cost (and lose) the run
     from coprod.experiments.runner import reserved_folder
@@ -203,7 +204,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             if engine != "agents":
                 from coprod.model.warmup import warm_kernels
 
-                warm_kernels(largest_population=citizens)  # a cold cache is said on screen, not spent in month 1
+                # A cold cache is said on screen, not spent in month 1; every kernel, the large populations' too,
+                # so a later sweep or a bigger run does not compile again.
+                warm_kernels()
             model, seconds = run_model(overrides, steps, seed, engine, progress)
         except ValueError as err:  # a combination the declarations cannot catch alone
             raise InputError(str(err)) from None

@@ -152,3 +152,9 @@ def test_a_calibration_history_that_is_not_a_database_is_one_line(tmp_path):
     db.write_bytes(b"this is not a database" * 100)
     with pytest.raises(DamagedFile, match="abc.db: damaged"):
         check_history(db, "start afresh")
+
+
+def test_a_finished_sweep_keeps_no_lock_file(tmp_path):
+    sweep(tmp_path / "sweep")
+    assert not (tmp_path / "sweep" / ".coprod.lock").exists()
+
