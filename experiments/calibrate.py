@@ -193,6 +193,9 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     fresh = f"remove {partial} and start the calibration afresh"
     if state_path.is_file():
         return read_json(state_path, fresh)
+    if args.generations == 1 and args.budget is None and not args.quiet:
+        print("coprod calibrate: warning: with --generations 1 the posterior is the prior (generation 0 accepts "
+              "every prior draw); use 2 or more to learn from the patterns", file=sys.stderr)
     abc, sampler = build_abc(inputs, args, evaluate, slots)
     db_url = f"sqlite:///{(partial / DB_NAME).resolve()}"
     if (partial / DB_NAME).is_file():
