@@ -464,9 +464,9 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     # Other settings (or a folder that is not a sweep's) are refused before a kernel compiles or a
     # worker starts; checked again under the lock below.
     _refuse_other_settings(out, manifest, table, resume)
-    if plan:
-        print(plan, flush=True)
     with open_executor(workers, scheduler) as (executor, slots, _):
+        if plan:  # after every check and the scheduler's answer: a refusal is the only line
+            print(plan, flush=True)
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as err:

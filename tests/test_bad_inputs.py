@@ -370,3 +370,12 @@ def test_a_dashboard_host_that_is_not_this_machine_names_the_host(place, capsys,
 
 def test_patterns_out_naming_a_file_says_it_is_a_file(place, capsys):
     expect_refusal(PATTERNS + ["--out", "a_file"], place, capsys, "--out", "is a file")
+
+
+def test_an_unreachable_scheduler_is_the_only_line(place, capsys):
+    pytest.importorskip("distributed")
+    before = snapshot(place)
+    assert main(without(SWEEP, "--workers") + ["--scheduler", "tcp://127.0.0.1:9", "--out", "new"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1, captured
+    assert "--scheduler" in captured.err and snapshot(place) == before
