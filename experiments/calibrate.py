@@ -104,7 +104,8 @@ def select_patterns(patterns: list[Pattern], names: list[str] | None) -> list[Pa
 
 def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Every input, before any folder, executor or run: a one-line ``InputError`` on the first problem."""
-    from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
+    from coprod.experiments.checks import (check_at_least, check_parameters, check_scheduler_address, check_seed,
+                                           check_work)
 
     patterns_path = Path(args.patterns)
     patterns = select_patterns(load_patterns(patterns_path), args.pattern)
@@ -475,18 +476,22 @@ def register(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--pattern", action="append", metavar="NAME", help="only this pattern (repeatable)")
     cmd.add_argument("--parameters", nargs="+", metavar="NAME=LO:HI",
                      help="parameters to calibrate with uniform priors (default: the scenario's [uncertain] table)")
-    cmd.add_argument("--population", type=int, default=DEFAULTS["population"], help="particles per generation (default %(default)s)")
+    cmd.add_argument("--population", type=int, default=DEFAULTS["population"],
+                     help="particles per generation (default %(default)s)")
     stop = cmd.add_mutually_exclusive_group()
     stop.add_argument("--generations", type=int, help=f"generations (default {DEFAULTS['generations']})")
     stop.add_argument("--budget", type=int, metavar="RUNS",
                       help="stop after the generation in which this many model runs are spent")
-    cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"], help="seeds per particle, at least 2 (default %(default)s)")
-    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"], help="citizens per run (default %(default)s)")
+    cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"],
+                     help="seeds per particle, at least 2 (default %(default)s)")
+    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"],
+                     help="citizens per run (default %(default)s)")
     cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="months per run (default %(default)s)")
     cmd.add_argument("--predictive", type=int, default=DEFAULTS["predictive"],
                      help="posterior draws for the posterior-predictive scorecard (default %(default)s)")
     cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"],
-                     help="calibration seed: prior draws, perturbations and run seeds derive from it (default %(default)s)")
+                     help="calibration seed: prior draws, perturbations and run seeds derive from it "
+                          "(default %(default)s)")
     where = cmd.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     where.add_argument("--scheduler", help="a dask scheduler address, tcp://HOST:PORT")

@@ -6,6 +6,8 @@ model, so a bad input costs nothing and leaves nothing behind.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import re
@@ -85,9 +87,11 @@ def check_work(citizens: int, steps: int, runs: float, where: str) -> None:
     """Refuse work of more than a day on the largest supported machine (``DAY_OF_WORK``)."""
     work = float(citizens) * float(steps) * float(runs)
     if work > DAY_OF_WORK:
-        raise InputError(f"{where}: {runs:.4g} runs x {citizens} citizens x {steps} months = {work:.3g} citizen-months; "
+        raise InputError(f"{where}: {runs:.4g} runs x {citizens} citizens x {steps} months = {work:.3g} "
+                         "citizen-months; "
                          f"allowed: at most {DAY_OF_WORK:.2g}, a day on the largest machine coprod supports "
-                         f"({LARGEST_MACHINE_CORES} cores at {CITIZEN_MONTHS_PER_CORE_SECOND:.2g} citizen-months/s each)")
+                         f"({LARGEST_MACHINE_CORES} cores at {CITIZEN_MONTHS_PER_CORE_SECOND:.2g} citizen-months/s "
+                         "each)")
 
 
 def check_positive_number(value: float, option: str) -> float:
@@ -211,6 +215,11 @@ def check_combinations(values: dict[str, Any], where: str) -> None:
             raise InputError(f"{where}: {first} = {a} with {second} = {b}; allowed: {rule}")
 
 
+def parameters_hash(parameters: dict[str, Any]) -> str:
+    """SHA-256 of a run's parameters as run (sorted JSON): `coprod run` records it, ``--from`` checks it."""
+    return hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()
+
+
 # What a `coprod run` manifest must hold for `run --from`, with the type of each value.
 RUN_MANIFEST_TYPES = {"scenario": str, "overrides": dict, "parameters": dict, "seed": int, "steps": int, "engine": str}
 
@@ -220,7 +229,6 @@ def check_run_manifest(data: Any, where: str) -> dict[str, Any]:
     engine in range, the overrides valid, and the parameters equal to what the overrides resolve
     to and to their recorded hash (an edit to either is refused, not silently run otherwise).
     Returns the overrides as parsed values."""
-    from coprod.experiments.run import parameters_hash
     from coprod.model.model import ENGINES
 
     if not isinstance(data, dict) or any(key not in data for key in RUN_MANIFEST_TYPES):

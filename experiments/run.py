@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from coprod.core.errors import InputError
+from coprod.experiments.checks import parameters_hash
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.core.storage import atomic_directory, write_json, write_parquet
 from coprod.model.model import ENGINES, CoProductionModel
@@ -93,7 +94,7 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
         "scenario_description": scenario.description,
         "paradigm": model.p["paradigm"],
         "parameters": dict(model.p),
-        "parameters_sha256": parameters_hash(dict(model.p)),
+        "parameters_sha256": parameters_hash(dict(model.p)),  # checked by run --from
         "overrides": overrides,
         "seed": seed,
         "steps": steps,
@@ -104,14 +105,6 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
-
-
-def parameters_hash(parameters: dict) -> str:
-    """SHA-256 of the parameters as run (sorted JSON), recorded so ``--from`` can tell an edit."""
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()
 
 
 def timeseries(model: CoProductionModel):
@@ -247,7 +240,8 @@ def recorded_run(path: str, args: argparse.Namespace) -> tuple[Scenario, dict, i
         raise InputError(f"--from: {err}") from None
     overrides = check_run_manifest(data, where)
     installed = {"git_commit": git_commit(), "versions": versions()}
-    changed = [key for key in ("git_commit", "versions") if data.get(key) is not None and data.get(key) != installed[key]]
+    changed = [key for key in ("git_commit", "versions")
+               if data.get(key) is not None and data.get(key) != installed[key]]
     if changed:
         differ = [name for name, v in installed["versions"].items() if (data.get("versions") or {}).get(name) != v]
         what = " and ".join(["the git commit" if key == "git_commit" else f"versions of {', '.join(differ[:4])}"

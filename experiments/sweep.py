@@ -306,7 +306,9 @@ def check_run_options(*, replications: int = 1, chunk_runs: int = 50, chunk_seco
 
 
 # Files a sweep folder may hold before its manifest exists (a sweep killed while starting).
-STARTING_LEFTOVERS = re.compile(r"^(\.coprod\.lock|results|manifest\.json\.sha256|\.(manifest\.json|samples\.parquet|results\.parquet)\..*\.tmp)$")
+# (A manifest's checksum sidecar is written just before the manifest itself.)
+STARTING_LEFTOVERS = re.compile(r"^(\.coprod\.lock|results|manifest\.json\.sha256|"
+                                r"\.(manifest\.json|samples\.parquet|results\.parquet)\..*\.tmp)$")
 
 
 def _remove_leftovers(out: Path) -> None:

@@ -47,8 +47,8 @@ def gone(pids: list[int], timeout: float) -> list[int]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the process table is read through psutil on Linux")
 def test_sigkill_of_a_sweep_leaves_no_worker_running(tmp_path):
     out = tmp_path / "sweep"
-    proc = subprocess.Popen([sys.executable, "-m", "coprod.experiments.cli", *SWEEP, "--workers", "2", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    command = [sys.executable, "-m", "coprod.experiments.cli", *SWEEP, "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     workers: list[int] = []
     try:
         def working() -> bool:
