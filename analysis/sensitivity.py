@@ -176,8 +176,12 @@ def analyze_latin(problem, X, Y_by_outcome) -> dict[str, pd.DataFrame]:
 def small_sample_warnings(method: str, samples: int, tables: dict[str, pd.DataFrame]) -> list[str]:
     """Say when N is too small for the intervals to mean anything."""
     found = []
-    widest = max((float(np.nanmax(np.abs(t[c].to_numpy(dtype=float))))
-                  for t in tables.values() for c in t.columns if c.endswith("_conf") and len(t)), default=0.0)
+    half_widths = [np.abs(t[c].to_numpy(dtype=float)) for t in tables.values() for c in t.columns
+                   if c.endswith("_conf") and len(t)]
+    # Latin's Spearman intervals are given by their ends (Fisher z): their half-width counts too.
+    half_widths += [(t["rho_high"].to_numpy(dtype=float) - t["rho_low"].to_numpy(dtype=float)) / 2
+                    for t in tables.values() if {"rho_low", "rho_high"} <= set(t.columns) and len(t)]
+    widest = max((float(np.nanmax(w)) for w in half_widths if np.isfinite(w).any()), default=0.0)
     if samples and samples < SMALL.get(method, 0):
         found.append(f"N = {samples} is small for {method} (widest 95% interval +/-{widest:.3g}); "
                      f"indices mean little below N = {SMALL[method]}: rerun the sweep with a larger --samples")

@@ -543,12 +543,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 def animate_command(args: argparse.Namespace) -> int:
     from coprod.experiments.scenarios import load_scenario
 
-    from coprod.experiments.checks import check_positive_number
+    from coprod.experiments.checks import check_at_least, check_at_most, check_out_file, check_positive_number
 
     out = Path(args.out)
-    if args.steps < 1:
-        raise InputError(f"--steps: got {args.steps}; allowed: an integer of at least 1")
+    check_at_least(args.steps, "--steps")
+    check_at_most(args.steps, "--steps", "frames")  # a frame per month
     check_positive_number(args.fps, "--fps")  # nan and inf too, which argparse's float lets through
+    check_out_file(out)  # before the simulation: a bad --out must not cost (and lose) it
     writer = _writer_for(out, args.fps)
     names = [args.scenario] + ([args.compare] if args.compare else [])
     arms = []
@@ -600,4 +601,5 @@ def write_animation(classroom: Classroom, out: Path, steps: int, writer, languag
             raise
         writer.finish()
 
-    write_atomically(out, frames, suffix=out.suffix)  # the writers choose the format by the suffix
+    # the writers choose the format by the suffix; a single picture for people, so no checksum sidecar
+    write_atomically(out, frames, suffix=out.suffix, checksum=False)

@@ -23,6 +23,7 @@ import argparse
 import os
 import queue
 import signal
+import errno
 import socket
 import subprocess
 import sys
@@ -605,8 +606,11 @@ def dashboard_command(args: argparse.Namespace) -> int:
         try:
             probe.bind((args.host, args.port))
         except OSError as err:
-            raise InputError(f"--port {args.port} on --host {args.host}: cannot bind ({err.strerror}); "
-                             "choose another port") from None
+            if err.errno in (errno.EADDRINUSE, errno.EACCES):  # the port is taken or privileged
+                raise InputError(f"--port {args.port} on --host {args.host}: cannot bind ({err.strerror}); "
+                                 "choose another port") from None
+            raise InputError(f"--host {args.host}: cannot listen there ({err.strerror}); allowed: 127.0.0.1 (the "
+                             "default) or an address of this machine") from None
     missing = missing_assets()
     if missing:
         raise InputError(f"the dashboard's browser files are not installed ({', '.join(missing)}): "

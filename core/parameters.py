@@ -92,10 +92,10 @@ class Parameter:
     def parse(self, text: str) -> Any:
         """Parse a command-line string (``--set key=value``) into this parameter's type."""
         if self.kind == "bool":
-            lowered = text.strip().lower()
-            if lowered in ("true", "1", "yes", "on"):
+            # Only TOML's spellings: 1, yes or on would read as true here and fail in a scenario file.
+            if text.strip() == "true":
                 return True
-            if lowered in ("false", "0", "no", "off"):
+            if text.strip() == "false":
                 return False
             raise ValueError(f"got {text!r}; allowed: {self.allowed()}")
         if self.kind == "choice":

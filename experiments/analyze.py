@@ -12,7 +12,6 @@ gives the same intervals; a warning says when N is too small for them to mean an
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from coprod.analysis.sensitivity import (CONF, RESAMPLES, analyze_fast, analyze_
                                          analyze_sobol, bootstrap_seed, replication_noise, sample_means,
                                          small_sample_warnings)
 from coprod.core.errors import InputError
-from coprod.core.storage import write_json, write_tables
-from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs
+from coprod.core.storage import read_json, read_parquet, write_json, write_tables
+from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs, resume_remedy
 from coprod.reports.sensitivity_plots import write_plots
 
 MANIFEST_KEYS = ("problem", "method", "sample_size", "replications", "outcomes")
@@ -40,12 +39,10 @@ def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame
         raise InputError(f"analyze: {folder}: no such folder; {allowed}")
     if not folder.is_dir():
         raise InputError(f"analyze: {folder} is a file; {allowed}")
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"analyze: {folder / MANIFEST} not found; {allowed}") from None
-    except (OSError, ValueError) as err:
-        raise InputError(f"analyze: {folder / MANIFEST} is not valid JSON ({err}); {allowed}") from None
+    if not (folder / MANIFEST).is_file():
+        raise InputError(f"analyze: {folder / MANIFEST} not found; {allowed}")
+    manifest = read_json(folder / MANIFEST, "it records the design the indices need: restore it from a copy, or "
+                                            "run the sweep again in a new folder")
     if not isinstance(manifest, dict) or manifest.get("kind", "coprod-sweep") != "coprod-sweep":
         kind = manifest.get("kind") if isinstance(manifest, dict) else None
         raise InputError(f"analyze: {folder} holds a {kind or 'non-sweep'} result, not a sweep; {allowed}")
@@ -58,10 +55,7 @@ def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame
         raise InputError(f"analyze: {folder / MANIFEST}: key 'problem' lacks names/bounds/num_vars; {allowed}")
     if not (folder / SAMPLES).is_file():
         raise InputError(f"analyze: {folder / SAMPLES} not found; {allowed}")
-    try:
-        samples = pd.read_parquet(folder / SAMPLES)
-    except Exception as err:  # noqa: BLE001 - pyarrow raises several types
-        raise InputError(f"analyze: {folder / SAMPLES} is unreadable ({type(err).__name__}); {allowed}") from None
+    samples = read_parquet(folder / SAMPLES, resume_remedy(folder))
     runs = read_runs(folder)
     expected = manifest["sample_size"] * manifest["replications"]
     if runs is None or len(runs) < expected:

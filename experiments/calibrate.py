@@ -16,8 +16,8 @@ generation. The result folder ``<out>`` appears whole at the end (see ``docs/cal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
-import json
 import logging
 import math
 import shlex
@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
+from coprod.core.storage import DamagedFile
 from coprod.experiments.patterns import (MIN_BURN_IN, NOT_APPLICABLE, PATTERNS_FILE, WINDOW, Pattern, judge,
                                          load_patterns, measure, plan_jobs)
 from coprod.experiments.posterior import summarise
@@ -152,7 +153,8 @@ def shared_priors(scenarios: list) -> dict[str, tuple[float, float]]:
 
 def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Every input, before any folder, executor or run: a one-line ``InputError`` on the first problem."""
-    from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed
+    from coprod.experiments.checks import (check_at_least, check_parameters, check_scheduler_address, check_seed,
+                                           check_work)
 
     patterns_path = Path(args.patterns)
     patterns, holdout = split_holdout(select_patterns(load_patterns(patterns_path), args.pattern), args.holdout)
@@ -170,6 +172,8 @@ def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     declared = PARAMETERS["n_citizens"]
     if not declared.low <= args.citizens <= declared.high:
         raise InputError(f"--citizens: got {args.citizens}; allowed: {declared.allowed()}")
+    runs = args.budget if args.budget is not None else args.population * (args.generations or 1) * args.replications
+    check_work(args.citizens, args.steps * len(scenarios), runs + args.predictive * args.replications, "calibrate")
     bases = {}
     for scenario in scenarios:
         base = {**scenario.parameters, "n_citizens": args.citizens}
@@ -238,21 +242,26 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     """Run (or continue) the ABC-SMC in ``partial``; return the state written when it ended.
     Raises the runner's ``Interrupted`` and friends with every finished generation in ``abc.db``."""
     from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, keyed_patterns, observed_targets
-    from coprod.core.storage import write_json
+    from coprod.core.storage import read_json, write_json
 
     quiet_pyabc()
     state_path = partial / STATE_NAME
+    fresh = f"remove {partial} and start the calibration afresh"
     if state_path.is_file():
-        return json.loads(state_path.read_text(encoding="utf-8"))
+        return read_json(state_path, fresh)
+    if args.generations == 1 and args.budget is None and not args.quiet:
+        print("coprod calibrate: warning: with --generations 1 the posterior is the prior (generation 0 accepts "
+              "every prior draw); use 2 or more to learn from the patterns", file=sys.stderr)
     abc, sampler = build_abc(inputs, args, evaluate, slots)
     db_url = f"sqlite:///{(partial / DB_NAME).resolve()}"
     if (partial / DB_NAME).is_file():
+        check_history(partial / DB_NAME, fresh)
         history = abc.load(db_url, 1)
     else:
         history = abc.new(db_url, observed_targets(keyed_patterns(list(inputs["bases"]), inputs["patterns"])))
     done = history.max_t + 1
     budget = math.inf if args.budget is None else args.budget // (inputs["runs_per_replication"] * args.replications)
-    evaluated_before = json.loads((partial / "evaluated.json").read_text()) if (partial / "evaluated.json").is_file() else 0
+    evaluated_before = read_json(partial / "evaluated.json", fresh) if (partial / "evaluated.json").is_file() else 0
     if done < args.generations and history.total_nr_simulations < budget:
         try:
             with warnings.catch_warnings():  # pyabc compares the first tolerance (inf) with none before it
@@ -276,6 +285,22 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     state = {"finished": True, "stopped": reason, "particles_evaluated": evaluated_before + sampler.evaluated}
     write_json(state_path, state)
     return state
+
+
+def check_history(db: Path, remedy: str) -> None:
+    """pyabc's history (SQLite, written by pyabc a generation at a time, so it carries no checksum of
+    ours) must at least be an intact SQLite database holding a run: SQLite's own ``quick_check``
+    finds torn pages and garbage; a damaged file is one line, not pyabc's traceback."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+            ok = connection.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            ok = ok and connection.execute("SELECT count(*) FROM abc_smc").fetchone()[0] >= 1
+    except sqlite3.Error:
+        ok = False
+    if not ok:
+        raise DamagedFile(f"{db}: damaged (not an intact pyabc history); {remedy}")
 
 
 def read_history(partial: Path, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -464,6 +489,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.resume:  # other settings are refused before a kernel compiles or a worker starts
         _check_plan(partial, manifest)
+        if (partial / DB_NAME).is_file():
+            check_history(partial / DB_NAME, f"remove {partial} and start the calibration afresh")
     with open_executor(args.workers, args.scheduler) as (executor, slots, where):
         partial.mkdir(parents=True, exist_ok=True)
         with FolderLock(partial):
@@ -553,23 +580,28 @@ def register(cmd: argparse.ArgumentParser) -> None:
                      help="patterns left out of the fit and scored apart under the posterior (out-of-sample check)")
     cmd.add_argument("--parameters", nargs="+", metavar="NAME=LO:HI",
                      help="parameters to calibrate with uniform priors (default: the scenario's [uncertain] table)")
-    cmd.add_argument("--population", type=int, default=DEFAULTS["population"], help="particles per generation")
+    cmd.add_argument("--population", type=int, default=DEFAULTS["population"],
+                     help="particles per generation (default %(default)s)")
     stop = cmd.add_mutually_exclusive_group()
     stop.add_argument("--generations", type=int, help=f"generations (default {DEFAULTS['generations']})")
     stop.add_argument("--budget", type=int, metavar="RUNS",
                       help="stop after the generation in which this many model runs are spent")
-    cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"], help="seeds per particle")
-    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"])
-    cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="months per run")
+    cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"],
+                     help="seeds per particle, at least 2 (default %(default)s)")
+    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"],
+                     help="citizens per run (default %(default)s)")
+    cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="months per run (default %(default)s)")
     cmd.add_argument("--predictive", type=int, default=DEFAULTS["predictive"],
                      help="posterior draws for the posterior-predictive scorecard (default %(default)s)")
-    cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"],
+                     help="calibration seed: prior draws, perturbations and run seeds derive from it "
+                          "(default %(default)s)")
     where = cmd.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     where.add_argument("--scheduler", help="a dask scheduler address, tcp://HOST:PORT")
     cmd.add_argument("--out", help="result directory (default results/calibrate-<timestamp>)")
     cmd.add_argument("--resume", action="store_true", help="continue a stopped calibration in --out")
-    cmd.add_argument("--quiet", action="store_true")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bars and no summary")
     cmd.set_defaults(func=_with_generation_default)
 
 

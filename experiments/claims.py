@@ -412,7 +412,7 @@ def check_arms(claims: list[Claim], samples: int, seed: int, method: str, citize
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_scheduler_address, check_seed
+    from coprod.experiments.checks import check_at_least, check_out, check_scheduler_address, check_seed, check_work
     from coprod.experiments.run import git_commit, git_dirty, versions
     from coprod.experiments.runner import (SEED_CONVENTION, ExecutorLost, FolderLock, Interrupted, RunFailed,
                                            StorageFailed, open_executor)
@@ -439,6 +439,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
         raise InputError(f"--citizens: got {args.citizens}; allowed: {PARAMETERS['n_citizens'].allowed()}")
     check_seed(args.seed)
     check_at_least(args.workers, "--workers")
+    check_work(args.citizens, args.steps, 2 * len(claims) * args.samples * args.replications, "claims")
     check_scheduler_address(args.scheduler)
     for claim in claims:  # sample sizes are checked before anything is written
         sample_points(claim, args.samples, args.seed, args.method)
@@ -593,12 +594,17 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="latin: Latin hypercube, drivers by rank regression; sobol: Saltelli sample, "
                              "drivers by Sobol indices (samples must be a power of 2)")
     parser.add_argument("--samples", type=int, default=DEFAULTS["samples"],
-                        help="sample points per claim (sobol: base points, each costing d + 2 runs)")
-    parser.add_argument("--replications", type=int, default=DEFAULTS["replications"], help="seeds per point and arm")
-    parser.add_argument("--citizens", type=int, default=DEFAULTS["citizens"])
-    parser.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="months per run")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--engine", choices=("auto", "agents", "numba"), default="auto")
+                        help="sample points per claim (sobol: base points, each costing d + 2 runs; "
+                             "default %(default)s)")
+    parser.add_argument("--replications", type=int, default=DEFAULTS["replications"],
+                        help="seeds per point and arm (default %(default)s)")
+    parser.add_argument("--citizens", type=int, default=DEFAULTS["citizens"],
+                        help="citizens per run (default %(default)s)")
+    parser.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="months per run (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="battery seed: sample points and run seeds derive from it (default 0)")
+    parser.add_argument("--engine", choices=("auto", "agents", "numba"), default="auto",
+                        help="citizen engine: Mesa agents, compiled numba kernels, or auto by size (default auto)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     where.add_argument("--scheduler", help="a dask scheduler address, tcp://HOST:PORT")
@@ -614,5 +620,5 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--posterior", metavar="DIR",
                         help="also run every claim with the calibrated parameters drawn from this `coprod calibrate` "
                              "posterior; the report shows both verdicts side by side")
-    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     parser.set_defaults(func=cmd_claims)

@@ -393,7 +393,18 @@ def build_strategies(names: list[str], set_items: list[str] | None, citizens: in
             raise InputError(f"{scenario.path}: n_groups ({resolved['n_groups']}) is more than n_citizens "
                              f"({resolved['n_citizens']}); allowed: at most n_citizens")
         strategies.append(Strategy(label=label, scenario=scenario, overrides=overrides, resolved=resolved))
+    refuse_setting_the_difference(strategies, parse_set(set_items))
     return strategies
+
+
+def refuse_setting_the_difference(strategies: list[Strategy], extra: dict) -> None:
+    """A --set of what the strategies differ in (e.g. paradigm) would compare a strategy with itself."""
+    own = [resolve_parameters(s.scenario.parameters) for s in strategies]
+    for key in extra:
+        values = {repr(values[key]) for values in own}
+        if len(values) > 1:
+            raise InputError(f"--set: key {key!r} is what the strategies differ in ({', '.join(sorted(values))}); "
+                             "allowed: a parameter they share (or compare scenarios that differ in it)")
 
 
 def uncertain_union(strategies: list[Strategy], fixed: set[str]) -> dict[str, tuple[float, float]]:
@@ -429,15 +440,17 @@ def applied_uncertain(s: Strategy, names) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_scheduler_address, check_seed
+    from coprod.experiments.checks import (check_at_least, check_out, check_parameters, check_scheduler_address,
+                                           check_seed, check_work)
     from coprod.experiments.runner import ExecutorLost, Interrupted, RunFailed, run_seed
 
     if len(args.scenarios) < 2:
         raise InputError(f"compare: got {len(args.scenarios)} scenario; allowed: two or more scenarios")
     for option, value, least in (("--replications", args.replications, 2), ("--steps", args.steps, 1),
                                  ("--samples", args.samples, 2)):
-        if value < least:
-            raise InputError(f"{option}: got {value}; allowed: an integer >= {least}")
+        check_at_least(value, option, least)
+    check_work(args.citizens or PARAMETERS["n_citizens"].default, args.steps,
+               len(args.scenarios) * args.replications, "compare")
     check_at_least(args.workers, "--workers")
     check_seed(args.seed)
     check_scheduler_address(args.scheduler)

@@ -1,4 +1,5 @@
-"""Where runs execute: a local process pool ('spawn', Ctrl-C left to the parent).
+"""Where runs execute: a local process pool ('spawn', Ctrl-C left to the parent, workers that
+end with their parent however it ends).
 
 The runner (``coprod.experiments.runner.open_executor``) chooses between this process, this pool
 and a dask cluster; all give a ``concurrent.futures.Executor`` (a dask ``Client.get_executor()``
@@ -7,23 +8,61 @@ returns plain ``concurrent.futures.Future`` objects), so the run loop has one co
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
 
+# prctl(2) option: the signal the kernel sends this process when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+# How often the fallback watchdog looks whether the parent is still there (seconds).
+WATCHDOG_INTERVAL = 1.0
 
-def _start_worker() -> None:
-    """Pool workers leave Ctrl-C to the parent, which cancels, flushes and exits cleanly, and step
-    on one numba thread each: the runs are the parallel unit, and a thread team per run would only
-    oversubscribe the cores (results do not depend on the thread count)."""
+
+def _start_worker(parent: int) -> None:
+    """Pool workers end with their parent (``_die_with_parent``), leave Ctrl-C to the parent, which
+    cancels, flushes and exits cleanly, and step on one numba thread each: the runs are the parallel
+    unit, and a thread team per run would only oversubscribe the cores (results do not depend on
+    the thread count)."""
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["NUMBA_NUM_THREADS"] = "1"  # read when the worker first imports numba
     if "numba" in sys.modules:  # already imported (e.g. by the parent's main module): set it directly
         sys.modules["numba"].set_num_threads(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the process ``parent`` dies, however it dies (SIGKILL included; a
+    parent's own cleanup never runs then, so the worker must see to it itself).
+
+    On Linux the kernel delivers SIGKILL to the worker at once (``prctl(PR_SET_PDEATHSIG)``): even a
+    worker inside a long compiled kernel ends. Everywhere, a watchdog thread also looks every
+    ``WATCHDOG_INTERVAL`` seconds whether the worker has been handed to another parent (``getppid``
+    changes when the parent dies) and exits then. The parent may already be gone before either was
+    set up, so that is checked last. The kernel's signal follows the parent *thread* that started the
+    worker: the pool is created and fed from the command's main thread, which lives as long as the
+    command."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl (an unusual libc): the watchdog alone serves
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), name="coprod-parent-watchdog", daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_INTERVAL)
+    os._exit(1)  # no cleanup: the parent that would receive the results is gone
 
 
 @contextmanager
@@ -38,7 +77,8 @@ def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         # same kernels, fighting for the same cores); the workers then load them from the cache.
         warm_kernels()
     context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                   initargs=(os.getpid(),))
     try:
         yield executor
     finally:

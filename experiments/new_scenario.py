@@ -108,10 +108,11 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.exists():
         raise InputError(f"new-scenario: {path} exists; allowed: a path that does not exist yet (nothing overwritten)")
-    if not path.parent.exists():
-        raise InputError(f"new-scenario: folder {path.parent} does not exist; allowed: a path in an existing folder")
+    from coprod.experiments.checks import check_out_file
+
+    check_out_file(path, "new-scenario")  # a folder that exists, is not a file, and can be written
     text = scenario_text(args.from_scenario)
-    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), checksum=False)  # a file to edit
     load_scenario(str(path))  # what we write must load
     if not args.quiet:
         print(f"wrote {path}; edit it, then: coprod compare {path} <other scenario>")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
+from coprod.core.storage import verified
 from coprod.reports.claims_report import POSTERIOR_SUFFIX as SUFFIX
 
 POSTERIOR_FILE = "posterior.parquet"
@@ -84,6 +85,9 @@ def load_posterior(folder: Path | str, option: str = "--posterior") -> Posterior
     if not manifest_path.is_file() or not table_path.is_file():
         raise InputError(f"{option} {folder}: holds no {MANIFEST_FILE} and {POSTERIOR_FILE}; allowed: the --out "
                          "of a finished `coprod calibrate`")
+    for path in (manifest_path, table_path):  # checksums first: damage is named, not read as numbers
+        verified(path, f"run the calibration again (coprod calibrate ... --out a new folder), or restore {folder} "
+                       "from a copy")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         priors = {name: (float(low), float(high)) for name, (low, high) in manifest["priors"].items()}

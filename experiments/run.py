@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from coprod.core.errors import InputError
+from coprod.experiments.checks import parameters_hash
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.core.storage import atomic_directory, write_json, write_parquet
 from coprod.model.model import ENGINES, CoProductionModel
@@ -93,6 +94,7 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
         "scenario_description": scenario.description,
         "paradigm": model.p["paradigm"],
         "parameters": dict(model.p),
+        "parameters_sha256": parameters_hash(dict(model.p)),  # checked by run --from
         "overrides": overrides,
         "seed": seed,
         "steps": steps,
@@ -174,20 +176,23 @@ def default_out(scenario: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed, check_work
 
     if args.from_manifest:
         scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args)
     else:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario or "default")
         overrides = dict(scenario.parameters)
         overrides.update(parse_set(args.set))
         if args.citizens is not None:
             overrides.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
-        steps, seed, engine = args.steps, args.seed, args.engine
+        steps = DEFAULT_STEPS if args.steps is None else args.steps
+        seed = 0 if args.seed is None else args.seed
+        engine = args.engine or "auto"
     check_at_least(steps, "--steps")
     check_seed(seed)
     check_parameters(overrides, str(scenario.path))
+    check_work(overrides.get("n_citizens", PARAMETERS["n_citizens"].default), steps, 1, "run")
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
     check_out(args.out if args.out is not None else out)  # before the simulation: a bad --out must not cost (and lose) the run
     from coprod.experiments.runner import reserved_folder
@@ -199,7 +204,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             if engine != "agents":
                 from coprod.model.warmup import warm_kernels
 
-                warm_kernels(largest_population=citizens)  # a cold cache is said on screen, not spent in month 1
+                # A cold cache is said on screen, not spent in month 1; every kernel, the large populations' too,
+                # so a later sweep or a bigger run does not compile again.
+                warm_kernels()
             model, seconds = run_model(overrides, steps, seed, engine, progress)
         except ValueError as err:  # a combination the declarations cannot catch alone
             raise InputError(str(err)) from None
@@ -215,32 +222,44 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def recorded_run(path: str, args: argparse.Namespace) -> tuple[Scenario, dict, int, int, str]:
     """Scenario, overrides, steps, seed and engine recorded in a run's ``manifest.json``, to repeat
-    it exactly (``coprod run --from``); the recorded overrides hold every value that was set."""
-    import json
+    it exactly (``coprod run --from``). The manifest is checked like any input: its checksum, its
+    types, its parameters against their hash and its overrides (``checks.check_run_manifest``);
+    nothing beside ``--from`` may change what it records; a different git commit or different
+    package versions are said on one line (the numbers may then differ)."""
+    from coprod.core.storage import read_json
+    from coprod.experiments.checks import check_run_manifest
 
     where = f"--from {path}"
     manifest_path = Path(path)
     if manifest_path.is_dir():
         manifest_path = manifest_path / "manifest.json"
-    try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such file; allowed: the manifest.json of a `coprod run` result") from None
-    except (OSError, ValueError) as err:
-        raise InputError(f"{where}: unreadable ({err}); allowed: the manifest.json of a `coprod run` result") from None
-    needed = ("scenario", "overrides", "seed", "steps", "engine")
-    if not isinstance(data, dict) or any(key not in data for key in needed):
-        raise InputError(f"{where}: not a `coprod run` manifest; allowed: a manifest.json with keys {', '.join(needed)}")
-    given = [option for option, value in (("--set", args.set), ("--citizens", args.citizens)) if value]
+    given = [option for option, value in (("scenario", args.scenario), ("--set", args.set),
+                                          ("--citizens", args.citizens), ("--steps", args.steps),
+                                          ("--seed", args.seed), ("--engine", args.engine)) if value is not None]
     if given:
-        raise InputError(f"{given[0]}: cannot be combined with --from; allowed: --from alone (with --out, --quiet)")
-    overrides = parse_set([f"{k}={_as_text(v)}" for k, v in data["overrides"].items()], where=f"{where}: overrides")
+        raise InputError(f"{given[0]}: cannot be combined with --from (the manifest records it); allowed: --from "
+                         "alone (with --out, --quiet)")
+    if not manifest_path.is_file():
+        raise InputError(f"{where}: no such file; allowed: the manifest.json of a `coprod run` result")
+    try:
+        data = read_json(manifest_path, "repeat the run from its original command instead (coprod run SCENARIO ...)")
+    except InputError as err:
+        raise InputError(f"--from: {err}") from None
+    overrides = check_run_manifest(data, where)
+    installed = {"git_commit": git_commit(), "versions": versions()}
+    changed = [key for key in ("git_commit", "versions")
+               if data.get(key) is not None and data.get(key) != installed[key]]
+    if changed:
+        differ = [name for name, v in installed["versions"].items() if (data.get("versions") or {}).get(name) != v]
+        what = " and ".join(["the git commit" if key == "git_commit" else f"versions of {', '.join(differ[:4])}"
+                             for key in changed])
+        print(f"coprod: warning: {where}: {what} differ from the recorded ones; the numbers may differ from the "
+              "original", file=sys.stderr)
     scenario_file = Path(data.get("scenario_path") or "")
     scenario = load_scenario(str(scenario_file)) if scenario_file.is_file() else Scenario(
         name=str(data["scenario"]), path=scenario_file, description=str(data.get("scenario_description", "")),
         paradigm=str(overrides.get("paradigm", PARAMETERS["paradigm"].default)), parameters=dict(overrides))
-    engine = data["engine"] if data["engine"] in ENGINES else "auto"
-    return scenario, overrides, int(data["steps"]), int(data["seed"]), engine
+    return scenario, overrides, data["steps"], data["seed"], data["engine"]
 
 
 def _as_text(value: Any) -> str:
@@ -249,12 +268,12 @@ def _as_text(value: Any) -> str:
 
 def register_run(run: argparse.ArgumentParser) -> None:
     run.description = "Run one scenario and write results/<timestamp>-<scenario>/."
-    run.add_argument("scenario", nargs="?", default="default", help="bundled scenario name or path to a .toml file")
+    run.add_argument("scenario", nargs="?", help="bundled scenario name or path to a .toml file (default: default)")
     run.add_argument("--citizens", type=int, help="number of citizens (n_citizens)")
-    run.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months to simulate (default {DEFAULT_STEPS})")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--engine", choices=ENGINES, default="auto",
-                     help="citizen engine: Mesa agents, compiled numba kernels, or auto by size")
+    run.add_argument("--steps", type=int, help=f"months to simulate (default {DEFAULT_STEPS})")
+    run.add_argument("--seed", type=int, help="random seed (default 0)")
+    run.add_argument("--engine", choices=ENGINES,
+                     help="citizen engine: Mesa agents, compiled numba kernels, or auto by size (default auto)")
     run.add_argument("--out", help="result directory (default results/<timestamp>-<scenario>)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")

@@ -41,7 +41,7 @@ import pandas as pd
 
 from coprod.core.errors import InputError
 from coprod.core.locks import FolderLock
-from coprod.core.storage import LOCK_NAME, write_parquet
+from coprod.core.storage import LOCK_NAME, DamagedFile, checksum_path, read_json, read_parquet, write_parquet
 
 SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication))"
                    ".generate_state(1)[0]; unit = the group of runs that share randomness "
@@ -149,14 +149,17 @@ class MemorySink:
 
 
 class ChunkFolder:
-    """Finished rows of one table as ``<folder>/results/chunk-NNNNN.parquet``, each written atomically.
+    """Finished rows of one table as ``<folder>/results/chunk-NNNNN.parquet``, each written atomically
+    with its checksum (``storage.write_parquet``) and checked on every read.
 
     Only one process writes a chunk folder at a time (the caller holds its ``FolderLock``), so the
-    next chunk number is simply one more than the highest present."""
+    next chunk number is simply one more than the highest present. ``remedy`` says, in messages
+    about a damaged chunk, how to run its runs again (e.g. the command with --resume)."""
 
-    def __init__(self, folder: Path | str, key_columns: Sequence[str]):
+    def __init__(self, folder: Path | str, key_columns: Sequence[str], remedy: str | None = None):
         self.folder = Path(folder) / CHUNK_DIR
         self.key_columns = list(key_columns)
+        self.remedy = remedy or f"rerun the runs it holds: the same command with --out {Path(folder)} --resume"
         self.discarded: list[str] = []
 
     def paths(self) -> list[Path]:
@@ -165,22 +168,27 @@ class ChunkFolder:
         return sorted(p for p in self.folder.iterdir() if CHUNK_RE.match(p.name))
 
     def prepare(self) -> None:
-        """Create the folder, remove temporary files a killed writer left, and drop chunks that
-        cannot be read (empty or truncated by a crash): their runs are simply not done yet."""
+        """Create the folder, remove temporary files a killed writer left, and drop chunks that are
+        damaged (their checksum differs, or they cannot be read), saying so on one line each: their
+        runs are simply not done yet, and this resume runs them again."""
         self.folder.mkdir(parents=True, exist_ok=True)
         for leftover in self.folder.glob(".chunk-*.tmp"):
             leftover.unlink(missing_ok=True)
         for path in self.paths():
-            if read_chunk(path, self.key_columns) is None:
+            try:
+                read_chunk(path, self.key_columns, self.remedy)
+            except DamagedFile:
                 path.unlink(missing_ok=True)
+                checksum_path(path).unlink(missing_ok=True)
                 self.discarded.append(path.name)
+                print(f"coprod: {path}: damaged (checksum differs or unreadable); its runs are run again",
+                      file=sys.stderr)
 
     def done_keys(self) -> set[tuple]:
         keys: set[tuple] = set()
         for path in self.paths():
-            frame = read_chunk(path, self.key_columns)
-            if frame is not None:
-                keys.update(frame.itertuples(index=False, name=None))
+            frame = read_chunk(path, self.key_columns, self.remedy)
+            keys.update(frame.itertuples(index=False, name=None))
         return keys
 
     def write(self, rows: list[dict]) -> None:
@@ -188,21 +196,22 @@ class ChunkFolder:
         write_parquet(self.folder / f"chunk-{number:05d}.parquet", pd.DataFrame(rows))
 
     def read(self) -> pd.DataFrame | None:
-        """Every readable chunk, one row per key (the first written wins), sorted by key."""
-        parts = [frame for frame in (read_chunk(p) for p in self.paths()) if frame is not None]
+        """Every chunk, checked (``DamagedFile`` names a damaged one), one row per key (the first
+        written wins), sorted by key; None when there is none."""
+        parts = [read_chunk(p, remedy=self.remedy) for p in self.paths()]
         if not parts:
             return None
         rows = pd.concat(parts, ignore_index=True).drop_duplicates(self.key_columns, keep="first")
         return rows.sort_values(self.key_columns, kind="stable").reset_index(drop=True)
 
 
-def read_chunk(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
-    """A chunk's rows, or None when it is empty or unreadable (e.g. truncated by a crash)."""
-    try:
-        frame = pd.read_parquet(path, columns=list(columns) if columns else None)
-    except Exception:  # noqa: BLE001 - pyarrow raises several types for a damaged file
-        return None
-    return frame if len(frame) else None
+def read_chunk(path: Path, columns: Sequence[str] | None = None,
+               remedy: str = "rerun the runs it holds with --resume") -> pd.DataFrame:
+    """A chunk's rows, checked against its checksum; ``DamagedFile`` when it is damaged or empty."""
+    frame = read_parquet(path, remedy, columns=list(columns) if columns else None)
+    if not len(frame):
+        raise DamagedFile(f"{path}: holds no rows; {remedy}")
+    return frame
 
 
 class ChunkSink:
@@ -464,10 +473,10 @@ def stopped_plan(partial: Path, manifest: dict, plan_fields: Sequence[str], comm
             raise InputError(f"--resume: {partial} holds {holds} but no manifest.json; allowed: the --out of a "
                              f"`coprod {command}` that was stopped")
         return None
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise InputError(f"--resume: {path}: unreadable ({err})") from None
+    old = read_json(path, f"remove {partial} and start `coprod {command}` afresh")
+    if not isinstance(old, dict):
+        raise InputError(f"--resume: {path}: not a coprod manifest; allowed: the --out of a `coprod {command}` "
+                         "that was stopped")
     for key in plan_fields:
         if old.get(key) != json.loads(json.dumps(manifest[key])):
             raise InputError(f"--resume: {partial} was started with {key} = {old.get(key)!r}, not "

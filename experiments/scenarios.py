@@ -59,6 +59,9 @@ def load_scenario(name_or_path: str) -> Scenario:
     path = scenario_path(str(name_or_path))
     where = str(path)
     data = read_toml(path, what="scenario file")
+    if not data:
+        raise InputError(f"{where}: is empty; allowed: a scenario with a description and its paradigm or "
+                         "[parameters] (start one with: coprod new-scenario PATH)")
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:
@@ -168,6 +171,8 @@ def parse_set(items: list[str] | None, where: str = "--set") -> dict[str, Any]:
             raise InputError(f"{where}: got {item!r}; allowed: key=value")
         if key not in PARAMETERS:
             raise InputError(f"{where}: unknown key {key!r}; allowed: a parameter listed by `coprod params`")
+        if key in values:
+            raise InputError(f"{where}: key {key!r} given twice; allowed: each parameter once")
         try:
             values[key] = PARAMETERS[key].parse(text)
         except ValueError as err:

@@ -46,7 +46,7 @@ import pandas as pd
 
 from coprod.core.errors import InputError
 from coprod.experiments.runner import ChunkFolder, RunFailed
-from coprod.core.storage import json_default, write_json, write_parquet
+from coprod.core.storage import LOCK_NAME, DamagedFile, json_default, read_json, read_parquet, write_json, write_parquet
 from coprod.model.outcomes import DIMENSIONS
 
 METHODS = ("sobol", "morris", "fast", "latin")
@@ -120,6 +120,8 @@ def parse_uncertain(items: Iterable[str]) -> dict[str, tuple[float, float]]:
         try:
             if not (sep and sep2):
                 raise ValueError
+            if name.strip() in table:
+                raise InputError(f"--uncertain: {name.strip()!r} given twice; allowed: each parameter once")
             table[name.strip()] = (float(low), float(high))
         except ValueError:
             raise InputError(f"--uncertain: got {item!r}; allowed: name=low:high, e.g. outreach=0:1") from None
@@ -159,6 +161,17 @@ def method_options(method: str, second_order: bool = True, levels: int = 4) -> d
     if method == "fast":
         return {"M": FAST_M}
     return {}
+
+
+def sample_rows(method: str, n: int, num_vars: int, second_order: bool = True) -> int:
+    """How many sample rows (runs per replication) a design of ``n`` gives, before sampling it."""
+    if method == "sobol":
+        return n * (2 * num_vars + 2 if second_order else num_vars + 2)
+    if method == "morris":
+        return n * (num_vars + 1)
+    if method == "fast":
+        return n * num_vars
+    return n
 
 
 def generate_samples(problem: dict[str, Any], method: str, n: int, seed: int,
@@ -237,14 +250,19 @@ def chunk_paths(out: Path) -> list[Path]:
     return ChunkFolder(out, RUN_KEY).paths()
 
 
+def resume_remedy(out: Path) -> str:
+    """What to do about a damaged file of the sweep in ``out`` (said in ``DamagedFile`` messages)."""
+    return f"run its runs again: repeat the coprod sweep that made it with --out {out} --resume"
+
+
 def read_runs(out: Path) -> pd.DataFrame | None:
-    """Every finished run of a sweep folder (the chunks, else the consolidated table), one row
-    per (sample, replication); unreadable chunks count as not run."""
+    """Every finished run of a sweep folder, one row per (sample, replication): the consolidated
+    table of a finished sweep, else its chunks; each file checked against its checksum
+    (``DamagedFile`` names a damaged one and how to redo its runs)."""
     out = Path(out)
-    runs = ChunkFolder(out, RUN_KEY).read()
-    if runs is None and (out / RESULTS).exists():
-        runs = pd.read_parquet(out / RESULTS)
-    return runs
+    if (out / RESULTS).exists():
+        return read_parquet(out / RESULTS, resume_remedy(out))
+    return ChunkFolder(out, RUN_KEY, resume_remedy(out)).read()
 
 
 def package_versions() -> dict[str, str]:
@@ -288,7 +306,9 @@ def check_run_options(*, replications: int = 1, chunk_runs: int = 50, chunk_seco
 
 
 # Files a sweep folder may hold before its manifest exists (a sweep killed while starting).
-STARTING_LEFTOVERS = re.compile(r"^(\.coprod\.lock|results|\.(manifest\.json|samples\.parquet|results\.parquet)\..*\.tmp)$")
+# (A manifest's checksum sidecar is written just before the manifest itself.)
+STARTING_LEFTOVERS = re.compile(r"^(\.coprod\.lock|results|manifest\.json\.sha256|"
+                                r"\.(manifest\.json|samples\.parquet|results\.parquet)\..*\.tmp)$")
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -312,9 +332,11 @@ def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, r
 
 
 def _stored_samples(out: Path) -> pd.DataFrame | None:
+    """The samples file, or None when it is damaged: it follows from the settings (checked against
+    the manifest), so it is written again."""
     try:
-        return pd.read_parquet(out / SAMPLES)
-    except Exception:  # noqa: BLE001 - a damaged samples file is rewritten
+        return read_parquet(out / SAMPLES, "")
+    except DamagedFile:
         return None
 
 
@@ -333,10 +355,10 @@ def _refuse_other_settings(out: Path, manifest: dict[str, Any], table: pd.DataFr
         return None, False
     if not resume:
         raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
-    try:
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise InputError(f"--resume: cannot read {manifest_path} ({err})") from None
+    old = read_json(manifest_path, "it records the settings to continue with: restore it from a copy, or run "
+                                   "the sweep afresh in a new folder")
+    if not isinstance(old, dict):
+        raise InputError(f"--resume: {manifest_path}: not a sweep manifest; allowed: a sweep folder to --resume")
     for field in RESUME_FIELDS + ("hash",):
         old_value, new_value = old.get(field), json.loads(json.dumps(manifest.get(field), default=json_default))
         if old_value != new_value:
@@ -399,13 +421,15 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
               options: dict[str, Any] | None = None, integers: list[str] | None = None,
               info: dict[str, Any] | None = None, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, chunk_runs: int = 50, chunk_seconds: float = 10.0, batch: int | None = None,
-              progress: bool = True, check: Callable[[dict[str, Any]], None] | None = None) -> pd.DataFrame:
+              progress: bool = True, check: Callable[[dict[str, Any]], None] | None = None,
+              plan: str | None = None) -> pd.DataFrame:
     """Sample, run every (sample, replication) not yet done, and write the sweep folder.
 
     ``info`` holds the descriptive manifest fields (scenario, steps, citizens, engine,
     evaluate); with ``problem``, ``method``, ``samples``, ``options``, ``replications``,
     ``seed`` and ``outcomes`` they must match on ``resume``. ``check`` is called with every
-    sample's parameters before anything is written (raise ``InputError`` to refuse). Everything
+    sample's parameters before anything is written (raise ``InputError`` to refuse); ``plan`` is
+    printed once everything is checked (so a refusal is the only line). Everything
     is checked, and a scheduler connected, before the first file is written; the folder is locked
     while the sweep runs. Returns the consolidated table. Raises ``SweepInterrupted`` after Ctrl-C,
     ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
@@ -443,6 +467,8 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     # worker starts; checked again under the lock below.
     _refuse_other_settings(out, manifest, table, resume)
     with open_executor(workers, scheduler) as (executor, slots, _):
+        if plan:  # after every check and the scheduler's answer: a refusal is the only line
+            print(plan, flush=True)
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as err:
@@ -450,7 +476,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
         with FolderLock(out), _storage_errors(out):
             manifest = _check_resumable(out, manifest, table, resume)
             _remove_leftovers(out)
-            chunks = ChunkFolder(out, RUN_KEY)
+            chunks = ChunkFolder(out, RUN_KEY, resume_remedy(out))
             chunks.prepare()
             write_json(out / MANIFEST, manifest)
             if not (out / SAMPLES).exists():
@@ -478,6 +504,9 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
             write_parquet(out / RESULTS, runs)
             manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
             write_json(out / MANIFEST, manifest)
+            # A finished sweep keeps no lock file: removed while still held (a resume of a finished
+            # sweep only rebuilds results.parquet from checked chunks, so the rare race is harmless).
+            (out / LOCK_NAME).unlink(missing_ok=True)
     return runs
 
 
@@ -490,7 +519,7 @@ def _scenario(name: str):
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters
+    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_work
     from coprod.experiments.run import git_commit, git_dirty
     from coprod.experiments.runner import ExecutorLost, RunFailed, StorageFailed
     from coprod.model.model import resolve_parameters
@@ -501,7 +530,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     uncertain = parse_uncertain(args.uncertain) if args.uncertain else dict(getattr(scenario, "uncertain", {}) or {})
     where = "--uncertain" if args.uncertain else f"scenario {scenario.name}: uncertain"
     problem = model_problem({k: tuple(v) for k, v in uncertain.items()}, where)
-    outcomes = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else list(DEFAULT_OUTCOMES)
+    outcomes = ([o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes is not None
+                else list(DEFAULT_OUTCOMES))  # an empty --outcomes is refused below, not read as the defaults
+    doubled = sorted({o for o in outcomes if outcomes.count(o) > 1})
+    if doubled:
+        raise InputError(f"--outcomes: {doubled[0]!r} given twice; allowed: each outcome once")
     known = set(reporter_names())
     unknown = [o for o in outcomes if o not in known]
     if unknown or not outcomes:
@@ -515,8 +548,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise InputError(f"--citizens: {err}") from None
     base["n_citizens"] = citizens
     check_at_least(args.steps, "--steps")
+    check_at_least(args.samples, "--samples")
     if args.method == "morris":
         check_at_least(args.levels, "--levels", 2)
+    check_work(citizens, args.steps, sample_rows(args.method, args.samples, problem["num_vars"],
+                                                 not args.no_second_order) * args.replications, "sweep")
     check_run_options(replications=args.replications, chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds,
                       batch=args.batch, seed=args.seed, workers=args.workers, scheduler=args.scheduler)
     options = method_options(args.method, second_order=not args.no_second_order, levels=args.levels)
@@ -542,15 +578,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     def check(values: dict[str, Any]) -> None:
         check_parameters(values, f"scenario {scenario.name} with a sampled point")
 
-    print(f"sweep: {args.method}, N={args.samples}, {problem['num_vars']} parameters, "
-          f"{args.replications} replication(s) -> {out}", flush=True)
+    plan = (f"sweep: {args.method}, N={args.samples}, {problem['num_vars']} parameters, "
+            f"{args.replications} replication(s) -> {out}")
     try:
         runs = run_sweep(out, problem=problem, method=args.method, samples=args.samples, outcomes=outcomes,
                          evaluate=evaluate, base_parameters=base, replications=args.replications,
                          seed=args.seed, options=options, integers=integer_names(problem), info=info,
                          workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                          chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds, batch=args.batch,
-                         progress=not args.quiet, check=check)
+                         progress=not args.quiet, check=check, plan=plan)
     except SweepInterrupted as stop:
         print(f"coprod: {stop}; resume with: {resume_command(args, out)}", file=sys.stderr)
         return 130
@@ -567,16 +603,20 @@ def register(parser: argparse.ArgumentParser) -> None:
                           "(sample, replication) on a local process pool or a dask cluster, and write Parquet "
                           "chunks that --resume can continue.")
     parser.add_argument("scenario", help="scenario name or path to a scenario TOML file")
-    parser.add_argument("--method", choices=METHODS, required=True)
+    parser.add_argument("--method", choices=METHODS, required=True,
+                        help="sobol: Sobol indices (Saltelli); morris: elementary effects; fast: FAST indices; "
+                             "latin: Latin hypercube, rank regression")
     parser.add_argument("--samples", "-N", type=int, required=True,
                         help="N: base samples (sobol, a power of 2), trajectories (morris), samples per "
                              "parameter (fast, > 64) or rows (latin)")
-    parser.add_argument("--replications", "-R", type=int, default=1, help="runs per sample with different seeds")
+    parser.add_argument("--replications", "-R", type=int, default=1,
+                        help="runs per sample with different seeds (default 1)")
     parser.add_argument("--outcomes", help="comma-separated outcome names (default: the five dimensions _long "
                                            "and wellbeing_gini)")
     parser.add_argument("--citizens", type=int, help="n_citizens (default: the scenario's)")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months per run (default {DEFAULT_STEPS})")
-    parser.add_argument("--engine", choices=("auto", "agents", "numba"), default="auto")
+    parser.add_argument("--engine", choices=("auto", "agents", "numba"), default="auto",
+                        help="citizen engine: Mesa agents, compiled numba kernels, or auto by size (default auto)")
     parser.add_argument("--seed", type=int, default=0, help="sweep seed: samples and run seeds derive from it")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local worker processes (default: number of cores)")
@@ -587,8 +627,9 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="replace the scenario's uncertain table with these ranges")
     parser.add_argument("--no-second-order", action="store_true", help="sobol: skip second-order indices")
     parser.add_argument("--levels", type=int, default=4, help="morris: grid levels (default 4)")
-    parser.add_argument("--chunk-runs", type=int, default=50, help="write a chunk every this many runs")
-    parser.add_argument("--chunk-seconds", type=float, default=10.0, help="... or every this many seconds")
+    parser.add_argument("--chunk-runs", type=int, default=50, help="write a chunk every this many runs (default 50)")
+    parser.add_argument("--chunk-seconds", type=float, default=10.0,
+                        help="... or every this many seconds (default 10)")
     parser.add_argument("--batch", type=int, default=None,
                         help="runs per submitted task (default: automatic, up to 8 for long tables)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

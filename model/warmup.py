@@ -23,6 +23,10 @@ from coprod.model import parallel_compile
 # Small enough to cost nothing once compiled, large enough to reach every kernel of a month.
 WARMUP_CITIZENS = 60
 WARMUP_MONTHS = 2
+# Seconds beyond the recorded compile times: process start, loading the cache, the warm-up model.
+WARMUP_ALLOWANCE = 5.0
+# While compiling, say every this many seconds that it is still going.
+TICK_SECONDS = 15.0
 # Kernels only a population of PARALLEL_FROM_CITIZENS or more calls (a smaller one is tallied by one
 # serial kernel, ``tally.tally_month``): runs known to be small skip them, ~2.5 s of a cold compile
 # (21 to 18-19 s measured).
@@ -75,8 +79,9 @@ def warm_kernels(say: Callable[[str], None] | None = None, largest_population: i
             except Exception:  # noqa: BLE001 - a bad record only means compiling serially
                 split = [cold]
         how = f"in {len(split)} processes" if len(split) > 1 else "in one process"
-        say(f"coprod: compiling the model's kernels for this machine ({len(cold)} to build {how}; once, "
-            "about 10-40 s; later runs load them from the cache)")
+        say(f"coprod: compiling the model's kernels for this machine ({len(cold)} to build {how}; once: "
+            f"{expected_compile_text(split, record)}; later runs and sweeps load them from the cache)")
+        ticker = _Ticker(say, start)
         if len(split) > 1:
             try:
                 parallel_compile.compile_in_parallel(split, record)
@@ -100,8 +105,40 @@ def warm_kernels(say: Callable[[str], None] | None = None, largest_population: i
         histogram_gini(np.zeros(2, dtype=np.int64))  # the largest populations' Gini path
     seconds = time.perf_counter() - start
     if cold:
+        ticker.stop()
         say(f"coprod: kernels compiled in {seconds:.0f} s")
     return seconds
+
+
+def expected_compile_text(split: list[list[str]], record: dict | None) -> str:
+    """How long the compile should take, said honestly: the recorded compile times of the largest
+    share (``kernel_signatures.json``, measured on an idle machine) and that a busy one is slower."""
+    try:
+        record = record or parallel_compile.load_record()
+        shares = [sum(float(record["kernels"].get(name, {}).get("seconds", 1.0)) for name in share) for share in split]
+        idle = max(shares) + WARMUP_ALLOWANCE
+    except Exception:  # noqa: BLE001 - no record: say the measured range instead
+        return "about 10-40 s on an idle machine, several minutes on a busy one"
+    return f"about {idle:.0f} s on an idle machine, several times that on a busy one"
+
+
+class _Ticker:
+    """Says every ``TICK_SECONDS`` that the compile is still going, so a long one is not mistaken for a hang."""
+
+    def __init__(self, say: Callable[[str], None], start: float):
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(say, start), daemon=True, name="coprod-compile-ticker")
+        self._thread.start()
+
+    def _run(self, say, start) -> None:
+        while not self._stop.wait(TICK_SECONDS):
+            say(f"coprod: still compiling ({time.perf_counter() - start:.0f} s so far)")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1)
 
 
 def used_signatures(largest_population: int | None = None) -> dict[str, list]:

@@ -118,7 +118,9 @@ def test_killed_calibration_resumes_to_the_same_posterior(tmp_path, reference):
 def test_resume_with_other_settings_is_refused(tmp_path, capsys):
     partial = tmp_path / "run.partial"
     partial.mkdir()
-    (partial / "manifest.json").write_text('{"population": 99}')
+    from coprod.core.storage import write_json
+
+    write_json(partial / "manifest.json", {"population": 99})  # with its checksum: its plan is what differs
     assert calibrate(*SMALL, "--out", str(tmp_path / "run"), "--resume") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "was started with" in err[0]

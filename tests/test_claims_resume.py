@@ -60,7 +60,9 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     out = tmp_path / "battery"
     partial = tmp_path / "battery.partial"
     partial.mkdir()
-    (partial / "manifest.json").write_text('{"claims_sha256": "0", "samples": 60}')
+    from coprod.core.storage import write_json
+
+    write_json(partial / "manifest.json", {"claims_sha256": "0", "samples": 60})  # with its checksum
     done = claims(out, "--resume")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()

@@ -23,7 +23,7 @@ def run(tmp_path, name, *extra):
 
 def test_run_writes_the_four_files(tmp_path):
     out = run(tmp_path, "a", "npg_collective", "--seed", "3")
-    assert sorted(p.name for p in out.iterdir()) == ["dimensions.png", "manifest.json", "summary.json",
+    assert sorted(p.name for p in out.iterdir()) == ["SHA256SUMS", "dimensions.png", "manifest.json", "summary.json",
                                                     "timeseries.parquet"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario"] == "npg_collective"
@@ -131,9 +131,11 @@ def test_run_from_a_manifest_repeats_the_result_exactly(tmp_path, scenario, extr
 @pytest.mark.parametrize("content, fragment", [
     (None, "no such file"), ("{not json", "unreadable"), ('{"kind": "compare"}', "not a `coprod run` manifest")])
 def test_run_from_a_bad_manifest_is_one_line(tmp_path, capsys, content, fragment):
+    from coprod.core.storage import write_bytes
+
     path = tmp_path / "manifest.json"
     if content is not None:
-        path.write_text(content)
+        write_bytes(path, content.encode())  # with its checksum: the content is what is refused
     assert cli.main(["run", "--from", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--from" in err[0] and fragment in err[0]

@@ -270,7 +270,7 @@ def test_command_writes_the_scorecard_and_repeats_it_exactly(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "annual_volunteering" in printed and "patterns pass" in printed
     assert sorted(p.name for p in first.iterdir()) == [
-        "manifest.json", "replications.csv", "replications.parquet", "scorecard.csv", "scorecard.html",
+        "SHA256SUMS", "manifest.json", "replications.csv", "replications.parquet", "scorecard.csv", "scorecard.html",
         "scorecard.md", "scorecard.parquet"]
     card = pd.read_csv(first / "scorecard.csv")
     patterns = P.load_patterns()
