@@ -67,7 +67,8 @@ def effect_category(values, sesoi: float, confidence: float = 0.95) -> dict[str,
 
     The three are exclusive: holds needs the one-sided lower bound above +sesoi, negligible the
     upper bound below it. Replications that all agree exactly (no spread) know the mean exactly:
-    it is then compared with +-sesoi directly (an exact 0 is negligible even against a SESOI of 0). One replication, or a non-finite value, is unclear."""
+    it is then compared with +-sesoi directly (an exact 0 is negligible even against a SESOI of 0).
+    One replication, or a non-finite value, is unclear."""
     values = np.asarray(values, dtype=np.float64)
     alpha = 1.0 - confidence
     result = {"n": len(values), "mean": float(values.mean()) if len(values) else math.nan, "sesoi": float(sesoi),

@@ -190,7 +190,8 @@ def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_fra
         comparison.robust_points = points
         comparison.robust_boxes = where_best(comparison.robust_runs, points, labels, horizon, settings)
     if posterior_frames is not None and draws is not None:
-        comparison.posterior_runs, comparison.posterior = _under_posterior(strategies, settings, posterior_frames, draws)
+        comparison.posterior_runs, comparison.posterior = _under_posterior(strategies, settings, posterior_frames,
+                                                                           draws)
         comparison.posterior_draws = draws
     return comparison
 
@@ -639,7 +640,8 @@ def manifest(c: Comparison) -> dict:
                         "resolved_parameters": s.resolved} for s in c.strategies],
         "settings": c.settings,
         "common_random_numbers": "replication r of every strategy uses run_seed(--seed, 0, r); robust point i uses "
-                                 f"run_seed(--seed, 1 + i, 0); posterior draw k uses run_seed(--seed, {POSTERIOR_UNIT}, k) "
+                                 "run_seed(--seed, 1 + i, 0); posterior draw k uses "
+                                 f"run_seed(--seed, {POSTERIOR_UNIT}, k) "
                                  "and its particle comes from SeedSequence(--seed, spawn_key=(" f"{POSTERIOR_UNIT},)); "
                                  + SEED_CONVENTION,
         "tests": "paired t-test (significance at alpha 0.05, two-sided) and exact sign test on per-replication differences",
@@ -699,7 +701,8 @@ def register(p: argparse.ArgumentParser) -> None:
                    help="horizon used for ranking, wins, trade-offs and regret (default long)")
     p.add_argument("--robust", action="store_true", help="also run across the scenarios' [uncertain] ranges")
     p.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
-                   help=f"Latin-hypercube points for --robust, posterior draws for --posterior (default {DEFAULT_SAMPLES})")
+                   help="Latin-hypercube points for --robust, posterior draws for --posterior "
+                        f"(default {DEFAULT_SAMPLES})")
     p.add_argument("--box-density", type=float, default=BoxRule.density,
                    help="--robust, where a strategy is best: the least share of a PRIM box's points where it is "
                         "best (default %(default)s)")

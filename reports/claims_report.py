@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS, Discovery, box_rule, plot_trajectory
+from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS, MIN_BOX_POINTS, Discovery, box_rule, plot_trajectory
 from coprod.analysis.verdicts import BROADLY, FAILS, UNDECIDED
 from coprod.core.parameters import PARAMETERS
 
@@ -211,7 +211,8 @@ def box_method_text(manifest: dict) -> str:
             f"the limit; Kwakkel & Jaxa-Rozen 2016) exceeds {rule.significance} are dropped. The search is repeated "
             f"on {rule.resamples} seeded random halves of the points; a box is quoted only when at least "
             f"{rule.stable_share:.0%} of them restrict the same parameters, otherwise the report says \"no stable "
-            f"condition found\" and gives the box as indicative, with the number of points a stable answer would need. "
+            f"condition found\" and gives the box as indicative, with at least how many points a stable answer "
+            f"would need (or that this cannot be estimated from a box of fewer than {MIN_BOX_POINTS} points). "
             f"A CART tree (Breiman et al. 1984) on the same points is shown beside PRIM. For scale: on a synthetic "
             f"claim with a known two-parameter condition and 10% noise, PRIM needs about {KNOWN_BOX_STABLE_POINTS} "
             f"points for a stable box (tests/test_prim.py).")
@@ -235,11 +236,12 @@ def box_paragraph(row, manifest: dict) -> str:
         if row.box_status == "stable":
             text = f"*Where it holds (PRIM):* {row.box}; {quality}. {checks}"
         else:
-            need = (f"If the pattern is real, a stable answer needs about {row.points_needed} points "
-                    f"(`--samples {row.points_needed}`)." if row.points_needed
-                    else "Simulating this box at up to 10,000 points never made it stable.")
+            need = points_needed_text(row)
             text = (f"*Where it holds:* **no stable condition found**. Indicative only: {row.box}; {quality}. "
                     f"{checks} {need}")
+    if getattr(row, "box_passed_over", ""):
+        text += (f" (Trajectory steps {row.box_passed_over} met the rule before their insignificant limits were "
+                 "dropped, but not after; the box is the next step that still does.)")
     if row.cart_box:
         cart = (f"CART's best leaf: {row.cart_box} (density {row.cart_density:.0%}, coverage "
                 f"{row.cart_coverage:.0%})")
@@ -248,6 +250,21 @@ def box_paragraph(row, manifest: dict) -> str:
     verdict_text = ("the two methods agree" if row.methods_agree.startswith("agree")
                     else f"**PRIM and CART disagree** ({row.methods_agree.removeprefix('disagree: ')})")
     return f"{text} {cart}; {verdict_text}."
+
+
+def points_needed_text(row) -> str:
+    """How many points a stable answer needs: a floor, or why it cannot be said."""
+    status = getattr(row, "points_needed_status", "at least" if row.points_needed else "beyond")
+    if status == "not estimable":
+        return (f"How many points a stable answer needs cannot be estimated from this sample: the box holds fewer "
+                f"than {MIN_BOX_POINTS} points, too few to tell its density from the rule's, and a box picked for its "
+                f"density from so few points looks far cleaner than it is (a known condition needed about "
+                f"{KNOWN_BOX_STABLE_POINTS}; see above).")
+    if status == "at least":
+        return (f"If the pattern is real, a stable answer needs at least {row.points_needed} points (`--samples "
+                f"{row.points_needed}` or more): a floor, simulated from the box as this sample shows it, which "
+                "looks cleaner than the truth.")
+    return "Simulating this box at up to 10,000 points never made it stable."
 
 
 def side_by_side(summary: pd.DataFrame) -> list[str]:

@@ -277,7 +277,10 @@ def boxes_table(c, names: dict[str, str]) -> str:
             searched = isinstance(row.get("box_rule"), str) and row.get("box_rule") != ""
             where = row.holds_when
             if searched and row.box_status == "unstable":
-                need = f"; stable needs ~{int(row.points_needed)} points" if row.points_needed else ""
+                status = row.get("points_needed_status", "")
+                need = (f"; stable needs at least {int(row.points_needed)} points" if row.points_needed else
+                        "; points for a stable box not estimable (too few in the box)" if status == "not estimable"
+                        else "")
                 where = f"{where} (indicative: {row.box}{need})"
             elif searched and row.box_status == "stable":
                 where = f"**{where}**"
@@ -303,7 +306,8 @@ def boxes_intro(c) -> str:
             f"Kwakkel & Jaxa-Rozen 2016) are dropped, and the search is repeated on {rule.get('resamples', 20)} "
             f"random halves of the points. A box is quoted only when >= {rule.get('stable_share', 0.7):.0%} of "
             f"them restrict the same parameters; otherwise it is \"no stable condition found\", with the box as "
-            f"indicative and the points a stable answer needs. CART (a pruned decision tree) is shown beside it.")
+            f"indicative and the least number of points a stable answer needs (a floor), or that it cannot be "
+            f"estimated from a box of too few points. CART (a pruned decision tree) is shown beside it.")
 
 
 # --- the document -----------------------------------------------------------------------------------
@@ -344,7 +348,8 @@ def bottom_line(c, names: dict[str, str]) -> list[str]:
         meaningful = bool(pair.iloc[0].get("meaningful", True)) if len(pair) else True
         against = (f" ahead of {names[second.strategy]} ({_f(second['mean'])})" if second is not None else "")
         verdict = ("" if clear and meaningful else
-                   f" — no meaningful difference from the runner-up (smaller than the SESOI, {_f(pair.iloc[0].sesoi)})"
+                   " — no meaningful difference from the runner-up (smaller than the SESOI, "
+                   f"{_f(pair.iloc[0].sesoi)})"
                    if not meaningful else " — not significantly different from the runner-up")
         lines.append(f"- **{_label(dim)}**: {names[top.strategy]} is best ({_f(top['mean'])}){against}, best alone in "
                      f"{100 * top.win_share:.0f}% of replications{verdict}.")

@@ -30,9 +30,11 @@ def write_scenario(path: Path, budget: float) -> Path:
 def write_posterior(folder: Path, scenario: str) -> Path:
     """A calibration folder as `coprod calibrate` leaves it: an older generation, then the posterior."""
     folder.mkdir()
-    (folder / "manifest.json").write_text(json.dumps({"scenario": scenario, "priors": {"trust_loss_rate": [0.05, 0.3]}}))
+    manifest = {"scenario": scenario, "priors": {"trust_loss_rate": [0.05, 0.3]}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     pd.DataFrame({"generation": [0, 0, 1, 1, 1], "particle": [0, 1, 0, 1, 2], "weight": [0.5, 0.5, 0.2, 0.3, 0.5],
-                  "distance": 0.1, "trust_loss_rate": [0.29, 0.28, *PARTICLES]}).to_parquet(folder / "posterior.parquet")
+                  "distance": 0.1, "trust_loss_rate": [0.29, 0.28, *PARTICLES]}
+                 ).to_parquet(folder / "posterior.parquet")
     return folder
 
 
