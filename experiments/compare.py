@@ -644,7 +644,9 @@ def manifest(c: Comparison) -> dict:
                                  f"run_seed(--seed, {POSTERIOR_UNIT}, k) "
                                  "and its particle comes from SeedSequence(--seed, spawn_key=(" f"{POSTERIOR_UNIT},)); "
                                  + SEED_CONVENTION,
-        "tests": "paired t-test (significance at alpha 0.05, two-sided) and exact sign test on per-replication differences",
+        "tests": "paired t-test (significance at alpha 0.05, two-sided) and exact sign test on per-replication "
+                 "differences; each difference against the metric's SESOI (settings.sesoi): not larger is 'no "
+                 "meaningful difference', and TOST (two one-sided t-tests at 0.05) tells whether equivalence is shown",
         "versions": versions(),
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
