@@ -341,13 +341,13 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
         per_point[column] = tested[column].to_numpy()
     # PRIM's label: the estimated effect beyond +SESOI (a point's confidence is its category; at one
     # replication no point has any, yet the estimate still says where the claim points).
-    per_point["holds"] = per_point["effect_mean"] > per_point["sesoi"]
+    per_point["beyond_sesoi"] = per_point["effect_mean"] > per_point["sesoi"]
     per_point.insert(0, "claim", claim.name)
     n = len(per_point)
     counts = per_point["category"].value_counts()
     shares = {category: int(counts.get(category, 0)) / n if n else 0.0 for category in CATEGORIES}
     low, high = wilson(int(counts.get("holds", 0)), n)
-    holds = int(per_point["holds"].sum())
+    holds = int(per_point["beyond_sesoi"].sum())  # points where the estimate exceeds +SESOI (PRIM's label)
     failing = point_categories(check.assign(point=FAILS_WHEN_POINT), sesoi) if len(check) else None
     names = list(claim.uncertain)
     X = points[names].to_numpy(dtype=float) if names else np.zeros((n, 0))
@@ -362,7 +362,7 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
         drivers.insert(0, "claim", claim.name)
     found = None
     if names and 0 < holds < n:
-        found = discover(X, per_point["holds"].to_numpy(), names, rule,
+        found = discover(X, per_point["beyond_sesoi"].to_numpy(), names, rule,
                          np.random.SeedSequence([claim_seed(claim, seed), BOX_STREAM]))
     top, top_parameter = "", ""
     index = "ST" if method == "sobol" else "SRRC"

@@ -40,7 +40,7 @@ def effect_plot(claim, per_point: pd.DataFrame, decided_by: str, found: Discover
     ax.set_ylabel("sample points")
     if decided_by:
         ax = axes[0, 1]
-        holds = per_point["holds"].to_numpy(dtype=bool)
+        holds = per_point["beyond_sesoi"].to_numpy(dtype=bool)
         x = per_point[decided_by].to_numpy(dtype=float)
         ax.errorbar(x, effects, yerr=per_point["effect_se"].fillna(0).to_numpy(), fmt="none", ecolor="#bbbbbb", lw=0.8)
         ax.scatter(x[holds], effects[holds], s=14, color="#2a9d4b", label="beyond +SESOI")
