@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
-from coprod.experiments.patterns import (MIN_BURN_IN, PATTERNS_FILE, WINDOW, Pattern, interval, load_patterns, measure,
-                                         plan_jobs, verdict)
+from coprod.experiments.patterns import (MIN_BURN_IN, NOT_APPLICABLE, PATTERNS_FILE, WINDOW, Pattern, judge,
+                                         load_patterns, measure, plan_jobs)
 from coprod.experiments.posterior import summarise
 from coprod.experiments.scenarios import load_scenario
 from coprod.core.parameters import PARAMETERS
@@ -44,7 +44,8 @@ DEFAULTS = {"scenario": "default", "population": 50, "generations": 4, "replicat
 DB_NAME = "abc.db"
 STATE_NAME = "state.json"
 # Fields a resumed calibration must share with the one it continues.
-PLAN_FIELDS = ("scenario_path", "patterns_sha256", "patterns", "priors", "base_parameters", "population",
+PLAN_FIELDS = ("scenario_path", "scenario_paths", "holdout", "patterns_sha256", "patterns", "priors", "base_parameters",
+               "population",
                "generations", "budget", "replications", "citizens", "steps", "seed", "predictive")
 # Seed units beside the generations' (t + 1): the posterior-predictive draws.
 PREDICTIVE_UNIT = 2**31 - 1
@@ -101,14 +102,62 @@ def select_patterns(patterns: list[Pattern], names: list[str] | None) -> list[Pa
     return [p for p in patterns if p.name in names]
 
 
+def split_holdout(patterns: list[Pattern], names: list[str] | None) -> tuple[list[Pattern], list[Pattern]]:
+    """(patterns to fit, held-out patterns): ``--holdout`` names patterns of the scorecard that the
+    fit never sees; the posterior predictive scores them apart, out of sample."""
+    if not names:
+        return patterns, []
+    known = [p.name for p in patterns]
+    for name in names:
+        if name not in known:
+            raise InputError(f"--holdout: unknown pattern {name!r}; allowed: {', '.join(known)}")
+    if len(set(names)) != len(names):
+        raise InputError(f"--holdout: {' '.join(names)} names a pattern twice; allowed: each pattern once")
+    fitted = [p for p in patterns if p.name not in names]
+    if not fitted:
+        raise InputError("--holdout: holds out every pattern; allowed: at least one pattern left to fit")
+    return fitted, [p for p in patterns if p.name in names]
+
+
+def calibrated_scenarios(args: argparse.Namespace) -> list:
+    """The scenario, or with ``--scenarios A,B,...`` every listed one (the same parameters fitted to all)."""
+    if args.scenarios is None:
+        return [load_scenario(args.scenario or DEFAULTS["scenario"])]
+    if args.scenario:
+        raise InputError("--scenarios: a scenario is also named before it; allowed: a scenario, or --scenarios, "
+                         "not both")
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    if not names:
+        raise InputError(f"--scenarios: got {args.scenarios!r}; allowed: scenario names separated by commas")
+    if len(set(names)) != len(names):
+        raise InputError(f"--scenarios: {args.scenarios} names a scenario twice; allowed: each scenario once")
+    return [load_scenario(name) for name in names]
+
+
+def shared_priors(scenarios: list) -> dict[str, tuple[float, float]]:
+    """Without ``--parameters``: the parameters every scenario declares uncertain, each over the
+    intersection of their ranges (a joint calibration fits one value for all the scenarios)."""
+    if len(scenarios) == 1:
+        return parse_priors(None, scenarios[0])
+    for scenario in scenarios:
+        parse_priors(None, scenario)  # each has an [uncertain] table
+    names = [n for n in scenarios[0].uncertain if all(n in s.uncertain for s in scenarios[1:])]
+    priors = {n: (max(s.uncertain[n][0] for s in scenarios), min(s.uncertain[n][1] for s in scenarios)) for n in names}
+    priors = {n: bounds for n, bounds in priors.items() if bounds[0] < bounds[1]}
+    if not priors:
+        raise InputError(f"--scenarios: {', '.join(s.name for s in scenarios)} share no [uncertain] parameter with "
+                         "overlapping ranges; allowed: scenarios that do, or --parameters name=lo:hi ...")
+    return priors
+
+
 def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Every input, before any folder, executor or run: a one-line ``InputError`` on the first problem."""
     from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed
 
     patterns_path = Path(args.patterns)
-    patterns = select_patterns(load_patterns(patterns_path), args.pattern)
-    scenario = load_scenario(args.scenario)
-    priors = parse_priors(args.parameters, scenario)
+    patterns, holdout = split_holdout(select_patterns(load_patterns(patterns_path), args.pattern), args.holdout)
+    scenarios = calibrated_scenarios(args)
+    priors = parse_priors(args.parameters, scenarios[0]) if args.parameters else shared_priors(scenarios)
     check_at_least(args.population, "--population", 4)
     check_at_least(args.generations, "--generations")
     check_at_least(args.budget, "--budget")
@@ -121,16 +170,20 @@ def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     declared = PARAMETERS["n_citizens"]
     if not declared.low <= args.citizens <= declared.high:
         raise InputError(f"--citizens: got {args.citizens}; allowed: {declared.allowed()}")
-    base = {**scenario.parameters, "n_citizens": args.citizens}
-    for end, corner in enumerate(("low", "high")):  # both ends of every prior: combinations the model runs as given
-        values = {name: (int(round(bounds[end])) if PARAMETERS[name].kind == "int" else bounds[end])
-                  for name, bounds in priors.items()}
-        check_parameters({**base, **values}, f"--parameters ({corner} ends)")
-    check_parameters(base, f"scenario {scenario.name!r} with --citizens {args.citizens}")
+    bases = {}
+    for scenario in scenarios:
+        base = {**scenario.parameters, "n_citizens": args.citizens}
+        for end, corner in enumerate(("low", "high")):  # both ends of every prior: combinations the model runs as given
+            values = {name: (int(round(bounds[end])) if PARAMETERS[name].kind == "int" else bounds[end])
+                      for name, bounds in priors.items()}
+            check_parameters({**base, **values}, f"--parameters ({corner} ends) in scenario {scenario.name!r}")
+        check_parameters(base, f"scenario {scenario.name!r} with --citizens {args.citizens}")
+        bases[scenario.name] = base
     text = patterns_path.read_text(encoding="utf-8")
-    jobs, _ = plan_jobs(patterns, base, 1, args.steps, 0)
-    return {"patterns": patterns, "patterns_path": patterns_path, "patterns_text": text, "scenario": scenario,
-            "priors": priors, "base": base, "runs_per_replication": len(jobs)}
+    runs = sum(len(plan_jobs(patterns, base, 1, args.steps, 0)[0]) for base in bases.values())
+    return {"patterns": patterns, "holdout": holdout, "patterns_path": patterns_path, "patterns_text": text,
+            "scenario": scenarios[0], "scenarios": scenarios, "priors": priors, "base": bases[scenarios[0].name],
+            "bases": bases, "runs_per_replication": runs}
 
 
 # --- running ----------------------------------------------------------------------------------------
@@ -162,14 +215,16 @@ def evaluate_on(executor, slots: int, scheduler: str | None):
 def build_abc(inputs: dict, args: argparse.Namespace, evaluate, slots: int):
     import pyabc
 
-    from coprod.experiments.pattern_abc import ExecutorSampler, PatternDistance, PatternModel, ResumableQuantileEpsilon
+    from coprod.experiments.pattern_abc import (ExecutorSampler, PatternDistance, PatternModel,
+                                                ResumableQuantileEpsilon, keyed_patterns)
 
     priors = inputs["priors"]
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in priors.items()})
     integers = [name for name in priors if PARAMETERS[name].kind == "int"]
-    model = PatternModel(inputs["patterns"], inputs["base"], integers, args.replications, args.steps)
+    model = PatternModel(inputs["patterns"], inputs["bases"], integers, args.replications, args.steps)
     sampler = ExecutorSampler(evaluate, args.seed, slots=slots, progress=not args.quiet)
-    abc = pyabc.ABCSMC(model, prior, PatternDistance(inputs["patterns"]), population_size=args.population,
+    keyed = keyed_patterns(list(inputs["bases"]), inputs["patterns"])
+    abc = pyabc.ABCSMC(model, prior, PatternDistance(keyed), population_size=args.population,
                        sampler=sampler, eps=ResumableQuantileEpsilon())
     return abc, sampler
 
@@ -182,7 +237,7 @@ def quiet_pyabc() -> None:
 def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slots: int) -> dict:
     """Run (or continue) the ABC-SMC in ``partial``; return the state written when it ended.
     Raises the runner's ``Interrupted`` and friends with every finished generation in ``abc.db``."""
-    from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, observed_targets
+    from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, keyed_patterns, observed_targets
     from coprod.core.storage import write_json
 
     quiet_pyabc()
@@ -194,7 +249,7 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     if (partial / DB_NAME).is_file():
         history = abc.load(db_url, 1)
     else:
-        history = abc.new(db_url, observed_targets(inputs["patterns"]))
+        history = abc.new(db_url, observed_targets(keyed_patterns(list(inputs["bases"]), inputs["patterns"])))
     done = history.max_t + 1
     budget = math.inf if args.budget is None else args.budget // (inputs["runs_per_replication"] * args.replications)
     evaluated_before = json.loads((partial / "evaluated.json").read_text()) if (partial / "evaluated.json").is_file() else 0
@@ -242,56 +297,75 @@ def read_history(partial: Path, names: list[str]) -> tuple[pd.DataFrame, pd.Data
                                 "accepted": populations["particles"].astype(int),
                                 "proposed": populations["samples"].astype(int)})
     generations["acceptance_rate"] = generations["accepted"] / generations["proposed"]
+    generations["effective_sample_size"] = [effective_sample_size(posterior.loc[posterior["generation"] == t, "weight"])
+                                            for t in generations["generation"]]
     return posterior.reset_index(drop=True), generations
 
 
 def predictive_checks(inputs: dict, args: argparse.Namespace, last: pd.DataFrame, names: list[str],
                       evaluate) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The scorecard at ``--predictive`` posterior draws and at the scenario's own values."""
+    """The scorecard (fitted and held-out patterns) at ``--predictive`` posterior draws and at the
+    scenario's own values, in every calibrated scenario; draw k runs the same seeds in each."""
     from coprod.experiments.runner import Task
 
     rng = np.random.default_rng(np.random.SeedSequence(args.seed, spawn_key=(PREDICTIVE_UNIT,)))
     weights = last["weight"].to_numpy() / last["weight"].sum()
     draws = last.iloc[rng.choice(len(last), size=args.predictive, replace=True, p=weights)][names].reset_index(drop=True)
-    patterns, base = inputs["patterns"], inputs["base"]
+    patterns = inputs["patterns"] + inputs["holdout"]
     integers = [n for n in names if PARAMETERS[n].kind == "int"]
     tasks = []
-    for k, row in enumerate(draws.to_dict("records")):
-        point = {n: (int(round(v)) if n in integers else float(v)) for n, v in row.items()}
-        tasks.append(Task(("predictive", k), (patterns, {**base, **point}, args.replications, args.steps),
-                          predictive_seed(args.seed, k), f"posterior draw {k}"))
-    tasks.append(Task(("scenario", 0), (patterns, base, args.replications, args.steps), args.seed, "scenario values"))
-    results = evaluate(tasks, score_point)
-    frames = []
-    for k, values in enumerate(results[:-1]):
-        frames.append(values.assign(draw=k, **draws.iloc[k].to_dict()))
-    predictive = pd.concat(frames, ignore_index=True)
-    return predictive, results[-1]
+    for scenario, base in inputs["bases"].items():
+        for k, row in enumerate(draws.to_dict("records")):
+            point = {n: (int(round(v)) if n in integers else float(v)) for n, v in row.items()}
+            tasks.append(Task(("predictive", scenario, k), (patterns, {**base, **point}, args.replications, args.steps),
+                              predictive_seed(args.seed, k), f"{scenario}: posterior draw {k}"))
+        tasks.append(Task(("scenario", scenario, 0), (patterns, base, args.replications, args.steps), args.seed,
+                          f"{scenario}: scenario values"))
+    results = iter(evaluate(tasks, score_point))
+    frames, at_scenario = [], []
+    for scenario in inputs["bases"]:
+        for k in range(args.predictive):
+            frames.append(next(results).assign(draw=k, **draws.iloc[k].to_dict(), scenario=scenario))
+        at_scenario.append(next(results).assign(scenario=scenario))
+    return pd.concat(frames, ignore_index=True), pd.concat(at_scenario, ignore_index=True)
 
 
-def posterior_scorecard(patterns: list[Pattern], predictive: pd.DataFrame, at_scenario: pd.DataFrame) -> pd.DataFrame:
-    """Per pattern: target; the scenario's values (mean, pass); the posterior predictive median and
-    90% interval of the per-draw mean, the share of draws that pass by the scorecard's rule, and
-    pass when at least half do."""
+def posterior_scorecard(patterns: list[Pattern], predictive: pd.DataFrame, at_scenario: pd.DataFrame,
+                        holdout: list[Pattern] = ()) -> pd.DataFrame:
+    """Per scenario and pattern (fitted, then held out): target; the scenario's values (mean,
+    result); the posterior predictive median and 90% interval of the per-draw mean, the share of
+    draws that pass by the scorecard's rule (of the draws where it applies), and pass when at least
+    half do. ``role`` says whether the fit saw the pattern ("fitted") or not ("held out": the
+    out-of-sample check)."""
     rows = []
-    for pattern in patterns:
-        mine = at_scenario.loc[at_scenario["pattern"] == pattern.name, "value"].to_numpy()
-        mean, low, high = interval(mine)
-        per_draw, passes = [], []
-        for _, group in predictive[predictive["pattern"] == pattern.name].groupby("draw"):
-            m, lo, hi = interval(group["value"].to_numpy())
-            per_draw.append(m)
-            passes.append(verdict(pattern.target, m, lo, hi))
-        per_draw = np.asarray(per_draw, dtype=np.float64)
-        finite = per_draw[np.isfinite(per_draw)]
-        share = float(np.mean(passes)) if passes else 0.0
-        rows.append({"pattern": pattern.name, "title": pattern.title, "target": pattern.target_text(),
-                     "scenario_value": mean, "scenario_passed": verdict(pattern.target, mean, low, high),
-                     "posterior_median": float(np.median(finite)) if len(finite) else math.nan,
-                     "posterior_low_90": float(np.quantile(finite, 0.05)) if len(finite) else math.nan,
-                     "posterior_high_90": float(np.quantile(finite, 0.95)) if len(finite) else math.nan,
-                     "undefined_draws": int(len(per_draw) - len(finite)),
-                     "posterior_pass_share": share, "posterior_passed": share >= 0.5})
+    scenarios = list(dict.fromkeys(at_scenario["scenario"])) if "scenario" in at_scenario else [None]
+    for scenario in scenarios:
+        here = predictive if scenario is None else predictive[predictive["scenario"] == scenario]
+        there = at_scenario if scenario is None else at_scenario[at_scenario["scenario"] == scenario]
+        for role, group in (("fitted", patterns), ("held out", holdout)):
+            for pattern in group:
+                mine = there.loc[there["pattern"] == pattern.name, "value"].to_numpy()
+                mean, _, _, result = judge(pattern.target, mine)
+                per_draw, results = [], []
+                for _, draw in here[here["pattern"] == pattern.name].groupby("draw"):
+                    m, _, _, r = judge(pattern.target, draw["value"].to_numpy())
+                    per_draw.append(m)
+                    results.append(r)
+                per_draw = np.asarray(per_draw, dtype=np.float64)
+                finite = per_draw[np.isfinite(per_draw)]
+                applicable = [r for r in results if r != NOT_APPLICABLE]
+                share = float(np.mean([r == "pass" for r in applicable])) if applicable else math.nan
+                rows.append({"scenario": scenario, "pattern": pattern.name, "role": role, "title": pattern.title,
+                             "target": pattern.target_text(), "scenario_value": mean, "scenario_result": result,
+                             "scenario_passed": result == "pass",
+                             "posterior_median": float(np.median(finite)) if len(finite) else math.nan,
+                             "posterior_low_90": float(np.quantile(finite, 0.05)) if len(finite) else math.nan,
+                             "posterior_high_90": float(np.quantile(finite, 0.95)) if len(finite) else math.nan,
+                             "undefined_draws": int(len(per_draw) - len(finite)),
+                             "posterior_pass_share": share,
+                             "posterior_result": NOT_APPLICABLE if not applicable else (
+                                 "pass" if share >= 0.5 else "fail"),
+                             "posterior_passed": bool(applicable) and share >= 0.5})
     return pd.DataFrame(rows)
 
 
@@ -304,13 +378,29 @@ def parameter_table(posterior: pd.DataFrame, priors: dict[str, tuple[float, floa
     table.insert(2, "prior_high", [priors[n][1] for n in table["parameter"]])
     table.insert(3, "scenario_value", [float(scenario_values[n]) for n in table["parameter"]])
     table["interval_share_of_prior"] = (table["high_90"] - table["low_90"]) / (table["prior_high"] - table["prior_low"])
+    table["identified"] = table["interval_share_of_prior"] < NOT_IDENTIFIED
     return table
+
+
+# A parameter whose posterior 90% interval spans this share of its prior range or more is "not
+# identified by these patterns": the fit leaves it almost where the prior put it (issue 24).
+NOT_IDENTIFIED = 0.8
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles, (sum w)^2 / sum w^2: the number of equally
+    weighted particles that would carry as much information (Liu 2001; what pyabc reports as ESS)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    return float(weights.sum() ** 2 / np.sum(weights ** 2)) if weights.sum() > 0 else 0.0
+
 
 
 # --- the command --------------------------------------------------------------------------------------
 
 def resume_command(args: argparse.Namespace, out: Path) -> str:
-    argv = ["coprod", *sys.argv[1:]] if sys.argv[1:2] == ["calibrate"] else ["coprod", "calibrate", args.scenario]
+    argv = (["coprod", *sys.argv[1:]] if sys.argv[1:2] == ["calibrate"]
+            else ["coprod", "calibrate",
+                  *([args.scenario] if args.scenario else ["--scenarios", args.scenarios] if args.scenarios else [])])
     if not args.out:
         argv += ["--out", str(out)]
     if not args.resume:
@@ -347,12 +437,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                          f"--resume to continue it, or remove {partial}")
     scenario = inputs["scenario"]
     manifest = {
-        "scenario": scenario.name, "scenario_path": str(scenario.path), "paradigm": scenario.paradigm,
+        "scenario": ", ".join(s.name for s in inputs["scenarios"]), "scenario_path": str(scenario.path),
+        "paradigm": scenario.paradigm, "scenarios": [s.name for s in inputs["scenarios"]],
+        "scenario_paths": [str(s.path) for s in inputs["scenarios"]],
+        "holdout": [p.name for p in inputs["holdout"]],
         "patterns_file": str(inputs["patterns_path"]),
         "patterns_sha256": hashlib.sha256(inputs["patterns_text"].encode()).hexdigest(),
         "patterns": [p.name for p in inputs["patterns"]],
         "priors": {name: list(bounds) for name, bounds in inputs["priors"].items()},
-        "prior_kind": "independent uniform over each range", "base_parameters": inputs["base"],
+        "prior_kind": "independent uniform over each range",
+        "base_parameters": inputs["base"] if len(inputs["bases"]) == 1 else inputs["bases"],
         "population": args.population, "generations": None if args.budget is not None else args.generations,
         "budget": args.budget,
         "replications": args.replications, "citizens": args.citizens, "steps": args.steps, "seed": args.seed,
@@ -397,13 +491,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 return 1
             seconds = time.perf_counter() - started
             scenario_values = {**{n: PARAMETERS[n].default for n in names}, **scenario.parameters}
-            card = posterior_scorecard(inputs["patterns"], predictive, at_scenario)
+            card = posterior_scorecard(inputs["patterns"], predictive, at_scenario, inputs["holdout"])
             parameters = parameter_table(posterior, inputs["priors"], scenario_values)
             runs = (state["particles_evaluated"] * manifest["runs_per_particle"]
                     + (args.predictive + 1) * manifest["runs_per_particle"])
             manifest.update({"stopped": state["stopped"], "executor": where,
                              "particles_proposed": int(generations["proposed"].sum()),
                              "particles_evaluated": int(state["particles_evaluated"]), "model_runs": int(runs),
+                             "effective_sample_size": round(float(generations["effective_sample_size"].iloc[-1]), 2),
+                             "not_identified": parameters.loc[~parameters["identified"], "parameter"].tolist(),
                              "seconds_this_session": round(seconds, 1)})
             try:
                 write_calibration(out, partial / DB_NAME, manifest, inputs, posterior, generations, parameters, card,
@@ -416,8 +512,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(parameters[["parameter", "prior_low", "prior_high", "median", "low_90", "high_90"]].to_string(
             index=False, float_format=lambda v: f"{v:.4g}"))
-        print(f"{int(card['posterior_passed'].sum())} of {len(card)} patterns pass under the posterior "
-              f"({int(card['scenario_passed'].sum())} at the scenario's values); {state['stopped']}")
+        from coprod.reports.calibration_report import console_summary, sample_quality
+
+        print(console_summary(card, state["stopped"]))
+        print(sample_quality(manifest, parameters, plain=True))
         print(f"report in {out / 'report.html'}")
     return 0
 
@@ -444,9 +542,15 @@ def register(cmd: argparse.ArgumentParser) -> None:
     cmd.description = ("Approximate Bayesian computation (ABC-SMC, pyabc) of a scenario's uncertain parameters "
                        "against the pattern scorecard; writes the posterior, plots, the scorecard under the posterior "
                        "predictive, a calibrated scenario and a report.")
-    cmd.add_argument("scenario", nargs="?", default=DEFAULTS["scenario"], help="bundled scenario name or .toml path")
+    cmd.add_argument("scenario", nargs="?",
+                     help=f"bundled scenario name or .toml path (default {DEFAULTS['scenario']})")
+    cmd.add_argument("--scenarios", metavar="A,B,...",
+                     help="fit the same (shared) parameters to several scenarios at once: every particle runs each "
+                          "(default priors: the [uncertain] parameters they share, over the ranges' overlap)")
     cmd.add_argument("--patterns", default=str(PATTERNS_FILE), help="patterns file (default: the bundled one)")
     cmd.add_argument("--pattern", action="append", metavar="NAME", help="only this pattern (repeatable)")
+    cmd.add_argument("--holdout", nargs="+", metavar="NAME",
+                     help="patterns left out of the fit and scored apart under the posterior (out-of-sample check)")
     cmd.add_argument("--parameters", nargs="+", metavar="NAME=LO:HI",
                      help="parameters to calibrate with uniform priors (default: the scenario's [uncertain] table)")
     cmd.add_argument("--population", type=int, default=DEFAULTS["population"], help="particles per generation")

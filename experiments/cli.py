@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from dataclasses import dataclass
 
@@ -80,5 +81,23 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+# Commands that have written, closed and released everything when they return (no pool, server,
+# cluster or log handler left to close at exit), so they may leave without the interpreter's teardown.
+LEAVE_AT_ONCE = frozenset({"run", "scenarios", "params"})
+
+
+def console_main() -> None:
+    """The installed ``coprod`` command. After a command in ``LEAVE_AT_ONCE`` it exits at once:
+    the interpreter's teardown would only free the run's objects one by one (about 0.5-0.8 s of
+    garbage collection and module teardown, a third of a warm ``coprod run``)."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if chosen_command(argv) in LEAVE_AT_ONCE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

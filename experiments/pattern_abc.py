@@ -2,8 +2,9 @@
 
 Three pieces plug into ``pyabc.ABCSMC`` (Klinger, Rickert & Hasenauer 2018):
 
-- ``PatternModel``: one particle = the scorecard's runs (``patterns.measure``) at the proposed
-  parameters, ``replications`` seeds; its summary statistics are each pattern's per-replication values.
+- ``PatternModel``: one particle = the scorecard's runs (``patterns.measure_points``) at the proposed
+  parameters in every calibrated scenario, ``replications`` seeds; its summary statistics are each
+  pattern's per-replication values.
 - ``PatternDistance``: how far the particle is from passing each pattern, in units of that pattern's
   tolerance, combined as a Euclidean norm (0 when every pattern passes by the scorecard's own rule).
 - ``ExecutorSampler``: proposes particles in order, seeds proposal j of generation t from
@@ -31,7 +32,7 @@ import numpy as np
 import pyabc
 from pyabc.epsilon import QuantileEpsilon
 
-from coprod.experiments.patterns import Pattern, measure
+from coprod.experiments.patterns import Pattern, measure_points
 
 # A pattern whose statistic is undefined in a particle (nan: e.g. no volunteers) counts as this many
 # tolerances from passing: clearly failing, yet finite so that quantiles of distances stay defined.
@@ -49,20 +50,31 @@ _PARTICLE = threading.local()  # the running particle's seed, per thread
 _RNG_LOCK = threading.RLock()  # numpy's global generator is shared by a process's threads
 
 
-class PatternModel(pyabc.Model):
-    """The scorecard's runs at one parameter proposal; summary statistics = per-replication values."""
+def keyed_patterns(scenarios: list[str], patterns: list[Pattern]) -> list[tuple[str, Pattern]]:
+    """The summary statistics of a particle: (key, pattern) per scenario and pattern. With one
+    scenario the key is the pattern's name; with several (``calibrate --scenarios``) it is
+    ``scenario/pattern``, so each scenario's patterns count apart in the distance."""
+    if len(scenarios) == 1:
+        return [(p.name, p) for p in patterns]
+    return [(f"{scenario}/{p.name}", p) for scenario in scenarios for p in patterns]
 
-    def __init__(self, patterns: list[Pattern], base: dict[str, Any], integers: list[str], replications: int,
-                 steps: int):
+
+class PatternModel(pyabc.Model):
+    """The scorecard's runs at one parameter proposal in every scenario of ``bases`` (name -> the
+    scenario's parameters; the proposal overrides them all: shared parameters); summary statistics
+    = per-replication values, keyed as ``keyed_patterns``."""
+
+    def __init__(self, patterns: list[Pattern], bases: dict[str, dict[str, Any]], integers: list[str],
+                 replications: int, steps: int):
         super().__init__(name="coprod")
-        self.patterns, self.base, self.integers = patterns, base, integers
+        self.patterns, self.bases, self.integers = patterns, bases, integers
         self.replications, self.steps = replications, steps
 
-    def parameters(self, proposal) -> dict[str, Any]:
+    def parameters(self, proposal, base: dict[str, Any] | None = None) -> dict[str, Any]:
         values = {name: float(value) for name, value in dict(proposal).items()}
         for name in self.integers:
             values[name] = int(round(values[name]))
-        return {**self.base, **values}
+        return {**(base if base is not None else next(iter(self.bases.values()))), **values}
 
     def sample(self, pars) -> dict[str, np.ndarray]:
         seed = _PARTICLE.seed
@@ -70,11 +82,17 @@ class PatternModel(pyabc.Model):
         # generator: release the lock so that other threads may propose meanwhile.
         _RNG_LOCK.release()
         try:
-            values = measure(self.patterns, self.parameters(pars), self.replications, self.steps, seed)
+            tables = measure_points(self.patterns, [self.parameters(pars, base) for base in self.bases.values()],
+                                    self.replications, self.steps, seed)
         finally:
             _RNG_LOCK.acquire()
-        return {pattern.name: values.loc[values["pattern"] == pattern.name, "value"].to_numpy(dtype=np.float64)
-                for pattern in self.patterns}
+        keys = iter(keyed_patterns(list(self.bases), self.patterns))
+        summary = {}
+        for values in tables:
+            for pattern in self.patterns:
+                key, _ = next(keys)
+                summary[key] = values.loc[values["pattern"] == pattern.name, "value"].to_numpy(dtype=np.float64)
+        return summary
 
 
 def model_seed(particle_seed: int) -> int:
@@ -84,7 +102,7 @@ def model_seed(particle_seed: int) -> int:
 
 # --- the distance -----------------------------------------------------------------------------------
 
-def pattern_terms(patterns: list[Pattern], values: dict[str, np.ndarray]) -> dict[str, float]:
+def pattern_terms(keyed: list[tuple[str, Pattern]], values: dict[str, np.ndarray]) -> dict[str, float]:
     """Each pattern's distance from passing, in units of its tolerance (0 = passes):
 
     - band ``[low, high]``: how far the mean over replications lies outside the band, over the
@@ -96,27 +114,27 @@ def pattern_terms(patterns: list[Pattern], values: dict[str, np.ndarray]) -> dic
     from scipy.stats import t as student
 
     terms = {}
-    for pattern in patterns:
-        observed = np.asarray(values[pattern.name], dtype=np.float64)
+    for key, pattern in keyed:
+        observed = np.asarray(values[key], dtype=np.float64)
         target = pattern.target
         if not len(observed) or not np.isfinite(observed).all():
-            terms[pattern.name] = UNDEFINED_PENALTY
+            terms[key] = UNDEFINED_PENALTY
             continue
         mean = float(observed.mean())
         if "direction" in target:
             sign = 1.0 if target["direction"] == "positive" else -1.0
             if len(observed) < 2:
-                terms[pattern.name] = UNDEFINED_PENALTY
+                terms[key] = UNDEFINED_PENALTY
                 continue
             critical = float(student.ppf(0.975, len(observed) - 1))
             se = float(observed.std(ddof=1)) / math.sqrt(len(observed))
             if se == 0:
-                terms[pattern.name] = 0.0 if sign * mean > 0 else 1.0
+                terms[key] = 0.0 if sign * mean > 0 else 1.0
             else:
-                terms[pattern.name] = max(0.0, critical - sign * mean / se) / critical
+                terms[key] = max(0.0, critical - sign * mean / se) / critical
         else:
             half = (target["high"] - target["low"]) / 2
-            terms[pattern.name] = max(0.0, target["low"] - mean, mean - target["high"]) / half
+            terms[key] = max(0.0, target["low"] - mean, mean - target["high"]) / half
     return terms
 
 
@@ -124,19 +142,19 @@ class PatternDistance(pyabc.Distance):
     """The Euclidean norm of ``pattern_terms``; fixed (not adaptive), so a resumed calibration
     measures every particle as an uninterrupted one would."""
 
-    def __init__(self, patterns: list[Pattern]):
+    def __init__(self, keyed: list[tuple[str, Pattern]]):
         super().__init__()
-        self.patterns = patterns
+        self.keyed = keyed
 
     def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
-        terms = pattern_terms(self.patterns, x)
+        terms = pattern_terms(self.keyed, x)
         return float(math.sqrt(sum(value * value for value in terms.values())))
 
 
-def observed_targets(patterns: list[Pattern]) -> dict[str, np.ndarray]:
+def observed_targets(keyed: list[tuple[str, Pattern]]) -> dict[str, np.ndarray]:
     """What pyabc stores as the observation: each pattern's target ([low, high], or [+1] / [-1])."""
-    return {p.name: (np.array([p.target["low"], p.target["high"]]) if "low" in p.target
-                     else np.array([1.0 if p.target["direction"] == "positive" else -1.0])) for p in patterns}
+    return {key: (np.array([p.target["low"], p.target["high"]]) if "low" in p.target
+                  else np.array([1.0 if p.target["direction"] == "positive" else -1.0])) for key, p in keyed}
 
 
 # --- the tolerance ------------------------------------------------------------------------------------

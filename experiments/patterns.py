@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP
 from coprod.analysis.statistics import mean_interval
 from coprod.core.errors import InputError
 from coprod.experiments.scenarios import load_scenario, parse_set
@@ -37,10 +38,13 @@ from coprod.core.storage import atomic_directory, write_bytes, write_json, write
 from coprod.model.model import resolve_parameters
 from coprod.model.records import CitizenRecord, CitizenWindow
 from coprod.model.trials import TRIALS, arm_difference, relative_effect, start_trial
+from coprod.reports.scorecard import NOT_APPLICABLE
 
 PATTERNS_FILE = Path(__file__).resolve().with_name("patterns.toml")
-DEFAULTS = {"scenario": "default", "replications": 10, "citizens": 2000, "steps": 120, "seed": 0, "workers": 1}
+DEFAULTS = {"scenario": "default", "replications": 10, "citizens": 2000, "steps": 120, "seed": 0, "workers": 1,
+            "draws": 20}
 WINDOW = 12  # months every statistic looks back over ("in the last year")
+HISTORY = 60  # months kept month by month for the statistics over years (persistence, reach, leaving)
 TRIAL_MONTH = 60  # trials start after this month (burn-in), or earlier in short runs
 MIN_BURN_IN = 12
 REQUIRED = ("name", "title", "statistic", "target", "source", "note")
@@ -94,6 +98,7 @@ class RunObservation:
     participation_gap: float
     labels: np.ndarray | None = None
     trust_before: np.ndarray | None = None
+    history: "ActivityHistory | None" = None  # runs without a trial or switch: the last HISTORY months
 
 
 def trial_month(steps: int) -> int:
@@ -115,10 +120,16 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
     last = start + WINDOW if short else steps
     record = CitizenRecord(model.p["n_citizens"], WINDOW)
     labels = trust_before = None
+    active, volunteer = [], []
     while model.steps < last:
         model.step()
         if model.steps > last - WINDOW:
             record.observe(model.population)
+        if not short and model.steps > last - HISTORY:
+            is_volunteer = np.asarray(model.population.citizen_values("is_volunteer"), dtype=bool)
+            mode = np.asarray(model.population.citizen_values("mode"))
+            volunteer.append(is_volunteer)
+            active.append(is_volunteer | (mode == MODE_GROUP) | (mode == MODE_COLLECTIVE))  # as ``volunteers`` counts
         if model.steps == start and switch:
             unknown = set(switch) - set(SWITCHABLE)
             if unknown:
@@ -129,7 +140,8 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
             labels = start_trial(model.population, TRIALS[trial], model.seed_value, model.steps)
     gaps = model.datacollector.get_model_vars_dataframe()["participation_gap"].to_numpy()
     model.forget()
-    return RunObservation(record.summary(), float(np.mean(gaps[-WINDOW:])), labels, trust_before)
+    history = ActivityHistory(np.array(active), np.array(volunteer)) if not short else None
+    return RunObservation(record.summary(), float(np.mean(gaps[-WINDOW:])), labels, trust_before, history)
 
 
 def _observe_job(job: tuple) -> RunObservation:
@@ -154,8 +166,7 @@ def execute(jobs: list[tuple], workers: int) -> list[RunObservation]:
 def annual_volunteering_share(window: CitizenWindow) -> float:
     """Share of citizens who volunteered for an NGO or co-produced in a group or collectively in
     at least one month of the window."""
-    together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
-    return float(np.mean((window.volunteering > 0) | (together > 0)))
+    return float(np.mean(volunteers(window)))
 
 
 def top_share(values: np.ndarray, share: float) -> float:
@@ -240,6 +251,129 @@ def volunteer_motivation(window: CitizenWindow) -> np.ndarray:
     return window.end["motivation"][window.end["is_volunteer"].astype(bool)]
 
 
+# --- statistics of the wider scorecard (issue 24, item 8): distributions and dynamics ----------------------
+# Each is a small function of a CitizenWindow (the last 12 months) or an ActivityHistory (the last
+# HISTORY months, one row a month), so it can be pointed at new model outputs when they arrive.
+
+def volunteers(window: CitizenWindow) -> np.ndarray:
+    """Who counts as volunteering in the window: an NGO volunteer, or group or collective
+    co-production, in at least one month (as ``annual_volunteering_share``)."""
+    together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
+    return (window.volunteering > 0) | (together > 0)
+
+
+def hours_per_volunteer_month(window: CitizenWindow) -> float:
+    """NGO volunteer hours per month of volunteering (nan without a volunteer month)."""
+    months = window.volunteering.sum()
+    return float(window.volunteer_hours.sum() / months) if months > 0 else float("nan")
+
+
+def association_share(window: CitizenWindow) -> float:
+    """Of the citizens who volunteered in the window, the share who did so through an NGO."""
+    counted = volunteers(window)
+    return float(np.mean(window.volunteering[counted] > 0)) if counted.any() else float("nan")
+
+
+def volunteering_ratio(window: CitizenWindow, group: np.ndarray, reference: np.ndarray) -> float:
+    """Share volunteering in ``group`` over the share in ``reference`` (nan if either is empty or the
+    reference share is 0)."""
+    counted = volunteers(window)
+    if not group.any() or not reference.any():
+        return float("nan")
+    base = counted[reference].mean()
+    return float(counted[group].mean() / base) if base > 0 else float("nan")
+
+
+def resource_gradient(window: CitizenWindow) -> float:
+    """Volunteering share of the top two resource quintiles over that of the bottom three (the
+    model's stand-in for graduates against non-graduates)."""
+    quintile = window.end["quintile"]
+    return volunteering_ratio(window, quintile >= 3, quintile <= 2)
+
+
+def poorest_over_all(window: CitizenWindow) -> float:
+    """Volunteering share of the poorest resource quintile over everyone's."""
+    quintile = window.end["quintile"]
+    return volunteering_ratio(window, quintile == 0, np.ones(len(quintile), dtype=bool))
+
+
+def occasional_share(window: CitizenWindow, most: int = 3) -> float:
+    """Of the citizens who volunteered in the window, the share active in at most ``most`` months."""
+    counted = volunteers(window)
+    if not counted.any():
+        return float("nan")
+    together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
+    months = np.maximum(window.volunteering, together)  # a month can count once, by the larger of the two
+    return float(np.mean(months[counted] <= most))
+
+
+def trust_volunteering_correlation(window: CitizenWindow) -> float:
+    """Pearson correlation between trust at the end and having volunteered in the window."""
+    counted = volunteers(window).astype(np.float64)
+    trust = np.asarray(window.end["trust"], dtype=np.float64)
+    if counted.std() == 0 or trust.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(trust, counted)[0, 1])
+
+
+@dataclass(frozen=True)
+class ActivityHistory:
+    """Per month (rows, oldest first) and citizen: volunteering as ``volunteers`` counts it
+    (``active``) and NGO volunteer status (``volunteer``), over the last ``HISTORY`` months of a run."""
+
+    active: np.ndarray  # (months, n) bool
+    volunteer: np.ndarray  # (months, n) bool
+
+    @property
+    def months(self) -> int:
+        return len(self.active)
+
+
+def reach_over_years(history: ActivityHistory, years: int = 5) -> float:
+    """Share who volunteered in at least one month of the last ``years`` years, over the share in the
+    last year (nan when the run is shorter)."""
+    if history.months < 12 * years:
+        return float("nan")
+    last_year = history.active[-12:].any(axis=0).mean()
+    return float(history.active[-12 * years:].any(axis=0).mean() / last_year) if last_year > 0 else float("nan")
+
+
+def year_to_year_persistence(history: ActivityHistory) -> float:
+    """Of those who volunteered in the year before last, the share who volunteered in the last year."""
+    if history.months < 24:
+        return float("nan")
+    before = history.active[-24:-12].any(axis=0)
+    return float(history.active[-12:].any(axis=0)[before].mean()) if before.any() else float("nan")
+
+
+def volunteer_groups_a_year_ago(history: ActivityHistory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(volunteers 12 months before the end, of them those in every one of the 12 months before and
+    including then (long-serving), still volunteers at the end)."""
+    then = history.volunteer[-13]
+    serving = history.volunteer[-24:-12].all(axis=0)
+    return then, then & serving, history.volunteer[-1]
+
+
+def volunteer_retention(history: ActivityHistory) -> float:
+    """Of the NGO volunteers 12 months before the end, the share still volunteering at the end."""
+    if history.months < 24:
+        return float("nan")
+    then, _, now = volunteer_groups_a_year_ago(history)
+    return float(now[then].mean()) if then.any() else float("nan")
+
+
+def newcomers_leave_more(history: ActivityHistory) -> float:
+    """Share of newcomers (volunteers 12 months before the end who had not served all the 12 months
+    before) who left by the end, minus the same share of long-serving volunteers."""
+    if history.months < 24:
+        return float("nan")
+    then, serving, now = volunteer_groups_a_year_ago(history)
+    newcomers = then & ~serving
+    if not newcomers.any() or not serving.any():
+        return float("nan")
+    return float(np.mean(~now[newcomers]) - np.mean(~now[serving]))
+
+
 @dataclass(frozen=True)
 class Statistic:
     runs: tuple[str, ...]
@@ -292,6 +426,40 @@ STATISTICS: dict[str, Statistic] = {
     "placebo_trial_effect": Statistic(
         ("trial_placebo",), lambda o: trial_participation_effect(o["trial_placebo"]),
         "the resource trial with a boost of 0 (a check: must be indistinguishable from 0)"),
+    # --- the wider scorecard (issue 24, item 8) ---
+    "hours_per_volunteer_month": Statistic(
+        ("baseline",), lambda o: hours_per_volunteer_month(o["baseline"].window),
+        "NGO volunteer hours per month of volunteering, over the last 12 months"),
+    "association_share": Statistic(
+        ("baseline",), lambda o: association_share(o["baseline"].window),
+        "of those volunteering in the last 12 months, the share who did so through an NGO"),
+    "resource_gradient": Statistic(
+        ("baseline",), lambda o: resource_gradient(o["baseline"].window),
+        "volunteering share of the top two resource quintiles over that of the bottom three"),
+    "poorest_over_all": Statistic(
+        ("baseline",), lambda o: poorest_over_all(o["baseline"].window),
+        "volunteering share of the poorest resource quintile over everyone's"),
+    "occasional_share": Statistic(
+        ("baseline",), lambda o: occasional_share(o["baseline"].window),
+        "of those volunteering in the last 12 months, the share active in at most 3 of the months"),
+    "trust_volunteering_correlation": Statistic(
+        ("baseline",), lambda o: trust_volunteering_correlation(o["baseline"].window),
+        "correlation between trust at the end and having volunteered in the last 12 months"),
+    "participation_gap": Statistic(
+        ("baseline",), lambda o: o["baseline"].participation_gap,
+        "share taking part in the top minus the bottom resource quintile, mean over the last 12 months"),
+    "reach_over_five_years": Statistic(
+        ("baseline",), lambda o: reach_over_years(o["baseline"].history, 5),
+        "share volunteering in >= 1 month of the last 5 years over the share in the last year"),
+    "year_to_year_persistence": Statistic(
+        ("baseline",), lambda o: year_to_year_persistence(o["baseline"].history),
+        "of those volunteering in the year before last, the share volunteering in the last year"),
+    "volunteer_retention": Statistic(
+        ("baseline",), lambda o: volunteer_retention(o["baseline"].history),
+        "of the NGO volunteers 12 months before the end, the share still volunteering at the end"),
+    "newcomers_leave_more": Statistic(
+        ("baseline",), lambda o: newcomers_leave_more(o["baseline"].history),
+        "share of newer NGO volunteers who left within 12 months minus that of volunteers serving >= 12 months"),
 }
 
 
@@ -374,15 +542,29 @@ def verdict(target: dict[str, Any], mean: float, low: float, high: float) -> boo
     return bool(target["low"] <= mean <= target["high"])
 
 
+def judge(target: dict[str, Any], values: np.ndarray) -> tuple[float, float, float, str]:
+    """Mean, 95% interval and result ("pass", "fail" or ``NOT_APPLICABLE``) of one pattern's values
+    over replications. A replication where the statistic is undefined (nan: e.g. no group forms
+    on offer, no volunteers) is left out; a pattern undefined in every replication does not apply
+    to the scenario and is reported as such, never as a fail."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return math.nan, math.nan, math.nan, NOT_APPLICABLE
+    mean, low, high = interval(finite)
+    return mean, low, high, "pass" if verdict(target, mean, low, high) else "fail"
+
+
 def score(patterns: list[Pattern], values: pd.DataFrame) -> pd.DataFrame:
     """One row per pattern from the per-replication values (columns pattern, replication, value)."""
     rows = []
     for pattern in patterns:
-        mine = values.loc[values["pattern"] == pattern.name, "value"].to_numpy()
-        mean, low, high = interval(mine)
+        mine = values.loc[values["pattern"] == pattern.name, "value"].to_numpy(dtype=np.float64)
+        mean, low, high, result = judge(pattern.target, mine)
         rows.append({"pattern": pattern.name, "title": pattern.title, "statistic": pattern.statistic,
                      "target": pattern.target_text(), "value": mean, "ci_low": low, "ci_high": high,
-                     "replications": len(mine), "passed": verdict(pattern.target, mean, low, high),
+                     "replications": len(mine), "undefined_replications": int((~np.isfinite(mine)).sum()),
+                     "result": result, "passed": result == "pass",
                      "source": pattern.source, "note": pattern.note})
     return pd.DataFrame(rows)
 
@@ -415,97 +597,293 @@ def plan_jobs(patterns: list[Pattern], base: dict[str, Any], replications: int, 
 def measure(patterns: list[Pattern], base: dict[str, Any], replications: int, steps: int, seed: int,
             workers: int = 1) -> pd.DataFrame:
     """Per-replication values of every pattern's statistic (columns pattern, replication, value)."""
-    jobs, index = plan_jobs(patterns, base, replications, steps, seed)
-    observations = execute(jobs, workers)
-    rows = []
-    for r in range(replications):
-        for pattern in patterns:
-            statistic = STATISTICS[pattern.statistic]
-            runs = {name: observations[index[(name, r)]] for name in statistic.runs}
-            # An undefined statistic (no volunteers, no gap) is nan and fails; no warning needed.
-            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                value = statistic.compute(runs)
-            rows.append({"pattern": pattern.name, "replication": r, "seed": seed + r, "value": float(value)})
-    return pd.DataFrame(rows)
+    return measure_points(patterns, [base], replications, steps, seed, workers)[0]
+
+
+def measure_points(patterns: list[Pattern], bases: list[dict[str, Any]], replications: int, steps: int, seed: int,
+                   workers: int = 1) -> list[pd.DataFrame]:
+    """``measure`` at several parameter points (scenarios, or points of a design) in one batch of
+    runs, so a pool of workers stays busy across points. Every point uses seeds seed, seed + 1, ...
+    (common random numbers: two points differ only where their parameters do)."""
+    plans = [plan_jobs(patterns, base, replications, steps, seed) for base in bases]
+    observations = execute([job for jobs, _ in plans for job in jobs], workers)
+    tables, start = [], 0
+    for jobs, index in plans:
+        mine = observations[start:start + len(jobs)]
+        start += len(jobs)
+        rows = []
+        for r in range(replications):
+            for pattern in patterns:
+                statistic = STATISTICS[pattern.statistic]
+                runs = {name: mine[index[(name, r)]] for name in statistic.runs}
+                # An undefined statistic (no volunteers, no gap) is nan: "not applicable" if it is
+                # undefined in every replication (``judge``); no warning needed.
+                with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    value = statistic.compute(runs)
+                rows.append({"pattern": pattern.name, "replication": r, "seed": seed + r, "value": float(value)})
+        tables.append(pd.DataFrame(rows))
+    return tables
 
 
 def default_out() -> Path:
     return Path("results") / f"patterns-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def cmd_patterns(args: argparse.Namespace) -> int:
-    # Everything is checked before any run starts or any file is written.
+def scenario_names(args: argparse.Namespace, posterior=None) -> list[str]:
+    """The scenarios to score: the positional names, or ``--scenarios all`` / ``A,B,...``, or (with
+    ``--posterior`` and neither) the calibration's own scenarios, or the default."""
+    from coprod.experiments.scenarios import bundled_scenarios
+
+    if args.scenario and args.scenarios:
+        raise InputError("--scenarios: scenarios are also named before it; allowed: names, or --scenarios, not both")
+    if args.scenarios:
+        names = bundled_scenarios() if args.scenarios.strip() == "all" else [
+            n.strip() for n in args.scenarios.split(",") if n.strip()]
+        if not names:
+            raise InputError(f"--scenarios: got {args.scenarios!r}; allowed: all, or names separated by commas")
+    else:
+        names = list(args.scenario) or (list(posterior.scenarios) if posterior is not None else [DEFAULTS["scenario"]])
+    if len(set(names)) != len(names):
+        raise InputError(f"scenarios: {', '.join(names)} names one twice; allowed: each scenario once")
+    return names
+
+
+@dataclass
+class PatternsPlan:
+    """Everything ``coprod patterns`` will do, checked before the first run or file."""
+
+    patterns: list[Pattern]
+    patterns_path: Path
+    scenarios: list  # Scenario
+    bases: list[dict[str, Any]]  # one per scenario
+    out: Path
+    design: str = "scorecard"  # "scorecard" | "prior" | "posterior"
+    points: list[pd.DataFrame] = field(default_factory=list)  # per scenario: parameter values per point
+    posterior: Any = None
+
+
+def check_patterns_inputs(args: argparse.Namespace) -> PatternsPlan:
+    """Every input of ``coprod patterns``: a one-line ``InputError`` on the first problem."""
+    from coprod.experiments.checks import check_at_least, check_out
+
     patterns_path = Path(args.patterns)
     patterns = load_patterns(patterns_path)
-    scenario = load_scenario(args.scenario)
-    for option in ("replications", "citizens", "steps", "workers"):
-        value = getattr(args, option)
-        least = {"replications": 2, "citizens": 10, "steps": WINDOW + MIN_BURN_IN, "workers": 1}[option]
-        if value < least:
-            raise InputError(f"--{option}: got {value}; allowed: an integer >= {least}")
-    base = dict(scenario.parameters)
-    base.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
-    groups = resolve_parameters(base)["n_groups"]
-    if groups > args.citizens:
-        raise InputError(f"--citizens: got {args.citizens}; allowed: at least n_groups ({groups}) of scenario {scenario.name!r}")
-    out = Path(args.out) if args.out else default_out()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    posterior = None
+    if args.prior is not None and args.posterior is not None:
+        raise InputError("--prior: given with --posterior; allowed: one of them")
+    if args.posterior is not None:
+        from coprod.experiments.posterior import load_posterior
 
+        posterior = load_posterior(args.posterior)
+    elif args.draws is not None:
+        raise InputError("--draws: given without --posterior; allowed: --draws N with --posterior DIR")
+    names = scenario_names(args, posterior)
+    scenarios = [load_scenario(name) for name in names]
+    least = {"replications": 2, "citizens": 10, "steps": WINDOW + MIN_BURN_IN, "workers": 1}
+    for option, at_least in least.items():
+        check_at_least(getattr(args, option), f"--{option}", at_least)
+    check_at_least(args.prior, "--prior")
+    check_at_least(args.draws, "--draws")
+    bases = []
+    for scenario in scenarios:
+        base = dict(scenario.parameters)
+        base.update(parse_set([f"n_citizens={args.citizens}"], where="--citizens"))
+        groups = resolve_parameters(base)["n_groups"]
+        if groups > args.citizens:
+            raise InputError(f"--citizens: got {args.citizens}; allowed: at least n_groups ({groups}) of scenario "
+                             f"{scenario.name!r}")
+        bases.append(base)
+    plan = PatternsPlan(patterns, patterns_path, scenarios, bases, Path(args.out) if args.out else default_out())
+    if args.prior is not None:
+        plan.design = "prior"
+        plan.points = [prior_points(scenario, args.prior, args.seed) for scenario in scenarios]
+    elif posterior is not None:
+        plan.design, plan.posterior = "posterior", posterior
+        plan.points = [posterior_points(posterior, scenario, args.draws or DEFAULTS["draws"], args.seed)
+                       for scenario in scenarios]
+    check_out(plan.out)
+    return plan
+
+
+def prior_points(scenario, points: int, seed: int) -> pd.DataFrame:
+    """``points`` Latin-hypercube points over the scenario's ``[uncertain]`` ranges, seeded by ``seed``."""
+    from coprod.experiments.sweep import latin_hypercube
+
+    if not scenario.uncertain:
+        raise InputError(f"--prior: scenario {scenario.name!r} has no [uncertain] table; allowed: a scenario with one")
+    return latin_hypercube(dict(scenario.uncertain), points, np.random.default_rng(seed))
+
+
+def posterior_points(posterior, scenario, draws: int, seed: int) -> pd.DataFrame:
+    """``draws`` weighted draws of the posterior's parameters (integers rounded), seeded by ``seed``;
+    a posterior calibrated on other scenarios is refused."""
+    from coprod.core.parameters import PARAMETERS
+
+    if scenario.name not in posterior.scenarios:
+        raise InputError(f"--posterior {posterior.folder}: calibrated on {', '.join(posterior.scenarios)}, not on "
+                         f"scenario {scenario.name!r}; allowed: a calibration of the scenario scored")
+    table = posterior.draw(draws, np.random.default_rng(seed))
+    for name in posterior.names:
+        if PARAMETERS[name].kind == "int":
+            table[name] = table[name].round().astype(int)
+    return table
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    plan = check_patterns_inputs(args)  # everything, before any run starts or any file is written
     started = time.perf_counter()
     try:
-        values = measure(patterns, base, args.replications, args.steps, args.seed, args.workers)
+        if plan.design == "scorecard":
+            result = score_scenarios(plan, args)
+        else:
+            result = score_points(plan, args)
     except ValueError as err:  # a parameter combination the declarations cannot catch alone
         raise InputError(str(err)) from None
     seconds = time.perf_counter() - started
-    card = score(patterns, values)
-    info = {"scenario": scenario.name, "citizens": args.citizens, "steps": args.steps,
-            "replications": args.replications, "seed": args.seed}
-    write_scorecard(out, card, values, info, patterns_path, scenario, base, args.workers, seconds)
+    info = {"scenario": ", ".join(s.name for s in plan.scenarios), "scenarios": [s.name for s in plan.scenarios],
+            "citizens": args.citizens, "steps": args.steps, "replications": args.replications, "seed": args.seed,
+            "design": plan.design, "points": len(plan.points[0]) if plan.points else None,
+            "posterior": str(plan.posterior.folder) if plan.posterior is not None else None}
+    write_scorecard(plan, result, info, args.workers, seconds)
     if not args.quiet:
         from coprod.reports import scorecard
         from coprod.reports.render import plural
 
-        print(f"{scenario.name}: {plural(args.citizens, 'citizen')}, {plural(args.steps, 'month')}, "
+        print(f"{info['scenario']}: {plural(args.citizens, 'citizen')}, {plural(args.steps, 'month')}, "
               f"{plural(args.replications, 'replication')}, seed {args.seed} ({seconds:.1f} s)")
-        print(scorecard.text_table(card))
-        print(f"scorecard in {out}")
+        print(scorecard.text_table(result["scorecard"]) if plan.design == "scorecard"
+              else scorecard.text_informativeness(result["informativeness"]))
+        print(f"scorecard in {plan.out}")
     return 0
 
 
-def write_scorecard(out: Path, card: pd.DataFrame, values: pd.DataFrame, info: dict, patterns_path: Path,
-                    scenario, base: dict, workers: int, seconds: float) -> None:
+def score_scenarios(plan: PatternsPlan, args: argparse.Namespace) -> dict[str, pd.DataFrame]:
+    """The scorecard of every scenario at its own values: one table with a ``scenario`` column."""
+    values = measure_points(plan.patterns, plan.bases, args.replications, args.steps, args.seed, args.workers)
+    cards = [score(plan.patterns, v).assign(scenario=s.name) for s, v in zip(plan.scenarios, values)]
+    values = [v.assign(scenario=s.name) for s, v in zip(plan.scenarios, values)]
+    return {"scorecard": _scenario_first(pd.concat(cards, ignore_index=True)),
+            "replications": _scenario_first(pd.concat(values, ignore_index=True))}
+
+
+def _scenario_first(table: pd.DataFrame) -> pd.DataFrame:
+    return table[["scenario", *[c for c in table.columns if c != "scenario"]]]
+
+
+# A pattern passing at this share of the prior's points or more cannot tell parameter values apart;
+# at this share or less it fits only a corner of the ranges (issue 24).
+CANNOT_DISCRIMINATE, ONLY_A_CORNER = 0.95, 0.05
+
+
+def score_points(plan: PatternsPlan, args: argparse.Namespace) -> dict[str, pd.DataFrame]:
+    """The scorecard at every point (prior Latin hypercube or posterior draws) of every scenario,
+    and per scenario and pattern the share of points where it passes (``informativeness``)."""
+    bases, where = [], []
+    for k, (scenario, base) in enumerate(zip(plan.scenarios, plan.bases)):
+        for i, point in enumerate(plan.points[k].to_dict("records")):
+            bases.append({**base, **point})
+            where.append((scenario.name, i, point))
+    values = measure_points(plan.patterns, bases, args.replications, args.steps, args.seed, args.workers)
+    cards, replications = [], []
+    for (name, i, point), table in zip(where, values):
+        cards.append(score(plan.patterns, table)[["pattern", "value", "ci_low", "ci_high", "result"]]
+                     .assign(scenario=name, point=i, **point))
+        replications.append(table.assign(scenario=name, point=i))
+    points = _scenario_first(pd.concat(cards, ignore_index=True))
+    return {"informativeness": informativeness(plan.patterns, points, flags=plan.design == "prior"),
+            "points": points, "replications": _scenario_first(pd.concat(replications, ignore_index=True))}
+
+
+def informativeness(patterns: list[Pattern], points: pd.DataFrame, flags: bool = True) -> pd.DataFrame:
+    """Per scenario and pattern: the share of points (where the pattern applies) at which it
+    passes, its Wilson 95% interval, and the 5-95% range of the value's per-point mean. With
+    ``flags``, >= 95% is "cannot discriminate", <= 5% "fits only a corner" (and no pass at all "fits
+    nowhere in these ranges")."""
+    from coprod.analysis.statistics import wilson
+
+    rows = []
+    for scenario, table in points.groupby("scenario", sort=False):
+        for pattern in patterns:
+            mine = table[table["pattern"] == pattern.name]
+            applicable = mine[mine["result"] != NOT_APPLICABLE]
+            passes, n = int((applicable["result"] == "pass").sum()), len(applicable)
+            low, high = wilson(passes, n) if n else (math.nan, math.nan)
+            share = passes / n if n else math.nan
+            finite = applicable["value"].to_numpy(dtype=np.float64)
+            finite = finite[np.isfinite(finite)]
+            flag = ""
+            if not n:
+                flag = NOT_APPLICABLE
+            elif flags and share >= CANNOT_DISCRIMINATE:
+                flag = "cannot discriminate"
+            elif flags and passes == 0:
+                flag = "fits nowhere in these ranges"
+            elif flags and share <= ONLY_A_CORNER:
+                flag = "fits only a corner"
+            rows.append({"scenario": scenario, "pattern": pattern.name, "title": pattern.title,
+                         "target": pattern.target_text(), "points": len(mine), "applicable_points": n,
+                         "passes": passes, "pass_share": share, "pass_low": low, "pass_high": high,
+                         "value_p05": float(np.quantile(finite, 0.05)) if len(finite) else math.nan,
+                         "value_p95": float(np.quantile(finite, 0.95)) if len(finite) else math.nan,
+                         "flag": flag})
+    return pd.DataFrame(rows)
+
+
+def write_scorecard(plan: PatternsPlan, tables: dict[str, pd.DataFrame], info: dict, workers: int,
+                    seconds: float) -> None:
     from coprod.experiments.run import git_commit, versions
     from coprod.reports import scorecard
     from coprod.reports.render import to_html
 
+    statistics = {name: statistic.description for name, statistic in STATISTICS.items()}
+    if plan.design == "scorecard":
+        card = tables["scorecard"]
+        name, text = "scorecard", scorecard.markdown(card, info, statistics)
+        counts = {"passed": int(card["passed"].sum()), "not_applicable": int((card["result"] == NOT_APPLICABLE).sum()),
+                  "patterns": len(plan.patterns)}
+    else:
+        name, text = "informativeness", scorecard.informativeness_markdown(tables["informativeness"], info)
+        counts = {"patterns": len(plan.patterns)}
     manifest = {
-        **info, "scenario_path": str(scenario.path), "parameters": base, "engine": "numba",
-        "window_months": WINDOW, "trial_month": trial_month(info["steps"]),
-        "patterns_file": str(patterns_path),
-        "patterns_sha256": hashlib.sha256(patterns_path.read_bytes()).hexdigest(),
+        **info, "scenario_paths": [str(s.path) for s in plan.scenarios],
+        "parameters": (plan.bases[0] if len(plan.bases) == 1
+                       else {s.name: b for s, b in zip(plan.scenarios, plan.bases)}),
+        "engine": "numba", "window_months": WINDOW, "trial_month": trial_month(info["steps"]),
+        "patterns_file": str(plan.patterns_path),
+        "patterns_sha256": hashlib.sha256(plan.patterns_path.read_bytes()).hexdigest(),
         "scoring": {"band": "pass if the mean over replications lies in [low, high]",
-                    "direction": "pass if the t-based 95% interval of the mean excludes 0 on that side"},
-        "passed": int(card["passed"].sum()), "patterns": len(card), "workers": workers,
-        "seconds": round(seconds, 2), "versions": versions(), "git_commit": git_commit(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "direction": "pass if the t-based 95% interval of the mean excludes 0 on that side",
+                    "not applicable": "the statistic is undefined in every replication; neither pass nor fail"},
+        **counts, "workers": workers, "seconds": round(seconds, 2), "versions": versions(),
+        "git_commit": git_commit(), "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
-    with atomic_directory(out) as tmp:
-        write_tables(tmp, {"scorecard": card, "replications": values})
-        text = scorecard.markdown(card, info, {name: statistic.description for name, statistic in STATISTICS.items()})
-        write_bytes(tmp / "scorecard.md", text.encode())
-        write_bytes(tmp / "scorecard.html", to_html(text).encode())
+    if plan.design == "prior":
+        manifest["prior"] = {s.name: {k: list(v) for k, v in s.uncertain.items()} for s in plan.scenarios}
+        manifest["design_rule"] = ("Latin hypercube over each scenario's [uncertain] ranges seeded by --seed; every "
+                                   "point runs seeds seed..seed + replications - 1")
+    with atomic_directory(plan.out) as tmp:
+        write_tables(tmp, tables)
+        write_bytes(tmp / f"{name}.md", text.encode())
+        write_bytes(tmp / f"{name}.html", to_html(text).encode())
         write_json(tmp / "manifest.json", manifest)
 
 
 def register(cmd: argparse.ArgumentParser) -> None:
     cmd.description = ("Measure each empirical pattern of experiments/patterns.toml from model output over "
-                       "replications and write a scorecard (Markdown, HTML, CSV/Parquet, manifest.json).")
-    cmd.add_argument("scenario", nargs="?", default=DEFAULTS["scenario"], help="bundled scenario name or path to a .toml file")
+                       "replications and write a scorecard (Markdown, HTML, CSV/Parquet, manifest.json): for one "
+                       "or several scenarios, over the prior (--prior N) or under a calibration's posterior.")
+    cmd.add_argument("scenario", nargs="*", help="bundled scenario names or paths to .toml files (default: default)")
+    cmd.add_argument("--scenarios", metavar="all|A,B,...", help="score these scenarios (all = every bundled one)")
+    cmd.add_argument("--prior", type=int, metavar="N",
+                     help="score at N Latin-hypercube points over each scenario's [uncertain] ranges and report per "
+                          "pattern the share of points where it passes")
+    cmd.add_argument("--posterior", metavar="DIR", help="score under posterior draws of a `coprod calibrate` folder")
+    cmd.add_argument("--draws", type=int, help=f"posterior draws with --posterior (default {DEFAULTS['draws']})")
     cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"],
-                     help=f"replications; replication r uses seed SEED + r (default {DEFAULTS['replications']})")
+                     help="replications (per point); replication r uses seed SEED + r "
+                          f"(default {DEFAULTS['replications']})")
     cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"], help=f"number of citizens (default {DEFAULTS['citizens']})")
     cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help=f"months per run (default {DEFAULTS['steps']})")
     cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"], help=f"first seed (default {DEFAULTS['seed']})")

@@ -40,6 +40,7 @@ class Posterior:
     priors: dict[str, tuple[float, float]]
     scenario: str
     digest: str
+    scenarios: tuple[str, ...] = ()  # every scenario it was calibrated on (``calibrate --scenarios``)
 
     @property
     def names(self) -> list[str]:
@@ -109,7 +110,8 @@ def load_posterior(folder: Path | str, option: str = "--posterior") -> Posterior
                              "declared range")
     return Posterior(folder=folder, particles=last[list(priors)].reset_index(drop=True),
                      weights=weights / weights.sum(), priors=priors, scenario=str(manifest.get("scenario", "")),
-                     digest=hashlib.sha256(table_path.read_bytes()).hexdigest())
+                     digest=hashlib.sha256(table_path.read_bytes()).hexdigest(),
+                     scenarios=tuple(str(s) for s in manifest.get("scenarios") or [manifest.get("scenario", "")]))
 
 
 # --- claims under the posterior (`coprod claims --posterior DIR`) -------------------------------------

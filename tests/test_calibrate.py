@@ -145,6 +145,13 @@ note = "no source given"
     (["--replications", "1"], "--replications"),
     (["--steps", "5"], "--steps"),
     (["--scheduler", "not an address"], "--scheduler"),
+    (["--holdout", "no_such_pattern"], "--holdout: unknown pattern 'no_such_pattern'"),
+    (["--pattern", "civic_core", "--holdout", "civic_core"], "at least one pattern left to fit"),
+    (["--holdout", "civic_core", "civic_core"], "each pattern once"),
+    (["npm", "--scenarios", "default,npm"], "not both"),
+    (["--scenarios", "default,default"], "each scenario once"),
+    (["--scenarios", "default,no_such_scenario"], "no such scenario"),
+    (["--scenarios", "contracting,hybrid"], "share no [uncertain] parameter"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, argv, says):
     patterns = tmp_path / "patterns.toml"
@@ -225,3 +232,159 @@ def test_claims_under_the_posterior_side_by_side(tmp_path, reference):
     assert main(["claims", "--claim", "trust_precondition", "--posterior", str(tmp_path / "nowhere"),
                  "--out", str(tmp_path / "nowhere-out")]) == 2
     assert not (tmp_path / "sobol").exists() and not (tmp_path / "nowhere-out").exists()
+
+
+# --- held-out patterns, joint calibration, the scorecard under a posterior (issue 24, item 3) --------------
+
+def test_shared_priors_are_the_uncertain_parameters_every_scenario_declares_over_their_overlap():
+    from coprod.experiments.calibrate import shared_priors
+
+    default, individual = load_scenario("default"), load_scenario("npg_individual")
+    priors = shared_priors([default, individual])
+    assert set(priors) == set(default.uncertain) & set(individual.uncertain)
+    for name, (low, high) in priors.items():
+        assert low == max(default.uncertain[name][0], individual.uncertain[name][0])
+        assert high == min(default.uncertain[name][1], individual.uncertain[name][1])
+
+
+def synthetic_patterns(path: Path, chosen: list, centres: dict[str, float], widths: dict[str, float]) -> None:
+    """A patterns file whose targets are bands of +- width around the given centres."""
+    lines = []
+    for name, pattern in chosen:
+        lines += ["[[pattern]]", f'name = "{name}"', f'title = "synthetic {name}"',
+                  f'statistic = "{pattern.statistic}"',
+                  f"target = {{ low = {float(centres[name] - widths[name])!r}, "
+                  f"high = {float(centres[name] + widths[name])!r} }}",
+                  'source = "the model itself at known parameter values (tests/test_calibrate.py)"',
+                  'note = "synthetic observation"', ""]
+    path.write_text("\n".join(lines))
+
+
+def test_held_out_pattern_passes_out_of_sample_when_the_fit_is_right_and_a_false_one_fails(tmp_path):
+    """Known answer: synthetic targets from a known point (base_participation = -6). The fit sees
+    annual volunteering only; held out are the civic core at the truth's value (must pass out of
+    sample) and the civic core at a value the truth does not give (base_participation = -5: must
+    fail), so the check can fail."""
+    bundled = {p.name: p for p in load_patterns()}
+    base = {**load_scenario("default").parameters, "n_citizens": 150}
+    chosen = [bundled["annual_volunteering"], bundled["civic_core"]]
+    at_truth = measure(chosen, {**base, "base_participation": -6.0}, 8, 24, 10_000).groupby("pattern")["value"].mean()
+    elsewhere = measure(chosen, {**base, "base_participation": -5.0}, 8, 24, 10_000).groupby("pattern")["value"].mean()
+    centres = {"annual_volunteering": at_truth["annual_volunteering"], "civic_core_true": at_truth["civic_core"],
+               "civic_core_false": elsewhere["civic_core"]}
+    widths = {"annual_volunteering": 0.05, "civic_core_true": 0.06, "civic_core_false": 0.06}
+    assert abs(centres["civic_core_true"] - centres["civic_core_false"]) > 0.15  # the two targets do not overlap
+    patterns = tmp_path / "synthetic.toml"
+    synthetic_patterns(patterns, [("annual_volunteering", chosen[0]), ("civic_core_true", chosen[1]),
+                                  ("civic_core_false", chosen[1])], centres, widths)
+    out = tmp_path / "held-out"
+    assert calibrate("--patterns", str(patterns), "--holdout", "civic_core_true", "civic_core_false",
+                     "--parameters", "base_participation=-7:-5", "--population", "16",
+                     "--generations", "4", "--replications", "3", "--citizens", "150", "--steps", "24",
+                     "--predictive", "8", "--workers", "1", "--quiet", "--out", str(out)) == 0
+    card = pd.read_parquet(out / "scorecard.parquet").set_index("pattern")
+    assert card.loc["civic_core_true", "role"] == "held out" and card.loc["annual_volunteering", "role"] == "fitted"
+    assert card.loc["annual_volunteering", "posterior_result"] == "pass"  # in sample
+    assert card.loc["civic_core_true", "posterior_result"] == "pass"  # out of sample, right target
+    assert card.loc["civic_core_false", "posterior_result"] == "fail"  # out of sample, wrong target
+    manifest = __import__("json").loads((out / "manifest.json").read_text())
+    assert manifest["holdout"] == ["civic_core_true", "civic_core_false"]
+    assert manifest["patterns"] == ["annual_volunteering"]  # all the fit saw
+    report = (out / "report.md").read_text()
+    assert "## Out-of-sample check: held-out patterns" in report and "Out of sample: 1 of 2 applicable" in report
+
+
+def test_joint_calibration_runs_every_scenario_per_particle_and_scores_each(tmp_path):
+    import pyabc
+
+    out = tmp_path / "joint"
+    assert calibrate("--scenarios", "default,npg_individual", "--pattern", "annual_volunteering", "--pattern",
+                     "civic_core", "--parameters", "base_participation=-7:-5", "--population", "4",
+                     "--generations", "2", "--replications", "2", "--citizens", "100", "--steps", "24",
+                     "--predictive", "2", "--seed", "1", "--workers", "1", "--quiet", "--out", str(out)) == 0
+    card = pd.read_parquet(out / "scorecard.parquet")
+    assert list(card["scenario"].unique()) == ["default", "npg_individual"] and len(card) == 4
+    predictive = pd.read_parquet(out / "predictive.parquet")
+    per = predictive.groupby("scenario")["base_participation"].apply(list)
+    assert per["default"] == per["npg_individual"]  # the same draws in each scenario
+    history = pyabc.History(f"sqlite:///{out / 'abc.db'}", _id=1)
+    _, stats = history.get_weighted_sum_stats(t=1)
+    assert set(stats[0]) == {"default/annual_volunteering", "default/civic_core", "npg_individual/annual_volunteering",
+                             "npg_individual/civic_core"}
+    assert (out / "calibrated-default.toml").is_file() and (out / "calibrated-npg_individual.toml").is_file()
+    calibrated = load_scenario(str(out / "calibrated-npg_individual.toml"))
+    assert calibrated.paradigm == load_scenario("npg_individual").paradigm
+    # the scorecard under this posterior for either scenario; not for one it was not calibrated on
+    scored = tmp_path / "scored"
+    assert main(["patterns", "npg_individual", "--posterior", str(out), "--draws", "2", "--replications", "2",
+                 "--citizens", "100", "--steps", "24", "--quiet", "--out", str(scored)]) == 0
+    assert main(["patterns", "npm", "--posterior", str(out), "--out", str(tmp_path / "npm")]) == 2
+    assert not (tmp_path / "npm").exists()
+
+
+def test_patterns_under_the_posterior_draw_particles_and_refuse_another_scenario(tmp_path, reference, capsys):
+    out = tmp_path / "under"
+    assert main(["patterns", "--posterior", str(reference), "--draws", "3", "--replications", "2", "--citizens", "150",
+                 "--steps", "24", "--quiet", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "informativeness.csv")
+    assert list(table["scenario"].unique()) == ["default"] and (table["points"] == 3).all()
+    assert not table["flag"].isin(["cannot discriminate", "fits only a corner"]).any()  # flags are for the prior
+    points = pd.read_csv(out / "points.csv")
+    posterior = pd.read_parquet(reference / "posterior.parquet")
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    for name in ("base_participation", "trust_build_rate"):
+        assert set(points[name].round(12)) <= set(last[name].round(12))
+    assert "under the posterior" in (out / "informativeness.md").read_text()
+    capsys.readouterr()
+    refused = tmp_path / "refused"
+    assert main(["patterns", "npm", "--posterior", str(reference), "--out", str(refused)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "calibrated on default, not on scenario 'npm'" in err[0]
+    assert not refused.exists()
+    assert main(["patterns", "--posterior", str(tmp_path / "nowhere"), "--out", str(refused)]) == 2
+    assert not refused.exists()
+
+
+# --- identifiability and sample quality (issue 24, item 4) ---------------------------------------------------
+
+def test_effective_sample_size_and_identification_on_known_weights():
+    from coprod.experiments.calibrate import effective_sample_size, parameter_table
+
+    assert effective_sample_size(np.full(20, 0.05)) == pytest.approx(20.0)
+    assert effective_sample_size(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
+    assert effective_sample_size(np.array([0.5, 0.25, 0.25])) == pytest.approx(1 / (0.25 + 0.0625 + 0.0625))
+    # a: spread over the whole prior (not identified); b: concentrated in a tenth of it
+    grid = np.linspace(0.0, 1.0, 101)
+    posterior = pd.DataFrame({"generation": 1, "weight": 1 / 101, "a": grid, "b": 0.45 + grid / 10})
+    table = parameter_table(posterior, {"a": (0.0, 1.0), "b": (0.0, 1.0)}, {"a": 0.5, "b": 0.5}).set_index("parameter")
+    assert table.loc["a", "interval_share_of_prior"] == pytest.approx(0.9) and not table.loc["a", "identified"]
+    assert table.loc["b", "interval_share_of_prior"] == pytest.approx(0.09) and table.loc["b", "identified"]
+
+
+def test_sample_quality_warns_on_a_small_ess_and_names_unidentified_parameters():
+    from coprod.reports.calibration_report import _tolerance, sample_quality
+
+    parameters = pd.DataFrame({"parameter": ["a", "b"], "identified": [False, True]})
+    small = sample_quality({"effective_sample_size": 5.8, "population": 20}, parameters)
+    assert "5.8 of 20" in small and "Warning" in small and "`a`" in small and "`b`" not in small
+    large = sample_quality({"effective_sample_size": 80.0, "population": 100}, parameters.assign(identified=True))
+    assert "Warning" not in large and "Not identified" not in large
+    assert "warning:" in sample_quality({"effective_sample_size": 5.8, "population": 20}, parameters, plain=True)
+    assert _tolerance(float("inf")) == "∞ (prior)" and _tolerance(0.5) == "0.5"
+
+
+def test_report_gives_ess_identification_and_an_infinite_first_tolerance(reference):
+    generations = pd.read_parquet(reference / "generations.parquet")
+    posterior = pd.read_parquet(reference / "posterior.parquet")
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    ess = last["weight"].sum() ** 2 / (last["weight"] ** 2).sum()
+    assert generations["effective_sample_size"].iloc[-1] == pytest.approx(ess)
+    manifest = __import__("json").loads((reference / "manifest.json").read_text())
+    assert manifest["effective_sample_size"] == pytest.approx(ess, abs=0.01)
+    parameters = pd.read_parquet(reference / "parameters.parquet")
+    assert (parameters["identified"] == (parameters["interval_share_of_prior"] < 0.8)).all()
+    assert manifest["not_identified"] == parameters.loc[~parameters["identified"], "parameter"].tolist()
+    report = (reference / "report.md").read_text()
+    assert "| 0 | ∞ (prior) |" in report and "undefined" not in report.split("## Generations")[1].split("##")[0]
+    assert f"Effective sample size of the final population: {ess:.1f} of 8 particles." in report
+    assert "Warning" in report  # 8 particles are fewer than 10

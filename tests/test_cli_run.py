@@ -138,3 +138,57 @@ def test_run_from_a_bad_manifest_is_one_line(tmp_path, capsys, content, fragment
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--from" in err[0] and fragment in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_no_plots_leaves_out_the_picture_and_never_imports_matplotlib(tmp_path):
+    """Batch use: the run's tables without the picture, and without matplotlib's import."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "batch"
+    code = ("import sys; from coprod.experiments.cli import main\n"
+            f"code = main(['run', *{SMALL!r}, '--no-plots', '--out', {str(out)!r}])\n"
+            "print(code, 'matplotlib' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["0", "False"], done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "summary.json", "timeseries.parquet"]
+
+
+def test_plot_draws_without_pyplot(tmp_path):
+    """The picture is drawn with matplotlib's object API: pyplot's import was half a second."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "picture"
+    code = ("import sys; from coprod.experiments.cli import main\n"
+            f"code = main(['run', *{SMALL!r}, '--out', {str(out)!r}])\n"
+            "print(code, 'matplotlib.pyplot' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["0", "False"], done.stderr
+    assert (out / "dimensions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("argv, expected_code", [
+    (["run", *SMALL], 0),
+    (["run", *SMALL, "--steps", "0"], 2),  # bad input leaves at once too, with its exit code
+    (["scenarios"], 0),
+])
+def test_installed_command_leaves_at_once_with_its_exit_code_and_complete_output(tmp_path, argv, expected_code):
+    """``console_main`` skips the interpreter's teardown after a finished run: the exit code, what
+    was printed and the files written must all be there as with a normal exit."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "leave"
+    argv = [*argv, "--out", str(out)] if argv[0] == "run" else argv
+    code = f"import sys; sys.argv = ['coprod', *{argv!r}]; from coprod.experiments.cli import console_main; console_main()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == expected_code, done.stderr
+    if argv[0] == "scenarios":
+        assert "npg_collective" in done.stdout
+    elif expected_code == 0:
+        frame = pd.read_parquet(out / "timeseries.parquet")
+        assert len(frame) == 12
+        assert json.loads((out / "summary.json").read_text())["outcomes"]
+    else:
+        assert not out.exists() and done.stderr.count("\n") == 1

@@ -303,3 +303,237 @@ def test_switch_lifts_contract_control_mid_run_and_only_switchable_parameters():
     assert len(before) and after.mean() < before.mean()  # the model reads the relation afresh
     with pytest.raises(ValueError, match="cannot change"):
         P.observe_run({"n_citizens": 100}, 0, 24, switch={"outreach": 0.5})
+
+
+# --- across scenarios (issue 24, item 1) ----------------------------------------------------------------
+
+def test_undefined_in_every_replication_is_not_applicable_never_a_fail():
+    band = {"low": 0.0, "high": 1.0}
+    assert P.judge(band, np.array([np.nan, np.nan]))[3] == P.NOT_APPLICABLE
+    mean, low, high, result = P.judge(band, np.array([0.5, np.nan, 0.7]))  # the undefined one left out
+    assert result == "pass" and mean == pytest.approx(0.6)
+    assert P.judge(band, np.array([1.5, 1.7]))[3] == "fail"
+    values = pd.DataFrame({"pattern": ["annual_volunteering"] * 2, "replication": [0, 1], "value": [np.nan, np.nan]})
+    card = P.score([p for p in P.load_patterns() if p.name == "annual_volunteering"], values)
+    assert card["result"].tolist() == [P.NOT_APPLICABLE] and not card["passed"].any()
+
+
+def test_scenarios_all_names_every_bundled_scenario_and_names_or_option_not_both(capsys):
+    from argparse import Namespace
+    from coprod.experiments.scenarios import bundled_scenarios
+
+    assert P.scenario_names(Namespace(scenario=[], scenarios="all")) == bundled_scenarios()
+    assert P.scenario_names(Namespace(scenario=[], scenarios="npm, hybrid")) == ["npm", "hybrid"]
+    assert P.scenario_names(Namespace(scenario=[], scenarios=None)) == ["default"]
+    with pytest.raises(P.InputError, match="not both"):
+        P.scenario_names(Namespace(scenario=["npm"], scenarios="all"))
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["npm", "--scenarios", "all"], "--scenarios"),
+    (["--scenarios", "npm,no_such_scenario"], "no such scenario"),
+    (["--scenarios", "npm,npm"], "each scenario once"),
+    (["--scenarios", " , "], "--scenarios"),
+])
+def test_bad_scenario_lists_are_one_line_exit_2_nothing_written(tmp_path, capsys, argv, says):
+    out = tmp_path / "out"
+    assert cli.main(["patterns", *argv, *TINY, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+    assert not out.exists()
+
+
+def test_scorecard_across_scenarios_one_table_with_a_scenario_column(tmp_path, capsys):
+    out = tmp_path / "across"
+    assert cli.main(["patterns", "default", "traditional", *TINY, "--quiet", "--out", str(out)]) == 0
+    card = pd.read_csv(out / "scorecard.csv")
+    names = [p.name for p in P.load_patterns()]
+    assert card.columns[0] == "scenario" and list(card["scenario"].unique()) == ["default", "traditional"]
+    assert list(card.loc[card["scenario"] == "traditional", "pattern"]) == names
+    assert set(card["result"]) <= {"pass", "fail", P.NOT_APPLICABLE}
+    assert (card["passed"] == (card["result"] == "pass")).all()
+    # traditional offers individual co-production only: the individual/collective ratio is undefined there
+    gulf = card[card["pattern"] == "individual_collective_gulf"].set_index("scenario")["result"]
+    assert gulf["traditional"] == P.NOT_APPLICABLE and gulf["default"] != P.NOT_APPLICABLE
+    # the default scenario's rows are those a run of the default alone gives (same seeds)
+    alone = tmp_path / "alone"
+    assert cli.main(["patterns", "default", *TINY, "--quiet", "--out", str(alone)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(alone / "scorecard.csv"),
+                                  card[card["scenario"] == "default"].reset_index(drop=True))
+    text = (out / "scorecard.md").read_text()
+    assert "| pattern | target | default | traditional |" in text and "**bottom line**" in text
+    mine = card[card["scenario"] == "traditional"]
+    applicable = mine[mine["result"] != P.NOT_APPLICABLE]
+    assert len(mine) - len(applicable) >= 1
+    assert (f"{int(applicable['passed'].sum())} of {len(applicable)} applicable patterns pass "
+            f"({len(mine) - len(applicable)} not applicable)") in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenarios"] == ["default", "traditional"] and manifest["design"] == "scorecard"
+
+
+# --- over the prior (issue 24, item 2) -------------------------------------------------------------------
+
+def test_informativeness_counts_shares_wilson_and_flags_on_a_known_table():
+    from coprod.analysis.statistics import wilson
+
+    patterns = [p for p in P.load_patterns() if p.name in ("annual_volunteering", "civic_core",
+                                                            "individual_collective_gulf", "trust_asymmetry")]
+    results = {"annual_volunteering": ["pass"] * 20,                        # passes everywhere
+               "civic_core": ["pass"] + ["fail"] * 19,                      # at one point in 20
+               "individual_collective_gulf": [P.NOT_APPLICABLE] * 20,       # never defined
+               "trust_asymmetry": ["pass"] * 5 + ["fail"] * 12 + [P.NOT_APPLICABLE] * 3}
+    rows = [{"scenario": "s", "point": i, "pattern": name, "value": float(i) if r != P.NOT_APPLICABLE else np.nan,
+             "result": r} for name, rs in results.items() for i, r in enumerate(rs)]
+    table = P.informativeness(patterns, pd.DataFrame(rows)).set_index("pattern")
+    assert table.loc["annual_volunteering", "flag"] == "cannot discriminate"
+    assert table.loc["civic_core", "flag"] == "fits only a corner" and table.loc["civic_core", "pass_share"] == 0.05
+    rows = [{**row, "result": "fail"} if row["pattern"] == "civic_core" else row for row in rows]
+    assert P.informativeness(patterns, pd.DataFrame(rows)).set_index("pattern").loc[
+        "civic_core", "flag"] == "fits nowhere in these ranges"
+    assert table.loc["individual_collective_gulf", "flag"] == P.NOT_APPLICABLE
+    assert math.isnan(table.loc["individual_collective_gulf", "pass_share"])
+    trust = table.loc["trust_asymmetry"]
+    assert trust["applicable_points"] == 17 and trust["pass_share"] == pytest.approx(5 / 17) and trust["flag"] == ""
+    assert (trust["pass_low"], trust["pass_high"]) == pytest.approx(wilson(5, 17))
+    assert trust["value_p05"] == pytest.approx(np.quantile(np.arange(17.0), 0.05))
+    assert trust["value_p95"] == pytest.approx(np.quantile(np.arange(17.0), 0.95))
+    # under a posterior the share is reported without the prior's flags
+    assert P.informativeness(patterns, pd.DataFrame(rows), flags=False).set_index("pattern").loc[
+        "annual_volunteering", "flag"] == ""
+
+
+def test_prior_runs_latin_hypercube_points_and_each_point_is_the_scorecard_there(tmp_path):
+    out = tmp_path / "prior"
+    assert cli.main(["patterns", "--prior", "3", *TINY, "--quiet", "--out", str(out)]) == 0
+    assert {"informativeness.csv", "informativeness.md", "informativeness.html", "points.csv",
+            "replications.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
+    table = pd.read_csv(out / "informativeness.csv")
+    assert {"pass_share", "pass_low", "pass_high", "value_p05", "value_p95", "flag"} <= set(table.columns)
+    assert list(table["pattern"]) == [p.name for p in P.load_patterns()] and (table["points"] == 3).all()
+    points = pd.read_csv(out / "points.csv")
+    uncertain = load_scenario("default").uncertain
+    for name, (low, high) in uncertain.items():
+        assert points[name].between(low, high).all() and points[name].nunique() == 3
+    # point 1 is the scorecard at its parameter values, with the same seeds
+    chosen = [p for p in P.load_patterns() if p.name in ("annual_volunteering", "civic_core")]
+    at = points[points["point"] == 1].iloc[0]
+    base = {**load_scenario("default").parameters, "n_citizens": 200, **{n: at[n] for n in uncertain}}
+    again = P.score(chosen, P.measure(chosen, base, 2, 30, 5)).set_index("pattern")["value"]
+    mine = points[points["point"] == 1].set_index("pattern")["value"]
+    for pattern in chosen:
+        assert mine[pattern.name] == pytest.approx(again[pattern.name], rel=1e-12)
+    shares = table.set_index("pattern")["pass_share"]
+    applicable = points[points["result"] != P.NOT_APPLICABLE]
+    counted = applicable.groupby("pattern")["result"].apply(lambda r: (r == "pass").mean())
+    pd.testing.assert_series_equal(shares.dropna().sort_index(), counted.dropna().sort_index(), check_names=False)
+    assert "Pattern scorecard over the prior: default" in (out / "informativeness.md").read_text()
+
+
+NO_UNCERTAIN = 'description = "no ranges"\nparadigm = "npg"\n'
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--prior", "0"], "--prior: got 0"),
+    (["--prior", "-2"], "--prior"),
+    (["{plain}", "--prior", "3"], "no [uncertain] table"),
+    (["--prior", "3", "--posterior", "{tmp}"], "--prior"),
+    (["--draws", "3"], "--draws"),
+])
+def test_bad_prior_options_are_one_line_exit_2_nothing_written(tmp_path, capsys, argv, says):
+    plain = tmp_path / "plain.toml"
+    plain.write_text(NO_UNCERTAIN)
+    argv = [a.replace("{plain}", str(plain)).replace("{tmp}", str(tmp_path)) for a in argv]
+    out = tmp_path / "out"
+    assert cli.main(["patterns", *argv, *TINY, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+    assert not out.exists()
+
+
+# --- the wider scorecard (issue 24, item 8): statistics on hand-made records -----------------------------
+
+def test_hours_association_share_and_occasional_volunteers_on_a_known_window():
+    # citizens: NGO volunteer 4 months 60 h; NGO volunteer 12 months 120 h and group work; group work
+    # 2 months only; individual co-production only (not volunteering); nothing
+    w = window([[0, 0, 0], [0, 3, 0], [0, 2, 0], [12, 0, 0], [0, 0, 0]], volunteering=[4, 12, 0, 0, 0],
+               volunteer_hours=[60.0, 120.0, 0, 0, 0])
+    assert P.hours_per_volunteer_month(w) == pytest.approx(180 / 16)
+    assert P.association_share(w) == pytest.approx(2 / 3)
+    assert P.occasional_share(w) == pytest.approx(1 / 3)  # only the 2-month group worker; 4 and 12 months are not
+    nobody = window(np.zeros((3, 3)))
+    for statistic in (P.hours_per_volunteer_month, P.association_share, P.occasional_share):
+        assert math.isnan(statistic(nobody))
+
+
+def test_resource_gradient_and_poorest_over_all_on_a_known_window():
+    # 10 citizens, 2 per quintile: quintiles 3-4 all volunteer, 1-2 half of them, quintile 0 none
+    quintile = np.repeat([0, 1, 2, 3, 4], 2)
+    volunteering = np.array([0, 0, 1, 0, 1, 0, 1, 1, 1, 1])
+    w = window(np.zeros((10, 3)), volunteering=volunteering, quintile=quintile)
+    assert P.resource_gradient(w) == pytest.approx(1.0 / (2 / 6))
+    assert P.poorest_over_all(w) == pytest.approx(0.0)
+    flat = window(np.zeros((10, 3)), volunteering=np.ones(10), quintile=quintile)
+    assert P.resource_gradient(flat) == pytest.approx(1.0) and P.poorest_over_all(flat) == pytest.approx(1.0)
+
+
+def test_trust_volunteering_correlation_sign_follows_the_data():
+    volunteering = np.array([1, 1, 0, 0])
+    assert P.trust_volunteering_correlation(window(np.zeros((4, 3)), volunteering=volunteering,
+                                                   trust=np.array([0.9, 0.8, 0.2, 0.1]))) > 0.9
+    assert P.trust_volunteering_correlation(window(np.zeros((4, 3)), volunteering=volunteering,
+                                                   trust=np.array([0.1, 0.2, 0.8, 0.9]))) < -0.9
+    assert math.isnan(P.trust_volunteering_correlation(window(np.zeros((4, 3)), volunteering=np.ones(4),
+                                                              trust=np.array([0.1, 0.2, 0.8, 0.9]))))
+
+
+def history(*columns: str) -> P.ActivityHistory:
+    """One string per citizen, one character per month (oldest first): 'v' NGO volunteer, 'g' group
+    work (active, not a volunteer), '.' nothing."""
+    months = np.array([list(c) for c in columns]).T
+    return P.ActivityHistory(active=months != ".", volunteer=months == "v")
+
+
+def test_reach_over_years_and_year_to_year_persistence_on_known_histories():
+    year = 12
+    h = history("." * 48 + "g" + "." * 11,   # active only in the last year
+                "v" + "." * 59,              # only 5 years ago
+                "." * 30 + "g" + "." * 29,   # 2.5 years ago
+                "." * 60)                    # never
+    assert P.reach_over_years(h, 5) == pytest.approx(3 / 1)
+    assert math.isnan(P.reach_over_years(history("g" * 59), 5))  # shorter than five years
+    h = history("." * 36 + "g" * year + "g" * year,      # active both years
+                "." * 36 + "g" + "." * (2 * year - 1),   # only the year before last
+                "." * 36 + "." * year + "v" * year,      # only the last year
+                "." * 60)
+    assert P.year_to_year_persistence(h) == pytest.approx(1 / 2)
+
+
+def test_volunteer_retention_and_newcomers_leave_more_on_known_histories():
+    long_stay, long_leave = "v" * 24, "v" * 13 + "." * 11
+    new_stay, new_leave = "." * 11 + "v" * 13, "." * 11 + "v" * 2 + "." * 11
+    not_then = "v" * 11 + "." + "v" * 12  # not a volunteer 12 months before the end: counts in neither
+    h = history(long_stay, long_stay, long_stay, long_leave, new_leave, new_leave, new_stay, not_then)
+    assert P.volunteer_retention(h) == pytest.approx(4 / 7)
+    assert P.newcomers_leave_more(h) == pytest.approx(2 / 3 - 1 / 4)
+    reversed_case = history(long_leave, long_leave, long_stay, new_stay, new_stay)
+    assert P.newcomers_leave_more(reversed_case) == pytest.approx(0 - 2 / 3)
+    assert math.isnan(P.newcomers_leave_more(history(long_stay, long_stay)))  # no newcomers
+    assert math.isnan(P.volunteer_retention(history("v" * 23)))  # shorter than two years
+
+
+def test_the_wider_scorecard_has_twenty_patterns_with_sources_and_figures():
+    patterns = P.load_patterns()
+    assert len(patterns) >= 20
+    for pattern in patterns:
+        assert any(ch.isdigit() for ch in pattern.source), f"{pattern.name}: its source gives no year or figure"
+    unused = set(P.STATISTICS) - {p.statistic for p in patterns}
+    assert unused == {"placebo_trial_effect"}, "every statistic but the placebo check is scored by a pattern"
+
+
+def test_observed_runs_keep_a_month_by_month_history_that_agrees_with_the_window():
+    run = P.observe_run({"n_citizens": 120}, 3, 30)
+    assert run.history.active.shape == (30, 120)
+    # the last 12 months of the history say who volunteered, as the window does
+    np.testing.assert_array_equal(run.history.active[-12:].any(axis=0), P.volunteers(run.window))
+    np.testing.assert_array_equal(run.history.volunteer[-12:].sum(axis=0), run.window.volunteering)
+    assert P.observe_run({"n_citizens": 120}, 3, 30, trial="placebo").history is None
