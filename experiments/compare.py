@@ -603,7 +603,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def posterior_tasks(args: argparse.Namespace, strategies: list[Strategy], fixed: set[str], settings: dict,
                     tasks: list) -> pd.DataFrame:
-    """``--posterior DIR``: check the calibration (one of the compared scenarios), draw ``--samples``
+    """``--posterior DIR``: check the calibration (of one of the compared scenarios, or with one of them
+    among its ``--scenarios``), draw ``--samples``
     particles, record them in ``settings`` and add every strategy's run at every draw to ``tasks``.
     Draw k pairs one particle with one seed, the same for every strategy (common random numbers), so
     the spread over draws holds parameter and stochastic uncertainty together."""
@@ -611,8 +612,9 @@ def posterior_tasks(args: argparse.Namespace, strategies: list[Strategy], fixed:
 
     posterior = load_posterior(args.posterior)
     compared = sorted({s.scenario.name for s in strategies})
-    if posterior.scenario not in compared:
-        raise InputError(f"--posterior {args.posterior}: a calibration of scenario {posterior.scenario!r}; allowed: a "
+    if not set(posterior.scenarios) & set(compared):  # a joint calibration (--scenarios) needs one in common
+        calibrated = ", ".join(repr(name) for name in posterior.scenarios)
+        raise InputError(f"--posterior {args.posterior}: a calibration of scenario {calibrated}; allowed: a "
                          f"calibration of one of the compared scenarios ({', '.join(compared)})")
     draws, applied = posterior_draws(posterior, strategies, args.samples, args.seed, fixed)
     if draws.columns.empty:
@@ -620,7 +622,7 @@ def posterior_tasks(args: argparse.Namespace, strategies: list[Strategy], fixed:
                          "fixed by --set/--citizens; allowed: leave at least one free")
     seeds = [run_seed(args.seed, POSTERIOR_UNIT, k) for k in range(len(draws))]
     settings["posterior"] = {"folder": str(posterior.folder), "sha256": posterior.digest,
-                             "scenario": posterior.scenario, "parameters": list(draws.columns), "applied": applied,
+                             "scenario": ", ".join(posterior.scenarios), "parameters": list(draws.columns), "applied": applied,
                              "draws": len(draws), "seeds": seeds}
     for k, seed in enumerate(seeds):
         for s in strategies:

@@ -27,10 +27,12 @@ def write_scenario(path: Path, budget: float) -> Path:
     return path
 
 
-def write_posterior(folder: Path, scenario: str) -> Path:
-    """A calibration folder as `coprod calibrate` leaves it: an older generation, then the posterior."""
+def write_posterior(folder: Path, scenario: str, joint: list[str] | None = None) -> Path:
+    """A calibration folder as `coprod calibrate` leaves it: an older generation, then the posterior
+    (``joint``: the scenarios of `calibrate --scenarios`)."""
     folder.mkdir()
-    manifest = {"scenario": scenario, "priors": {"trust_loss_rate": [0.05, 0.3]}}
+    manifest = {"scenario": scenario, "priors": {"trust_loss_rate": [0.05, 0.3]},
+                **({"scenarios": joint} if joint else {})}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     pd.DataFrame({"generation": [0, 0, 1, 1, 1], "particle": [0, 1, 0, 1, 2], "weight": [0.5, 0.5, 0.2, 0.3, 0.5],
                   "distance": 0.1, "trust_loss_rate": [0.29, 0.28, *PARTICLES]}
@@ -98,3 +100,12 @@ def test_a_posterior_of_another_scenario_is_refused(tmp_path, capsys):
     assert not out.exists()
     assert main(["compare", "npm", "npg_collective", "--posterior", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
     assert "no such folder" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_joint_calibration_without_a_compared_scenario_is_refused(tmp_path, capsys):
+    posterior = write_posterior(tmp_path / "joint", "default", joint=["default", "hybrid"])
+    out = tmp_path / "out"
+    assert main(["compare", "npm", "npg_collective", "--posterior", str(posterior), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "a calibration of scenario 'default', 'hybrid'" in err[0], err
+    assert not out.exists()
