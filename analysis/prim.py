@@ -13,11 +13,14 @@ Bankes 2008): the highest coverage whose density reaches a threshold, and not be
 floor; or a trajectory step the user picks. Each restriction of the box then gets a quasi-p-value,
 the one-sided binomial test of the box's density against the density without that restriction
 (Bryant & Lempert 2010, as computed by EMA Workbench, Kwakkel & Jaxa-Rozen 2016); restrictions that
-are not significant are dropped, least significant first. The search is repeated on random halves
+are not significant are dropped, least significant first, and the box is checked against the rule
+again (dropping a limit widens it); one that no longer meets it gives way to the rule's next step
+on the trajectory, and so on until one does or none is left. The search is repeated on random halves
 of the sample (seeded): how often each restricted parameter reappears, and the share of halves that
 find the same restrictions (the box's stability), decide whether the box is quoted at all. For a
 box that is not stable, samples of growing size are simulated from the box itself to say how many
-points a stable answer would need.
+points a stable answer would need at the least (a floor: the box chosen by the sample looks
+cleaner than the truth), or that it cannot be estimated from a box of too few points.
 
 A second method stands beside PRIM: a CART classification tree (Breiman et al. 1984; scikit-learn),
 pruned by cross-validated cost complexity with the one-standard-error rule; its leaves are boxes,
@@ -39,6 +42,14 @@ LOWER, UPPER = "lower", "upper"
 # Points a synthetic claim (four inputs, condition a > 0.6 and b < 0.4, 10% noise) needs before
 # its box passes the stability check in nearly every sample (measured; tests/test_prim.py holds it).
 KNOWN_BOX_STABLE_POINTS = 800
+# Below this many points inside a box, the points a stable box needs are not estimated at all: the
+# Wilson 95% interval of the box's density is then wider than about +-0.15 around the rule's 0.8
+# (20 of 25: 0.61-0.91), so the sample cannot tell whether the box meets the rule, and a box picked
+# for its density from so few points looks far cleaner than it is. Measured on the known box above
+# (tests/test_prim.py): at 48 points its boxes hold about 11 points and simulating from them asked
+# for 96 points where about 800 are needed; from 100-200 points (boxes of 25-50 points) the floor
+# came out at 400-1,600.
+MIN_BOX_POINTS = 25
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ class Box:
     points: int  # number of points inside the box
     quasi_p: dict[str, tuple[float, float]] = field(default_factory=dict)  # per side; nan = open side
     step: int | None = None  # index on the peeling trajectory (None: a CART leaf)
+    passed_over: list[int] = field(default_factory=list)  # earlier choices that lost the rule once limits dropped
 
     def describe(self) -> str:
         """Readable conditions, e.g. 'critical_mass < 0.12 and facilitation_skill > 0.4'."""
@@ -123,7 +135,8 @@ class Discovery:
     stability: float = float("nan")  # share of resamples that restrict the same sides
     reappearance: dict[str, float] = field(default_factory=dict)  # parameter -> share of resamples
     cart: Box | None = None
-    points_needed: int | None = None  # simulated sample size at which this box would be stable
+    points_needed: int | None = None  # a floor on the sample size at which this box would be stable
+    points_needed_status: str = ""  # "at least", "beyond" (never stable up to 10,000), "not estimable" or ""
 
     @property
     def status(self) -> str:
@@ -168,7 +181,8 @@ class Discovery:
             "box_stability": self.stability,
             "box_reappearance": ", ".join(f"{k} {v:.0%}" for k, v in self.reappearance.items()),
             "box_step": box.step if box else -1, "box_rule": self.rule.describe(),
-            "points_needed": self.points_needed or 0,
+            "points_needed": self.points_needed or 0, "points_needed_status": self.points_needed_status,
+            "box_passed_over": ", ".join(str(step) for step in box.passed_over) if box else "",
             "cart_box": cart.describe() if cart else "", "cart_density": cart.density if cart else float("nan"),
             "cart_coverage": cart.coverage if cart else float("nan"), "methods_agree": self.agreement(),
         }
@@ -287,19 +301,24 @@ def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
     return pd.DataFrame(rows), lows, highs
 
 
-def choose_step(trajectory: pd.DataFrame, rule: BoxRule) -> int | None:
-    """The step the rule picks: highest coverage with density >= threshold and coverage >= floor
-    (ties: fewer restricted parameters, then the earlier step); None when no step qualifies."""
+def candidate_steps(trajectory: pd.DataFrame, rule: BoxRule) -> list[int]:
+    """The steps that meet the rule, in the rule's order of preference: highest coverage with
+    density >= threshold and coverage >= floor first (ties: fewer restricted parameters, then the
+    earlier step). A step chosen by hand is the only candidate."""
     if rule.step is not None:
         if rule.step >= len(trajectory):
             raise InputError(f"--box-step: got {rule.step}; allowed: 0 to {len(trajectory) - 1} "
                              "(the steps of this trajectory)")
-        return rule.step
+        return [rule.step]
     ok = trajectory[(trajectory["density"] >= rule.density - 1e-12) & (trajectory["coverage"] >= rule.coverage)]
-    if ok.empty:
-        return None
-    return int(ok.sort_values(["coverage", "restricted", "step"], ascending=[False, True, True],
-                              kind="stable").iloc[0]["step"])
+    return [int(step) for step in ok.sort_values(["coverage", "restricted", "step"], ascending=[False, True, True],
+                                                 kind="stable")["step"]]
+
+
+def meets_rule(box: Box, rule: BoxRule) -> bool:
+    """Whether a box (after its insignificant limits are dropped) still has the density and coverage
+    the rule asks of it; a step chosen by hand is taken as it is."""
+    return rule.step is not None or (box.density >= rule.density - 1e-12 and box.coverage >= rule.coverage)
 
 
 def quasi_p_values(X: np.ndarray, holds: np.ndarray, low: np.ndarray, high: np.ndarray,
@@ -341,17 +360,30 @@ def _make_box(X, holds, names, low, high, full_low, full_high, step, qp=None) ->
 def prim_box(X: np.ndarray, holds: np.ndarray, names: list[str],
              rule: BoxRule = BoxRule()) -> tuple[pd.DataFrame, Box | None]:
     """The trajectory and the box the rule picks from it, with restrictions whose quasi-p-value
-    exceeds ``rule.significance`` dropped one at a time, least significant first."""
+    exceeds ``rule.significance`` dropped one at a time, least significant first.
+
+    Dropping a limit widens the box, so its density and coverage are checked against the rule
+    again; a box that no longer meets it is passed over and the rule's next step on the trajectory
+    is tried (stepping back along the trajectory, towards denser boxes of less coverage), until one
+    meets the rule with significant limits or none is left (no box). The steps passed over are
+    kept on the box (``passed_over``) so the report can say so."""
     X = np.asarray(X, dtype=np.float64)
     holds = np.asarray(holds, dtype=bool)
     trajectory, lows, highs = peeling_trajectory(X, holds, rule.peel_alpha, rule.min_mass)
-    step = choose_step(trajectory, rule)
-    if step is None:
-        return trajectory, None
-    return trajectory, _significant_box(X, holds, names, lows[step], highs[step], step, rule.significance)
+    passed_over = []
+    for step in candidate_steps(trajectory, rule):
+        box = _significant_box(X, holds, names, lows[step], highs[step], step, rule.significance)
+        if box is not None and meets_rule(box, rule):
+            box.passed_over = passed_over
+            return trajectory, box
+        passed_over.append(step)
+    return trajectory, None
 
 
 def _significant_box(X, holds, names, low, high, step, significance) -> Box | None:
+    """The box between ``low`` and ``high`` with insignificant limits dropped (None when every limit
+    was noise). Its density and coverage are not checked here: ``prim_box`` checks them against
+    the rule."""
     full_low, full_high = X.min(axis=0), X.max(axis=0)
     low, high = low.copy(), high.copy()
     restricted_at_start = bool(np.any((low > full_low) | (high < full_high)))
@@ -403,12 +435,18 @@ def resample_stability(X: np.ndarray, holds: np.ndarray, names: list[str], box: 
 
 def points_needed(X: np.ndarray, holds: np.ndarray, names: list[str], box: Box, rule: BoxRule,
                   rng: np.random.Generator, limit: int = 10_000) -> int | None:
-    """How many points a stable answer would need if the pattern were exactly this box: samples of
-    2, 4, 8, ... times the current size are simulated (parameters uniform over the sampled ranges,
-    the condition holding at the box's density inside it and at the observed rate outside) and
-    searched with the same rule; the first size at which two of three simulated samples find the
-    same box and pass the stability check is returned (one lucky draw is not enough), None when no
-    size up to ``limit`` points does."""
+    """A floor on how many points a stable answer would need: the size at which the pattern would
+    turn stable if it were exactly this box. Samples of 2, 4, 8, ... times the current size are
+    simulated (parameters uniform over the sampled ranges, the condition holding at the box's
+    density inside it and at the observed rate outside) and searched with the same rule; the first
+    size at which two of three simulated samples find the same box and pass the stability check is
+    returned (one lucky draw is not enough), None when no size up to ``limit`` points does.
+
+    Why a floor, not an estimate: the box was chosen because it is dense, so its density is
+    overstated and the rate outside it understated (selection), and the simulation takes that too
+    clean contrast as the truth; the real need is this many points or more. Call it only when
+    ``estimable``: from a box of fewer than ``MIN_BOX_POINTS`` points even the floor is not
+    estimable (see there)."""
     X = np.asarray(X, dtype=np.float64)
     holds = np.asarray(holds, dtype=bool)
     full_low, full_high = X.min(axis=0), X.max(axis=0)
@@ -505,8 +543,11 @@ def discover(X: np.ndarray, holds: np.ndarray, names: list[str], rule: BoxRule =
     if box is not None and box.limits:
         found.stability, found.reappearance = resample_stability(X, holds, names, box, rule,
                                                                  np.random.default_rng(resample_stream))
-        if found.status != "stable":
+        if found.status != "stable" and box.points < MIN_BOX_POINTS:
+            found.points_needed_status = "not estimable"
+        elif found.status != "stable":
             found.points_needed = points_needed(X, holds, names, box, rule, np.random.default_rng(size_stream))
+            found.points_needed_status = "at least" if found.points_needed else "beyond"
     elif box is not None:  # the whole sample already reaches the density: nothing to restrict
         found.stability = 1.0
     found.cart = cart_box(X, holds, names, rule, int(cart_stream.generate_state(1)[0] % 2**31))

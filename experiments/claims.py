@@ -4,8 +4,11 @@ Claims are data (``experiments/claims.toml``): a base scenario, two arms that di
 an outcome and the expected direction, and the uncertain ranges to sample. For each claim a Latin
 hypercube of points is drawn; at every point both arms run with the same seed per replication
 (common random numbers); the effect is (treatment - control), signed so that positive means "as
-claimed". From the per-point effects the battery reports the share of parameter space where the
-claim holds (Wilson 95% interval), the distribution of effects, which parameters decide it
+claimed". Each point's effect is read against the outcome's smallest effect size of interest
+(SESOI, ``analysis/effect_sizes.py``) over the replications: the claim *holds* there, is
+*reversed*, *negligible* (equivalent to no effect, TOST) or *unclear* (``statistics.effect_category``).
+The battery reports the share of parameter space in each category (the share where it holds with
+a Wilson 95% interval), the verdict from them, the distribution of effects, which parameters decide it
 (standardized rank regression coefficients for a Latin hypercube, Sobol first-order and total
 indices for a Saltelli sample), the box where it holds (PRIM, with quasi-p-values, resampling
 stability and a CART tree beside it; see ``prim``) and a verdict. Each claim's
@@ -36,8 +39,9 @@ import numpy as np
 import pandas as pd
 
 from coprod.analysis.prim import BoxRule, Discovery, box_rule, check_rule, discover
-from coprod.analysis.verdicts import verdict
-from coprod.analysis.statistics import wilson
+from coprod.analysis.effect_sizes import DEFAULT_SESOI, Sesoi, from_manifest, read_overrides, to_manifest
+from coprod.analysis.verdicts import failure_kind, verdict
+from coprod.analysis.statistics import CATEGORIES, effect_category, wilson
 from coprod.core.errors import InputError
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.runner import CHUNK_DIR
@@ -302,27 +306,49 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
 
 # --- analysis -----------------------------------------------------------------------------------
 
+def point_categories(runs: pd.DataFrame, sesoi: Sesoi) -> pd.DataFrame:
+    """Per point of ``runs`` (one claim's pairs): mean effect, its standard error, the SESOI there (a
+    relative SESOI scales with the mean magnitude of the two arms at that point) and the category of
+    the effect over the replications (``statistics.effect_category``), indexed by point."""
+    rows = {}
+    for point, pairs in runs.groupby("point", sort=True):
+        scale = float((pairs["treatment"].abs().mean() + pairs["control"].abs().mean()) / 2)
+        effects = pairs["effect"].to_numpy(dtype=np.float64)
+        tested = effect_category(effects, sesoi.threshold(scale))
+        rows[point] = {"effect_mean": float(effects.mean()),
+                       "effect_se": float(pairs["effect"].sem()) if len(effects) > 1 else float("nan"),
+                       **{k: tested[k] for k in ("sesoi", "category", "p_above", "p_below", "p_equivalent")}}
+    columns = ["effect_mean", "effect_se", "sesoi", "category", "p_above", "p_below", "p_equivalent"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
 def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, method: str = "latin",
-                  rule: BoxRule = BoxRule()) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
-    """Summary row, per-point table, parameter drivers and scenario discovery (None when the claim
-    holds everywhere or nowhere sampled) of one claim."""
+                  rule: BoxRule = BoxRule(), sesoi_table: dict[str, Sesoi] = DEFAULT_SESOI,
+                  ) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
+    """Summary row, per-point table, parameter drivers and scenario discovery (None when the
+    estimated effect exceeds the SESOI everywhere or nowhere sampled) of one claim."""
     from coprod.analysis.sensitivity import analyze_latin, analyze_sobol
     from coprod.experiments.sweep import model_problem
 
     mine = runs[(runs["claim"] == claim.name) & (runs["kind"] == "sample")]
-    check = runs[(runs["claim"] == claim.name) & (runs["kind"] == "fails_when")]["effect"]
+    check = runs[(runs["claim"] == claim.name) & (runs["kind"] == "fails_when")]
+    sesoi = sesoi_table[claim.outcome]
     points = sample_points(claim, samples, seed, method)
-    grouped = mine.groupby("point")["effect"]
     per_point = points.copy()
     per_point.insert(0, "point", range(len(points)))
-    per_point["effect_mean"] = grouped.mean().reindex(per_point["point"]).to_numpy()
-    per_point["effect_se"] = grouped.sem().reindex(per_point["point"]).to_numpy()
-    per_point["holds"] = per_point["effect_mean"] > 0
+    tested = point_categories(mine, sesoi).reindex(per_point["point"])
+    for column in ("effect_mean", "effect_se", "sesoi", "category", "p_above", "p_below", "p_equivalent"):
+        per_point[column] = tested[column].to_numpy()
+    # PRIM's label: the estimated effect beyond +SESOI (a point's confidence is its category; at one
+    # replication no point has any, yet the estimate still says where the claim points).
+    per_point["beyond_sesoi"] = per_point["effect_mean"] > per_point["sesoi"]
     per_point.insert(0, "claim", claim.name)
-    holds = int(per_point["holds"].sum())
     n = len(per_point)
-    share = holds / n if n else 0.0
-    low, high = wilson(holds, n)
+    counts = per_point["category"].value_counts()
+    shares = {category: int(counts.get(category, 0)) / n if n else 0.0 for category in CATEGORIES}
+    low, high = wilson(int(counts.get("holds", 0)), n)
+    holds = int(per_point["beyond_sesoi"].sum())  # points where the estimate exceeds +SESOI (PRIM's label)
+    failing = point_categories(check.assign(point=FAILS_WHEN_POINT), sesoi) if len(check) else None
     names = list(claim.uncertain)
     X = points[names].to_numpy(dtype=float) if names else np.zeros((n, 0))
     effects = per_point["effect_mean"].to_numpy()
@@ -336,7 +362,7 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
         drivers.insert(0, "claim", claim.name)
     found = None
     if names and 0 < holds < n:
-        found = discover(X, per_point["holds"].to_numpy(), names, rule,
+        found = discover(X, per_point["beyond_sesoi"].to_numpy(), names, rule,
                          np.random.SeedSequence([claim_seed(claim, seed), BOX_STREAM]))
     top, top_parameter = "", ""
     index = "ST" if method == "sobol" else "SRRC"
@@ -347,17 +373,20 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
     summary = {
         "claim": claim.name, "title": claim.title, "source": claim.source, "scenario": claim.scenario,
         "outcome": claim.outcome, "expect": claim.expect, "points": n, "replications": int(mine["replication"].nunique()),
-        "share_holds": share, "share_low": low, "share_high": high,
+        **{f"share_{category}": share for category, share in shares.items()}, "share_low": low, "share_high": high,
+        "share_beyond_sesoi": holds / n if n else 0.0, "sesoi": sesoi.describe(), "sesoi_reason": sesoi.reason,
         "effect_mean": float(np.mean(effects)) if n else float("nan"),
         "effect_q05": float(np.quantile(effects, 0.05)) if n else float("nan"),
         "effect_median": float(np.median(effects)) if n else float("nan"),
         "effect_q95": float(np.quantile(effects, 0.95)) if n else float("nan"),
-        "verdict": verdict(share),
+        "verdict": verdict(shares), "failure_kind": failure_kind(shares),
         **(found.summary() if found else no_box_fields("everywhere sampled" if holds == n else "nowhere sampled")),
         "decided_by": top, "decided_by_parameter": top_parameter,
-        "fails_when_effect": float(check.mean()) if len(check) else float("nan"),
+        "fails_when_effect": float(check["effect"].mean()) if len(check) else float("nan"),
         "fails_when_seeds": int(len(check)),
-        "fails_when_confirmed": bool(check.mean() <= 0) if len(check) else False,
+        "fails_when_sesoi": float(failing["sesoi"].iloc[0]) if failing is not None else float("nan"),
+        "fails_when_category": str(failing["category"].iloc[0]) if failing is not None else "",
+        "fails_when_confirmed": (failing is not None and failing["category"].iloc[0] in ("reversed", "negligible")),
     }
     return summary, per_point, drivers, found
 
@@ -372,9 +401,11 @@ def no_box_fields(holds_when: str) -> dict:
 
 def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     summaries, points, drivers, trajectories, images = [], [], [], [], {}
+    sesoi_table = from_manifest(manifest.get("sesoi"))
     for claim in claims:
         summary, per_point, driver, found = analyse_claim(claim, runs, manifest["samples"], manifest["seed"],
-                                                          manifest["method"], box_rule(manifest, claim.name))
+                                                          manifest["method"], box_rule(manifest, claim.name),
+                                                          sesoi_table)
         summaries.append(summary)
         points.append(per_point)
         drivers.append(driver)
@@ -444,6 +475,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     for claim in claims:  # sample sizes are checked before anything is written
         sample_points(claim, args.samples, args.seed, args.method)
     rule = check_rule(args.box_density, args.box_coverage)
+    sesoi_table = load_sesoi(args.sesoi)
     box_steps = parse_box_steps(args.box_step, [c.name for c in claims])
     check_arms(claims, args.samples, args.seed, args.method, args.citizens)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -473,6 +505,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
                                        "significance": rule.significance, "resamples": rule.resamples,
                                        "resample_share": rule.resample_share, "stable_share": rule.stable_share,
                                        "seeds": "SeedSequence([claim sampling seed, 1]) per claim"},
+                "sesoi_file": args.sesoi, "sesoi": to_manifest(sesoi_table, sorted({c.outcome for c in claims})),
                 "posterior": ({"folder": str(posterior.folder), "sha256": posterior.digest,
                                "parameters": posterior.names, "scenario": posterior.scenario}
                               if posterior is not None else None)}
@@ -505,9 +538,20 @@ def cmd_claims(args: argparse.Namespace) -> int:
             shutil.rmtree(partial)
     if not args.quiet:
         for row in summary.itertuples():
-            print(f"{row.claim:<26} {row.share_holds:>5.0%} [{row.share_low:.0%}, {row.share_high:.0%}]  {row.verdict}")
+            print(f"{row.claim:<26} holds {row.share_holds:>4.0%} [{row.share_low:.0%}, {row.share_high:.0%}] "
+                  f"reversed {row.share_reversed:>4.0%} negligible {row.share_negligible:>4.0%} "
+                  f"unclear {row.share_unclear:>4.0%}  {row.verdict}")
         print(f"report in {out / 'report.html'}")
     return 0
+
+
+def load_sesoi(path: str | None) -> dict[str, Sesoi]:
+    """The SESOI table (analysis/effect_sizes.py), with ``--sesoi FILE``'s entries when given."""
+    if path is None:
+        return dict(DEFAULT_SESOI)
+    from coprod.experiments.scenarios import read_toml
+
+    return read_overrides(read_toml(Path(path), what="SESOI file"), f"--sesoi {path}")
 
 
 def parse_box_steps(items: list[str] | None, claims: list[str]) -> dict[str, int]:
@@ -617,6 +661,9 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="PRIM box: the least share of all holding points it must hold (default %(default)s)")
     parser.add_argument("--box-step", action="append", metavar="CLAIM=STEP",
                         help="take this step of the claim's PRIM trajectory instead (see prim_trajectory.csv)")
+    parser.add_argument("--sesoi", metavar="FILE",
+                        help="a TOML file of smallest effect sizes of interest, outcome = value, overriding the "
+                             "table in analysis/effect_sizes.py (see README)")
     parser.add_argument("--posterior", metavar="DIR",
                         help="also run every claim with the calibrated parameters drawn from this `coprod calibrate` "
                              "posterior; the report shows both verdicts side by side")

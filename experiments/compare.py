@@ -13,6 +13,14 @@ then gives how often each strategy is best per dimension and its worst-case regr
 Popper & Bankes 2003, robust decision making), and where in the uncertain ranges each strategy is
 best: a PRIM box with quasi-p-values and resampling stability, and a CART tree beside it (``prim``).
 
+With ``--posterior DIR`` (a ``coprod calibrate`` folder of one of the compared scenarios) the
+strategies also run under ``--samples`` draws from the calibrated posterior, each draw one particle
+and one seed shared by every strategy; the report gives, per dimension, the probability that each
+strategy is best and its expected regret over the draws.
+
+Every paired difference is read against the metric's smallest effect size of interest
+(``analysis/effect_sizes.py``, ``--sesoi FILE``): smaller ones are "no meaningful difference".
+
 The result directory (``results/compare-<UTC timestamp>`` or ``--out``) is written atomically and
 holds the tables (CSV and Parquet), PNG plots, ``report.html`` (self-contained), ``report.md`` and
 ``manifest.json``.
@@ -32,9 +40,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from coprod.analysis.effect_sizes import DEFAULT_SESOI, Sesoi, from_manifest, to_manifest
 from coprod.analysis.prim import BoxRule, check_rule, discover
-from coprod.analysis.statistics import mean_interval, paired_interval, sd
+from coprod.analysis.statistics import best_and_regret, effect_category, mean_interval, paired_interval, sd
 from coprod.core.errors import InputError
+from coprod.experiments.claims import load_sesoi
+from coprod.experiments.posterior import load_posterior
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
@@ -46,6 +57,10 @@ DEFAULT_REPLICATIONS = 10
 DEFAULT_STEPS = 120
 DEFAULT_SAMPLES = 20
 ALPHA = 0.05
+# The seed unit of --posterior: draw k runs with run_seed(--seed, POSTERIOR_UNIT, k), apart from the
+# replications (unit 0) and the robust points (units 1 + i); its particles come from the stream
+# SeedSequence(--seed, spawn_key=(POSTERIOR_UNIT,)).
+POSTERIOR_UNIT = 2**31 - 2
 
 
 @dataclass
@@ -71,6 +86,9 @@ class Comparison:
     robust: pd.DataFrame | None = None      # strategy x dimension: best share, worst and mean regret
     robust_points: pd.DataFrame | None = None
     robust_boxes: pd.DataFrame | None = None  # dimension x strategy: where the strategy is best (PRIM, CART)
+    posterior_runs: pd.DataFrame | None = None  # --posterior: one row per (strategy, draw)
+    posterior: pd.DataFrame | None = None       # strategy x dimension: probability best, expected regret
+    posterior_draws: pd.DataFrame | None = None
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -156,19 +174,25 @@ def metric_names() -> list[str]:
 
 
 def analyse(strategies: list[Strategy], settings: dict, frames: dict, robust_frames: dict | None = None,
-            points: pd.DataFrame | None = None) -> Comparison:
+            points: pd.DataFrame | None = None, posterior_frames: dict | None = None,
+            draws: pd.DataFrame | None = None) -> Comparison:
     """Tables and plain-word trade-offs from the runs."""
     labels = [s.label for s in strategies]
     horizon = settings["horizon"]
     finals, trajectories = _finals(strategies, settings, frames)
     comparison = Comparison(strategies=strategies, settings=settings, finals=finals, trajectories=trajectories,
                             summary=_summary(strategies, finals), wins=_wins(finals, labels, horizon),
-                            pairwise=_pairwise(finals, labels, horizon), tradeoffs=[])
+                            pairwise=_pairwise(finals, labels, horizon, from_manifest(settings.get("sesoi"))),
+                            tradeoffs=[])
     comparison.tradeoffs = tradeoff_sentences(comparison)
     if robust_frames is not None and points is not None:
         comparison.robust_runs, comparison.robust = _robust(strategies, settings, robust_frames, points)
         comparison.robust_points = points
         comparison.robust_boxes = where_best(comparison.robust_runs, points, labels, horizon, settings)
+    if posterior_frames is not None and draws is not None:
+        comparison.posterior_runs, comparison.posterior = _under_posterior(strategies, settings, posterior_frames,
+                                                                           draws)
+        comparison.posterior_draws = draws
     return comparison
 
 
@@ -222,17 +246,27 @@ def _wins(finals: pd.DataFrame, labels: list[str], horizon: str) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def _pairwise(finals: pd.DataFrame, labels: list[str], horizon: str) -> pd.DataFrame:
-    """Paired differences of every pair of strategies on the dimensions and the risks."""
+def _pairwise(finals: pd.DataFrame, labels: list[str], horizon: str,
+              sesoi_table: dict[str, Sesoi] = DEFAULT_SESOI) -> pd.DataFrame:
+    """Paired differences of every pair of strategies on the dimensions and the risks, each read against
+    the metric's SESOI (a relative one scales with the two strategies' mean magnitude): ``meaningful`` is
+    False where the mean difference is not larger than the SESOI ("no meaningful difference"), and
+    ``category`` says whether a is higher by more than it (holds), lower (reversed), equivalent within
+    it by TOST (negligible), or unclear (``statistics.effect_category``)."""
     rows = []
     for i, a in enumerate(labels):
         for b in labels[i + 1:]:
             fa = finals[finals.strategy == a].sort_values("replication")
             fb = finals[finals.strategy == b].sort_values("replication")
             for metric in [f"{d}_{horizon}" for d in DIMENSIONS] + list(RISK_COLUMNS):
-                result = paired_test(fa[metric].to_numpy(), fb[metric].to_numpy())
+                va, vb = fa[metric].to_numpy(), fb[metric].to_numpy()
+                result = paired_test(va, vb)
+                threshold = sesoi_table[metric].threshold((abs(va.mean()) + abs(vb.mean())) / 2)
+                tested = effect_category(va - vb, threshold)
                 rows.append({"a": a, "b": b, "metric": metric, **result,
-                             "mean_a": float(fa[metric].mean()), "mean_b": float(fb[metric].mean())})
+                             "mean_a": float(fa[metric].mean()), "mean_b": float(fb[metric].mean()),
+                             "sesoi": threshold, "meaningful": bool(abs(result["mean_diff"]) > threshold),
+                             "category": tested["category"], "p_equivalent": tested["p_equivalent"]})
     return pd.DataFrame(rows)
 
 
@@ -260,6 +294,48 @@ def _robust(strategies: list[Strategy], settings: dict, robust_frames: dict,
                                 "worst_regret": float(regret[:, j].max()), "mean_regret": float(regret[:, j].mean()),
                                 "mean": float(matrix[:, j].mean())})
     return robust_runs, pd.DataFrame(regret_rows)
+
+
+def _under_posterior(strategies: list[Strategy], settings: dict, frames: dict,
+                     draws: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs under the posterior draws (each draw one particle and one seed, the same for every
+    strategy), and per dimension each strategy's probability of being best and expected regret."""
+    labels = [s.label for s in strategies]
+    horizon = settings["horizon"]
+    rows = []
+    for s in strategies:
+        for k in range(len(draws)):
+            rows.append({"strategy": s.label, "draw": k, "seed": settings["posterior"]["seeds"][k],
+                         **draws.iloc[k].to_dict(), **_final_row(frames[("posterior", s.label, k)])})
+    runs = pd.DataFrame(rows)
+    table = []
+    for dim in DIMENSIONS:
+        column = f"{dim}_{horizon}"
+        matrix = _by_strategy(runs, labels, "draw", column)
+        p_best, mc_se, regret = best_and_regret(matrix)
+        worst = (matrix.max(axis=1, keepdims=True) - matrix).max(axis=0)
+        for j, label in enumerate(labels):
+            table.append({"dimension": dim, "horizon": horizon, "strategy": label, "p_best": float(p_best[j]),
+                          "p_best_se": float(mc_se[j]), "expected_regret": float(regret[j]),
+                          "worst_regret": float(worst[j]), "mean": float(matrix[:, j].mean()),
+                          "q05": float(np.quantile(matrix[:, j], 0.05)), "q95": float(np.quantile(matrix[:, j], 0.95)),
+                          "draws": len(matrix)})
+    return runs, pd.DataFrame(table)
+
+
+def posterior_draws(posterior, strategies: list[Strategy], samples: int, seed: int,
+                    fixed: set[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """``samples`` weighted draws of the calibrated parameters (integers rounded; parameters fixed on
+    the command line are left out), and per strategy the drawn parameters it takes: one it fixes itself
+    (its scenario or paradigm) keeps its own value unless its [uncertain] table lists it, as with
+    --robust."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_UNIT,)))
+    names = [name for name in posterior.names if name not in fixed]
+    draws = posterior.draw(samples, rng)[names]
+    for name in names:
+        if PARAMETERS[name].kind == "int":
+            draws[name] = np.round(draws[name].to_numpy(dtype=np.float64)).astype(int)
+    return draws, {s.label: applied_uncertain(s, names) for s in strategies}
 
 
 def where_best(robust_runs: pd.DataFrame, points: pd.DataFrame, labels: list[str], horizon: str,
@@ -344,6 +420,16 @@ def tradeoff_sentences(c: Comparison) -> list[str]:
         for dim in DIMENSIONS:
             row = by_metric.loc[f"{dim}_{horizon}"]
             name = dimension_name(dim).lower()
+            if not row.meaningful:
+                shown = (f"equivalence within ±{row.sesoi:.3g} is shown (TOST p = {row.p_equivalent:.2g})"
+                         if row.category == "negligible" else
+                         f"equivalence within ±{row.sesoi:.3g} is not yet shown (TOST p = {row.p_equivalent:.2g}; "
+                         "more replications would tell)")
+                sentences.append(
+                    f"{a} and {b}: no meaningful difference on {name} ({horizon} horizon): the difference {a} − {b} "
+                    f"{row.mean_diff:+.3f} is smaller than the smallest effect size of interest ({row.sesoi:.3g}); "
+                    f"{shown}.")
+                continue
             if not row.significant:
                 sentences.append(
                     f"{a} and {b} do not differ significantly on {name} ({horizon} horizon): {a} is higher in "
@@ -455,6 +541,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     check_scheduler_address(args.scheduler)
     rule = check_rule(args.box_density, args.box_coverage)
+    sesoi_table = load_sesoi(args.sesoi)
     out = Path(args.out) if args.out is not None else default_out()
     check_out(args.out if args.out is not None else out)
 
@@ -465,6 +552,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = {"replications": args.replications, "steps": args.steps, "seed": args.seed, "seeds": seeds,
                 "engine": args.engine, "horizon": args.horizon, "robust": bool(args.robust),
                 "samples": args.samples if args.robust else None, "alpha": ALPHA,
+                "sesoi_file": args.sesoi, "sesoi": to_manifest(sesoi_table, metric_names()),
                 "set": list(args.set or []), "citizens": args.citizens, "command": command_line(args),
                 "box_rule": {"density": rule.density, "coverage": rule.coverage, "significance": rule.significance,
                              "resamples": rule.resamples, "resample_share": rule.resample_share,
@@ -496,6 +584,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             except ValueError as err:
                 raise InputError(str(err)) from None
 
+    draws = None
+    if args.posterior is not None:
+        draws = posterior_tasks(args, strategies, fixed, settings, tasks)
     for task in tasks:  # every run's parameters, before any run
         check_parameters(task[1], f"compare: strategy {task[0][1]}")
     workers = args.workers or 1
@@ -514,12 +605,43 @@ def cmd_compare(args: argparse.Namespace) -> int:
             return 130
         rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
         robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
-        comparison = analyse(strategies, settings, rep_frames, robust_frames, points)
+        posterior_frames = {k: v for k, v in frames.items() if k[0] == "posterior"} if draws is not None else None
+        comparison = analyse(strategies, settings, rep_frames, robust_frames, points, posterior_frames, draws)
         write_comparison(out, comparison, manifest(comparison))
     if not args.quiet:
         print(text_summary(comparison))
         print(f"report in {out / 'report.html'}")
     return 0
+
+
+def posterior_tasks(args: argparse.Namespace, strategies: list[Strategy], fixed: set[str], settings: dict,
+                    tasks: list) -> pd.DataFrame:
+    """``--posterior DIR``: check the calibration (of one of the compared scenarios, or with one of them
+    among its ``--scenarios``), draw ``--samples``
+    particles, record them in ``settings`` and add every strategy's run at every draw to ``tasks``.
+    Draw k pairs one particle with one seed, the same for every strategy (common random numbers), so
+    the spread over draws holds parameter and stochastic uncertainty together."""
+    from coprod.experiments.runner import run_seed
+
+    posterior = load_posterior(args.posterior)
+    compared = sorted({s.scenario.name for s in strategies})
+    if not set(posterior.scenarios) & set(compared):  # a joint calibration (--scenarios) needs one in common
+        calibrated = ", ".join(repr(name) for name in posterior.scenarios)
+        raise InputError(f"--posterior {args.posterior}: a calibration of scenario {calibrated}; allowed: a "
+                         f"calibration of one of the compared scenarios ({', '.join(compared)})")
+    draws, applied = posterior_draws(posterior, strategies, args.samples, args.seed, fixed)
+    if draws.columns.empty:
+        raise InputError(f"--posterior {args.posterior}: every calibrated parameter ({', '.join(posterior.names)}) is "
+                         "fixed by --set/--citizens; allowed: leave at least one free")
+    seeds = [run_seed(args.seed, POSTERIOR_UNIT, k) for k in range(len(draws))]
+    settings["posterior"] = {"folder": str(posterior.folder), "sha256": posterior.digest,
+                             "scenario": ", ".join(posterior.scenarios), "parameters": list(draws.columns), "applied": applied,
+                             "draws": len(draws), "seeds": seeds}
+    for k, seed in enumerate(seeds):
+        for s in strategies:
+            drawn = {name: draws[name].iloc[k].item() for name in applied[s.label]}
+            tasks.append((("posterior", s.label, k), {**s.overrides, **drawn}, args.steps, seed, args.engine))
+    return draws
 
 
 def manifest(c: Comparison) -> dict:
@@ -533,8 +655,13 @@ def manifest(c: Comparison) -> dict:
                         "resolved_parameters": s.resolved} for s in c.strategies],
         "settings": c.settings,
         "common_random_numbers": "replication r of every strategy uses run_seed(--seed, 0, r); robust point i uses "
-                                 "run_seed(--seed, 1 + i, 0); " + SEED_CONVENTION,
-        "tests": "paired t-test (significance at alpha 0.05, two-sided) and exact sign test on per-replication differences",
+                                 "run_seed(--seed, 1 + i, 0); posterior draw k uses "
+                                 f"run_seed(--seed, {POSTERIOR_UNIT}, k) "
+                                 "and its particle comes from SeedSequence(--seed, spawn_key=(" f"{POSTERIOR_UNIT},)); "
+                                 + SEED_CONVENTION,
+        "tests": "paired t-test (significance at alpha 0.05, two-sided) and exact sign test on per-replication "
+                 "differences; each difference against the metric's SESOI (settings.sesoi): not larger is 'no "
+                 "meaningful difference', and TOST (two one-sided t-tests at 0.05) tells whether equivalence is shown",
         "versions": versions(),
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
@@ -551,6 +678,10 @@ def command_line(args: argparse.Namespace) -> str:
         words += ["--citizens", str(args.citizens)]
     for item in args.set or []:
         words += ["--set", item]
+    if args.sesoi:
+        words += ["--sesoi", args.sesoi]
+    if args.posterior:
+        words += ["--posterior", args.posterior, "--samples", str(args.samples)]
     if args.robust:
         words += ["--robust", "--samples", str(args.samples), "--box-density", f"{args.box_density:g}",
                   "--box-coverage", f"{args.box_coverage:g}"]
@@ -587,13 +718,20 @@ def register(p: argparse.ArgumentParser) -> None:
                    help="horizon used for ranking, wins, trade-offs and regret (default long)")
     p.add_argument("--robust", action="store_true", help="also run across the scenarios' [uncertain] ranges")
     p.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
-                   help=f"Latin-hypercube points for --robust (default {DEFAULT_SAMPLES})")
+                   help="Latin-hypercube points for --robust, posterior draws for --posterior "
+                        f"(default {DEFAULT_SAMPLES})")
     p.add_argument("--box-density", type=float, default=BoxRule.density,
                    help="--robust, where a strategy is best: the least share of a PRIM box's points where it is "
                         "best (default %(default)s)")
     p.add_argument("--box-coverage", type=float, default=BoxRule.coverage,
                    help="--robust: the least share of the points where it is best that the box must hold "
                         "(default %(default)s)")
+    p.add_argument("--posterior", metavar="DIR",
+                   help="also compare under --samples draws from this `coprod calibrate` posterior (of one of the "
+                        "compared scenarios): the probability each strategy is best per dimension, expected regret")
+    p.add_argument("--sesoi", metavar="FILE",
+                   help="a TOML file of smallest effect sizes of interest, outcome = value, overriding the table in "
+                        "analysis/effect_sizes.py; differences smaller are reported as no meaningful difference")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="parallel worker processes (default 1: in this process)")
     where.add_argument("--scheduler", help="address of a dask scheduler, e.g. tcp://127.0.0.1:8786")

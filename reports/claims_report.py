@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS, Discovery, box_rule, plot_trajectory
-from coprod.analysis.verdicts import BROADLY, FAILS
+from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS, MIN_BOX_POINTS, Discovery, box_rule, plot_trajectory
+from coprod.analysis.verdicts import BROADLY, FAILS, UNDECIDED
 from coprod.core.parameters import PARAMETERS
 
 # A claim run under a calibrated posterior is the claim's twin with this suffix on its name.
@@ -40,12 +40,15 @@ def effect_plot(claim, per_point: pd.DataFrame, decided_by: str, found: Discover
     ax.set_ylabel("sample points")
     if decided_by:
         ax = axes[0, 1]
-        holds = per_point["holds"].to_numpy(dtype=bool)
+        holds = per_point["beyond_sesoi"].to_numpy(dtype=bool)
         x = per_point[decided_by].to_numpy(dtype=float)
         ax.errorbar(x, effects, yerr=per_point["effect_se"].fillna(0).to_numpy(), fmt="none", ecolor="#bbbbbb", lw=0.8)
-        ax.scatter(x[holds], effects[holds], s=14, color="#2a9d4b", label="holds")
-        ax.scatter(x[~holds], effects[~holds], s=14, color="#c44e52", marker="x", label="does not hold")
+        ax.scatter(x[holds], effects[holds], s=14, color="#2a9d4b", label="beyond +SESOI")
+        ax.scatter(x[~holds], effects[~holds], s=14, color="#c44e52", marker="x", label="not beyond")
         ax.axhline(0, color="black", lw=1)
+        sesoi = per_point["sesoi"].to_numpy(dtype=float)
+        if len(sesoi) and (sesoi == sesoi[0]).all():  # an absolute SESOI: the band of negligible effects
+            ax.axhspan(-sesoi[0], sesoi[0], color="#dddddd", zorder=0, label="within ±SESOI")
         ax.set_xlabel(decided_by)
         ax.set_ylabel("effect (mean ± s.e.)")
         ax.legend(fontsize=7, frameon=False)
@@ -86,8 +89,7 @@ def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
         lines += [warning(f"{plural(manifest['samples'], sample)} per claim: the shares below carry wide intervals "
                           "and a verdict can flip with more points (`--samples`)."), ""]
     for row in summary.itertuples():
-        lines.append(f"- **{row.title}**: {row.verdict}, at {row.share_holds:.0%} of {plural(row.points, 'point')} "
-                     f"(95% interval {row.share_low:.0%}–{row.share_high:.0%}).")
+        lines.append(f"- **{row.title}**: {row.verdict}{_kind(row)}; {categories_text(row)}.")
     lines += ["", "## How this was run", "",
               f"{plural(manifest['samples'], sample)} per claim{' (each costing d + 2 runs)' if not latin else ''}, "
               f"{plural(manifest['replications'], 'replication')} per point and arm, "
@@ -95,15 +97,23 @@ def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
               f"seed {manifest['seed']}, "
               f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
               f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
-              "", f"A claim holds at a point when the mean effect over replications goes the claimed way. Verdict: "
-              f"*holds broadly* when it holds at >= {BROADLY:.0%} of points, *fails* at <= {FAILS:.0%}, otherwise "
-              "*holds conditionally*. Shares carry a Wilson 95% interval; drivers are " + drivers + " of the effect on "
-              "the sampled parameters. " + box_method_text(manifest) + " Each claim is also run at its documented "
-              "failing setting, to show that it can fail.", "",
-              table(["claim", "outcome", "holds at", "95% interval", "verdict", "holds when", "decided by"],
-                    [[f"{row.title} ({row.source})", f"{outcome_name(row.outcome)}, {row.expect}",
-                      f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}", row.verdict,
-                      row.holds_when, _decided_by(row)] for row in summary.itertuples()])]
+              "", category_method_text(manifest) + f" Verdict: *holds broadly* when it holds at >= {BROADLY:.0%} of "
+              f"points; *unclear* when at least {UNDECIDED:.0%} of points cannot be called (more replications "
+              f"needed, not evidence either way); *fails* when it holds at <= {FAILS:.0%} (mostly reversed or mostly "
+              "negligible, as said); otherwise *holds conditionally*. The share where it holds carries a Wilson 95% "
+              "interval; drivers are " + drivers + " of the effect on the sampled parameters. "
+              + box_method_text(manifest) + " Each claim is also run at its documented failing setting, to show "
+              "that it can fail.", "",
+              table(["claim", "outcome", "SESOI", "holds", "95% interval", "reversed", "negligible", "unclear",
+                     "verdict", "holds when", "decided by"],
+                    [[f"{row.title} ({row.source})", f"{outcome_name(row.outcome)}, {row.expect}", row.sesoi,
+                      f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}",
+                      f"{row.share_reversed:.0%}", f"{row.share_negligible:.0%}", f"{row.share_unclear:.0%}",
+                      row.verdict + _kind(row), row.holds_when, _decided_by(row)] for row in summary.itertuples()]),
+              "", "Smallest effect sizes of interest used here (analysis/effect_sizes.py"
+              + (f", overridden by {manifest['sesoi_file']}" if manifest.get("sesoi_file") else "") + "):", "",
+              table(["outcome", "SESOI", "why"], [[f"`{name}`", _sesoi_value(entry), entry["reason"]]
+                                                   for name, entry in sesoi_used(summary, manifest).items()])]
     lines.append("")
     if manifest.get("posterior"):  # --posterior
         lines += side_by_side(summary)
@@ -113,20 +123,72 @@ def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
                   f"*Operationalisation:* {claim.operationalisation}", "",
                   f"Treatment ({settings(claim.treatment)}) vs control ({settings(claim.control)}); outcome "
                   f"{outcome_name(claim.outcome)} (`{claim.outcome}`) expected "
-                  f"{claim.expect}. Holds at {row.share_holds:.0%} of {plural(row.points, 'point')} "
-                  f"(95% interval {row.share_low:.0%}–{row.share_high:.0%}): **{row.verdict}**. Effect: median "
-                  f"{row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to {row.effect_q95:+.4f}.", "",
+                  f"{claim.expect}, SESOI {row.sesoi}. {_first_upper(categories_text(row))}: **{row.verdict}**"
+                  f"{_kind(row)}. Effect: median {row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to "
+                  f"{row.effect_q95:+.4f}; the estimate exceeds +SESOI at {row.share_beyond_sesoi:.0%} of points.", "",
                   box_paragraph(row, manifest), ""]
         if claim.cannot_fail:
             lines += [f"*Finding:* the model cannot make this claim fail: {claim.cannot_fail}", ""]
         else:
-            found = ("the claim does not hold there, as documented" if row.fails_when_confirmed
-                     else "**the claim still holds there at this size: the documented failure did not reproduce**")
+            found = {"reversed": "the effect is reversed there, as documented",
+                     "negligible": "the effect is negligible there (within ±SESOI), as documented",
+                     "holds": "**the claim still holds there at this size: the documented failure did not reproduce**",
+                     }.get(row.fails_when_category,
+                           "too few seeds to tell whether it fails there (unclear against the SESOI; more "
+                           "`--replications`)" + ("" if row.fails_when_effect > 0 else
+                                                  ", though the mean effect is not the claimed way"))
             lines += [f"*Where it fails:* {settings(claim.fails_when)}: {claim.fails_why} Run in this battery "
                       f"({plural(row.fails_when_seeds, 'seed')}, other uncertain parameters at the scenario's values): "
-                      f"mean effect {row.fails_when_effect:+.4f}; {found}.", ""]
+                      f"mean effect {row.fails_when_effect:+.4f} (SESOI {row.fails_when_sesoi:.3g}); {found}.", ""]
         lines += [f"![Effects of {claim.title}]({claim.name}.png)", ""]
     return "\n".join(lines) + "\n"
+
+
+def categories_text(row) -> str:
+    """``holds at 40% of 48 points (95% interval 27-54%), reversed 10%, negligible 20%, unclear 30%``."""
+    from coprod.reports.render import plural
+
+    return (f"holds at {row.share_holds:.0%} of {plural(row.points, 'point')} (95% interval {row.share_low:.0%}–"
+            f"{row.share_high:.0%}), reversed at {row.share_reversed:.0%}, negligible at {row.share_negligible:.0%}, "
+            f"unclear at {row.share_unclear:.0%}")
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _kind(row) -> str:
+    return f" ({row.failure_kind})" if row.verdict == "fails" and row.failure_kind else ""
+
+
+def category_method_text(manifest: dict) -> str:
+    """How a point is called: the four categories against the SESOI, and what one replication means."""
+    text = ("At each point the claim's effect over the replications is read against the outcome's smallest effect "
+            "size of interest (SESOI, table below): it *holds* when the effect exceeds +SESOI with 95% confidence "
+            "(one-sided t-test over the replications), is *reversed* when below -SESOI with 95% confidence, "
+            "*negligible* when two one-sided tests (TOST; Schuirmann 1987, Lakens et al. 2018) place it within "
+            "±SESOI, and *unclear* otherwise.")
+    if manifest["replications"] < 2:
+        text += (" With one replication per point no point can be called (there is no spread to test against): "
+                 "every point is unclear; run `--replications 2` or more.")
+    elif manifest["replications"] < 5:
+        text += (f" With {manifest['replications']} replications the t-tests are wide (few degrees of freedom): "
+                 "many points stay unclear; more replications call more of them.")
+    return text
+
+
+def sesoi_used(summary: pd.DataFrame, manifest: dict) -> dict[str, dict]:
+    """The SESOI entries of the battery's outcomes, as the manifest recorded them (defaults otherwise)."""
+    from dataclasses import asdict
+
+    from coprod.analysis.effect_sizes import from_manifest
+
+    table = from_manifest(manifest.get("sesoi"))
+    return {name: asdict(table[name]) for name in sorted(set(summary["outcome"]))}
+
+
+def _sesoi_value(entry: dict) -> str:
+    return f"{entry['value']:.3g} of the arms' mean" if entry["relative"] else f"{entry['value']:.3g}"
 
 
 def _decided_by(row) -> str:
@@ -149,7 +211,8 @@ def box_method_text(manifest: dict) -> str:
             f"the limit; Kwakkel & Jaxa-Rozen 2016) exceeds {rule.significance} are dropped. The search is repeated "
             f"on {rule.resamples} seeded random halves of the points; a box is quoted only when at least "
             f"{rule.stable_share:.0%} of them restrict the same parameters, otherwise the report says \"no stable "
-            f"condition found\" and gives the box as indicative, with the number of points a stable answer would need. "
+            f"condition found\" and gives the box as indicative, with at least how many points a stable answer "
+            f"would need (or that this cannot be estimated from a box of fewer than {MIN_BOX_POINTS} points). "
             f"A CART tree (Breiman et al. 1984) on the same points is shown beside PRIM. For scale: on a synthetic "
             f"claim with a known two-parameter condition and 10% noise, PRIM needs about {KNOWN_BOX_STABLE_POINTS} "
             f"points for a stable box (tests/test_prim.py).")
@@ -173,11 +236,12 @@ def box_paragraph(row, manifest: dict) -> str:
         if row.box_status == "stable":
             text = f"*Where it holds (PRIM):* {row.box}; {quality}. {checks}"
         else:
-            need = (f"If the pattern is real, a stable answer needs about {row.points_needed} points "
-                    f"(`--samples {row.points_needed}`)." if row.points_needed
-                    else "Simulating this box at up to 10,000 points never made it stable.")
+            need = points_needed_text(row)
             text = (f"*Where it holds:* **no stable condition found**. Indicative only: {row.box}; {quality}. "
                     f"{checks} {need}")
+    if getattr(row, "box_passed_over", ""):
+        text += (f" (Trajectory steps {row.box_passed_over} met the rule before their insignificant limits were "
+                 "dropped, but not after; the box is the next step that still does.)")
     if row.cart_box:
         cart = (f"CART's best leaf: {row.cart_box} (density {row.cart_density:.0%}, coverage "
                 f"{row.cart_coverage:.0%})")
@@ -186,6 +250,21 @@ def box_paragraph(row, manifest: dict) -> str:
     verdict_text = ("the two methods agree" if row.methods_agree.startswith("agree")
                     else f"**PRIM and CART disagree** ({row.methods_agree.removeprefix('disagree: ')})")
     return f"{text} {cart}; {verdict_text}."
+
+
+def points_needed_text(row) -> str:
+    """How many points a stable answer needs: a floor, or why it cannot be said."""
+    status = getattr(row, "points_needed_status", "at least" if row.points_needed else "beyond")
+    if status == "not estimable":
+        return (f"How many points a stable answer needs cannot be estimated from this sample: the box holds fewer "
+                f"than {MIN_BOX_POINTS} points, too few to tell its density from the rule's, and a box picked for its "
+                f"density from so few points looks far cleaner than it is (a known condition needed about "
+                f"{KNOWN_BOX_STABLE_POINTS}; see above).")
+    if status == "at least":
+        return (f"If the pattern is real, a stable answer needs at least {row.points_needed} points (`--samples "
+                f"{row.points_needed}` or more): a floor, simulated from the box as this sample shows it, which "
+                "looks cleaner than the truth.")
+    return "Simulating this box at up to 10,000 points never made it stable."
 
 
 def side_by_side(summary: pd.DataFrame) -> list[str]:
@@ -203,6 +282,6 @@ def side_by_side(summary: pd.DataFrame) -> list[str]:
             continue
         prior, post = rows.loc[name], rows.loc[twin]
         changed = "**yes**" if prior["verdict"] != post["verdict"] else "no"
-        lines.append(f"| {prior['title']} | {prior['verdict']} ({prior['share_holds']:.0%}) | {post['verdict']} "
-                     f"({post['share_holds']:.0%}) | {changed} |")
+        lines.append(f"| {prior['title']} | {prior['verdict']} ({prior['share_holds']:.0%} holds) | {post['verdict']} "
+                     f"({post['share_holds']:.0%} holds) | {changed} |")
     return lines + [""]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coprod.analysis.effect_sizes import from_manifest
 from coprod.core.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.reports.render import plural, table, to_html, warning
@@ -234,6 +235,39 @@ def robust_table(c, names: dict[str, str]) -> str:
     return table(["dimension", "strategy", "best alone", "tied best", "mean", "mean regret", "worst-case regret"], rows)
 
 
+def posterior_table(c, names: dict[str, str]) -> str:
+    """Per dimension and strategy under the posterior draws: probability best, expected regret, spread."""
+    rows = []
+    for dim in DIMENSIONS:
+        sub = c.posterior[c.posterior.dimension == dim]
+        likeliest, least = sub.p_best.max(), sub.expected_regret.min()
+        for i, (_, row) in enumerate(sub.iterrows()):
+            p_best = f"{100 * row.p_best:.0f}% ± {100 * row.p_best_se:.0f}"
+            regret = _f(row.expected_regret)
+            rows.append([_label(dim) if i == 0 else "", names[row.strategy],
+                         f"**{p_best}**" if row.p_best >= likeliest - 1e-12 else p_best,
+                         f"**{regret}**" if row.expected_regret <= least + 1e-12 else regret,
+                         _f(row.worst_regret), f"{_f(row['mean'])} [{_f(row.q05)}, {_f(row.q95)}]"])
+    return table(["dimension", "strategy", "P(best) ± MC s.e.", "expected regret", "worst regret",
+                  "mean [5%, 95%] over draws"], rows)
+
+
+def posterior_intro(c, names: dict[str, str]) -> str:
+    p = c.settings["posterior"]
+    applied = "; ".join(f"{names[label]} takes {', '.join(taken) or 'none of them (it fixes them itself)'}"
+                        for label, taken in p["applied"].items())
+    return (f"{plural(p['draws'], 'draw')} from the posterior of the calibration in `{p['folder']}` (scenario "
+            f"`{p['scenario']}`; calibrated {', '.join(p['parameters'])}), drawn in proportion to the particles' "
+            "weights. Each draw pairs one particle with one seed, the same for every strategy, so the spread over "
+            "draws holds parameter and stochastic uncertainty together. P(best) is the share of draws where the "
+            "strategy is best (a tie shares the draw), with its Monte Carlo standard error; regret at a draw is "
+            "the best strategy's value minus this one's, and the expected regret its mean over the draws (Savage "
+            "1951; Lempert, Popper & Bankes 2003). The highest P(best) and the least expected regret per dimension "
+            "are in bold. A calibrated parameter a strategy fixes itself keeps its value, as in the robustness "
+            f"section: {applied}. The posterior was fitted in `{p['scenario']}` and is applied to every strategy: "
+            "read it as \"if the citizens are as calibrated there\".")
+
+
 def boxes_table(c, names: dict[str, str]) -> str:
     """Where each strategy is best: PRIM's box (quoted only when stable), its checks and CART's."""
     rows = []
@@ -243,7 +277,10 @@ def boxes_table(c, names: dict[str, str]) -> str:
             searched = isinstance(row.get("box_rule"), str) and row.get("box_rule") != ""
             where = row.holds_when
             if searched and row.box_status == "unstable":
-                need = f"; stable needs ~{int(row.points_needed)} points" if row.points_needed else ""
+                status = row.get("points_needed_status", "")
+                need = (f"; stable needs at least {int(row.points_needed)} points" if row.points_needed else
+                        "; points for a stable box not estimable (too few in the box)" if status == "not estimable"
+                        else "")
                 where = f"{where} (indicative: {row.box}{need})"
             elif searched and row.box_status == "stable":
                 where = f"**{where}**"
@@ -269,7 +306,8 @@ def boxes_intro(c) -> str:
             f"Kwakkel & Jaxa-Rozen 2016) are dropped, and the search is repeated on {rule.get('resamples', 20)} "
             f"random halves of the points. A box is quoted only when >= {rule.get('stable_share', 0.7):.0%} of "
             f"them restrict the same parameters; otherwise it is \"no stable condition found\", with the box as "
-            f"indicative and the points a stable answer needs. CART (a pruned decision tree) is shown beside it.")
+            f"indicative and the least number of points a stable answer needs (a floor), or that it cannot be "
+            f"estimated from a box of too few points. CART (a pruned decision tree) is shown beside it.")
 
 
 # --- the document -----------------------------------------------------------------------------------
@@ -307,16 +345,43 @@ def bottom_line(c, names: dict[str, str]) -> list[str]:
         pairs = c.pairwise[c.pairwise.metric == f"{dim}_{horizon}"]
         pair = pairs[((pairs.a == top.strategy) & (pairs.b == runner_up)) | ((pairs.b == top.strategy) & (pairs.a == runner_up))]
         clear = bool(pair.iloc[0].significant) if len(pair) else False
+        meaningful = bool(pair.iloc[0].get("meaningful", True)) if len(pair) else True
         against = (f" ahead of {names[second.strategy]} ({_f(second['mean'])})" if second is not None else "")
-        verdict = "" if clear else " — not significantly different from the runner-up"
+        verdict = ("" if clear and meaningful else
+                   " — no meaningful difference from the runner-up (smaller than the SESOI, "
+                   f"{_f(pair.iloc[0].sesoi)})"
+                   if not meaningful else " — not significantly different from the runner-up")
         lines.append(f"- **{_label(dim)}**: {names[top.strategy]} is best ({_f(top['mean'])}){against}, best alone in "
                      f"{100 * top.win_share:.0f}% of replications{verdict}.")
+    if c.posterior is not None:
+        likeliest = [c.posterior[c.posterior.dimension == dim].sort_values("p_best", ascending=False, kind="stable")
+                     .iloc[0] for dim in DIMENSIONS]
+        lines.append("- **Under the calibrated posterior**: most likely best " + "; ".join(
+            f"on {_label(row.dimension).lower()}: {names[row.strategy]} (P = {100 * row.p_best:.0f}%, expected "
+            f"regret {_f(row.expected_regret)})" for row in likeliest) + ".")
     labels = [s.label for s in c.strategies]
     cost = ", ".join(f"{names[x]} {_f(summary.loc[(x, 'total_public_cost'), 'mean'])}" for x in labels)
     hours = ", ".join(f"{names[x]} {_f(summary.loc[(x, 'total_citizen_hours'), 'mean'])}" for x in labels)
     lines.append(f"- **Cost over the whole run**: public cost (professional-hour equivalents, PHE) {cost}; "
                  f"citizen hours {hours}.")
     return lines
+
+
+def sesoi_text(settings: dict) -> str:
+    """What "no meaningful difference" means here: the smallest effect sizes of interest used."""
+    table = from_manifest(settings.get("sesoi"))
+    horizon = settings["horizon"]
+    shown = [f"{d}_{horizon}" for d in DIMENSIONS] + list(RISK_COLUMNS)
+    kinds: dict[str, list[str]] = {}
+    for metric in shown:
+        name = RISK_LABELS.get(metric) or _label(metric.rsplit("_", 1)[0])
+        kinds.setdefault(table[metric].describe(), []).append(name)
+    source = f"{settings['sesoi_file']} over analysis/effect_sizes.py" if settings.get("sesoi_file") \
+        else "analysis/effect_sizes.py, where each has its reason"
+    return ("A difference smaller than the metric's smallest effect size of interest (SESOI) is reported as *no "
+            "meaningful difference*, significant or not, and two one-sided tests (TOST) say whether equivalence "
+            "within it is shown. SESOI (" + source + "): "
+            + "; ".join(f"{value} for {', '.join(names)}" for value, names in kinds.items()) + ".")
 
 
 def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -> str:
@@ -338,7 +403,7 @@ def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -
             f"dimensions lie between 0 and 1, impact between −1 and 1, shares and the Gini between 0 and 1; a cut "
             f"end is marked †). Differences are paired by replication and tested with a two-sided paired t-test "
             f"(significant when p < {s['alpha']}), with an exact sign test beside it. No correction for multiple "
-            f"comparisons.", ""]
+            f"comparisons. " + sesoi_text(s), ""]
     if s.get("set"):
         out += ["Set for every strategy: " + ", ".join(f"`{x}`" for x in s["set"]) + ".", ""]
     rows = []
@@ -374,6 +439,9 @@ def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -
                 "![Worst-case regret per dimension (lower is more robust)](regret.png)", ""]
         if c.robust_boxes is not None:
             out += ["### Where each strategy is best", "", boxes_intro(c), "", boxes_table(c, names), ""]
+    if c.posterior is not None:
+        out += [f"## Under the calibrated posterior ({s['horizon']} horizon)", "", posterior_intro(c, names), "",
+                posterior_table(c, names), ""]
     out += ["## Reproducing", "",
             f"Command: `{manifest.get('command', '')}`. Created {manifest.get('created_utc', '')}, "
             f"coprod {manifest.get('versions', {}).get('coprod', '')}, git commit {manifest.get('git_commit')}. The "
@@ -389,6 +457,9 @@ def write_comparison(out: Path, c, manifest: dict) -> None:
             tables.update({"robust_runs": c.robust_runs, "regret": c.robust, "robust_points": c.robust_points})
             if c.robust_boxes is not None:
                 tables["robust_boxes"] = c.robust_boxes
+        if c.posterior is not None:
+            tables.update({"posterior_best": c.posterior, "posterior_runs": c.posterior_runs,
+                           "posterior_draws": c.posterior_draws})
         write_tables(tmp, tables)
         write_parquet(tmp / "trajectories.parquet", c.trajectories)
         plot_trajectories(c, tmp / "trajectories.png")

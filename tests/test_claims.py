@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from browser import render_offline
 
-from coprod.analysis.verdicts import BROADLY, FAILS
+from coprod.analysis.effect_sizes import DEFAULT_SESOI
+from coprod.analysis.statistics import CATEGORIES
+from coprod.analysis.verdicts import BROADLY, FAILS, UNDECIDED, VERDICTS, failure_kind
 from coprod.experiments import cli
-from coprod.experiments.claims import (CLAIMS_FILE, Claim, arm_values, load_claims, run_claims,
+from coprod.experiments.claims import (CLAIMS_FILE, Claim, arm_values, load_claims, point_categories, run_claims,
                                        run_pair, verdict, wilson)
 from coprod.core.errors import InputError
 
@@ -44,22 +46,29 @@ def test_claim_fails_where_documented(claim: Claim):
 
 def test_swapping_arms_negates_effects_and_flips_the_verdict():
     claim = next(c for c in CLAIMS if c.name == "hybrid_strains_staff")
-    sizes = dict(samples=6, replications=1, citizens=150, steps=24, seed=3, engine="agents", workers=1)
+    sizes = dict(samples=6, replications=3, citizens=150, steps=24, seed=3, engine="agents", workers=1)
     runs = run_claims([claim], **sizes)
     swapped = run_claims([claim.swapped()], **sizes)
     runs, swapped = runs[runs["kind"] == "sample"], swapped[swapped["kind"] == "sample"]
-    assert len(runs) == 6
+    assert len(runs) == 18
     assert np.array_equal(runs["effect"].to_numpy(), -swapped["effect"].to_numpy())
-    share = float((runs.groupby("point")["effect"].mean() > 0).mean())
-    share_swapped = float((swapped.groupby("point")["effect"].mean() > 0).mean())
-    assert share == pytest.approx(1.0 - share_swapped)
-    flip = {"holds broadly": "fails", "fails": "holds broadly", "holds conditionally": "holds conditionally"}
-    assert verdict(share_swapped) == flip[verdict(share)]
-    assert verdict(share) == "holds broadly"  # hybrid cross-pressure strains staff at this size
+    sesoi = DEFAULT_SESOI[claim.outcome]
+    categories = point_categories(runs, sesoi)["category"]
+    categories_swapped = point_categories(swapped, sesoi)["category"]
+    mirror = {"holds": "reversed", "reversed": "holds", "negligible": "negligible", "unclear": "unclear"}
+    assert list(categories_swapped) == [mirror[c] for c in categories]
+    shares = {c: float((categories == c).mean()) for c in CATEGORIES}
+    shares_swapped = {c: float((categories_swapped == c).mean()) for c in CATEGORIES}
+    assert verdict(shares) == "holds broadly"  # hybrid cross-pressure strains staff at this size
+    assert verdict(shares_swapped) == "fails" and failure_kind(shares_swapped) == "mostly reversed"
 
 
 def test_verdict_thresholds_and_wilson_interval():
-    assert verdict(BROADLY) == "holds broadly" and verdict(FAILS) == "fails" and verdict(0.5) == "holds conditionally"
+    assert verdict({"holds": BROADLY, "unclear": 1 - BROADLY}) == "holds broadly"
+    assert verdict({"holds": 0.4, "unclear": UNDECIDED}) == "unclear"
+    assert verdict({"holds": FAILS, "negligible": 0.7, "unclear": 0.1}) == "fails"
+    assert failure_kind({"holds": FAILS, "negligible": 0.7, "unclear": 0.1}) == "mostly negligible"
+    assert verdict({"holds": 0.5, "reversed": 0.3, "unclear": 0.2}) == "holds conditionally"
     low, high = wilson(8, 10)
     assert 0.45 < low < 0.8 < high < 0.97
 
@@ -100,7 +109,10 @@ def test_report_states_its_sizes_and_reproduces_from_its_manifest(tmp_path):
     text = re.sub(r"<[^>]+>", "", html.split("<body>", 1)[1])
     assert "*" not in text and "`" not in text and "<em>holds broadly</em>" in html
     summary = pd.read_parquet(first / "summary.parquet")
-    assert set(summary["verdict"]) <= {"holds broadly", "holds conditionally", "fails"}
+    assert set(summary["verdict"]) <= set(VERDICTS)
+    # One replication per point: no point can be called against its SESOI, and the report says why.
+    assert (summary["share_unclear"] == 1.0).all() and set(summary["verdict"]) == {"unclear"}
+    assert "With one replication per point no point can be called" in report
 
 
 @pytest.mark.parametrize("text, fragment", [

@@ -49,7 +49,10 @@ def test_self_comparison_shows_no_difference(tmp_path):
     assert set(wins["strategy"]) == {"npm", "npm#2"}
     assert (wins["win_share"] == 0).all() and (wins["tie_share"] == 1).all()
     tradeoffs = (out / "tradeoffs.txt").read_text()
-    assert "beats" not in tradeoffs and tradeoffs.count("do not differ significantly") == len(DIMENSIONS)
+    assert "beats" not in tradeoffs and tradeoffs.count("no meaningful difference") == len(DIMENSIONS)
+    # Identical runs: the difference is exactly 0, equivalent within every SESOI by TOST.
+    assert (pairwise["category"] == "negligible").all() and not pairwise["meaningful"].any()
+    assert tradeoffs.count("equivalence within ±0.01 is shown") == len(DIMENSIONS)
 
 
 def test_bigger_budget_meets_more_need_and_raises_wellbeing(budget_report):
@@ -154,3 +157,20 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     out = tmp_path / "never"
     assert main(["compare", "npm", "traditional", *SMALL, "--out", str(out)]) == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_significant_difference_smaller_than_the_sesoi_is_no_meaningful_difference(tmp_path):
+    rich = write_scenario(tmp_path / "rich.toml", 2.5)
+    poor = write_scenario(tmp_path / "poor.toml", 0.6)
+    sesoi = tmp_path / "sesoi.toml"
+    sesoi.write_text('wellbeing_output = { absolute = 0.9, reason = "only a landslide counts" }\n')
+    out = tmp_path / "out"
+    assert main(["compare", str(rich), str(poor), *SMALL, "--horizon", "output", "--sesoi", str(sesoi),
+                 "--out", str(out)]) == 0
+    wellbeing = pd.read_parquet(out / "pairwise.parquet").set_index("metric").loc["wellbeing_output"]
+    assert wellbeing["significant"] and not wellbeing["meaningful"] and wellbeing["sesoi"] == 0.9
+    text = (out / "tradeoffs.txt").read_text()
+    assert "rich and poor: no meaningful difference on wellbeing & empowerment (output horizon)" in text
+    assert "rich beats poor on wellbeing" not in text
+    assert json.loads((out / "manifest.json").read_text())["settings"]["sesoi"]["wellbeing_output"]["value"] == 0.9
+    assert f"SESOI ({sesoi} over analysis/effect_sizes.py)" in (out / "report.md").read_text()
