@@ -21,13 +21,24 @@ def _interval_text(row) -> str:
     return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
 
 
+def _result(row, passed: str, failed: str) -> str:
+    """A pattern's result; an assumption check (restates an input) is marked and not counted."""
+    result = passed if row.passed else failed
+    return result if getattr(row, "counted", True) else f"{result} (assumption check)"
+
+
+def _total(card: pd.DataFrame) -> str:
+    counted = card[card["counted"]] if "counted" in card else card
+    return f"{int(counted['passed'].sum())} of {len(counted)} patterns pass"
+
+
 def text_table(card: pd.DataFrame) -> str:
     width = max(len("pattern"), *(len(n) for n in card["pattern"]))
     lines = [f"{'pattern':<{width}}  {'target':>14}  {'model':>9}  {'95% interval':>20}  result"]
     for row in card.itertuples():
         lines.append(f"{row.pattern:<{width}}  {row.target:>14}  {_number(row.value):>9}  "
-                     f"{_interval_text(row):>20}  {'pass' if row.passed else 'FAIL'}")
-    lines.append(f"{int(card['passed'].sum())} of {len(card)} patterns pass")
+                     f"{_interval_text(row):>20}  {_result(row, 'pass', 'FAIL')}")
+    lines.append(_total(card))
     return "\n".join(lines)
 
 
@@ -48,8 +59,8 @@ def markdown(card: pd.DataFrame, info: dict[str, Any], statistics: dict[str, str
               "| pattern | target | model | 95% interval | result |", "|---|---|---|---|---|"]
     for row in card.itertuples():
         lines.append(f"| {cell(row.title)} (`{row.pattern}`) | {cell(row.target)} | {_number(row.value)} | "
-                     f"{_interval_text(row)} | {'pass' if row.passed else '**fail**'} |")
-    lines += ["", f"{int(card['passed'].sum())} of {len(card)} patterns pass.", "", "## Patterns", ""]
+                     f"{_interval_text(row)} | {_result(row, 'pass', '**fail**')} |")
+    lines += ["", f"{_total(card)}.", "", "## Patterns", ""]
     for row in card.itertuples():
         lines += [f"### {row.title} (`{row.pattern}`)", "", f"- Source: {row.source}",
                   f"- Statistic: `{row.statistic}`: {statistics[row.statistic]}",
