@@ -265,11 +265,13 @@ def uptake_probability(power_uptake, openness, resources, facilitation, organise
     well-resourced insiders (Samskabelse manifesto 2017; Fung 2006); facilitation helps every voice
     through. Open processes have the costs their critics name: they are slower, since more voices
     take longer to weigh, so less input is taken up in a month (``delay`` at full openness; Irvin &
-    Stansbury 2004); and the open floor is taken by the organised, association and NGO volunteers
-    who know the process and turn up together, crowding out unorganised voices (``capture``; Fung
-    2006 on self-selection; Olson 1965).
+    Stansbury 2004); and the open floor is taken by those who select themselves into it: the
+    organised, association and NGO volunteers who know the process and turn up together, and the
+    well-resourced; unorganised voices with few resources are crowded out (``capture``; Fung 2006
+    on self-selection; Olson 1965). At full capture an open process hears the unorganised no more
+    evenly than a closed one.
     """
-    open_access = 1.0 if organised else 1.0 - capture
+    open_access = 1.0 if organised else 1.0 - capture * (1.0 - resources)
     access = openness * open_access + (1.0 - openness) * resources
     return clip01(power_uptake * access * (0.7 + 0.6 * facilitation) * (1.0 - delay * openness))
 
