@@ -30,8 +30,34 @@ PHASE_ASSESS = 3
 CRITICAL_MASS_WIDTH = 0.03
 # Share of need that shared (group or collective) work must meet before a participant feels it produced.
 SHARED_WORK_PRODUCED = 0.02
+# Share of the hours given to group work and to collective action that coordination takes (meetings,
+# agreeing, waiting on others) without a facilitator; an assumption (Ostrom 1990 on the costs of
+# collective action; Bovaird et al. 2015 on why collective co-production is rarer).
+COORDINATION_GROUP = 0.1
+COORDINATION_COLLECTIVE = 0.2
 # Spread of the logit choice among forms of co-production (in units of expected payoff).
 LEVEL_CHOICE_SCALE = 0.25
+
+# Associational life: the activity a citizen volunteers in (0 = none). Civil society of its own,
+# whatever the municipality does; its social and local associations are the ones an NGO that
+# co-produces with the municipality draws on.
+ACTIVITY_NONE = 0
+ACTIVITY_SPORTS = 1
+ACTIVITY_CULTURE = 2
+ACTIVITY_SOCIAL = 3
+ACTIVITY_LOCAL = 4
+# Shares of new volunteers by activity (cumulative: sports, culture, social), after the Nordic
+# surveys: sports is the largest field, then social/humanitarian, local and cultural associations
+# (Statistics Norway, living conditions survey 2017: unpaid work for a sports team 16% of adults,
+# humanitarian and patient organisations 8%, music, theatre, art and outdoor 6%; Danmarks
+# Statistik 2019: sports the largest field, social work 13%). An assumption in detail.
+ACTIVITY_UP_TO_SPORTS = 0.40
+ACTIVITY_UP_TO_CULTURE = 0.55
+ACTIVITY_UP_TO_SOCIAL = 0.80
+# How much more often an NGO working with the municipality asks a volunteer of a social or local
+# association of its neighbourhood than an unorganised citizen (recruitment runs through
+# organisations; Musick & Wilson 2008). An assumption.
+ORGANISED_RECRUITMENT = 3.0
 
 
 @register_jitable
@@ -68,21 +94,37 @@ def invitation_probability(invite_rate, outreach_rate, autonomy, output_pressure
 @register_jitable
 def participation_probability(base, w_need, w_trust, w_efficacy, w_resources, w_peers, w_invited, w_motivation,
                               need, trust, efficacy, resources, motivation, peer_share, invited,
-                              propensity, w_habit, took_part_last, information_effect, informed):
-    """Logit of taking part, driven by need, trust, self-efficacy, resources, peers and being asked
-    (Verba, Schlozman & Brady 1995; Van Eijk & Steen 2014; Centola 2010), a citizen's own latent
-    civic propensity (Mohan & Bulloch 2012: a civic core), habit (Wood & Neal 2007: what one did
-    last month one tends to do again) and knowing how, which helps the confident most (Thomsen &
-    Jakobsen 2015: self-efficacy moderates the effect of information)."""
+                              propensity, w_habit, took_part_last):
+    """Logit of wanting to take part, driven by need, trust, self-efficacy, resources, peers and
+    being asked (Verba, Schlozman & Brady 1995; Van Eijk & Steen 2014; Centola 2010), a citizen's
+    own latent civic propensity (Mohan & Bulloch 2012: a civic core) and habit (Wood & Neal 2007:
+    what one did last month one tends to do again). Whether the wish becomes taking part depends
+    also on knowing how (``way_found``)."""
     x = (base + w_need * need + w_trust * trust + w_efficacy * efficacy + w_resources * resources
          + w_peers * peer_share + w_motivation * motivation + propensity)
     if invited:
         x += w_invited
     if took_part_last:
         x += w_habit
-    if informed:
-        x += information_effect * efficacy
     return logistic(x)
+
+
+@register_jitable
+def way_found(know_how_base, peer_active, efficacy, informed, experienced):
+    """Chance that a citizen who wants to take part knows how: where to go, whom to ask, what is
+    expected. Those who took part last month, and association volunteers, who learn civic skills
+    in their associations (Verba, Schlozman & Brady 1995), know. Others find out by themselves
+    with chance ``know_how_base``, or by asking ties who take part (Centola 2010). Being told how
+    (an information booklet) closes the rest of the gap, but only for those confident enough to
+    act on it: self-efficacy moderates the effect of knowing how (Thomsen & Jakobsen 2015;
+    Thomsen 2017). So information helps only those who wanted to but did not know how, and its
+    effect is small where most who want to already know: an outcome, not a set effect size."""
+    if experienced:
+        return 1.0
+    own = know_how_base + (1.0 - know_how_base) * peer_active
+    if informed:
+        return own + (1.0 - own) * efficacy
+    return own
 
 
 @register_jitable
@@ -118,6 +160,14 @@ def peer_shares(active, together, degree):
 
 
 @register_jitable
+def peer_share(count, degree):
+    """Share of a citizen's ``degree`` ties counted (e.g. volunteering in associations last month)."""
+    if degree == 0:
+        return 0.0
+    return count / degree
+
+
+@register_jitable
 def plans(phase):
     """Taking part in planning: co-commissioning or co-design. (Also on NumPy arrays.)"""
     return (phase == PHASE_COMMISSION) | (phase == PHASE_DESIGN)
@@ -132,17 +182,27 @@ def acts_collectively(mode, volunteer):
 
 @register_jitable
 def level_expectation(level, peer_collective_share, facilitation, critical_mass):
-    """What a citizen expects to come of joining at the offered level.
+    """What a citizen expects to come of an hour given at the offered level, as a share of what
+    it is worth when it produces. Every form is worth the same when it produces; shared work
+    costs more to get there (Olson 1965; Ostrom 1990; Pestoff 2014):
 
-    Individual co-production pays off alone. Group and collective co-production need others:
-    the citizen reads the share of their own ties already acting together as a local estimate
-    of the critical mass (Granovetter 1978); group work needs a third of that mass.
+    - critical mass: group and collective work produce fully only when enough others take part.
+      The citizen reads the share of their own ties already acting together as a local estimate
+      (Granovetter 1978); group work needs a third of collective action's mass, and below it
+      produces a part (half for a group, a quarter for collective action, whose output is spread
+      thinner);
+    - coordination: meetings, agreeing and waiting on others take part of the hours given
+      (``COORDINATION_GROUP``, ``COORDINATION_COLLECTIVE``); a facilitator carries it.
+
+    Individual co-production produces alone and needs no coordination.
     """
     if level == MODE_INDIVIDUAL:
         return 1.0
     if level == MODE_GROUP:
-        return 0.5 + 0.5 * collective_success(peer_collective_share, facilitation, group_critical_mass(critical_mass))
-    return 0.25 + 0.75 * collective_success(peer_collective_share, facilitation, critical_mass)
+        produced = 0.5 + 0.5 * collective_success(peer_collective_share, facilitation, group_critical_mass(critical_mass))
+        return produced * (1.0 - COORDINATION_GROUP * (1.0 - facilitation))
+    produced = 0.25 + 0.75 * collective_success(peer_collective_share, facilitation, critical_mass)
+    return produced * (1.0 - COORDINATION_COLLECTIVE * (1.0 - facilitation))
 
 
 @register_jitable
@@ -198,14 +258,30 @@ def choose_phase(u, efficacy, open_commission, open_design, open_deliver, open_a
 
 
 @register_jitable
-def uptake_probability(power_uptake, openness, resources, facilitation):
-    """Chance that a planning or assessment contribution is taken up.
+def uptake_probability(power_uptake, openness, resources, facilitation, organised, capture, delay):
+    """Chance that a planning or assessment contribution is taken up this month.
 
     Power sharing sets the ceiling (Needham & Carr 2009). Closed processes hear mainly the
-    well-resourced insiders (Samskabelse manifesto 2017; Fung 2006); facilitation helps every voice through.
+    well-resourced insiders (Samskabelse manifesto 2017; Fung 2006); facilitation helps every voice
+    through. Open processes have the costs their critics name: they are slower, since more voices
+    take longer to weigh, so less input is taken up in a month (``delay`` at full openness; Irvin &
+    Stansbury 2004); and the open floor is taken by those who select themselves into it: the
+    organised, association and NGO volunteers who know the process and turn up together, and the
+    well-resourced; unorganised voices with few resources are crowded out (``capture``; Fung 2006
+    on self-selection; Olson 1965). At full capture an open process hears the unorganised no more
+    evenly than a closed one.
     """
-    access = openness + (1.0 - openness) * resources
-    return clip01(power_uptake * access * (0.7 + 0.6 * facilitation))
+    open_access = 1.0 if organised else 1.0 - capture * (1.0 - resources)
+    access = openness * open_access + (1.0 - openness) * resources
+    return clip01(power_uptake * access * (0.7 + 0.6 * facilitation) * (1.0 - delay * openness))
+
+
+@register_jitable
+def consultation_fatigue(motivation, openness, fatigue):
+    """Taking part in an input phase (co-commissioning, co-design, co-assessment) of an open process
+    wears motivation down: the same people are asked again and again (consultation fatigue;
+    Lowndes, Pratchett & Stoker 2001). Grows with openness; motivation recovers as ever."""
+    return clip01(motivation - fatigue * openness * motivation)
 
 
 @register_jitable
@@ -311,20 +387,118 @@ def update_motivation(motivation, initial, control, crowding, recovery):
 
 
 @register_jitable
+def welfare_activity(activity):
+    """Social and local associations: the ones whose volunteers an NGO working with the
+    municipality draws on (sports and culture rarely co-produce welfare services)."""
+    return activity == ACTIVITY_SOCIAL or activity == ACTIVITY_LOCAL
+
+
+@register_jitable
+def pick_activity(x):
+    """The activity a new volunteer takes up, from a uniform ``x`` (the Nordic shares above)."""
+    if x < ACTIVITY_UP_TO_SPORTS:
+        return ACTIVITY_SPORTS
+    if x < ACTIVITY_UP_TO_CULTURE:
+        return ACTIVITY_CULTURE
+    if x < ACTIVITY_UP_TO_SOCIAL:
+        return ACTIVITY_SOCIAL
+    return ACTIVITY_LOCAL
+
+
+@register_jitable
+def human_capital(resources):
+    """How much a citizen's resources (education, income, skills) raise joining and staying in
+    associational life, 1 at resources 0.3 (about the population's mean): volunteering rises steeply with education (Wilson &
+    Musick 1997; Wilson 2000: the 'dominant status' model; US BLS 2010: 42% of graduates, 9%
+    without a diploma; Statistics Norway 2010: 54% against 34%)."""
+    return (0.05 + resources) / 0.35
+
+
+@register_jitable
+def association_join_chance(join_rate, resources, motivation, civic_pull, peer_volunteering, peer_recruitment,
+                            life_event, life_event_boost, welfare_pull):
+    """Monthly chance that a citizen outside associational life starts volunteering.
+
+    Most volunteers start because someone asked them, and the asking runs through ties to those
+    already active (Wilson 2000; Musick & Wilson 2008): ``peer_volunteering`` is the share of a
+    citizen's ties who volunteer. Life-course transitions open windows: a move, a child starting
+    school or sports, retirement (Wilson 2000; Statistics Norway 2017: 44% of parents of school
+    children did unpaid work for a sports team). Resources (human capital), civic propensity
+    (``civic_pull`` = e^propensity; Mohan & Bulloch 2012) and intrinsic motivation raise it (unmet
+    need acts on joining the NGO, self-help where services fall short, not on sports or choirs). A funded NGO working with
+    the municipality (``welfare_pull`` above 1) recruits harder for the social and local share of
+    associations (a paid coordinator asks people; Wilson 2000)."""
+    chance = (join_rate * human_capital(resources) * civic_pull * (0.5 + motivation)
+              * (1.0 + peer_recruitment * peer_volunteering))
+    if life_event:
+        chance *= life_event_boost
+    if welfare_pull > 1.0:
+        chance *= 1.0 + (1.0 - ACTIVITY_UP_TO_CULTURE) * (welfare_pull - 1.0)
+    return chance
+
+
+@register_jitable
+def association_leave_chance(leave_rate, resources, motivation, civic_pull, tenure, commitment_months,
+                             life_event, life_event_exit):
+    """Monthly chance that a volunteer stops. Volunteering persists: the hazard falls as the role
+    becomes part of who one is (role identity; Piliavin, Grube & Callero 2002; Wilson 2012), so it
+    halves after ``commitment_months``; the resourced and the civic-minded stay longer (Wilson &
+    Musick 1999, attachment to volunteering), the unmotivated leave sooner (controlling contracts
+    crowd motivation out: Frey & Jegen 2001). A life event (a move, a new job) ends some spells."""
+    hazard = (leave_rate * (1.5 - motivation) * commitment_months / (commitment_months + tenure)
+              / (civic_pull * human_capital(resources)))
+    if life_event:
+        hazard = hazard + (1.0 - hazard) * life_event_exit
+    return hazard
+
+
+@register_jitable
+def association_transition(u, activity, tenure, chance):
+    """The new (activity, tenure in months) from one uniform ``u``. ``chance`` is the chance of
+    leaving for a volunteer (``association_leave_chance``) and of joining for anyone else
+    (``association_join_chance``); a joiner's activity is drawn from the same uniform (given
+    u < chance, u / chance is uniform again)."""
+    if activity != ACTIVITY_NONE:
+        if u < chance:
+            return ACTIVITY_NONE, 0.0
+        return activity, tenure + 1.0
+    if u < chance:
+        return pick_activity(u / chance), 1.0
+    return ACTIVITY_NONE, 0.0
+
+
+@register_jitable
+def association_hours(activity, motivation, tenure, hours_mean, commitment_months):
+    """Hours a volunteer gives associational life this month: newcomers give a little, committed
+    volunteers more (hours and tenure go together; Wilson & Musick 1999), the motivated more.
+    ``hours_mean`` is a committed volunteer's month at average motivation; the Danish surveys'
+    typical volunteer gives about 15-18 hours a month (Fridberg & Henriksen 2014; denmark.dk)."""
+    if activity == ACTIVITY_NONE:
+        return 0.0
+    commitment = 0.5 + 0.5 * tenure / (tenure + commitment_months)
+    return hours_mean * (0.5 + motivation) * commitment
+
+
+@register_jitable
 def volunteer_transition(u, is_volunteer, ngo_pull, motivation, peer_collective_share, join_rate, leave_rate,
-                         trust, unmet, need_pull, civic_pull):
-    """Join or leave the group's NGO (Wilson 2000). Motivated citizens with active ties join; so do
-    those who trust the institutions around them (Putnam 2000) and those whose needs go unmet, who
-    organise to fill the gap (substitution: Parks et al. 1981; Samskabelse manifesto 2017); an NGO that is funded
-    recruits harder (``ngo_pull`` > 1; 0 = no NGO). A citizen's civic propensity makes them join
-    more and stay longer (Mohan & Bulloch 2012): ``civic_pull`` is e^propensity, kept with the
-    citizen so the month needs no exponential. Returns the new membership."""
+                         trust, unmet, need_pull, civic_pull, activity):
+    """Join or leave the group's NGO: the association that co-produces with the municipality
+    (Wilson 2000). Motivated citizens with active ties join; so do those who trust the institutions
+    around them (Putnam 2000) and those whose needs go unmet, who organise to fill the gap
+    (substitution: Parks et al. 1981; Samskabelse manifesto 2017); an NGO that is funded recruits
+    harder (``ngo_pull`` > 1; 0 = no NGO). It asks the volunteers of the neighbourhood's social
+    and local associations first (``ORGANISED_RECRUITMENT``): some volunteers co-produce, and some
+    co-producers come from outside associational life. A citizen's civic propensity makes them
+    join more and stay longer (Mohan & Bulloch 2012): ``civic_pull`` is e^propensity, kept with
+    the citizen so the month needs no exponential. Returns the new membership."""
     if ngo_pull <= 0.0:
         return False
     if is_volunteer:
         return not (u * civic_pull < leave_rate * (1.0 - motivation) * 2.0)
     chance = (join_rate * motivation * (1.0 + 3.0 * peer_collective_share) * (0.5 + trust)
               * (1.0 + need_pull * unmet) * ngo_pull * civic_pull)
+    if welfare_activity(activity):
+        chance *= ORGANISED_RECRUITMENT
     return u < chance
 
 
@@ -372,8 +546,10 @@ THETA_NAMES = (
     "hours_commission", "hours_design", "hours_deliver", "hours_assess",
     "need_per_citizen_hours", "critical_mass", "frontline_autonomy",
     "output_target_pressure", "process_openness", "volunteer_join_rate", "volunteer_leave_rate",
-    "weight_habit", "information_effect", "solidary_taste", "standardisation", "standard_fit_loss",
-    "volunteer_need_pull",
+    "weight_habit", "know_how_base", "solidary_taste", "standardisation", "standard_fit_loss",
+    "volunteer_need_pull", "association_join_rate", "association_leave_rate", "association_commitment_months",
+    "association_hours", "peer_recruitment", "life_event_rate", "life_event_boost", "life_event_exit",
+    "capture_by_organised", "open_process_delay", "consultation_fatigue",
     # derived from levers by the model (not parameters themselves):
     "level", "power_uptake", "open_commission", "open_design", "open_deliver", "open_assess",
 )
@@ -381,8 +557,9 @@ THETA_NAMES = (
  T_PLANNING_BARRIER, T_TRUST_BUILD, T_TRUST_LOSS, T_EXPECTATION, T_EFF_GAIN, T_EFF_LOSS, T_EFF_REVERSION,
  T_WELLBEING_RATE, T_CROWDING, T_MOT_RECOVERY, T_PRODUCTIVITY, T_H_COMMISSION, T_H_DESIGN, T_H_DELIVER,
  T_H_ASSESS, T_NEED_HOURS, T_CRITICAL_MASS, T_AUTONOMY, T_OUTPUT_PRESSURE, T_OPENNESS,
- T_JOIN_RATE, T_LEAVE_RATE, T_W_HABIT, T_INFORMATION, T_SOLIDARY, T_STANDARDISATION, T_STANDARD_FIT_LOSS,
- T_NEED_PULL, T_LEVEL, T_POWER_UPTAKE, T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
+ T_JOIN_RATE, T_LEAVE_RATE, T_W_HABIT, T_KNOW_HOW, T_SOLIDARY, T_STANDARDISATION, T_STANDARD_FIT_LOSS,
+ T_NEED_PULL, T_ASSOCIATION_JOIN, T_ASSOCIATION_LEAVE, T_COMMITMENT_MONTHS, T_ASSOCIATION_HOURS, T_PEER_RECRUITMENT,
+ T_LIFE_EVENT_RATE, T_LIFE_EVENT_BOOST, T_LIFE_EVENT_EXIT, T_CAPTURE, T_OPEN_DELAY, T_FATIGUE, T_LEVEL, T_POWER_UPTAKE, T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
  T_OPEN_ASSESS) = range(len(THETA_NAMES))
 
 
@@ -390,18 +567,21 @@ THETA_NAMES = (
 # ``Citizen``'s attribute names. A ``collections.namedtuple``, because Numba compiles it as a plain tuple.
 CitizenMonth = namedtuple("CitizenMonth", (
     "mode", "phase", "hours", "heard", "ignored", "invited", "wellbeing", "trust", "efficacy", "motivation",
-    "is_volunteer", "volunteer_hours", "met", "met_coproduced"))
+    "is_volunteer", "volunteer_hours", "met", "met_coproduced", "activity", "tenure", "association_hours"))
 
 
 @register_jitable
 def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation, motivation0, wellbeing,
                   is_volunteer, peer_active, peer_collective, propensity, civic_pull, took_part_last, informed,
+                  activity, tenure, peer_volunteering,
                   invite_rate, outreach_rate, facilitation, service_share, fit, quality,
                   group_benefit, collective_member_benefit, collective_participant_benefit,
                   ngo_benefit, ngo_pull, ngo_control,
-                  u_invite, u_join, u_phase, u_heard, u_volunteer, u_level):
+                  u_invite, u_join, u_phase, u_heard, u_volunteer, u_level, u_life, u_association):
     """One citizen's month: be invited or not, decide to take part, in which form and phase, give
-    hours, be heard or not, then update wellbeing, trust, self-efficacy, motivation and volunteering.
+    hours, be heard or not, then update wellbeing, trust, self-efficacy, motivation, associational
+    life (volunteering in sports, culture, social or local associations) and volunteering for the
+    NGO that co-produces with the municipality.
 
     Reads only the citizen's own state, shares of their ties that took part last month, and the
     public side's offer to their caseload and group. Returns what they did and their new state, a
@@ -412,8 +592,9 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
     p_join = participation_probability(theta[T_BASE], theta[T_W_NEED], theta[T_W_TRUST], theta[T_W_EFFICACY],
                                        theta[T_W_RESOURCES], theta[T_W_PEERS], theta[T_W_INVITED],
                                        theta[T_W_MOTIVATION], need, trust, efficacy, resources, motivation,
-                                       peer_active, invited, propensity, theta[T_W_HABIT], took_part_last,
-                                       theta[T_INFORMATION], informed)
+                                       peer_active, invited, propensity, theta[T_W_HABIT], took_part_last)
+    p_join *= way_found(theta[T_KNOW_HOW], peer_active, efficacy, informed,
+                        took_part_last or activity != ACTIVITY_NONE)
     # The form only matters for those who may join (its expectation is at most 1), so the choice is
     # skipped for the rest: same results, and most citizens' months need no exponentials for it.
     level = MODE_INDIVIDUAL
@@ -437,7 +618,9 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
     heard = False
     ignored = False
     if phase == PHASE_COMMISSION or phase == PHASE_DESIGN or phase == PHASE_ASSESS:
-        heard = u_heard < uptake_probability(theta[T_POWER_UPTAKE], theta[T_OPENNESS], resources, facilitation)
+        heard = u_heard < uptake_probability(theta[T_POWER_UPTAKE], theta[T_OPENNESS], resources, facilitation,
+                                             is_volunteer or activity != ACTIVITY_NONE, theta[T_CAPTURE],
+                                             theta[T_OPEN_DELAY])
         ignored = not heard
 
     # Benefits: own individual co-delivery counts at once; group and collective work pays out
@@ -466,10 +649,26 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
                                    theta[T_EFF_GAIN], theta[T_EFF_LOSS], theta[T_EFF_REVERSION])
     control = ngo_control if is_volunteer else 0.0
     new_motivation = update_motivation(motivation, motivation0, control, theta[T_CROWDING], theta[T_MOT_RECOVERY])
+    if heard or ignored:  # took part in an input phase
+        new_motivation = consultation_fatigue(new_motivation, theta[T_OPENNESS], theta[T_FATIGUE])
+    # Associational life goes on whatever the municipality does; it reads the interface only
+    # through the funded NGO's pull (grants) and, via motivation, the control put on volunteers.
+    event = u_life < theta[T_LIFE_EVENT_RATE]
+    if activity == ACTIVITY_NONE:
+        chance = association_join_chance(theta[T_ASSOCIATION_JOIN], resources, new_motivation, civic_pull,
+                                         peer_volunteering, theta[T_PEER_RECRUITMENT], event,
+                                         theta[T_LIFE_EVENT_BOOST], ngo_pull)
+    else:
+        chance = association_leave_chance(theta[T_ASSOCIATION_LEAVE], resources, new_motivation, civic_pull, tenure,
+                                          theta[T_COMMITMENT_MONTHS], event, theta[T_LIFE_EVENT_EXIT])
+    new_activity, new_tenure = association_transition(u_association, activity, tenure, chance)
+    association_given = association_hours(new_activity, new_motivation, new_tenure, theta[T_ASSOCIATION_HOURS],
+                                          theta[T_COMMITMENT_MONTHS])
     new_volunteer = volunteer_transition(u_volunteer, is_volunteer, ngo_pull, new_motivation, peer_collective,
                                          theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust, 1.0 - met,
-                                         theta[T_NEED_PULL], civic_pull)
+                                         theta[T_NEED_PULL], civic_pull, new_activity)
     given = volunteer_hours(new_motivation, resources, theta[T_H_DELIVER]) if new_volunteer else 0.0
     return CitizenMonth(mode=mode, phase=phase, hours=hours, heard=heard, ignored=ignored, invited=invited,
                         wellbeing=new_wellbeing, trust=new_trust, efficacy=new_efficacy, motivation=new_motivation,
-                        is_volunteer=new_volunteer, volunteer_hours=given, met=met, met_coproduced=met_coproduced)
+                        is_volunteer=new_volunteer, volunteer_hours=given, met=met, met_coproduced=met_coproduced,
+                        activity=new_activity, tenure=new_tenure, association_hours=association_given)

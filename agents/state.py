@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from coprod.agents.rules import MODE_NONE, PHASE_NONE
+from coprod.agents.rules import ACTIVITY_NONE, MODE_NONE, PHASE_NONE
 
 
 class Quantity(NamedTuple):
@@ -39,7 +39,12 @@ CITIZEN_STATE = (
     Quantity("civic_pull", "float", None, None),
     # The same for everyone at the start.
     Quantity("informed", "bool", False, None, settable=True),  # told how to take part (an information trial)
-    Quantity("is_volunteer", "bool", False, None),
+    Quantity("is_volunteer", "bool", False, None),  # volunteers for the NGO that co-produces with the municipality
+    # Associational life (rules.association_transition): the activity volunteered in (0 none,
+    # 1 sports, 2 culture, 3 social, 4 local) and months in it. Civil society grows from nothing
+    # in the first years of a run (a burn-in).
+    Quantity("activity", "int8", ACTIVITY_NONE, (0, 4)),
+    Quantity("tenure", "float", 0.0, None),
     # What a citizen did this month (rules.CitizenMonth), before the first month: nothing.
     Quantity("mode", "int8", MODE_NONE, None),
     Quantity("phase", "int8", PHASE_NONE, None),
@@ -47,7 +52,8 @@ CITIZEN_STATE = (
     Quantity("heard", "bool", False, None),
     Quantity("ignored", "bool", False, None),
     Quantity("invited", "bool", False, None),
-    Quantity("volunteer_hours", "float", 0.0, None),
+    Quantity("volunteer_hours", "float", 0.0, None),  # given to the NGO's co-produced service
+    Quantity("association_hours", "float", 0.0, None),  # given to associational life
     Quantity("met", "float", 0.0, (0.0, 1.0)),
     Quantity("met_coproduced", "float", 0.0, (0.0, 1.0)),
 )

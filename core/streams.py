@@ -31,7 +31,9 @@ STREAM_PHASE = 2
 STREAM_HEARD = 3
 STREAM_VOLUNTEER = 4
 STREAM_LEVEL = 5
-N_STREAMS = 6
+STREAM_LIFE_EVENT = 6  # a life event this month (moving, a child starting school, retiring)
+STREAM_ASSOCIATION = 7  # joining or leaving an association, and which activity
+N_STREAMS = 8
 
 # Purposes of the public side's draws (far from the citizens' streams and the network's 100, 101).
 PUBLIC_FOUNDING = 200  # entity: group

@@ -198,10 +198,18 @@ def standardised_betas(y: np.ndarray, *xs: np.ndarray) -> np.ndarray:
 
 
 def efficacy_over_resources(window: CitizenWindow) -> float:
-    """beta(self-efficacy) - beta(resources) for each citizen's share of months taking part."""
+    """What Parrado et al. 2013 found, both effects positive and self-efficacy's the larger, as one
+    number: min(beta(resources), beta(self-efficacy) - beta(resources)) for each citizen's share of
+    months taking part; positive only when both hold."""
     beta_efficacy, beta_resources = standardised_betas(window.participation, window.end["efficacy"],
                                                        window.end["resources"])
-    return float(beta_efficacy - beta_resources)
+    return float(min(beta_resources, beta_efficacy - beta_resources))
+
+
+def hours_per_volunteer_month(window: CitizenWindow) -> float:
+    """Hours given to associations and the NGO per month spent volunteering (nan without volunteers)."""
+    months = window.volunteering.sum()
+    return float(window.volunteer_hours.sum() / months) if months > 0 else float("nan")
 
 
 def individual_collective_log_ratio(window: CitizenWindow) -> float:
@@ -260,12 +268,6 @@ def volunteers(window: CitizenWindow) -> np.ndarray:
     co-production, in at least one month (as ``annual_volunteering_share``)."""
     together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
     return (window.volunteering > 0) | (together > 0)
-
-
-def hours_per_volunteer_month(window: CitizenWindow) -> float:
-    """NGO volunteer hours per month of volunteering (nan without a volunteer month)."""
-    months = window.volunteering.sum()
-    return float(window.volunteer_hours.sum() / months) if months > 0 else float("nan")
 
 
 def association_share(window: CitizenWindow) -> float:
@@ -390,7 +392,10 @@ STATISTICS: dict[str, Statistic] = {
         "share of the last 12 months' co-production and volunteer hours given by the top 31%"),
     "efficacy_minus_resources_beta": Statistic(
         ("baseline",), lambda o: efficacy_over_resources(o["baseline"].window),
-        "standardised beta of self-efficacy minus that of resources, for the share of months taking part"),
+        "min(beta resources, beta self-efficacy - beta resources), standardised, for the share of months taking part"),
+    "hours_per_volunteer_month": Statistic(
+        ("baseline",), lambda o: hours_per_volunteer_month(o["baseline"].window),
+        "hours given to associations and the NGO per volunteer per month volunteering, last 12 months"),
     "individual_collective_log_ratio": Statistic(
         ("baseline",), lambda o: individual_collective_log_ratio(o["baseline"].window),
         "log of individual over group + collective participant-months in the last 12 months"),
@@ -427,9 +432,6 @@ STATISTICS: dict[str, Statistic] = {
         ("trial_placebo",), lambda o: trial_participation_effect(o["trial_placebo"]),
         "the resource trial with a boost of 0 (a check: must be indistinguishable from 0)"),
     # --- the wider scorecard (issue 24, item 8) ---
-    "hours_per_volunteer_month": Statistic(
-        ("baseline",), lambda o: hours_per_volunteer_month(o["baseline"].window),
-        "NGO volunteer hours per month of volunteering, over the last 12 months"),
     "association_share": Statistic(
         ("baseline",), lambda o: association_share(o["baseline"].window),
         "of those volunteering in the last 12 months, the share who did so through an NGO"),
@@ -473,6 +475,7 @@ class Pattern:
     target: dict[str, Any]  # {"low": x, "high": y} or {"direction": "positive" | "negative"}
     source: str
     note: str
+    assumption_check: bool = False  # restates an input: measured and shown, not counted in the score
 
     def target_text(self) -> str:
         if "direction" in self.target:
@@ -496,7 +499,9 @@ def load_patterns(path: Path | str = PATTERNS_FILE) -> list[Pattern]:
             raise InputError(f"{where}: pattern #{k + 1}: got {entry!r}; allowed: a [[pattern]] table")
         name = entry.get("name", f"#{k + 1}")
         at = f"{where}: pattern {name!r}"
-        check_entry_keys(entry, REQUIRED, (), at)
+        check_entry_keys(entry, REQUIRED, ("assumption_check",), at)
+        if not isinstance(entry.get("assumption_check", False), bool):
+            raise InputError(f"{at}: key 'assumption_check': got {entry['assumption_check']!r}; allowed: true, false")
         for key in ("name", "title", "statistic", "source", "note"):
             if not isinstance(entry[key], str) or not entry[key].strip():
                 raise InputError(f"{at}: key {key!r}: got {entry[key]!r}; allowed: a non-empty string")
@@ -507,7 +512,7 @@ def load_patterns(path: Path | str = PATTERNS_FILE) -> list[Pattern]:
             raise InputError(f"{at}: key 'statistic': got {entry['statistic']!r}; allowed: {', '.join(STATISTICS)}")
         patterns.append(Pattern(name=name, title=entry["title"], statistic=entry["statistic"],
                                 target=check_target(entry["target"], at), source=entry["source"].strip(),
-                                note=entry["note"].strip()))
+                                note=entry["note"].strip(), assumption_check=entry.get("assumption_check", False)))
     return patterns
 
 
@@ -564,7 +569,7 @@ def score(patterns: list[Pattern], values: pd.DataFrame) -> pd.DataFrame:
         rows.append({"pattern": pattern.name, "title": pattern.title, "statistic": pattern.statistic,
                      "target": pattern.target_text(), "value": mean, "ci_low": low, "ci_high": high,
                      "replications": len(mine), "undefined_replications": int((~np.isfinite(mine)).sum()),
-                     "result": result, "passed": result == "pass",
+                     "result": result, "passed": result == "pass", "counted": not pattern.assumption_check,
                      "source": pattern.source, "note": pattern.note})
     return pd.DataFrame(rows)
 
@@ -840,8 +845,11 @@ def write_scorecard(plan: PatternsPlan, tables: dict[str, pd.DataFrame], info: d
     if plan.design == "scorecard":
         card = tables["scorecard"]
         name, text = "scorecard", scorecard.markdown(card, info, statistics)
-        counts = {"passed": int(card["passed"].sum()), "not_applicable": int((card["result"] == NOT_APPLICABLE).sum()),
-                  "patterns": len(plan.patterns)}
+        counted = card[card["counted"]]
+        counts = {"passed": int(counted["passed"].sum()),
+                  "not_applicable": int((counted["result"] == NOT_APPLICABLE).sum()),
+                  "patterns": sum(not p.assumption_check for p in plan.patterns),
+                  "assumption_checks": sum(p.assumption_check for p in plan.patterns)}
     else:
         name, text = "informativeness", scorecard.informativeness_markdown(tables["informativeness"], info)
         counts = {"patterns": len(plan.patterns)}
@@ -854,7 +862,8 @@ def write_scorecard(plan: PatternsPlan, tables: dict[str, pd.DataFrame], info: d
         "patterns_sha256": hashlib.sha256(plan.patterns_path.read_bytes()).hexdigest(),
         "scoring": {"band": "pass if the mean over replications lies in [low, high]",
                     "direction": "pass if the t-based 95% interval of the mean excludes 0 on that side",
-                    "not applicable": "the statistic is undefined in every replication; neither pass nor fail"},
+                    "not applicable": "the statistic is undefined in every replication; neither pass nor fail",
+                    "assumption check": "restates an input of the model; shown, never counted in the score"},
         **counts, "workers": workers, "seconds": round(seconds, 2), "versions": versions(),
         "git_commit": git_commit(), "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": shlex.join(["coprod", *sys.argv[1:]]),

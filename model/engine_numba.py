@@ -27,9 +27,9 @@ from coprod.core import streams
 from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
-from coprod.core.streams import (STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL, STREAM_PHASE,
-                                  STREAM_VOLUNTEER, counter_uniform)
-from coprod.model.tally import (GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, binned_gini_by_sorting, count_chunks,
+from coprod.core.streams import (STREAM_ASSOCIATION, STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL,
+                                  STREAM_LIFE_EVENT, STREAM_PHASE, STREAM_VOLUNTEER, counter_uniform)
+from coprod.model.tally import (ASSOCIATION_BIT, GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, binned_gini_by_sorting, count_chunks,
                                 histogram_gini, sum_caseloads, sum_groups, tally_from_sums, tally_month, tally_of)
 from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
 
@@ -47,6 +47,7 @@ SORTED_GINI_BELOW = 40_000
 @njit(parallel=True, cache=True, error_model="numpy")
 def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
                trust, efficacy, efficacy0, motivation, motivation0, wellbeing, propensity, civic_pull, informed,
+               activity, tenure, association_hours,
                seen_last, seen_now, phase, hours, heard, ignored, invited, volunteer_hours, met, met_coproduced,
                invite_rate, outreach_rate, facilitation, service_share, fit, quality, group_benefit,
                collective_member_benefit, collective_participant_benefit, ngo_benefit, ngo_pull, ngo_control):
@@ -64,13 +65,17 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
         lo, hi = indptr[u], indptr[u + np.uint64(1)]
         active = 0
         together = 0
+        associated = 0
         for k in range(np.uint64(lo), np.uint64(hi)):
             seen = seen_last[np.uint64(indices[k])]
             if rules.takes_part(seen & MODE_BITS):
                 active += 1
             if rules.acts_collectively(seen & MODE_BITS, (seen & VOLUNTEER_BIT) != 0):
                 together += 1
+            if (seen & ASSOCIATION_BIT) != 0:
+                associated += 1
         peer_active, peer_collective = rules.peer_shares(active, together, hi - lo)
+        peer_volunteering = rules.peer_share(associated, hi - lo)
         g = np.uint64(group_of[u])
         c = np.uint64(caseload_of[u])
         month = rules.citizen_month(
@@ -78,14 +83,19 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             np.float64(efficacy0[u]), np.float64(motivation[u]), np.float64(motivation0[u]),
             np.float64(wellbeing[u]), (seen_last[u] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
             np.float64(propensity[u]), np.float64(civic_pull[u]), rules.takes_part(seen_last[u] & MODE_BITS),
-            informed[u],
+            informed[u], np.int64(activity[u]), np.float64(tenure[u]), peer_volunteering,
             invite_rate[c], outreach_rate[c], facilitation[c], service_share[c], fit[g], quality,
             group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
             ngo_benefit[g], ngo_pull[g], ngo_control[g],
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
             counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
-            counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)))
-        seen_now[u] = month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
+            counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)),
+            counter_uniform(s, t, u, np.uint64(STREAM_LIFE_EVENT)), counter_uniform(s, t, u, np.uint64(STREAM_ASSOCIATION)))
+        seen_now[u] = (month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
+                       | (ASSOCIATION_BIT if month.activity != rules.ACTIVITY_NONE else 0))
+        activity[u] = month.activity
+        tenure[u] = month.tenure
+        association_hours[u] = month.association_hours
         phase[u] = month.phase
         hours[u] = month.hours
         heard[u] = month.heard
@@ -207,7 +217,7 @@ class NumbaEngine:
         live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
                    self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,
                    self.motivation, self.motivation0, self.wellbeing, self.propensity, self.civic_pull, self.informed,
-                   self.seen_last, self.seen_now, self.phase, self.hours, self.heard, self.ignored, self.invited,
+                   self.activity, self.tenure, self.association_hours, self.seen_last, self.seen_now, self.phase, self.hours, self.heard, self.ignored, self.invited,
                    self.volunteer_hours, self.met, self.met_coproduced,
                    offer.invite_rate, offer.outreach_rate, offer.facilitation, offer.service_share,
                    offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,

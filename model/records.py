@@ -29,9 +29,9 @@ class CitizenWindow:
 
     months: int
     months_by_mode: np.ndarray  # (n, 4) int
-    volunteering: np.ndarray  # (n,) months as an NGO volunteer
+    volunteering: np.ndarray  # (n,) months volunteering: in associational life or for the NGO
     coproduction_hours: np.ndarray  # (n,) hours of co-production summed over the window
-    volunteer_hours: np.ndarray  # (n,) hours given to an NGO summed over the window
+    volunteer_hours: np.ndarray  # (n,) hours given to associations and the NGO summed over the window
     end: dict[str, np.ndarray]  # END_STATE arrays at the last month
 
     @property
@@ -67,9 +67,11 @@ class CitizenRecord:
         """Read the month just stepped from an engine (anything with ``citizen_values``)."""
         slot = self.observed % self.window
         self.mode[slot] = population.citizen_values("mode")
-        self.volunteer[slot] = population.citizen_values("is_volunteer")
+        # Volunteering is associational life or the NGO that co-produces with the municipality.
+        self.volunteer[slot] = population.citizen_values("is_volunteer") | (population.citizen_values("activity") > 0)
         self.hours[slot] = population.citizen_values("hours")
-        self.volunteer_hours[slot] = population.citizen_values("volunteer_hours")
+        self.volunteer_hours[slot] = (population.citizen_values("volunteer_hours")
+                                      + population.citizen_values("association_hours"))
         self.end = {name: np.asarray(population.citizen_values(name)).copy() for name in END_STATE}
         self.observed += 1
 

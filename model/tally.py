@@ -27,6 +27,7 @@ from coprod.core.kernel_cache import drop_stale_kernels
 # the mode in the low two bits, volunteering in the third.
 MODE_BITS = np.uint8(3)
 VOLUNTEER_BIT = np.uint8(4)
+ASSOCIATION_BIT = np.uint8(8)  # volunteers in associational life (what ties see of it)
 # Integer constants handed to the helper kernels below are written np.int64(...): a bare 0 is typed
 # Literal[int](0) and compiles a second copy of the helper beside the int64 one (~1 s of a cold compile).
 # Bins of the wellbeing histogram the numba engine's Gini reads.

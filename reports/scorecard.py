@@ -24,15 +24,19 @@ def _interval_text(row) -> str:
     return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
 
 
-def _result_word(result: str, bold_fail: bool = True) -> str:
-    return "**fail**" if result == "fail" and bold_fail else result
+def _result_word(row, bold_fail: bool = True) -> str:
+    """A pattern's result; an assumption check (restates an input of the model) is marked: it is
+    shown but never counted in the bottom line."""
+    word = "**fail**" if row.result == "fail" and bold_fail else row.result
+    return word if getattr(row, "counted", True) else f"{word} (assumption check)"
 
 
 def bottom_line(card: pd.DataFrame) -> str:
     """``k of m applicable patterns pass (j not applicable)`` for one scenario's rows."""
-    applicable = card[card["result"] != NOT_APPLICABLE]
+    counted = card[card["counted"]] if "counted" in card else card
+    applicable = counted[counted["result"] != NOT_APPLICABLE]
     text = f"{int((applicable['result'] == 'pass').sum())} of {len(applicable)} applicable patterns pass"
-    missing = len(card) - len(applicable)
+    missing = len(counted) - len(applicable)
     return text + (f" ({missing} not applicable)" if missing else "")
 
 
@@ -45,7 +49,7 @@ def text_table(card: pd.DataFrame) -> str:
         lines.append(f"{'pattern':<{width}}  {'target':>14}  {'model':>9}  {'95% interval':>20}  result")
         for row in rows.itertuples():
             lines.append(f"{row.pattern:<{width}}  {row.target:>14}  {_number(row.value):>9}  "
-                         f"{_interval_text(row):>20}  {'FAIL' if row.result == 'fail' else row.result}")
+                         f"{_interval_text(row):>20}  {_result_word(row, bold_fail=False).replace('fail', 'FAIL')}")
         lines.append(f"{scenario}: {bottom_line(rows)}")
     return "\n".join(lines)
 
@@ -78,7 +82,7 @@ def markdown(card: pd.DataFrame, info: dict[str, Any], statistics: dict[str, str
         lines += ["| pattern | target | model | 95% interval | result |", "|---|---|---|---|---|"]
         for row in card.itertuples():
             lines.append(f"| {cell(row.title)} (`{row.pattern}`) | {cell(row.target)} | {_number(row.value)} | "
-                         f"{_interval_text(row)} | {_result_word(row.result)} |")
+                         f"{_interval_text(row)} | {_result_word(row)} |")
         lines += ["", f"{bottom_line(card)}."]
     else:
         lines += ["Each cell: the mean over replications, its 95% interval and the result.", "",
@@ -90,7 +94,7 @@ def markdown(card: pd.DataFrame, info: dict[str, Any], statistics: dict[str, str
             for s in scenarios:
                 row = next(by_scenario.loc[[s]].itertuples())
                 cells.append(NOT_APPLICABLE if row.result == NOT_APPLICABLE else
-                             f"{_number(row.value)} {_interval_text(row)} {_result_word(row.result)}")
+                             f"{_number(row.value)} {_interval_text(row)} {_result_word(row)}")
             first = rows.iloc[0]
             lines.append(f"| {cell(first['title'])} (`{pattern}`) | {cell(first['target'])} | "
                          + " | ".join(cells) + " |")

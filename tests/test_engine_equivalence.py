@@ -78,6 +78,25 @@ def test_first_month_decisions_match_citizen_by_citizen():
     assert np.allclose(agents.population.column("wellbeing"), numba.population.wellbeing, atol=1e-5)
 
 
+def test_associational_life_matches_citizen_by_citizen():
+    """Who volunteers in which association, for how long and how many hours: the same rules and
+    draws in both engines (float32 storage may flip a rare decision near its probability)."""
+    parameters = {**load_scenario("npm").parameters, "n_citizens": 1000}
+    agents = CoProductionModel(seed=5, engine="agents", **parameters)
+    numba = CoProductionModel(seed=5, engine="numba", **parameters)
+    for _ in range(12):
+        agents.step()
+        numba.step()
+    activity_a = agents.population.citizen_values("activity")
+    activity_b = numba.population.citizen_values("activity")
+    assert (activity_a > 0).sum() > 20  # associational life exists under NPM, without any NGO's help
+    assert np.mean(activity_a == activity_b) > 0.995
+    same = activity_a == activity_b
+    assert np.allclose(agents.population.citizen_values("tenure")[same], numba.population.citizen_values("tenure")[same])
+    assert np.allclose(agents.population.citizen_values("association_hours")[same],
+                       numba.population.citizen_values("association_hours")[same], rtol=1e-4, atol=1e-4)
+
+
 def test_numba_same_seed_same_numbers_and_seeds_differ():
     def run(seed):
         model = CoProductionModel(seed=seed, engine="numba", n_citizens=3000, paradigm="hybrid")

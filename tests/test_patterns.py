@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -69,9 +70,23 @@ def test_standardised_betas_recover_known_coefficients():
     participation = share * 12
     w = window(np.column_stack([np.round(participation), np.zeros(20), np.zeros(20)]),
                efficacy=efficacy, resources=resources)
-    assert P.efficacy_over_resources(w) > 0
+    # Both positive, efficacy's larger (Parrado et al. 2013): the smaller margin, resources' beta here.
+    beta_e, beta_r = P.standardised_betas(w.participation, efficacy, resources)
+    assert 0 < beta_r < beta_e - beta_r
+    assert P.efficacy_over_resources(w) == pytest.approx(beta_r)
     w_swapped = window(w.months_by_mode[:, 1:], efficacy=resources, resources=efficacy)
-    assert P.efficacy_over_resources(w_swapped) == pytest.approx(-P.efficacy_over_resources(w))
+    assert P.efficacy_over_resources(w_swapped) == pytest.approx(beta_r - beta_e)  # efficacy the smaller
+    # Resources lowering participation fails, however strong efficacy is.
+    negative = window(np.column_stack([np.round((0.5 + 0.2 * efficacy - 0.05 * resources) * 12), np.zeros(20),
+                                       np.zeros(20)]), efficacy=efficacy, resources=resources)
+    assert P.efficacy_over_resources(negative) < 0
+
+
+def test_hours_per_volunteer_month_counts_only_months_volunteering():
+    w = window([[6, 0, 0], [0, 0, 0], [0, 0, 0]])
+    w = dataclasses.replace(w, volunteering=np.array([4, 0, 2]), volunteer_hours=np.array([60.0, 0.0, 30.0]))
+    assert P.hours_per_volunteer_month(w) == pytest.approx(90.0 / 6)
+    assert math.isnan(P.hours_per_volunteer_month(dataclasses.replace(w, volunteering=np.zeros(3, dtype=int))))
 
 
 def test_cohens_d_and_trial_statistics_on_known_arrays():
@@ -90,6 +105,16 @@ def test_cohens_d_and_trial_statistics_on_known_arrays():
     quintile = np.array([0, 0, 0, 0, 2, 2, 4])
     run = P.RunObservation(window(participation.months_by_mode[:, 1:], quintile=quintile), 0.0, labels)
     assert P.trial_gap_closed(run) == pytest.approx(0.5 / 0.75)
+
+
+def test_assumption_checks_are_shown_but_not_counted():
+    patterns = [P.Pattern("a", "A", "civic_core_share", {"low": 0.0, "high": 1.0}, "s", "n"),
+                P.Pattern("b", "B", "civic_core_share", {"low": 0.0, "high": 1.0}, "s", "n", assumption_check=True)]
+    values = pd.DataFrame({"pattern": ["a", "a", "b", "b"], "replication": [0, 1, 0, 1], "value": [0.5] * 4})
+    card = P.score(patterns, values)
+    assert card["passed"].tolist() == [True, True] and card["counted"].tolist() == [True, False]
+    bundled = {p.name: p.assumption_check for p in P.load_patterns()}
+    assert bundled["trust_asymmetry"] and bundled["crowding_out_persists"] and not bundled["annual_volunteering"]
 
 
 def test_scoring_rules_band_on_the_mean_direction_on_the_interval():
@@ -113,6 +138,8 @@ def test_citizen_record_keeps_only_the_last_months():
                 return np.array([self.month % 4, 1], dtype=np.int8)
             if name == "is_volunteer":
                 return np.array([self.month >= 10, False])
+            if name == "activity":  # the second citizen volunteers in an association from month 12
+                return np.array([0, 1 if self.month >= 12 else 0], dtype=np.int8)
             return np.full(2, float(self.month))
 
     fake, record = Fake(), CitizenRecord(2, window=3)
@@ -122,8 +149,9 @@ def test_citizen_record_keeps_only_the_last_months():
     w = record.summary()
     assert w.months == 3
     assert w.months_by_mode[0].tolist() == [1, 0, 1, 1] and w.months_by_mode[1].tolist() == [0, 3, 0, 0]
-    assert w.volunteering.tolist() == [3, 0]
+    assert w.volunteering.tolist() == [3, 1]  # the NGO or an association
     assert w.coproduction_hours.tolist() == [33.0, 33.0]
+    assert w.volunteer_hours.tolist() == [66.0, 66.0]  # NGO hours plus association hours
     assert w.taking_part.tolist() == [2, 3]
 
 
@@ -205,6 +233,7 @@ note = "how"
     (GOOD.replace("low = 0.8, high = 0.95", 'low = 0.8, high = 0.95, direction = "positive"'), "key 'target'"),
     (GOOD.replace('note = "how"', 'note = "how"\nrun = "rm -rf"'), "unknown key 'run'"),
     (GOOD + GOOD, "used twice"),
+    (GOOD + "assumption_check = 1\n", "key 'assumption_check'"),
     ("", "[[pattern]]"),
     ("pattern = [1, 2]", "pattern #1"),
 ])

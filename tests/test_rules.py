@@ -57,14 +57,23 @@ def test_expectation_of_joining_depends_on_level():
     assert rules.level_expectation(rules.MODE_INDIVIDUAL, 0.0, 0.0, 0.2) == 1.0
     lonely = rules.level_expectation(rules.MODE_COLLECTIVE, 0.0, 0.0, 0.2)
     crowded = rules.level_expectation(rules.MODE_COLLECTIVE, 0.5, 0.0, 0.2)
-    assert lonely < 0.3 < 0.95 < crowded
+    assert lonely < 0.3 < 0.75 < crowded
+
+
+def test_shared_work_costs_coordination_that_facilitation_carries():
+    """Past the critical mass every form produces; shared forms still lose coordination time."""
+    crowded = rules.level_expectation(rules.MODE_COLLECTIVE, 0.9, 0.0, 0.1)
+    assert crowded == pytest.approx(1.0 - rules.COORDINATION_COLLECTIVE, abs=1e-6)
+    assert rules.level_expectation(rules.MODE_COLLECTIVE, 0.9, 1.0, 0.1) == pytest.approx(1.0, abs=1e-6)
+    assert rules.level_expectation(rules.MODE_GROUP, 0.9, 0.0, 0.1) == pytest.approx(1.0 - rules.COORDINATION_GROUP,
+                                                                                    abs=1e-6)
 
 
 # --- the participation decision ----------------------------------------------------------------------
 BASE = dict(base=-5.0, w_need=1.0, w_trust=1.5, w_efficacy=2.0, w_resources=1.5, w_peers=2.0, w_invited=1.5,
             w_motivation=1.0)
 CITIZEN = dict(need=0.5, trust=0.5, efficacy=0.5, resources=0.3, motivation=0.4, peer_share=0.1, invited=False,
-               propensity=0.0, w_habit=1.5, took_part_last=False, information_effect=0.3, informed=False)
+               propensity=0.0, w_habit=1.5, took_part_last=False)
 
 
 def p_join(**change):
@@ -73,16 +82,30 @@ def p_join(**change):
 
 @pytest.mark.parametrize("driver, high", [("need", 0.9), ("trust", 0.9), ("efficacy", 0.9), ("resources", 0.9),
                                           ("motivation", 0.9), ("peer_share", 0.8), ("invited", True),
-                                          ("propensity", 1.0), ("took_part_last", True), ("informed", True)])
+                                          ("propensity", 1.0), ("took_part_last", True)])
 def test_participation_rises_with_each_driver(driver, high):
     assert p_join(**{driver: high}) > p_join()
 
 
+def way(**change):
+    args = dict(know_how_base=0.6, peer_active=0.0, efficacy=0.5, informed=False, experienced=False)
+    args.update(change)
+    return rules.way_found(**args)
+
+
 def test_information_helps_the_confident_more():
     """Thomsen & Jakobsen 2015: self-efficacy moderates the effect of knowing how."""
-    gain_confident = p_join(informed=True, efficacy=0.9) - p_join(efficacy=0.9)
-    gain_unsure = p_join(informed=True, efficacy=0.1) - p_join(efficacy=0.1)
+    gain_confident = way(informed=True, efficacy=0.9) - way(efficacy=0.9)
+    gain_unsure = way(informed=True, efficacy=0.1) - way(efficacy=0.1)
     assert gain_confident > gain_unsure > 0
+
+
+def test_information_does_nothing_for_those_who_already_know_how():
+    """Information acts only through knowing how: the experienced (habit, associations) gain nothing,
+    and asking active ties closes part of the gap by itself."""
+    assert way(experienced=True, informed=True) == way(experienced=True) == 1.0
+    assert way(know_how_base=1.0, informed=True) == way(know_how_base=1.0) == 1.0
+    assert way(peer_active=0.5) > way()
 
 
 # --- choice among the forms on offer (Bovaird et al. 2015; Clark & Wilson 1961) ----------------------
@@ -115,13 +138,13 @@ def test_solidary_motives_draw_the_motivated_to_shared_forms():
 # --- civil society: who joins an NGO (Wilson 2000; Parks et al. 1981) ---------------------------------
 def join_chance(**kw):
     args = dict(is_volunteer=False, ngo_pull=1.0, motivation=0.5, peer_collective_share=0.1, join_rate=0.02,
-                leave_rate=0.05, trust=0.5, unmet=0.2, need_pull=1.0, civic_pull=1.0)
+                leave_rate=0.05, trust=0.5, unmet=0.2, need_pull=1.0, civic_pull=1.0, activity=rules.ACTIVITY_NONE)
     args.update(kw)
     return float(np.mean([rules.volunteer_transition(u, **args) for u in np.linspace(0.0005, 0.9995, 4000)]))
 
 
 @pytest.mark.parametrize("driver, high", [("trust", 0.9), ("unmet", 0.8), ("ngo_pull", 1.5), ("civic_pull", 2.7),
-                                          ("motivation", 0.9)])
+                                          ("motivation", 0.9), ("activity", rules.ACTIVITY_SOCIAL)])
 def test_joining_an_ngo_rises_with_each_driver(driver, high):
     assert join_chance(**{driver: high}) > join_chance()
 
@@ -130,6 +153,64 @@ def test_no_ngo_no_volunteers_and_the_civic_core_stays():
     assert join_chance(ngo_pull=0.0) == 0.0
     assert join_chance(is_volunteer=True, ngo_pull=0.0) == 0.0
     assert join_chance(is_volunteer=True, civic_pull=4.5) > join_chance(is_volunteer=True, civic_pull=0.22)
+
+
+def test_the_ngo_asks_social_and_local_volunteers_not_sports_clubs():
+    assert join_chance(activity=rules.ACTIVITY_LOCAL) > join_chance(activity=rules.ACTIVITY_SPORTS) == join_chance()
+
+
+# --- associational life: a civil society of its own (Wilson 2000; Musick & Wilson 2008) ---------------
+JOINING = dict(join_rate=0.005, resources=0.3, motivation=0.4, civic_pull=1.0, peer_volunteering=0.2,
+               peer_recruitment=2.0, life_event=False, life_event_boost=4.0, welfare_pull=0.0)
+LEAVING = dict(leave_rate=0.04, resources=0.3, motivation=0.4, civic_pull=1.0, tenure=6.0, commitment_months=24.0,
+               life_event=False, life_event_exit=0.25)
+
+
+@pytest.mark.parametrize("driver, high", [("resources", 0.8), ("motivation", 0.9), ("civic_pull", 2.7),
+                                          ("peer_volunteering", 0.6), ("life_event", True), ("welfare_pull", 1.5)])
+def test_starting_to_volunteer_rises_with_each_driver(driver, high):
+    assert rules.association_join_chance(**{**JOINING, driver: high}) > rules.association_join_chance(**JOINING)
+
+
+def test_joining_needs_no_ngo_and_rises_steeply_with_resources():
+    """Associational life exists whatever the municipality does (no NGO: welfare_pull 0), and the
+    resource-rich start several times as often (Wilson 2000; BLS 2010: 42% against 9%)."""
+    assert rules.association_join_chance(**JOINING) > 0.0
+    rich = rules.association_join_chance(**{**JOINING, "resources": 0.7})
+    poor = rules.association_join_chance(**{**JOINING, "resources": 0.05})
+    assert rich > 3.0 * poor
+
+
+@pytest.mark.parametrize("driver, high", [("tenure", 60.0), ("resources", 0.8), ("motivation", 0.9),
+                                          ("civic_pull", 2.7)])
+def test_volunteering_persists_with_tenure_resources_motivation_and_propensity(driver, high):
+    assert rules.association_leave_chance(**{**LEAVING, driver: high}) < rules.association_leave_chance(**LEAVING)
+
+
+def test_a_life_event_ends_some_spells():
+    assert rules.association_leave_chance(**{**LEAVING, "life_event": True}) > rules.association_leave_chance(**LEAVING)
+
+
+def test_association_transition_joins_stays_and_leaves():
+    assert rules.association_transition(0.5, rules.ACTIVITY_NONE, 0.0, 0.1) == (rules.ACTIVITY_NONE, 0.0)
+    assert rules.association_transition(0.01, rules.ACTIVITY_NONE, 0.0, 0.1) == (rules.ACTIVITY_SPORTS, 1.0)
+    assert rules.association_transition(0.099, rules.ACTIVITY_NONE, 0.0, 0.1) == (rules.ACTIVITY_LOCAL, 1.0)
+    assert rules.association_transition(0.5, rules.ACTIVITY_CULTURE, 7.0, 0.1) == (rules.ACTIVITY_CULTURE, 8.0)
+    assert rules.association_transition(0.05, rules.ACTIVITY_CULTURE, 7.0, 0.1) == (rules.ACTIVITY_NONE, 0.0)
+
+
+def test_activities_follow_the_survey_shares():
+    picks = [rules.pick_activity(x) for x in np.linspace(0.0005, 0.9995, 2000)]
+    shares = [picks.count(k) / len(picks) for k in range(1, 5)]
+    assert shares == pytest.approx([0.40, 0.15, 0.25, 0.20], abs=0.002)
+
+
+def test_hours_grow_with_tenure_and_motivation_and_only_volunteers_give_them():
+    assert rules.association_hours(rules.ACTIVITY_NONE, 0.9, 50.0, 27.0, 24.0) == 0.0
+    newcomer = rules.association_hours(rules.ACTIVITY_SOCIAL, 0.5, 1.0, 27.0, 24.0)
+    veteran = rules.association_hours(rules.ACTIVITY_SOCIAL, 0.5, 100.0, 27.0, 24.0)
+    assert newcomer < veteran < 27.0
+    assert rules.association_hours(rules.ACTIVITY_SOCIAL, 0.9, 100.0, 27.0, 24.0) > veteran
 
 
 # --- invitations: targeting, creaming, outreach (Lipsky 1980; Samskabelse manifesto 2017) -------------------------------
@@ -178,14 +259,33 @@ def test_closed_phases_are_never_chosen():
 
 
 # --- uptake: power sharing and openness (Needham & Carr 2009; Fung 2006) -------------------------------
+def uptake(power=0.5, openness=0.5, resources=0.3, facilitation=0.5, organised=False, capture=0.0, delay=0.0):
+    return rules.uptake_probability(power, openness, resources, facilitation, organised, capture, delay)
+
+
 def test_power_sharing_and_openness_raise_uptake():
-    assert rules.uptake_probability(0.85, 0.5, 0.3, 0.5) > rules.uptake_probability(0.1, 0.5, 0.3, 0.5)
-    assert rules.uptake_probability(0.5, 0.9, 0.3, 0.5) > rules.uptake_probability(0.5, 0.1, 0.3, 0.5)
+    assert uptake(power=0.85) > uptake(power=0.1)
+    assert uptake(openness=0.9) > uptake(openness=0.1)
 
 
 def test_closed_processes_hear_the_well_resourced_open_ones_everyone():
-    assert rules.uptake_probability(0.5, 0.0, 0.9, 0.5) > rules.uptake_probability(0.5, 0.0, 0.1, 0.5)
-    assert rules.uptake_probability(0.5, 1.0, 0.9, 0.5) == rules.uptake_probability(0.5, 1.0, 0.1, 0.5)
+    assert uptake(openness=0.0, resources=0.9) > uptake(openness=0.0, resources=0.1)
+    assert uptake(openness=1.0, resources=0.9) == uptake(openness=1.0, resources=0.1)
+
+
+def test_open_processes_are_slower_and_captured_by_the_organised():
+    """The costs critics name (Irvin & Stansbury 2004; Fung 2006): with them, opening up can lower
+    an unorganised citizen's uptake."""
+    assert uptake(openness=0.9, delay=0.5) < uptake(openness=0.9)
+    assert uptake(openness=0.9, capture=0.6) < uptake(openness=0.9, capture=0.6, organised=True)
+    assert uptake(openness=0.1, capture=0.0, organised=True) == uptake(openness=0.1, capture=0.0)
+    assert uptake(openness=0.9, resources=0.5, capture=0.6, delay=0.5) < uptake(openness=0.1, resources=0.5,
+                                                                                 capture=0.6, delay=0.5)
+
+
+def test_consultation_fatigue_grows_with_openness():
+    assert rules.consultation_fatigue(0.5, 0.9, 0.1) < rules.consultation_fatigue(0.5, 0.1, 0.1) < 0.5
+    assert rules.consultation_fatigue(0.5, 0.9, 0.0) == 0.5
 
 
 # --- self-efficacy: mastery and tokenism (Bandura 1997; Arnstein 1969) ---------------------------------
