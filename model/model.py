@@ -76,7 +76,7 @@ class CoProductionModel(mesa.Model):
         self.network = build_network(self.group_of, n_groups, p["mean_degree"], p["homophily"], self.seed_value)
         init = initial_citizens(p, self.group_of, self.n_caseloads, self.rng)
         caseload_sizes = np.bincount(init["caseload_of"], minlength=self.n_caseloads)
-        self.staff = Staff(caseload_sizes)
+        self.staff = Staff(caseload_sizes, self.seed_value)
         self.professionals = [Professional(self, c, int(caseload_sizes[c])) for c in range(self.n_caseloads)]
         self.politician = Politician(self)
         self.ngo_of_group = np.full(n_groups, -1, dtype=np.int64)
