@@ -2,13 +2,14 @@
 
 The staff budget buys working hours at every level (a caseload's budget pays its posts, and more
 budget is more posts; Model 2 capped them at one professional's capacity, so money above it bought
-nothing), and strain-related absence loses hours the budget still pays for. Output targets claim reporting time and count delivery (Hood 1991); co-production
-asks for facilitation. Role strain comes from the demands staff actually carry: when what the
-targets count and what co-production asks cannot both fit in the hours there are, the
-professional is under role conflict and overload (Kahn et al. 1964; Mortensen, Brix & Krogstrup
-2020), which costs hours (absence) and facilitation quality. A well-staffed hybrid with light
-targets need not strain. Discretion has costs too (Lipsky 1980): under output targets staff free to
-choose cream the easy cases, and professionals' own judgements differ between caseloads.
+nothing), and strain-related absence loses hours the budget still pays for. Output targets claim
+reporting time and count delivery (Hood 1991); co-production asks for facilitation. Role strain
+comes from the demands staff actually carry: when what the targets count and what co-production asks
+cannot both fit in the hours there are, the professional is under role conflict and overload (Kahn
+et al. 1964; Mortensen, Brix & Krogstrup 2020), which costs hours (absence) and facilitation
+quality. A well-staffed hybrid with light targets need not strain. Discretion has costs too (Lipsky
+1980): under output targets staff free to choose cream the easy cases, and professionals' own
+judgements differ between caseloads.
 
 Each ``Professional`` is a Mesa agent serving one caseload. The team's numbers live in one
 ``Staff`` ledger (an array per quantity, an entry per caseload) so that the rule
@@ -158,9 +159,9 @@ class Staff:
 
     def __init__(self, caseload_sizes: np.ndarray, seed: int = 0):
         self.caseload_size = np.asarray(caseload_sizes, dtype=np.float64)
-        # Each caseload's professionals have their own bent, uniform in [-1, 1] around their mean, drawn once from
-        # the public side's counter-based stream (so it does not shift any other draw).
-        # Centred, so that bents differ without adding up to a bias of the whole staff (inconsistency).
+        # Each caseload's professionals have their own bent, uniform in [-1, 1], drawn once from the
+        # public side's counter-based stream (so it shifts no other draw), and centred, so that bents
+        # differ without adding up to a bias of the whole staff (inconsistency, not bias).
         bent = 2.0 * public_draws(seed, 0, PUBLIC_JUDGEMENT, len(caseload_sizes)) - 1.0
         self.judgement = bent - bent.mean()
         self._ledger = np.zeros((len(STAFF_FIELDS), len(caseload_sizes)))

@@ -4,11 +4,11 @@ Resources (time, skills, education; Verba, Schlozman & Brady 1995) have a declar
 (``resource_mean``, ``resource_gini``): raising the Gini at a fixed mean is a mean-preserving
 spread, so inequality and level are separate knobs. Who is rich is drawn first (a latent score with
 group differences, so advantage clusters in groups: Sampson 2012); each citizen then gets the
-quantile of a Beta distribution with that mean and Gini at their rank. Need leans towards the low-resourced; self-efficacy rises with resources but is
-mostly a citizen's own (Bandura 1997; Parrado et al. 2013 find it a far stronger predictor of
-co-production than education); a latent civic propensity, independent of both, makes some
-citizens the civic core (Mohan & Bulloch 2012). Both engines start from these arrays, so they
-start from the same citizens.
+quantile of a Beta distribution with that mean and Gini at their rank. Need leans towards the
+low-resourced; self-efficacy rises with resources but is mostly a citizen's own (Bandura 1997;
+Parrado et al. 2013 find it a far stronger predictor of co-production than education); a latent
+civic propensity, independent of both, makes some citizens the civic core (Mohan & Bulloch 2012).
+Both engines start from these arrays, so they start from the same citizens.
 """
 
 from __future__ import annotations
