@@ -87,9 +87,9 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     ``planners`` those of them in planning phases, ``need_hours`` the hours that would meet its
     citizens' needs, and ``substitution`` the share of delivery the savings target expects
     citizens to take over (professionals are told to recruit co-deliverers instead).
-    ``low_resource_share`` is the caseload's mean of (1 - resources), ``provider_quality`` the
-    provider's service per delivered hour and ``judgement`` its professionals' own bent, in [-1, 1]
-    (how their discretion departs from the common standard). ``p`` is a ``PlanParameters``.
+    ``low_resource_share`` is the caseload's mean outreach weight (``rules.outreach_weight``),
+    ``provider_quality`` the provider's service per delivered hour and ``judgement`` its
+    professionals' own bent, in [-1, 1] (how their discretion departs from the common standard). ``p`` is a ``PlanParameters``.
     Returns the new values of ``STAFF_FIELDS`` in order.
     """
     paid = hours_budget
@@ -104,7 +104,7 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
 
     inviting = INVITING_SHARE * facilitating
     invite_rate = clip01(inviting / p.invitation_hours / max(caseload_size, 1.0))
-    # Expected outreach visits = outreach_rate x the caseload's summed (1 - resources).
+    # Expected outreach visits = outreach_rate x the caseload's summed outreach weights.
     visits = outreaching / (OUTREACH_VISIT_COST * p.invitation_hours)
     outreach_rate = clip01(visits / max(low_resource_share * caseload_size, 1e-9))
     demand = FACILITATION_PER_PARTICIPANT * participants

@@ -16,7 +16,8 @@ import numpy as np
 from coprod.agents.ngo import NGO, CivilSociety, NGOParameters, delivery_by_group, grants_asked, month_offer, run_initiatives
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
-from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, T_POWER_UPTAKE, THETA_NAMES
+from coprod.agents.rules import (MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, T_POWER_UPTAKE, THETA_NAMES,
+                                 outreach_weight)
 from coprod.model import municipality
 from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
@@ -264,7 +265,7 @@ class CoProductionModel(mesa.Model):
 
     def _make_engine(self, init):
         # Read before the numba engine takes the starting arrays over.
-        self._caseload_low_resources = (np.bincount(init["caseload_of"], weights=1.0 - init["resources"],
+        self._caseload_low_resources = (np.bincount(init["caseload_of"], weights=outreach_weight(init["resources"]),
                                                     minlength=self.n_caseloads) / np.maximum(self.staff.caseload_size, 1))
         if self.engine_name == "numba":
             from coprod.model.engine_numba import NumbaEngine

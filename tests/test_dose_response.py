@@ -60,9 +60,9 @@ CASES = [
     Dose("budget_per_citizen", (0.6, 1.3, 2.0, 3.0), "wellbeing_long", "up",
          "More budget buys more staff hours and so more service (Parks et al. 1981: regular producers' input; "
          "Boyne 2003: resources raise service performance)"),
-    Dose("budget_per_citizen", (3.0, 5.0), "democracy_long", "up",
+    Dose("budget_per_citizen", (3.0, 5.0), "participation_rate", "up",
          "Past the point where services meet all need (about 3 PHE a citizen at this size) more staff still "
-         "facilitate more co-production and voice (Verba, Schlozman & Brady 1995: being asked)"),
+         "invite and support more co-producers (Verba, Schlozman & Brady 1995: being asked)"),
     Dose("savings_target", (0.0, 0.3, 0.6), "wellbeing_long", "down",
          "Savings dumped on citizens who cannot carry them fail (Samskabelse manifesto 2017; claim 7)",
          {"paradigm": "hybrid"}),
@@ -115,7 +115,7 @@ CASES = [
 FLAT = {
     ("budget_per_citizen", "wellbeing_long", (3.0, 5.0)):
         "finding: once services meet all need (precision 1) more money cannot raise wellbeing further; "
-        "it still buys facilitation and voice (see the democracy case)",
+        "it still buys invitations and support for co-producers (see the participation case)",
 }
 
 
