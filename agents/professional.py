@@ -74,7 +74,8 @@ class PlanParameters(NamedTuple):
 
 
 STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "outreach_hours",
-                "delivery_hours", "service_hours", "invite_rate", "outreach_rate", "facilitation", "service_share")
+                "delivery_hours", "service_hours", "invite_rate", "outreach_rate", "facilitation", "service_share",
+                "absent_hours")
 
 
 @register_jitable
@@ -131,7 +132,7 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     driven = clip01(p.strain_sensitivity * excess)
     strain = strain + p.strain_recovery * (driven - strain)
     return (strain, paid, reporting, facilitating, meetings, outreaching, delivering, service, invite_rate,
-            outreach_rate, facilitation, service_share)
+            outreach_rate, facilitation, service_share, paid - working)
 
 
 @njit(cache=True)
@@ -203,3 +204,4 @@ class Professional(mesa.Agent):
     invite_rate = _ledger_entry("invite_rate")
     facilitation = _ledger_entry("facilitation")
     service_share = _ledger_entry("service_share")
+    absent_hours = _ledger_entry("absent_hours")
