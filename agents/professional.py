@@ -1,8 +1,15 @@
 """The frontline professional: finite hours split between delivering, facilitating and reporting.
 
-Output targets claim reporting time and pull towards counted delivery (Hood 1991); co-production
-asks for facilitation. When both are demanded at once the professional is under role strain
-(Kahn et al. 1964; Mortensen, Brix & Krogstrup 2020), which costs capacity (absence) and facilitation quality.
+The staff budget buys working hours at every level (a caseload's budget pays its posts, and more
+budget is more posts; Model 2 capped them at one professional's capacity, so money above it bought
+nothing), and strain-related absence loses hours the budget still pays for. Output targets claim
+reporting time and count delivery (Hood 1991); co-production asks for facilitation. Role strain
+comes from the demands staff actually carry: when what the targets count and what co-production asks
+cannot both fit in the hours there are, the professional is under role conflict and overload (Kahn
+et al. 1964; Mortensen, Brix & Krogstrup 2020), which costs hours (absence) and facilitation
+quality. A well-staffed hybrid with light targets need not strain. Discretion has costs too (Lipsky
+1980): under output targets staff free to choose cream the easy cases, and professionals' own
+judgements differ between caseloads.
 
 Each ``Professional`` is a Mesa agent serving one caseload. The team's numbers live in one
 ``Staff`` ledger (an array per quantity, an entry per caseload) so that the rule
@@ -23,6 +30,7 @@ from coprod.agents import rules
 from coprod.agents.rules import clip01
 from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.core.parameters import parameter_tuple, parameter_values
+from coprod.core.streams import PUBLIC_JUDGEMENT, public_draws
 
 # Hours of facilitation a taking-part citizen asks for in a month.
 FACILITATION_PER_PARTICIPANT = 0.5
@@ -48,7 +56,6 @@ OUTREACH_VISIT_COST = 2.0
 
 class PlanParameters(NamedTuple):
     """The model parameters ``plan_month`` reads (a tuple, so the compiled rule can read it too)."""
-    capacity_hours: float
     strain_absence: float
     output_target_pressure: float
     facilitation_orientation: float
@@ -58,32 +65,38 @@ class PlanParameters(NamedTuple):
     standardisation: float
     strain_sensitivity: float
     strain_recovery: float
+    frontline_autonomy: float
+    creaming_loss: float
+    judgement_spread: float
 
     of = classmethod(parameter_tuple)
     values = classmethod(parameter_values)
 
 
 STAFF_FIELDS = ("strain", "paid_hours", "reporting_hours", "facilitation_hours", "meeting_hours", "outreach_hours",
-                "delivery_hours", "service_hours", "invite_rate", "outreach_rate", "facilitation", "service_share")
+                "delivery_hours", "service_hours", "invite_rate", "outreach_rate", "facilitation", "service_share",
+                "absent_hours")
 
 
 @register_jitable
 def plan_month(p, strain, caseload_size, hours_budget, participants, planners, need_hours, substitution,
-               low_resource_share, provider_quality):
-    """One month's split of one professional's hours (a rule on numbers, like the citizens' rules).
+               low_resource_share, provider_quality, judgement):
+    """One month's split of one caseload's staff hours (a rule on numbers, like the citizens' rules).
 
-    ``hours_budget`` is the staff budget behind the caseload, ``participants`` last month's
-    co-producers in it and ``planners`` those of them in planning phases, ``need_hours`` the hours
-    that would meet its citizens' needs, and ``substitution`` the share of delivery the savings
-    target expects citizens to take over (professionals are told to recruit co-deliverers
-    instead). ``low_resource_share`` is the caseload's mean of (1 - resources) and
-    ``provider_quality`` the provider's service per delivered hour. ``p`` is a ``PlanParameters``.
+    ``hours_budget`` is the staff budget behind the caseload (it pays posts, so every extra hour of
+    budget is an extra working hour), ``participants`` last month's co-producers in it and
+    ``planners`` those of them in planning phases, ``need_hours`` the hours that would meet its
+    citizens' needs, and ``substitution`` the share of delivery the savings target expects
+    citizens to take over (professionals are told to recruit co-deliverers instead).
+    ``low_resource_share`` is the caseload's mean outreach weight (``rules.outreach_weight``),
+    ``provider_quality`` the provider's service per delivered hour and ``judgement`` its
+    professionals' own bent, in [-1, 1] (how their discretion departs from the common standard). ``p`` is a ``PlanParameters``.
     Returns the new values of ``STAFF_FIELDS`` in order.
     """
-    capacity = p.capacity_hours * (1.0 - p.strain_absence * strain)
-    paid = min(capacity, hours_budget)
-    reporting = REPORTING_SHARE * p.output_target_pressure * paid
-    discretionary = paid - reporting
+    paid = hours_budget
+    working = paid * (1.0 - p.strain_absence * strain)  # absence: posts paid, hours lost
+    reporting = REPORTING_SHARE * p.output_target_pressure * working
+    discretionary = working - reporting
     orientation = min(1.0, max(0.0, p.facilitation_orientation + 0.5 * substitution))
     facilitating = discretionary * orientation
     meetings = min(MEETING_HOURS_PER_PLANNER * planners, discretionary - facilitating)
@@ -92,32 +105,39 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
 
     inviting = INVITING_SHARE * facilitating
     invite_rate = clip01(inviting / p.invitation_hours / max(caseload_size, 1.0))
-    # Expected outreach visits = outreach_rate x the caseload's summed (1 - resources).
+    # Expected outreach visits = outreach_rate x the caseload's summed outreach weights.
     visits = outreaching / (OUTREACH_VISIT_COST * p.invitation_hours)
     outreach_rate = clip01(visits / max(low_resource_share * caseload_size, 1e-9))
     demand = FACILITATION_PER_PARTICIPANT * participants
     coverage = min(1.0, (facilitating - inviting) / max(demand, 1e-12)) if demand > 0 else 1.0
     facilitation = p.facilitation_skill * coverage * (1.0 - 0.5 * strain)
     per_hour = (1.0 + STANDARDISATION_GAIN * p.standardisation) * (1.0 + TARGET_THROUGHPUT_GAIN * p.output_target_pressure)
-    service = delivering * per_hour * provider_quality
+    # Discretion's costs (Lipsky 1980): staff free to choose who cannot meet targets that count
+    # cases, not need, cope by serving the easy cases first (creaming; strain measures how far the
+    # demands exceed the hours), and each caseload's service follows its professionals' own
+    # judgement (inconsistency: like cases treated unlike).
+    creamed = p.creaming_loss * p.frontline_autonomy * p.output_target_pressure * strain
+    judged = 1.0 + p.judgement_spread * p.frontline_autonomy * judgement
+    service = delivering * per_hour * provider_quality * judged * (1.0 - creamed)
     service_share = service / max(need_hours, 1e-9)
 
-    # Role strain: output targets against the co-production asked of me, plus overload:
-    # co-producers asking more support than I have, and a budget below a full post.
+    # Role strain from the demands actually carried (Kahn et al. 1964): output targets claim the
+    # hours that meeting the caseload's counted need takes; co-production claims the facilitation
+    # the paradigm asks, the support its co-producers ask and their planning meetings. What does not
+    # fit in the discretionary hours is conflict and overload; demands that fit do not strain.
     room = max(discretionary, 1e-9)
-    asked = (orientation * discretionary + demand) / room
-    conflict = p.output_target_pressure * min(1.0, asked)
-    unsupported = max(0.0, demand - (facilitating - inviting)) / room
-    overload = min(1.0, unsupported) + max(0.0, 1.0 - hours_budget / p.capacity_hours)
-    driven = clip01(p.strain_sensitivity * (conflict + 0.5 * overload))
+    targets = p.output_target_pressure * need_hours / room
+    coproduction = orientation + (demand + MEETING_HOURS_PER_PLANNER * planners) / room
+    excess = max(0.0, targets + coproduction - 1.0)
+    driven = clip01(p.strain_sensitivity * excess)
     strain = strain + p.strain_recovery * (driven - strain)
     return (strain, paid, reporting, facilitating, meetings, outreaching, delivering, service, invite_rate,
-            outreach_rate, facilitation, service_share)
+            outreach_rate, facilitation, service_share, paid - working)
 
 
 @njit(cache=True)
 def plan_team_month(parameters, ledger, caseload_size, staff_budget, budget_weight, n_citizens, participants, planners,
-                    need_hours, substitution, low_resource_share, provider_quality):
+                    need_hours, substitution, low_resource_share, provider_quality, judgement):
     """``plan_month`` for every caseload, written into ``ledger``'s column (``STAFF_FIELDS`` order;
     row 0, strain, is also read). A caseload's hours budget is its share of the staff budget, by its
     size and its provider's budget weight."""
@@ -125,7 +145,7 @@ def plan_team_month(parameters, ledger, caseload_size, staff_budget, budget_weig
     for c in range(ledger.shape[1]):
         hours_budget = staff_budget * caseload_size[c] * budget_weight[c] / n_citizens
         values = plan_month(p, ledger[0, c], caseload_size[c], hours_budget, participants[c], planners[c],
-                            need_hours[c], substitution, low_resource_share[c], provider_quality[c])
+                            need_hours[c], substitution, low_resource_share[c], provider_quality[c], judgement[c])
         for k in range(len(values)):
             ledger[k, c] = values[k]
 
@@ -138,8 +158,13 @@ class Staff:
     """The team's ledger: one array per quantity in ``STAFF_FIELDS``, one entry per caseload (the rows
     of one table, which the compiled month writes in place)."""
 
-    def __init__(self, caseload_sizes: np.ndarray):
+    def __init__(self, caseload_sizes: np.ndarray, seed: int = 0):
         self.caseload_size = np.asarray(caseload_sizes, dtype=np.float64)
+        # Each caseload's professionals have their own bent, uniform in [-1, 1], drawn once from the
+        # public side's counter-based stream (so it shifts no other draw), and centred, so that bents
+        # differ without adding up to a bias of the whole staff (inconsistency, not bias).
+        bent = 2.0 * public_draws(seed, 0, PUBLIC_JUDGEMENT, len(caseload_sizes)) - 1.0
+        self.judgement = bent - bent.mean()
         self._ledger = np.zeros((len(STAFF_FIELDS), len(caseload_sizes)))
         for row, name in enumerate(STAFF_FIELDS):
             setattr(self, name, self._ledger[row])
@@ -149,7 +174,7 @@ class Staff:
         """The team's month (``plan_team_month``)."""
         plan_team_month(PlanParameters.values(p), self._ledger, self.caseload_size, float(staff_budget),
                                budget_weight, float(n_citizens), participants, planners, need_hours,
-                               float(substitution), low_resource_share, provider_quality)
+                               float(substitution), low_resource_share, provider_quality, self.judgement)
 
 
 def _ledger_entry(name: str):
@@ -179,3 +204,4 @@ class Professional(mesa.Agent):
     invite_rate = _ledger_entry("invite_rate")
     facilitation = _ledger_entry("facilitation")
     service_share = _ledger_entry("service_share")
+    absent_hours = _ledger_entry("absent_hours")

@@ -43,6 +43,7 @@ PUBLIC_TAKEOVER = 203  # entity: (group, initiative slot)
 PUBLIC_TURBULENCE = 204  # entity: 0 (happens?) and 1 (which component)
 PUBLIC_SEARCH = 205  # entity: trial number
 PUBLIC_PROPOSAL = 206  # entity: group (order in which proposals are heard)
+PUBLIC_JUDGEMENT = 207  # entity: caseload (its professionals' own bent; drawn once, month 0)
 TRIAL_ASSIGNMENT = 300  # entity: citizen (randomised in-silico trials)
 # An initiative is the entity (group << SLOT_BITS) | slot.
 SLOT_BITS = 20

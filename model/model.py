@@ -16,7 +16,8 @@ import numpy as np
 from coprod.agents.ngo import NGO, CivilSociety, NGOParameters, delivery_by_group, grants_asked, month_offer, run_initiatives
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
-from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, T_POWER_UPTAKE, THETA_NAMES
+from coprod.agents.rules import (MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, T_POWER_UPTAKE, THETA_NAMES,
+                                 outreach_weight)
 from coprod.model import municipality
 from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
@@ -76,7 +77,7 @@ class CoProductionModel(mesa.Model):
         self.network = build_network(self.group_of, n_groups, p["mean_degree"], p["homophily"], self.seed_value)
         init = initial_citizens(p, self.group_of, self.n_caseloads, self.rng)
         caseload_sizes = np.bincount(init["caseload_of"], minlength=self.n_caseloads)
-        self.staff = Staff(caseload_sizes)
+        self.staff = Staff(caseload_sizes, self.seed_value)
         self.professionals = [Professional(self, c, int(caseload_sizes[c])) for c in range(self.n_caseloads)]
         self.politician = Politician(self)
         self.ngo_of_group = np.full(n_groups, -1, dtype=np.int64)
@@ -264,7 +265,7 @@ class CoProductionModel(mesa.Model):
 
     def _make_engine(self, init):
         # Read before the numba engine takes the starting arrays over.
-        self._caseload_low_resources = (np.bincount(init["caseload_of"], weights=1.0 - init["resources"],
+        self._caseload_low_resources = (np.bincount(init["caseload_of"], weights=outreach_weight(init["resources"]),
                                                     minlength=self.n_caseloads) / np.maximum(self.staff.caseload_size, 1))
         if self.engine_name == "numba":
             from coprod.model.engine_numba import NumbaEngine

@@ -49,11 +49,12 @@ def check_month(model):
     for prof in model.professionals:
         assert 0.0 <= prof.strain <= 1.0
         assert 0.0 <= prof.invite_rate <= 1.0 and 0.0 <= prof.facilitation <= 1.0
-        # Hours balance: every paid hour goes to reporting, facilitation, meetings, outreach or delivery.
+        # Hours balance: every paid hour goes to reporting, facilitation, meetings, outreach or delivery,
+        # or is lost to strain-related absence (posts paid, hours not worked).
         assert math.isclose(prof.reporting_hours + prof.facilitation_hours + prof.meeting_hours + prof.outreach_hours
-                            + prof.delivery_hours, prof.paid_hours, rel_tol=1e-9, abs_tol=1e-9)
+                            + prof.delivery_hours + prof.absent_hours, prof.paid_hours, rel_tol=1e-9, abs_tol=1e-9)
         assert min(prof.reporting_hours, prof.facilitation_hours, prof.meeting_hours, prof.outreach_hours,
-                   prof.delivery_hours) >= -1e-12
+                   prof.delivery_hours, prof.absent_hours) >= -1e-12
     # Money balances: staff, grants and take-overs are paid out of the budget, never beyond it.
     pol = model.politician
     assert min(pol.staff_spent, pol.grants, pol.takeover_cost, pol.reinvested) >= 0
