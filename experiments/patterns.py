@@ -126,7 +126,9 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
         if model.steps > last - WINDOW:
             record.observe(model.population)
         if not short and model.steps > last - HISTORY:
-            is_volunteer = np.asarray(model.population.citizen_values("is_volunteer"), dtype=bool)
+            # Volunteering as CitizenRecord counts it: in associational life or for the NGO.
+            is_volunteer = (np.asarray(model.population.citizen_values("is_volunteer"), dtype=bool)
+                            | (np.asarray(model.population.citizen_values("activity")) > 0))
             mode = np.asarray(model.population.citizen_values("mode"))
             volunteer.append(is_volunteer)
             active.append(is_volunteer | (mode == MODE_GROUP) | (mode == MODE_COLLECTIVE))  # as ``volunteers`` counts
@@ -264,14 +266,15 @@ def volunteer_motivation(window: CitizenWindow) -> np.ndarray:
 # HISTORY months, one row a month), so it can be pointed at new model outputs when they arrive.
 
 def volunteers(window: CitizenWindow) -> np.ndarray:
-    """Who counts as volunteering in the window: an NGO volunteer, or group or collective
-    co-production, in at least one month (as ``annual_volunteering_share``)."""
+    """Who counts as volunteering in the window: a volunteer (associational life or the NGO), or group
+    or collective co-production, in at least one month (as ``annual_volunteering_share``)."""
     together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
     return (window.volunteering > 0) | (together > 0)
 
 
 def association_share(window: CitizenWindow) -> float:
-    """Of the citizens who volunteered in the window, the share who did so through an NGO."""
+    """Of the citizens who volunteered in the window, the share who did so through an association or
+    the NGO (the rest only co-produced together with others)."""
     counted = volunteers(window)
     return float(np.mean(window.volunteering[counted] > 0)) if counted.any() else float("nan")
 
@@ -321,7 +324,7 @@ def trust_volunteering_correlation(window: CitizenWindow) -> float:
 @dataclass(frozen=True)
 class ActivityHistory:
     """Per month (rows, oldest first) and citizen: volunteering as ``volunteers`` counts it
-    (``active``) and NGO volunteer status (``volunteer``), over the last ``HISTORY`` months of a run."""
+    (``active``) and volunteer status, associational life or the NGO (``volunteer``), over the last ``HISTORY`` months of a run."""
 
     active: np.ndarray  # (months, n) bool
     volunteer: np.ndarray  # (months, n) bool
@@ -357,7 +360,7 @@ def volunteer_groups_a_year_ago(history: ActivityHistory) -> tuple[np.ndarray, n
 
 
 def volunteer_retention(history: ActivityHistory) -> float:
-    """Of the NGO volunteers 12 months before the end, the share still volunteering at the end."""
+    """Of the volunteers (associations or the NGO) 12 months before the end, the share still volunteering at the end."""
     if history.months < 24:
         return float("nan")
     then, _, now = volunteer_groups_a_year_ago(history)
@@ -458,10 +461,10 @@ STATISTICS: dict[str, Statistic] = {
         "of those volunteering in the year before last, the share volunteering in the last year"),
     "volunteer_retention": Statistic(
         ("baseline",), lambda o: volunteer_retention(o["baseline"].history),
-        "of the NGO volunteers 12 months before the end, the share still volunteering at the end"),
+        "of the volunteers (associations or the NGO) 12 months before the end, the share still volunteering at the end"),
     "newcomers_leave_more": Statistic(
         ("baseline",), lambda o: newcomers_leave_more(o["baseline"].history),
-        "share of newer NGO volunteers who left within 12 months minus that of volunteers serving >= 12 months"),
+        "share of newer volunteers (associations or the NGO) who left within 12 months minus that of volunteers serving >= 12 months"),
 }
 
 
