@@ -151,10 +151,48 @@ def classroom_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {"arms": arm_parameters(settings), "seed": int(settings["seed"]), "engine": "numba"}
 
 
+def describe_change(before: dict[str, Any], after: dict[str, Any], language: str) -> str:
+    """What a change of settings changed, in words: "Openness: 0,3 → 0,9" (arms named when they differ)."""
+    from coprod.classroom.animate import format_number
+    from coprod.model.paradigms import paradigm_name
+
+    def shown(name: str, value: Any) -> str:
+        if name == "paradigm":
+            return paradigm_name(value, language, short=True)
+        kind = PARAMETERS[name].kind
+        if kind == "choice":
+            return PARAMETERS[name].choice_word(value, language)
+        if kind == "bool":
+            return WORDS[language]["yes" if value else "no"]
+        return format_number(float(value), language)
+
+    olds, news = arm_parameters(before), arm_parameters(after)
+    per_arm = []
+    for old, new in zip(olds, news):
+        names = [name for name in dict.fromkeys([*old, *new]) if name != "n_citizens"]
+        per_arm.append([f"{label(name, language) if name != 'paradigm' else WORDS[language]['paradigm_a']}: "
+                        f"{shown(name, lever_or_rule(old, name))} → {shown(name, lever_or_rule(new, name))}"
+                        for name in names if lever_or_rule(old, name) != lever_or_rule(new, name)])
+    if len(per_arm) == 2 and per_arm[0] != per_arm[1]:
+        return "; ".join(f"{side}: {', '.join(words)}" for side, words in zip("AB", per_arm) if words)
+    return ", ".join(per_arm[0]) if per_arm else ""
+
+
+def lever_or_rule(parameters: dict[str, Any], name: str) -> Any:
+    """A lever's value in an arm's overrides, else its paradigm's rule, else its default."""
+    if name in parameters:
+        return parameters[name]
+    return paradigm_values(parameters["paradigm"]).get(name, PARAMETERS[name].default)
+
+
 # --- one tab's run: a worker thread that alone touches the model ------------------------------
 
 PICTURE_WIDTH_INCHES = 14.0
 PICTURE_DPI = 100
+# The picture is drawn at the size the page has room for (pixels), within these bounds.
+DEFAULT_PICTURE = (1400, 756)
+MIN_PICTURE = (640, 400)
+MAX_PICTURE = (2400, 1400)
 DEFAULT_MONTHS_PER_SECOND = 5
 DEFAULT_STOP_MONTH = 120
 SHOWN_LEVERS = SLIDERS + CHOICES
@@ -177,6 +215,7 @@ class Frame:
     settings: dict[str, Any] | None  # the settings the model runs, when a change could not be made
     months_per_second: float
     stop_month: int
+    changes: list[tuple[int, str]]  # each lever change of this run: its month and what changed
 
 
 @dataclass(frozen=True)
@@ -221,6 +260,10 @@ class Session:
         self.problem: str | None = None
         self.thread: threading.Thread | None = None
         self.steps_done = 0
+        self.started_with: dict[str, Any] | None = None  # the settings at month 0 of this run
+        self.changes: list[tuple[int, dict[str, Any], dict[str, Any]]] = []  # (month, settings before, after)
+        self.picture_size = DEFAULT_PICTURE
+        self.settings_news = False  # the page must be shown other settings than it asked for
 
     # -- the page's side
     def send(self, kind: str, value: Any = None) -> None:
@@ -286,7 +329,15 @@ class Session:
                 if changed:
                     self._publish()
         finally:
+            self._free()
             self.log("session ended")
+
+    def _free(self) -> None:
+        """Let the run go: the models (which Mesa would keep alive), the figure and the picture."""
+        with self.lock:
+            if self.classroom is not None:
+                self.classroom.forget()
+            self.classroom = self.pictures = self.png = None
 
     def _guarded(self, action: Callable[[], Any]) -> bool:
         """Do ``action``; on an unexpected error pause, say it in one line on the page and go on, so
@@ -313,18 +364,43 @@ class Session:
         return batch
 
     def _apply(self, batch: list[tuple[str, Any]]) -> bool:
-        """Carry out a batch of commands; the last change of settings wins, steps after it count."""
+        """Carry out a batch of commands in order. Of settings sent one after another only the last
+        is made (a slider dragged sends many); a Step or a move back first makes the settings sent
+        before it, so a month stepped before a lever moved is stepped with the old value."""
         if not batch:
             return False
-        rebuild_to, steps, fresh = None, 0, False
+        pending: dict[str, Any] | None = None
+        steps = 0
         for kind, value in batch:
+            # What came before happens first: Steps before a change of settings, a change before Steps.
             if kind == "settings":
-                rebuild_to, steps = value, 0
-            elif kind == "reset":
-                rebuild_to, steps, fresh = (rebuild_to or self.wanted), 0, True
-                self.playing = False
-            elif kind == "step":
+                if steps:
+                    self._step(steps)
+                    steps = 0
+                pending = value
+                continue
+            if kind == "step":
+                if pending is not None:
+                    self._settle(pending)
+                    pending = None
                 steps += 1
+                continue
+            if kind in ("back", "reset", "size"):
+                if pending is not None:
+                    self._settle(pending)
+                    pending = None
+                if steps:
+                    self._step(steps)
+                    steps = 0
+            if kind == "reset":
+                self.playing = False
+                self._publish(busy=True)
+                self._rebuild(self.wanted, fresh=True)
+            elif kind == "back":
+                self.playing = False
+                self._back(int(value))
+            elif kind == "size":
+                self._resize(value)
             elif kind == "play":
                 self.playing = True
             elif kind == "pause":
@@ -337,42 +413,116 @@ class Session:
                 self.stop_month = max(0, int(value))
         if self.playing:
             self.stop_armed = self.stop_month > 0 and self._month() < self.stop_month
-        if rebuild_to is not None:
-            self.wanted = rebuild_to
-            self._publish(busy=True)
-            self._rebuild(rebuild_to, fresh=fresh)
-            if self.playing:
-                self.stop_armed = self.stop_month > 0
+        if pending is not None:
+            self._settle(pending)
         if steps:
             self._step(steps)
         return True
 
     def _month(self) -> int:
-        return self.classroom.arms[0].model.steps if self.classroom else 0
+        return self.classroom.month if self.classroom else 0
+
+    def _settle(self, settings: dict[str, Any]) -> None:
+        """Make new settings: mid-run, levers and paradigms change from the next month on (with a
+        ghost of the run without the change); a new story, seed, number of citizens or side by side,
+        or any change at month 0, starts the run again."""
+        self.wanted = settings
+        if self._is_intervention(settings):
+            try:
+                before = self.applied
+                changed = self.classroom.intervene(classroom_settings(settings)["arms"])
+            except (ValueError, InputError):
+                changed = None  # not possible mid-run (or not a valid value): start again below
+            if changed is not None:
+                if changed:
+                    self.changes.append((self._month(), before, settings))
+                language_changed = settings.get("language") != before.get("language")
+                self.applied = settings
+                if language_changed:
+                    self._new_pictures()
+                self._redraw()
+                return
+        self._publish(busy=True)
+        self._rebuild(settings)
+
+    def _is_intervention(self, settings: dict[str, Any]) -> bool:
+        if self.classroom is None or self.applied is None or self._month() == 0:
+            return False
+        new, old = classroom_settings(settings), classroom_settings(self.applied)
+        same_world = (new["seed"] == old["seed"] and len(new["arms"]) == len(old["arms"])
+                      and all(a["n_citizens"] == b["n_citizens"] for a, b in zip(new["arms"], old["arms"])))
+        new_story = settings.get("preset") is not None and settings.get("preset") != self.applied.get("preset")
+        return same_world and not new_story
+
+    def _back(self, month: int) -> None:
+        """Back to ``month`` as it was, with the levers as they were then (later changes dropped)."""
+        if self.classroom is None:
+            return
+        month = max(0, min(month, self._month()))
+        self._publish(busy=True)
+        with self.lock:
+            self.classroom.back_to(month)
+        self.changes = [change for change in self.changes if change[0] < month]
+        restored = self.changes[-1][2] if self.changes else self.started_with
+        language = (self.applied or {}).get("language", "en")
+        restored = {**restored, "language": language}
+        self.applied = self.wanted = restored
+        self.settings_news = True  # the page shows the levers as they were
+        self._redraw()
+
+    def _resize(self, size: Any) -> None:
+        """Draw the picture at the size the page has room for (so it is shown 1:1 and its text keeps
+        its size in pixels on any screen)."""
+        width, height = (int(v) for v in size)
+        wanted = (min(max(width, MIN_PICTURE[0]), MAX_PICTURE[0]), min(max(height, MIN_PICTURE[1]), MAX_PICTURE[1]))
+        if wanted == self.picture_size:
+            return
+        self.picture_size = wanted
+        if self.classroom is not None:
+            self._new_pictures()
+            self._redraw()
 
     def _rebuild(self, settings: dict[str, Any], fresh: bool = False) -> None:
-        """A new classroom for new settings (or ``fresh``: Reset); only new pictures when just the
+        """A new classroom for new settings (or ``fresh``: Start over); only new pictures when just the
         language changed."""
-        from coprod.classroom.animate import Classroom, Pictures
+        from coprod.classroom.animate import Classroom
 
-        language = settings.get("language", "en")
         same_run = (not fresh and self.applied is not None
                     and classroom_settings(settings) == classroom_settings(self.applied))
         try:
             classroom = self.classroom if same_run else Classroom(classroom_settings(settings))
         except (ValueError, InputError) as err:
             self.problem = str(err)
+            self.settings_news = True
             self.wanted = self.applied
             return
-        pictures = Pictures(classroom, language=language, dpi=PICTURE_DPI, width=PICTURE_WIDTH_INCHES, blit=True,
-                            screen=True)
-        png = pictures.png()
         with self.lock:
-            self.classroom, self.pictures, self.png = classroom, pictures, png
+            if classroom is not self.classroom and self.classroom is not None:
+                self.classroom.forget()
+            self.classroom = classroom
             self.applied = settings
-            self.problem = None
             if not same_run:
+                self.started_with = settings
+                self.changes = []
                 self.seconds = None
+            self.problem = None
+        self._new_pictures()
+        self._redraw()
+
+    def _new_pictures(self) -> None:
+        from coprod.classroom.animate import Pictures
+
+        width, height = self.picture_size
+        language = self.applied.get("language", "en")
+        pictures = Pictures(self.classroom, language=language, dpi=PICTURE_DPI, width=width / PICTURE_DPI,
+                            height=height / PICTURE_DPI, blit=True, screen=True)
+        with self.lock:
+            self.pictures = pictures
+
+    def _redraw(self) -> None:
+        with self.lock:
+            self.pictures.update()
+            self.png = self.pictures.png()
 
     def _step(self, months: int) -> None:
         started = time.perf_counter()
@@ -405,11 +555,13 @@ class Session:
         size = tuple(int(v) for v in pictures.canvas.get_width_height()) if pictures else (0, 0)
         language = self.applied.get("language", "en") if self.applied else "en"
         hover = None if (self.playing or busy or pictures is None) else hover_svg(self.classroom, pictures, language)
+        news, self.settings_news = self.settings_news, False
         self.publish(Frame(
             png=self.png, size=size, month=self._month(), playing=self.playing, busy=busy, problem=self.problem,
             language=language, running=self._running(), hover=hover, seconds=self.seconds,
-            settings=self.applied if self.problem and self.applied else None,
-            months_per_second=self.months_per_second, stop_month=self.stop_month))
+            settings=self.applied if news and self.applied else None,
+            months_per_second=self.months_per_second, stop_month=self.stop_month,
+            changes=[(month, describe_change(before, after, language)) for month, before, after in self.changes]))
 
 
 def single_numba_thread() -> None:
@@ -492,7 +644,7 @@ invited this month), stars are NGOs. Pause and hover over a citizen to see who t
 gennemsnit; tallene over hver graf er de aktuelle værdier, A i blåt, B i rødt):
 
 - **Innovation**: nye idéer fra borgerne, som ydelsen tager op.
-- **Trivsel & empowerment**: hvordan borgerne har det, og hvor meget de føler, de kan handle.
+- **Trivsel & handlekraft**: hvordan borgerne har det, og hvor meget de føler, de kan handle.
 - **Effektivitet & træfsikkerhed**: hvor godt ydelsens timer rammer de behov, der er.
 - **Ressourcemobilisering**: borgernes egen tid og egne ressourcer, der lægges i ydelsen.
 - **Demokrati**: hvis stemme bliver hørt og taget op.
