@@ -346,6 +346,18 @@ def lever_words(name: str, value: Any, language: str) -> str:
     return f"{declared.display(language)}: {shown}"
 
 
+def series_name(name: str, language: str = "en") -> str:
+    """A series of the pictures (``SERIES``) in readers' words: "Democracy (this month)"."""
+    t = TEXT[language]
+    if name in t["series"]:
+        return t["series"][name]
+    if name == "participation_rate":
+        return t["participation"]
+    dimension, _, kind = name.rpartition("_")
+    this_month, average = (part.strip() for part in t["thin"].split(","))
+    return f"{dimension_name(dimension, language)} ({this_month if kind == 'output' else average})"
+
+
 def format_number(value: float, language: str = "en", digits: int | None = None) -> str:
     """A number as readers of the language write it: a decimal comma in Danish. Without ``digits``
     the shortest form (``:g``)."""

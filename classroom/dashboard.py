@@ -50,24 +50,36 @@ WORDS = {
     "en": {"title": "Co-production in the classroom", "language": "Language", "compare": "Side by side",
            "paradigm_a": "Paradigm", "paradigm_b": "Second paradigm (B)", "preset": "Story",
            "no_preset": "(choose a story)", "levers": "Levers (apply to both sides)", "citizens": "Citizens",
-           "seed": "Seed", "month": "Month", "restart": "A change of lever starts the run again from month 0, same seed.",
+           "seed": "Seed", "month": "Month",
+           "restart": "A lever moved mid-run applies from the next month. A new story, number of citizens, seed or "
+                      "side by side starts again at month 0.",
+           "mid_run": "Move a lever while the run goes on: it applies from the next month, and a faint dashed line "
+                      "shows what would have happened without it.",
+           "changed_at": "Changed at month", "ghost_hint": "(dashed: without the change)",
+           "back_month": "Back to month", "back": "Go back", "close": "Close", "yes": "yes", "no": "no",
            "side_a": "A only", "side_b": "B only", "redraw": "step + redraw",
            "paradigm_hint": "Paradigm: the rule set that gives actors their roles",
-           "step": "Step", "play": "▶ Play", "pause": "❚❚ Pause", "reset": "Reset", "speed": "Months per second",
+           "step": "Step", "play": "▶ Play", "pause": "❚❚ Pause", "reset": "Start over", "speed": "Months per second",
            "stop": "Stop at month (0: never)", "present": "Presentation", "present_off": "All controls",
            "busy": "Building the model…", "download_png": "Picture (PNG)", "download_csv": "Data (CSV)",
-           "info": "What am I looking at?"},
+           "info": "What am I looking at?", "side": "side"},
     "da": {"title": "Samskabelse i undervisningen", "language": "Sprog", "compare": "Side om side",
            "paradigm_a": "Paradigme", "paradigm_b": "Andet paradigme (B)", "preset": "Fortælling",
            "no_preset": "(vælg en fortælling)", "levers": "Greb (gælder begge sider)", "citizens": "Borgere",
            "seed": "Frø", "month": "Måned",
-           "restart": "Et nyt greb starter kørslen forfra fra måned 0 med samme frø.",
+           "restart": "Et greb flyttet undervejs gælder fra næste måned. En ny fortælling, et nyt antal borgere, "
+                      "et nyt frø eller side om side starter forfra fra måned 0.",
+           "mid_run": "Flyt et greb, mens kørslen går: det gælder fra næste måned, og en svag stiplet linje viser, "
+                      "hvad der ville være sket uden det.",
+           "changed_at": "Ændret i måned", "ghost_hint": "(stiplet: uden ændringen)",
+           "back_month": "Tilbage til måned", "back": "Gå tilbage", "close": "Luk", "yes": "ja", "no": "nej",
            "side_a": "kun A", "side_b": "kun B", "redraw": "skridt + tegning",
            "paradigm_hint": "Paradigme: de regler, der giver aktørerne deres roller",
-           "step": "Et skridt", "play": "▶ Afspil", "pause": "❚❚ Pause", "reset": "Forfra", "speed": "Måneder pr. sekund",
+           "step": "Et skridt", "play": "▶ Afspil", "pause": "❚❚ Pause", "reset": "Start forfra",
+           "speed": "Måneder pr. sekund",
            "stop": "Stop ved måned (0: aldrig)", "present": "Præsentation", "present_off": "Alle knapper",
            "busy": "Bygger modellen…", "download_png": "Billede (PNG)", "download_csv": "Data (CSV)",
-           "info": "Hvad ser jeg på?"},
+           "info": "Hvad ser jeg på?", "side": "side"},
 }
 # The stories of the sources: each arm is a bundled scenario with extra overrides.
 PRESETS = {
@@ -185,6 +197,56 @@ def lever_or_rule(parameters: dict[str, Any], name: str) -> Any:
     return paradigm_values(parameters["paradigm"]).get(name, PARAMETERS[name].default)
 
 
+def download_name(settings: dict[str, Any], month: int, suffix: str) -> str:
+    """A download's file name: the story (or paradigms), the month and the language."""
+    language = settings.get("language", "en")
+    if settings.get("preset"):
+        what = settings["preset"]
+    else:
+        what = "-vs-".join(arm["paradigm"] for arm in settings["arms"][: 2 if settings["compare"] else 1])
+    return f"coprod-{what}-{'maaned' if language == 'da' else 'month'}{int(month):03d}-{language}.{suffix}"
+
+
+def csv_table(classroom, settings: dict[str, Any], changes: list, language: str) -> str:
+    """The run as a table in the page's words, its settings in # lines above it."""
+    from coprod.classroom.animate import SERIES, format_number, series_name
+    from coprod.model.paradigms import paradigm_name
+
+    words = WORDS[language]
+    sep = ";" if language == "da" else ","
+    story = PRESETS[settings["preset"]][language] if settings.get("preset") else ""
+    lines = [f"# {words['title']}", f"# {words['preset']}: {story or '-'}",
+             f"# {words['seed']}: {settings['seed']}", f"# {words['citizens']}: {settings['n_citizens']}"]
+    for arm in classroom.arms:
+        levers = ", ".join(f"{label(name, language)} = " + (PARAMETERS[name].choice_word(arm.model.p[name], language)
+                                                            if PARAMETERS[name].kind == "choice" else
+                                                            format_number(float(arm.model.p[name]), language))
+                           for name in SHOWN_LEVERS)
+        lines.append(f"# {arm.label}: {paradigm_name(arm.paradigm, language, short=True)}; {levers}")
+    for month, before, after in changes:
+        lines.append(f"# {words['changed_at']} {month}: {describe_change(before, after, language)}")
+    header = [words["side"], words["paradigm_a"], words["month"]] + [series_name(name, language) for name in SERIES]
+    lines.append(sep.join(f'"{name}"' if sep in name else name for name in header))
+    for arm in classroom.arms:
+        shown = paradigm_name(arm.paradigm, language, short=True)
+        for month in range(len(arm.history[SERIES[0]])):
+            values = [format_number(float(f"{arm.history[name][month]:.6g}"), language) for name in SERIES]
+            lines.append(sep.join([arm.label, shown, str(month + 1)] + values))
+    return "\n".join(lines) + "\n"
+
+
+def lessons(language: str) -> list[tuple[str, str]]:
+    """The lessons of docs/teaching/ in a language: (title, Markdown), in order. Read from the
+    source tree (the dashboard runs from a checkout installed in place); none if it is not there."""
+    folder = Path(__file__).resolve().parents[1] / "docs" / "teaching"
+    found = []
+    for path in sorted(folder.glob(f"lesson-*.{language}.md")):
+        text = path.read_text(encoding="utf-8")
+        title, _, body = text.partition("\n")
+        found.append((title.lstrip("# ").strip(), body.strip()))
+    return found
+
+
 # --- one tab's run: a worker thread that alone touches the model ------------------------------
 
 PICTURE_WIDTH_INCHES = 14.0
@@ -278,16 +340,13 @@ class Session:
         self.commands.put(("wake", None))
 
     def csv(self) -> bytes:
-        """The run so far, one row per arm and month (the page's CSV download)."""
-        from coprod.classroom.animate import SERIES
-
+        """The run so far, one row per arm and month (the page's CSV download), with the page's words:
+        display names in its language, and in Danish the separator and decimal comma Danish
+        spreadsheets read. Lines starting with # before the table say how the run was set up."""
         with self.lock:
-            rows = ["arm,paradigm,month," + ",".join(SERIES)]
-            for arm in self.classroom.arms if self.classroom else []:
-                for month in range(len(arm.history[SERIES[0]])):
-                    values = ",".join(f"{arm.history[name][month]:.6g}" for name in SERIES)
-                    rows.append(f"{arm.label},{arm.paradigm},{month + 1},{values}")
-        return ("\n".join(rows) + "\n").encode("utf-8")
+            settings, classroom, changes = self.applied, self.classroom, list(self.changes)
+            language = (settings or {}).get("language", "en")
+            return csv_table(classroom, settings, changes, language).encode("utf-8") if classroom else b""
 
     # -- the worker
     def _run_in(self, context: Any) -> None:
@@ -637,7 +696,15 @@ municipality supports a citizens' initiative, or takes it over); *Collective bea
 green collectively; a ring marks a volunteer, squares are professionals (dotted lines: whom they
 invited this month), stars are NGOs. Pause and hover over a citizen to see who they are.
 
+**Levers mid-run**: move a lever while the run goes on: it applies from the next month. A vertical
+dashed line marks the month, and a faint dashed line shows the same run without the change (same
+seed, same random numbers), so the gap between the lines is the change's effect. *Back to month*
+returns to a month before the change, so the class can try another; *Start over* begins again at
+month 0 with the levers as they stand.
+
 **Keys**: the space bar plays and pauses.
+
+**Lessons** (10-15 minutes each; also in docs/teaching/):
 """,
     "da": """
 **De fem værdidimensioner** (hver fra 0 til 1; tynd linje: denne måned, tyk linje: 6-måneders
@@ -653,8 +720,8 @@ gennemsnit; tallene over hver graf er de aktuelle værdier, A i blåt, B i rødt
 rigeste femtedel, der deltager, prikket andelen af den fattigste femtedel.
 
 **Paradigmerne**: borgeren som *klient* (traditionel forvaltning: regler og fagfolk bestemmer), som
-*kunde* (New Public Management: mål, frit valg, besparelser), som *medborger* (New Public Governance:
-delt magt, facilitering, netværk) eller en *hybrid* af NPM og NPG.
+*kunde* (ny offentlig ledelse, NPM: mål, frit valg, besparelser), som *medborger* (netværksstyring,
+NPG: delt magt, facilitering, netværk) eller en *hybrid* af NPM og NPG.
 
 **Fortællingerne**: *Fra klient til medborger* (samme by under det traditionelle paradigme og under
 NPG); *Besparelser forklædt som samskabelse* (en hybrid, og den samme med halvdelen af
@@ -666,21 +733,30 @@ individuel?* (individuel mod kollektiv samskabelse).
 kollektivt; en ring er en frivillig, firkanter er medarbejdere (prikkede linjer: hvem de inviterede
 denne måned), stjerner er foreninger. Sæt på pause, og hold musen over en borger for at se, hvem det er.
 
+**Greb undervejs**: flyt et greb, mens kørslen går: det gælder fra næste måned. En lodret stiplet
+linje markerer måneden, og en svag stiplet linje viser den samme kørsel uden ændringen (samme frø,
+samme tilfældige tal), så forskellen mellem linjerne er ændringens virkning. *Tilbage til måned*
+går tilbage til en måned før ændringen, så klassen kan prøve en anden; *Start forfra* begynder
+igen fra måned 0 med grebene, som de står.
+
 **Taster**: mellemrumstasten afspiller og sætter på pause.
+
+**Lektioner** (10-15 minutter hver; se også docs/teaching/):
 """,
 }
 
+# Every text on the page is at least 18 px (read from the back of a classroom, issue 26); the picture
+# is drawn at the size the page has room for, so its text (13 pt at 100 dpi) is 18 px too.
 CSS = """
-.coprod-page, .coprod-page span, .coprod-page .v-card__title { font-size: 18px; }
-.coprod-page .v-label, .coprod-page .v-select__selection, .coprod-page input, .coprod-page .v-btn,
-.coprod-page .v-input--selection-controls .v-label { font-size: 18px !important; }
-.coprod-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 16px; padding: 6px 12px; }
+.coprod-page * { font-size: 18px !important; line-height: 1.3; }
+.coprod-bar, .coprod-changes { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 14px;
+  padding: 4px 12px; }
 .coprod-bar .v-btn { text-transform: none; letter-spacing: 0; }
-.coprod-page .coprod-title { font-size: 24px; font-weight: bold; display: block; margin: 4px 0 8px; }
-.coprod-page .coprod-month { font-size: 28px; font-weight: bold; min-width: 6.5em; }
-.coprod-body { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; padding: 0 12px; }
-@media (max-width: 1200px) { .coprod-side { flex-basis: 280px !important; } }
-.coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 80px); overflow-y: auto; }
+.coprod-page .coprod-title { font-size: 24px !important; font-weight: bold; display: block; margin: 4px 0 8px; }
+.coprod-page .coprod-month { font-size: 28px !important; font-weight: bold; min-width: 6.2em; }
+.coprod-body { display: flex; gap: 12px; align-items: flex-start; padding: 0 12px; }
+.coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 150px); overflow-y: auto; }
+@media (max-width: 1400px) { .coprod-side { flex-basis: 300px; } }
 .coprod-main { flex: 1 1 600px; min-width: 0; }
 .coprod-picture-box { position: relative; max-width: 100%; }
 .coprod-picture-box img.coprod-picture { display: block; width: 100%; height: auto; }
@@ -688,11 +764,20 @@ CSS = """
 .coprod-hover { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
 .coprod-hover svg { width: 100%; height: 100%; display: block; }
 .coprod-hover circle { fill: transparent; pointer-events: all; cursor: help; }
-.coprod-page .coprod-small { font-size: 15px; color: #555; }
+.coprod-page .coprod-label { color: #444; }
+.coprod-page .coprod-change { font-weight: bold; color: #333; }
 .coprod-page .coprod-busy { color: #b35900; font-weight: bold; }
-.coprod-speed { width: 230px; }
+.coprod-speed { width: 210px; }
 .coprod-speed .v-input { margin-top: -6px; }
-.coprod-stop { width: 240px; }
+.coprod-stop { width: 230px; }
+.coprod-back-month { width: 190px; }
+.coprod-bar .v-input, .coprod-changes .v-input { margin-top: 0; padding-top: 4px; }
+.coprod-bar .v-text-field__details, .coprod-changes .v-text-field__details { display: none; }
+.coprod-info { position: fixed; top: 4vh; left: 5vw; right: 5vw; bottom: 4vh; overflow-y: auto; z-index: 20;
+  background: white; padding: 16px 28px; box-shadow: 0 4px 24px rgba(0, 0, 0, 0.35); border-radius: 6px; }
+.coprod-info .coprod-info-close { float: right; }
+.coprod-info h1, .coprod-info h2, .coprod-info h3 { font-size: 22px !important; }
+.coprod-lesson summary { font-weight: bold; cursor: pointer; margin: 8px 0; }
 """
 
 

@@ -13,9 +13,11 @@ import ipyvue
 import solara
 import traitlets
 
+from coprod.classroom.animate import format_number
 from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_MONTHS_PER_SECOND, DEFAULT_STOP_MONTH,
                                         INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, _log, _page_connected,
-                                        apply_preset, default_settings, explanation, label, lever_value, slider_step)
+                                        apply_preset, default_settings, download_name, explanation, label,
+                                        lessons, lever_value, slider_step)
 from coprod.model.paradigms import SHORT_NAMES
 from coprod.core.parameters import PARADIGMS, PARAMETERS
 
@@ -47,6 +49,42 @@ module.exports = {
 """).tag(sync=True)
 
 
+class RoomForPicture(ipyvue.VueTemplate):
+    """Reports the room the picture has (pixels: the main column's width, the window's height below
+    its top), so the picture is drawn at exactly that size and its text keeps its size on any screen."""
+
+    room = traitlets.List([0, 0]).tag(sync=True)
+    template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    const measure = () => {
+      const main = document.querySelector(".coprod-main");
+      if (!main) return;
+      const below = document.querySelector(".coprod-below");
+      const width = Math.floor(main.clientWidth);
+      const height = Math.floor(window.innerHeight - main.getBoundingClientRect().top
+                                - (below ? below.offsetHeight : 0) - 8);
+      const [w, h] = this.room;
+      if (Math.abs(width - w) > 8 || Math.abs(height - h) > 8) { this.room = [width, height]; }
+    };
+    this.later = () => { clearTimeout(this.timer); this.timer = setTimeout(measure, 250); };
+    window.addEventListener("resize", this.later);
+    this.observer = new ResizeObserver(this.later);
+    this.observer.observe(document.body);
+    this.later();
+  },
+  destroyed() {
+    window.removeEventListener("resize", this.later);
+    this.observer.disconnect();
+    clearTimeout(this.timer);
+  }
+}
+</script>
+""").tag(sync=True)
+
+
 def current_context():
     try:
         from solara.server import kernel_context
@@ -61,15 +99,18 @@ def Page():
     settings = solara.use_reactive(solara.use_memo(default_settings, []))
     frame = solara.use_reactive(None)
     status = solara.use_reactive(None)  # what the controls show; set only when it changes
+    changes = solara.use_reactive(())  # the run's lever changes: (month, what changed)
     presenting = solara.use_reactive(False)
+    informing = solara.use_reactive(False)
     context = solara.use_memo(current_context, [])
 
     def make_session():
         def publish(new: Frame) -> None:
             if new.settings is not None and new.settings != settings.value:
-                settings.value = new.settings  # a change that could not be made: show what runs
+                settings.value = new.settings  # a change that could not be made, or back to a month
             frame.value = new
             status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
+            changes.value = tuple(new.changes)
 
         return Session(settings.value, publish,
                        watching=(lambda: _page_connected(context)) if context is not None else (lambda: True),
@@ -91,21 +132,25 @@ def Page():
     solara.Title(WORDS[lang]["title"])
     solara.Style(CSS)
     SpaceBar.element(on_presses=lambda _: session.send("toggle"))
-    with solara.Div(classes=["coprod-page"]):
-        Transport(session, frame, status, settings, presenting, change)
+    RoomForPicture.element(on_room=lambda room: session.send("size", tuple(room)))
+    with solara.Div(classes=["coprod-page"] + (["coprod-presenting"] if presenting.value else [])):
+        Transport(session, frame, status, settings, presenting, informing, change)
+        Changes(changes, status, settings, session)
         with solara.Div(classes=["coprod-body"]):
             if not presenting.value:
                 with solara.Div(classes=["coprod-side"]):
                     solara.Text(WORDS[lang]["title"], classes=["coprod-title"])
                     Setup(settings, change)
                     Levers(settings, change)
-                    Extras(session, settings)
+                    Extras(session, settings, frame)
             with solara.Div(classes=["coprod-main"]):
                 Picture(frame)
+        if informing.value:
+            Info(lang, informing)
 
 
 @solara.component
-def Transport(session, frame, status, settings, presenting, change):
+def Transport(session, frame, status, settings, presenting, informing, change):
     # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
     # a month re-renders just the month label and the picture.
     st = status.value
@@ -124,19 +169,44 @@ def Transport(session, frame, status, settings, presenting, change):
                       outlined=True)
         with solara.Div(classes=["coprod-speed"]):
             speed = int(st.months_per_second if st else DEFAULT_MONTHS_PER_SECOND)
-            solara.Text(f"{words['speed']}: {speed}", classes=["coprod-small"])
+            solara.Text(f"{words['speed']}: {speed}", classes=["coprod-label"])
             solara.SliderInt("", value=speed, min=1, max=20, on_value=lambda v: session.send("speed", v))
         with solara.Div(classes=["coprod-stop"]):
             solara.InputInt(words["stop"], value=st.stop_month if st else DEFAULT_STOP_MONTH,
                             on_value=lambda v: session.send("stop_month", v or 0))
         solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
                                    on_value=lambda shown: change({**settings.value,
-                                                                  "language": "da" if shown == "Dansk" else "en"}))
+                                                                  "language": "da" if shown == "Dansk" else "en"}),
+                                   classes=["coprod-language"])
         solara.Button(words["present_off"] if presenting.value else words["present"],
                       on_click=lambda: presenting.set(not presenting.value), classes=["coprod-present"],
                       text=True)
+        solara.Button(words["info"], on_click=lambda: informing.set(not informing.value),
+                      classes=["coprod-info-button"], text=True)
         if st is not None and st.busy:
             solara.Text(words["busy"], classes=["coprod-busy"])
+
+
+@solara.component
+def Changes(changes, status, settings, session):
+    """The run's lever changes, newest first, and the way back to a month before one of them."""
+    lang = settings.value["language"]
+    words = WORDS[lang]
+    back_to = solara.use_reactive(None)
+    made = changes.value
+    with solara.Div(classes=["coprod-changes"]):
+        if made:
+            month, what = made[-1]
+            solara.Text(f"{words['changed_at']} {month}: {what}" + (f" (+{len(made) - 1})" if len(made) > 1 else ""),
+                        classes=["coprod-change"])
+            solara.Text(words["ghost_hint"], classes=["coprod-label"])
+        else:
+            solara.Text(words["mid_run"], classes=["coprod-label"])
+        target = back_to.value if back_to.value is not None else (made[-1][0] if made else 0)
+        with solara.Div(classes=["coprod-back-month"]):
+            solara.InputInt(words["back_month"], value=target, on_value=lambda v: back_to.set(max(0, v or 0)))
+        solara.Button(words["back"], on_click=lambda: (session.send("back", target), back_to.set(None)),
+                      classes=["coprod-back"], outlined=True)
 
 
 @solara.component
@@ -213,7 +283,7 @@ def Levers(settings, change):
             with solara.Tooltip(explanation(name, lang)):
                 with solara.Div(classes=[f"lever-{name}"]):
                     value = float(lever_value(s, name))
-                    solara.Text(f"{label(name, lang)}: {value:g}")
+                    solara.Text(f"{label(name, lang)}: {format_number(value, lang)}")
                     solara.SliderFloat("", value=value, min=float(declared.low), max=float(declared.high),
                                        step=slider_step(name),
                                        on_value=lambda v, n=name: set_lever(n, round(float(v), 6)))
@@ -228,15 +298,31 @@ def Levers(settings, change):
 
 
 @solara.component
-def Extras(session, settings):
+def Extras(session, settings, frame):
     lang = settings.value["language"]
     words = WORDS[lang]
+    f = frame.value
+    month = f.month if f is not None else 0
     with solara.Div(classes=["coprod-downloads"]):
-        solara.FileDownload(lambda: session.png or b"", filename="coprod.png", label=words["download_png"],
-                            mime_type="image/png")
-        solara.FileDownload(session.csv, filename="coprod.csv", label=words["download_csv"], mime_type="text/csv")
+        solara.FileDownload(lambda: session.png or b"", filename=download_name(settings.value, month, "png"),
+                            label=words["download_png"], mime_type="image/png")
+        solara.FileDownload(session.csv, filename=download_name(settings.value, month, "csv"),
+                            label=words["download_csv"], mime_type="text/csv")
+    seconds = f.seconds if f is not None else None
+    solara.Text(f"{words['redraw']}: {format_number(round(1000 * seconds), lang)} ms" if seconds is not None else "",
+                classes=["coprod-timing", "coprod-label"])
+
+
+@solara.component
+def Info(lang: str, informing):
+    """What am I looking at, and the lessons: over the page, in every mode (presentation too)."""
+    words = WORDS[lang]
     with solara.Div(classes=["coprod-info"]):
-        solara.Details(words["info"], children=[solara.Markdown(INFO[lang])])
+        solara.Button(words["close"], on_click=lambda: informing.set(False), classes=["coprod-info-close"],
+                      outlined=True)
+        solara.Markdown(INFO[lang])
+        for title, text in lessons(lang):
+            solara.Details(title, children=[solara.Markdown(text)], classes=["coprod-lesson"])
 
 
 @solara.component
@@ -244,21 +330,17 @@ def Picture(frame):
     # The same children in the same order every time (only their content changes), so a frame
     # never makes the browser build new elements beside the old ones.
     f = frame.value
-    words = WORDS[f.language if f else "en"]
     with solara.Div(classes=["coprod-notes"]):
         if f is not None and f.problem:
             solara.Error(f.problem, classes=["coprod-problem"])
         if f is None or f.busy:
             solara.ProgressLinear(True, classes=["coprod-progress"])
     width, height = f.size if f else (16, 9)
-    # As wide as the column, but never taller than the window below the controls.
-    box = {"width": f"min(100%, calc((100vh - 90px) * {width / max(1, height):.4f}))"}
+    # Drawn for the room the page measured: shown at its natural size (never wider than the column).
+    box = {"width": f"{width}px", "max-width": "100%"}
     with solara.Div(classes=["coprod-picture-box"] + (["busy"] if f is not None and f.busy else []), style=box):
         if f is not None and f.png is not None:
             solara.Image(f.png, classes=["coprod-picture"])
         solara.HTML(tag="div", unsafe_innerHTML=(f.hover if f is not None else None) or "",
                     classes=["coprod-hover"])
-    seconds = f.seconds if f is not None else None
-    solara.Text(f"{words['redraw']}: {1000 * seconds:.0f} ms" if seconds is not None else "",
-                classes=["coprod-timing", "coprod-small"])
     solara.Text(json.dumps(f.running if f else []), classes=["coprod-running"], style={"display": "none"})

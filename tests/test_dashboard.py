@@ -503,8 +503,14 @@ def test_downloads_and_hover_texts(session):
     s.send("step")
     frame = s.frames.wait(lambda f: f.month == 2 and f.hover, "month 2 with hover texts")
     assert frame.hover.count("<circle") == 200 and "tillid" in frame.hover
-    rows = s.csv().decode().splitlines()
-    assert rows[0].startswith("arm,paradigm,month,") and len(rows) == 3 and rows[2].startswith("A,npg,2,")
+    lines = s.csv().decode().splitlines()
+    settings = [line for line in lines if line.startswith("#")]
+    rows = [line for line in lines if not line.startswith("#")]
+    assert any("Frø: 0" in line for line in settings) and any("Borgere: 200" in line for line in settings)
+    assert any(line.startswith("# A: Medborger (NPG)") and "Opsøgende indsats" in line for line in settings), settings
+    assert rows[0].startswith("side;Paradigme;Måned;Innovation (denne måned);") and "Demokrati (6-måneders" in rows[0]
+    assert len(rows) == 3 and rows[2].startswith("A;Medborger (NPG);2;")
+    assert all("," in value or value.isdigit() for value in rows[2].split(";")[3:] if value not in ("0", "1")), rows[2]
     assert s.png[:4] == b"\x89PNG"
 
 
@@ -563,3 +569,92 @@ def test_every_word_of_the_projector_picture_is_18_px_at_natural_size():
         assert len(texts) > 40
         small = {t.get_text(): t.get_fontsize() for t in texts if t.get_fontsize() * PICTURE_DPI / 72 < 18}
         assert not small, small
+
+
+# --- levers moved mid-run: the change from the next month, and the run without it ----------------
+
+def test_a_lever_moved_mid_run_applies_from_the_next_month_beside_the_run_without_it(session):
+    from coprod.classroom.animate import Classroom
+    from coprod.classroom.dashboard import classroom_settings
+
+    start = _small_settings()
+    s = session(start)
+    for _ in range(4):
+        s.send("step")
+    s.frames.wait(lambda f: f.month == 4, "month 4")
+    moved = {**start, "common": {"process_openness": 1.0, "outreach": 1.0}}
+    s.send("settings", moved)
+    for _ in range(6):
+        s.send("step")
+    frame = s.frames.wait(lambda f: f.month == 10 and f.changes, "month 10 with the change")
+    assert frame.changes[0][0] == 4 and "1" in frame.changes[0][1], frame.changes
+    assert not any(f.busy for f in s.frames.frames[1:]), "a lever moved mid-run rebuilt the run"
+    arm = s.classroom.arms[0]
+    assert arm.model.p["process_openness"] == 1.0 and arm.ghost.model.p["process_openness"] != 1.0
+    # The ghost is the run never changed, to the last bit (same seed, common random numbers) ...
+    plain = Classroom(classroom_settings(start))
+    for _ in range(10):
+        plain.step()
+    series = "democracy_output"
+    assert arm.ghost.history[series] == plain.arms[0].history[series]
+    # ... and the live run shares its first four months and parts from it afterwards.
+    assert arm.history[series][:4] == plain.arms[0].history[series][:4]
+    assert arm.history["participation_rate"][4:] != plain.arms[0].history["participation_rate"][4:]
+    assert s.pictures.marked == (4,)
+    live = list(arm.history[series])
+
+    # Back to month 4: the change is dropped, the levers are as they were, and the page is told.
+    s.send("back", 4)
+    back = s.frames.wait(lambda f: f.month == 4 and not f.changes and f.settings is not None, "back at month 4")
+    assert back.settings["common"] == {} and arm.ghost is None and not back.playing
+    # The same change again gives the same run again.
+    s.send("settings", moved)
+    for _ in range(6):
+        s.send("step")
+    s.frames.wait(lambda f: f.month == 10 and f.changes, "month 10 again")
+    assert s.classroom.arms[0].history[series] == live
+    # Start over: month 0 with the levers as they stand, no change, no ghost.
+    s.send("reset")
+    s.frames.wait(lambda f: f.month == 0 and not f.changes and not f.busy, "month 0 after Start over")
+    assert s.classroom.arms[0].ghost is None and s.classroom.arms[0].model.p["process_openness"] == 1.0
+
+
+def test_a_paradigm_changed_mid_run_keeps_the_month_and_citizens_or_seed_start_again(session):
+    start = _small_settings(compare=True)
+    s = session(start)
+    for _ in range(3):
+        s.send("step")
+    s.frames.wait(lambda f: f.month == 3, "month 3")
+    npm = {**start, "arms": [{"paradigm": "npm", "overrides": {}}, start["arms"][1]]}
+    s.send("settings", npm)
+    s.send("step")
+    frame = s.frames.wait(lambda f: f.month == 4 and f.running[0]["paradigm"] == "npm", "NPM from month 4")
+    assert frame.running[1]["paradigm"] == "traditional"
+    assert s.classroom.arms[0].ghost is not None and s.classroom.arms[1].ghost is None  # B did not change
+    assert s.classroom.arms[0].model.p["output_target_pressure"] == 0.8  # NPM's rules, not just its name
+    s.send("settings", {**npm, "seed": 5})
+    s.frames.wait(lambda f: f.month == 0 and not f.changes and not f.busy, "a new seed starts again")
+
+
+def test_language_switch_mid_run_keeps_the_run_and_redraws_in_the_new_language(session):
+    s = session()
+    s.send("step")
+    s.send("step")
+    s.frames.wait(lambda f: f.month == 2, "month 2")
+    models = [arm.model for arm in s.classroom.arms]
+    s.send("settings", _small_settings(language="da"))
+    frame = s.frames.wait(lambda f: f.language == "da", "Danish")
+    assert frame.month == 2 and [arm.model for arm in s.classroom.arms] == models and not frame.changes
+    assert s.pictures.language == "da"
+
+
+def test_story_sides_are_titled_by_what_differs_and_downloads_are_named():
+    from coprod.classroom.animate import Classroom, Pictures
+    from coprod.classroom.dashboard import apply_preset, classroom_settings, download_name
+
+    settings = {**apply_preset(_small_settings(language="da"), "collective"), "n_citizens": 200}
+    pictures = Pictures(Classroom(classroom_settings(settings)), language="da", dpi=100, width=14, screen=True)
+    titles = [pictures.arm_title(arm).replace("\n", " ") for arm in pictures.classroom.arms]
+    assert titles[0] != titles[1] and "individuel" in titles[0] and "kollektiv" in titles[1], titles
+    assert download_name(settings, 7, "csv") == "coprod-collective-maaned007-da.csv"
+    assert download_name(_small_settings(compare=True), 12, "png") == "coprod-npg-vs-traditional-month012-en.png"
