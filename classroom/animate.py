@@ -334,7 +334,7 @@ class Classroom(mesa.Model):
 
 
 # Levers that may tell two arms of the same paradigm apart, in the order a title names them.
-TITLE_LEVERS = ("cp_level", "initiative_response", "savings_target", "power_sharing", "ngo_relation",
+TITLE_LEVERS = ("initiative_response", "savings_target", "cp_level", "power_sharing", "ngo_relation",
                 "budget_per_citizen", "process_openness", "outreach", "frontline_autonomy", "output_target_pressure",
                 "facilitation_orientation", "facilitation_skill")
 
@@ -485,7 +485,8 @@ class Pictures:
         # frames keep that layout (re-solving it costs most of a redraw).
         for plot in self.plots:
             plot["ax"].set_xlim(0, 240)
-        self.canvas = FigureCanvasAgg(self.figure)
+        self.canvas = self.figure.canvas if isinstance(self.figure.canvas, FigureCanvasAgg) \
+            else FigureCanvasAgg(self.figure)
         self.canvas.draw()
         self.figure.set_layout_engine("none")
         self.update()
@@ -503,6 +504,9 @@ class Pictures:
         """The figure, its network axes, the cells of the six time plots and which of them are at the bottom."""
         if self.screen:
             self.figure = Figure(figsize=(width, height or width * 0.54), dpi=self.dpi, layout="constrained")
+            FigureCanvasAgg(self.figure)  # a renderer to measure the legend with
+            # a few pixels spare at the top: the constrained layout leaves a network's title a pixel short
+            self.figure.get_layout_engine().set(rect=(0, 0, 1, 1 - 6 / (self.dpi * (height or width * 0.54))))
             wide = width / (height or width * 0.54) > 1.9
             ratios = (1.3 + 0.5 * (n_arms > 1 and wide), 1.0, 1.0)
             self.net_width = ratios[0] / sum(ratios) / (2 if n_arms > 1 and wide else 1)  # share of the width
@@ -549,8 +553,9 @@ class Pictures:
         colour_of_title = colour if several else "black"
         heading = ax.set_title(self.arm_title(arm), fontsize=size["title"], color=colour_of_title,
                                pad=4 + 1.35 * size["title"])
-        title = ax.text(0.5, 1.0, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=size["title"],
-                        color=colour_of_title)
+        # (a placeholder of the same height until the first month, so the layout leaves room for it)
+        title = ax.text(0.5, 1.0, TEXT[self.language]["participation"], transform=ax.transAxes, ha="center",
+                        va="bottom", fontsize=size["title"], color=colour_of_title)
         title.set_in_layout(True)
         return {"ax": ax, "dots": dots, "ngos": ngos, "invites": invites, "title": title, "arm": arm,
                 "heading": heading}
@@ -590,8 +595,15 @@ class Pictures:
                                label=t["ghost"]),
                         Line2D([], [], color=CHANGE_COLOUR, lw=1.6, ls="--", label=t["change"])]
         if self.screen:
-            self.figure.legend(handles=handles, loc="outside lower center", ncol=6, fontsize=size["legend"],
-                               frameon=False, columnspacing=1.0, handletextpad=0.4, handlelength=1.6)
+            # As many columns as the width holds (a legend wider than the figure would be cut off).
+            renderer = self.figure.canvas.get_renderer() if hasattr(self.figure.canvas, "get_renderer") else None
+            for ncol in (6, 5, 4, 3, 2):
+                legend = self.figure.legend(handles=handles, loc="outside lower center", ncol=ncol,
+                                            fontsize=size["legend"], frameon=False, columnspacing=1.0,
+                                            handletextpad=0.4, handlelength=1.6)
+                if renderer is None or legend.get_window_extent(renderer).width <= 0.97 * self.figure.bbox.width:
+                    break
+                legend.remove()
         elif len(net_axes) == 1:
             net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=size["legend"],
                                frameon=False)

@@ -77,7 +77,7 @@ WORDS = {
            "paradigm_hint": "Paradigme: de regler, der giver aktørerne deres roller",
            "step": "Et skridt", "play": "▶ Afspil", "pause": "❚❚ Pause", "reset": "Start forfra",
            "speed": "Måneder pr. sekund",
-           "stop": "Stop ved måned (0: aldrig)", "present": "Præsentation", "present_off": "Alle knapper",
+           "stop": "Stop i måned (0: aldrig)", "present": "Præsentation", "present_off": "Alle knapper",
            "busy": "Bygger modellen…", "download_png": "Billede (PNG)", "download_csv": "Data (CSV)",
            "info": "Hvad ser jeg på?", "side": "side"},
 }
@@ -751,9 +751,12 @@ CSS = """
 .coprod-page * { font-size: 18px !important; line-height: 1.3; }
 .coprod-bar, .coprod-changes { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 14px;
   padding: 4px 12px; }
-.coprod-bar .v-btn { text-transform: none; letter-spacing: 0; }
+.coprod-page .v-btn { text-transform: none; letter-spacing: 0; }
+.coprod-page .v-label--active { transform: translateY(-22px) scale(1) !important; }
+.coprod-bar .v-input, .coprod-changes .v-input { padding-top: 16px !important; }
 .coprod-page .coprod-title { font-size: 24px !important; font-weight: bold; display: block; margin: 4px 0 8px; }
-.coprod-page .coprod-month { font-size: 28px !important; font-weight: bold; min-width: 6.2em; }
+.coprod-page .coprod-month { font-size: 28px !important; font-weight: bold; min-width: 5.4em; }
+.coprod-page .coprod-hint { flex: 1 1 400px; }
 .coprod-body { display: flex; gap: 12px; align-items: flex-start; padding: 0 12px; }
 .coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 150px); overflow-y: auto; }
 @media (max-width: 1400px) { .coprod-side { flex-basis: 300px; } }
@@ -769,8 +772,8 @@ CSS = """
 .coprod-page .coprod-busy { color: #b35900; font-weight: bold; }
 .coprod-speed { width: 210px; }
 .coprod-speed .v-input { margin-top: -6px; }
-.coprod-stop { width: 230px; }
-.coprod-back-month { width: 190px; }
+.coprod-stop { width: 205px; }
+.coprod-back-month { width: 170px; }
 .coprod-bar .v-input, .coprod-changes .v-input { margin-top: 0; padding-top: 4px; }
 .coprod-bar .v-text-field__details, .coprod-changes .v-text-field__details { display: none; }
 .coprod-info { position: fixed; top: 4vh; left: 5vw; right: 5vw; bottom: 4vh; overflow-y: auto; z-index: 20;

@@ -71,13 +71,13 @@ module.exports = {
     };
     this.later = () => { clearTimeout(this.timer); this.timer = setTimeout(measure, 250); };
     window.addEventListener("resize", this.later);
-    this.observer = new ResizeObserver(this.later);
-    this.observer.observe(document.body);
+    // and every second: rows above the picture wrap or appear (presentation, a change) without a resize
+    this.every = setInterval(measure, 1000);
     this.later();
   },
   destroyed() {
     window.removeEventListener("resize", this.later);
-    this.observer.disconnect();
+    clearInterval(this.every);
     clearTimeout(this.timer);
   }
 }
@@ -135,7 +135,7 @@ def Page():
     RoomForPicture.element(on_room=lambda room: session.send("size", tuple(room)))
     with solara.Div(classes=["coprod-page"] + (["coprod-presenting"] if presenting.value else [])):
         Transport(session, frame, status, settings, presenting, informing, change)
-        Changes(changes, status, settings, session)
+        Changes(changes, settings, session, presenting.value)
         with solara.Div(classes=["coprod-body"]):
             if not presenting.value:
                 with solara.Div(classes=["coprod-side"]):
@@ -188,7 +188,7 @@ def Transport(session, frame, status, settings, presenting, informing, change):
 
 
 @solara.component
-def Changes(changes, status, settings, session):
+def Changes(changes, settings, session, presenting: bool):
     """The run's lever changes, newest first, and the way back to a month before one of them."""
     lang = settings.value["language"]
     words = WORDS[lang]
@@ -200,8 +200,8 @@ def Changes(changes, status, settings, session):
             solara.Text(f"{words['changed_at']} {month}: {what}" + (f" (+{len(made) - 1})" if len(made) > 1 else ""),
                         classes=["coprod-change"])
             solara.Text(words["ghost_hint"], classes=["coprod-label"])
-        else:
-            solara.Text(words["mid_run"], classes=["coprod-label"])
+        elif not presenting:
+            solara.Text(words["mid_run"], classes=["coprod-label", "coprod-hint"])
         target = back_to.value if back_to.value is not None else (made[-1][0] if made else 0)
         with solara.Div(classes=["coprod-back-month"]):
             solara.InputInt(words["back_month"], value=target, on_value=lambda v: back_to.set(max(0, v or 0)))
