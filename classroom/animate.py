@@ -13,6 +13,7 @@ and NGOs, and the monthly course of the five value dimensions and of inequality.
 from __future__ import annotations
 
 import argparse
+import io
 import textwrap
 import shutil
 import struct
@@ -39,6 +40,7 @@ from coprod.reports.words import dimension_name
 SAMPLE_SIZE = 200
 MODE_COLOURS = ("#d0d0d0", "#4c72b0", "#dd8452", "#2ca02c")  # none, individual, group, collective
 ARM_COLOURS = ("#1f4e9c", "#c0392b")
+JPEG_QUALITY = 90  # text stays crisp on a projector; the download is a lossless PNG
 GHOST_ALPHA = 0.35  # the path without the latest change: the same colour, faint and dashed
 CHANGE_COLOUR = "#555555"
 PROFESSIONAL_COLOUR = "#222222"
@@ -779,10 +781,23 @@ class Pictures:
             for text, _, _ in plot["values"]:
                 self.figure.draw_artist(text)
 
-    def png(self) -> bytes:
+    def png(self, redraw: bool = True) -> bytes:
         """The figure as PNG bytes: one Agg draw and a fast PNG encoding (savefig would draw twice)."""
-        self.draw()
+        if redraw:
+            self.draw()
         return fast_png(np.asarray(self.canvas.buffer_rgba()))
+
+    def jpeg(self, quality: int = JPEG_QUALITY) -> bytes:
+        """The figure drawn and encoded as JPEG: at a projector's 1880x900 pixels 9 ms of CPU, where
+        zlib alone needs 25 for a PNG (the dashboard shows a new picture every month)."""
+        from PIL import Image
+
+        self.draw()
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=quality)
+        return out.getvalue()
 
 
 def fast_png(rgba: np.ndarray) -> bytes:

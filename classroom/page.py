@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import ipyvue
+import markdown
 import solara
 import traitlets
 
@@ -61,11 +62,10 @@ module.exports = {
   mounted() {
     const measure = () => {
       const main = document.querySelector(".coprod-main");
+      const box = document.querySelector(".coprod-picture-box") || main;
       if (!main) return;
-      const below = document.querySelector(".coprod-below");
       const width = Math.floor(main.clientWidth);
-      const height = Math.floor(window.innerHeight - main.getBoundingClientRect().top
-                                - (below ? below.offsetHeight : 0) - 8);
+      const height = Math.floor(window.innerHeight - box.getBoundingClientRect().top - 6);
       const [w, h] = this.room;
       if (Math.abs(width - w) > 8 || Math.abs(height - h) > 8) { this.room = [width, height]; }
     };
@@ -134,8 +134,7 @@ def Page():
     SpaceBar.element(on_presses=lambda _: session.send("toggle"))
     RoomForPicture.element(on_room=lambda room: session.send("size", tuple(room)))
     with solara.Div(classes=["coprod-page"] + (["coprod-presenting"] if presenting.value else [])):
-        Transport(session, frame, status, settings, presenting, informing, change)
-        Changes(changes, settings, session, presenting.value)
+        Transport(session, frame, status, settings, presenting, informing, change, changes)
         with solara.Div(classes=["coprod-body"]):
             if not presenting.value:
                 with solara.Div(classes=["coprod-side"]):
@@ -150,7 +149,7 @@ def Page():
 
 
 @solara.component
-def Transport(session, frame, status, settings, presenting, informing, change):
+def Transport(session, frame, status, settings, presenting, informing, change, changes):
     # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
     # a month re-renders just the month label and the picture.
     st = status.value
@@ -185,6 +184,7 @@ def Transport(session, frame, status, settings, presenting, informing, change):
                       classes=["coprod-info-button"], text=True)
         if st is not None and st.busy:
             solara.Text(words["busy"], classes=["coprod-busy"])
+        Changes(changes, settings, session, presenting.value)  # in the same row, so they share the width
 
 
 @solara.component
@@ -194,7 +194,7 @@ def Changes(changes, settings, session, presenting: bool):
     words = WORDS[lang]
     back_to = solara.use_reactive(None)
     made = changes.value
-    with solara.Div(classes=["coprod-changes"]):
+    with solara.Div(classes=["coprod-changes"], style={"display": "contents"}):
         if made:
             month, what = made[-1]
             solara.Text(f"{words['changed_at']} {month}: {what}" + (f" (+{len(made) - 1})" if len(made) > 1 else ""),
@@ -304,7 +304,7 @@ def Extras(session, settings, frame):
     f = frame.value
     month = f.month if f is not None else 0
     with solara.Div(classes=["coprod-downloads"]):
-        solara.FileDownload(lambda: session.png or b"", filename=download_name(settings.value, month, "png"),
+        solara.FileDownload(session.png, filename=download_name(settings.value, month, "png"),
                             label=words["download_png"], mime_type="image/png")
         solara.FileDownload(session.csv, filename=download_name(settings.value, month, "csv"),
                             label=words["download_csv"], mime_type="text/csv")
@@ -320,9 +320,16 @@ def Info(lang: str, informing):
     with solara.Div(classes=["coprod-info"]):
         solara.Button(words["close"], on_click=lambda: informing.set(False), classes=["coprod-info-close"],
                       outlined=True)
-        solara.Markdown(INFO[lang])
+        solara.HTML(tag="div", unsafe_innerHTML=as_html(INFO[lang]))
         for title, text in lessons(lang):
-            solara.Details(title, children=[solara.Markdown(text)], classes=["coprod-lesson"])
+            solara.Details(title, children=[solara.HTML(tag="div", unsafe_innerHTML=as_html(text))],
+                           classes=["coprod-lesson"])
+
+
+def as_html(text: str) -> str:
+    """Our own Markdown (the help and the lessons) as HTML, made here: solara's Markdown component
+    loads katex from a CDN in the browser, which fails offline (issue 26)."""
+    return markdown.markdown(text)
 
 
 @solara.component
@@ -339,8 +346,8 @@ def Picture(frame):
     # Drawn for the room the page measured: shown at its natural size (never wider than the column).
     box = {"width": f"{width}px", "max-width": "100%"}
     with solara.Div(classes=["coprod-picture-box"] + (["busy"] if f is not None and f.busy else []), style=box):
-        if f is not None and f.png is not None:
-            solara.Image(f.png, classes=["coprod-picture"])
+        if f is not None and f.image is not None:
+            solara.Image(f.image, format="jpeg", classes=["coprod-picture"])
         solara.HTML(tag="div", unsafe_innerHTML=(f.hover if f is not None else None) or "",
                     classes=["coprod-hover"])
     solara.Text(json.dumps(f.running if f else []), classes=["coprod-running"], style={"display": "none"})

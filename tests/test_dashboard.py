@@ -417,7 +417,7 @@ def session():
         s.frames = frames
         made.append(s)
         s.start()
-        frames.wait(lambda f: f.png is not None and not f.busy, "the first picture")
+        frames.wait(lambda f: f.image is not None and not f.busy, "the first picture")
         return s
 
     yield make
@@ -511,7 +511,7 @@ def test_downloads_and_hover_texts(session):
     assert rows[0].startswith("side;Paradigme;Måned;Innovation (denne måned);") and "Demokrati (6-måneders" in rows[0]
     assert len(rows) == 3 and rows[2].startswith("A;Medborger (NPG);2;")
     assert all("," in value or value.isdigit() for value in rows[2].split(";")[3:] if value not in ("0", "1")), rows[2]
-    assert s.png[:4] == b"\x89PNG"
+    assert s.png()[:4] == b"\x89PNG" and s.image[:3] == b"\xff\xd8\xff"  # the download a PNG, the page a JPEG
 
 
 def test_missing_browser_files_stop_the_command_at_once_with_one_line(tmp_path, monkeypatch, capsys):

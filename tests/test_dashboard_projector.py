@@ -124,6 +124,7 @@ def test_presentation_fits_any_projector_with_every_text_at_least_18_px(tmp_path
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            pages = []
             try:
                 for width, height in SIZES:
                     page, errors = _open(browser, url, width, height)
@@ -138,6 +139,7 @@ def test_presentation_fits_any_projector_with_every_text_at_least_18_px(tmp_path
                     page.wait_for_selector(".coprod-change", timeout=ACTION_TIMEOUT_MS)
                     page.locator(".coprod-present").click()
                     page.wait_for_selector(".coprod-side", state="detached")
+                    pages.append(page)
                     for language, button, word in (("en", "English", "Step"), ("da", "Dansk", "Et skridt")):
                         page.get_by_text(button, exact=True).click()
                         page.wait_for_selector(f".coprod-step:has-text('{word}')")
@@ -153,6 +155,13 @@ def test_presentation_fits_any_projector_with_every_text_at_least_18_px(tmp_path
                         page.wait_for_selector(".coprod-info", state="detached")
                     assert not errors, errors
                     page.close()
+            except Exception:
+                for k, page in enumerate(pages):
+                    try:
+                        page.screenshot(path=str(tmp_path / f"failure-{k}.png"))
+                    except Exception:  # a page that cannot be photographed must not hide the failure
+                        pass
+                raise
             finally:
                 browser.close()
     except Exception as err:
