@@ -344,7 +344,10 @@ TITLE_LEVERS = ("initiative_response", "savings_target", "cp_level", "power_shar
 def lever_words(name: str, value: Any, language: str) -> str:
     """A lever and its value in words: "Co-production level: collective", "Savings target: 0,5"."""
     declared = PARAMETERS[name]
-    shown = declared.choice_word(value, language) if declared.kind == "choice" else format_number(float(value), language)
+    if declared.kind == "choice":
+        shown = declared.choice_word(value, language)
+    else:
+        shown = format_number(float(value), language)
     return f"{declared.display(language)}: {shown}"
 
 

@@ -42,7 +42,7 @@ from coprod.model.paradigms import paradigm_values
 SLIDERS = ("savings_target", "budget_per_citizen", "frontline_autonomy", "process_openness", "outreach",
            "output_target_pressure", "facilitation_orientation", "facilitation_skill")
 CHOICES = ("cp_level", "power_sharing", "initiative_response", "ngo_relation")
-CITIZEN_CHOICES = (500, 1000, 2000, 5000)
+CITIZEN_CHOICES = (500, 1000, 2000, 5000, 10000, 20000)
 DEFAULT_CITIZENS = 2000
 
 # The page's own words (parameters and paradigms are named where they are declared).
@@ -692,7 +692,7 @@ def _log(line: str) -> None:
 INFO = {
     "en": """
 **The five value dimensions** (each 0 to 1; thin line: this month, thick line: 6-month average; the
-numbers above each plot are the current values, A in blue, B in red):
+numbers beside each plot are the current values, A in blue, B in red):
 
 - **Innovation**: new ideas from citizens taken up in the service.
 - **Wellbeing & empowerment**: how well citizens fare and how much they feel they can act.
@@ -729,7 +729,7 @@ month 0 with the levers as they stand.
 """,
     "da": """
 **De fem værdidimensioner** (hver fra 0 til 1; tynd linje: denne måned, tyk linje: 6-måneders
-gennemsnit; tallene over hver graf er de aktuelle værdier, A i blåt, B i rødt):
+gennemsnit; tallene ved siden af hver graf er de aktuelle værdier, A i blåt, B i rødt):
 
 - **Innovation**: nye idéer fra borgerne, som ydelsen tager op.
 - **Trivsel & handlekraft**: hvordan borgerne har det, og hvor meget de føler, de kan handle.
@@ -801,7 +801,8 @@ CSS = """
   background: white; padding: 16px 28px; box-shadow: 0 4px 24px rgba(0, 0, 0, 0.35); border-radius: 6px; }
 .coprod-info .coprod-info-close { float: right; }
 .coprod-info h1, .coprod-info h2, .coprod-info h3 { font-size: 22px !important; }
-.coprod-lesson summary { font-weight: bold; cursor: pointer; margin: 8px 0; }
+.coprod-lesson .coprod-lesson-title { font-weight: bold; white-space: normal; height: auto !important;
+  min-height: 36px; text-align: left; justify-content: flex-start; }
 """
 
 

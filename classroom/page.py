@@ -14,11 +14,11 @@ import markdown
 import solara
 import traitlets
 
-from coprod.classroom.animate import format_number
+from coprod.classroom.animate import format_number, lever_words
 from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_MONTHS_PER_SECOND, DEFAULT_STOP_MONTH,
                                         INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, _log, _page_connected,
-                                        apply_preset, default_settings, download_name, explanation, label,
-                                        lessons, lever_value, slider_step)
+                                        apply_preset, arm_parameters, default_settings, download_name, explanation,
+                                        label, lessons, lever_or_rule, lever_value, slider_step)
 from coprod.model.paradigms import SHORT_NAMES
 from coprod.core.parameters import PARADIGMS, PARAMETERS
 
@@ -252,9 +252,8 @@ def Setup(settings, change):
     if s["compare"]:
         for side, arm in zip("AB", s["arms"]):
             if arm["overrides"]:
-                shown = ", ".join(f"{label(k, lang)} = {PARAMETERS[k].choice_word(v, lang)}"
-                                  for k, v in arm["overrides"].items())
-                solara.Text(f"{side}: {shown}", classes=["coprod-small"])
+                shown = ", ".join(lever_words(k, v, lang) for k, v in arm["overrides"].items())
+                solara.Text(f"{side}: {shown}", classes=["coprod-label"])
     with solara.Row():
         with solara.Div(style={"width": "140px"}):
             solara.Select(words["citizens"], value=str(s["n_citizens"]), values=[str(n) for n in CITIZEN_CHOICES],
@@ -272,12 +271,13 @@ def Levers(settings, change):
 
     def set_lever(name: str, value: Any) -> None:
         current = settings.value
-        if lever_value(current, name) == value:
+        if all(lever_or_rule(arm, name) == value for arm in arm_parameters(current)):
             return
-        change({**current, "common": {**current["common"], name: value}, "preset": None})
+        # (the story stays named: it is where the run began, and what downloads are called after)
+        change({**current, "common": {**current["common"], name: value}})
 
     with solara.Card(words["levers"]):
-        solara.Text(words["restart"], classes=["coprod-small"])
+        solara.Text(words["restart"], classes=["coprod-label"])
         for name in SLIDERS:
             declared = PARAMETERS[name]
             with solara.Tooltip(explanation(name, lang)):
@@ -291,10 +291,15 @@ def Levers(settings, change):
             declared = PARAMETERS[name]
             shown = {c: declared.choice_word(c, lang) for c in declared.choices}
             back = {v: k for k, v in shown.items()}
+            # Sides that differ (a story) show no choice but what each has, so either can be chosen for both.
+            sides = [lever_or_rule(arm, name) for arm in arm_parameters(s)]
             with solara.Tooltip(explanation(name, lang)):
                 with solara.Div(classes=[f"lever-{name}"]):
-                    solara.Select(label(name, lang), value=shown[lever_value(s, name)], values=list(shown.values()),
-                                  on_value=lambda v, n=name, b=back: set_lever(n, b[v]))
+                    solara.Select(label(name, lang), value=shown[sides[0]] if len(set(sides)) == 1 else None,
+                                  values=list(shown.values()), on_value=lambda v, n=name, b=back: set_lever(n, b[v]))
+                    if len(set(sides)) > 1:
+                        solara.Text(" · ".join(f"{side}: {shown[v]}" for side, v in zip("AB", sides)),
+                                    classes=["coprod-label"])
 
 
 @solara.component
@@ -317,13 +322,17 @@ def Extras(session, settings, frame):
 def Info(lang: str, informing):
     """What am I looking at, and the lessons: over the page, in every mode (presentation too)."""
     words = WORDS[lang]
+    shown = solara.use_reactive(None)  # the lesson opened, if any
     with solara.Div(classes=["coprod-info"]):
         solara.Button(words["close"], on_click=lambda: informing.set(False), classes=["coprod-info-close"],
                       outlined=True)
         solara.HTML(tag="div", unsafe_innerHTML=as_html(INFO[lang]))
-        for title, text in lessons(lang):
-            solara.Details(title, children=[solara.HTML(tag="div", unsafe_innerHTML=as_html(text))],
-                           classes=["coprod-lesson"])
+        for k, (title, text) in enumerate(lessons(lang)):
+            with solara.Div(classes=["coprod-lesson"]):
+                solara.Button(("▾ " if shown.value == k else "▸ ") + title, text=True, classes=["coprod-lesson-title"],
+                              on_click=lambda k=k: shown.set(None if shown.value == k else k))
+                if shown.value == k:
+                    solara.HTML(tag="div", unsafe_innerHTML=as_html(text), classes=["coprod-lesson-text"])
 
 
 def as_html(text: str) -> str:

@@ -30,7 +30,8 @@ from browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 LOAD_TIMEOUT_MS = 90_000
 ACTION_TIMEOUT_MS = 30_000
 # English words that are controls on the English page; none may stay on the Danish page.
-ENGLISH_CONTROLS = ("Step", "Play", "Reset", "Months per second", "Stop at month", "Presentation", "All controls",
+ENGLISH_CONTROLS = ("Step", "Play", "Start over", "Back to month", "Go back", "Months per second", "Stop at month",
+                    "Presentation", "All controls",
                     "Side by side", "Story", "Citizens", "Seed", "Levers", "Paradigm", "Picture (PNG)",
                     "What am I looking at", "Controls", "Play Interval", "Render Interval", "Use Threads",
                     "Information", "Model Parameters")
@@ -228,7 +229,8 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     assert _picture(page) != start
 
     # Play; change a lever, the paradigm and a story while it plays: no error, the model takes
-    # each new value and plays on.
+    # each new value and plays on. A lever or paradigm moved mid-run applies from the next month
+    # (the run goes on, a change is listed); a new story starts again.
     page.locator(".coprod-play").click()
     _wait_month(page, lambda m: m >= 4, "at least 4 while playing")
     slider = page.locator(".lever-savings_target [role=slider]").first
@@ -236,7 +238,8 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     slider.press("End")
     page.wait_for_selector("text=Savings target: 0.6")
     _poll(lambda: _running(page)[0]["savings_target"] == 0.6, "the model to take savings target 0.6")
-    _wait_month(page, lambda m: m >= 3, "the run to play on after the lever moved")
+    page.wait_for_selector(".coprod-change:has-text('Savings target')")
+    assert _month(page) >= 4, "a lever moved mid-run started the run again"
     _choose(page, "paradigm-a", "Customer (NPM)")
     _poll(lambda: _running(page)[0]["paradigm"] == "npm", "the model to take the NPM paradigm")
     _poll(lambda: _running(page)[0]["savings_target"] == 0.6, "the lever to stay moved")
@@ -268,12 +271,18 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     assert Path(png_download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with page.expect_download() as csv_download:
         page.get_by_text("Data (CSV)").click()
-    rows = Path(csv_download.value.path()).read_text().splitlines()
-    assert rows[0].startswith("arm,paradigm,month,") and len(rows) == 1 + 2 * (paused + 1)
+    assert png_download.value.suggested_filename == f"coprod-client_to_cocitizen-month{paused + 1:03d}-en.png"
+    lines = Path(csv_download.value.path()).read_text().splitlines()
+    rows = [line for line in lines if not line.startswith("#")]
+    assert any(line.startswith("# Story: From client to co-citizen") for line in lines), lines[:8]
+    assert rows[0].startswith("side,Paradigm,Month,Innovation (this month),") and len(rows) == 1 + 2 * (paused + 1)
 
-    # Reset: back to month 0 with the same settings.
+    # Back to month 1, then Start over: month 0 with the same settings.
+    page.locator(".coprod-back-month input").fill("1")
+    page.locator(".coprod-back").click()
+    _wait_month(page, lambda m: m == 1, "1 after Back to month 1")
     page.locator(".coprod-reset").click()
-    _wait_month(page, lambda m: m == 0, "0 after Reset")
+    _wait_month(page, lambda m: m == 0, "0 after Start over")
 
     # Danish: every control label in Danish, hover explanations and hover texts in Danish.
     page.get_by_role("button", name="Dansk").click()
@@ -294,6 +303,9 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     page.get_by_text("Hvad ser jeg på?").click()  # the info panel, in Danish
     page.wait_for_selector("text=De fem værdidimensioner")
     page.wait_for_selector("text=omkring 200 borgere")
+    page.wait_for_selector(".coprod-lesson >> nth=2", state="attached")  # the three lessons
+    page.locator(".coprod-info-close").click()
+    page.wait_for_selector(".coprod-info", state="detached")
     page.wait_for_function("() => (document.querySelector('.coprod-hover circle title') || {}).textContent"
                            "?.includes('tillid')")
 
