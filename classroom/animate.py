@@ -512,7 +512,7 @@ class Pictures:
             FigureCanvasAgg(self.figure)  # a renderer to measure the legend with
             # a few pixels spare at the top: the constrained layout leaves a network's title a pixel short
             self.figure.get_layout_engine().set(rect=(0, 0, 1, 1 - 6 / (self.dpi * (height or width * 0.54))))
-            wide = width / (height or width * 0.54) > 1.9
+            wide = width / (height or width * 0.54) > 2.1
             ratios = (1.3 + 0.5 * (n_arms > 1 and wide), 1.0, 1.0)
             self.net_width = ratios[0] / sum(ratios) / (2 if n_arms > 1 and wide else 1)  # share of the width
             grid = self.figure.add_gridspec(3, 3, width_ratios=ratios)

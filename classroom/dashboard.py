@@ -504,7 +504,8 @@ class Session:
                     self.changes.append((self._month(), before, settings))
                 language_changed = settings.get("language") != before.get("language")
                 self.applied = settings
-                if language_changed:
+                if language_changed:  # the old words dimmed until the new picture is there
+                    self._publish(busy=True)
                     self._new_pictures()
                 self._redraw()
                 return

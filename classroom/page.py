@@ -282,8 +282,13 @@ def Levers(settings, change):
             declared = PARAMETERS[name]
             with solara.Tooltip(explanation(name, lang)):
                 with solara.Div(classes=[f"lever-{name}"]):
-                    value = float(lever_value(s, name))
-                    solara.Text(f"{label(name, lang)}: {format_number(value, lang)}")
+                    # Sides that differ (a story): both values named, the handle between them, so a move
+                    # to either value (or any other) sets it for both.
+                    sides = [float(lever_or_rule(arm, name)) for arm in arm_parameters(s)]
+                    value = float(lever_value(s, name)) if len(set(sides)) == 1 else sum(sides) / len(sides)
+                    shown = format_number(value, lang) if len(set(sides)) == 1 else " · ".join(
+                        f"{side} {format_number(v, lang)}" for side, v in zip("AB", sides))
+                    solara.Text(f"{label(name, lang)}: {shown}")
                     solara.SliderFloat("", value=value, min=float(declared.low), max=float(declared.high),
                                        step=slider_step(name),
                                        on_value=lambda v, n=name: set_lever(n, round(float(v), 6)))
