@@ -242,7 +242,7 @@ def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
                     page.wait_for_selector(".coprod-side", state="detached")
                     page.locator(".coprod-info-button").click()
                     page.locator(".coprod-lesson-title").nth(k).click()
-                    page.wait_for_selector(f".coprod-lesson-text:has-text('{lesson['story']}')")
+                    page.wait_for_selector(f'.coprod-lesson-text:has-text("{lesson["story"]}")')
                     page.locator(".coprod-info-close").click()
                     page.wait_for_selector(".coprod-info", state="detached")
                     # Play to the month of the change; change mid-run from All controls.
