@@ -41,12 +41,13 @@ from coprod.classroom.dashboard import PICTURE_DPI, classroom_settings, default_
 PROJECTOR_PICTURE = (1880, 900)  # the picture's room on a 1920x1080 screen in presentation mode
 
 
-def measure(n_citizens: int, compare: bool, months: int) -> dict[str, float]:
+def measure(n_citizens: int, compare: bool, months: int, picture: tuple[int, int] = PROJECTOR_PICTURE
+            ) -> dict[str, float]:
     settings = {**default_settings(), "n_citizens": n_citizens, "compare": compare}
     single_numba_thread()  # as the page's session does
     started = time.perf_counter()
     classroom = Classroom(classroom_settings(settings))
-    width, height = PROJECTOR_PICTURE
+    width, height = picture
     pictures = Pictures(classroom, language="en", dpi=PICTURE_DPI, width=width / PICTURE_DPI,
                         height=height / PICTURE_DPI, blit=True, screen=True)
     pictures.png()
@@ -74,12 +75,12 @@ def measure(n_citizens: int, compare: bool, months: int) -> dict[str, float]:
     return out
 
 
-def cpu_part(citizens: int, months: int) -> None:
-    print(f"\n## Step + redraw at {citizens:,} citizens, picture {PROJECTOR_PICTURE[0]}x{PROJECTOR_PICTURE[1]} px")
+def cpu_part(citizens: int, months: int, picture: tuple[int, int] = PROJECTOR_PICTURE) -> None:
+    print(f"\n## Step + redraw at {citizens:,} citizens, picture {picture[0]}x{picture[1]} px")
     print("| configuration | CPU median ms | wall median ms | wall p90 ms | step | update | draw + JPEG | build s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for compare in (False, True):
-        r = measure(citizens, compare, months)
+        r = measure(citizens, compare, months, picture)
         name = f"{citizens:,} citizens, {'side by side' if compare else 'one arm'}"
         print(f"| {name} | {r['cpu median ms']:.0f} | {r['total median ms']:.0f} | {r['total p90 ms']:.0f} | "
               f"{r['step median ms']:.0f} | {r['update median ms']:.0f} | {r['draw+jpeg median ms']:.0f} | "
@@ -218,13 +219,14 @@ def main() -> None:
     parser.add_argument("--part", choices=("cpu", "class", "both"), default="both")
     parser.add_argument("--citizens", type=int, default=2000)
     parser.add_argument("--months", type=int, default=30)
+    parser.add_argument("--picture", default="1880x900", help="the picture's size in pixels (default: 1920x1080's)")
     parser.add_argument("--tabs", type=int, default=25)
     parser.add_argument("--steps", type=int, default=5, help="Steps clicked in each tab")
     parser.add_argument("--play", type=float, default=5.0, help="seconds each tab plays")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), cores: {os.cpu_count()}")
     if args.part in ("cpu", "both"):
-        cpu_part(args.citizens, args.months)
+        cpu_part(args.citizens, args.months, tuple(int(v) for v in args.picture.split("x")))
     if args.part in ("class", "both"):
         class_part(args.tabs, args.steps, args.play)
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (1 min)")

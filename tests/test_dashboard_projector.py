@@ -17,6 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from test_dashboard import (LOAD_TIMEOUT_MS, _choose, _free_port, _listening, _month, _poll, _start_server,
                             _wait_month)
@@ -122,6 +123,7 @@ def _measure(page, width: int, height: int, what: str, screenshot: Path) -> None
     assert abs(natural - shown) < 1, f"{what}: the picture is scaled ({natural} px drawn, {shown} px shown)"
 
 
+@pytest.mark.timeout(1200)  # two page loads, four languages and sizes settled: 3-6 minutes on a busy machine
 def test_presentation_fits_any_projector_with_every_text_at_least_18_px(tmp_path: Path):
     sync_playwright = require_chromium()
     server, url, log_path = _server(tmp_path)
@@ -218,6 +220,7 @@ def _play_to(page, month: int) -> None:
     page.wait_for_selector(".coprod-play:has-text('Play')")  # stopped there
 
 
+@pytest.mark.timeout(1800)  # three lessons of some 40 months each: 6-10 minutes on a busy 2-core machine
 def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
     from test_dashboard import _running
 
@@ -253,7 +256,7 @@ def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
                     _poll(lambda: lesson["check"](_running(page)), f"lesson {k + 1}'s change in the model")
                     page.wait_for_selector(f".coprod-change:has-text('{lesson['month']}')")
                     assert _month(page) == lesson["month"], "the change started the run again"
-                    _play_to(page, lesson["month"] + 6)
+                    _play_to(page, lesson["month"] + 3)
                     # Back to the month of the change, and another try.
                     back = page.locator(".coprod-back-month input")
                     back.fill(str(lesson["month"]))
