@@ -3,7 +3,10 @@
 The page lets a class pick a paradigm (client, customer, co-citizen or hybrid), move the levers
 that matter most, step or play the months, and see the network of citizens and the five value
 dimensions change; a second paradigm can run beside the first on the same seed, and presets
-tell the stories of the source material. Every word on the page switches between English and
+tell the stories of the source material. A lever moved mid-run applies from the next month, beside
+a ghost of the run without the change (``animate.Arm.intervene``); the class can go back to a
+month and try another change. The picture is drawn at the size the page has room for, so its text
+is 18 px on any projector. Every word on the page switches between English and
 Danish, so the controls are the page's own solara components (Mesa's SolaraViz controls cannot be
 translated); the model is still a Mesa model (``Classroom``).
 

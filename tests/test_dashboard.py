@@ -685,7 +685,8 @@ def test_language_switch_mid_run_keeps_the_run_and_redraws_in_the_new_language(s
     s.frames.wait(lambda f: f.month == 2, "month 2")
     models = [arm.model for arm in s.classroom.arms]
     s.send("settings", _small_settings(language="da"))
-    frame = s.frames.wait(lambda f: f.language == "da", "Danish")
+    frame = s.frames.wait(lambda f: f.language == "da" and not f.busy, "Danish, redrawn")
+    assert any(f.language == "da" and f.busy for f in s.frames.frames), "the old picture was not dimmed"
     assert frame.month == 2 and [arm.model for arm in s.classroom.arms] == models and not frame.changes
     assert s.pictures.language == "da"
 
