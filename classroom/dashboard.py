@@ -3,7 +3,10 @@
 The page lets a class pick a paradigm (client, customer, co-citizen or hybrid), move the levers
 that matter most, step or play the months, and see the network of citizens and the five value
 dimensions change; a second paradigm can run beside the first on the same seed, and presets
-tell the stories of the source material. Every word on the page switches between English and
+tell the stories of the source material. A lever moved mid-run applies from the next month, beside
+a ghost of the run without the change (``animate.Arm.intervene``); the class can go back to a
+month and try another change. The picture is drawn at the size the page has room for, so its text
+is 18 px on any projector. Every word on the page switches between English and
 Danish, so the controls are the page's own solara components (Mesa's SolaraViz controls cannot be
 translated); the model is still a Mesa model (``Classroom``).
 
@@ -43,7 +46,7 @@ from coprod.model.paradigms import paradigm_values
 SLIDERS = ("savings_target", "budget_per_citizen", "frontline_autonomy", "process_openness", "outreach",
            "output_target_pressure", "facilitation_orientation", "facilitation_skill")
 CHOICES = ("cp_level", "power_sharing", "initiative_response", "ngo_relation")
-CITIZEN_CHOICES = (500, 1000, 2000, 5000)
+CITIZEN_CHOICES = (500, 1000, 2000, 5000, 10000, 20000)
 DEFAULT_CITIZENS = 2000
 
 # The page's own words (parameters and paradigms are named where they are declared).
@@ -51,24 +54,36 @@ WORDS = {
     "en": {"title": "Co-production in the classroom", "language": "Language", "compare": "Side by side",
            "paradigm_a": "Paradigm", "paradigm_b": "Second paradigm (B)", "preset": "Story",
            "no_preset": "(choose a story)", "levers": "Levers (apply to both sides)", "citizens": "Citizens",
-           "seed": "Seed", "month": "Month", "restart": "A change of lever starts the run again from month 0, same seed.",
+           "seed": "Seed", "month": "Month",
+           "restart": "A lever moved mid-run applies from the next month. A new story, number of citizens, seed or "
+                      "side by side starts again at month 0.",
+           "mid_run": "Move a lever while the run goes on: it applies from the next month, and a faint dashed line "
+                      "shows what would have happened without it.",
+           "changed_at": "Changed at month", "ghost_hint": "(dashed: without the change)",
+           "back_month": "Back to month", "back": "Go back", "close": "Close", "yes": "yes", "no": "no",
            "side_a": "A only", "side_b": "B only", "redraw": "step + redraw",
            "paradigm_hint": "Paradigm: the rule set that gives actors their roles",
-           "step": "Step", "play": "▶ Play", "pause": "❚❚ Pause", "reset": "Reset", "speed": "Months per second",
+           "step": "Step", "play": "▶ Play", "pause": "❚❚ Pause", "reset": "Start over", "speed": "Months per second",
            "stop": "Stop at month (0: never)", "present": "Presentation", "present_off": "All controls",
            "busy": "Building the model…", "download_png": "Picture (PNG)", "download_csv": "Data (CSV)",
-           "info": "What am I looking at?"},
+           "info": "What am I looking at?", "side": "side"},
     "da": {"title": "Samskabelse i undervisningen", "language": "Sprog", "compare": "Side om side",
            "paradigm_a": "Paradigme", "paradigm_b": "Andet paradigme (B)", "preset": "Fortælling",
            "no_preset": "(vælg en fortælling)", "levers": "Greb (gælder begge sider)", "citizens": "Borgere",
            "seed": "Frø", "month": "Måned",
-           "restart": "Et nyt greb starter kørslen forfra fra måned 0 med samme frø.",
+           "restart": "Et greb flyttet undervejs gælder fra næste måned. En ny fortælling, et nyt antal borgere, "
+                      "et nyt frø eller side om side starter forfra fra måned 0.",
+           "mid_run": "Flyt et greb, mens kørslen går: det gælder fra næste måned, og en svag stiplet linje viser, "
+                      "hvad der ville være sket uden det.",
+           "changed_at": "Ændret i måned", "ghost_hint": "(stiplet: uden ændringen)",
+           "back_month": "Tilbage til måned", "back": "Gå tilbage", "close": "Luk", "yes": "ja", "no": "nej",
            "side_a": "kun A", "side_b": "kun B", "redraw": "skridt + tegning",
            "paradigm_hint": "Paradigme: de regler, der giver aktørerne deres roller",
-           "step": "Et skridt", "play": "▶ Afspil", "pause": "❚❚ Pause", "reset": "Forfra", "speed": "Måneder pr. sekund",
-           "stop": "Stop ved måned (0: aldrig)", "present": "Præsentation", "present_off": "Alle knapper",
+           "step": "Et skridt", "play": "▶ Afspil", "pause": "❚❚ Pause", "reset": "Start forfra",
+           "speed": "Måneder pr. sekund",
+           "stop": "Stop i måned (0: aldrig)", "present": "Præsentation", "present_off": "Alle knapper",
            "busy": "Bygger modellen…", "download_png": "Billede (PNG)", "download_csv": "Data (CSV)",
-           "info": "Hvad ser jeg på?"},
+           "info": "Hvad ser jeg på?", "side": "side"},
 }
 # The stories of the sources: each arm is a bundled scenario with extra overrides.
 PRESETS = {
@@ -152,10 +167,98 @@ def classroom_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {"arms": arm_parameters(settings), "seed": int(settings["seed"]), "engine": "numba"}
 
 
+def describe_change(before: dict[str, Any], after: dict[str, Any], language: str) -> str:
+    """What a change of settings changed, in words: "Openness: 0,3 → 0,9" (arms named when they differ)."""
+    from coprod.classroom.animate import format_number
+    from coprod.model.paradigms import paradigm_name
+
+    def shown(name: str, value: Any) -> str:
+        if name == "paradigm":
+            return paradigm_name(value, language, short=True)
+        kind = PARAMETERS[name].kind
+        if kind == "choice":
+            return PARAMETERS[name].choice_word(value, language)
+        if kind == "bool":
+            return WORDS[language]["yes" if value else "no"]
+        return format_number(float(value), language)
+
+    olds, news = arm_parameters(before), arm_parameters(after)
+    per_arm = []
+    for old, new in zip(olds, news):
+        names = [name for name in dict.fromkeys([*old, *new]) if name != "n_citizens"]
+        per_arm.append([f"{label(name, language) if name != 'paradigm' else WORDS[language]['paradigm_a']}: "
+                        f"{shown(name, lever_or_rule(old, name))} → {shown(name, lever_or_rule(new, name))}"
+                        for name in names if lever_or_rule(old, name) != lever_or_rule(new, name)])
+    if len(per_arm) == 2 and per_arm[0] != per_arm[1]:
+        return "; ".join(f"{side}: {', '.join(words)}" for side, words in zip("AB", per_arm) if words)
+    return ", ".join(per_arm[0]) if per_arm else ""
+
+
+def lever_or_rule(parameters: dict[str, Any], name: str) -> Any:
+    """A lever's value in an arm's overrides, else its paradigm's rule, else its default."""
+    if name in parameters:
+        return parameters[name]
+    return paradigm_values(parameters["paradigm"]).get(name, PARAMETERS[name].default)
+
+
+def download_name(settings: dict[str, Any], month: int, suffix: str) -> str:
+    """A download's file name: the story (or paradigms), the month and the language."""
+    language = settings.get("language", "en")
+    if settings.get("preset"):
+        what = settings["preset"]
+    else:
+        what = "-vs-".join(arm["paradigm"] for arm in settings["arms"][: 2 if settings["compare"] else 1])
+    return f"coprod-{what}-{'maaned' if language == 'da' else 'month'}{int(month):03d}-{language}.{suffix}"
+
+
+def csv_table(classroom, settings: dict[str, Any], changes: list, language: str) -> str:
+    """The run as a table in the page's words, its settings in # lines above it."""
+    from coprod.classroom.animate import SERIES, format_number, series_name
+    from coprod.model.paradigms import paradigm_name
+
+    words = WORDS[language]
+    sep = ";" if language == "da" else ","
+    story = PRESETS[settings["preset"]][language] if settings.get("preset") else ""
+    lines = [f"# {words['title']}", f"# {words['preset']}: {story or '-'}",
+             f"# {words['seed']}: {settings['seed']}", f"# {words['citizens']}: {settings['n_citizens']}"]
+    for arm in classroom.arms:
+        levers = ", ".join(f"{label(name, language)} = " + (PARAMETERS[name].choice_word(arm.model.p[name], language)
+                                                            if PARAMETERS[name].kind == "choice" else
+                                                            format_number(float(arm.model.p[name]), language))
+                           for name in SHOWN_LEVERS)
+        lines.append(f"# {arm.label}: {paradigm_name(arm.paradigm, language, short=True)}; {levers}")
+    for month, before, after in changes:
+        lines.append(f"# {words['changed_at']} {month}: {describe_change(before, after, language)}")
+    header = [words["side"], words["paradigm_a"], words["month"]] + [series_name(name, language) for name in SERIES]
+    lines.append(sep.join(f'"{name}"' if sep in name else name for name in header))
+    for arm in classroom.arms:
+        shown = paradigm_name(arm.paradigm, language, short=True)
+        for month in range(len(arm.history[SERIES[0]])):
+            values = [format_number(float(f"{arm.history[name][month]:.6g}"), language) for name in SERIES]
+            lines.append(sep.join([arm.label, shown, str(month + 1)] + values))
+    return "\n".join(lines) + "\n"
+
+
+def lessons(language: str) -> list[tuple[str, str]]:
+    """The lessons of docs/teaching/ in a language: (title, Markdown), in order. Read from the
+    source tree (the dashboard runs from a checkout installed in place); none if it is not there."""
+    folder = Path(__file__).resolve().parents[1] / "docs" / "teaching"
+    found = []
+    for path in sorted(folder.glob(f"lesson-*.{language}.md")):
+        text = path.read_text(encoding="utf-8")
+        title, _, body = text.partition("\n")
+        found.append((title.lstrip("# ").strip(), body.strip()))
+    return found
+
+
 # --- one tab's run: a worker thread that alone touches the model ------------------------------
 
 PICTURE_WIDTH_INCHES = 14.0
 PICTURE_DPI = 100
+# The picture is drawn at the size the page has room for (pixels), within these bounds.
+DEFAULT_PICTURE = (1400, 756)
+MIN_PICTURE = (640, 400)
+MAX_PICTURE = (2400, 1400)
 DEFAULT_MONTHS_PER_SECOND = 5
 DEFAULT_STOP_MONTH = 120
 SHOWN_LEVERS = SLIDERS + CHOICES
@@ -165,7 +268,7 @@ SHOWN_LEVERS = SLIDERS + CHOICES
 class Frame:
     """What the page shows of a session at one moment (published by its worker thread)."""
 
-    png: bytes | None
+    image: bytes | None  # JPEG
     size: tuple[int, int]
     month: int
     playing: bool
@@ -178,6 +281,7 @@ class Frame:
     settings: dict[str, Any] | None  # the settings the model runs, when a change could not be made
     months_per_second: float
     stop_month: int
+    changes: list[tuple[int, str]]  # each lever change of this run: its month and what changed
 
 
 @dataclass(frozen=True)
@@ -217,11 +321,15 @@ class Session:
         self.classroom = None
         self.pictures = None
         self.applied: dict[str, Any] | None = None
-        self.png: bytes | None = None
+        self.image: bytes | None = None  # the picture shown: JPEG (a fifth of a PNG's encoding time)
         self.seconds: float | None = None
         self.problem: str | None = None
         self.thread: threading.Thread | None = None
         self.steps_done = 0
+        self.started_with: dict[str, Any] | None = None  # the settings at month 0 of this run
+        self.changes: list[tuple[int, dict[str, Any], dict[str, Any]]] = []  # (month, settings before, after)
+        self.picture_size = DEFAULT_PICTURE
+        self.settings_news = False  # the page must be shown other settings than it asked for
 
     # -- the page's side
     def send(self, kind: str, value: Any = None) -> None:
@@ -235,17 +343,19 @@ class Session:
         self.stopped.set()
         self.commands.put(("wake", None))
 
-    def csv(self) -> bytes:
-        """The run so far, one row per arm and month (the page's CSV download)."""
-        from coprod.classroom.animate import SERIES
-
+    def png(self) -> bytes:
+        """The picture as shown, as a lossless PNG (the page's picture download)."""
         with self.lock:
-            rows = ["arm,paradigm,month," + ",".join(SERIES)]
-            for arm in self.classroom.arms if self.classroom else []:
-                for month in range(len(arm.history[SERIES[0]])):
-                    values = ",".join(f"{arm.history[name][month]:.6g}" for name in SERIES)
-                    rows.append(f"{arm.label},{arm.paradigm},{month + 1},{values}")
-        return ("\n".join(rows) + "\n").encode("utf-8")
+            return self.pictures.png(redraw=False) if self.pictures is not None else b""
+
+    def csv(self) -> bytes:
+        """The run so far, one row per arm and month (the page's CSV download), with the page's words:
+        display names in its language, and in Danish the separator and decimal comma Danish
+        spreadsheets read. Lines starting with # before the table say how the run was set up."""
+        with self.lock:
+            settings, classroom, changes = self.applied, self.classroom, list(self.changes)
+            language = (settings or {}).get("language", "en")
+            return csv_table(classroom, settings, changes, language).encode("utf-8") if classroom else b""
 
     # -- the worker
     def _run_in(self, context: Any) -> None:
@@ -287,7 +397,17 @@ class Session:
                 if changed:
                     self._publish()
         finally:
+            self._free()
             self.log("session ended")
+
+    def _free(self) -> None:
+        """Let the run go: the models (which Mesa would keep alive), the figure and the picture, and
+        give the freed memory back to the system (``return_memory``)."""
+        with self.lock:
+            if self.classroom is not None:
+                self.classroom.forget()
+            self.classroom = self.pictures = self.image = None
+        return_memory()
 
     def _guarded(self, action: Callable[[], Any]) -> bool:
         """Do ``action``; on an unexpected error pause, say it in one line on the page and go on, so
@@ -314,18 +434,43 @@ class Session:
         return batch
 
     def _apply(self, batch: list[tuple[str, Any]]) -> bool:
-        """Carry out a batch of commands; the last change of settings wins, steps after it count."""
+        """Carry out a batch of commands in order. Of settings sent one after another only the last
+        is made (a slider dragged sends many); a Step or a move back first makes the settings sent
+        before it, so a month stepped before a lever moved is stepped with the old value."""
         if not batch:
             return False
-        rebuild_to, steps, fresh = None, 0, False
+        pending: dict[str, Any] | None = None
+        steps = 0
         for kind, value in batch:
+            # What came before happens first: Steps before a change of settings, a change before Steps.
             if kind == "settings":
-                rebuild_to, steps = value, 0
-            elif kind == "reset":
-                rebuild_to, steps, fresh = (rebuild_to or self.wanted), 0, True
-                self.playing = False
-            elif kind == "step":
+                if steps:
+                    self._step(steps)
+                    steps = 0
+                pending = value
+                continue
+            if kind == "step":
+                if pending is not None:
+                    self._settle(pending)
+                    pending = None
                 steps += 1
+                continue
+            if kind in ("back", "reset", "size"):
+                if pending is not None:
+                    self._settle(pending)
+                    pending = None
+                if steps:
+                    self._step(steps)
+                    steps = 0
+            if kind == "reset":
+                self.playing = False
+                self._publish(busy=True)
+                self._rebuild(self.wanted, fresh=True)
+            elif kind == "back":
+                self.playing = False
+                self._back(int(value))
+            elif kind == "size":
+                self._resize(value)
             elif kind == "play":
                 self.playing = True
             elif kind == "pause":
@@ -338,42 +483,117 @@ class Session:
                 self.stop_month = max(0, int(value))
         if self.playing:
             self.stop_armed = self.stop_month > 0 and self._month() < self.stop_month
-        if rebuild_to is not None:
-            self.wanted = rebuild_to
-            self._publish(busy=True)
-            self._rebuild(rebuild_to, fresh=fresh)
-            if self.playing:
-                self.stop_armed = self.stop_month > 0
+        if pending is not None:
+            self._settle(pending)
         if steps:
             self._step(steps)
         return True
 
     def _month(self) -> int:
-        return self.classroom.arms[0].model.steps if self.classroom else 0
+        return self.classroom.month if self.classroom else 0
+
+    def _settle(self, settings: dict[str, Any]) -> None:
+        """Make new settings: mid-run, levers and paradigms change from the next month on (with a
+        ghost of the run without the change); a new story, seed, number of citizens or side by side,
+        or any change at month 0, starts the run again."""
+        self.wanted = settings
+        if self._is_intervention(settings):
+            try:
+                before = self.applied
+                changed = self.classroom.intervene(classroom_settings(settings)["arms"])
+            except (ValueError, InputError):
+                changed = None  # not possible mid-run (or not a valid value): start again below
+            if changed is not None:
+                if changed:
+                    self.changes.append((self._month(), before, settings))
+                language_changed = settings.get("language") != before.get("language")
+                self.applied = settings
+                if language_changed:  # the old words dimmed until the new picture is there
+                    self._publish(busy=True)
+                    self._new_pictures()
+                self._redraw()
+                return
+        self._publish(busy=True)
+        self._rebuild(settings)
+
+    def _is_intervention(self, settings: dict[str, Any]) -> bool:
+        if self.classroom is None or self.applied is None or self._month() == 0:
+            return False
+        new, old = classroom_settings(settings), classroom_settings(self.applied)
+        same_world = (new["seed"] == old["seed"] and len(new["arms"]) == len(old["arms"])
+                      and all(a["n_citizens"] == b["n_citizens"] for a, b in zip(new["arms"], old["arms"])))
+        new_story = settings.get("preset") is not None and settings.get("preset") != self.applied.get("preset")
+        return same_world and not new_story
+
+    def _back(self, month: int) -> None:
+        """Back to ``month`` as it was, with the levers as they were then (later changes dropped)."""
+        if self.classroom is None:
+            return
+        month = max(0, min(month, self._month()))
+        self._publish(busy=True)
+        with self.lock:
+            self.classroom.back_to(month)
+        self.changes = [change for change in self.changes if change[0] < month]
+        restored = self.changes[-1][2] if self.changes else self.started_with
+        language = (self.applied or {}).get("language", "en")
+        restored = {**restored, "language": language}
+        self.applied = self.wanted = restored
+        self.settings_news = True  # the page shows the levers as they were
+        self._redraw()
+
+    def _resize(self, size: Any) -> None:
+        """Draw the picture at the size the page has room for (so it is shown 1:1 and its text keeps
+        its size in pixels on any screen)."""
+        width, height = (int(v) for v in size)
+        wanted = (min(max(width, MIN_PICTURE[0]), MAX_PICTURE[0]), min(max(height, MIN_PICTURE[1]), MAX_PICTURE[1]))
+        if wanted == self.picture_size:
+            return
+        self.picture_size = wanted
+        if self.classroom is not None:
+            self._new_pictures()
+            self._redraw()
 
     def _rebuild(self, settings: dict[str, Any], fresh: bool = False) -> None:
-        """A new classroom for new settings (or ``fresh``: Reset); only new pictures when just the
+        """A new classroom for new settings (or ``fresh``: Start over); only new pictures when just the
         language changed."""
-        from coprod.classroom.animate import Classroom, Pictures
+        from coprod.classroom.animate import Classroom
 
-        language = settings.get("language", "en")
         same_run = (not fresh and self.applied is not None
                     and classroom_settings(settings) == classroom_settings(self.applied))
         try:
             classroom = self.classroom if same_run else Classroom(classroom_settings(settings))
         except (ValueError, InputError) as err:
             self.problem = str(err)
+            self.settings_news = True
             self.wanted = self.applied
             return
-        pictures = Pictures(classroom, language=language, dpi=PICTURE_DPI, width=PICTURE_WIDTH_INCHES, blit=True,
-                            screen=True)
-        png = pictures.png()
         with self.lock:
-            self.classroom, self.pictures, self.png = classroom, pictures, png
+            if classroom is not self.classroom and self.classroom is not None:
+                self.classroom.forget()
+            self.classroom = classroom
             self.applied = settings
-            self.problem = None
             if not same_run:
+                self.started_with = settings
+                self.changes = []
                 self.seconds = None
+            self.problem = None
+        self._new_pictures()
+        self._redraw()
+
+    def _new_pictures(self) -> None:
+        from coprod.classroom.animate import Pictures
+
+        width, height = self.picture_size
+        language = self.applied.get("language", "en")
+        pictures = Pictures(self.classroom, language=language, dpi=PICTURE_DPI, width=width / PICTURE_DPI,
+                            height=height / PICTURE_DPI, blit=True, screen=True)
+        with self.lock:
+            self.pictures = pictures
+
+    def _redraw(self) -> None:
+        with self.lock:
+            self.pictures.update()
+            self.image = self.pictures.jpeg()
 
     def _step(self, months: int) -> None:
         started = time.perf_counter()
@@ -382,7 +602,7 @@ class Session:
                 self.classroom.step()
                 self.steps_done += 1
             self.pictures.update()
-            self.png = self.pictures.png()
+            self.image = self.pictures.jpeg()
         self.seconds = time.perf_counter() - started
         self.problem = None  # a month went well: an earlier error is no longer news
         if self.stop_armed and self.playing and self._month() >= self.stop_month:
@@ -406,11 +626,27 @@ class Session:
         size = tuple(int(v) for v in pictures.canvas.get_width_height()) if pictures else (0, 0)
         language = self.applied.get("language", "en") if self.applied else "en"
         hover = None if (self.playing or busy or pictures is None) else hover_svg(self.classroom, pictures, language)
+        news, self.settings_news = self.settings_news, False
         self.publish(Frame(
-            png=self.png, size=size, month=self._month(), playing=self.playing, busy=busy, problem=self.problem,
+            image=self.image, size=size, month=self._month(), playing=self.playing, busy=busy, problem=self.problem,
             language=language, running=self._running(), hover=hover, seconds=self.seconds,
-            settings=self.applied if self.problem and self.applied else None,
-            months_per_second=self.months_per_second, stop_month=self.stop_month))
+            settings=self.applied if news and self.applied else None,
+            months_per_second=self.months_per_second, stop_month=self.stop_month,
+            changes=[(month, describe_change(before, after, language)) for month, before, after in self.changes]))
+
+
+def return_memory() -> None:
+    """Collect garbage and hand freed heap memory back to the operating system (glibc's
+    ``malloc_trim``): a session's thread allocates in its own arena, which glibc keeps after the
+    session ends, so without this a server that had a class of 25 stays at its peak size."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def single_numba_thread() -> None:
@@ -461,7 +697,7 @@ def _log(line: str) -> None:
 INFO = {
     "en": """
 **The five value dimensions** (each 0 to 1; thin line: this month, thick line: 6-month average; the
-numbers above each plot are the current values, A in blue, B in red):
+numbers beside each plot are the current values, A in blue, B in red):
 
 - **Innovation**: new ideas from citizens taken up in the service.
 - **Wellbeing & empowerment**: how well citizens fare and how much they feel they can act.
@@ -486,14 +722,22 @@ municipality supports a citizens' initiative, or takes it over); *Collective bea
 green collectively; a ring marks a volunteer, squares are professionals (dotted lines: whom they
 invited this month), stars are NGOs. Pause and hover over a citizen to see who they are.
 
+**Levers mid-run**: move a lever while the run goes on: it applies from the next month. A vertical
+dashed line marks the month, and a faint dashed line shows the same run without the change (same
+seed, same random numbers), so the gap between the lines is the change's effect. *Back to month*
+returns to a month before the change, so the class can try another; *Start over* begins again at
+month 0 with the levers as they stand.
+
 **Keys**: the space bar plays and pauses.
+
+**Lessons** (10-15 minutes each; also in docs/teaching/):
 """,
     "da": """
 **De fem værdidimensioner** (hver fra 0 til 1; tynd linje: denne måned, tyk linje: 6-måneders
-gennemsnit; tallene over hver graf er de aktuelle værdier, A i blåt, B i rødt):
+gennemsnit; tallene ved siden af hver graf er de aktuelle værdier, A i blåt, B i rødt):
 
 - **Innovation**: nye idéer fra borgerne, som ydelsen tager op.
-- **Trivsel & empowerment**: hvordan borgerne har det, og hvor meget de føler, de kan handle.
+- **Trivsel & handlekraft**: hvordan borgerne har det, og hvor meget de føler, de kan handle.
 - **Effektivitet & træfsikkerhed**: hvor godt ydelsens timer rammer de behov, der er.
 - **Ressourcemobilisering**: borgernes egen tid og egne ressourcer, der lægges i ydelsen.
 - **Demokrati**: hvis stemme bliver hørt og taget op.
@@ -502,8 +746,8 @@ gennemsnit; tallene over hver graf er de aktuelle værdier, A i blåt, B i rødt
 rigeste femtedel, der deltager, prikket andelen af den fattigste femtedel.
 
 **Paradigmerne**: borgeren som *klient* (traditionel forvaltning: regler og fagfolk bestemmer), som
-*kunde* (New Public Management: mål, frit valg, besparelser), som *medborger* (New Public Governance:
-delt magt, facilitering, netværk) eller en *hybrid* af NPM og NPG.
+*kunde* (ny offentlig ledelse, NPM: mål, frit valg, besparelser), som *medborger* (netværksstyring,
+NPG: delt magt, facilitering, netværk) eller en *hybrid* af NPM og NPG.
 
 **Fortællingerne**: *Fra klient til medborger* (samme by under det traditionelle paradigme og under
 NPG); *Besparelser forklædt som samskabelse* (en hybrid, og den samme med halvdelen af
@@ -515,21 +759,33 @@ individuel?* (individuel mod kollektiv samskabelse).
 kollektivt; en ring er en frivillig, firkanter er medarbejdere (prikkede linjer: hvem de inviterede
 denne måned), stjerner er foreninger. Sæt på pause, og hold musen over en borger for at se, hvem det er.
 
+**Greb undervejs**: flyt et greb, mens kørslen går: det gælder fra næste måned. En lodret stiplet
+linje markerer måneden, og en svag stiplet linje viser den samme kørsel uden ændringen (samme frø,
+samme tilfældige tal), så forskellen mellem linjerne er ændringens virkning. *Tilbage til måned*
+går tilbage til en måned før ændringen, så klassen kan prøve en anden; *Start forfra* begynder
+igen fra måned 0 med grebene, som de står.
+
 **Taster**: mellemrumstasten afspiller og sætter på pause.
+
+**Lektioner** (10-15 minutter hver; se også docs/teaching/):
 """,
 }
 
+# Every text on the page is at least 18 px (read from the back of a classroom, issue 26); the picture
+# is drawn at the size the page has room for, so its text (13 pt at 100 dpi) is 18 px too.
 CSS = """
-.coprod-page, .coprod-page span, .coprod-page .v-card__title { font-size: 18px; }
-.coprod-page .v-label, .coprod-page .v-select__selection, .coprod-page input, .coprod-page .v-btn,
-.coprod-page .v-input--selection-controls .v-label { font-size: 18px !important; }
-.coprod-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 16px; padding: 6px 12px; }
-.coprod-bar .v-btn { text-transform: none; letter-spacing: 0; }
-.coprod-page .coprod-title { font-size: 24px; font-weight: bold; display: block; margin: 4px 0 8px; }
-.coprod-page .coprod-month { font-size: 28px; font-weight: bold; min-width: 6.5em; }
-.coprod-body { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; padding: 0 12px; }
-@media (max-width: 1200px) { .coprod-side { flex-basis: 280px !important; } }
-.coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 80px); overflow-y: auto; }
+.coprod-page * { font-size: 18px !important; line-height: 1.3; }
+.coprod-bar, .coprod-changes { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 14px;
+  padding: 4px 12px; }
+.coprod-page .v-btn { text-transform: none; letter-spacing: 0; }
+.coprod-page .v-label--active { transform: translateY(-22px) scale(1) !important; }
+.coprod-bar .v-input, .coprod-changes .v-input { padding-top: 16px !important; }
+.coprod-page .coprod-title { font-size: 24px !important; font-weight: bold; display: block; margin: 4px 0 8px; }
+.coprod-page .coprod-month { font-size: 28px !important; font-weight: bold; min-width: 5.4em; }
+.coprod-page .coprod-hint { flex: 1 1 400px; }
+.coprod-body { display: flex; gap: 12px; align-items: flex-start; padding: 0 12px; }
+.coprod-side { flex: 0 0 340px; max-width: 100%; max-height: calc(100vh - 150px); overflow-y: auto; }
+@media (max-width: 1400px) { .coprod-side { flex-basis: 300px; } }
 .coprod-main { flex: 1 1 600px; min-width: 0; }
 .coprod-picture-box { position: relative; max-width: 100%; }
 .coprod-picture-box img.coprod-picture { display: block; width: 100%; height: auto; }
@@ -537,11 +793,21 @@ CSS = """
 .coprod-hover { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
 .coprod-hover svg { width: 100%; height: 100%; display: block; }
 .coprod-hover circle { fill: transparent; pointer-events: all; cursor: help; }
-.coprod-page .coprod-small { font-size: 15px; color: #555; }
+.coprod-page .coprod-label { color: #444; }
+.coprod-page .coprod-change { font-weight: bold; color: #333; }
 .coprod-page .coprod-busy { color: #b35900; font-weight: bold; }
-.coprod-speed { width: 230px; }
+.coprod-speed { width: 210px; }
 .coprod-speed .v-input { margin-top: -6px; }
-.coprod-stop { width: 240px; }
+.coprod-stop { width: 205px; }
+.coprod-back-month { width: 170px; }
+.coprod-bar .v-input, .coprod-changes .v-input { margin-top: 0; padding-top: 4px; }
+.coprod-bar .v-text-field__details, .coprod-changes .v-text-field__details { display: none; }
+.coprod-info { position: fixed; top: 4vh; left: 5vw; right: 5vw; bottom: 4vh; overflow-y: auto; z-index: 20;
+  background: white; padding: 16px 28px; box-shadow: 0 4px 24px rgba(0, 0, 0, 0.35); border-radius: 6px; }
+.coprod-info .coprod-info-close { float: right; }
+.coprod-info h1, .coprod-info h2, .coprod-info h3 { font-size: 22px !important; }
+.coprod-lesson .coprod-lesson-title { font-weight: bold; white-space: normal; height: auto !important;
+  min-height: 36px; text-align: left; justify-content: flex-start; }
 """
 
 
@@ -621,7 +887,10 @@ def dashboard_command(args: argparse.Namespace) -> int:
                "--host", args.host, "--port", str(args.port), "--production", "--no-open"]
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_ASSETS_PROXY": "True",
            "SOLARA_ASSETS_CDN": NO_CDN, "SOLARA_KERNEL_CULL_TIMEOUT": SESSION_GRACE,
-           "SOLARA_THEME_SHOW_BANNER": "False"}  # an English banner has no place on the Danish page
+           "SOLARA_THEME_SHOW_BANNER": "False",  # an English banner has no place on the Danish page
+           # Two heap arenas, not eight per core: each tab's thread would otherwise get an arena of its
+           # own that stays the size of its peak after the tab has gone (issue 26: 666 MB after a class).
+           "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
     # Ctrl-C (SIGINT) and SIGTERM both stop the server, even when started from a script that
     # ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)

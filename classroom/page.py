@@ -10,12 +10,15 @@ import json
 from typing import Any
 
 import ipyvue
+import markdown
 import solara
 import traitlets
 
+from coprod.classroom.animate import format_number, lever_words
 from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_MONTHS_PER_SECOND, DEFAULT_STOP_MONTH,
                                         INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, _log, _page_connected,
-                                        apply_preset, default_settings, explanation, label, lever_value, slider_step)
+                                        apply_preset, arm_parameters, default_settings, download_name, explanation,
+                                        label, lessons, lever_or_rule, lever_value, slider_step)
 from coprod.model.paradigms import SHORT_NAMES
 from coprod.core.parameters import PARADIGMS, PARAMETERS
 
@@ -47,6 +50,41 @@ module.exports = {
 """).tag(sync=True)
 
 
+class RoomForPicture(ipyvue.VueTemplate):
+    """Reports the room the picture has (pixels: the main column's width, the window's height below
+    its top), so the picture is drawn at exactly that size and its text keeps its size on any screen."""
+
+    room = traitlets.List([0, 0]).tag(sync=True)
+    template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    const measure = () => {
+      const main = document.querySelector(".coprod-main");
+      const box = document.querySelector(".coprod-picture-box") || main;
+      if (!main) return;
+      const width = Math.floor(main.clientWidth);
+      const height = Math.floor(window.innerHeight - box.getBoundingClientRect().top - 6);
+      const [w, h] = this.room;
+      if (Math.abs(width - w) > 8 || Math.abs(height - h) > 8) { this.room = [width, height]; }
+    };
+    this.later = () => { clearTimeout(this.timer); this.timer = setTimeout(measure, 250); };
+    window.addEventListener("resize", this.later);
+    // and every second: rows above the picture wrap or appear (presentation, a change) without a resize
+    this.every = setInterval(measure, 1000);
+    this.later();
+  },
+  destroyed() {
+    window.removeEventListener("resize", this.later);
+    clearInterval(this.every);
+    clearTimeout(this.timer);
+  }
+}
+</script>
+""").tag(sync=True)
+
+
 def current_context():
     try:
         from solara.server import kernel_context
@@ -61,15 +99,18 @@ def Page():
     settings = solara.use_reactive(solara.use_memo(default_settings, []))
     frame = solara.use_reactive(None)
     status = solara.use_reactive(None)  # what the controls show; set only when it changes
+    changes = solara.use_reactive(())  # the run's lever changes: (month, what changed)
     presenting = solara.use_reactive(False)
+    informing = solara.use_reactive(False)
     context = solara.use_memo(current_context, [])
 
     def make_session():
         def publish(new: Frame) -> None:
             if new.settings is not None and new.settings != settings.value:
-                settings.value = new.settings  # a change that could not be made: show what runs
+                settings.value = new.settings  # a change that could not be made, or back to a month
             frame.value = new
             status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
+            changes.value = tuple(new.changes)
 
         return Session(settings.value, publish,
                        watching=(lambda: _page_connected(context)) if context is not None else (lambda: True),
@@ -91,21 +132,24 @@ def Page():
     solara.Title(WORDS[lang]["title"])
     solara.Style(CSS)
     SpaceBar.element(on_presses=lambda _: session.send("toggle"))
-    with solara.Div(classes=["coprod-page"]):
-        Transport(session, frame, status, settings, presenting, change)
+    RoomForPicture.element(on_room=lambda room: session.send("size", tuple(room)))
+    with solara.Div(classes=["coprod-page"] + (["coprod-presenting"] if presenting.value else [])):
+        Transport(session, frame, status, settings, presenting, informing, change, changes)
         with solara.Div(classes=["coprod-body"]):
             if not presenting.value:
                 with solara.Div(classes=["coprod-side"]):
                     solara.Text(WORDS[lang]["title"], classes=["coprod-title"])
                     Setup(settings, change)
                     Levers(settings, change)
-                    Extras(session, settings)
+                    Extras(session, settings, frame)
             with solara.Div(classes=["coprod-main"]):
                 Picture(frame)
+        if informing.value:
+            Info(lang, informing)
 
 
 @solara.component
-def Transport(session, frame, status, settings, presenting, change):
+def Transport(session, frame, status, settings, presenting, informing, change, changes):
     # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
     # a month re-renders just the month label and the picture.
     st = status.value
@@ -124,19 +168,45 @@ def Transport(session, frame, status, settings, presenting, change):
                       outlined=True)
         with solara.Div(classes=["coprod-speed"]):
             speed = int(st.months_per_second if st else DEFAULT_MONTHS_PER_SECOND)
-            solara.Text(f"{words['speed']}: {speed}", classes=["coprod-small"])
+            solara.Text(f"{words['speed']}: {speed}", classes=["coprod-label"])
             solara.SliderInt("", value=speed, min=1, max=20, on_value=lambda v: session.send("speed", v))
         with solara.Div(classes=["coprod-stop"]):
             solara.InputInt(words["stop"], value=st.stop_month if st else DEFAULT_STOP_MONTH,
                             on_value=lambda v: session.send("stop_month", v or 0))
         solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
                                    on_value=lambda shown: change({**settings.value,
-                                                                  "language": "da" if shown == "Dansk" else "en"}))
+                                                                  "language": "da" if shown == "Dansk" else "en"}),
+                                   classes=["coprod-language"])
         solara.Button(words["present_off"] if presenting.value else words["present"],
                       on_click=lambda: presenting.set(not presenting.value), classes=["coprod-present"],
                       text=True)
+        solara.Button(words["info"], on_click=lambda: informing.set(not informing.value),
+                      classes=["coprod-info-button"], text=True)
         if st is not None and st.busy:
             solara.Text(words["busy"], classes=["coprod-busy"])
+        Changes(changes, settings, session, presenting.value)  # in the same row, so they share the width
+
+
+@solara.component
+def Changes(changes, settings, session, presenting: bool):
+    """The run's lever changes, newest first, and the way back to a month before one of them."""
+    lang = settings.value["language"]
+    words = WORDS[lang]
+    back_to = solara.use_reactive(None)
+    made = changes.value
+    with solara.Div(classes=["coprod-changes"], style={"display": "contents"}):
+        if made:
+            month, what = made[-1]
+            solara.Text(f"{words['changed_at']} {month}: {what}" + (f" (+{len(made) - 1})" if len(made) > 1 else ""),
+                        classes=["coprod-change"])
+            solara.Text(words["ghost_hint"], classes=["coprod-label"])
+        elif not presenting:
+            solara.Text(words["mid_run"], classes=["coprod-label", "coprod-hint"])
+        target = back_to.value if back_to.value is not None else (made[-1][0] if made else 0)
+        with solara.Div(classes=["coprod-back-month"]):
+            solara.InputInt(words["back_month"], value=target, on_value=lambda v: back_to.set(max(0, v or 0)))
+        solara.Button(words["back"], on_click=lambda: (session.send("back", target), back_to.set(None)),
+                      classes=["coprod-back"], outlined=True)
 
 
 @solara.component
@@ -182,9 +252,8 @@ def Setup(settings, change):
     if s["compare"]:
         for side, arm in zip("AB", s["arms"]):
             if arm["overrides"]:
-                shown = ", ".join(f"{label(k, lang)} = {PARAMETERS[k].choice_word(v, lang)}"
-                                  for k, v in arm["overrides"].items())
-                solara.Text(f"{side}: {shown}", classes=["coprod-small"])
+                shown = ", ".join(lever_words(k, v, lang) for k, v in arm["overrides"].items())
+                solara.Text(f"{side}: {shown}", classes=["coprod-label"])
     with solara.Row():
         with solara.Div(style={"width": "140px"}):
             solara.Select(words["citizens"], value=str(s["n_citizens"]), values=[str(n) for n in CITIZEN_CHOICES],
@@ -202,18 +271,24 @@ def Levers(settings, change):
 
     def set_lever(name: str, value: Any) -> None:
         current = settings.value
-        if lever_value(current, name) == value:
+        if all(lever_or_rule(arm, name) == value for arm in arm_parameters(current)):
             return
-        change({**current, "common": {**current["common"], name: value}, "preset": None})
+        # (the story stays named: it is where the run began, and what downloads are called after)
+        change({**current, "common": {**current["common"], name: value}})
 
     with solara.Card(words["levers"]):
-        solara.Text(words["restart"], classes=["coprod-small"])
+        solara.Text(words["restart"], classes=["coprod-label"])
         for name in SLIDERS:
             declared = PARAMETERS[name]
             with solara.Tooltip(explanation(name, lang)):
                 with solara.Div(classes=[f"lever-{name}"]):
-                    value = float(lever_value(s, name))
-                    solara.Text(f"{label(name, lang)}: {value:g}")
+                    # Sides that differ (a story): both values named, the handle between them, so a move
+                    # to either value (or any other) sets it for both.
+                    sides = [float(lever_or_rule(arm, name)) for arm in arm_parameters(s)]
+                    value = float(lever_value(s, name)) if len(set(sides)) == 1 else sum(sides) / len(sides)
+                    shown = format_number(value, lang) if len(set(sides)) == 1 else " · ".join(
+                        f"{side} {format_number(v, lang)}" for side, v in zip("AB", sides))
+                    solara.Text(f"{label(name, lang)}: {shown}")
                     solara.SliderFloat("", value=value, min=float(declared.low), max=float(declared.high),
                                        step=slider_step(name),
                                        on_value=lambda v, n=name: set_lever(n, round(float(v), 6)))
@@ -221,22 +296,54 @@ def Levers(settings, change):
             declared = PARAMETERS[name]
             shown = {c: declared.choice_word(c, lang) for c in declared.choices}
             back = {v: k for k, v in shown.items()}
+            # Sides that differ (a story) show no choice but what each has, so either can be chosen for both.
+            sides = [lever_or_rule(arm, name) for arm in arm_parameters(s)]
             with solara.Tooltip(explanation(name, lang)):
                 with solara.Div(classes=[f"lever-{name}"]):
-                    solara.Select(label(name, lang), value=shown[lever_value(s, name)], values=list(shown.values()),
-                                  on_value=lambda v, n=name, b=back: set_lever(n, b[v]))
+                    solara.Select(label(name, lang), value=shown[sides[0]] if len(set(sides)) == 1 else None,
+                                  values=list(shown.values()), on_value=lambda v, n=name, b=back: set_lever(n, b[v]))
+                    if len(set(sides)) > 1:
+                        solara.Text(" · ".join(f"{side}: {shown[v]}" for side, v in zip("AB", sides)),
+                                    classes=["coprod-label"])
 
 
 @solara.component
-def Extras(session, settings):
+def Extras(session, settings, frame):
     lang = settings.value["language"]
     words = WORDS[lang]
+    f = frame.value
+    month = f.month if f is not None else 0
     with solara.Div(classes=["coprod-downloads"]):
-        solara.FileDownload(lambda: session.png or b"", filename="coprod.png", label=words["download_png"],
-                            mime_type="image/png")
-        solara.FileDownload(session.csv, filename="coprod.csv", label=words["download_csv"], mime_type="text/csv")
+        solara.FileDownload(session.png, filename=download_name(settings.value, month, "png"),
+                            label=words["download_png"], mime_type="image/png")
+        solara.FileDownload(session.csv, filename=download_name(settings.value, month, "csv"),
+                            label=words["download_csv"], mime_type="text/csv")
+    seconds = f.seconds if f is not None else None
+    solara.Text(f"{words['redraw']}: {format_number(round(1000 * seconds), lang)} ms" if seconds is not None else "",
+                classes=["coprod-timing", "coprod-label"])
+
+
+@solara.component
+def Info(lang: str, informing):
+    """What am I looking at, and the lessons: over the page, in every mode (presentation too)."""
+    words = WORDS[lang]
+    shown = solara.use_reactive(None)  # the lesson opened, if any
     with solara.Div(classes=["coprod-info"]):
-        solara.Details(words["info"], children=[solara.Markdown(INFO[lang])])
+        solara.Button(words["close"], on_click=lambda: informing.set(False), classes=["coprod-info-close"],
+                      outlined=True)
+        solara.HTML(tag="div", unsafe_innerHTML=as_html(INFO[lang]))
+        for k, (title, text) in enumerate(lessons(lang)):
+            with solara.Div(classes=["coprod-lesson"]):
+                solara.Button(("▾ " if shown.value == k else "▸ ") + title, text=True, classes=["coprod-lesson-title"],
+                              on_click=lambda k=k: shown.set(None if shown.value == k else k))
+                if shown.value == k:
+                    solara.HTML(tag="div", unsafe_innerHTML=as_html(text), classes=["coprod-lesson-text"])
+
+
+def as_html(text: str) -> str:
+    """Our own Markdown (the help and the lessons) as HTML, made here: solara's Markdown component
+    loads katex from a CDN in the browser, which fails offline (issue 26)."""
+    return markdown.markdown(text)
 
 
 @solara.component
@@ -244,21 +351,17 @@ def Picture(frame):
     # The same children in the same order every time (only their content changes), so a frame
     # never makes the browser build new elements beside the old ones.
     f = frame.value
-    words = WORDS[f.language if f else "en"]
     with solara.Div(classes=["coprod-notes"]):
         if f is not None and f.problem:
             solara.Error(f.problem, classes=["coprod-problem"])
         if f is None or f.busy:
             solara.ProgressLinear(True, classes=["coprod-progress"])
     width, height = f.size if f else (16, 9)
-    # As wide as the column, but never taller than the window below the controls.
-    box = {"width": f"min(100%, calc((100vh - 90px) * {width / max(1, height):.4f}))"}
+    # Drawn for the room the page measured: shown at its natural size (never wider than the column).
+    box = {"width": f"{width}px", "max-width": "100%"}
     with solara.Div(classes=["coprod-picture-box"] + (["busy"] if f is not None and f.busy else []), style=box):
-        if f is not None and f.png is not None:
-            solara.Image(f.png, classes=["coprod-picture"])
+        if f is not None and f.image is not None:
+            solara.Image(f.image, format="jpeg", classes=["coprod-picture"])
         solara.HTML(tag="div", unsafe_innerHTML=(f.hover if f is not None else None) or "",
                     classes=["coprod-hover"])
-    seconds = f.seconds if f is not None else None
-    solara.Text(f"{words['redraw']}: {1000 * seconds:.0f} ms" if seconds is not None else "",
-                classes=["coprod-timing", "coprod-small"])
     solara.Text(json.dumps(f.running if f else []), classes=["coprod-running"], style={"display": "none"})

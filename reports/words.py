@@ -8,7 +8,7 @@ DIMENSION_NAMES = {
     "en": {"innovation": "Innovation", "wellbeing": "Wellbeing & empowerment",
            "efficiency_precision": "Efficiency & precision",
            "resource_mobilisation": "Resource mobilisation", "democracy": "Democracy"},
-    "da": {"innovation": "Innovation", "wellbeing": "Trivsel & empowerment",
+    "da": {"innovation": "Innovation", "wellbeing": "Trivsel & handlekraft",
            "efficiency_precision": "Effektivitet & træfsikkerhed",
            "resource_mobilisation": "Ressourcemobilisering", "democracy": "Demokrati"},
 }

@@ -76,7 +76,8 @@ def test_a_single_run_is_titled_with_its_scenario_and_its_first_frame_shows_valu
     assert pictures.net[0]["title"].get_text().startswith("Måned 1 ·")
     for plot in pictures.plots:
         texts = [text.get_text() for text, _, _ in plot["values"]]
-        assert all(texts) and all(float(t) >= 0 for t in texts), (plot["name"], texts)
+        # (Danish: decimal commas)
+        assert all(texts) and all(float(t.replace(",", ".")) >= 0 for t in texts), (plot["name"], texts)
         dots = [line for line, _, _ in plot["lines"] if line.get_linestyle() == "None"]
         assert dots and all(len(dot.get_xdata()) == 1 for dot in dots), plot["name"]
 
