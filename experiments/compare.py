@@ -37,6 +37,7 @@ from coprod.analysis.statistics import mean_interval, paired_interval, sd
 from coprod.core.errors import InputError
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.sweep import latin_hypercube
+from coprod.experiments.session import RESERVED, Session
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.core.parameters import PARAMETERS
@@ -429,8 +430,8 @@ def applied_uncertain(s: Strategy, names) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_scheduler_address, check_seed
-    from coprod.experiments.runner import ExecutorLost, Interrupted, RunFailed, run_seed
+    from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed
+    from coprod.experiments.runner import run_seed
 
     if len(args.scenarios) < 2:
         raise InputError(f"compare: got {len(args.scenarios)} scenario; allowed: two or more scenarios")
@@ -443,7 +444,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_scheduler_address(args.scheduler)
     rule = check_rule(args.box_density, args.box_coverage)
     out = Path(args.out) if args.out is not None else default_out()
-    check_out(args.out if args.out is not None else out)
+    session = Session.for_command("compare", args, out, layout=RESERVED)
+    session.check_folders()
 
     strategies = build_strategies(args.scenarios, args.set, args.citizens)
     fixed = set(parse_set(args.set)) | ({"n_citizens"} if args.citizens is not None else set())
@@ -488,17 +490,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     workers = args.workers or 1
     progress = not args.quiet and sys.stderr.isatty()
     from coprod.reports.compare_report import write_comparison
-    from coprod.experiments.runner import reserved_folder
 
-    with reserved_folder(out):  # a second coprod aiming here is refused now, not after its runs
-        try:
-            frames = run_tasks(tasks, workers, progress, args.scheduler)
-        except (RunFailed, ExecutorLost) as err:
-            print(f"coprod compare: stopped: {err}; nothing was written", file=sys.stderr)
-            return 1
-        except Interrupted:
-            print("coprod compare: interrupted; nothing was written", file=sys.stderr)
-            return 130
+    with session.reserved():  # a second coprod aiming here is refused now, not after its runs
+        frames = run_tasks(tasks, workers, progress, args.scheduler)
         rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
         robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
         comparison = analyse(strategies, settings, rep_frames, robust_frames, points)

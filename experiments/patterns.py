@@ -33,6 +33,7 @@ import pandas as pd
 from coprod.analysis.statistics import mean_interval
 from coprod.core.errors import InputError
 from coprod.experiments.scenarios import load_scenario, parse_set
+from coprod.experiments.session import RESERVED, Session
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.model.model import resolve_parameters
 from coprod.model.records import CitizenRecord, CitizenWindow
@@ -450,19 +451,20 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     if groups > args.citizens:
         raise InputError(f"--citizens: got {args.citizens}; allowed: at least n_groups ({groups}) of scenario {scenario.name!r}")
     out = Path(args.out) if args.out else default_out()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
+    session = Session.for_command("patterns", args, out, layout=RESERVED)
+    session.check_folders()
 
     started = time.perf_counter()
-    try:
-        values = measure(patterns, base, args.replications, args.steps, args.seed, args.workers)
-    except ValueError as err:  # a parameter combination the declarations cannot catch alone
-        raise InputError(str(err)) from None
-    seconds = time.perf_counter() - started
-    card = score(patterns, values)
-    info = {"scenario": scenario.name, "citizens": args.citizens, "steps": args.steps,
-            "replications": args.replications, "seed": args.seed}
-    write_scorecard(out, card, values, info, patterns_path, scenario, base, args.workers, seconds)
+    with session.reserved():  # a second coprod aiming here is refused now, not after its runs
+        try:
+            values = measure(patterns, base, args.replications, args.steps, args.seed, args.workers)
+        except ValueError as err:  # a parameter combination the declarations cannot catch alone
+            raise InputError(str(err)) from None
+        seconds = time.perf_counter() - started
+        card = score(patterns, values)
+        info = {"scenario": scenario.name, "citizens": args.citizens, "steps": args.steps,
+                "replications": args.replications, "seed": args.seed}
+        write_scorecard(out, card, values, info, patterns_path, scenario, base, args.workers, seconds)
     if not args.quiet:
         from coprod.reports import scorecard
         from coprod.reports.render import plural

@@ -27,29 +27,27 @@ callable ``evaluate(parameters: dict, seed: int) -> dict[str, float]``; the defa
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import functools
 import hashlib
 import json
 import platform
 import re
-import shlex
-import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
+from coprod.analysis.designs import DESIGNS, design
 from coprod.core.errors import InputError
-from coprod.experiments.runner import ChunkFolder, RunFailed
 from coprod.core.storage import json_default, write_json, write_parquet
+from coprod.experiments.runner import ChunkFolder
+from coprod.experiments.session import IN_PLACE, Session
 from coprod.model.outcomes import DIMENSIONS
 
-METHODS = ("sobol", "morris", "fast", "latin")
 DEFAULT_OUTCOMES = [f"{d}_long" for d in DIMENSIONS] + ["wellbeing_gini"]
 DEFAULT_STEPS = 120
 MANIFEST = "manifest.json"
@@ -59,18 +57,6 @@ RUN_KEY = ("sample", "replication")
 # Fields a resumed sweep must share with the one it continues.
 RESUME_FIELDS = ("scenario", "problem", "method", "method_options", "samples", "replications", "seed",
                  "seed_convention", "outcomes", "steps", "citizens", "engine", "evaluate")
-FAST_M = 4
-
-
-class SweepInterrupted(Exception):
-    """Raised by ``run_sweep`` after Ctrl-C, once finished runs are safely in a chunk."""
-
-    def __init__(self, out: Path, done: int, total: int):
-        super().__init__(f"interrupted with {done} of {total} runs saved in {out}")
-        self.out, self.done, self.total = out, done, total
-
-
-SweepRunError = RunFailed  # the runner's error for a failing run (the old name, kept for callers)
 
 
 # --- evaluation functions ----------------------------------------------------------------------
@@ -97,16 +83,10 @@ def evaluate_outcomes(evaluate: Callable, outcomes: list[str], parameters: dict[
 
 
 def seed_units(method: str, sample_size: int, num_vars: int, options: dict[str, Any]) -> np.ndarray:
-    """Which seed unit each sample row belongs to (see ``runner.run_seed``).
-
-    Sobol: every row of one Saltelli base block (A, B and each AB_j, BA_j; SALib lays them out
-    consecutively) shares its seeds, so f(A) - f(AB_j) measures parameter j and not seed noise.
-    Other methods: each sample is its own unit."""
-    rows = np.arange(sample_size, dtype=np.int64)
-    if method == "sobol":
-        per_base = 2 * num_vars + 2 if options.get("calc_second_order", True) else num_vars + 2
-        return rows // per_base
-    return rows
+    """Which seed unit each sample row belongs to (see ``runner.run_seed``): the design's block of
+    consecutive rows that share seeds (Sobol: every row of one Saltelli base block, so f(A) - f(AB_j)
+    measures parameter j and not seed noise; other designs: each sample is its own unit)."""
+    return np.arange(sample_size, dtype=np.int64) // design(method).block_rows(num_vars, options)
 
 
 # --- problem and samples -------------------------------------------------------------------------
@@ -152,44 +132,18 @@ def integer_names(problem: dict[str, Any]) -> list[str]:
 
 
 def method_options(method: str, second_order: bool = True, levels: int = 4) -> dict[str, Any]:
-    if method == "sobol":
-        return {"calc_second_order": bool(second_order)}
-    if method == "morris":
-        return {"num_levels": int(levels)}
-    if method == "fast":
-        return {"M": FAST_M}
-    return {}
+    """The design's own options from the command line's (``--no-second-order``, ``--levels``), checked."""
+    return design(method).options(second_order=second_order, levels=levels)
 
 
 def generate_samples(problem: dict[str, Any], method: str, n: int, seed: int,
                      options: dict[str, Any]) -> np.ndarray:
-    """The raw SALib sample matrix (before integer rounding)."""
+    """The raw sample matrix of the design (before integer rounding)."""
     problem = copy.deepcopy(problem)  # SALib annotates the dict it is given
-    if method not in METHODS:
-        raise InputError(f"--method: got {method!r}; allowed: one of {', '.join(METHODS)}")
+    chosen = design(method)
     if n < 1:
         raise InputError(f"--samples: got {n}; allowed: an integer >= 1")
-    if method == "sobol":
-        from SALib.sample import sobol
-
-        if n & (n - 1):
-            raise InputError(f"--samples: got {n}; allowed for sobol: a power of 2 (e.g. 64, 128, 256)")
-        return sobol.sample(problem, n, calc_second_order=options["calc_second_order"], seed=seed)
-    if method == "morris":
-        from SALib.sample import morris
-
-        if n < 2:
-            raise InputError(f"--samples: got {n}; allowed for morris: at least 2 trajectories")
-        return morris.sample(problem, n, num_levels=options["num_levels"], seed=seed)
-    if method == "fast":
-        from SALib.sample import fast_sampler
-
-        if n <= 4 * options["M"] ** 2:
-            raise InputError(f"--samples: got {n}; allowed for fast: more than {4 * options['M'] ** 2}")
-        return fast_sampler.sample(problem, n, M=options["M"], seed=seed)
-    from SALib.sample import latin
-
-    return latin.sample(problem, n, seed=seed)
+    return chosen.sample(problem, n, seed, options)
 
 
 def latin_hypercube(ranges: dict[str, tuple[float, float]], samples: int,
@@ -232,10 +186,6 @@ def raw_matrix(samples: pd.DataFrame, names: list[str]) -> np.ndarray:
 
 
 # --- files ----------------------------------------------------------------------------------------
-
-def chunk_paths(out: Path) -> list[Path]:
-    return ChunkFolder(out, RUN_KEY).paths()
-
 
 def read_runs(out: Path) -> pd.DataFrame | None:
     """Every finished run of a sweep folder (the chunks, else the consolidated table), one row
@@ -348,17 +298,6 @@ def _refuse_other_settings(out: Path, manifest: dict[str, Any], table: pd.DataFr
     return old, stored is None
 
 
-@contextlib.contextmanager
-def _storage_errors(out: Path) -> Iterator[None]:
-    """A manifest, samples or results file that cannot be written (a full disk) is one line."""
-    from coprod.experiments.runner import StorageFailed
-
-    try:
-        yield
-    except OSError as err:
-        raise StorageFailed(f"cannot write in {out}: {err.strerror or err}") from None
-
-
 def sweep_manifest(*, problem: dict[str, Any], method: str, options: dict[str, Any], samples: int, sample_size: int,
                    replications: int, seed: int, integers: list[str], outcomes: list[str],
                    info: dict[str, Any] | None, base: dict[str, Any]) -> dict[str, Any]:
@@ -377,8 +316,7 @@ def sweep_manifest(*, problem: dict[str, Any], method: str, options: dict[str, A
         "runs": int(sample_size) * replications,
         "seed": seed,
         "seed_convention": SEED_CONVENTION,
-        "seed_unit": ("Saltelli base block: sample // (2 * num_vars + 2), or // (num_vars + 2) without "
-                      "second order; all rows of a block share seeds" if method == "sobol" else "sample"),
+        "seed_unit": design(method).block_words,
         "integer_parameters": integers,
         "outcomes": list(outcomes),
         **(info or {}),
@@ -407,15 +345,14 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     ``seed`` and ``outcomes`` they must match on ``resume``. ``check`` is called with every
     sample's parameters before anything is written (raise ``InputError`` to refuse). Everything
     is checked, and a scheduler connected, before the first file is written; the folder is locked
-    while the sweep runs. Returns the consolidated table. Raises ``SweepInterrupted`` after Ctrl-C,
+    while the sweep runs. Returns the consolidated table. Raises the runner's ``Interrupted`` after Ctrl-C,
     ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
     """
-    from coprod.experiments.checks import check_out
-    from coprod.experiments.runner import (ChunkSink, FolderLock, Interrupted, StorageFailed, Task, open_executor,
-                                           run_seed, run_tasks)
+    from coprod.experiments.runner import ChunkSink, Interrupted, Task, open_executor, run_seed, run_tasks
 
-    out = Path(out)
-    check_out(out, may_exist=True)
+    session = Session("sweep", out, layout=IN_PLACE, resume=resume)
+    out = session.out
+    session.check_folders()
     evaluate = evaluate or functools.partial(evaluate_model, steps=DEFAULT_STEPS)
     options = dict(options if options is not None else method_options(method))
     integers = list(integers if integers is not None else [])
@@ -442,42 +379,37 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     # Other settings (or a folder that is not a sweep's) are refused before a kernel compiles or a
     # worker starts; checked again under the lock below.
     _refuse_other_settings(out, manifest, table, resume)
-    with open_executor(workers, scheduler) as (executor, slots, _):
+    with open_executor(workers, scheduler) as (executor, slots, _), session.locked():
+        manifest = _check_resumable(out, manifest, table, resume)
+        _remove_leftovers(out)
+        chunks = ChunkFolder(out, RUN_KEY)
+        chunks.prepare()
+        write_json(out / MANIFEST, manifest)
+        if not (out / SAMPLES).exists():
+            write_parquet(out / SAMPLES, table)
+        done = chunks.done_keys() if resume else set()
+        tasks = [Task((i, r), {**base, **values_by_sample[i]}, run_seed(seed, int(units[i]), r),
+                      f"sample={i} replication={r}")
+                 for i in range(len(X)) for r in range(replications) if (i, r) not in done]
+
+        def to_row(task: Task, result: dict[str, float], seconds: float) -> dict[str, Any]:
+            sample, replication = task.key
+            return {"sample": sample, "replication": replication, "seed": task.seed,
+                    **values_by_sample[sample], **result, "runtime": seconds}
+
+        sink = ChunkSink(chunks, to_row, chunk_runs, chunk_seconds)
         try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StorageFailed(f"cannot create {out}: {err.strerror or err}") from None
-        with FolderLock(out), _storage_errors(out):
-            manifest = _check_resumable(out, manifest, table, resume)
-            _remove_leftovers(out)
-            chunks = ChunkFolder(out, RUN_KEY)
-            chunks.prepare()
-            write_json(out / MANIFEST, manifest)
-            if not (out / SAMPLES).exists():
-                write_parquet(out / SAMPLES, table)
-            done = chunks.done_keys() if resume else set()
-            tasks = [Task((i, r), {**base, **values_by_sample[i]}, run_seed(seed, int(units[i]), r),
-                          f"sample={i} replication={r}")
-                     for i in range(len(X)) for r in range(replications) if (i, r) not in done]
-
-            def to_row(task: Task, result: dict[str, float], seconds: float) -> dict[str, Any]:
-                sample, replication = task.key
-                return {"sample": sample, "replication": replication, "seed": task.seed,
-                        **values_by_sample[sample], **result, "runtime": seconds}
-
-            sink = ChunkSink(chunks, to_row, chunk_runs, chunk_seconds)
-            try:
-                run_tasks(tasks, function, sink, executor=executor, slots=slots, scheduler=scheduler,
-                          batch=batch, total=total, progress=progress, desc="sweep")
-            except Interrupted:
-                raise SweepInterrupted(out, total - len(tasks) + sink.saved, total) from None
-            runs = chunks.read()
-            if runs is None or len(runs) != total:  # pragma: no cover - guarded by construction and the lock
-                raise RuntimeError(f"sweep {out}: {0 if runs is None else len(runs)} runs for {total} "
-                                   "(sample, replication) pairs")
-            write_parquet(out / RESULTS, runs)
-            manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            write_json(out / MANIFEST, manifest)
+            run_tasks(tasks, function, sink, executor=executor, slots=slots, scheduler=scheduler,
+                      batch=batch, total=total, progress=progress, desc="sweep")
+        except Interrupted:  # counted with the runs earlier sessions saved
+            raise Interrupted(total - len(tasks) + sink.saved, total) from None
+        runs = chunks.read()
+        if runs is None or len(runs) != total:  # pragma: no cover - guarded by construction and the lock
+            raise RuntimeError(f"sweep {out}: {0 if runs is None else len(runs)} runs for {total} "
+                               "(sample, replication) pairs")
+        write_parquet(out / RESULTS, runs)
+        manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        write_json(out / MANIFEST, manifest)
     return runs
 
 
@@ -490,9 +422,8 @@ def _scenario(name: str):
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters
+    from coprod.experiments.checks import check_at_least, check_parameters
     from coprod.experiments.run import git_commit, git_dirty
-    from coprod.experiments.runner import ExecutorLost, RunFailed, StorageFailed
     from coprod.model.model import resolve_parameters
     from coprod.model.outcomes import reporter_names
     from coprod.core.parameters import PARAMETERS
@@ -515,11 +446,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise InputError(f"--citizens: {err}") from None
     base["n_citizens"] = citizens
     check_at_least(args.steps, "--steps")
-    if args.method == "morris":
-        check_at_least(args.levels, "--levels", 2)
+    options = method_options(args.method, second_order=not args.no_second_order, levels=args.levels)
     check_run_options(replications=args.replications, chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds,
                       batch=args.batch, seed=args.seed, workers=args.workers, scheduler=args.scheduler)
-    options = method_options(args.method, second_order=not args.no_second_order, levels=args.levels)
     info = {
         "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},
         "resolved_parameters": resolve_parameters(base),
@@ -536,7 +465,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else Path("results") / (
         f"sweep-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-"
         f"{_hash({'problem': problem, 'parameters': base, 'method': args.method})[:8]}")
-    check_out(args.out if args.out is not None else out, may_exist=args.resume)
+    session = Session.for_command("sweep", args, out, layout=IN_PLACE)
+    session.check_folders()
     evaluate = functools.partial(evaluate_model, steps=args.steps, engine=args.engine)
 
     def check(values: dict[str, Any]) -> None:
@@ -544,20 +474,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     print(f"sweep: {args.method}, N={args.samples}, {problem['num_vars']} parameters, "
           f"{args.replications} replication(s) -> {out}", flush=True)
-    try:
+    with session.stops():
         runs = run_sweep(out, problem=problem, method=args.method, samples=args.samples, outcomes=outcomes,
                          evaluate=evaluate, base_parameters=base, replications=args.replications,
                          seed=args.seed, options=options, integers=integer_names(problem), info=info,
                          workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                          chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds, batch=args.batch,
                          progress=not args.quiet, check=check)
-    except SweepInterrupted as stop:
-        print(f"coprod: {stop}; resume with: {resume_command(args, out)}", file=sys.stderr)
-        return 130
-    except (RunFailed, ExecutorLost, StorageFailed) as err:
-        print(f"coprod: sweep stopped: {err}; finished runs are saved in {out}; resume with: "
-              f"{resume_command(args, out)}", file=sys.stderr)
-        return 1
     print(f"sweep: {len(runs)} runs in {out / RESULTS}; analyse with: coprod analyze {out}")
     return 0
 
@@ -567,7 +490,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                           "(sample, replication) on a local process pool or a dask cluster, and write Parquet "
                           "chunks that --resume can continue.")
     parser.add_argument("scenario", help="scenario name or path to a scenario TOML file")
-    parser.add_argument("--method", choices=METHODS, required=True)
+    parser.add_argument("--method", choices=tuple(DESIGNS), required=True)  # the registered designs
     parser.add_argument("--samples", "-N", type=int, required=True,
                         help="N: base samples (sobol, a power of 2), trajectories (morris), samples per "
                              "parameter (fast, > 64) or rows (latin)")
@@ -594,25 +517,3 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=cmd_sweep)
 
-
-def resume_command(args: argparse.Namespace, out: Path) -> str:
-    """The command that continues this sweep (same settings, --out, --resume)."""
-    argv = ["coprod", "sweep", args.scenario, "--method", args.method, "--samples", str(args.samples),
-            "--replications", str(args.replications), "--steps", str(args.steps), "--seed", str(args.seed),
-            "--engine", args.engine]
-    if args.outcomes:
-        argv += ["--outcomes", args.outcomes]
-    if args.citizens is not None:
-        argv += ["--citizens", str(args.citizens)]
-    if args.no_second_order:
-        argv.append("--no-second-order")
-    if args.method == "morris":
-        argv += ["--levels", str(args.levels)]
-    if args.scheduler:
-        argv += ["--scheduler", args.scheduler]
-    elif args.workers:
-        argv += ["--workers", str(args.workers)]
-    if args.uncertain:
-        argv += ["--uncertain", *args.uncertain]
-    argv += ["--out", str(out), "--resume"]
-    return shlex.join(argv)

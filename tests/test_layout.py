@@ -14,12 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "model", "agents", "experiments", "analysis", "reports", "classroom", "scenarios")
 
 
+def module_name(package: str, path: Path) -> str:
+    """``coprod.<package>.<sub>.<module>`` of a file inside a package folder (``__init__`` names the package)."""
+    parts = path.relative_to(ROOT / package).with_suffix("").parts
+    return ".".join(["coprod", package, *(parts[:-1] if parts[-1] == "__init__" else parts)])
+
+
 def module_imports() -> dict[str, set[str]]:
     """Every coprod module and the coprod modules it imports anywhere (also inside functions)."""
     graph = {}
     for package in PACKAGES:
-        for path in sorted((ROOT / package).glob("*.py")):
-            name = f"coprod.{package}" + ("" if path.stem == "__init__" else f".{path.stem}")
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = module_name(package, path)
             found = set()
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("coprod."):
