@@ -14,7 +14,7 @@ import solara
 import traitlets
 
 from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_MONTHS_PER_SECOND, DEFAULT_STOP_MONTH,
-                                        INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, _log, _page_connected,
+                                        INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, log_line, page_connected,
                                         apply_preset, default_settings, explanation, label, lever_value, slider_step)
 from coprod.model.paradigms import SHORT_NAMES
 from coprod.core.parameters import PARADIGMS, PARAMETERS
@@ -72,8 +72,8 @@ def Page():
             status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
 
         return Session(settings.value, publish,
-                       watching=(lambda: _page_connected(context)) if context is not None else (lambda: True),
-                       log=_log)
+                       watching=(lambda: page_connected(context)) if context is not None else (lambda: True),
+                       log=log_line)
 
     session = solara.use_memo(make_session, [])
 
