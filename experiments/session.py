@@ -31,8 +31,8 @@ import json
 import shlex
 import shutil
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from coprod.core.errors import CommandStopped, InputError
 from coprod.core.locks import FolderLock

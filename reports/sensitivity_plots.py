@@ -14,10 +14,12 @@ from coprod.analysis.designs.registry import Plot
 
 
 def _grid(n: int):
-    import matplotlib
+    # matplotlib is loaded only when a plot is drawn (`analyze --no-plots` never pays for it), and
+    # its backend is chosen before pyplot is imported.
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     cols = min(3, n)
     rows = int(np.ceil(n / cols))

@@ -8,12 +8,12 @@ import math
 
 import numpy as np
 import pytest
+from known_answers import ishigami
 
 from coprod.analysis.designs import DESIGNS, Design, Plot, register
 from coprod.core.errors import InputError
 from coprod.experiments.cli import build_parser
 from coprod.reports.sensitivity_plots import DRAWERS, draw
-from known_answers import ishigami
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
 SIZES = {"sobol": 64, "morris": 20, "fast": 130, "latin": 200}

@@ -22,7 +22,7 @@ def options(*, second_order: bool = True, levels: int = 4) -> dict:
 
 
 def sample(problem: dict, n: int, seed: int, options: dict) -> np.ndarray:
-    from SALib.sample import fast_sampler
+    from SALib.sample import fast_sampler  # noqa: PLC0415 - SALib's import cost, see sobol's docstring
 
     if n <= 4 * options["M"] ** 2:
         raise InputError(f"--samples: got {n}; allowed for fast: more than {4 * options['M'] ** 2}")
@@ -30,7 +30,7 @@ def sample(problem: dict, n: int, seed: int, options: dict) -> np.ndarray:
 
 
 def analyse(problem, X, Y_by_outcome, options, seed, floors) -> dict[str, pd.DataFrame]:
-    from SALib.analyze import fast
+    from SALib.analyze import fast  # noqa: PLC0415 - SALib's import cost, see sobol's docstring
 
     tables = []
     for outcome, Y in Y_by_outcome.items():

@@ -24,7 +24,7 @@ def options(*, second_order: bool = True, levels: int = 4) -> dict:
 
 
 def sample(problem: dict, n: int, seed: int, options: dict) -> np.ndarray:
-    from SALib.sample import morris
+    from SALib.sample import morris  # noqa: PLC0415 - SALib's import cost, see sobol's docstring
 
     if n < 2:
         raise InputError(f"--samples: got {n}; allowed for morris: at least 2 trajectories")
@@ -32,7 +32,7 @@ def sample(problem: dict, n: int, seed: int, options: dict) -> np.ndarray:
 
 
 def analyse(problem, X, Y_by_outcome, options, seed, floors) -> dict[str, pd.DataFrame]:
-    from SALib.analyze import morris
+    from SALib.analyze import morris  # noqa: PLC0415 - SALib's import cost, see sobol's docstring
 
     tables = []
     for outcome, Y in Y_by_outcome.items():

@@ -18,8 +18,9 @@ Each module calls ``register`` when imported; ``coprod.analysis.designs`` import
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
