@@ -70,6 +70,11 @@ class Parameter:
             return "true or false"
         return f"{'an integer' if self.kind == 'int' else 'a number'} in [{self.low}, {self.high}]"
 
+    def widest_uncertain(self) -> tuple[float, float]:
+        """The widest range a scenario, claim, sweep or calibration may sample: the declared
+        ``uncertain`` range, else the allowed ``[low, high]``."""
+        return self.uncertain or (self.low, self.high)
+
     def check(self, value: Any) -> Any:
         """Return ``value`` in this parameter's type, or raise ``ValueError`` saying what is allowed."""
         if self.kind == "bool":

@@ -83,8 +83,9 @@ def parse_priors(items: list[str] | None, scenario) -> dict[str, tuple[float, fl
             raise InputError(f"--parameters: got {item!r}; allowed: name=lo:hi with two numbers") from None
         if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
             raise InputError(f"--parameters: got {item!r}; allowed: an interval with lo < hi")
-        if low < declared.low or high > declared.high:
-            raise InputError(f"--parameters: got {item!r}; allowed: inside [{declared.low}, {declared.high}]")
+        bound_low, bound_high = declared.widest_uncertain()  # the declared uncertain range, if any
+        if low < bound_low or high > bound_high:
+            raise InputError(f"--parameters: got {item!r}; allowed: inside [{bound_low}, {bound_high}]")
         if name in priors:
             raise InputError(f"--parameters: {name} is given twice; allowed: each parameter once")
         priors[name] = (low, high)

@@ -162,7 +162,7 @@ def check_uncertain(table: dict[str, Any], where: str) -> dict[str, tuple[float,
         low, high = float(value[0]), float(value[1])
         if not low < high:
             raise InputError(f"{where}: key 'uncertain.{key}': got [{value[0]}, {value[1]}]; allowed: low < high")
-        bound_low, bound_high = declared.uncertain or (declared.low, declared.high)
+        bound_low, bound_high = declared.widest_uncertain()
         if low < bound_low or high > bound_high:
             raise InputError(f"{where}: key 'uncertain.{key}': got [{value[0]}, {value[1]}]; "
                              f"allowed: inside [{bound_low}, {bound_high}]"

@@ -119,8 +119,9 @@ def model_problem(uncertain: dict[str, tuple[float, float]], where: str = "uncer
             raise InputError(f"{where}: unknown parameter {name!r}; allowed: a declared model parameter")
         if p.kind not in ("float", "int"):
             raise InputError(f"{where}: {name} is {p.kind}; allowed: a float or int parameter")
-        if not (p.low <= low < high <= p.high):
-            raise InputError(f"{where}: {name}={low}:{high}; allowed: low < high within [{p.low}, {p.high}]")
+        bound_low, bound_high = p.widest_uncertain()  # the declared uncertain range, if any
+        if not (bound_low <= low < high <= bound_high):
+            raise InputError(f"{where}: {name}={low}:{high}; allowed: low < high within [{bound_low}, {bound_high}]")
     return {"num_vars": len(uncertain), "names": list(uncertain),
             "bounds": [[float(lo), float(hi)] for lo, hi in uncertain.values()]}
 

@@ -75,3 +75,15 @@ def test_new_scenario_writes_the_declared_range_by_name(tmp_path):
     assert main(["new-scenario", str(path), "--from", "default", "--quiet"]) == 0
     assert 'trust_build_rate = "declared"' in path.read_text(encoding="utf-8")
     assert load_scenario(str(path)).uncertain == load_scenario("default").uncertain
+
+
+def test_sweep_and_calibrate_ranges_lie_inside_the_declared_one_too(tmp_path, capsys):
+    """A calibration's posterior intervals become a scenario's [uncertain] table (calibrated.toml), so
+    its priors must lie inside the declared range as that table's must; a sweep's --uncertain too."""
+    out = tmp_path / "never"
+    assert main(["calibrate", "--parameters", "trust_build_rate=0.005:0.1", "--out", str(out), "--quiet"]) == 2
+    assert main(["sweep", "default", "--method", "latin", "--samples", "4", "--uncertain",
+                 "trust_build_rate=0.005:0.1", "--out", str(out), "--quiet"]) == 2
+    for line in capsys.readouterr().err.strip().splitlines():
+        assert "trust_build_rate" in line and "[0.005, 0.06]" in line
+    assert not out.exists()
