@@ -463,27 +463,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
              for r, seed in enumerate(seeds) for s in strategies]
     points = None
     if args.robust:
-        ranges = uncertain_union(strategies, fixed)
-        if not ranges:
-            raise InputError("--robust: none of the scenarios has an [uncertain] table (outside --set); "
-                             "allowed: scenarios with [uncertain] ranges")
-        # Sorted names: the points do not depend on the order the scenarios list their ranges in.
-        points = latin_hypercube(dict(sorted(ranges.items())), args.samples, args.seed)
-        settings["uncertain"] = {k: list(v) for k, v in ranges.items()}
-        settings["robust_seeds"] = [run_seed(args.seed, 1 + i, 0) for i in range(len(points))]
-        settings["uncertain_applied"] = {s.label: applied_uncertain(s, ranges) for s in strategies}
-        for i in range(len(points)):
-            point = {name: (int(v) if PARAMETERS[name].kind == "int" else float(v))
-                     for name, v in points.iloc[i].items()}
-            for s in strategies:
-                varied = {name: point[name] for name in settings["uncertain_applied"][s.label]}
-                tasks.append((("robust", s.label, i), {**s.overrides, **varied}, args.steps, settings["robust_seeds"][i],
-                              args.engine))
-        for s in strategies:  # check every combination before running
-            try:
-                resolve_parameters({**s.overrides, **{k: points.iloc[0][k].item() for k in points.columns}})
-            except ValueError as err:
-                raise InputError(str(err)) from None
+        robust, points = robust_tasks(strategies, fixed, args, settings)
+        tasks += robust
 
     for task in tasks:  # every run's parameters, before any run
         check_parameters(task[1], f"compare: strategy {task[0][1]}")
@@ -501,6 +482,38 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(text_summary(comparison))
         print(f"report in {out / 'report.html'}")
     return 0
+
+
+def robust_tasks(strategies: list[Strategy], fixed: set[str], args: argparse.Namespace,
+                 settings: dict) -> tuple[list[tuple], pd.DataFrame]:
+    """``--robust``: every strategy at the same Latin-hypercube points over the union of the
+    scenarios' [uncertain] ranges (point i seeded ``run_seed(--seed, 1 + i, 0)``), with the ranges,
+    seeds and applied parameters recorded in ``settings``; returns the tasks and the points."""
+    from coprod.experiments.runner import run_seed
+
+    ranges = uncertain_union(strategies, fixed)
+    if not ranges:
+        raise InputError("--robust: none of the scenarios has an [uncertain] table (outside --set); "
+                         "allowed: scenarios with [uncertain] ranges")
+    # Sorted names: the points do not depend on the order the scenarios list their ranges in.
+    points = latin_hypercube(dict(sorted(ranges.items())), args.samples, args.seed)
+    settings["uncertain"] = {k: list(v) for k, v in ranges.items()}
+    settings["robust_seeds"] = [run_seed(args.seed, 1 + i, 0) for i in range(len(points))]
+    settings["uncertain_applied"] = {s.label: applied_uncertain(s, ranges) for s in strategies}
+    tasks = []
+    for i in range(len(points)):
+        point = {name: (int(v) if PARAMETERS[name].kind == "int" else float(v))
+                 for name, v in points.iloc[i].items()}
+        for s in strategies:
+            varied = {name: point[name] for name in settings["uncertain_applied"][s.label]}
+            tasks.append((("robust", s.label, i), {**s.overrides, **varied}, args.steps, settings["robust_seeds"][i],
+                          args.engine))
+    for s in strategies:  # check every combination before running
+        try:
+            resolve_parameters({**s.overrides, **{k: points.iloc[0][k].item() for k in points.columns}})
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    return tasks, points
 
 
 def manifest(c: Comparison) -> dict:

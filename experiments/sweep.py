@@ -33,6 +33,7 @@ import hashlib
 import json
 import platform
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -44,7 +45,7 @@ import pandas as pd
 from coprod.analysis.designs import DESIGNS, design
 from coprod.core.errors import InputError
 from coprod.core.storage import json_default, write_json, write_parquet
-from coprod.experiments.runner import ChunkFolder
+from coprod.experiments.runner import ChunkFolder, ChunkSink, Interrupted, Task, open_executor, run_seed, run_tasks
 from coprod.experiments.session import IN_PLACE, Session
 from coprod.model.outcomes import DIMENSIONS
 
@@ -349,8 +350,6 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     while the sweep runs. Returns the consolidated table. Raises the runner's ``Interrupted`` after Ctrl-C,
     ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
     """
-    from coprod.experiments.runner import ChunkSink, Interrupted, Task, open_executor, run_seed, run_tasks
-
     session = Session("sweep", out, layout=IN_PLACE, resume=resume)
     out = session.out
     session.check_folders()
@@ -362,24 +361,20 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
                       batch=batch, seed=seed, workers=workers, scheduler=scheduler)
     X = generate_samples(problem, method, samples, seed, options)
     table = sample_table(problem, X, integers)
-    names = problem["names"]
-    values_by_sample = [{n: (int(v) if n in integers else float(v)) for n, v in zip(names, row)}
-                        for row in table[names].itertuples(index=False, name=None)]
+    plan = SweepPlan(sample_values(problem, table, integers), base,
+                     seed_units(method, len(X), problem["num_vars"], options), seed, replications)
     if check is not None:
-        for values in values_by_sample:
+        for values in plan.values:
             check({**base, **values})
-    units = seed_units(method, len(X), problem["num_vars"], options)
     manifest = sweep_manifest(problem=problem, method=method, options=options, samples=samples, sample_size=len(X),
                               replications=replications, seed=seed, integers=integers, outcomes=outcomes,
                               info=info, base=base)
     if (out / MANIFEST).exists() and not resume:
         raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
-
-    total = len(X) * replications
-    function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
     # Other settings (or a folder that is not a sweep's) are refused before a kernel compiles or a
     # worker starts; checked again under the lock below.
     _refuse_other_settings(out, manifest, table, resume)
+    function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
     with open_executor(workers, scheduler) as (executor, slots, _), session.locked():
         manifest = _check_resumable(out, manifest, table, resume)
         _remove_leftovers(out)
@@ -388,30 +383,63 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
         write_json(out / MANIFEST, manifest)
         if not (out / SAMPLES).exists():
             write_parquet(out / SAMPLES, table)
-        done = chunks.done_keys() if resume else set()
-        tasks = [Task((i, r), {**base, **values_by_sample[i]}, run_seed(seed, int(units[i]), r),
-                      f"sample={i} replication={r}")
-                 for i in range(len(X)) for r in range(replications) if (i, r) not in done]
-
-        def to_row(task: Task, result: dict[str, float], seconds: float) -> dict[str, Any]:
-            sample, replication = task.key
-            return {"sample": sample, "replication": replication, "seed": task.seed,
-                    **values_by_sample[sample], **result, "runtime": seconds}
-
-        sink = ChunkSink(chunks, to_row, chunk_runs, chunk_seconds)
-        try:
-            run_tasks(tasks, function, sink, executor=executor, slots=slots, scheduler=scheduler,
-                      batch=batch, total=total, progress=progress, desc="sweep")
-        except Interrupted:  # counted with the runs earlier sessions saved
-            raise Interrupted(total - len(tasks) + sink.saved, total) from None
-        runs = chunks.read()
-        if runs is None or len(runs) != total:  # pragma: no cover - guarded by construction and the lock
-            raise RuntimeError(f"sweep {out}: {0 if runs is None else len(runs)} runs for {total} "
-                               "(sample, replication) pairs")
+        runs = plan.run(chunks, function, done=chunks.done_keys() if resume else set(), executor=executor,
+                        slots=slots, scheduler=scheduler, batch=batch, chunk_runs=chunk_runs,
+                        chunk_seconds=chunk_seconds, progress=progress)
         write_parquet(out / RESULTS, runs)
         manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         write_json(out / MANIFEST, manifest)
     return runs
+
+
+def sample_values(problem: dict[str, Any], table: pd.DataFrame, integers: list[str]) -> list[dict[str, Any]]:
+    """Each sample's parameter values as run (integers as ``int``), in sample order."""
+    names = problem["names"]
+    return [{n: (int(v) if n in integers else float(v)) for n, v in zip(names, row)}
+            for row in table[names].itertuples(index=False, name=None)]
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep runs: every (sample, replication) with the base parameters under each sample's
+    values, seeded by its seed unit (``runner.run_seed``)."""
+    values: list[dict[str, Any]]
+    base: dict[str, Any]
+    units: np.ndarray
+    seed: int
+    replications: int
+
+    @property
+    def total(self) -> int:
+        return len(self.values) * self.replications
+
+    def tasks(self, done: set[tuple]) -> list[Task]:
+        """The runs not in ``done``, in (sample, replication) order."""
+        return [Task((i, r), {**self.base, **self.values[i]}, run_seed(self.seed, int(self.units[i]), r),
+                     f"sample={i} replication={r}")
+                for i in range(len(self.values)) for r in range(self.replications) if (i, r) not in done]
+
+    def row(self, task: Task, result: dict[str, float], seconds: float) -> dict[str, Any]:
+        """One finished run as a row of the results table."""
+        sample, replication = task.key
+        return {"sample": sample, "replication": replication, "seed": task.seed,
+                **self.values[sample], **result, "runtime": seconds}
+
+    def run(self, chunks: ChunkFolder, function: Callable, *, done: set[tuple], chunk_runs: int,
+            chunk_seconds: float, progress: bool, **executor) -> pd.DataFrame:
+        """Run what is not ``done`` into ``chunks`` (whose folder the caller has locked); return every
+        run, sorted. Ctrl-C raises the runner's ``Interrupted`` counting earlier sessions' runs too."""
+        tasks = self.tasks(done)
+        sink = ChunkSink(chunks, self.row, chunk_runs, chunk_seconds)
+        try:
+            run_tasks(tasks, function, sink, total=self.total, progress=progress, desc="sweep", **executor)
+        except Interrupted:
+            raise Interrupted(self.total - len(tasks) + sink.saved, self.total) from None
+        runs = chunks.read()
+        if runs is None or len(runs) != self.total:  # pragma: no cover - guarded by construction and the lock
+            raise RuntimeError(f"sweep {chunks.folder.parent}: {0 if runs is None else len(runs)} runs for "
+                               f"{self.total} (sample, replication) pairs")
+        return runs
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -424,45 +452,19 @@ def _scenario(name: str):
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from coprod.experiments.checks import check_at_least, check_parameters
-    from coprod.experiments.run import git_commit, git_dirty
-    from coprod.model.model import resolve_parameters
-    from coprod.model.outcomes import reporter_names
-    from coprod.core.parameters import PARAMETERS
 
     scenario = _scenario(args.scenario)
     uncertain = parse_uncertain(args.uncertain) if args.uncertain else dict(getattr(scenario, "uncertain", {}) or {})
     where = "--uncertain" if args.uncertain else f"scenario {scenario.name}: uncertain"
     problem = model_problem({k: tuple(v) for k, v in uncertain.items()}, where)
-    outcomes = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else list(DEFAULT_OUTCOMES)
-    known = set(reporter_names())
-    unknown = [o for o in outcomes if o not in known]
-    if unknown or not outcomes:
-        raise InputError(f"--outcomes: unknown {', '.join(unknown) or '(none given)'}; allowed: names from "
-                         "coprod.model.outcomes.reporter_names(), e.g. wellbeing_long,democracy_output")
+    outcomes = parse_outcomes(args.outcomes)
     base = dict(scenario.parameters)
-    citizens = args.citizens if args.citizens is not None else base.get("n_citizens", PARAMETERS["n_citizens"].default)
-    try:
-        citizens = PARAMETERS["n_citizens"].check(citizens)
-    except ValueError as err:
-        raise InputError(f"--citizens: {err}") from None
-    base["n_citizens"] = citizens
+    base["n_citizens"] = sweep_citizens(args.citizens, base)
     check_at_least(args.steps, "--steps")
     options = method_options(args.method, second_order=not args.no_second_order, levels=args.levels)
     check_run_options(replications=args.replications, chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds,
                       batch=args.batch, seed=args.seed, workers=args.workers, scheduler=args.scheduler)
-    info = {
-        "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},
-        "resolved_parameters": resolve_parameters(base),
-        "scenario_path": str(getattr(scenario, "path", "") or ""),
-        "scenario_description": getattr(scenario, "description", ""),
-        "paradigm": getattr(scenario, "paradigm", base.get("paradigm")),
-        "steps": args.steps,
-        "citizens": citizens,
-        "engine": args.engine,
-        "evaluate": "coprod.experiments.sweep.evaluate_model",
-        "git_commit": git_commit(),
-        "git_dirty": git_dirty(),
-    }
+    info = scenario_info(scenario, base, args)
     out = Path(args.out) if args.out is not None else Path("results") / (
         f"sweep-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-"
         f"{_hash({'problem': problem, 'parameters': base, 'method': args.method})[:8]}")
@@ -484,6 +486,51 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                          progress=not args.quiet, check=check)
     print(f"sweep: {len(runs)} runs in {out / RESULTS}; analyse with: coprod analyze {out}")
     return 0
+
+
+def parse_outcomes(text: str | None) -> list[str]:
+    """``--outcomes a,b`` (default: the five dimensions at the long horizon and the wellbeing Gini)."""
+    from coprod.model.outcomes import reporter_names
+
+    outcomes = [o.strip() for o in text.split(",") if o.strip()] if text else list(DEFAULT_OUTCOMES)
+    known = set(reporter_names())
+    unknown = [o for o in outcomes if o not in known]
+    if unknown or not outcomes:
+        raise InputError(f"--outcomes: unknown {', '.join(unknown) or '(none given)'}; allowed: names from "
+                         "coprod.model.outcomes.reporter_names(), e.g. wellbeing_long,democracy_output")
+    return outcomes
+
+
+def sweep_citizens(given: int | None, base: dict[str, Any]) -> int:
+    """``--citizens``, else the scenario's n_citizens, else the declared default; checked."""
+    from coprod.core.parameters import PARAMETERS
+
+    citizens = given if given is not None else base.get("n_citizens", PARAMETERS["n_citizens"].default)
+    try:
+        return PARAMETERS["n_citizens"].check(citizens)
+    except ValueError as err:
+        raise InputError(f"--citizens: {err}") from None
+
+
+def scenario_info(scenario, base: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The descriptive manifest fields of a model sweep: the scenario, its resolved parameters,
+    steps, citizens, engine, the evaluation and the commit."""
+    from coprod.experiments.run import git_commit, git_dirty
+    from coprod.model.model import resolve_parameters
+
+    return {
+        "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},
+        "resolved_parameters": resolve_parameters(base),
+        "scenario_path": str(getattr(scenario, "path", "") or ""),
+        "scenario_description": getattr(scenario, "description", ""),
+        "paradigm": getattr(scenario, "paradigm", base.get("paradigm")),
+        "steps": args.steps,
+        "citizens": base["n_citizens"],
+        "engine": args.engine,
+        "evaluate": "coprod.experiments.sweep.evaluate_model",
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+    }
 
 
 def register(parser: argparse.ArgumentParser) -> None:
