@@ -62,20 +62,26 @@ class Session:
         self.resume, self.quiet, self.unit, self.counted = resume, quiet, unit, counted
         self.argv = list(sys.argv[1:] if argv is None else argv)
         self.explicit_out, self.plan_fields, self.holds = explicit_out, tuple(plan_fields), holds
-        self.folder = self.out.with_name(self.out.name + ".partial") if layout == STAGED else self.out
+        # (an --out without a name, e.g. "", is refused by ``check_folders`` before the folder is used)
+        staged = layout == STAGED and self.out.name
+        self.folder = self.out.with_name(self.out.name + ".partial") if staged else self.out
+        self.given_out: str | None = None  # --out as typed (``Path("")`` would read as ".")
 
     @classmethod
     def for_command(cls, command: str, args: argparse.Namespace, out: Path, **kw) -> Session:
         """The session of ``coprod <command>`` as parsed into ``args`` (``cli.main`` puts the
         words it parsed in ``args.argv``, so the resume command repeats them)."""
-        return cls(command, out, resume=bool(getattr(args, "resume", False)), quiet=bool(getattr(args, "quiet", False)),
-                   argv=getattr(args, "argv", None), explicit_out=getattr(args, "out", None) is not None, **kw)
+        session = cls(command, out, resume=bool(getattr(args, "resume", False)),
+                      quiet=bool(getattr(args, "quiet", False)), argv=getattr(args, "argv", None),
+                      explicit_out=getattr(args, "out", None) is not None, **kw)
+        session.given_out = getattr(args, "out", None)
+        return session
 
     # --- before anything is written -------------------------------------------------------------
 
     def check_folders(self) -> None:
         """``--out`` can hold the result, and (``STAGED``) its working folder can be made."""
-        check_out(self.out, may_exist=self.resume)
+        check_out(self.given_out if self.given_out is not None else self.out, may_exist=self.resume)
         if self.layout == STAGED:
             check_out(self.folder, "--out", may_exist=True)
 
