@@ -5,12 +5,10 @@ so N must exceed 4 M^2 = 64. SALib is imported inside the functions (see ``sobol
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from coprod.analysis.designs.registry import Design, Plot, parameter_rows, register
+from coprod.analysis.designs.registry import Design, Plot, register, salib_table
 from coprod.analysis.sensitivity import CONF, RESAMPLES
 from coprod.core.errors import InputError
 
@@ -32,14 +30,11 @@ def sample(problem: dict, n: int, seed: int, options: dict) -> np.ndarray:
 def analyse(problem, X, Y_by_outcome, options, seed, floors) -> dict[str, pd.DataFrame]:
     from SALib.analyze import fast  # noqa: PLC0415 - SALib's import cost, see sobol's docstring
 
-    tables = []
-    for outcome, Y in Y_by_outcome.items():
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            res = fast.analyze(problem, Y, M=int(options.get("M", M)), num_resamples=RESAMPLES,
-                               conf_level=CONF, seed=seed)
-        tables.append(parameter_rows(outcome, res.to_df(), ["S1", "S1_conf", "ST", "ST_conf"]))
-    return {"fast_indices": pd.concat(tables, ignore_index=True)}
+    def one(Y):
+        return fast.analyze(problem, Y, M=int(options.get("M", M)), num_resamples=RESAMPLES, conf_level=CONF,
+                            seed=seed)
+
+    return {"fast_indices": salib_table(Y_by_outcome, one, ["S1", "S1_conf", "ST", "ST_conf"])}
 
 
 def plots(tables: dict[str, pd.DataFrame]) -> list[Plot]:

@@ -7,12 +7,10 @@ so every step of a trajectory stays one grid step. SALib is imported inside the 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from coprod.analysis.designs.registry import Design, Plot, parameter_rows, register
+from coprod.analysis.designs.registry import Design, Plot, register, salib_table
 from coprod.analysis.sensitivity import CONF, RESAMPLES
 from coprod.core.errors import InputError
 
@@ -34,14 +32,11 @@ def sample(problem: dict, n: int, seed: int, options: dict) -> np.ndarray:
 def analyse(problem, X, Y_by_outcome, options, seed, floors) -> dict[str, pd.DataFrame]:
     from SALib.analyze import morris  # noqa: PLC0415 - SALib's import cost, see sobol's docstring
 
-    tables = []
-    for outcome, Y in Y_by_outcome.items():
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            res = morris.analyze(problem, X, Y, num_resamples=RESAMPLES, conf_level=CONF,
-                                 num_levels=int(options.get("num_levels", 4)), seed=seed)
-        tables.append(parameter_rows(outcome, res.to_df(), ["mu", "mu_star", "mu_star_conf", "sigma"]))
-    return {"morris_indices": pd.concat(tables, ignore_index=True)}
+    def one(Y):
+        return morris.analyze(problem, X, Y, num_resamples=RESAMPLES, conf_level=CONF,
+                              num_levels=int(options.get("num_levels", 4)), seed=seed)
+
+    return {"morris_indices": salib_table(Y_by_outcome, one, ["mu", "mu_star", "mu_star_conf", "sigma"])}
 
 
 def plots(tables: dict[str, pd.DataFrame]) -> list[Plot]:

@@ -18,6 +18,7 @@ Each module calls ``register`` when imported; ``coprod.analysis.designs`` import
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,18 @@ def design(name: str) -> Design:
     if name not in DESIGNS:
         raise InputError(f"--method: got {name!r}; allowed: one of {', '.join(DESIGNS)}")
     return DESIGNS[name]
+
+
+def salib_table(Y_by_outcome: dict[str, np.ndarray], analyse_one: Callable, columns: list[str]) -> pd.DataFrame:
+    """Each outcome's SALib result (``analyse_one(Y)``) as rows of (outcome, parameter, columns...).
+    SALib's own warnings are silenced: ``small_sample_warnings`` says in words when N is too small."""
+    tables = []
+    for outcome, Y in Y_by_outcome.items():
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = analyse_one(Y)
+        tables.append(parameter_rows(outcome, result.to_df(), columns))
+    return pd.concat(tables, ignore_index=True)
 
 
 def parameter_rows(outcome: str, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
