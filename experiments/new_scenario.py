@@ -101,7 +101,7 @@ def scenario_text(source_name: str | None) -> str:
     if uncertain:
         out += [f"{name} = {uncertain_value(name, low, high)}" for name, (low, high) in uncertain.items()]
     else:
-        out += [f'# trust_build_rate = "{DECLARED}"   # the range declared with the parameter, or [low, high] inside it']
+        out += [f'# trust_build_rate = "{DECLARED}"   # its declared range, or [low, high] inside it']
     return "\n".join(out) + "\n"
 
 
