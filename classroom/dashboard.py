@@ -678,7 +678,7 @@ def hover_svg(classroom, pictures, language: str) -> str:
     return "".join(parts)
 
 
-def _page_connected(context: Any) -> bool:
+def page_connected(context: Any) -> bool:
     """Whether a browser page is connected to this solara kernel (False once the tab is gone)."""
     try:
         from solara.server.kernel_context import PageStatus
@@ -690,7 +690,8 @@ def _page_connected(context: Any) -> bool:
         return True
 
 
-def _log(line: str) -> None:
+def log_line(line: str) -> None:
+    """One line of the dashboard's own on stderr (the page's session reports through it)."""
     print(f"coprod dashboard: {line}", file=sys.stderr, flush=True)
 
 

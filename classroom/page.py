@@ -16,7 +16,7 @@ import traitlets
 
 from coprod.classroom.animate import format_number, lever_words
 from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_MONTHS_PER_SECOND, DEFAULT_STOP_MONTH,
-                                        INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, _log, _page_connected,
+                                        INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, log_line, page_connected,
                                         apply_preset, arm_parameters, default_settings, download_name, explanation,
                                         label, lessons, lever_or_rule, lever_value, slider_step)
 from coprod.model.paradigms import SHORT_NAMES
@@ -113,8 +113,8 @@ def Page():
             changes.value = tuple(new.changes)
 
         return Session(settings.value, publish,
-                       watching=(lambda: _page_connected(context)) if context is not None else (lambda: True),
-                       log=_log)
+                       watching=(lambda: page_connected(context)) if context is not None else (lambda: True),
+                       log=log_line)
 
     session = solara.use_memo(make_session, [])
 

@@ -41,6 +41,10 @@ class Parameter:
     label_da: str = ""
     description_da: str = ""
     choices_da: tuple[str, ...] = ()
+    # The range over which the value is uncertain, where scenarios and claims share one: named once
+    # here, referred to in their [uncertain] tables as "declared", and every range they write out
+    # must lie inside it (scenarios.check_uncertain). None: only [low, high] bounds them.
+    uncertain: tuple[float, float] | None = None
 
     def display(self, language: str = "en") -> str:
         """The parameter's short name for readers."""
@@ -65,6 +69,11 @@ class Parameter:
         if self.kind == "bool":
             return "true or false"
         return f"{'an integer' if self.kind == 'int' else 'a number'} in [{self.low}, {self.high}]"
+
+    def widest_uncertain(self) -> tuple[float, float]:
+        """The widest range a scenario, claim, sweep or calibration may sample: the declared
+        ``uncertain`` range, else the allowed ``[low, high]``."""
+        return self.uncertain or (self.low, self.high)
 
     def check(self, value: Any) -> Any:
         """Return ``value`` in this parameter's type, or raise ``ValueError`` saying what is allowed."""
@@ -184,7 +193,9 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("standard_fit_loss", "float", 0.4, "Share of public service value lost for the most atypical need under full standardisation", "assumption; Lipsky 1980 (routines serve the typical case)", low=0.0, high=1.0, group="professional"),
     _p("weight_motivation", "float", 1.0, "Participation logit weight of intrinsic motivation", "Alford 2009; Frey & Jegen 2001", low=0.0, high=5.0, unit="logit", group="citizen"),
     _p("planning_barrier", "float", 0.35, "Self-efficacy needed before a citizen takes part in planning phases (co-commission, co-design)", "Pestoff 2014; Arnstein 1969", low=0.0, high=1.0, group="citizen"),
-    _p("trust_build_rate", "float", 0.02, "Rate at which good experiences raise trust", "Slovic 1993 (trust asymmetry)", low=0.001, high=0.3, unit="1/month", group="citizen"),
+    _p("trust_build_rate", "float", 0.02, "Rate at which good experiences raise trust", "Slovic 1993 (trust asymmetry)", low=0.001, high=0.3, unit="1/month", group="citizen",
+       # uncertain: a quarter to three times the default, always below trust_loss_rate's 0.12 (Slovic 1993)
+       uncertain=(0.005, 0.06)),
     _p("trust_loss_rate", "float", 0.12, "Rate at which bad experiences lower trust (faster than it builds)", "Slovic 1993; Van de Walle & Bouckaert 2003", low=0.001, high=0.6, unit="1/month", group="citizen"),
     _p("service_expectation", "float", 0.55, "Share of need a citizen expects met; above it trust grows, below it trust falls", "expectancy-disconfirmation: Van Ryzin 2004", low=0.0, high=1.0, group="citizen"),
     _p("efficacy_gain", "float", 0.06, "Rise of self-efficacy when a citizen's contribution counts", "Bandura 1997 (mastery experience)", low=0.0, high=0.5, unit="1/month", group="citizen"),
@@ -279,11 +290,6 @@ def validate(values: dict[str, Any], where: str = "parameters") -> dict[str, Any
         except ValueError as err:
             raise ValueError(f"{where}: key {key!r}: {err}") from None
     return checked
-
-
-def numeric_parameters() -> list[Parameter]:
-    """Parameters a sweep or a slider can vary continuously."""
-    return [p for p in PARAMETERS.values() if p.kind in ("float", "int")]
 
 
 def markdown_table() -> str:

@@ -1,9 +1,9 @@
 """``coprod analyze``: sensitivity indices, replication noise and plots for a finished sweep.
 
 Reads ``manifest.json``, ``samples.parquet`` and the runs, averages the replications of each
-sample, runs the SALib analysis that matches the sampling method (``coprod.analysis.sensitivity``)
-and writes tables (CSV and Parquet) and PNG plots (``coprod.reports.sensitivity_plots``) into
-``<sweep>/analysis/``; the tables are listed in ``coprod.analysis.sensitivity``.
+sample, runs the analysis of the sweep's design (``coprod.analysis.designs``: one module per design) and
+writes its tables (CSV and Parquet) and the plots it asks for (drawn by ``coprod.reports.sensitivity_plots``)
+into ``<sweep>/analysis/``.
 
 SALib's bootstrap is seeded from the sweep seed (``bootstrap_seed``), so analysing a sweep twice
 gives the same intervals; a warning says when N is too small for them to mean anything.
@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coprod.analysis.sensitivity import (CONF, RESAMPLES, analyze_fast, analyze_latin, analyze_morris,
-                                         analyze_sobol, bootstrap_seed, replication_noise, sample_means,
+from coprod.analysis.designs import DESIGNS
+from coprod.analysis.sensitivity import (CONF, RESAMPLES, bootstrap_seed, replication_noise, sample_means,
                                          small_sample_warnings)
 from coprod.core.errors import InputError
 from coprod.core.storage import read_json, read_parquet, write_json, write_tables
 from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs, resume_remedy
-from coprod.reports.sensitivity_plots import write_plots
+from coprod.reports.sensitivity_plots import draw
 
 MANIFEST_KEYS = ("problem", "method", "sample_size", "replications", "outcomes")
 # An analysis folder holds this file; ``--out`` may be rewritten only when it does (or is new/empty).
@@ -92,26 +92,21 @@ def analyze_sweep(folder: Path | str, out: Path | str | None = None, plots: bool
     seed = bootstrap_seed(int(manifest.get("seed", 0)))
     noise = replication_noise(runs, outcomes, int(manifest["replications"]))
     floors = dict(zip(noise["outcome"], noise["noise_floor"]))
-    if method == "sobol":
-        tables = analyze_sobol(problem, Y_by_outcome, options, seed, floors)
-    elif method == "morris":
-        tables = analyze_morris(problem, raw_matrix(samples, problem["names"]), Y_by_outcome, options, seed)
-    elif method == "fast":
-        tables = analyze_fast(problem, Y_by_outcome, options, seed)
-    elif method == "latin":
-        tables = analyze_latin(problem, raw_matrix(samples, problem["names"]), Y_by_outcome)
-    else:
-        raise InputError(f"analyze: method {method!r} in {folder / MANIFEST}; allowed: sobol, morris, fast, latin")
+    if method not in DESIGNS:
+        raise InputError(f"analyze: method {method!r} in {folder / MANIFEST}; allowed: {', '.join(DESIGNS)}")
+    design = DESIGNS[method]
+    tables = design.analyse(problem, raw_matrix(samples, problem["names"]), Y_by_outcome, options, seed, floors)
     tables["replication_noise"] = noise
     if warn:
-        for line in small_sample_warnings(method, int(manifest.get("samples") or 0), tables):
+        for line in small_sample_warnings(method, int(manifest.get("samples") or 0), tables, design.small):
             print(f"coprod analyze: warning: {line}", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
     write_tables(out, tables)
     write_json(out / ANALYSIS_MARKER, {"sweep": str(folder.resolve()), "method": method,
                                        "bootstrap_seed": seed, "resamples": RESAMPLES, "confidence": CONF})
     if plots:
-        write_plots(method, tables, out)
+        for plot in design.plots(tables):
+            draw(plot, out)
     return tables
 
 

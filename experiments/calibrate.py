@@ -21,7 +21,6 @@ import hashlib
 import logging
 import math
 import shlex
-import shutil
 import sys
 import time
 import warnings
@@ -38,6 +37,7 @@ from coprod.experiments.patterns import (MIN_BURN_IN, NOT_APPLICABLE, PATTERNS_F
                                          load_patterns, measure, plan_jobs)
 from coprod.experiments.posterior import summarise
 from coprod.experiments.scenarios import load_scenario
+from coprod.experiments.session import STAGED, Session
 from coprod.core.parameters import PARAMETERS
 
 DEFAULTS = {"scenario": "default", "population": 50, "generations": 4, "replications": 3, "citizens": 2000,
@@ -85,8 +85,9 @@ def parse_priors(items: list[str] | None, scenario) -> dict[str, tuple[float, fl
             raise InputError(f"--parameters: got {item!r}; allowed: name=lo:hi with two numbers") from None
         if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
             raise InputError(f"--parameters: got {item!r}; allowed: an interval with lo < hi")
-        if low < declared.low or high > declared.high:
-            raise InputError(f"--parameters: got {item!r}; allowed: inside [{declared.low}, {declared.high}]")
+        bound_low, bound_high = declared.widest_uncertain()  # the declared uncertain range, if any
+        if low < bound_low or high > bound_high:
+            raise InputError(f"--parameters: got {item!r}; allowed: inside [{bound_low}, {bound_high}]")
         if name in priors:
             raise InputError(f"--parameters: {name} is given twice; allowed: each parameter once")
         priors[name] = (low, high)
@@ -422,46 +423,67 @@ def effective_sample_size(weights: np.ndarray) -> float:
 
 # --- the command --------------------------------------------------------------------------------------
 
-def resume_command(args: argparse.Namespace, out: Path) -> str:
-    argv = (["coprod", *sys.argv[1:]] if sys.argv[1:2] == ["calibrate"]
-            else ["coprod", "calibrate",
-                  *([args.scenario] if args.scenario else ["--scenarios", args.scenarios] if args.scenarios else [])])
-    if not args.out:
-        argv += ["--out", str(out)]
-    if not args.resume:
-        argv.append("--resume")
-    return shlex.join(argv)
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from coprod.reports.calibration_report import write_calibration
-    from coprod.experiments.checks import check_out
-    from coprod.experiments.claims import remove_report_leftovers
-    from coprod.experiments.run import git_commit, git_dirty, versions
-    from coprod.experiments.runner import (SEED_CONVENTION, ExecutorLost, FolderLock, Interrupted, RunFailed,
-                                           StorageFailed, open_executor)
-    from coprod.core.storage import write_json
+    from coprod.experiments.runner import open_executor
 
     inputs = check_inputs(args)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out is not None else Path("results") / f"calibrate-{stamp}"
-    check_out(out, may_exist=args.resume)
-    partial = out.with_name(out.name + ".partial")
-    check_out(partial, "--out", may_exist=True)
-    if args.resume and (out / "manifest.json").is_file():
-        if partial.exists():
-            with FolderLock(partial):
-                shutil.rmtree(partial)
-        if not args.quiet:
-            print(f"the calibration in {out} is complete; report in {out / 'report.html'}")
-        return 0
-    if out.exists() and any(out.iterdir()):
-        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
-    if partial.exists() and not args.resume:
-        raise InputError(f"--out {out}: an interrupted calibration is in {partial}; allowed: the same command with "
-                         f"--resume to continue it, or remove {partial}")
+    session = Session.for_command("calibrate", args, out, layout=STAGED, unit="generations", counted=False,
+                                  plan_fields=PLAN_FIELDS,
+                                  holds=lambda partial: DB_NAME if (partial / DB_NAME).is_file() else None)
+    session.check_folders()
+    if session.is_complete():
+        return session.finish_complete("calibration")
+    session.refuse_occupied("calibration")
+    manifest = calibration_manifest(args, inputs, stamp)
+    started = time.perf_counter()
+    session.resumed(manifest)  # other settings are refused before a kernel compiles or a worker starts
+    if args.resume and (session.folder / DB_NAME).is_file():
+        check_history(session.folder / DB_NAME, f"remove {session.folder} and start the calibration afresh")
+    with open_executor(args.workers, args.scheduler) as (executor, slots, where):
+        with session.working(manifest) as manifest:
+            evaluate = evaluate_on(executor, slots, args.scheduler)
+            state = run_abc(session.folder, inputs, args, evaluate, slots)
+            names = list(inputs["priors"])
+            posterior, generations = read_history(session.folder, names)
+            last = posterior[posterior["generation"] == posterior["generation"].max()]
+            predictive, at_scenario = predictive_checks(inputs, args, last, names, evaluate)
+            seconds = time.perf_counter() - started
+            scenario_values = {**{n: PARAMETERS[n].default for n in names}, **inputs["scenario"].parameters}
+            card = posterior_scorecard(inputs["patterns"], predictive, at_scenario, inputs["holdout"])
+            parameters = parameter_table(posterior, inputs["priors"], scenario_values)
+            runs = (state["particles_evaluated"] * manifest["runs_per_particle"]
+                    + (args.predictive + 1) * manifest["runs_per_particle"])
+            manifest.update({"stopped": state["stopped"], "executor": where,
+                             "particles_proposed": int(generations["proposed"].sum()),
+                             "particles_evaluated": int(state["particles_evaluated"]), "model_runs": int(runs),
+                             "effective_sample_size": round(float(generations["effective_sample_size"].iloc[-1]), 2),
+                             "not_identified": parameters.loc[~parameters["identified"], "parameter"].tolist(),
+                             "seconds_this_session": round(seconds, 1)})
+            with session.writing_report():
+                write_calibration(out, session.folder / DB_NAME, manifest, inputs, posterior, generations,
+                                  parameters, card, predictive, at_scenario)
+    if not args.quiet:
+        print(parameters[["parameter", "prior_low", "prior_high", "median", "low_90", "high_90"]].to_string(
+            index=False, float_format=lambda v: f"{v:.4g}"))
+        from coprod.reports.calibration_report import console_summary, sample_quality
+
+        print(console_summary(card, state["stopped"]))
+        print(sample_quality(manifest, parameters, plain=True))
+        print(f"report in {out / 'report.html'}")
+    return 0
+
+
+def calibration_manifest(args: argparse.Namespace, inputs: dict, stamp: str) -> dict:
+    """What a calibration's manifest records: the plan ``--resume`` must find unchanged
+    (``PLAN_FIELDS``), the method, distance and seeds in words, the patterns file itself, versions."""
+    from coprod.experiments.run import git_commit, git_dirty, versions
+    from coprod.experiments.runner import SEED_CONVENTION
+
     scenario = inputs["scenario"]
-    manifest = {
+    return {
         "scenario": ", ".join(s.name for s in inputs["scenarios"]), "scenario_path": str(scenario.path),
         "paradigm": scenario.paradigm, "scenarios": [s.name for s in inputs["scenarios"]],
         "scenario_paths": [str(s.path) for s in inputs["scenarios"]],
@@ -486,83 +508,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "versions": {**versions(), "pyabc": _pyabc_version()}, "git_commit": git_commit(), "git_dirty": git_dirty(),
         "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
-    started = time.perf_counter()
-    if args.resume:  # other settings are refused before a kernel compiles or a worker starts
-        _check_plan(partial, manifest)
-        if (partial / DB_NAME).is_file():
-            check_history(partial / DB_NAME, f"remove {partial} and start the calibration afresh")
-    with open_executor(args.workers, args.scheduler) as (executor, slots, where):
-        partial.mkdir(parents=True, exist_ok=True)
-        with FolderLock(partial):
-            if args.resume:  # again under the lock: the folder is ours now
-                manifest = _check_plan(partial, manifest)
-            remove_report_leftovers(out)
-            for leftover in partial.glob(".manifest.json.*.tmp"):
-                leftover.unlink(missing_ok=True)
-            write_json(partial / "manifest.json", manifest)
-            evaluate = evaluate_on(executor, slots, args.scheduler)
-            hint = resume_command(args, out)
-            try:
-                state = run_abc(partial, inputs, args, evaluate, slots)
-                names = list(inputs["priors"])
-                posterior, generations = read_history(partial, names)
-                last = posterior[posterior["generation"] == posterior["generation"].max()]
-                predictive, at_scenario = predictive_checks(inputs, args, last, names, evaluate)
-            except (Interrupted, KeyboardInterrupt):  # the runner's, or Ctrl-C while pyabc itself works
-                print(f"coprod calibrate: interrupted; every finished generation is kept in {partial}; continue "
-                      f"with: {hint}", file=sys.stderr)
-                return 130
-            except (RunFailed, ExecutorLost, StorageFailed) as err:
-                print(f"coprod calibrate: stopped: {err}; every finished generation is kept in {partial}; continue "
-                      f"with: {hint}", file=sys.stderr)
-                return 1
-            seconds = time.perf_counter() - started
-            scenario_values = {**{n: PARAMETERS[n].default for n in names}, **scenario.parameters}
-            card = posterior_scorecard(inputs["patterns"], predictive, at_scenario, inputs["holdout"])
-            parameters = parameter_table(posterior, inputs["priors"], scenario_values)
-            runs = (state["particles_evaluated"] * manifest["runs_per_particle"]
-                    + (args.predictive + 1) * manifest["runs_per_particle"])
-            manifest.update({"stopped": state["stopped"], "executor": where,
-                             "particles_proposed": int(generations["proposed"].sum()),
-                             "particles_evaluated": int(state["particles_evaluated"]), "model_runs": int(runs),
-                             "effective_sample_size": round(float(generations["effective_sample_size"].iloc[-1]), 2),
-                             "not_identified": parameters.loc[~parameters["identified"], "parameter"].tolist(),
-                             "seconds_this_session": round(seconds, 1)})
-            try:
-                write_calibration(out, partial / DB_NAME, manifest, inputs, posterior, generations, parameters, card,
-                                  predictive, at_scenario)
-            except OSError as err:
-                print(f"coprod calibrate: cannot write the report in {out.parent}: {err.strerror or err}; every "
-                      f"generation is kept in {partial}; free space and continue with: {hint}", file=sys.stderr)
-                return 1
-            shutil.rmtree(partial)
-    if not args.quiet:
-        print(parameters[["parameter", "prior_low", "prior_high", "median", "low_90", "high_90"]].to_string(
-            index=False, float_format=lambda v: f"{v:.4g}"))
-        from coprod.reports.calibration_report import console_summary, sample_quality
-
-        print(console_summary(card, state["stopped"]))
-        print(sample_quality(manifest, parameters, plain=True))
-        print(f"report in {out / 'report.html'}")
-    return 0
 
 
 def _pyabc_version() -> str:
     from importlib import metadata
 
     return metadata.version("pyabc")
-
-
-def _check_plan(partial: Path, manifest: dict) -> dict:
-    """The plan of the stopped calibration in ``partial`` must match this one."""
-    from coprod.experiments.runner import stopped_plan
-
-    old = stopped_plan(partial, manifest, PLAN_FIELDS, "calibrate",
-                       DB_NAME if (partial / DB_NAME).is_file() else None)
-    if old is None:
-        return manifest
-    return {**manifest, "created_utc": old.get("created_utc"), "command": old.get("command", manifest["command"]),
-            "resumed_utc": old.get("resumed_utc", []) + [manifest["created_utc"]]}
 
 
 def register(cmd: argparse.ArgumentParser) -> None:

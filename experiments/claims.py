@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shlex
-import shutil
 import sys
 import time
 import zlib
@@ -45,6 +44,7 @@ from coprod.analysis.statistics import CATEGORIES, effect_category, wilson
 from coprod.core.errors import InputError
 from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
 from coprod.experiments.runner import CHUNK_DIR
+from coprod.experiments.session import STAGED, Session
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.reports.claims_report import effect_plot, markdown_report, settings
 from coprod.reports.render import to_html
@@ -327,7 +327,8 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
                   ) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
     """Summary row, per-point table, parameter drivers and scenario discovery (None when the
     estimated effect exceeds the SESOI everywhere or nowhere sampled) of one claim."""
-    from coprod.analysis.sensitivity import analyze_latin, analyze_sobol
+    from coprod.analysis.designs.latin import analyze_latin
+    from coprod.analysis.designs.sobol import analyze_sobol
     from coprod.experiments.sweep import model_problem
 
     mine = runs[(runs["claim"] == claim.name) & (runs["kind"] == "sample")]
@@ -443,12 +444,38 @@ def check_arms(claims: list[Claim], samples: int, seed: int, method: str, citize
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_scheduler_address, check_seed, check_work
-    from coprod.experiments.run import git_commit, git_dirty, versions
-    from coprod.experiments.runner import (SEED_CONVENTION, ExecutorLost, FolderLock, Interrupted, RunFailed,
-                                           StorageFailed, open_executor)
+    from coprod.experiments.runner import open_executor
 
     claims_path = Path(args.claims_file) if args.claims_file else CLAIMS_FILE
+    claims, posterior = chosen_claims(args, claims_path)
+    rule, box_steps, sesoi_table = check_options(args, claims)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out) if args.out is not None else Path("results") / f"claims-{stamp}"
+    session = Session.for_command("claims", args, out, layout=STAGED, unit="pairs", plan_fields=PLAN_FIELDS,
+                                  holds=_holds_pairs)
+    session.check_folders()
+    if session.is_complete():
+        return session.finish_complete("battery")
+    session.refuse_occupied("battery")
+    manifest = battery_manifest(args, claims_path, claims, posterior, rule, box_steps, sesoi_table, stamp)
+    session.resumed(manifest)  # other settings are refused before a kernel compiles or a worker starts
+    with open_executor(args.workers, args.scheduler) as (executor, slots, _):
+        with session.working(manifest) as manifest:
+            runs = run_resumable(session.folder, claims, args, executor=executor, slots=slots)
+            with session.writing_report():
+                summary = write_battery(out, claims, runs, manifest)
+    if not args.quiet:
+        for row in summary.itertuples():
+            print(f"{row.claim:<26} holds {row.share_holds:>4.0%} [{row.share_low:.0%}, {row.share_high:.0%}] "
+                  f"reversed {row.share_reversed:>4.0%} negligible {row.share_negligible:>4.0%} "
+                  f"unclear {row.share_unclear:>4.0%}  {row.verdict}")
+        print(f"report in {out / 'report.html'}")
+    return 0
+
+
+def chosen_claims(args: argparse.Namespace, claims_path: Path) -> tuple[list[Claim], Any]:
+    """The claims ``--claim`` picks from the claims file, with (``--posterior``) each one's twin
+    under the calibrated posterior, and that posterior (None without it)."""
     claims = load_claims(claims_path)
     if args.claim:
         known = {c.name for c in claims}
@@ -464,6 +491,14 @@ def cmd_claims(args: argparse.Namespace) -> int:
                              "not a Saltelli design)")
         posterior = load_posterior(args.posterior)
         claims = claims + [under_posterior(claim, posterior) for claim in claims]
+    return claims, posterior
+
+
+def check_options(args: argparse.Namespace, claims: list[Claim]) -> tuple[BoxRule, dict[str, int], dict[str, Sesoi]]:
+    """Every option, sample size and arm checked before anything is written; the box rule, the
+    hand-picked box steps and the SESOI table (``--sesoi``)."""
+    from coprod.experiments.checks import check_at_least, check_scheduler_address, check_seed, check_work
+
     for option in ("samples", "replications", "citizens", "steps"):
         check_at_least(getattr(args, option), f"--{option}")
     if not PARAMETERS["n_citizens"].low <= args.citizens <= PARAMETERS["n_citizens"].high:
@@ -478,71 +513,40 @@ def cmd_claims(args: argparse.Namespace) -> int:
     sesoi_table = load_sesoi(args.sesoi)
     box_steps = parse_box_steps(args.box_step, [c.name for c in claims])
     check_arms(claims, args.samples, args.seed, args.method, args.citizens)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out) if args.out is not None else Path("results") / f"claims-{stamp}"
-    check_out(args.out if args.out is not None else out, may_exist=args.resume)
-    partial = out.with_name(out.name + ".partial")
-    check_out(partial, "--out", may_exist=True)
-    if args.resume and (out / "manifest.json").is_file():
-        return finish_complete(out, partial, args.quiet)
-    if out.exists() and any(out.iterdir()):
-        raise InputError(f"--out {out}: exists and is not empty; allowed: a new or empty directory")
-    if partial.exists() and not args.resume:
-        raise InputError(f"--out {out}: an interrupted battery is in {partial}; allowed: the same command with "
-                         f"--resume to finish it, or remove {partial}")
+    return rule, box_steps, sesoi_table
+
+
+def battery_manifest(args: argparse.Namespace, claims_path: Path, claims: list[Claim], posterior, rule: BoxRule,
+                     box_steps: dict[str, int], sesoi_table: dict[str, Sesoi], stamp: str) -> dict:
+    """What the battery's manifest records: the claims file itself, sizes, seeds, the box rule, versions."""
+    from coprod.experiments.run import git_commit, git_dirty, versions
+    from coprod.experiments.runner import SEED_CONVENTION
+
     text = claims_path.read_text(encoding="utf-8")
-    manifest = {"claims_file": str(claims_path), "claims_sha256": hashlib.sha256(text.encode()).hexdigest(),
-                "claims_toml": text, "claims": [c.name for c in claims], "samples": args.samples,
-                "replications": args.replications, "citizens": args.citizens, "steps": args.steps,
-                "seed": args.seed, "engine": args.engine, "method": args.method,
-                "sampling": ("Latin hypercube (scipy.stats.qmc)" if args.method == "latin"
-                             else "Saltelli/Sobol sequence (SALib), first-order and total indices") + ", per claim",
-                "seeds": SEED_CONVENTION + "; unit = the point (latin) or the Saltelli block of d + 2 points "
-                         "(sobol); both arms share it",
-                "versions": versions(), "git_commit": git_commit(), "git_dirty": git_dirty(),
-                "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
-                "scenario_discovery": {"density": rule.density, "coverage": rule.coverage, "steps": box_steps,
-                                       "significance": rule.significance, "resamples": rule.resamples,
-                                       "resample_share": rule.resample_share, "stable_share": rule.stable_share,
-                                       "seeds": "SeedSequence([claim sampling seed, 1]) per claim"},
-                "sesoi_file": args.sesoi, "sesoi": to_manifest(sesoi_table, sorted({c.outcome for c in claims})),
-                "posterior": ({"folder": str(posterior.folder), "sha256": posterior.digest,
-                               "parameters": posterior.names, "scenario": posterior.scenario}
-                              if posterior is not None else None)}
-    resume_hint = ["coprod", *sys.argv[1:]] + ([] if args.out else ["--out", str(out)]) + \
-        ([] if args.resume else ["--resume"])
-    if args.resume:  # other settings are refused before a kernel compiles or a worker starts
-        resumed_manifest(partial, manifest, stamp)
-    with open_executor(args.workers, args.scheduler) as (executor, slots, _):
-        partial.mkdir(parents=True, exist_ok=True)
-        with FolderLock(partial):
-            if args.resume:  # again under the lock: the folder is ours now
-                manifest = resumed_manifest(partial, manifest, stamp)
-            remove_report_leftovers(out)
-            try:
-                runs = run_resumable(partial, claims, manifest, args, executor=executor, slots=slots)
-            except Interrupted as stop:
-                print(f"coprod claims: interrupted; {stop.done} of {stop.total} pairs kept in {partial}; finish "
-                      f"with: {shlex.join(resume_hint)}", file=sys.stderr)
-                return 130
-            except (RunFailed, ExecutorLost, StorageFailed) as err:
-                print(f"coprod claims: stopped: {err}; finished pairs are kept in {partial}; finish with: "
-                      f"{shlex.join(resume_hint)}", file=sys.stderr)
-                return 1
-            try:
-                summary = write_battery(out, claims, runs, manifest)
-            except OSError as err:
-                print(f"coprod claims: cannot write the report in {out.parent}: {err.strerror or err}; every pair "
-                      f"is kept in {partial}; free space and finish with: {shlex.join(resume_hint)}", file=sys.stderr)
-                return 1
-            shutil.rmtree(partial)
-    if not args.quiet:
-        for row in summary.itertuples():
-            print(f"{row.claim:<26} holds {row.share_holds:>4.0%} [{row.share_low:.0%}, {row.share_high:.0%}] "
-                  f"reversed {row.share_reversed:>4.0%} negligible {row.share_negligible:>4.0%} "
-                  f"unclear {row.share_unclear:>4.0%}  {row.verdict}")
-        print(f"report in {out / 'report.html'}")
-    return 0
+    return {"claims_file": str(claims_path), "claims_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "claims_toml": text, "claims": [c.name for c in claims], "samples": args.samples,
+            "replications": args.replications, "citizens": args.citizens, "steps": args.steps,
+            "seed": args.seed, "engine": args.engine, "method": args.method,
+            "sampling": ("Latin hypercube (scipy.stats.qmc)" if args.method == "latin"
+                         else "Saltelli/Sobol sequence (SALib), first-order and total indices") + ", per claim",
+            "seeds": SEED_CONVENTION + "; unit = the point (latin) or the Saltelli block of d + 2 points "
+                     "(sobol); both arms share it",
+            "versions": versions(), "git_commit": git_commit(), "git_dirty": git_dirty(),
+            "created_utc": stamp, "command": shlex.join(["coprod", *sys.argv[1:]]),
+            "scenario_discovery": {"density": rule.density, "coverage": rule.coverage, "steps": box_steps,
+                                   "significance": rule.significance, "resamples": rule.resamples,
+                                   "resample_share": rule.resample_share, "stable_share": rule.stable_share,
+                                   "seeds": "SeedSequence([claim sampling seed, 1]) per claim"},
+            "sesoi_file": args.sesoi, "sesoi": to_manifest(sesoi_table, sorted({c.outcome for c in claims})),
+            "posterior": ({"folder": str(posterior.folder), "sha256": posterior.digest,
+                           "parameters": posterior.names, "scenario": posterior.scenario}
+                          if posterior is not None else None)}
+
+
+def _holds_pairs(partial: Path) -> str | None:
+    """What a battery's working folder without a manifest holds: finished pairs a fresh start would lose."""
+    chunks = partial / CHUNK_DIR
+    return "results" if chunks.is_dir() and any(chunks.glob("chunk-*.parquet")) else None
 
 
 def load_sesoi(path: str | None) -> dict[str, Sesoi]:
@@ -572,53 +576,15 @@ def parse_box_steps(items: list[str] | None, claims: list[str]) -> dict[str, int
     return steps
 
 
-def finish_complete(out: Path, partial: Path, quiet: bool) -> int:
-    """``--resume`` on a battery whose report is already whole: remove what a kill left, say so."""
-    from coprod.experiments.runner import FolderLock
-
-    if partial.exists():
-        with FolderLock(partial):
-            shutil.rmtree(partial)
-    remove_report_leftovers(out)
-    if not quiet:
-        print(f"the battery in {out} is complete; report in {out / 'report.html'}")
-    return 0
-
-
-def remove_report_leftovers(out: Path) -> None:
-    """Half-written report folders (``.tmp-<name>-*``) that a killed battery left beside ``out``.
-    Called while holding the lock of ``<out>.partial``, so no live battery is writing them."""
-    if out.parent.is_dir():
-        for leftover in out.parent.glob(f".tmp-{out.name}-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def resumed_manifest(partial: Path, manifest: dict, stamp: str) -> dict:
-    """The manifest of the interrupted battery in ``partial``, refused unless its plan matches.
-    A ``partial`` without a manifest (killed while starting) starts afresh."""
-    from coprod.experiments.runner import stopped_plan
-
-    chunks = partial / CHUNK_DIR
-    holds = "results" if chunks.is_dir() and any(chunks.glob("chunk-*.parquet")) else None
-    old = stopped_plan(partial, manifest, PLAN_FIELDS, "claims", holds)
-    if old is None:
-        return manifest
-    return {**manifest, "created_utc": old.get("created_utc", stamp),
-            "resumed_utc": old.get("resumed_utc", []) + [stamp], "command": old.get("command", manifest["command"])}
-
-
-def run_resumable(partial: Path, claims: list[Claim], manifest: dict, args: argparse.Namespace,
+def run_resumable(partial: Path, claims: list[Claim], args: argparse.Namespace,
                   executor=None, slots: int = 1) -> pd.DataFrame:
-    """Run the missing pairs, writing chunks to ``partial`` (whose lock the caller holds); return
-    every finished pair. Raises the runner's ``Interrupted``/``RunFailed``/``ExecutorLost``/
+    """Run the missing pairs, writing chunks to ``partial`` (whose lock the caller's session holds);
+    return every finished pair. Raises the runner's ``Interrupted``/``RunFailed``/``ExecutorLost``/
     ``StorageFailed`` with the finished pairs saved."""
     from coprod.experiments.runner import ChunkFolder
 
     chunks = ChunkFolder(partial, RUN_KEY)
     chunks.prepare()
-    for leftover in partial.glob(".manifest.json.*.tmp"):
-        leftover.unlink(missing_ok=True)
-    write_json(partial / "manifest.json", manifest)
     done = frozenset(chunks.done_keys())
     run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
                steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,

@@ -9,7 +9,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from coprod.core.errors import InputError
+from coprod.core.errors import CommandStopped, InputError
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
+        args.argv = argv  # the words a long command's resume hint repeats (``session.Session``)
         return int(args.func(args) or 0)
     except InputError as err:
         print(f"coprod: error: {err}", file=sys.stderr)
         return 2
+    except CommandStopped as stop:
+        print(stop, file=sys.stderr)
+        return stop.code
     except KeyboardInterrupt:
         print("\ncoprod: interrupted", file=sys.stderr)
         return 130

@@ -48,6 +48,7 @@ from coprod.experiments.claims import load_sesoi
 from coprod.experiments.posterior import load_posterior
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.sweep import latin_hypercube
+from coprod.experiments.session import RESERVED, Session
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.core.parameters import PARAMETERS
@@ -526,9 +527,9 @@ def applied_uncertain(s: Strategy, names) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import (check_at_least, check_out, check_parameters, check_scheduler_address,
-                                           check_seed, check_work)
-    from coprod.experiments.runner import ExecutorLost, Interrupted, RunFailed, run_seed
+    from coprod.experiments.checks import (check_at_least, check_parameters, check_scheduler_address, check_seed,
+                                           check_work)
+    from coprod.experiments.runner import run_seed
 
     if len(args.scenarios) < 2:
         raise InputError(f"compare: got {len(args.scenarios)} scenario; allowed: two or more scenarios")
@@ -543,7 +544,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     rule = check_rule(args.box_density, args.box_coverage)
     sesoi_table = load_sesoi(args.sesoi)
     out = Path(args.out) if args.out is not None else default_out()
-    check_out(args.out if args.out is not None else out)
+    session = Session.for_command("compare", args, out, layout=RESERVED)
+    session.check_folders()
 
     strategies = build_strategies(args.scenarios, args.set, args.citizens)
     fixed = set(parse_set(args.set)) | ({"n_citizens"} if args.citizens is not None else set())
@@ -562,27 +564,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
              for r, seed in enumerate(seeds) for s in strategies]
     points = None
     if args.robust:
-        ranges = uncertain_union(strategies, fixed)
-        if not ranges:
-            raise InputError("--robust: none of the scenarios has an [uncertain] table (outside --set); "
-                             "allowed: scenarios with [uncertain] ranges")
-        # Sorted names: the points do not depend on the order the scenarios list their ranges in.
-        points = latin_hypercube(dict(sorted(ranges.items())), args.samples, args.seed)
-        settings["uncertain"] = {k: list(v) for k, v in ranges.items()}
-        settings["robust_seeds"] = [run_seed(args.seed, 1 + i, 0) for i in range(len(points))]
-        settings["uncertain_applied"] = {s.label: applied_uncertain(s, ranges) for s in strategies}
-        for i in range(len(points)):
-            point = {name: (int(v) if PARAMETERS[name].kind == "int" else float(v))
-                     for name, v in points.iloc[i].items()}
-            for s in strategies:
-                varied = {name: point[name] for name in settings["uncertain_applied"][s.label]}
-                tasks.append((("robust", s.label, i), {**s.overrides, **varied}, args.steps, settings["robust_seeds"][i],
-                              args.engine))
-        for s in strategies:  # check every combination before running
-            try:
-                resolve_parameters({**s.overrides, **{k: points.iloc[0][k].item() for k in points.columns}})
-            except ValueError as err:
-                raise InputError(str(err)) from None
+        robust, points = robust_tasks(strategies, fixed, args, settings)
+        tasks += robust
 
     draws = None
     if args.posterior is not None:
@@ -592,17 +575,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     workers = args.workers or 1
     progress = not args.quiet and sys.stderr.isatty()
     from coprod.reports.compare_report import write_comparison
-    from coprod.experiments.runner import reserved_folder
 
-    with reserved_folder(out):  # a second coprod aiming here is refused now, not after its runs
-        try:
-            frames = run_tasks(tasks, workers, progress, args.scheduler)
-        except (RunFailed, ExecutorLost) as err:
-            print(f"coprod compare: stopped: {err}; nothing was written", file=sys.stderr)
-            return 1
-        except Interrupted:
-            print("coprod compare: interrupted; nothing was written", file=sys.stderr)
-            return 130
+    with session.reserved():  # a second coprod aiming here is refused now, not after its runs
+        frames = run_tasks(tasks, workers, progress, args.scheduler)
         rep_frames = {k: v for k, v in frames.items() if k[0] == "rep"}
         robust_frames = {k: v for k, v in frames.items() if k[0] == "robust"} if args.robust else None
         posterior_frames = {k: v for k, v in frames.items() if k[0] == "posterior"} if draws is not None else None
@@ -642,6 +617,38 @@ def posterior_tasks(args: argparse.Namespace, strategies: list[Strategy], fixed:
             drawn = {name: draws[name].iloc[k].item() for name in applied[s.label]}
             tasks.append((("posterior", s.label, k), {**s.overrides, **drawn}, args.steps, seed, args.engine))
     return draws
+
+
+def robust_tasks(strategies: list[Strategy], fixed: set[str], args: argparse.Namespace,
+                 settings: dict) -> tuple[list[tuple], pd.DataFrame]:
+    """``--robust``: every strategy at the same Latin-hypercube points over the union of the
+    scenarios' [uncertain] ranges (point i seeded ``run_seed(--seed, 1 + i, 0)``), with the ranges,
+    seeds and applied parameters recorded in ``settings``; returns the tasks and the points."""
+    from coprod.experiments.runner import run_seed
+
+    ranges = uncertain_union(strategies, fixed)
+    if not ranges:
+        raise InputError("--robust: none of the scenarios has an [uncertain] table (outside --set); "
+                         "allowed: scenarios with [uncertain] ranges")
+    # Sorted names: the points do not depend on the order the scenarios list their ranges in.
+    points = latin_hypercube(dict(sorted(ranges.items())), args.samples, args.seed)
+    settings["uncertain"] = {k: list(v) for k, v in ranges.items()}
+    settings["robust_seeds"] = [run_seed(args.seed, 1 + i, 0) for i in range(len(points))]
+    settings["uncertain_applied"] = {s.label: applied_uncertain(s, ranges) for s in strategies}
+    tasks = []
+    for i in range(len(points)):
+        point = {name: (int(v) if PARAMETERS[name].kind == "int" else float(v))
+                 for name, v in points.iloc[i].items()}
+        for s in strategies:
+            varied = {name: point[name] for name in settings["uncertain_applied"][s.label]}
+            tasks.append((("robust", s.label, i), {**s.overrides, **varied}, args.steps, settings["robust_seeds"][i],
+                          args.engine))
+    for s in strategies:  # check every combination before running
+        try:
+            resolve_parameters({**s.overrides, **{k: points.iloc[0][k].item() for k in points.columns}})
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    return tasks, points
 
 
 def manifest(c: Comparison) -> dict:

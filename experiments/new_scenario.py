@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coprod.core.errors import InputError
-from coprod.experiments.scenarios import load_scenario
+from coprod.experiments.scenarios import DECLARED, load_scenario
 from coprod.core.storage import write_atomically
 from coprod.model.model import resolve_parameters
 from coprod.model.paradigms import paradigm_values
@@ -96,12 +96,20 @@ def scenario_text(source_name: str | None) -> str:
         out += [f"{prefix}{name} = {toml_value(values[name])}", ""]
     out += ["[uncertain]",
             "# Ranges [low, high] of numeric parameters that are uncertain; `coprod compare --robust` and",
-            "# `coprod sweep` sample them. Each must lie inside the parameter's allowed range."]
+            "# `coprod sweep` sample them. Each must lie inside the parameter's declared uncertain range",
+            "# (\"declared\" names it), or where none is declared, inside its allowed range."]
     if uncertain:
-        out += [f"{name} = [{toml_value(low)}, {toml_value(high)}]" for name, (low, high) in uncertain.items()]
+        out += [f"{name} = {uncertain_value(name, low, high)}" for name, (low, high) in uncertain.items()]
     else:
-        out += ["# trust_build_rate = [0.005, 0.05]"]
+        out += [f'# trust_build_rate = "{DECLARED}"   # its declared range, or [low, high] inside it']
     return "\n".join(out) + "\n"
+
+
+def uncertain_value(name: str, low: float, high: float) -> str:
+    """An [uncertain] entry as TOML: ``"declared"`` when it is the parameter's declared range (named once)."""
+    if PARAMETERS[name].uncertain == (low, high):
+        return f'"{DECLARED}"'
+    return f"[{toml_value(low)}, {toml_value(high)}]"
 
 
 def cmd_new_scenario(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP
 from coprod.analysis.statistics import mean_interval
 from coprod.core.errors import InputError
 from coprod.experiments.scenarios import load_scenario, parse_set
+from coprod.experiments.session import RESERVED, Session
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.model.model import resolve_parameters
 from coprod.model.records import CitizenRecord, CitizenWindow
@@ -741,19 +742,22 @@ def posterior_points(posterior, scenario, draws: int, seed: int) -> pd.DataFrame
 def cmd_patterns(args: argparse.Namespace) -> int:
     plan = check_patterns_inputs(args)  # everything, before any run starts or any file is written
     started = time.perf_counter()
-    try:
-        if plan.design == "scorecard":
-            result = score_scenarios(plan, args)
-        else:
-            result = score_points(plan, args)
-    except ValueError as err:  # a parameter combination the declarations cannot catch alone
-        raise InputError(str(err)) from None
-    seconds = time.perf_counter() - started
-    info = {"scenario": ", ".join(s.name for s in plan.scenarios), "scenarios": [s.name for s in plan.scenarios],
-            "citizens": args.citizens, "steps": args.steps, "replications": args.replications, "seed": args.seed,
-            "design": plan.design, "points": len(plan.points[0]) if plan.points else None,
-            "posterior": str(plan.posterior.folder) if plan.posterior is not None else None}
-    write_scorecard(plan, result, info, args.workers, seconds)
+    session = Session.for_command("patterns", args, plan.out, layout=RESERVED)
+    session.check_folders()
+    with session.reserved():  # a second coprod aiming here is refused now, not after its runs
+        try:
+            if plan.design == "scorecard":
+                result = score_scenarios(plan, args)
+            else:
+                result = score_points(plan, args)
+        except ValueError as err:  # a parameter combination the declarations cannot catch alone
+            raise InputError(str(err)) from None
+        seconds = time.perf_counter() - started
+        info = {"scenario": ", ".join(s.name for s in plan.scenarios), "scenarios": [s.name for s in plan.scenarios],
+                "citizens": args.citizens, "steps": args.steps, "replications": args.replications, "seed": args.seed,
+                "design": plan.design, "points": len(plan.points[0]) if plan.points else None,
+                "posterior": str(plan.posterior.folder) if plan.posterior is not None else None}
+        write_scorecard(plan, result, info, args.workers, seconds)
     if not args.quiet:
         from coprod.reports import scorecard
         from coprod.reports.render import plural

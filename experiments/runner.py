@@ -18,13 +18,13 @@ sample with all its rows A, B and every AB_j (sweep with sobol, claims with sobo
 sample point with both arms (claims), the replication design or a robust point (compare). A
 table therefore does not depend on the executor, the number of workers or the order of finishing.
 
-``FolderLock`` (``locks.py``) keeps a second process out of an output folder that one is writing.
+What a command does around the runner (its folder, lock, manifest, resume and the message when
+it stops) is ``session.py``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import re
@@ -40,8 +40,7 @@ import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
-from coprod.core.locks import FolderLock
-from coprod.core.storage import LOCK_NAME, DamagedFile, checksum_path, read_json, read_parquet, write_parquet
+from coprod.core.storage import DamagedFile, checksum_path, read_parquet, write_parquet
 
 SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication))"
                    ".generate_state(1)[0]; unit = the group of runs that share randomness "
@@ -91,39 +90,6 @@ class ExecutorLost(RuntimeError):
 
 class StorageFailed(RuntimeError):
     """A result could not be written (e.g. a full disk); earlier chunks are intact."""
-
-
-@contextlib.contextmanager
-def reserved_folder(folder: Path | str, option: str = "--out") -> Iterator[Path]:
-    """Create ``folder`` (new or empty) and lock it while the caller computes a result that
-    ``storage.atomic_directory`` then puts there whole: a second coprod aiming at the same folder
-    is refused at once instead of finding it taken after its whole simulation. If the caller ends
-    without a result, the reservation is undone (nothing left behind)."""
-    folder = Path(folder)
-    created = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = FolderLock(folder, option)
-    try:
-        lock.acquire()
-    except BaseException:
-        _undo_reservation(folder, created, ours=False)
-        raise
-    try:
-        yield folder
-    finally:
-        lock.release()
-        _undo_reservation(folder, created, ours=True)
-
-
-def _undo_reservation(folder: Path, created: bool, ours: bool) -> None:
-    """Remove the lock file (ours) and the folder (if we created it) when they are all there is."""
-    with contextlib.suppress(OSError):
-        names = [p.name for p in folder.iterdir()]
-        if ours and names == [LOCK_NAME]:
-            (folder / LOCK_NAME).unlink()
-            names = []
-        if created and not names:
-            folder.rmdir()
 
 
 # --- sinks ---------------------------------------------------------------------------------------
@@ -460,25 +426,3 @@ def _dask_executor(scheduler: str, worker_wait: float | None):
     finally:
         with contextlib.suppress(BaseException):
             client.close(timeout=5)
-
-
-def stopped_plan(partial: Path, manifest: dict, plan_fields: Sequence[str], command: str,
-                 holds: str | None) -> dict | None:
-    """The manifest a stopped ``coprod <command>`` left in ``partial``, refused (``InputError``)
-    unless every field of its plan matches ``manifest``; None when it was stopped before writing
-    one. ``holds`` names what the folder already holds (work that would be lost), if anything."""
-    path = partial / "manifest.json"
-    if not path.is_file():
-        if holds:
-            raise InputError(f"--resume: {partial} holds {holds} but no manifest.json; allowed: the --out of a "
-                             f"`coprod {command}` that was stopped")
-        return None
-    old = read_json(path, f"remove {partial} and start `coprod {command}` afresh")
-    if not isinstance(old, dict):
-        raise InputError(f"--resume: {path}: not a coprod manifest; allowed: the --out of a `coprod {command}` "
-                         "that was stopped")
-    for key in plan_fields:
-        if old.get(key) != json.loads(json.dumps(manifest[key])):
-            raise InputError(f"--resume: {partial} was started with {key} = {old.get(key)!r}, not "
-                             f"{manifest[key]!r}; allowed: the settings it was started with")
-    return old

@@ -8,7 +8,8 @@ A scenario is a TOML file::
     [parameters]            # any declared parameter
     cp_level = "collective"
     [uncertain]             # ranges for sweeps: numeric parameters only
-    trust_build_rate = [0.005, 0.05]
+    critical_mass = [0.05, 0.3]
+    trust_build_rate = "declared"   # the range declared with the parameter (core/parameters.py)
 
 Every problem is reported as one ``InputError`` line naming the file, the key and what is allowed.
 """
@@ -25,6 +26,8 @@ from coprod.core.parameters import PARAMETERS, validate
 from coprod.scenarios import SCENARIO_DIR
 
 TOP_LEVEL_KEYS = ("title", "description", "paradigm", "parameters", "uncertain")
+# In an [uncertain] table: the range declared with the parameter (``Parameter.uncertain``), named once.
+DECLARED = "declared"
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,9 @@ def check_values(values: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def check_uncertain(table: dict[str, Any], where: str) -> dict[str, tuple[float, float]]:
-    """Check ``[uncertain]``: numeric parameters, two numbers, low < high, inside the declared range."""
+    """Check ``[uncertain]``: numeric parameters, each ``"declared"`` (the range declared with the
+    parameter, ``Parameter.uncertain``) or two numbers, low < high, inside the declared range (or,
+    where none is declared, inside the parameter's allowed range)."""
     ranges = {}
     for key, value in table.items():
         declared = PARAMETERS.get(key)
@@ -147,16 +152,25 @@ def check_uncertain(table: dict[str, Any], where: str) -> dict[str, tuple[float,
             raise InputError(f"{where}: unknown key 'uncertain.{key}'; allowed: a numeric parameter listed by `coprod params`")
         if declared.kind not in ("float", "int"):
             raise InputError(f"{where}: key 'uncertain.{key}': a {declared.kind} parameter cannot be uncertain; allowed: numeric parameters")
+        if value == DECLARED:
+            if declared.uncertain is None:
+                raise InputError(f"{where}: key 'uncertain.{key}': got {DECLARED!r}, but {key} declares no uncertain "
+                                 "range; allowed: [low, high], two numbers")
+            value = list(declared.uncertain)
         numbers = isinstance(value, list) and len(value) == 2 and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
         if not numbers:
-            raise InputError(f"{where}: key 'uncertain.{key}': got {value!r}; allowed: [low, high], two numbers")
+            raise InputError(f"{where}: key 'uncertain.{key}': got {value!r}; allowed: [low, high], two numbers"
+                             + (f", or {DECLARED!r}" if declared.uncertain else ""))
         low, high = float(value[0]), float(value[1])
         if not low < high:
             raise InputError(f"{where}: key 'uncertain.{key}': got [{value[0]}, {value[1]}]; allowed: low < high")
-        if low < declared.low or high > declared.high:
+        bound_low, bound_high = declared.widest_uncertain()
+        if low < bound_low or high > bound_high:
             raise InputError(f"{where}: key 'uncertain.{key}': got [{value[0]}, {value[1]}]; "
-                             f"allowed: inside [{declared.low}, {declared.high}]")
+                             f"allowed: inside [{bound_low}, {bound_high}]"
+                             + (f", the range declared for it (write {DECLARED!r} for all of it)" if declared.uncertain
+                                else ""))
         ranges[key] = (low, high)
     return ranges
 

@@ -27,29 +27,28 @@ callable ``evaluate(parameters: dict, seed: int) -> dict[str, float]``; the defa
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import functools
 import hashlib
 import json
 import platform
 import re
-import shlex
-import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
+from coprod.analysis.designs import DESIGNS, design
 from coprod.core.errors import InputError
-from coprod.experiments.runner import ChunkFolder, RunFailed
 from coprod.core.storage import LOCK_NAME, DamagedFile, json_default, read_json, read_parquet, write_json, write_parquet
+from coprod.experiments.runner import ChunkFolder, ChunkSink, Interrupted, Task, open_executor, run_seed, run_tasks
+from coprod.experiments.session import IN_PLACE, Session
 from coprod.model.outcomes import DIMENSIONS
 
-METHODS = ("sobol", "morris", "fast", "latin")
 DEFAULT_OUTCOMES = [f"{d}_long" for d in DIMENSIONS] + ["wellbeing_gini"]
 DEFAULT_STEPS = 120
 MANIFEST = "manifest.json"
@@ -59,18 +58,6 @@ RUN_KEY = ("sample", "replication")
 # Fields a resumed sweep must share with the one it continues.
 RESUME_FIELDS = ("scenario", "problem", "method", "method_options", "samples", "replications", "seed",
                  "seed_convention", "outcomes", "steps", "citizens", "engine", "evaluate")
-FAST_M = 4
-
-
-class SweepInterrupted(Exception):
-    """Raised by ``run_sweep`` after Ctrl-C, once finished runs are safely in a chunk."""
-
-    def __init__(self, out: Path, done: int, total: int):
-        super().__init__(f"interrupted with {done} of {total} runs saved in {out}")
-        self.out, self.done, self.total = out, done, total
-
-
-SweepRunError = RunFailed  # the runner's error for a failing run (the old name, kept for callers)
 
 
 # --- evaluation functions ----------------------------------------------------------------------
@@ -97,16 +84,10 @@ def evaluate_outcomes(evaluate: Callable, outcomes: list[str], parameters: dict[
 
 
 def seed_units(method: str, sample_size: int, num_vars: int, options: dict[str, Any]) -> np.ndarray:
-    """Which seed unit each sample row belongs to (see ``runner.run_seed``).
-
-    Sobol: every row of one Saltelli base block (A, B and each AB_j, BA_j; SALib lays them out
-    consecutively) shares its seeds, so f(A) - f(AB_j) measures parameter j and not seed noise.
-    Other methods: each sample is its own unit."""
-    rows = np.arange(sample_size, dtype=np.int64)
-    if method == "sobol":
-        per_base = 2 * num_vars + 2 if options.get("calc_second_order", True) else num_vars + 2
-        return rows // per_base
-    return rows
+    """Which seed unit each sample row belongs to (see ``runner.run_seed``): the design's block of
+    consecutive rows that share seeds (Sobol: every row of one Saltelli base block, so f(A) - f(AB_j)
+    measures parameter j and not seed noise; other designs: each sample is its own unit)."""
+    return np.arange(sample_size, dtype=np.int64) // design(method).block_rows(num_vars, options)
 
 
 # --- problem and samples -------------------------------------------------------------------------
@@ -141,8 +122,9 @@ def model_problem(uncertain: dict[str, tuple[float, float]], where: str = "uncer
             raise InputError(f"{where}: unknown parameter {name!r}; allowed: a declared model parameter")
         if p.kind not in ("float", "int"):
             raise InputError(f"{where}: {name} is {p.kind}; allowed: a float or int parameter")
-        if not (p.low <= low < high <= p.high):
-            raise InputError(f"{where}: {name}={low}:{high}; allowed: low < high within [{p.low}, {p.high}]")
+        bound_low, bound_high = p.widest_uncertain()  # the declared uncertain range, if any
+        if not (bound_low <= low < high <= bound_high):
+            raise InputError(f"{where}: {name}={low}:{high}; allowed: low < high within [{bound_low}, {bound_high}]")
     return {"num_vars": len(uncertain), "names": list(uncertain),
             "bounds": [[float(lo), float(hi)] for lo, hi in uncertain.values()]}
 
@@ -154,13 +136,8 @@ def integer_names(problem: dict[str, Any]) -> list[str]:
 
 
 def method_options(method: str, second_order: bool = True, levels: int = 4) -> dict[str, Any]:
-    if method == "sobol":
-        return {"calc_second_order": bool(second_order)}
-    if method == "morris":
-        return {"num_levels": int(levels)}
-    if method == "fast":
-        return {"M": FAST_M}
-    return {}
+    """The design's own options from the command line's (``--no-second-order``, ``--levels``), checked."""
+    return design(method).options(second_order=second_order, levels=levels)
 
 
 def sample_rows(method: str, n: int, num_vars: int, second_order: bool = True) -> int:
@@ -176,33 +153,12 @@ def sample_rows(method: str, n: int, num_vars: int, second_order: bool = True) -
 
 def generate_samples(problem: dict[str, Any], method: str, n: int, seed: int,
                      options: dict[str, Any]) -> np.ndarray:
-    """The raw SALib sample matrix (before integer rounding)."""
+    """The raw sample matrix of the design (before integer rounding)."""
     problem = copy.deepcopy(problem)  # SALib annotates the dict it is given
-    if method not in METHODS:
-        raise InputError(f"--method: got {method!r}; allowed: one of {', '.join(METHODS)}")
+    chosen = design(method)
     if n < 1:
         raise InputError(f"--samples: got {n}; allowed: an integer >= 1")
-    if method == "sobol":
-        from SALib.sample import sobol
-
-        if n & (n - 1):
-            raise InputError(f"--samples: got {n}; allowed for sobol: a power of 2 (e.g. 64, 128, 256)")
-        return sobol.sample(problem, n, calc_second_order=options["calc_second_order"], seed=seed)
-    if method == "morris":
-        from SALib.sample import morris
-
-        if n < 2:
-            raise InputError(f"--samples: got {n}; allowed for morris: at least 2 trajectories")
-        return morris.sample(problem, n, num_levels=options["num_levels"], seed=seed)
-    if method == "fast":
-        from SALib.sample import fast_sampler
-
-        if n <= 4 * options["M"] ** 2:
-            raise InputError(f"--samples: got {n}; allowed for fast: more than {4 * options['M'] ** 2}")
-        return fast_sampler.sample(problem, n, M=options["M"], seed=seed)
-    from SALib.sample import latin
-
-    return latin.sample(problem, n, seed=seed)
+    return chosen.sample(problem, n, seed, options)
 
 
 def latin_hypercube(ranges: dict[str, tuple[float, float]], samples: int,
@@ -245,10 +201,6 @@ def raw_matrix(samples: pd.DataFrame, names: list[str]) -> np.ndarray:
 
 
 # --- files ----------------------------------------------------------------------------------------
-
-def chunk_paths(out: Path) -> list[Path]:
-    return ChunkFolder(out, RUN_KEY).paths()
-
 
 def resume_remedy(out: Path) -> str:
     """What to do about a damaged file of the sweep in ``out`` (said in ``DamagedFile`` messages)."""
@@ -370,17 +322,6 @@ def _refuse_other_settings(out: Path, manifest: dict[str, Any], table: pd.DataFr
     return old, stored is None
 
 
-@contextlib.contextmanager
-def _storage_errors(out: Path) -> Iterator[None]:
-    """A manifest, samples or results file that cannot be written (a full disk) is one line."""
-    from coprod.experiments.runner import StorageFailed
-
-    try:
-        yield
-    except OSError as err:
-        raise StorageFailed(f"cannot write in {out}: {err.strerror or err}") from None
-
-
 def sweep_manifest(*, problem: dict[str, Any], method: str, options: dict[str, Any], samples: int, sample_size: int,
                    replications: int, seed: int, integers: list[str], outcomes: list[str],
                    info: dict[str, Any] | None, base: dict[str, Any]) -> dict[str, Any]:
@@ -399,8 +340,7 @@ def sweep_manifest(*, problem: dict[str, Any], method: str, options: dict[str, A
         "runs": int(sample_size) * replications,
         "seed": seed,
         "seed_convention": SEED_CONVENTION,
-        "seed_unit": ("Saltelli base block: sample // (2 * num_vars + 2), or // (num_vars + 2) without "
-                      "second order; all rows of a block share seeds" if method == "sobol" else "sample"),
+        "seed_unit": design(method).block_words,
         "integer_parameters": integers,
         "outcomes": list(outcomes),
         **(info or {}),
@@ -422,24 +362,21 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
               info: dict[str, Any] | None = None, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, chunk_runs: int = 50, chunk_seconds: float = 10.0, batch: int | None = None,
               progress: bool = True, check: Callable[[dict[str, Any]], None] | None = None,
-              plan: str | None = None) -> pd.DataFrame:
+              announce: str | None = None) -> pd.DataFrame:
     """Sample, run every (sample, replication) not yet done, and write the sweep folder.
 
     ``info`` holds the descriptive manifest fields (scenario, steps, citizens, engine,
     evaluate); with ``problem``, ``method``, ``samples``, ``options``, ``replications``,
     ``seed`` and ``outcomes`` they must match on ``resume``. ``check`` is called with every
-    sample's parameters before anything is written (raise ``InputError`` to refuse); ``plan`` is
+    sample's parameters before anything is written (raise ``InputError`` to refuse); ``announce`` is
     printed once everything is checked (so a refusal is the only line). Everything
     is checked, and a scheduler connected, before the first file is written; the folder is locked
-    while the sweep runs. Returns the consolidated table. Raises ``SweepInterrupted`` after Ctrl-C,
+    while the sweep runs. Returns the consolidated table. Raises the runner's ``Interrupted`` after Ctrl-C,
     ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
     """
-    from coprod.experiments.checks import check_out
-    from coprod.experiments.runner import (ChunkSink, FolderLock, Interrupted, StorageFailed, Task, open_executor,
-                                           run_seed, run_tasks)
-
-    out = Path(out)
-    check_out(out, may_exist=True)
+    session = Session("sweep", out, layout=IN_PLACE, resume=resume)
+    out = session.out
+    session.check_folders()
     evaluate = evaluate or functools.partial(evaluate_model, steps=DEFAULT_STEPS)
     options = dict(options if options is not None else method_options(method))
     integers = list(integers if integers is not None else [])
@@ -448,32 +385,24 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
                       batch=batch, seed=seed, workers=workers, scheduler=scheduler)
     X = generate_samples(problem, method, samples, seed, options)
     table = sample_table(problem, X, integers)
-    names = problem["names"]
-    values_by_sample = [{n: (int(v) if n in integers else float(v)) for n, v in zip(names, row)}
-                        for row in table[names].itertuples(index=False, name=None)]
+    plan = SweepPlan(sample_values(problem, table, integers), base,
+                     seed_units(method, len(X), problem["num_vars"], options), seed, replications)
     if check is not None:
-        for values in values_by_sample:
+        for values in plan.values:
             check({**base, **values})
-    units = seed_units(method, len(X), problem["num_vars"], options)
     manifest = sweep_manifest(problem=problem, method=method, options=options, samples=samples, sample_size=len(X),
                               replications=replications, seed=seed, integers=integers, outcomes=outcomes,
                               info=info, base=base)
     if (out / MANIFEST).exists() and not resume:
         raise InputError(f"--out {out}: already holds a sweep; add --resume to continue it or choose another folder")
-
-    total = len(X) * replications
-    function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
     # Other settings (or a folder that is not a sweep's) are refused before a kernel compiles or a
     # worker starts; checked again under the lock below.
     _refuse_other_settings(out, manifest, table, resume)
+    function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
     with open_executor(workers, scheduler) as (executor, slots, _):
-        if plan:  # after every check and the scheduler's answer: a refusal is the only line
-            print(plan, flush=True)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StorageFailed(f"cannot create {out}: {err.strerror or err}") from None
-        with FolderLock(out), _storage_errors(out):
+        if announce:  # after every check and the scheduler's answer: a refusal is the only line
+            print(announce, flush=True)
+        with session.locked():
             manifest = _check_resumable(out, manifest, table, resume)
             _remove_leftovers(out)
             chunks = ChunkFolder(out, RUN_KEY, resume_remedy(out))
@@ -481,26 +410,9 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
             write_json(out / MANIFEST, manifest)
             if not (out / SAMPLES).exists():
                 write_parquet(out / SAMPLES, table)
-            done = chunks.done_keys() if resume else set()
-            tasks = [Task((i, r), {**base, **values_by_sample[i]}, run_seed(seed, int(units[i]), r),
-                          f"sample={i} replication={r}")
-                     for i in range(len(X)) for r in range(replications) if (i, r) not in done]
-
-            def to_row(task: Task, result: dict[str, float], seconds: float) -> dict[str, Any]:
-                sample, replication = task.key
-                return {"sample": sample, "replication": replication, "seed": task.seed,
-                        **values_by_sample[sample], **result, "runtime": seconds}
-
-            sink = ChunkSink(chunks, to_row, chunk_runs, chunk_seconds)
-            try:
-                run_tasks(tasks, function, sink, executor=executor, slots=slots, scheduler=scheduler,
-                          batch=batch, total=total, progress=progress, desc="sweep")
-            except Interrupted:
-                raise SweepInterrupted(out, total - len(tasks) + sink.saved, total) from None
-            runs = chunks.read()
-            if runs is None or len(runs) != total:  # pragma: no cover - guarded by construction and the lock
-                raise RuntimeError(f"sweep {out}: {0 if runs is None else len(runs)} runs for {total} "
-                                   "(sample, replication) pairs")
+            runs = plan.run(chunks, function, done=chunks.done_keys() if resume else set(), executor=executor,
+                            slots=slots, scheduler=scheduler, batch=batch, chunk_runs=chunk_runs,
+                            chunk_seconds=chunk_seconds, progress=progress)
             write_parquet(out / RESULTS, runs)
             manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
             write_json(out / MANIFEST, manifest)
@@ -508,6 +420,56 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
             # sweep only rebuilds results.parquet from checked chunks, so the rare race is harmless).
             (out / LOCK_NAME).unlink(missing_ok=True)
     return runs
+
+
+def sample_values(problem: dict[str, Any], table: pd.DataFrame, integers: list[str]) -> list[dict[str, Any]]:
+    """Each sample's parameter values as run (integers as ``int``), in sample order."""
+    names = problem["names"]
+    return [{n: (int(v) if n in integers else float(v)) for n, v in zip(names, row)}
+            for row in table[names].itertuples(index=False, name=None)]
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep runs: every (sample, replication) with the base parameters under each sample's
+    values, seeded by its seed unit (``runner.run_seed``)."""
+    values: list[dict[str, Any]]
+    base: dict[str, Any]
+    units: np.ndarray
+    seed: int
+    replications: int
+
+    @property
+    def total(self) -> int:
+        return len(self.values) * self.replications
+
+    def tasks(self, done: set[tuple]) -> list[Task]:
+        """The runs not in ``done``, in (sample, replication) order."""
+        return [Task((i, r), {**self.base, **self.values[i]}, run_seed(self.seed, int(self.units[i]), r),
+                     f"sample={i} replication={r}")
+                for i in range(len(self.values)) for r in range(self.replications) if (i, r) not in done]
+
+    def row(self, task: Task, result: dict[str, float], seconds: float) -> dict[str, Any]:
+        """One finished run as a row of the results table."""
+        sample, replication = task.key
+        return {"sample": sample, "replication": replication, "seed": task.seed,
+                **self.values[sample], **result, "runtime": seconds}
+
+    def run(self, chunks: ChunkFolder, function: Callable, *, done: set[tuple], chunk_runs: int,
+            chunk_seconds: float, progress: bool, **executor) -> pd.DataFrame:
+        """Run what is not ``done`` into ``chunks`` (whose folder the caller has locked); return every
+        run, sorted. Ctrl-C raises the runner's ``Interrupted`` counting earlier sessions' runs too."""
+        tasks = self.tasks(done)
+        sink = ChunkSink(chunks, self.row, chunk_runs, chunk_seconds)
+        try:
+            run_tasks(tasks, function, sink, total=self.total, progress=progress, desc="sweep", **executor)
+        except Interrupted:
+            raise Interrupted(self.total - len(tasks) + sink.saved, self.total) from None
+        runs = chunks.read()
+        if runs is None or len(runs) != self.total:  # pragma: no cover - guarded by construction and the lock
+            raise RuntimeError(f"sweep {chunks.folder.parent}: {0 if runs is None else len(runs)} runs for "
+                               f"{self.total} (sample, replication) pairs")
+        return runs
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -519,18 +481,53 @@ def _scenario(name: str):
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_work
-    from coprod.experiments.run import git_commit, git_dirty
-    from coprod.experiments.runner import ExecutorLost, RunFailed, StorageFailed
-    from coprod.model.model import resolve_parameters
-    from coprod.model.outcomes import reporter_names
-    from coprod.core.parameters import PARAMETERS
+    from coprod.experiments.checks import check_at_least, check_parameters, check_work
 
     scenario = _scenario(args.scenario)
     uncertain = parse_uncertain(args.uncertain) if args.uncertain else dict(getattr(scenario, "uncertain", {}) or {})
     where = "--uncertain" if args.uncertain else f"scenario {scenario.name}: uncertain"
     problem = model_problem({k: tuple(v) for k, v in uncertain.items()}, where)
-    outcomes = ([o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes is not None
+    outcomes = parse_outcomes(args.outcomes)
+    base = dict(scenario.parameters)
+    base["n_citizens"] = sweep_citizens(args.citizens, base)
+    check_at_least(args.steps, "--steps")
+    check_at_least(args.samples, "--samples")
+    if args.method == "morris":
+        check_at_least(args.levels, "--levels", 2)
+    options = method_options(args.method, second_order=not args.no_second_order, levels=args.levels)
+    check_work(base["n_citizens"], args.steps, sample_rows(args.method, args.samples, problem["num_vars"],
+                                                 not args.no_second_order) * args.replications, "sweep")
+    check_run_options(replications=args.replications, chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds,
+                      batch=args.batch, seed=args.seed, workers=args.workers, scheduler=args.scheduler)
+    info = scenario_info(scenario, base, args)
+    out = Path(args.out) if args.out is not None else Path("results") / (
+        f"sweep-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-"
+        f"{_hash({'problem': problem, 'parameters': base, 'method': args.method})[:8]}")
+    session = Session.for_command("sweep", args, out, layout=IN_PLACE)
+    session.check_folders()
+    evaluate = functools.partial(evaluate_model, steps=args.steps, engine=args.engine)
+
+    def check(values: dict[str, Any]) -> None:
+        check_parameters(values, f"scenario {scenario.name} with a sampled point")
+
+    announce = (f"sweep: {args.method}, N={args.samples}, {problem['num_vars']} parameters, "
+                f"{args.replications} replication(s) -> {out}")
+    with session.stops():
+        runs = run_sweep(out, problem=problem, method=args.method, samples=args.samples, outcomes=outcomes,
+                         evaluate=evaluate, base_parameters=base, replications=args.replications,
+                         seed=args.seed, options=options, integers=integer_names(problem), info=info,
+                         workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                         chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds, batch=args.batch,
+                         progress=not args.quiet, check=check, announce=announce)
+    print(f"sweep: {len(runs)} runs in {out / RESULTS}; analyse with: coprod analyze {out}")
+    return 0
+
+
+def parse_outcomes(text: str | None) -> list[str]:
+    """``--outcomes a,b`` (default: the five dimensions at the long horizon and the wellbeing Gini)."""
+    from coprod.model.outcomes import reporter_names
+
+    outcomes = ([o.strip() for o in text.split(",") if o.strip()] if text is not None
                 else list(DEFAULT_OUTCOMES))  # an empty --outcomes is refused below, not read as the defaults
     doubled = sorted({o for o in outcomes if outcomes.count(o) > 1})
     if doubled:
@@ -540,62 +537,39 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if unknown or not outcomes:
         raise InputError(f"--outcomes: unknown {', '.join(unknown) or '(none given)'}; allowed: names from "
                          "coprod.model.outcomes.reporter_names(), e.g. wellbeing_long,democracy_output")
-    base = dict(scenario.parameters)
-    citizens = args.citizens if args.citizens is not None else base.get("n_citizens", PARAMETERS["n_citizens"].default)
+    return outcomes
+
+
+def sweep_citizens(given: int | None, base: dict[str, Any]) -> int:
+    """``--citizens``, else the scenario's n_citizens, else the declared default; checked."""
+    from coprod.core.parameters import PARAMETERS
+
+    citizens = given if given is not None else base.get("n_citizens", PARAMETERS["n_citizens"].default)
     try:
-        citizens = PARAMETERS["n_citizens"].check(citizens)
+        return PARAMETERS["n_citizens"].check(citizens)
     except ValueError as err:
         raise InputError(f"--citizens: {err}") from None
-    base["n_citizens"] = citizens
-    check_at_least(args.steps, "--steps")
-    check_at_least(args.samples, "--samples")
-    if args.method == "morris":
-        check_at_least(args.levels, "--levels", 2)
-    check_work(citizens, args.steps, sample_rows(args.method, args.samples, problem["num_vars"],
-                                                 not args.no_second_order) * args.replications, "sweep")
-    check_run_options(replications=args.replications, chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds,
-                      batch=args.batch, seed=args.seed, workers=args.workers, scheduler=args.scheduler)
-    options = method_options(args.method, second_order=not args.no_second_order, levels=args.levels)
-    info = {
+
+
+def scenario_info(scenario, base: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The descriptive manifest fields of a model sweep: the scenario, its resolved parameters,
+    steps, citizens, engine, the evaluation and the commit."""
+    from coprod.experiments.run import git_commit, git_dirty
+    from coprod.model.model import resolve_parameters
+
+    return {
         "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},
         "resolved_parameters": resolve_parameters(base),
         "scenario_path": str(getattr(scenario, "path", "") or ""),
         "scenario_description": getattr(scenario, "description", ""),
         "paradigm": getattr(scenario, "paradigm", base.get("paradigm")),
         "steps": args.steps,
-        "citizens": citizens,
+        "citizens": base["n_citizens"],
         "engine": args.engine,
         "evaluate": "coprod.experiments.sweep.evaluate_model",
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
     }
-    out = Path(args.out) if args.out is not None else Path("results") / (
-        f"sweep-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-"
-        f"{_hash({'problem': problem, 'parameters': base, 'method': args.method})[:8]}")
-    check_out(args.out if args.out is not None else out, may_exist=args.resume)
-    evaluate = functools.partial(evaluate_model, steps=args.steps, engine=args.engine)
-
-    def check(values: dict[str, Any]) -> None:
-        check_parameters(values, f"scenario {scenario.name} with a sampled point")
-
-    plan = (f"sweep: {args.method}, N={args.samples}, {problem['num_vars']} parameters, "
-            f"{args.replications} replication(s) -> {out}")
-    try:
-        runs = run_sweep(out, problem=problem, method=args.method, samples=args.samples, outcomes=outcomes,
-                         evaluate=evaluate, base_parameters=base, replications=args.replications,
-                         seed=args.seed, options=options, integers=integer_names(problem), info=info,
-                         workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                         chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds, batch=args.batch,
-                         progress=not args.quiet, check=check, plan=plan)
-    except SweepInterrupted as stop:
-        print(f"coprod: {stop}; resume with: {resume_command(args, out)}", file=sys.stderr)
-        return 130
-    except (RunFailed, ExecutorLost, StorageFailed) as err:
-        print(f"coprod: sweep stopped: {err}; finished runs are saved in {out}; resume with: "
-              f"{resume_command(args, out)}", file=sys.stderr)
-        return 1
-    print(f"sweep: {len(runs)} runs in {out / RESULTS}; analyse with: coprod analyze {out}")
-    return 0
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -603,7 +577,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                           "(sample, replication) on a local process pool or a dask cluster, and write Parquet "
                           "chunks that --resume can continue.")
     parser.add_argument("scenario", help="scenario name or path to a scenario TOML file")
-    parser.add_argument("--method", choices=METHODS, required=True,
+    parser.add_argument("--method", choices=tuple(DESIGNS), required=True,  # the registered designs
                         help="sobol: Sobol indices (Saltelli); morris: elementary effects; fast: FAST indices; "
                              "latin: Latin hypercube, rank regression")
     parser.add_argument("--samples", "-N", type=int, required=True,
@@ -635,25 +609,3 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=cmd_sweep)
 
-
-def resume_command(args: argparse.Namespace, out: Path) -> str:
-    """The command that continues this sweep (same settings, --out, --resume)."""
-    argv = ["coprod", "sweep", args.scenario, "--method", args.method, "--samples", str(args.samples),
-            "--replications", str(args.replications), "--steps", str(args.steps), "--seed", str(args.seed),
-            "--engine", args.engine]
-    if args.outcomes:
-        argv += ["--outcomes", args.outcomes]
-    if args.citizens is not None:
-        argv += ["--citizens", str(args.citizens)]
-    if args.no_second_order:
-        argv.append("--no-second-order")
-    if args.method == "morris":
-        argv += ["--levels", str(args.levels)]
-    if args.scheduler:
-        argv += ["--scheduler", args.scheduler]
-    elif args.workers:
-        argv += ["--workers", str(args.workers)]
-    if args.uncertain:
-        argv += ["--uncertain", *args.uncertain]
-    argv += ["--out", str(out), "--resume"]
-    return shlex.join(argv)

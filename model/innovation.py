@@ -86,10 +86,6 @@ class ServiceDesign:
         self._index, adopted = _local_search(self._index, self._every, self._bits, np.asarray(uniforms, dtype=np.float64))
         return int(adopted)
 
-    def group_proposal(self, group: int) -> bool:
-        """A heard group proposes the best change within its perspective; adopt it if better."""
-        return self.group_proposals(np.array([group])) == 1
-
     def heard_groups_propose(self, planners: np.ndarray, seed: int, step: int, most: int) -> int:
         """Heard groups put proposals together and the best of each is adopted if it improves the
         design (``propose``); returns adoptions."""
@@ -98,7 +94,8 @@ class ServiceDesign:
         return int(adopted)
 
     def group_proposals(self, groups: np.ndarray) -> int:
-        """``group_proposal`` for each of ``groups`` in turn (compiled); returns adoptions."""
+        """Each of ``groups`` in turn proposes the best change within its perspective, adopted if
+        better (compiled); returns adoptions."""
         self._index, adopted = _adopt_proposals(self._index, self._every, self._group_masks,
                                                 np.asarray(groups, dtype=np.int64))
         return int(adopted)

@@ -66,7 +66,6 @@ class Tally:
     met_need_hours: np.ndarray  # need hours met (need_hours x share met), per group
     coproduced_need_hours: np.ndarray  # the part of them that citizens' and volunteers' work produced
     caseload_participants: np.ndarray  # per professional's caseload
-    caseload_invited: np.ndarray
     caseload_planners: np.ndarray  # taking part in co-commissioning or co-design
     caseload_met: np.ndarray  # sum of the share of need met
     caseload_need_hours: np.ndarray
@@ -121,7 +120,7 @@ def tally_of(members, need_hours, column, by_phase, heard, per_caseload, caseloa
         volunteer_hours=column[G_VOLUNTEER_HOURS], wellbeing=column[G_WELLBEING],
         met=column[G_MET], met_need_hours=column[G_MET_NEED_HOURS],
         coproduced_need_hours=column[G_COPRODUCED_NEED_HOURS],
-        caseload_participants=per_caseload[0], caseload_invited=per_caseload[1],
+        caseload_participants=per_caseload[0],  # per_caseload[1], invitations, is summed but not read
         caseload_met=per_caseload[2], caseload_planners=per_caseload[3],
         caseload_need_hours=caseload_need_hours,
         quintile_members=quintile_members,

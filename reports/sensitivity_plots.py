@@ -1,5 +1,7 @@
 """Plots of sensitivity tables (``coprod analyze``): indices with their intervals, Sobol convergence and
-second-order interactions, one panel per outcome."""
+second-order interactions, one panel per outcome. Each design (``analysis/designs/``) says which
+figures it wants (``Plot``: a kind, a table, columns, a title); this module draws each kind, so the
+analysis floor never imports matplotlib's drawing and the reports floor holds no design's if-chain."""
 
 from __future__ import annotations
 
@@ -8,12 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coprod.analysis.designs.registry import Plot
+
 
 def _grid(n: int):
-    import matplotlib
+    # matplotlib is loaded only when a plot is drawn (`analyze --no-plots` never pays for it), and
+    # its backend is chosen before pyplot is imported.
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
@@ -43,59 +49,57 @@ def _bars(table: pd.DataFrame, columns: list[tuple[str, str | None]], path: Path
     plt.close(fig)
 
 
-def write_plots(method: str, tables: dict[str, pd.DataFrame], out: Path) -> None:
-    """The PNG plots of a sweep's sensitivity tables, into ``out``."""
-    if method == "sobol":
-        _bars(tables["sobol_indices"], [("S1", "S1_conf"), ("ST", "ST_conf")], out / "sobol_indices.png",
-              "Sobol indices (bars: 95% CI)")
-        conv = tables["sobol_convergence"]
-        if len(conv):
-            outcomes = list(dict.fromkeys(conv["outcome"]))
-            plt, fig, axes = _grid(len(outcomes))
-            for ax, outcome in zip(axes, outcomes):
-                part = conv[conv["outcome"] == outcome]
-                for k, (name, g) in enumerate(part.groupby("parameter", sort=False)):
-                    line, = ax.plot(g["base_samples"], g["ST"], marker="o", label=f"{name} ST")
-                    ax.plot(g["base_samples"], g["S1"], marker=".", ls="--", color=line.get_color())
-                ax.set_xscale("log", base=2)
-                ax.set_xlabel("base samples N")
-                ax.set_title(outcome, fontsize=10)
-            axes[0].legend(fontsize=7)
-            fig.suptitle("Convergence: ST (solid) and S1 (dashed) on growing prefixes")
-            fig.tight_layout()
-            fig.savefig(out / "sobol_convergence.png", dpi=110)
-            plt.close(fig)
-        if "sobol_s2" in tables and len(tables["sobol_s2"]):
-            s2 = tables["sobol_s2"]
-            outcomes = list(dict.fromkeys(s2["outcome"]))
-            names = list(dict.fromkeys(tables["sobol_indices"]["parameter"]))
-            plt, fig, axes = _grid(len(outcomes))
-            for ax, outcome in zip(axes, outcomes):
-                m = np.full((len(names), len(names)), np.nan)
-                for row in s2[s2["outcome"] == outcome].itertuples():
-                    i, j = names.index(row.parameter_1), names.index(row.parameter_2)
-                    m[i, j] = m[j, i] = row.S2
-                image = ax.imshow(m, cmap="viridis")
-                if len(names) <= 8:
-                    for (i, j), value in np.ndenumerate(m):
-                        if np.isfinite(value):
-                            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="white")
-                ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
-                ax.set_yticks(range(len(names)), names, fontsize=7)
-                ax.set_title(outcome, fontsize=10)
-                fig.colorbar(image, ax=ax, shrink=0.8)
-            fig.suptitle("Second-order Sobol indices S2")
-            fig.tight_layout()
-            fig.savefig(out / "sobol_s2.png", dpi=110)
-            plt.close(fig)
-    elif method == "morris":
-        _bars(tables["morris_indices"], [("mu_star", "mu_star_conf"), ("sigma", None)], out / "morris_indices.png",
-              "Morris mu* (bars: 95% CI) and sigma")
-    elif method == "fast":
-        _bars(tables["fast_indices"], [("S1", "S1_conf"), ("ST", "ST_conf")], out / "fast_indices.png",
-              "eFAST indices (bars: 95% CI)")
-    elif method == "latin":
-        t = tables["latin_indices"].copy()
-        t["rho_err"] = (t["rho_high"] - t["rho_low"]) / 2
-        _bars(t, [("SRRC", None), ("spearman_rho", "rho_err")], out / "latin_indices.png",
-              "Standardized rank regression coefficients and Spearman rho (95% CI)")
+def _convergence(plot: Plot, path: Path) -> None:
+    conv = plot.frame
+    outcomes = list(dict.fromkeys(conv["outcome"]))
+    plt, fig, axes = _grid(len(outcomes))
+    for ax, outcome in zip(axes, outcomes):
+        part = conv[conv["outcome"] == outcome]
+        for name, g in part.groupby("parameter", sort=False):
+            line, = ax.plot(g["base_samples"], g["ST"], marker="o", label=f"{name} ST")
+            ax.plot(g["base_samples"], g["S1"], marker=".", ls="--", color=line.get_color())
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("base samples N")
+        ax.set_title(outcome, fontsize=10)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(plot.title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _interactions(plot: Plot, path: Path) -> None:
+    s2, names = plot.frame, list(plot.names)
+    outcomes = list(dict.fromkeys(s2["outcome"]))
+    plt, fig, axes = _grid(len(outcomes))
+    for ax, outcome in zip(axes, outcomes):
+        m = np.full((len(names), len(names)), np.nan)
+        for row in s2[s2["outcome"] == outcome].itertuples():
+            i, j = names.index(row.parameter_1), names.index(row.parameter_2)
+            m[i, j] = m[j, i] = row.S2
+        image = ax.imshow(m, cmap="viridis")
+        if len(names) <= 8:
+            for (i, j), value in np.ndenumerate(m):
+                if np.isfinite(value):
+                    ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="white")
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        ax.set_title(outcome, fontsize=10)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.suptitle(plot.title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _bar_chart(plot: Plot, path: Path) -> None:
+    _bars(plot.frame, list(plot.columns), path, plot.title)
+
+
+# How each kind of figure a design may ask for is drawn.
+DRAWERS = {"bars": _bar_chart, "convergence": _convergence, "interactions": _interactions}
+
+
+def draw(plot: Plot, out: Path) -> None:
+    """Draw one figure a design asked for (``Design.plots``) into ``out / plot.file``."""
+    DRAWERS[plot.kind](plot, out / plot.file)

@@ -14,12 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "model", "agents", "experiments", "analysis", "reports", "classroom", "scenarios")
 
 
+def module_name(package: str, path: Path) -> str:
+    """``coprod.<package>.<sub>.<module>`` of a file inside a package folder (``__init__`` names the package)."""
+    parts = path.relative_to(ROOT / package).with_suffix("").parts
+    return ".".join(["coprod", package, *(parts[:-1] if parts[-1] == "__init__" else parts)])
+
+
 def module_imports() -> dict[str, set[str]]:
     """Every coprod module and the coprod modules it imports anywhere (also inside functions)."""
     graph = {}
     for package in PACKAGES:
-        for path in sorted((ROOT / package).glob("*.py")):
-            name = f"coprod.{package}" + ("" if path.stem == "__init__" else f".{path.stem}")
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = module_name(package, path)
             found = set()
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("coprod."):
@@ -130,3 +136,16 @@ def test_analysis_and_reports_do_not_reach_into_the_experiments():
     for name, targets in graph.items():
         if name.startswith(("coprod.analysis", "coprod.reports")):
             assert not [t for t in targets if t.startswith("coprod.experiments")], name
+
+
+def test_no_private_name_is_imported_across_modules():
+    """A name that starts with ``_`` is its module's own: another module imports only public names
+    (a private one it needs is made public, with a docstring, in the module that owns it)."""
+    crossing = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("coprod."):
+                    crossing += [f"{module_name(package, path)} imports {node.module}.{alias.name}"
+                                 for alias in node.names if alias.name.startswith("_")]
+    assert crossing == []

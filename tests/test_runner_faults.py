@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from coprod.core.locks import FolderLock
 from coprod.experiments import runner
+from coprod.experiments.session import reserved_folder
 from coprod.experiments.cli import main
 from coprod.experiments.sweep import run_sweep
 from known_answers import ishigami
@@ -87,11 +89,11 @@ def test_second_process_on_a_running_sweep_is_refused_naming_the_holder(tmp_path
 
 
 def test_lock_in_one_process_refuses_a_second_holder(tmp_path):
-    with runner.FolderLock(tmp_path):
+    with FolderLock(tmp_path):
         with pytest.raises(runner.InputError, match=rf"pid {os.getpid()} on "):
             # A second open file description conflicts even within one process (flock semantics).
-            runner.FolderLock(tmp_path).acquire()
-    runner.FolderLock(tmp_path).acquire().release()  # free again once released
+            FolderLock(tmp_path).acquire()
+    FolderLock(tmp_path).acquire().release()  # free again once released
 
 
 # --- damaged and leftover files ----------------------------------------------------------------------
@@ -190,7 +192,7 @@ def test_ctrl_c_while_starting_is_one_line(tmp_path):
 def test_claims_on_a_locked_partial_is_refused_naming_the_holder(tmp_path, capsys):
     partial = tmp_path / "battery.partial"
     partial.mkdir()
-    with runner.FolderLock(partial):
+    with FolderLock(partial):
         before = sorted(p.name for p in tmp_path.rglob("*"))
         assert main(CLAIMS + ["--out", str(tmp_path / "battery"), "--resume"]) == 2
     line = one_line(capsys.readouterr().err)
@@ -204,7 +206,7 @@ def test_claims_on_a_locked_partial_is_refused_naming_the_holder(tmp_path, capsy
     ids=["run", "compare"])
 def test_run_and_compare_refuse_a_folder_another_coprod_is_writing(tmp_path, capsys, command):
     out = tmp_path / "out"
-    with runner.reserved_folder(out):  # as a running `coprod run` holds it
+    with reserved_folder(out):  # as a running `coprod run` holds it
         assert main(command + ["--out", str(out)]) == 2
         line = one_line(capsys.readouterr().err)
         assert "in use by another coprod" in line and f"pid {os.getpid()}" in line

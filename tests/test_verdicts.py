@@ -11,7 +11,6 @@ from scipy import stats
 
 from coprod.analysis.effect_sizes import DEFAULT_SESOI, outcome_names, read_overrides
 from coprod.analysis.statistics import effect_category
-from coprod.core.errors import InputError
 from coprod.experiments import cli
 from coprod.model.outcomes import reporter_names
 
