@@ -26,7 +26,14 @@ from numba.extending import register_jitable
 from coprod.core import streams
 from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.core.parameters import parameter_values
-from coprod.core.streams import PUBLIC_BIRTHS, PUBLIC_DEATHS, PUBLIC_FOUNDING, PUBLIC_TAKEOVER, SLOT_BITS, counter_uniform
+from coprod.core.streams import (
+    PUBLIC_BIRTHS,
+    PUBLIC_DEATHS,
+    PUBLIC_FOUNDING,
+    PUBLIC_TAKEOVER,
+    SLOT_BITS,
+    counter_uniform,
+)
 
 # Monthly fade of the control shock a take-over leaves behind.
 SHOCK_DECAY = 0.8

@@ -76,9 +76,10 @@ def public_cost(n: int = 300, steps: int = 60) -> None:
     print(f"\n## Public side's fixed cost per month ({n} citizens, {steps} months, median month of 3 seeds)\n")
     print("| scenario | month ms | citizens' engine ms | public side ms |")
     print("|---|---:|---:|---:|")
+    from month_timing import time_months
+
     from coprod.experiments.scenarios import load_scenario
     from coprod.model.model import CoProductionModel
-    from month_timing import time_months
 
     for scenario in (SCENARIO, "default", "takeover"):
         months, engine_months = [], []

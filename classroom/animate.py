@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 import io
-import textwrap
 import shutil
 import struct
+import textwrap
 import zlib
 from pathlib import Path
 from typing import Any
@@ -839,9 +839,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def animate_command(args: argparse.Namespace) -> int:
-    from coprod.experiments.scenarios import load_scenario
-
     from coprod.experiments.checks import check_at_least, check_at_most, check_out_file, check_positive_number
+    from coprod.experiments.scenarios import load_scenario
 
     out = Path(args.out)
     check_at_least(args.steps, "--steps")

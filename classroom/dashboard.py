@@ -23,19 +23,20 @@ The page's browser files come installed (``solara-assets``): nothing is fetched 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import queue
 import signal
-import errno
 import socket
 import subprocess
 import sys
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS

@@ -15,12 +15,34 @@ import solara
 import traitlets
 
 from coprod.classroom.animate import format_number, lever_words
-from coprod.classroom.dashboard import (CHOICES, CITIZEN_CHOICES, CSS, DEFAULT_MONTHS_PER_SECOND, DEFAULT_STOP_MONTH,
-                                        INFO, PRESETS, SLIDERS, WORDS, Frame, Session, Status, log_line, page_connected,
-                                        apply_preset, arm_parameters, default_settings, download_name, explanation,
-                                        label, lessons, lever_or_rule, lever_value, slider_step)
-from coprod.model.paradigms import SHORT_NAMES
+from coprod.classroom.dashboard import (
+    CHOICES,
+    CITIZEN_CHOICES,
+    CSS,
+    DEFAULT_MONTHS_PER_SECOND,
+    DEFAULT_STOP_MONTH,
+    INFO,
+    PRESETS,
+    SLIDERS,
+    WORDS,
+    Frame,
+    Session,
+    Status,
+    apply_preset,
+    arm_parameters,
+    default_settings,
+    download_name,
+    explanation,
+    label,
+    lessons,
+    lever_or_rule,
+    lever_value,
+    log_line,
+    page_connected,
+    slider_step,
+)
 from coprod.core.parameters import PARADIGMS, PARAMETERS
+from coprod.model.paradigms import SHORT_NAMES
 
 
 class SpaceBar(ipyvue.VueTemplate):

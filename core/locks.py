@@ -7,7 +7,7 @@ import json
 import os
 import socket
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from coprod.core.errors import InputError
@@ -37,7 +37,7 @@ class FolderLock:
             raise InputError(f"{self.option} {self.folder}: in use by another coprod ({self.holder()}); "
                              "allowed: wait for it to finish, or choose another folder") from None
         holder = {"pid": os.getpid(), "host": socket.gethostname(),
-                  "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  "since": datetime.now(UTC).isoformat(timespec="seconds"),
                   "command": " ".join(["coprod", *sys.argv[1:]])}
         os.ftruncate(fd, 0)
         os.write(fd, (json.dumps(holder) + "\n").encode())

@@ -20,8 +20,14 @@ import numpy as np
 import pandas as pd
 
 from coprod.analysis.designs import DESIGNS
-from coprod.analysis.sensitivity import (CONF, RESAMPLES, bootstrap_seed, replication_noise, sample_means,
-                                         small_sample_warnings)
+from coprod.analysis.sensitivity import (
+    CONF,
+    RESAMPLES,
+    bootstrap_seed,
+    replication_noise,
+    sample_means,
+    small_sample_warnings,
+)
 from coprod.core.errors import InputError
 from coprod.core.storage import read_json, read_parquet, write_json, write_tables
 from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs, resume_remedy

@@ -24,7 +24,7 @@ import shlex
 import sys
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,22 @@ import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import DamagedFile
-from coprod.experiments.patterns import (MIN_BURN_IN, NOT_APPLICABLE, PATTERNS_FILE, WINDOW, Pattern, judge,
-                                         load_patterns, measure, plan_jobs)
+from coprod.experiments.patterns import (
+    MIN_BURN_IN,
+    NOT_APPLICABLE,
+    PATTERNS_FILE,
+    WINDOW,
+    Pattern,
+    judge,
+    load_patterns,
+    measure,
+    plan_jobs,
+)
 from coprod.experiments.posterior import summarise
 from coprod.experiments.scenarios import load_scenario
 from coprod.experiments.session import STAGED, Session
-from coprod.core.parameters import PARAMETERS
 
 DEFAULTS = {"scenario": "default", "population": 50, "generations": 4, "replications": 3, "citizens": 2000,
             "steps": 120, "seed": 0, "predictive": 20}
@@ -154,8 +163,13 @@ def shared_priors(scenarios: list) -> dict[str, tuple[float, float]]:
 
 def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Every input, before any folder, executor or run: a one-line ``InputError`` on the first problem."""
-    from coprod.experiments.checks import (check_at_least, check_parameters, check_scheduler_address, check_seed,
-                                           check_work)
+    from coprod.experiments.checks import (
+        check_at_least,
+        check_parameters,
+        check_scheduler_address,
+        check_seed,
+        check_work,
+    )
 
     patterns_path = Path(args.patterns)
     patterns, holdout = split_holdout(select_patterns(load_patterns(patterns_path), args.pattern), args.holdout)
@@ -220,8 +234,13 @@ def evaluate_on(executor, slots: int, scheduler: str | None):
 def build_abc(inputs: dict, args: argparse.Namespace, evaluate, slots: int):
     import pyabc
 
-    from coprod.experiments.pattern_abc import (ExecutorSampler, PatternDistance, PatternModel,
-                                                ResumableQuantileEpsilon, keyed_patterns)
+    from coprod.experiments.pattern_abc import (
+        ExecutorSampler,
+        PatternDistance,
+        PatternModel,
+        ResumableQuantileEpsilon,
+        keyed_patterns,
+    )
 
     priors = inputs["priors"]
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in priors.items()})
@@ -242,8 +261,8 @@ def quiet_pyabc() -> None:
 def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slots: int) -> dict:
     """Run (or continue) the ABC-SMC in ``partial``; return the state written when it ended.
     Raises the runner's ``Interrupted`` and friends with every finished generation in ``abc.db``."""
-    from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, keyed_patterns, observed_targets
     from coprod.core.storage import read_json, write_json
+    from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, keyed_patterns, observed_targets
 
     quiet_pyabc()
     state_path = partial / STATE_NAME
@@ -424,11 +443,11 @@ def effective_sample_size(weights: np.ndarray) -> float:
 # --- the command --------------------------------------------------------------------------------------
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from coprod.reports.calibration_report import write_calibration
     from coprod.experiments.runner import open_executor
+    from coprod.reports.calibration_report import write_calibration
 
     inputs = check_inputs(args)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out is not None else Path("results") / f"calibrate-{stamp}"
     session = Session.for_command("calibrate", args, out, layout=STAGED, unit="generations", counted=False,
                                   plan_fields=PLAN_FIELDS,

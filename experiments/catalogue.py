@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from coprod.experiments.scenarios import bundled_scenarios, load_scenario
 from coprod.core.parameters import PARAMETERS, markdown_table
+from coprod.experiments.scenarios import bundled_scenarios, load_scenario
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

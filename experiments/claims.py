@@ -29,27 +29,28 @@ import shlex
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from coprod.analysis.prim import BoxRule, Discovery, box_rule, check_rule, discover
 from coprod.analysis.effect_sizes import DEFAULT_SESOI, Sesoi, from_manifest, read_overrides, to_manifest
-from coprod.analysis.verdicts import failure_kind, verdict
+from coprod.analysis.prim import BoxRule, Discovery, box_rule, check_rule, discover
 from coprod.analysis.statistics import CATEGORIES, effect_category, wilson
+from coprod.analysis.verdicts import failure_kind, verdict
 from coprod.core.errors import InputError
-from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
-from coprod.experiments.runner import CHUNK_DIR
-from coprod.experiments.session import STAGED, Session
+from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
+from coprod.experiments.runner import CHUNK_DIR
+from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
+from coprod.experiments.session import STAGED, Session
+from coprod.model.outcomes import reporter_names
 from coprod.reports.claims_report import effect_plot, markdown_report, settings
 from coprod.reports.render import to_html
-from coprod.model.outcomes import reporter_names
-from coprod.core.parameters import PARAMETERS
 
 CLAIMS_FILE = Path(__file__).resolve().with_name("claims.toml")
 REQUIRED = ("name", "title", "source", "scenario", "operationalisation", "treatment", "control", "outcome",
@@ -449,7 +450,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     claims_path = Path(args.claims_file) if args.claims_file else CLAIMS_FILE
     claims, posterior = chosen_claims(args, claims_path)
     rule, box_steps, sesoi_table = check_options(args, claims)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out is not None else Path("results") / f"claims-{stamp}"
     session = Session.for_command("claims", args, out, layout=STAGED, unit="pairs", plan_fields=PLAN_FIELDS,
                                   holds=_holds_pairs)

@@ -32,7 +32,7 @@ import argparse
 import shlex
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +44,14 @@ from coprod.analysis.effect_sizes import DEFAULT_SESOI, Sesoi, from_manifest, to
 from coprod.analysis.prim import BoxRule, check_rule, discover
 from coprod.analysis.statistics import best_and_regret, effect_category, mean_interval, paired_interval, sd
 from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS
 from coprod.experiments.claims import load_sesoi
 from coprod.experiments.posterior import load_posterior
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
-from coprod.experiments.sweep import latin_hypercube
 from coprod.experiments.session import RESERVED, Session
+from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
-from coprod.core.parameters import PARAMETERS
 from coprod.reports.words import RISK_COLUMNS, dimension_name, strategy_names
 
 DEFAULT_REPLICATIONS = 10
@@ -457,7 +457,7 @@ def tradeoff_sentences(c: Comparison) -> list[str]:
 # --- command line --------------------------------------------------------------------------------
 
 def default_out() -> Path:
-    return Path("results") / f"compare-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+    return Path("results") / f"compare-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def build_strategies(names: list[str], set_items: list[str] | None, citizens: int | None) -> list[Strategy]:
@@ -527,8 +527,13 @@ def applied_uncertain(s: Strategy, names) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import (check_at_least, check_parameters, check_scheduler_address, check_seed,
-                                           check_work)
+    from coprod.experiments.checks import (
+        check_at_least,
+        check_parameters,
+        check_scheduler_address,
+        check_seed,
+        check_work,
+    )
     from coprod.experiments.runner import run_seed
 
     if len(args.scenarios) < 2:
@@ -672,7 +677,7 @@ def manifest(c: Comparison) -> dict:
         "versions": versions(),
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": c.settings.get("command", ""),
     }
 

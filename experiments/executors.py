@@ -15,9 +15,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Iterator
 
 # prctl(2) option: the signal the kernel sends this process when its parent dies (Linux).
 PR_SET_PDEATHSIG = 1

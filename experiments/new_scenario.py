@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from coprod.core.errors import InputError
-from coprod.experiments.scenarios import DECLARED, load_scenario
+from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import write_atomically
+from coprod.experiments.scenarios import DECLARED, load_scenario
 from coprod.model.model import resolve_parameters
 from coprod.model.paradigms import paradigm_values
-from coprod.core.parameters import PARAMETERS
 
 
 def toml_value(value: Any) -> str:

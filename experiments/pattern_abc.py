@@ -26,7 +26,8 @@ import math
 import sys
 import threading
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyabc
@@ -227,6 +228,7 @@ class ExecutorSampler(pyabc.sampler.Sampler):
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
         import cloudpickle
+
         from coprod.experiments.runner import Task
 
         # pyabc's own code in this process (none draws between generations today) starts every

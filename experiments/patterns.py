@@ -22,10 +22,11 @@ import shlex
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,9 @@ import pandas as pd
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP
 from coprod.analysis.statistics import mean_interval
 from coprod.core.errors import InputError
+from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.experiments.scenarios import load_scenario, parse_set
 from coprod.experiments.session import RESERVED, Session
-from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.model.model import resolve_parameters
 from coprod.model.records import CitizenRecord, CitizenWindow
 from coprod.model.trials import TRIALS, arm_difference, relative_effect, start_trial
@@ -99,7 +100,7 @@ class RunObservation:
     participation_gap: float
     labels: np.ndarray | None = None
     trust_before: np.ndarray | None = None
-    history: "ActivityHistory | None" = None  # runs without a trial or switch: the last HISTORY months
+    history: ActivityHistory | None = None  # runs without a trial or switch: the last HISTORY months
 
 
 def trial_month(steps: int) -> int:
@@ -636,7 +637,7 @@ def measure_points(patterns: list[Pattern], bases: list[dict[str, Any]], replica
 
 
 def default_out() -> Path:
-    return Path("results") / f"patterns-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+    return Path("results") / f"patterns-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def scenario_names(args: argparse.Namespace, posterior=None) -> list[str]:
@@ -872,7 +873,7 @@ def write_scorecard(plan: PatternsPlan, tables: dict[str, pd.DataFrame], info: d
                     "not applicable": "the statistic is undefined in every replication; neither pass nor fail",
                     "assumption check": "restates an input of the model; shown, never counted in the score"},
         **counts, "workers": workers, "seconds": round(seconds, 2), "versions": versions(),
-        "git_commit": git_commit(), "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": git_commit(), "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
     if plan.design == "prior":

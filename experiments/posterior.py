@@ -134,8 +134,8 @@ def under_posterior(claim, posterior: Posterior):
 def claim_points(claim, samples: int, seed: int) -> pd.DataFrame:
     """Sample points of a claim's posterior twin: a Latin hypercube over its own ranges, then
     ``samples`` weighted draws of the calibrated parameters (integers rounded), seeded by ``seed``."""
-    from coprod.experiments.sweep import latin_hypercube
     from coprod.core.parameters import PARAMETERS
+    from coprod.experiments.sweep import latin_hypercube
 
     posterior: Posterior = claim.posterior
     rng = np.random.default_rng(seed)

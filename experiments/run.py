@@ -13,18 +13,18 @@ import shlex
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS
+from coprod.core.storage import atomic_directory, write_json, write_parquet
 from coprod.experiments.checks import parameters_hash
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
-from coprod.core.storage import atomic_directory, write_json, write_parquet
 from coprod.model.model import ENGINES, CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
-from coprod.core.parameters import PARAMETERS
 
 DEFAULT_STEPS = 120
 # Show a progress bar when a run is at least this many citizen-steps (or on a terminal).
@@ -102,7 +102,7 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
         "versions": versions(),
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
 
@@ -171,7 +171,7 @@ def summary_table(model: CoProductionModel) -> str:
 
 
 def default_out(scenario: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path("results") / f"{stamp}-{scenario}"
 
 

@@ -33,11 +33,12 @@ import hashlib
 import json
 import platform
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -245,8 +246,7 @@ def check_run_options(*, replications: int = 1, chunk_runs: int = 50, chunk_seco
                       batch: int | None = None, seed: int = 0, workers: int | None = None,
                       scheduler: str | None = None) -> None:
     """The options every sweep checks before it writes anything."""
-    from coprod.experiments.checks import (check_at_least, check_positive_number, check_scheduler_address,
-                                           check_seed)
+    from coprod.experiments.checks import check_at_least, check_positive_number, check_scheduler_address, check_seed
 
     check_at_least(replications, "--replications")
     check_at_least(chunk_runs, "--chunk-runs")
@@ -279,7 +279,7 @@ def _check_resumable(out: Path, manifest: dict[str, Any], table: pd.DataFrame, r
     if samples_damaged:
         (out / SAMPLES).unlink()
     manifest["created"] = old.get("created", manifest["created"])
-    manifest["resumed"] = old.get("resumed", []) + [datetime.now(timezone.utc).isoformat(timespec="seconds")]
+    manifest["resumed"] = old.get("resumed", []) + [datetime.now(UTC).isoformat(timespec="seconds")]
     return manifest
 
 
@@ -348,7 +348,7 @@ def sweep_manifest(*, problem: dict[str, Any], method: str, options: dict[str, A
         "hash": _hash({"problem": problem, "parameters": base}),
         "hash_covers": "sha256 of the problem and the base (scenario) parameters",
         "versions": package_versions(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     for field in RESUME_FIELDS:
         manifest.setdefault(field, None)
@@ -414,7 +414,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
                             slots=slots, scheduler=scheduler, batch=batch, chunk_runs=chunk_runs,
                             chunk_seconds=chunk_seconds, progress=progress)
             write_parquet(out / RESULTS, runs)
-            manifest["completed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            manifest["completed"] = datetime.now(UTC).isoformat(timespec="seconds")
             write_json(out / MANIFEST, manifest)
             # A finished sweep keeps no lock file: removed while still held (a resume of a finished
             # sweep only rebuilds results.parquet from checked chunks, so the rare race is harmless).
@@ -501,7 +501,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                       batch=args.batch, seed=args.seed, workers=args.workers, scheduler=args.scheduler)
     info = scenario_info(scenario, base, args)
     out = Path(args.out) if args.out is not None else Path("results") / (
-        f"sweep-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-"
+        f"sweep-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-"
         f"{_hash({'problem': problem, 'parameters': base, 'method': args.method})[:8]}")
     session = Session.for_command("sweep", args, out, layout=IN_PLACE)
     session.check_folders()

@@ -11,10 +11,10 @@ import numpy as np
 from coprod.agents.citizen import Citizen
 from coprod.agents.state import AGENT_DTYPES, QUANTITIES, check_settable
 from coprod.core import streams
+from coprod.core.threads import threads_for
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
 from coprod.model.tally import Tally, count_chunks, gini, seen_byte, sum_caseloads, sum_groups, tally_from_sums
-from coprod.core.threads import threads_for
 
 
 class AgentEngine:

@@ -25,13 +25,35 @@ from coprod.agents import rules
 from coprod.agents.state import CITIZEN_STATE, QUANTITIES, STORE_DTYPES, check_settable
 from coprod.core import streams
 from coprod.core.kernel_cache import drop_stale_kernels
+from coprod.core.streams import (
+    STREAM_ASSOCIATION,
+    STREAM_HEARD,
+    STREAM_INVITE,
+    STREAM_JOIN,
+    STREAM_LEVEL,
+    STREAM_LIFE_EVENT,
+    STREAM_PHASE,
+    STREAM_VOLUNTEER,
+    counter_uniform,
+)
+from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
-from coprod.core.streams import (STREAM_ASSOCIATION, STREAM_HEARD, STREAM_INVITE, STREAM_JOIN, STREAM_LEVEL,
-                                  STREAM_LIFE_EVENT, STREAM_PHASE, STREAM_VOLUNTEER, counter_uniform)
-from coprod.model.tally import (ASSOCIATION_BIT, GINI_BINS, MODE_BITS, VOLUNTEER_BIT, Tally, binned_gini_by_sorting, count_chunks,
-                                histogram_gini, sum_caseloads, sum_groups, tally_from_sums, tally_month, tally_of)
-from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
+from coprod.model.tally import (
+    ASSOCIATION_BIT,
+    GINI_BINS,
+    MODE_BITS,
+    VOLUNTEER_BIT,
+    Tally,
+    binned_gini_by_sorting,
+    count_chunks,
+    histogram_gini,
+    sum_caseloads,
+    sum_groups,
+    tally_from_sums,
+    tally_month,
+    tally_of,
+)
 
 STATE = np.float32
 N_THETA = len(rules.THETA_NAMES)

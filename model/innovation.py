@@ -19,9 +19,9 @@ import numpy as np
 from numba import njit
 
 from coprod.core import streams
-from coprod.model import tally
 from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.core.streams import PUBLIC_PROPOSAL, counter_uniform
+from coprod.model import tally
 from coprod.model.tally import block_sum
 
 

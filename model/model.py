@@ -13,21 +13,35 @@ from typing import Any
 import mesa
 import numpy as np
 
-from coprod.agents.ngo import NGO, CivilSociety, NGOParameters, delivery_by_group, grants_asked, month_offer, run_initiatives
+from coprod.agents.ngo import (
+    NGO,
+    CivilSociety,
+    NGOParameters,
+    delivery_by_group,
+    grants_asked,
+    month_offer,
+    run_initiatives,
+)
 from coprod.agents.politician import Politician
 from coprod.agents.professional import Professional, Staff
-from coprod.agents.rules import (MODE_COLLECTIVE, MODE_GROUP, MODE_INDIVIDUAL, T_POWER_UPTAKE, THETA_NAMES,
-                                 outreach_weight)
+from coprod.agents.rules import (
+    MODE_COLLECTIVE,
+    MODE_GROUP,
+    MODE_INDIVIDUAL,
+    T_POWER_UPTAKE,
+    THETA_NAMES,
+    outreach_weight,
+)
+from coprod.core.parameters import defaults, validate
+from coprod.core.streams import PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_draws
 from coprod.model import municipality
 from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
 from coprod.model.offer import Offer
 from coprod.model.outcomes import COLUMN, ROW_NAMES, HorizonTracker, outcome_dict, read_month, reporter_names
-from coprod.core.parameters import defaults, validate
 from coprod.model.paradigms import paradigm_values
 from coprod.model.population import group_membership, initial_citizens
-from coprod.core.streams import PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_draws
 
 # 'auto' is the compiled engine at every size: it agrees with the agents (tests/test_engine_equivalence.py)
 # and is 50-200 times faster; 'agents' stays the readable reference.

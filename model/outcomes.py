@@ -19,8 +19,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from coprod.model import municipality
 from coprod.core.kernel_cache import drop_stale_kernels
+from coprod.model import municipality
 from coprod.model.municipality import member_mean
 
 DIMENSIONS = ("innovation", "wellbeing", "efficiency_precision", "resource_mobilisation", "democracy")

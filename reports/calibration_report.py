@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.core.parameters import PARAMETERS
+from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 
 
 def _png(fig) -> bytes:

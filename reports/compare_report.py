@@ -17,8 +17,7 @@ from coprod.analysis.effect_sizes import from_manifest
 from coprod.core.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
 from coprod.reports.render import plural, table, to_html, warning
-from coprod.reports.words import (BOUNDED, RISK_COLUMNS, RISK_LABELS, dimension_name, horizon_months,
-                                  strategy_names)
+from coprod.reports.words import BOUNDED, RISK_COLUMNS, RISK_LABELS, dimension_name, horizon_months, strategy_names
 
 PLOTS = {
     "trajectories.png": "Trajectories of the five dimensions",

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
+from known_answers import ishigami
 
 from coprod.experiments.cli import main
 from coprod.experiments.sweep import run_sweep
-from known_answers import ishigami
 
 SWEEP = ["sweep", "default", "--method", "latin", "-N", "4", "--citizens", "60", "--steps", "2", "--workers", "1",
          "--quiet"]

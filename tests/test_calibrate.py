@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from processes import sigkill_when
 
 from coprod.experiments.cli import main
 from coprod.experiments.patterns import load_patterns, measure
 from coprod.experiments.scenarios import load_scenario
-from processes import sigkill_when
 
 SMALL = ["--pattern", "annual_volunteering", "--pattern", "civic_core", "--pattern", "individual_collective_gulf",
          "--parameters", "base_participation=-7:-5", "trust_build_rate=0.005:0.06",

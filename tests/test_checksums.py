@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from known_answers import ishigami
 
 from coprod.core import storage
 from coprod.core.storage import DamagedFile
 from coprod.experiments.cli import main
 from coprod.experiments.sweep import run_sweep
-from known_answers import ishigami
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
 

@@ -14,10 +14,19 @@ from browser import render_offline
 from coprod.analysis.effect_sizes import DEFAULT_SESOI
 from coprod.analysis.statistics import CATEGORIES
 from coprod.analysis.verdicts import BROADLY, FAILS, UNDECIDED, VERDICTS, failure_kind
-from coprod.experiments import cli
-from coprod.experiments.claims import (CLAIMS_FILE, Claim, arm_values, load_claims, point_categories, run_claims,
-                                       run_pair, verdict, wilson)
 from coprod.core.errors import InputError
+from coprod.experiments import cli
+from coprod.experiments.claims import (
+    CLAIMS_FILE,
+    Claim,
+    arm_values,
+    load_claims,
+    point_categories,
+    run_claims,
+    run_pair,
+    verdict,
+    wilson,
+)
 
 CLAIMS = load_claims()
 FAIL_SEEDS = (1, 2)

@@ -7,10 +7,10 @@ import json
 import pandas as pd
 import pytest
 
+from coprod.core.parameters import PARAMETERS
 from coprod.experiments import cli
 from coprod.model.model import CoProductionModel
 from coprod.model.outcomes import DIMENSIONS, reporter_names
-from coprod.core.parameters import PARAMETERS
 
 SMALL = ["--citizens", "200", "--steps", "12", "--engine", "agents", "--quiet"]
 

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from browser import render_offline
 
+from coprod.core.parameters import PARAMETERS
 from coprod.experiments.cli import main
 from coprod.experiments.compare import paired_test
 from coprod.experiments.runner import run_seed
 from coprod.experiments.scenarios import load_scenario
 from coprod.model.outcomes import DIMENSIONS
-from coprod.core.parameters import PARAMETERS
 
 SMALL = ["--citizens", "150", "--steps", "12", "--replications", "4", "--engine", "agents", "--quiet"]
 

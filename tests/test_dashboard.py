@@ -365,7 +365,7 @@ def test_every_story_builds_two_arms_that_differ():
 
 
 def test_levers_come_from_the_declarations_with_both_languages():
-    from coprod.classroom.dashboard import CHOICES, SLIDERS, explanation, label, lever_value, default_settings
+    from coprod.classroom.dashboard import CHOICES, SLIDERS, default_settings, explanation, label, lever_value
     from coprod.core.parameters import PARAMETERS
     from coprod.model.paradigms import paradigm_values
 

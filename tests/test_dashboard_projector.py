@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from test_dashboard import (LOAD_TIMEOUT_MS, _choose, _free_port, _listening, _month, _poll, _start_server,
-                            _wait_month)
+from test_dashboard import LOAD_TIMEOUT_MS, _choose, _free_port, _listening, _month, _poll, _start_server, _wait_month
 
 ACTION_TIMEOUT_MS = 60_000
 SIZES = ((1280, 720), (1920, 1080))

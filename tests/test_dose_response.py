@@ -26,7 +26,7 @@ from coprod.model.model import CoProductionModel
 CITIZENS, MONTHS, SEED = 200, 36, 1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _outcomes(settings: tuple) -> dict[str, float]:
     model = CoProductionModel(seed=SEED, n_citizens=CITIZENS, **dict(settings))
     for _ in range(MONTHS):

@@ -4,8 +4,17 @@ import numpy as np
 import pytest
 
 from coprod.core.streams import counter_uniform, public_uniforms
-from coprod.model.tally import (GINI_BINS, binned_gini_by_sorting, count_chunks, gini, histogram_gini, numpy_sum,
-                                sorted_bins_gini, sorted_wellbeing_bins, wellbeing_bins)
+from coprod.model.tally import (
+    GINI_BINS,
+    binned_gini_by_sorting,
+    count_chunks,
+    gini,
+    histogram_gini,
+    numpy_sum,
+    sorted_bins_gini,
+    sorted_wellbeing_bins,
+    wellbeing_bins,
+)
 
 
 @pytest.mark.parametrize("n", [1, 7, 300, 5_000])
@@ -221,9 +230,9 @@ def test_the_warm_up_reaches_every_cached_kernel_and_is_then_silent():
 def test_only_large_populations_call_the_kernels_a_small_warm_up_skips(monkeypatch):
     from numba.core.caching import FunctionCache
 
+    from coprod.core.threads import PARALLEL_FROM_CITIZENS
     from coprod.model import engine_numba, tally
     from coprod.model.model import CoProductionModel
-    from coprod.core.threads import PARALLEL_FROM_CITIZENS
     from coprod.model.warmup import LARGE_POPULATION_KERNELS
 
     def refuse(*args):

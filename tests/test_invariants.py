@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coprod.model.model import CoProductionModel
 from coprod.core.parameters import PARAMETERS
+from coprod.model.model import CoProductionModel
 
 # Sizes are kept small so that each example runs in well under a second.
 SIZE_LIMITS = {"n_citizens": (40, 160), "n_groups": (1, 12), "n_ngos": (0, 6), "mean_degree": (2, 12),

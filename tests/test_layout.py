@@ -90,8 +90,8 @@ def test_quick_commands_do_not_import_the_simulation(argv):
 
 def test_words_are_declared_once_with_the_parameter_and_the_paradigm():
     from coprod.classroom.dashboard import CHOICES, SLIDERS
+    from coprod.core.parameters import PARADIGMS, PARAMETERS
     from coprod.model.paradigms import NAMES, SHORT_NAMES
-    from coprod.core.parameters import PARAMETERS, PARADIGMS
 
     for p in PARAMETERS.values():
         assert not p.choices_da or len(p.choices_da) == len(p.choices), p.name

@@ -6,10 +6,10 @@ import mesa
 import pandas as pd
 import pytest
 
+from coprod.core.parameters import PARADIGMS, PARAMETERS
 from coprod.model.model import CoProductionModel, resolve_parameters
 from coprod.model.outcomes import reporter_names
 from coprod.model.paradigms import PARADIGM_RULES
-from coprod.core.parameters import PARADIGMS, PARAMETERS
 from tests.conftest import run_small
 
 

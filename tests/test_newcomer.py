@@ -8,10 +8,10 @@ import argparse
 import math
 
 import pytest
+from known_answers import ishigami
 
 from coprod.experiments.cli import COMMANDS, build_parser, main
 from coprod.experiments.sweep import run_sweep
-from known_answers import ishigami
 
 # Options whose meaning is their name (argparse's own --help).
 SELF_EXPLAINING = {"-h", "--help"}

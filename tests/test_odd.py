@@ -7,8 +7,8 @@ import inspect
 from pathlib import Path
 
 from coprod.agents import rules
-from coprod.model.model import CoProductionModel
 from coprod.core.parameters import PARAMETERS, markdown_table
+from coprod.model.model import CoProductionModel
 
 ODD = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
 START, END = "<!-- parameter-table:start -->", "<!-- parameter-table:end -->"

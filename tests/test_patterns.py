@@ -349,6 +349,7 @@ def test_undefined_in_every_replication_is_not_applicable_never_a_fail():
 
 def test_scenarios_all_names_every_bundled_scenario_and_names_or_option_not_both(capsys):
     from argparse import Namespace
+
     from coprod.experiments.scenarios import bundled_scenarios
 
     assert P.scenario_names(Namespace(scenario=[], scenarios="all")) == bundled_scenarios()

@@ -6,9 +6,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from coprod.analysis.prim import (
+    LOWER,
+    MIN_BOX_POINTS,
+    UPPER,
+    Box,
+    BoxRule,
+    Discovery,
+    cart_box,
+    check_rule,
+    discover,
+    peeling_trajectory,
+    prim_box,
+    quasi_p_values,
+)
 from coprod.core.errors import InputError
-from coprod.analysis.prim import (LOWER, MIN_BOX_POINTS, UPPER, Box, BoxRule, Discovery, cart_box, check_rule,
-                                     discover, peeling_trajectory, prim_box, quasi_p_values)
 
 NAMES = ["a", "b", "c", "d"]
 TRUTH = {("a", LOWER), ("b", UPPER)}  # the condition holds where a > 0.6 and b < 0.4

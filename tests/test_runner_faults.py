@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from known_answers import ishigami
 
 from coprod.core.locks import FolderLock
 from coprod.experiments import runner
-from coprod.experiments.session import reserved_folder
 from coprod.experiments.cli import main
+from coprod.experiments.session import reserved_folder
 from coprod.experiments.sweep import run_sweep
-from known_answers import ishigami
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
 TINY = ["sweep", "default", "--method", "latin", "-N", "12", "--citizens", "60", "--steps", "2", "--engine", "agents",

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from known_answers import ishigami
 
 from coprod.experiments.analyze import analyze_sweep
 from coprod.experiments.sweep import run_sweep
-from known_answers import ishigami
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
 S1_TRUE = [0.3139, 0.4424, 0.0]
