@@ -124,7 +124,8 @@ def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
                   f"Treatment ({settings(claim.treatment)}) vs control ({settings(claim.control)}); outcome "
                   f"{outcome_name(claim.outcome)} (`{claim.outcome}`) expected "
                   f"{claim.expect}, SESOI {row.sesoi}. {_first_upper(categories_text(row))}: **{row.verdict}**"
-                  f"{_kind(row)}. Effect: median {row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to "
+                  f"{_kind(row)}. Effect (treatment minus control, signed so that positive is the claimed direction): "
+                  f"median {row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to "
                   f"{row.effect_q95:+.4f}; the estimate exceeds +SESOI at {row.share_beyond_sesoi:.0%} of points.", "",
                   box_paragraph(row, manifest), ""]
         if claim.cannot_fail:

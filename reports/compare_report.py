@@ -327,6 +327,12 @@ def size_warnings(c) -> list[str]:
     return out
 
 
+def _seed_list(seeds: list[int]) -> str:
+    """Seeds are hashes, not a range: list them, the first three and a count when there are more."""
+    shown = ", ".join(str(seed) for seed in seeds[:3])
+    return shown + (f", … ({len(seeds)} in all)" if len(seeds) > 3 else "")
+
+
 def bottom_line(c, names: dict[str, str]) -> list[str]:
     """Which strategy wins where, and at what cost, in a few bullets."""
     horizon = c.settings["horizon"]
@@ -349,7 +355,10 @@ def bottom_line(c, names: dict[str, str]) -> list[str]:
         verdict = ("" if clear and meaningful else
                    " — no meaningful difference from the runner-up (smaller than the SESOI, "
                    f"{_f(pair.iloc[0].sesoi)})"
-                   if not meaningful else " — not significantly different from the runner-up")
+                   if not meaningful else
+                   f" — yet with {plural(c.settings['replications'], 'replication')} the difference "
+                   f"from the runner-up is not statistically significant (paired t-test p = "
+                   f"{pair.iloc[0].t_p:.2g}; more replications would settle it)")
         lines.append(f"- **{_label(dim)}**: {names[top.strategy]} is best ({_f(top['mean'])}){against}, best alone in "
                      f"{100 * top.win_share:.0f}% of replications{verdict}.")
     if c.posterior is not None:
@@ -394,8 +403,9 @@ def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -
     out += [*bottom_line(c, names), "", "The sections below give the intervals, the tests and the trade-off of "
             "every pair.", "", "## How this was run", "",
             f"{plural(s['replications'], 'replication')} per strategy, {plural(s['steps'], 'month')}, engine "
-            f"{s['engine']}, seeds {s['seeds'][0]}–{s['seeds'][-1]} (replication r of every strategy uses the same "
-            f"seed: common random numbers). Rankings, wins and trade-offs use the {s['horizon']} horizon "
+            f"{s['engine']}, one seed per replication ({_seed_list(s['seeds'])}; all in manifest.json; replication r "
+            f"of every strategy uses the same seed: common random numbers). Rankings, wins and trade-offs use the "
+            f"{s['horizon']} horizon "
             f"(an average over about {horizon_months(s['horizon'])} months; impact is the long reading minus the first "
             f"month).", "",
             f"Intervals are 95% t-intervals of the mean, cut back to the scale where they cross it (the five "

@@ -73,7 +73,9 @@ def markdown(card: pd.DataFrame, info: dict[str, Any], statistics: dict[str, str
     """The scorecard of one or several scenarios, once, as Markdown (``scorecard.html`` is this,
     rendered); ``statistics`` says in words what each statistic measures."""
     scenarios = list(dict.fromkeys(card["scenario"]))
-    lines = [f"# Pattern scorecard: {', '.join(scenarios)}", "", _sizes(info), ""]
+    lines = [f"# Pattern scorecard: {', '.join(scenarios)}", "", _sizes(info), "",
+             # the count first, as a reader looks for it; per scenario when several were scored
+             "**" + "; ".join(f"{s}: {bottom_line(card[card['scenario'] == s])}" for s in scenarios) + ".**", ""]
     if info["replications"] < 5:
         lines += [warning(f"With {plural(info['replications'], 'replication')} the 95% intervals are wide and a "
                           "direction can rarely pass; score with at least 5 (`--replications`)."), ""]

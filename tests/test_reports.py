@@ -59,3 +59,29 @@ def test_intervals_come_from_scipy_and_match_the_textbook():
     low, high = wilson(8, 10)  # Wilson (1927): 0.490 to 0.943
     assert (round(low, 3), round(high, 3)) == (0.490, 0.943)
     assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_scorecard_says_its_count_first_and_leaves_assumption_checks_out_of_it():
+    """A reader looks for the pass count first (issue 27); an assumption check is shown, never counted."""
+    import numpy as np
+    import pandas as pd
+
+    from coprod.reports import scorecard
+
+    rows = [("a", "pass", True), ("b", "fail", True), ("c", "not applicable", True), ("d", "pass", False)]
+    card = pd.DataFrame([{"scenario": "default", "pattern": name, "title": name.upper(), "statistic": "s",
+                          "target": "[0, 1]", "value": 0.5 if result != "not applicable" else np.nan,
+                          "ci_low": 0.4, "ci_high": 0.6, "result": result, "passed": result == "pass",
+                          "counted": counted, "source": "src", "note": "n"} for name, result, counted in rows])
+    info = {"citizens": 100, "steps": 48, "replications": 5, "seed": 0}
+    text = scorecard.markdown(card, info, {"s": "a statistic"})
+    first = "**default: 1 of 2 applicable patterns pass (1 not applicable).**"
+    assert first in text and text.index(first) < text.index("| pattern |")
+    assert "pass (assumption check)" in text
+
+
+def test_compare_lists_hashed_seeds_instead_of_a_range():
+    from coprod.reports.compare_report import _seed_list
+
+    assert _seed_list([4088532484, 1008912121]) == "4088532484, 1008912121"
+    assert _seed_list([1, 2, 3, 4, 5]) == "1, 2, 3, … (5 in all)"
