@@ -38,7 +38,13 @@ def run_model(parameters: dict[str, Any], steps: int, seed: int, engine: str = "
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
     bar = None
     if progress:
+        import threading
+
         from tqdm import tqdm
+
+        # A thread lock, not tqdm's default multiprocessing one: its semaphore would be reported
+        # "leaked" by the resource tracker when the command leaves at once (cli.console_main).
+        tqdm.set_lock(threading.RLock())
         bar = tqdm(total=steps, unit="month", desc="coprod run", file=sys.stderr, leave=False)
     start = time.perf_counter()
     for _ in range(steps):

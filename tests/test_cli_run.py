@@ -174,6 +174,8 @@ def test_plot_draws_without_pyplot(tmp_path):
     (["run", *SMALL], 0),
     (["run", *SMALL, "--steps", "0"], 2),  # bad input leaves at once too, with its exit code
     (["scenarios"], 0),
+    # with a progress bar (more than PROGRESS_ABOVE citizen-months): no semaphore left for the tracker
+    (["run", "--citizens", "17000", "--steps", "12", "--engine", "numba"], 0),
 ])
 def test_installed_command_leaves_at_once_with_its_exit_code_and_complete_output(tmp_path, argv, expected_code):
     """``console_main`` skips the interpreter's teardown after a finished run: the exit code, what
@@ -186,6 +188,7 @@ def test_installed_command_leaves_at_once_with_its_exit_code_and_complete_output
     code = f"import sys; sys.argv = ['coprod', *{argv!r}]; from coprod.experiments.cli import console_main; console_main()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == expected_code, done.stderr
+    assert "leaked" not in done.stderr and "Traceback" not in done.stderr
     if argv[0] == "scenarios":
         assert "npg_collective" in done.stdout
     elif expected_code == 0:
