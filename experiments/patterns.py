@@ -423,7 +423,8 @@ STATISTICS: dict[str, Statistic] = {
         "participation gap (top minus bottom quintile, last 12 months) without outreach minus with outreach 0.8"),
     "crowding_out_d": Statistic(
         ("ngo_supplier", "ngo_partner"),
-        lambda o: cohens_d(volunteer_motivation(o["ngo_supplier"].window), volunteer_motivation(o["ngo_partner"].window)),
+        lambda o: cohens_d(volunteer_motivation(o["ngo_supplier"].window),
+                           volunteer_motivation(o["ngo_partner"].window)),
         "Cohen's d of volunteers' motivation at the end, NGOs as contracted suppliers vs as partners"),
     "crowding_persists_d": Statistic(
         ("ngo_supplier_then_partner", "ngo_partner_follow_up"),
@@ -466,7 +467,8 @@ STATISTICS: dict[str, Statistic] = {
         "of the volunteers (associations or the NGO) 12 months before the end, the share still volunteering at the end"),
     "newcomers_leave_more": Statistic(
         ("baseline",), lambda o: newcomers_leave_more(o["baseline"].history),
-        "share of newer volunteers (associations or the NGO) who left within 12 months minus that of volunteers serving >= 12 months"),
+        "share of newer volunteers (associations or the NGO) who left within 12 months minus that of volunteers "
+        "serving >= 12 months"),
 }
 
 
@@ -901,11 +903,15 @@ def register(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"],
                      help="replications (per point); replication r uses seed SEED + r "
                           f"(default {DEFAULTS['replications']})")
-    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"], help=f"number of citizens (default {DEFAULTS['citizens']})")
-    cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help=f"months per run (default {DEFAULTS['steps']})")
+    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"],
+                     help=f"number of citizens (default {DEFAULTS['citizens']})")
+    cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"],
+                     help=f"months per run (default {DEFAULTS['steps']})")
     cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"], help=f"first seed (default {DEFAULTS['seed']})")
-    cmd.add_argument("--workers", type=int, default=DEFAULTS["workers"], help="processes running replications (default 1)")
-    cmd.add_argument("--patterns", default=str(PATTERNS_FILE), help="patterns file (default: the bundled experiments/patterns.toml)")
+    cmd.add_argument("--workers", type=int, default=DEFAULTS["workers"],
+                     help="processes running replications (default 1)")
+    cmd.add_argument("--patterns", default=str(PATTERNS_FILE),
+                     help="patterns file (default: the bundled experiments/patterns.toml)")
     cmd.add_argument("--out", help="result directory (default results/patterns-<UTC timestamp>)")
     cmd.add_argument("--quiet", action="store_true", help="print nothing on success")
     cmd.set_defaults(func=cmd_patterns)
