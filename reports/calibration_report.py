@@ -106,7 +106,8 @@ def calibrated_toml(manifest: dict, scenario_parameters: dict, parameters: pd.Da
     for row in parameters.itertuples():
         integer = PARAMETERS[row.parameter].kind == "int"
         values[row.parameter] = int(round(row.median)) if integer else float(row.median)
-        low, high = (int(round(row.low_90)), int(round(row.high_90))) if integer else (float(row.low_90), float(row.high_90))
+        low, high = ((int(round(row.low_90)), int(round(row.high_90))) if integer
+                     else (float(row.low_90), float(row.high_90)))
         if low < high:
             uncertain[row.parameter] = (low, high)
     lines = [f"# Calibrated by `{manifest['command']}` ({manifest['created_utc']}) against {manifest['patterns_file']}.",

@@ -140,7 +140,8 @@ def plot_regret(c, path: Path) -> None:
     ax.set_xticks(x)
     ax.set_xticklabels([_label(d) for d in DIMENSIONS], fontsize=9)
     ax.set_ylabel("worst-case regret")
-    ax.set_title(f"Worst-case regret over {len(c.robust_points)} Latin-hypercube points (lower is more robust)", fontsize=11)
+    ax.set_title(f"Worst-case regret over {len(c.robust_points)} Latin-hypercube points (lower is more robust)",
+                 fontsize=11)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.savefig(path, dpi=100, bbox_inches="tight")
