@@ -292,7 +292,8 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
 
     def english_left() -> list[str]:
         text = page.locator("body").inner_text()
-        return [word for word in ENGLISH_CONTROLS + ("This website runs on",) if re.search(rf"\b{re.escape(word)}\b", text)]
+        return [word for word in ENGLISH_CONTROLS + ("This website runs on",)
+                if re.search(rf"\b{re.escape(word)}\b", text)]
 
     try:
         _poll(lambda: not english_left(), "the Danish page to lose its English labels")

@@ -34,7 +34,8 @@ def module_imports() -> dict[str, set[str]]:
                 elif isinstance(node, ast.Import):
                     found.update(alias.name for alias in node.names if alias.name.startswith("coprod."))
             graph[name] = found
-    return {name: {target for target in targets if target in graph and target != name} for name, targets in graph.items()}
+    return {name: {target for target in targets if target in graph and target != name}
+            for name, targets in graph.items()}
 
 
 def test_no_import_cycles():

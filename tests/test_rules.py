@@ -236,7 +236,8 @@ def test_output_pressure_with_autonomy_creams_the_well_resourced():
     rich = invite(autonomy=1.0, output_pressure=1.0, resources=0.9)
     poor = invite(autonomy=1.0, output_pressure=1.0, resources=0.1)
     assert rich > poor
-    assert invite(autonomy=1.0, output_pressure=0.0, resources=0.9) == invite(autonomy=1.0, output_pressure=0.0, resources=0.1)
+    assert (invite(autonomy=1.0, output_pressure=0.0, resources=0.9)
+            == invite(autonomy=1.0, output_pressure=0.0, resources=0.1))
 
 
 # --- phase choice and the planning barrier -----------------------------------------------------------
