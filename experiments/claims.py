@@ -121,7 +121,8 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
             raise InputError(f"{at}: key 'name': the name is used twice")
         seen.add(name)
         if entry["outcome"] not in outcomes:
-            raise InputError(f"{at}: key 'outcome': got {entry['outcome']!r}; allowed: an outcome of `coprod params`/reporter_names()")
+            raise InputError(f"{at}: key 'outcome': got {entry['outcome']!r}; "
+                             "allowed: an outcome of `coprod params`/reporter_names()")
         if entry["expect"] not in EXPECT:
             raise InputError(f"{at}: key 'expect': got {entry['expect']!r}; allowed: 'higher' or 'lower'")
         if ("fails_when" in entry) == ("cannot_fail" in entry):

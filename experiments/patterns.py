@@ -464,7 +464,8 @@ STATISTICS: dict[str, Statistic] = {
         "of those volunteering in the year before last, the share volunteering in the last year"),
     "volunteer_retention": Statistic(
         ("baseline",), lambda o: volunteer_retention(o["baseline"].history),
-        "of the volunteers (associations or the NGO) 12 months before the end, the share still volunteering at the end"),
+        "of the volunteers (associations or the NGO) 12 months before the end, "
+        "the share still volunteering at the end"),
     "newcomers_leave_more": Statistic(
         ("baseline",), lambda o: newcomers_leave_more(o["baseline"].history),
         "share of newer volunteers (associations or the NGO) who left within 12 months minus that of volunteers "
@@ -535,7 +536,8 @@ def check_target(target: Any, at: str) -> dict[str, Any]:
         low, high = target["low"], target["high"]
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (low, high))
         if not numbers or not low < high:
-            raise InputError(f"{at}: key 'target': got low = {low!r}, high = {high!r}; allowed: two numbers, low < high")
+            raise InputError(f"{at}: key 'target': got low = {low!r}, high = {high!r}; "
+                             "allowed: two numbers, low < high")
         return {"low": float(low), "high": float(high)}
     raise InputError(f"{at}: key 'target': got keys {sorted(target)}; allowed: {allowed}")
 

@@ -213,7 +213,8 @@ def benefits_month(members, need_hours, participants, collective, deliver_hours_
         if need_hours[g] > 0 and deliverers_need_hours_group[g] / need_hours[g] > 0:
             group_success = collective_success(participants[g] / size, facilitation[g],
                                                rules.group_critical_mass(q.critical_mass))
-            group_output = q.coproduction_productivity * deliver_hours_group[g] * group_success * (0.5 + 0.5 * coordination)
+            group_output = (q.coproduction_productivity * deliver_hours_group[g] * group_success
+                            * (0.5 + 0.5 * coordination))
             group_benefit[g] = clip01(group_output / max(deliverers_need_hours_group[g], 1e-9))
         ngo_benefit[g] = clip01(ngo_hours[g] / max(need_hours[g], 1e-9))
     return group_benefit, member_benefit, participant_benefit, ngo_benefit, success

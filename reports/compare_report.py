@@ -343,7 +343,8 @@ def bottom_line(c, names: dict[str, str]) -> list[str]:
         second = sub.iloc[1] if len(sub) > 1 else None
         runner_up = second.strategy if second is not None else ""
         pairs = c.pairwise[c.pairwise.metric == f"{dim}_{horizon}"]
-        pair = pairs[((pairs.a == top.strategy) & (pairs.b == runner_up)) | ((pairs.b == top.strategy) & (pairs.a == runner_up))]
+        pair = pairs[((pairs.a == top.strategy) & (pairs.b == runner_up))
+                     | ((pairs.b == top.strategy) & (pairs.a == runner_up))]
         clear = bool(pair.iloc[0].significant) if len(pair) else False
         meaningful = bool(pair.iloc[0].get("meaningful", True)) if len(pair) else True
         against = (f" ahead of {names[second.strategy]} ({_f(second['mean'])})" if second is not None else "")

@@ -203,7 +203,8 @@ def test_recovery_of_known_parameters(tmp_path):
         low, high = table.loc[name, "low_90"], table.loc[name, "high_90"]
         prior_low, prior_high = PRIORS[name]
         assert low <= truth <= high, f"{name}: 90% interval [{low}, {high}] misses the truth {truth}"
-        assert (high - low) < 0.75 * (prior_high - prior_low), f"{name}: [{low}, {high}] is hardly narrower than the prior"
+        assert (high - low) < 0.75 * (prior_high - prior_low), (
+            f"{name}: [{low}, {high}] is hardly narrower than the prior")
 
 
 def test_claims_under_the_posterior_side_by_side(tmp_path, reference):

@@ -21,7 +21,8 @@ def robust_runs(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     points = pd.DataFrame({"trust_loss_rate": 0.05 + 0.25 * rng.random(n),
                            "budget_per_citizen": 0.6 + 1.0 * rng.random(n),
                            "outreach": rng.random(n)})
-    wins = ((points["trust_loss_rate"] < 0.15) & (points["budget_per_citizen"] > 1.2)).to_numpy() ^ (rng.random(n) < 0.1)
+    wins = (((points["trust_loss_rate"] < 0.15) & (points["budget_per_citizen"] > 1.2)).to_numpy()
+            ^ (rng.random(n) < 0.1))
     rows = []
     for label, value in (("open", np.where(wins, 1.0, 0.0)), ("closed", np.full(n, 0.5))):
         for i in range(n):

@@ -3,7 +3,8 @@
 The browser test runs the server and Chromium in a network namespace of their own with only a
 loopback device (no network at all), so it also shows that the page needs nothing from outside
 once installed (where no namespace can be made, the browser refuses every request that would
-leave the machine, and the test fails if there was one). It loads the page, steps, plays, changes a lever, the paradigm and a story while
+leave the machine, and the test fails if there was one). \
+It loads the page, steps, plays, changes a lever, the paradigm and a story while
 playing, pauses, resets, switches to Danish, hovers a citizen, downloads, goes into presentation
 mode, closes a tab, and takes screenshots at 1920x1080 and 1280x720.
 
@@ -612,7 +613,8 @@ def _is_tick_label(text, figure) -> bool:
 
 
 def _inside(box, frame) -> bool:
-    return box.x0 >= frame.x0 - 0.5 and box.y0 >= frame.y0 - 0.5 and box.x1 <= frame.x1 + 0.5 and box.y1 <= frame.y1 + 0.5
+    return (box.x0 >= frame.x0 - 0.5 and box.y0 >= frame.y0 - 0.5
+            and box.x1 <= frame.x1 + 0.5 and box.y1 <= frame.y1 + 0.5)
 
 # --- levers moved mid-run: the change from the next month, and the run without it ----------------
 

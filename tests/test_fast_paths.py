@@ -348,5 +348,6 @@ def test_compiled_learning_is_the_array_formula_of_the_odd(scenario):
     for got, want in zip(benefits, expected):
         assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
     assert np.allclose(facilitation,
-                       [np.average(model.staff.facilitation[model.population.caseload_of[model.population.group_of == g]])
-                                      for g in range(len(fit))], rtol=1e-12)
+                       [np.average(model.staff.facilitation[
+                           model.population.caseload_of[model.population.group_of == g]])
+                        for g in range(len(fit))], rtol=1e-12)

@@ -73,7 +73,8 @@ def test_every_command_is_registered_once_and_builds():
         for path in (ROOT / package).glob("*.py"):
             text = path.read_text(encoding="utf-8")
             if "\ndef register" in text:
-                assert f"coprod.{package}.{path.stem}" in registered, f"{path} registers a command the CLI does not list"
+                assert f"coprod.{package}.{path.stem}" in registered, (
+                    f"{path} registers a command the CLI does not list")
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["params"], ["params", "--markdown"], ["scenarios"]])
