@@ -64,7 +64,8 @@ class Citizen(mesa.Agent):
             self.motivation0, self.wellbeing, self.is_volunteer, peer_active, peer_collective, self.propensity,
             self.civic_pull,
             rules.takes_part(self.last_mode), self.informed, self.activity, self.tenure, peer_volunteering,
-            offer.invite_rate[c], offer.outreach_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g], offer.quality,
+            offer.invite_rate[c], offer.outreach_rate[c], offer.facilitation[c], offer.service_share[c], offer.fit[g],
+            offer.quality,
             offer.group_benefit[g], offer.collective_member_benefit[g], offer.collective_participant_benefit[g],
             offer.ngo_benefit[g], offer.ngo_pull[g], offer.ngo_control[g],
             draws[0][i], draws[1][i], draws[2][i], draws[3][i], draws[4][i], draws[5][i], draws[6][i], draws[7][i])

@@ -135,7 +135,8 @@ def delivered_hours(initiatives, volunteer_hours, grant_paid_share, reinvested, 
 
 @njit(cache=True)
 def run_initiatives(has_ngo, initiatives, volunteers, volunteer_hours, shock, idle_months, born, died, taken_over,
-                    takeovers, group_volunteers, group_volunteer_hours, group_collective, members, seed, step, parameters):
+                    takeovers, group_volunteers, group_volunteer_hours, group_collective, members, seed, step,
+                    parameters):
     """Every NGO's month: births, deaths and take-overs of initiatives, closing after a year idle;
     then groups without an NGO whose collective action passed the critical mass may found one.
 
@@ -166,7 +167,8 @@ def run_initiatives(has_ngo, initiatives, volunteers, volunteer_hours, shock, id
         if q.takeover:
             # Survivors keep their slots' keys in order: the first ``survivors`` take-over draws.
             for slot in range(survivors):
-                if counter_uniform(s, t, np.uint64((g << SLOT_BITS) | slot), np.uint64(PUBLIC_TAKEOVER)) < q.takeover_rate:
+                if counter_uniform(s, t, np.uint64((g << SLOT_BITS) | slot),
+                                   np.uint64(PUBLIC_TAKEOVER)) < q.takeover_rate:
                     taken += 1
             if taken:
                 shock[g] = q.takeover_control

@@ -111,7 +111,8 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     demand = FACILITATION_PER_PARTICIPANT * participants
     coverage = min(1.0, (facilitating - inviting) / max(demand, 1e-12)) if demand > 0 else 1.0
     facilitation = p.facilitation_skill * coverage * (1.0 - 0.5 * strain)
-    per_hour = (1.0 + STANDARDISATION_GAIN * p.standardisation) * (1.0 + TARGET_THROUGHPUT_GAIN * p.output_target_pressure)
+    per_hour = ((1.0 + STANDARDISATION_GAIN * p.standardisation)
+                * (1.0 + TARGET_THROUGHPUT_GAIN * p.output_target_pressure))
     # Discretion's costs (Lipsky 1980): staff free to choose who cannot meet targets that count
     # cases, not need, cope by serving the easy cases first (creaming; strain measures how far the
     # demands exceed the hours), and each caseload's service follows its professionals' own

@@ -212,7 +212,8 @@ def level_expectation(level, peer_collective_share, facilitation, critical_mass)
     if level == MODE_INDIVIDUAL:
         return 1.0
     if level == MODE_GROUP:
-        produced = 0.5 + 0.5 * collective_success(peer_collective_share, facilitation, group_critical_mass(critical_mass))
+        produced = 0.5 + 0.5 * collective_success(peer_collective_share, facilitation,
+                                                  group_critical_mass(critical_mass))
         return produced * (1.0 - COORDINATION_GROUP * (1.0 - facilitation))
     produced = 0.25 + 0.75 * collective_success(peer_collective_share, facilitation, critical_mass)
     return produced * (1.0 - COORDINATION_COLLECTIVE * (1.0 - facilitation))
@@ -572,7 +573,8 @@ THETA_NAMES = (
  T_H_ASSESS, T_NEED_HOURS, T_CRITICAL_MASS, T_AUTONOMY, T_OUTPUT_PRESSURE, T_OPENNESS,
  T_JOIN_RATE, T_LEAVE_RATE, T_W_HABIT, T_KNOW_HOW, T_SOLIDARY, T_STANDARDISATION, T_STANDARD_FIT_LOSS,
  T_NEED_PULL, T_ASSOCIATION_JOIN, T_ASSOCIATION_LEAVE, T_COMMITMENT_MONTHS, T_ASSOCIATION_HOURS, T_PEER_RECRUITMENT,
- T_LIFE_EVENT_RATE, T_LIFE_EVENT_BOOST, T_LIFE_EVENT_EXIT, T_CAPTURE, T_OPEN_DELAY, T_FATIGUE, T_LEVEL, T_POWER_UPTAKE, T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
+ T_LIFE_EVENT_RATE, T_LIFE_EVENT_BOOST, T_LIFE_EVENT_EXIT, T_CAPTURE, T_OPEN_DELAY, T_FATIGUE, T_LEVEL, T_POWER_UPTAKE,
+ T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
  T_OPEN_ASSESS) = range(len(THETA_NAMES))
 
 

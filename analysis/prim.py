@@ -581,5 +581,6 @@ def plot_trajectory(ax, found: Discovery) -> None:
 def box_rule(manifest: dict, claim: str | None = None) -> BoxRule:
     """The box rule a battery's manifest records (defaults for manifests written before it did)."""
     recorded = manifest.get("scenario_discovery", {})
-    return BoxRule(density=recorded.get("density", BoxRule.density), coverage=recorded.get("coverage", BoxRule.coverage),
+    return BoxRule(density=recorded.get("density", BoxRule.density),
+                   coverage=recorded.get("coverage", BoxRule.coverage),
                    step=recorded.get("steps", {}).get(claim))

@@ -52,7 +52,8 @@ def main() -> int:
     print(f"wall time {seconds / 60:.1f} min (target < {TARGET_MINUTES:.0f} min: "
           f"{'met' if seconds / 60 < TARGET_MINUTES else 'NOT met'}); stopped: {manifest['stopped']}")
     print(f"particles proposed {manifest['particles_proposed']}, simulated {manifest['particles_evaluated']}, "
-          f"model runs {manifest['model_runs']} ({manifest['runs_per_particle']} per particle, predictive checks included)")
+          f"model runs {manifest['model_runs']} ({manifest['runs_per_particle']} per particle, predictive checks "
+          "included)")
     print(generations.to_string(index=False))
     print(card[["pattern", "target", "scenario_value", "scenario_passed", "posterior_median", "posterior_low_90",
                 "posterior_high_90", "posterior_pass_share", "posterior_passed"]].to_string(index=False))

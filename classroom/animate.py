@@ -873,7 +873,8 @@ def _writer_for(out: Path, fps: float):
         return animation.PillowWriter(fps=fps)
     if suffix == ".mp4":
         if shutil.which("ffmpeg") is None:
-            raise InputError(f"--out {out}: MP4 needs ffmpeg on PATH, which was not found; install ffmpeg or write a .gif")
+            raise InputError(f"--out {out}: MP4 needs ffmpeg on PATH, which was not found; "
+                             "install ffmpeg or write a .gif")
         return animation.FFMpegWriter(fps=fps)
     raise InputError(f"--out {out}: got suffix {out.suffix!r}; allowed: .gif or .mp4")
 

@@ -3,7 +3,8 @@ and a reader can tell whether its bytes are still the ones written.
 
 Files are written to a temporary name in the same directory, flushed to disk, then renamed
 (``os.replace`` is atomic on POSIX). Files and folders get the permissions the umask allows
-(``mkstemp``/``mkdtemp`` alone would make them private to the writer). Directories are built under a hidden temporary sibling
+(``mkstemp``/``mkdtemp`` alone would make them private to the writer). \
+Directories are built under a hidden temporary sibling
 and renamed into place at the end; on any error or Ctrl-C the temporary is removed.
 
 Checksums. Every file written here gets the SHA-256 of its bytes, in the format of ``sha256sum``

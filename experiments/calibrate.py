@@ -355,7 +355,8 @@ def predictive_checks(inputs: dict, args: argparse.Namespace, last: pd.DataFrame
 
     rng = np.random.default_rng(np.random.SeedSequence(args.seed, spawn_key=(PREDICTIVE_UNIT,)))
     weights = last["weight"].to_numpy() / last["weight"].sum()
-    draws = last.iloc[rng.choice(len(last), size=args.predictive, replace=True, p=weights)][names].reset_index(drop=True)
+    draws = last.iloc[rng.choice(len(last), size=args.predictive, replace=True,
+                                 p=weights)][names].reset_index(drop=True)
     patterns = inputs["patterns"] + inputs["holdout"]
     integers = [n for n in names if PARAMETERS[n].kind == "int"]
     tasks = []
@@ -414,7 +415,8 @@ def posterior_scorecard(patterns: list[Pattern], predictive: pd.DataFrame, at_sc
     return pd.DataFrame(rows)
 
 
-def parameter_table(posterior: pd.DataFrame, priors: dict[str, tuple[float, float]], scenario_values: dict) -> pd.DataFrame:
+def parameter_table(posterior: pd.DataFrame, priors: dict[str, tuple[float, float]],
+                    scenario_values: dict) -> pd.DataFrame:
     """Per parameter: prior range, scenario value, posterior median and 90% interval, and how much
     narrower than the prior the interval is."""
     last = posterior[posterior["generation"] == posterior["generation"].max()]
@@ -516,7 +518,8 @@ def calibration_manifest(args: argparse.Namespace, inputs: dict, stamp: str) -> 
         "population": args.population, "generations": None if args.budget is not None else args.generations,
         "budget": args.budget,
         "replications": args.replications, "citizens": args.citizens, "steps": args.steps, "seed": args.seed,
-        "predictive": args.predictive, "engine": "numba", "runs_per_particle": inputs["runs_per_replication"] * args.replications,
+        "predictive": args.predictive, "engine": "numba",
+        "runs_per_particle": inputs["runs_per_replication"] * args.replications,
         "method": "ABC-SMC (pyabc.ABCSMC): uniform acceptor, tolerance = weighted median of the previous generation's "
                   "distances (generation 0 accepts every prior draw), multivariate normal perturbation kernel "
                   "(Silverman/Scott bandwidth, pyabc default), constant population size",

@@ -22,7 +22,8 @@ def cmd_params(args: argparse.Namespace) -> int:
         return 0
     print(f"{'name':<28} {'default':<14} {'allowed':<26}[unit]  meaning")
     for p in PARAMETERS.values():
-        allowed = " | ".join(p.choices) if p.kind == "choice" else ("true | false" if p.kind == "bool" else f"{p.low} .. {p.high}")
+        allowed = (" | ".join(p.choices) if p.kind == "choice"
+                   else ("true | false" if p.kind == "bool" else f"{p.low} .. {p.high}"))
         unit = "" if p.unit == "-" else f" [{p.unit}]"
         print(f"{p.name:<28} {str(p.default):<14} {allowed:<26}{unit}  {p.display()}: {p.description}")
     return 0

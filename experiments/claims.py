@@ -121,7 +121,8 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
             raise InputError(f"{at}: key 'name': the name is used twice")
         seen.add(name)
         if entry["outcome"] not in outcomes:
-            raise InputError(f"{at}: key 'outcome': got {entry['outcome']!r}; allowed: an outcome of `coprod params`/reporter_names()")
+            raise InputError(f"{at}: key 'outcome': got {entry['outcome']!r}; "
+                             "allowed: an outcome of `coprod params`/reporter_names()")
         if entry["expect"] not in EXPECT:
             raise InputError(f"{at}: key 'expect': got {entry['expect']!r}; allowed: 'higher' or 'lower'")
         if ("fails_when" in entry) == ("cannot_fail" in entry):
@@ -133,7 +134,8 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
         treatment = check_values(_table(entry, "treatment", at), f"{at}, key 'treatment'")
         control = check_values(_table(entry, "control", at), f"{at}, key 'control'")
         uncertain = check_uncertain(_table(entry, "uncertain", at), at)
-        fails_when = check_values(_table(entry, "fails_when", at), f"{at}, key 'fails_when'") if "fails_when" in entry else {}
+        fails_when = check_values(_table(entry, "fails_when", at),
+                                  f"{at}, key 'fails_when'") if "fails_when" in entry else {}
         claims.append(Claim(name=name, title=entry["title"], source=entry["source"], scenario=entry["scenario"],
                             operationalisation=entry["operationalisation"], treatment=treatment, control=control,
                             outcome=entry["outcome"], expect=entry["expect"], uncertain=uncertain,
@@ -374,7 +376,8 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
         top = f"{top_parameter} ({index} {row[index]:+.2f})"
     summary = {
         "claim": claim.name, "title": claim.title, "source": claim.source, "scenario": claim.scenario,
-        "outcome": claim.outcome, "expect": claim.expect, "points": n, "replications": int(mine["replication"].nunique()),
+        "outcome": claim.outcome, "expect": claim.expect, "points": n,
+        "replications": int(mine["replication"].nunique()),
         **{f"share_{category}": share for category, share in shares.items()}, "share_low": low, "share_high": high,
         "share_beyond_sesoi": holds / n if n else 0.0, "sesoi": sesoi.describe(), "sesoi_reason": sesoi.reason,
         "effect_mean": float(np.mean(effects)) if n else float("nan"),

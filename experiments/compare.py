@@ -363,7 +363,8 @@ def where_best(robust_runs: pd.DataFrame, points: pd.DataFrame, labels: list[str
                 found = discover(X, holds, names, rule, np.random.SeedSequence([settings["seed"], d, j]))
                 row.update(found.summary())
             else:
-                row.update({"box_status": "none", "holds_when": "everywhere sampled" if holds.all() else "nowhere sampled"})
+                row.update({"box_status": "none",
+                            "holds_when": "everywhere sampled" if holds.all() else "nowhere sampled"})
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -615,7 +616,8 @@ def posterior_tasks(args: argparse.Namespace, strategies: list[Strategy], fixed:
                          "fixed by --set/--citizens; allowed: leave at least one free")
     seeds = [run_seed(args.seed, POSTERIOR_UNIT, k) for k in range(len(draws))]
     settings["posterior"] = {"folder": str(posterior.folder), "sha256": posterior.digest,
-                             "scenario": ", ".join(posterior.scenarios), "parameters": list(draws.columns), "applied": applied,
+                             "scenario": ", ".join(posterior.scenarios), "parameters": list(draws.columns),
+                             "applied": applied,
                              "draws": len(draws), "seeds": seeds}
     for k, seed in enumerate(seeds):
         for s in strategies:
@@ -718,14 +720,16 @@ def text_summary(c: Comparison) -> str:
 def register(p: argparse.ArgumentParser) -> None:
     p.description = ("Run every scenario as a strategy over the same seeds and write a comparison report "
                      "(tables, plots, HTML and Markdown) to results/compare-<timestamp>/.")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="bundled scenario names or .toml paths (two or more)")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="bundled scenario names or .toml paths (two or more)")
     p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS,
                    help=f"replications (seeds) per strategy (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--citizens", type=int, help="number of citizens (n_citizens) for every strategy")
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"months to simulate (default {DEFAULT_STEPS})")
     p.add_argument("--seed", type=int, default=0,
                    help="seed; replication r of every strategy uses run_seed(seed, 0, r) (default 0)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter in every strategy (repeatable)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a parameter in every strategy (repeatable)")
     p.add_argument("--horizon", choices=HORIZON_NAMES, default="long",
                    help="horizon used for ranking, wins, trade-offs and regret (default long)")
     p.add_argument("--robust", action="store_true", help="also run across the scenarios' [uncertain] ranges")

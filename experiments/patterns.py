@@ -423,7 +423,8 @@ STATISTICS: dict[str, Statistic] = {
         "participation gap (top minus bottom quintile, last 12 months) without outreach minus with outreach 0.8"),
     "crowding_out_d": Statistic(
         ("ngo_supplier", "ngo_partner"),
-        lambda o: cohens_d(volunteer_motivation(o["ngo_supplier"].window), volunteer_motivation(o["ngo_partner"].window)),
+        lambda o: cohens_d(volunteer_motivation(o["ngo_supplier"].window),
+                           volunteer_motivation(o["ngo_partner"].window)),
         "Cohen's d of volunteers' motivation at the end, NGOs as contracted suppliers vs as partners"),
     "crowding_persists_d": Statistic(
         ("ngo_supplier_then_partner", "ngo_partner_follow_up"),
@@ -463,10 +464,12 @@ STATISTICS: dict[str, Statistic] = {
         "of those volunteering in the year before last, the share volunteering in the last year"),
     "volunteer_retention": Statistic(
         ("baseline",), lambda o: volunteer_retention(o["baseline"].history),
-        "of the volunteers (associations or the NGO) 12 months before the end, the share still volunteering at the end"),
+        "of the volunteers (associations or the NGO) 12 months before the end, "
+        "the share still volunteering at the end"),
     "newcomers_leave_more": Statistic(
         ("baseline",), lambda o: newcomers_leave_more(o["baseline"].history),
-        "share of newer volunteers (associations or the NGO) who left within 12 months minus that of volunteers serving >= 12 months"),
+        "share of newer volunteers (associations or the NGO) who left within 12 months minus that of volunteers "
+        "serving >= 12 months"),
 }
 
 
@@ -533,7 +536,8 @@ def check_target(target: Any, at: str) -> dict[str, Any]:
         low, high = target["low"], target["high"]
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (low, high))
         if not numbers or not low < high:
-            raise InputError(f"{at}: key 'target': got low = {low!r}, high = {high!r}; allowed: two numbers, low < high")
+            raise InputError(f"{at}: key 'target': got low = {low!r}, high = {high!r}; "
+                             "allowed: two numbers, low < high")
         return {"low": float(low), "high": float(high)}
     raise InputError(f"{at}: key 'target': got keys {sorted(target)}; allowed: {allowed}")
 
@@ -901,11 +905,15 @@ def register(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--replications", type=int, default=DEFAULTS["replications"],
                      help="replications (per point); replication r uses seed SEED + r "
                           f"(default {DEFAULTS['replications']})")
-    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"], help=f"number of citizens (default {DEFAULTS['citizens']})")
-    cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"], help=f"months per run (default {DEFAULTS['steps']})")
+    cmd.add_argument("--citizens", type=int, default=DEFAULTS["citizens"],
+                     help=f"number of citizens (default {DEFAULTS['citizens']})")
+    cmd.add_argument("--steps", type=int, default=DEFAULTS["steps"],
+                     help=f"months per run (default {DEFAULTS['steps']})")
     cmd.add_argument("--seed", type=int, default=DEFAULTS["seed"], help=f"first seed (default {DEFAULTS['seed']})")
-    cmd.add_argument("--workers", type=int, default=DEFAULTS["workers"], help="processes running replications (default 1)")
-    cmd.add_argument("--patterns", default=str(PATTERNS_FILE), help="patterns file (default: the bundled experiments/patterns.toml)")
+    cmd.add_argument("--workers", type=int, default=DEFAULTS["workers"],
+                     help="processes running replications (default 1)")
+    cmd.add_argument("--patterns", default=str(PATTERNS_FILE),
+                     help="patterns file (default: the bundled experiments/patterns.toml)")
     cmd.add_argument("--out", help="result directory (default results/patterns-<UTC timestamp>)")
     cmd.add_argument("--quiet", action="store_true", help="print nothing on success")
     cmd.set_defaults(func=cmd_patterns)

@@ -200,7 +200,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_parameters(overrides, str(scenario.path))
     check_work(overrides.get("n_citizens", PARAMETERS["n_citizens"].default), steps, 1, "run")
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
-    check_out(args.out if args.out is not None else out)  # before the simulation: a bad --out must not cost (and lose) the run
+    # before the simulation: a bad --out must not cost (and lose) the run
+    check_out(args.out if args.out is not None else out)
     from coprod.experiments.session import reserved_folder
 
     with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run

@@ -149,9 +149,11 @@ def check_uncertain(table: dict[str, Any], where: str) -> dict[str, tuple[float,
     for key, value in table.items():
         declared = PARAMETERS.get(key)
         if declared is None:
-            raise InputError(f"{where}: unknown key 'uncertain.{key}'; allowed: a numeric parameter listed by `coprod params`")
+            raise InputError(f"{where}: unknown key 'uncertain.{key}'; "
+                             "allowed: a numeric parameter listed by `coprod params`")
         if declared.kind not in ("float", "int"):
-            raise InputError(f"{where}: key 'uncertain.{key}': a {declared.kind} parameter cannot be uncertain; allowed: numeric parameters")
+            raise InputError(f"{where}: key 'uncertain.{key}': a {declared.kind} parameter cannot be uncertain; "
+                             "allowed: numeric parameters")
         if value == DECLARED:
             if declared.uncertain is None:
                 raise InputError(f"{where}: key 'uncertain.{key}': got {DECLARED!r}, but {key} declares no uncertain "

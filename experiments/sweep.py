@@ -302,7 +302,8 @@ def _refuse_other_settings(out: Path, manifest: dict[str, Any], table: pd.DataFr
         others = [p.name for p in out.iterdir() if not STARTING_LEFTOVERS.match(p.name)] if out.is_dir() else []
         chunks = ChunkFolder(out, RUN_KEY).paths()
         if others or chunks:
-            raise InputError(f"--out {out}: holds files but no {MANIFEST} ({', '.join(sorted(others)[:3]) or 'chunks'}); "
+            raise InputError(f"--out {out}: holds files but no {MANIFEST} "
+                             f"({', '.join(sorted(others)[:3]) or 'chunks'}); "
                              "allowed: a new or empty folder, or a sweep folder to --resume")
         return None, False
     if not resume:

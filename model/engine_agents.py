@@ -74,7 +74,8 @@ class AgentEngine:
         bridging = sum(float(c.tie_strength[~c.bonding_tie].sum()) for c in self.citizens)
         value = self.citizen_values
         phase, heard, invited, met = value("phase"), value("heard"), value("invited"), value("met")
-        wellbeing, trust, efficacy, motivation = value("wellbeing"), value("trust"), value("efficacy"), value("motivation")
+        wellbeing, trust, efficacy, motivation = (value("wellbeing"), value("trust"), value("efficacy"),
+                                                  value("motivation"))
         no_ties = np.zeros(len(self.citizens))  # tie sums are the totals above
         with threads_for(len(self.citizens)):
             groups = sum_groups(self.group_bounds, self.need_hours, seen_byte(value("mode"), value("is_volunteer")),

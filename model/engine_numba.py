@@ -112,7 +112,8 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
             counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
             counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)),
-            counter_uniform(s, t, u, np.uint64(STREAM_LIFE_EVENT)), counter_uniform(s, t, u, np.uint64(STREAM_ASSOCIATION)))
+            counter_uniform(s, t, u, np.uint64(STREAM_LIFE_EVENT)),
+            counter_uniform(s, t, u, np.uint64(STREAM_ASSOCIATION)))
         seen_now[u] = (month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
                        | (ASSOCIATION_BIT if month.activity != rules.ACTIVITY_NONE else 0))
         activity[u] = month.activity
@@ -227,7 +228,8 @@ class NumbaEngine:
         # What does not change: members, need and need hours per group and caseload.
         self.members = np.diff(self.group_bounds).astype(np.float64)
         self.need_hours_by_group = np.bincount(self.group_of, weights=self.need_hours, minlength=p["n_groups"])
-        self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours, minlength=model.n_caseloads)
+        self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours,
+                                                  minlength=model.n_caseloads)
         self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
 
     def month(self, offer: Offer) -> Tally:
@@ -239,7 +241,8 @@ class NumbaEngine:
         live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
                    self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,
                    self.motivation, self.motivation0, self.wellbeing, self.propensity, self.civic_pull, self.informed,
-                   self.activity, self.tenure, self.association_hours, self.seen_last, self.seen_now, self.phase, self.hours, self.heard, self.ignored, self.invited,
+                   self.activity, self.tenure, self.association_hours, self.seen_last, self.seen_now, self.phase,
+                   self.hours, self.heard, self.ignored, self.invited,
                    self.volunteer_hours, self.met, self.met_coproduced,
                    offer.invite_rate, offer.outreach_rate, offer.facilitation, offer.service_share,
                    offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,

@@ -83,13 +83,15 @@ class ServiceDesign:
     def local_search(self, uniforms: np.ndarray) -> int:
         """Professionals try single-component changes (one per uniform, which picks the component)
         and keep improvements; returns adoptions."""
-        self._index, adopted = _local_search(self._index, self._every, self._bits, np.asarray(uniforms, dtype=np.float64))
+        self._index, adopted = _local_search(self._index, self._every, self._bits,
+                                             np.asarray(uniforms, dtype=np.float64))
         return int(adopted)
 
     def heard_groups_propose(self, planners: np.ndarray, seed: int, step: int, most: int) -> int:
         """Heard groups put proposals together and the best of each is adopted if it improves the
         design (``propose``); returns adoptions."""
-        self._index, adopted = propose(self._index, self._every, self._group_masks, np.asarray(planners, dtype=np.float64),
+        self._index, adopted = propose(self._index, self._every, self._group_masks,
+                                       np.asarray(planners, dtype=np.float64),
                                        np.uint64(seed), np.uint64(step), most)
         return int(adopted)
 

@@ -141,7 +141,8 @@ class CoProductionModel(mesa.Model):
         self.last_tally = tally
         read_month(self, tally, self.outcome_row, self.tracker)
         self._outcomes = None  # ``outcomes`` is built from the new row when next read
-        self.politician.face_voters(float(self.outcome_row[COLUMN.mean_trust]), tally.wellbeing.sum() / tally.n_citizens)
+        self.politician.face_voters(float(self.outcome_row[COLUMN.mean_trust]),
+                                    tally.wellbeing.sum() / tally.n_citizens)
         self.datacollector.collect(self)
 
     @property
@@ -168,7 +169,8 @@ class CoProductionModel(mesa.Model):
         self._grants_asked = grants
         takeover = municipality.takeover_cost(self.takeovers, self.p)
         self.politician.set_budget(grants, takeover)
-        self.takeover_hours = municipality.takeover_hours(self.takeovers, self.politician.takeover_cost, takeover, self.p)
+        self.takeover_hours = municipality.takeover_hours(self.takeovers, self.politician.takeover_cost, takeover,
+                                                          self.p)
 
     def _professionals_plan(self) -> None:
         tally = self.last_tally
@@ -189,7 +191,8 @@ class CoProductionModel(mesa.Model):
                                     self._ngo_rules)
         return Offer(
             theta=self.theta, seed=self.seed_value, step=self.steps, quality=0.8 + 0.4 * self.design.normalised_fitness,
-            invite_rate=self.staff.invite_rate, outreach_rate=self.staff.outreach_rate, facilitation=self.staff.facilitation,
+            invite_rate=self.staff.invite_rate, outreach_rate=self.staff.outreach_rate,
+            facilitation=self.staff.facilitation,
             service_share=self.staff.service_share,
             fit=self.fit, group_benefit=self.group_benefit,
             collective_member_benefit=self.collective_member_benefit,
@@ -220,14 +223,16 @@ class CoProductionModel(mesa.Model):
         self.partner_voice = tally.volunteers * uptake if partner else np.zeros_like(tally.volunteers)
         self.fit, self.fit_gain = municipality.update_fit(self.fit, tally, self.partner_voice, p)
         self._providers_compete(tally)
-        facilitation_by_group = municipality.facilitation_by_group(*self._group_caseload_overlap, self.staff.facilitation)
+        facilitation_by_group = municipality.facilitation_by_group(*self._group_caseload_overlap,
+                                                                   self.staff.facilitation)
         society = self.civil_society
         ngo_hours = delivery_by_group(society.has_ngo, society.initiatives, society.volunteer_hours,
                                       self.politician.grants, self._grants_asked, self.politician.reinvested,
                                       self._ngo_rules)
         ngo_hours += self.takeover_hours
         (self.group_benefit, self.collective_member_benefit, self.collective_participant_benefit,
-         self.ngo_benefit, self.collective_success) = municipality.shared_benefits(tally, facilitation_by_group, ngo_hours, p)
+         self.ngo_benefit, self.collective_success) = municipality.shared_benefits(
+            tally, facilitation_by_group, ngo_hours, p)
         self._innovate(tally)
 
     def _providers_compete(self, tally) -> None:
@@ -244,7 +249,8 @@ class CoProductionModel(mesa.Model):
         self.design.turbulence(p["landscape_turbulence"], lambda count: self.public_draws(PUBLIC_TURBULENCE, count))
         self.design.local_search(self.public_draws(PUBLIC_SEARCH, p["professional_search"]))
         # Each heard group brings its own perspective; at most MAX_PROPOSALS are evaluated a month.
-        self.proposals_adopted = self.design.heard_groups_propose(tally.heard[:, 0] + tally.heard[:, 1], self.seed_value,
+        self.proposals_adopted = self.design.heard_groups_propose(tally.heard[:, 0] + tally.heard[:, 1],
+                                                                  self.seed_value,
                                                                   self.steps, MAX_PROPOSALS)
 
     def public_draws(self, purpose: int, count: int) -> np.ndarray:
@@ -280,16 +286,19 @@ class CoProductionModel(mesa.Model):
     def _make_engine(self, init):
         # Read before the numba engine takes the starting arrays over.
         self._caseload_low_resources = (np.bincount(init["caseload_of"], weights=outreach_weight(init["resources"]),
-                                                    minlength=self.n_caseloads) / np.maximum(self.staff.caseload_size, 1))
+                                                    minlength=self.n_caseloads)
+                                        / np.maximum(self.staff.caseload_size, 1))
         if self.engine_name == "numba":
             from coprod.model.engine_numba import NumbaEngine
             engine = NumbaEngine(self, init, self.network)
         else:
             from coprod.model.engine_agents import AgentEngine
             engine = AgentEngine(self, init, self.network)
-        self._caseload_need_hours = np.bincount(init["caseload_of"], weights=engine.need_hours, minlength=self.n_caseloads)
+        self._caseload_need_hours = np.bincount(init["caseload_of"], weights=engine.need_hours,
+                                                minlength=self.n_caseloads)
 
-        self._group_caseload_overlap = _overlap(init["group_of"], init["caseload_of"], self.p["n_groups"], self.n_caseloads)
+        self._group_caseload_overlap = _overlap(init["group_of"], init["caseload_of"], self.p["n_groups"],
+                                                self.n_caseloads)
         return engine
 
 

@@ -161,7 +161,8 @@ def takeover_hours(takeovers: np.ndarray, paid: float, cost: float, p: dict) -> 
     their ``cost`` the budget did not pay."""
     if cost <= 0.0:  # nothing taken over (most runs, most months): the formula gives zeros
         return np.zeros(takeovers.shape[0])
-    return TAKEOVER_DELIVERY * takeovers * TAKEOVER_COST_IN_GRANTS * p["initiative_grant"] * min(1.0, paid / max(cost, 1e-12))
+    return (TAKEOVER_DELIVERY * takeovers * TAKEOVER_COST_IN_GRANTS * p["initiative_grant"]
+            * min(1.0, paid / max(cost, 1e-12)))
 
 
 class BenefitParameters(NamedTuple):
@@ -206,12 +207,14 @@ def benefits_month(members, need_hours, participants, collective, deliver_hours_
         coordination = 1.0 - q.coordination_cost * (1.0 - facilitation[g])
         collective_output = q.coproduction_productivity * deliver_hours_collective[g] * success[g] * coordination
         member_benefit[g] = clip01(spill * collective_output / max(need_hours[g], 1e-9))
-        participant_benefit[g] = clip01((1.0 - spill) * collective_output / max(deliverers_need_hours_collective[g], 1e-9))
+        participant_benefit[g] = clip01((1.0 - spill) * collective_output
+                                        / max(deliverers_need_hours_collective[g], 1e-9))
         # Group work is a club good: only the group's group-level co-deliverers share it.
         if need_hours[g] > 0 and deliverers_need_hours_group[g] / need_hours[g] > 0:
             group_success = collective_success(participants[g] / size, facilitation[g],
                                                rules.group_critical_mass(q.critical_mass))
-            group_output = q.coproduction_productivity * deliver_hours_group[g] * group_success * (0.5 + 0.5 * coordination)
+            group_output = (q.coproduction_productivity * deliver_hours_group[g] * group_success
+                            * (0.5 + 0.5 * coordination))
             group_benefit[g] = clip01(group_output / max(deliverers_need_hours_group[g], 1e-9))
         ngo_benefit[g] = clip01(ngo_hours[g] / max(need_hours[g], 1e-9))
     return group_benefit, member_benefit, participant_benefit, ngo_benefit, success

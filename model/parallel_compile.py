@@ -148,7 +148,8 @@ def readable(record: dict) -> str:
     for i, name in enumerate(names):
         entry = record["kernels"][name]
         signatures = ",\n".join(f"   {json.dumps(signature)}" for signature in entry["signatures"])
-        lines.append(f'  {json.dumps(name)}: {{"seconds": {json.dumps(entry["seconds"])}, "signatures": [\n{signatures}\n  ]}}'
+        lines.append(f'  {json.dumps(name)}: {{"seconds": {json.dumps(entry["seconds"])}, '
+                     f'"signatures": [\n{signatures}\n  ]}}'
                      + ("," if i < len(names) - 1 else ""))
     lines += [" }", "}", ""]
     text = "\n".join(lines)

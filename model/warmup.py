@@ -176,7 +176,8 @@ def write_record(path: Path | None = None, say=print) -> dict:
     process with an empty cache (the costs that balance the processes' shares)."""
     with tempfile.TemporaryDirectory(prefix="coprod-record-") as folder:
         # On an empty cache, so that kernels called only by other kernels are typed, too.
-        done = subprocess.run([sys.executable, "-m", "coprod.model.warmup", "--signatures"], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "coprod.model.warmup", "--signatures"],
+                              capture_output=True, text=True,
                               env=dict(os.environ, NUMBA_CACHE_DIR=str(Path(folder) / "typing")), check=True)
         signatures = json.loads(done.stdout.splitlines()[-1])
         jobs = Path(folder) / "jobs.json"

@@ -106,13 +106,16 @@ def calibrated_toml(manifest: dict, scenario_parameters: dict, parameters: pd.Da
     for row in parameters.itertuples():
         integer = PARAMETERS[row.parameter].kind == "int"
         values[row.parameter] = int(round(row.median)) if integer else float(row.median)
-        low, high = (int(round(row.low_90)), int(round(row.high_90))) if integer else (float(row.low_90), float(row.high_90))
+        low, high = ((int(round(row.low_90)), int(round(row.high_90))) if integer
+                     else (float(row.low_90), float(row.high_90)))
         if low < high:
             uncertain[row.parameter] = (low, high)
-    lines = [f"# Calibrated by `{manifest['command']}` ({manifest['created_utc']}) against {manifest['patterns_file']}.",
+    lines = [f"# Calibrated by `{manifest['command']}` ({manifest['created_utc']}) "
+             f"against {manifest['patterns_file']}.",
              "# [parameters]: the scenario's settings, calibrated parameters at their posterior medians.",
              "# [uncertain]: the posterior 90% intervals (coprod claims/sweep sample these ranges).",
-             f"description = {_toml_value('Calibrated ' + manifest['scenario'] + ': posterior medians, 90% intervals')}",
+             "description = "
+             f"{_toml_value('Calibrated ' + manifest['scenario'] + ': posterior medians, 90% intervals')}",
              f"paradigm = {_toml_value(manifest['paradigm'])}", "", "[parameters]"]
     lines += [f"{name} = {_toml_value(value)}" for name, value in values.items()]
     lines += ["", "[uncertain]"]

@@ -140,7 +140,8 @@ def plot_regret(c, path: Path) -> None:
     ax.set_xticks(x)
     ax.set_xticklabels([_label(d) for d in DIMENSIONS], fontsize=9)
     ax.set_ylabel("worst-case regret")
-    ax.set_title(f"Worst-case regret over {len(c.robust_points)} Latin-hypercube points (lower is more robust)", fontsize=11)
+    ax.set_title(f"Worst-case regret over {len(c.robust_points)} Latin-hypercube points (lower is more robust)",
+                 fontsize=11)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.savefig(path, dpi=100, bbox_inches="tight")
@@ -348,7 +349,8 @@ def bottom_line(c, names: dict[str, str]) -> list[str]:
         second = sub.iloc[1] if len(sub) > 1 else None
         runner_up = second.strategy if second is not None else ""
         pairs = c.pairwise[c.pairwise.metric == f"{dim}_{horizon}"]
-        pair = pairs[((pairs.a == top.strategy) & (pairs.b == runner_up)) | ((pairs.b == top.strategy) & (pairs.a == runner_up))]
+        pair = pairs[((pairs.a == top.strategy) & (pairs.b == runner_up))
+                     | ((pairs.b == top.strategy) & (pairs.a == runner_up))]
         clear = bool(pair.iloc[0].significant) if len(pair) else False
         meaningful = bool(pair.iloc[0].get("meaningful", True)) if len(pair) else True
         against = (f" ahead of {names[second.strategy]} ({_f(second['mean'])})" if second is not None else "")

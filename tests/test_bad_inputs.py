@@ -90,13 +90,15 @@ def test_bad_seed(place, capsys, command, seed):
 @pytest.mark.parametrize("command", [SWEEP, CLAIMS, COMPARE], ids=["sweep", "claims", "compare"])
 @pytest.mark.parametrize("workers", ["0", "-1"])
 def test_bad_workers(place, capsys, command, workers):
-    expect_refusal(without(command, "--workers") + ["--workers", workers, "--out", "new"], place, capsys, "--workers", ">= 1")
+    expect_refusal(without(command, "--workers") + ["--workers", workers, "--out", "new"], place, capsys, "--workers",
+                   ">= 1")
 
 
 @pytest.mark.parametrize("command", [SWEEP, CLAIMS, COMPARE], ids=["sweep", "claims", "compare"])
 @pytest.mark.parametrize("address", ["notaurl", "tcp://127.0.0.1:99999", "http://x:1"])
 def test_malformed_scheduler(place, capsys, command, address):
-    expect_refusal(without(command, "--workers") + ["--scheduler", address, "--out", "new"], place, capsys, "--scheduler")
+    expect_refusal(without(command, "--workers") + ["--scheduler", address, "--out", "new"], place, capsys,
+                   "--scheduler")
 
 
 @pytest.mark.parametrize("argv, fragments", [

@@ -38,7 +38,8 @@ def reference(tmp_path_factory) -> Path:
 def same_tables(a: Path, b: Path) -> None:
     for table in TABLES:
         pd.testing.assert_frame_equal(pd.read_parquet(a / f"{table}.parquet"), pd.read_parquet(b / f"{table}.parquet"))
-    assert (a / "calibrated.toml").read_text().split("\n", 1)[1] == (b / "calibrated.toml").read_text().split("\n", 1)[1]
+    assert ((a / "calibrated.toml").read_text().split("\n", 1)[1]
+            == (b / "calibrated.toml").read_text().split("\n", 1)[1])
 
 
 def test_folder_is_complete_and_calibrated_scenario_loads(reference):
@@ -57,7 +58,8 @@ def test_folder_is_complete_and_calibrated_scenario_loads(reference):
     for name in ("base_participation", "trust_build_rate"):
         assert scenario.parameters[name] == pytest.approx(parameters.loc[name, "median"])
         if name in scenario.uncertain:
-            assert scenario.uncertain[name] == pytest.approx((parameters.loc[name, "low_90"], parameters.loc[name, "high_90"]))
+            assert scenario.uncertain[name] == pytest.approx((parameters.loc[name, "low_90"],
+                                                              parameters.loc[name, "high_90"]))
     html = (reference / "report.html").read_text()
     assert "data:image/png;base64," in html and "<img" in html
 
@@ -185,7 +187,8 @@ def test_recovery_of_known_parameters(tmp_path):
         centre = float(observed[pattern.name])
         lines += ["[[pattern]]", f'name = "{pattern.name}"', f'title = "synthetic {pattern.name}"',
                   f'statistic = "{pattern.statistic}"',
-                  f"target = {{ low = {centre - HALF_WIDTHS[pattern.name]!r}, high = {centre + HALF_WIDTHS[pattern.name]!r} }}",
+                  f"target = {{ low = {centre - HALF_WIDTHS[pattern.name]!r}, high = "
+                  f"{centre + HALF_WIDTHS[pattern.name]!r} }}",
                   'source = "the model itself at known parameter values (tests/test_calibrate.py)"',
                   'note = "synthetic observation"', ""]
     patterns = tmp_path / "synthetic.toml"
@@ -200,16 +203,17 @@ def test_recovery_of_known_parameters(tmp_path):
         low, high = table.loc[name, "low_90"], table.loc[name, "high_90"]
         prior_low, prior_high = PRIORS[name]
         assert low <= truth <= high, f"{name}: 90% interval [{low}, {high}] misses the truth {truth}"
-        assert (high - low) < 0.75 * (prior_high - prior_low), f"{name}: [{low}, {high}] is hardly narrower than the prior"
+        assert (high - low) < 0.75 * (prior_high - prior_low), (
+            f"{name}: [{low}, {high}] is hardly narrower than the prior")
 
 
 def test_claims_under_the_posterior_side_by_side(tmp_path, reference):
     from coprod.experiments.claims import load_claims, sample_points
 
     out = tmp_path / "claims"
-    assert main(["claims", "--claim", "trust_precondition", "--samples", "6", "--replications", "1", "--citizens", "100",
-                 "--steps", "12", "--engine", "agents", "--workers", "1", "--quiet", "--posterior", str(reference),
-                 "--out", str(out)]) == 0
+    assert main(["claims", "--claim", "trust_precondition", "--samples", "6", "--replications", "1",
+                 "--citizens", "100", "--steps", "12", "--engine", "agents", "--workers", "1", "--quiet",
+                 "--posterior", str(reference), "--out", str(out)]) == 0
     summary = pd.read_parquet(out / "summary.parquet")
     assert list(summary["claim"]) == ["trust_precondition", "trust_precondition@posterior"]
     points = pd.read_parquet(out / "points.parquet")

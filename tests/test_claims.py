@@ -104,7 +104,8 @@ def test_report_states_its_sizes_and_reproduces_from_its_manifest(tmp_path):
                      "--seed", str(manifest["seed"]), "--engine", manifest["engine"], "--workers", "1", "--quiet",
                      "--out", str(again)]) == 0
     for table in ("runs", "points", "summary", "drivers"):
-        pd.testing.assert_frame_equal(pd.read_parquet(first / f"{table}.parquet"), pd.read_parquet(again / f"{table}.parquet"))
+        pd.testing.assert_frame_equal(pd.read_parquet(first / f"{table}.parquet"),
+                                      pd.read_parquet(again / f"{table}.parquet"))
     report = (first / "report.md").read_text()
     assert "4 Latin-hypercube points per claim, 1 replication per point" in report and "seed 5" in report
     # The documented failing setting ran in the battery and its result is in the report.

@@ -185,7 +185,8 @@ def test_installed_command_leaves_at_once_with_its_exit_code_and_complete_output
 
     out = tmp_path / "leave"
     argv = [*argv, "--out", str(out)] if argv[0] == "run" else argv
-    code = f"import sys; sys.argv = ['coprod', *{argv!r}]; from coprod.experiments.cli import console_main; console_main()"
+    code = (f"import sys; sys.argv = ['coprod', *{argv!r}]; "
+            "from coprod.experiments.cli import console_main; console_main()")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == expected_code, done.stderr
     assert "leaked" not in done.stderr and "Traceback" not in done.stderr

@@ -66,7 +66,8 @@ def test_bigger_budget_meets_more_need_and_raises_wellbeing(budget_report):
     wins = pd.read_parquet(budget_report / "wins.parquet").set_index(["dimension", "strategy"])
     assert wins.loc[("wellbeing", "rich"), "win_share"] == 1.0
     text = (budget_report / "tradeoffs.txt").read_text()
-    assert re.search(r"rich beats poor on wellbeing & empowerment \(output horizon\) in 100% of runs \(difference \+[0-9.]+, "
+    assert re.search(r"rich beats poor on wellbeing & empowerment \(output horizon\) in 100% of runs "
+                     r"\(difference \+[0-9.]+, "
                      r"95% CI \[\+[0-9.]+, \+[0-9.]+\]; paired t-test p = [0-9.e-]+, sign test p = [0-9.]+\) "
                      r"but costs [0-9]+% more public money", text), text
 
@@ -133,7 +134,8 @@ def test_new_scenario_runs_the_same_as_its_source(tmp_path):
     from coprod.model.model import resolve_parameters
     path = tmp_path / "npm_copy.toml"
     assert main(["new-scenario", str(path), "--from", "npm", "--quiet"]) == 0
-    assert resolve_parameters(load_scenario(str(path)).parameters) == resolve_parameters(load_scenario("npm").parameters)
+    assert (resolve_parameters(load_scenario(str(path)).parameters)
+            == resolve_parameters(load_scenario("npm").parameters))
     blank = tmp_path / "blank.toml"
     assert main(["new-scenario", str(blank), "--quiet"]) == 0
     assert resolve_parameters(load_scenario(str(blank)).parameters) == resolve_parameters({})

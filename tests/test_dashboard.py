@@ -3,7 +3,8 @@
 The browser test runs the server and Chromium in a network namespace of their own with only a
 loopback device (no network at all), so it also shows that the page needs nothing from outside
 once installed (where no namespace can be made, the browser refuses every request that would
-leave the machine, and the test fails if there was one). It loads the page, steps, plays, changes a lever, the paradigm and a story while
+leave the machine, and the test fails if there was one). \
+It loads the page, steps, plays, changes a lever, the paradigm and a story while
 playing, pauses, resets, switches to Danish, hovers a citizen, downloads, goes into presentation
 mode, closes a tab, and takes screenshots at 1920x1080 and 1280x720.
 
@@ -292,7 +293,8 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
 
     def english_left() -> list[str]:
         text = page.locator("body").inner_text()
-        return [word for word in ENGLISH_CONTROLS + ("This website runs on",) if re.search(rf"\b{re.escape(word)}\b", text)]
+        return [word for word in ENGLISH_CONTROLS + ("This website runs on",)
+                if re.search(rf"\b{re.escape(word)}\b", text)]
 
     try:
         _poll(lambda: not english_left(), "the Danish page to lose its English labels")
@@ -611,7 +613,8 @@ def _is_tick_label(text, figure) -> bool:
 
 
 def _inside(box, frame) -> bool:
-    return box.x0 >= frame.x0 - 0.5 and box.y0 >= frame.y0 - 0.5 and box.x1 <= frame.x1 + 0.5 and box.y1 <= frame.y1 + 0.5
+    return (box.x0 >= frame.x0 - 0.5 and box.y0 >= frame.y0 - 0.5
+            and box.x1 <= frame.x1 + 0.5 and box.y1 <= frame.y1 + 0.5)
 
 # --- levers moved mid-run: the change from the next month, and the run without it ----------------
 

@@ -92,7 +92,8 @@ def test_associational_life_matches_citizen_by_citizen():
     assert (activity_a > 0).sum() > 20  # associational life exists under NPM, without any NGO's help
     assert np.mean(activity_a == activity_b) > 0.995
     same = activity_a == activity_b
-    assert np.allclose(agents.population.citizen_values("tenure")[same], numba.population.citizen_values("tenure")[same])
+    assert np.allclose(agents.population.citizen_values("tenure")[same],
+                       numba.population.citizen_values("tenure")[same])
     assert np.allclose(agents.population.citizen_values("association_hours")[same],
                        numba.population.citizen_values("association_hours")[same], rtol=1e-4, atol=1e-4)
 

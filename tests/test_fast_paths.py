@@ -319,7 +319,8 @@ def test_compiled_learning_is_the_array_formula_of_the_odd(scenario):
     population_share = members / members.sum()
     shortfall = np.maximum(0.0, population_share - voiced / voiced.sum()) / population_share
     capture = flexibility * p["agenda_capture"] * ((gain * members).sum() / members.sum()) * shortfall * fit
-    professional = p["professional_learning"] * p["frontline_autonomy"] * np.maximum(0, m.PROFESSIONAL_FIT_CEILING - fit)
+    professional = (p["professional_learning"] * p["frontline_autonomy"]
+                    * np.maximum(0, m.PROFESSIONAL_FIT_CEILING - fit))
     expected = np.clip(fit + gain + professional - capture - p["fit_drift"] * (fit - p["base_fit"]), 0, 1)
     new_fit, new_gain = m.update_fit(fit, tally, voice, p)
     assert voiced.sum() > 0 and np.allclose(new_gain, gain, rtol=1e-12, atol=1e-15)
@@ -333,16 +334,20 @@ def test_compiled_learning_is_the_array_formula_of_the_odd(scenario):
 
     coordination = 1 - p["coordination_cost"] * (1 - facilitation)
     productivity, spill = p["coproduction_productivity"], p["collective_spillover"]
-    output = productivity * tally.deliver_hours_collective * success(tally.collective / members, p["critical_mass"]) * coordination
+    output = productivity * tally.deliver_hours_collective * success(tally.collective / members,
+                                                                     p["critical_mass"]) * coordination
     group_output = (productivity * tally.deliver_hours_group * (0.5 + 0.5 * coordination)
                     * success(tally.participants / members, group_critical_mass(p["critical_mass"])))
     has_group_work = tally.deliverers_need_hours_group > 0
-    expected = (np.clip(np.where(has_group_work, group_output / np.maximum(tally.deliverers_need_hours_group, 1e-9), 0), 0, 1),
+    expected = (np.clip(np.where(has_group_work, group_output / np.maximum(tally.deliverers_need_hours_group, 1e-9), 0),
+                        0, 1),
                 np.clip(spill * output / np.maximum(tally.need_hours, 1e-9), 0, 1),
                 np.clip((1 - spill) * output / np.maximum(tally.deliverers_need_hours_collective, 1e-9), 0, 1),
                 np.clip(ngo_hours / np.maximum(tally.need_hours, 1e-9), 0, 1))
     benefits = m.shared_benefits(tally, facilitation, ngo_hours, p)
     for got, want in zip(benefits, expected):
         assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
-    assert np.allclose(facilitation, [np.average(model.staff.facilitation[model.population.caseload_of[model.population.group_of == g]])
-                                      for g in range(len(fit))], rtol=1e-12)
+    assert np.allclose(facilitation,
+                       [np.average(model.staff.facilitation[
+                           model.population.caseload_of[model.population.group_of == g]])
+                        for g in range(len(fit))], rtol=1e-12)

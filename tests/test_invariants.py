@@ -60,7 +60,8 @@ def check_month(model):
     assert min(pol.staff_spent, pol.grants, pol.takeover_cost, pol.reinvested) >= 0
     assert pol.staff_spent + pol.grants + pol.takeover_cost + pol.reinvested <= pol.budget + 1e-9
     assert math.isclose(pol.staff_spent, sum(p.paid_hours for p in model.professionals), rel_tol=1e-12)
-    assert math.isclose(model.outcomes["public_cost"], pol.staff_spent + pol.grants + pol.takeover_cost + pol.reinvested,
+    assert math.isclose(model.outcomes["public_cost"],
+                        pol.staff_spent + pol.grants + pol.takeover_cost + pol.reinvested,
                         rel_tol=1e-12)
     # Citizen hours balance between the citizens, the tally and the outcome.
     hours = sum(c.hours for c in citizens)

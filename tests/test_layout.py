@@ -34,7 +34,8 @@ def module_imports() -> dict[str, set[str]]:
                 elif isinstance(node, ast.Import):
                     found.update(alias.name for alias in node.names if alias.name.startswith("coprod."))
             graph[name] = found
-    return {name: {target for target in targets if target in graph and target != name} for name, targets in graph.items()}
+    return {name: {target for target in targets if target in graph and target != name}
+            for name, targets in graph.items()}
 
 
 def test_no_import_cycles():
@@ -72,7 +73,8 @@ def test_every_command_is_registered_once_and_builds():
         for path in (ROOT / package).glob("*.py"):
             text = path.read_text(encoding="utf-8")
             if "\ndef register" in text:
-                assert f"coprod.{package}.{path.stem}" in registered, f"{path} registers a command the CLI does not list"
+                assert f"coprod.{package}.{path.stem}" in registered, (
+                    f"{path} registers a command the CLI does not list")
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["params"], ["params", "--markdown"], ["scenarios"]])

@@ -72,7 +72,8 @@ def test_contracting_crowds_out_volunteer_motivation():
     common = dict(paradigm="npg", cp_level="collective", n_ngos=8, contract_control=1.0, steps=36)
     supplier = [run_small(seed=s, ngo_relation="supplier", **common) for s in (1, 2, 3)]
     partner = [run_small(seed=s, ngo_relation="partner", **common) for s in (1, 2, 3)]
-    assert np.nanmean([volunteers_motivation(m) for m in supplier]) < np.nanmean([volunteers_motivation(m) for m in partner])
+    assert (np.nanmean([volunteers_motivation(m) for m in supplier])
+            < np.nanmean([volunteers_motivation(m) for m in partner]))
 
 
 def test_power_sharing_lets_citizens_be_heard():

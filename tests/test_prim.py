@@ -132,7 +132,8 @@ def test_at_the_battery_size_a_box_is_never_quoted_and_the_needed_size_is_stated
 def test_points_needed_is_a_size_where_the_box_turns_stable():
     """At 400 points the known box is found but not yet stable; the size the search asks for is
     enough for fresh samples of that size to give the true box stably."""
-    found = next(f for seed in range(10) if (f := discover(*synthetic(400, seed), NAMES, seed=seed)).status == "unstable")
+    found = next(f for seed in range(10)
+                 if (f := discover(*synthetic(400, seed), NAMES, seed=seed)).status == "unstable")
     assert found.box.sides() == TRUTH and found.points_needed is not None and 400 < found.points_needed <= 3200
     stable = [discover(*synthetic(found.points_needed, 100 + s), NAMES, seed=s).status == "stable" for s in range(3)]
     assert sum(stable) >= 2, (found.points_needed, stable)

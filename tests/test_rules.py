@@ -213,7 +213,7 @@ def test_hours_grow_with_tenure_and_motivation_and_only_volunteers_give_them():
     assert rules.association_hours(rules.ACTIVITY_SOCIAL, 0.9, 100.0, 27.0, 24.0) > veteran
 
 
-# --- invitations: targeting, creaming, outreach (Lipsky 1980; Samskabelse manifesto 2017) -------------------------------
+# --- invitations: targeting, creaming, outreach (Lipsky 1980; Samskabelse manifesto 2017) -----------------------------
 def invite(**kw):
     args = dict(invite_rate=0.1, outreach_rate=0.0, autonomy=0.0, output_pressure=0.0, need=0.5, resources=0.3,
                 trust=0.5, efficacy=0.5)
@@ -236,7 +236,8 @@ def test_output_pressure_with_autonomy_creams_the_well_resourced():
     rich = invite(autonomy=1.0, output_pressure=1.0, resources=0.9)
     poor = invite(autonomy=1.0, output_pressure=1.0, resources=0.1)
     assert rich > poor
-    assert invite(autonomy=1.0, output_pressure=0.0, resources=0.9) == invite(autonomy=1.0, output_pressure=0.0, resources=0.1)
+    assert (invite(autonomy=1.0, output_pressure=0.0, resources=0.9)
+            == invite(autonomy=1.0, output_pressure=0.0, resources=0.1))
 
 
 # --- phase choice and the planning barrier -----------------------------------------------------------

@@ -35,7 +35,8 @@ def scheduler(folder: Path, workers: int) -> tuple[str, list[subprocess.Popen]]:
                    folder, folder / "scheduler.log")]
     for k in range(workers):
         procs.append(start(dask_command("worker") + [address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                                                      "--host", "127.0.0.1", "--local-directory", str(folder / f"w{k}")],
+                                                      "--host", "127.0.0.1", "--local-directory",
+                                                      str(folder / f"w{k}")],
                            folder, folder / f"worker{k}.log"))
     try:
         with Client(address, timeout="60s", set_as_default=False) as client:
@@ -87,7 +88,8 @@ def test_scheduler_without_workers_says_so(tmp_path):
     address, procs = scheduler(tmp_path, workers=0)
     try:
         done = subprocess.run(coprod() + SWEEP + ["--scheduler", address, "--out", str(tmp_path / "sweep")],
-                              capture_output=True, text=True, timeout=120, env={**os.environ, "COPROD_WORKER_WAIT": "2"})
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COPROD_WORKER_WAIT": "2"})
     finally:
         for proc in procs:
             stop(proc)

@@ -125,7 +125,8 @@ def test_resume_of_a_sweep_killed_before_its_manifest_starts_it(tmp_path):
 def test_resume_removes_leftover_temporary_files(tmp_path):
     out = tmp_path / "sweep"
     ishigami_sweep(out)
-    leftovers = [out / ".manifest.json.x1.tmp", out / ".samples.parquet.x2.tmp", out / "results" / ".chunk-00099.parquet.x3.tmp"]
+    leftovers = [out / ".manifest.json.x1.tmp", out / ".samples.parquet.x2.tmp",
+                 out / "results" / ".chunk-00099.parquet.x3.tmp"]
     for path in leftovers:
         path.write_text("half")
     ishigami_sweep(out, resume=True)

@@ -122,7 +122,8 @@ def test_claims_battery_on_scheduler_equals_local_pool(tmp_path, cluster):
     settings = ["claims", "--claim", "takeover_stifles", "--claim", "hybrid_strains_staff", "--samples", "6",
                 "--replications", "1", "--citizens", "100", "--steps", "12", "--engine", "agents", "--quiet"]
     tables = []
-    for where, out in ((["--scheduler", cluster["address"]], tmp_path / "cluster"), (["--workers", "2"], tmp_path / "local")):
+    for where, out in ((["--scheduler", cluster["address"]], tmp_path / "cluster"),
+                       (["--workers", "2"], tmp_path / "local")):
         done = subprocess.run(coprod() + settings + where + ["--out", str(out)], capture_output=True, text=True,
                               timeout=300, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
