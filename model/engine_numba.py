@@ -256,7 +256,7 @@ class NumbaEngine:
 
     # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
     def citizen_values(self, name: str) -> np.ndarray:
-        """One per-citizen quantity of the month just stepped, as a float64 (or bool) copy."""
+        """One per-citizen quantity of the month just stepped, as a float64 (bool, int8 for a code) copy."""
         if name == "mode":
             return self.current_mode
         if name == "phase":
@@ -266,7 +266,10 @@ class NumbaEngine:
         if name == "quintile":
             return self.quintile_of.astype(np.int8)
         values = getattr(self, name)
-        return values.copy() if values.dtype == np.bool_ else values.astype(np.float64)
+        if values.dtype == np.bool_:
+            return values.copy()
+        # a code (an int8 quantity such as the association activity) stays a code, as the agents hand it
+        return values.astype(np.int8) if QUANTITIES[name].kind == "int8" else values.astype(np.float64)
 
     def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
         """Change a state quantity for some citizens (an intervention); later months read it."""

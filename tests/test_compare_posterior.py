@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from coprod.analysis.statistics import best_and_regret
+from coprod.core.storage import write_json, write_parquet
 from coprod.experiments.cli import main
 from coprod.experiments.compare import POSTERIOR_UNIT
 from coprod.experiments.runner import run_seed
@@ -33,10 +34,11 @@ def write_posterior(folder: Path, scenario: str, joint: list[str] | None = None)
     folder.mkdir()
     manifest = {"scenario": scenario, "priors": {"trust_loss_rate": [0.05, 0.3]},
                 **({"scenarios": joint} if joint else {})}
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    pd.DataFrame({"generation": [0, 0, 1, 1, 1], "particle": [0, 1, 0, 1, 2], "weight": [0.5, 0.5, 0.2, 0.3, 0.5],
-                  "distance": 0.1, "trust_loss_rate": [0.29, 0.28, *PARTICLES]}
-                 ).to_parquet(folder / "posterior.parquet")
+    write_json(folder / "manifest.json", manifest)  # with its checksum, as coprod writes every result
+    write_parquet(folder / "posterior.parquet",
+                  pd.DataFrame({"generation": [0, 0, 1, 1, 1], "particle": [0, 1, 0, 1, 2],
+                                "weight": [0.5, 0.5, 0.2, 0.3, 0.5], "distance": 0.1,
+                                "trust_loss_rate": [0.29, 0.28, *PARTICLES]}))
     return folder
 
 

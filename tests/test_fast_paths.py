@@ -152,7 +152,8 @@ def test_compiled_outcome_row_is_the_plain_numpy_reading_and_its_moving_averages
     from coprod.model.outcomes import HORIZONS, INFLUENCE_SCALE, TRACKED, reporter_names
 
     # Twelve groups: NumPy's pairwise sums and the kernel's sums in order then differ in the last bits.
-    model = CoProductionModel(seed=4, n_citizens=300, n_groups=12)
+    # Some output pressure: since strain comes from workload (Model 3) a default NPG team feels none.
+    model = CoProductionModel(seed=5, n_citizens=300, n_groups=12, output_target_pressure=0.6)
     readings = []  # each month's own reading of every quantity read at the horizons
     for _ in range(30):
         model.step()

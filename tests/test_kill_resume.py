@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -58,10 +59,18 @@ def killed_and_resumed(command: list[str], out: Path, took: float, seed: int) ->
     rng = random.Random(seed)
     argv = command + ["--out", str(out)]
     for k in range(KILLS):
-        moment = rng.uniform(0.5, took)
-        if not kill_after(argv + (["--resume"] if k else []), moment):
-            break
-        moments.append(round(moment, 2))
+        # In the first half of the reference run's length: a machine that got quieter since the
+        # reference finishes sooner, and a kill drawn near its end would find nothing left to kill.
+        moment = rng.uniform(0.5, max(0.6, took / 2))
+        while not kill_after(argv + (["--resume"] if k else []), moment):
+            if k or moment < 0.5:
+                break
+            shutil.rmtree(out, ignore_errors=True)  # finished before the first kill: again, sooner
+            moment /= 2
+        else:
+            moments.append(round(moment, 2))
+            continue
+        break
     assert moments, "the command finished before the first kill: nothing was tested"
     done = subprocess.run(argv + ["--resume"], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, (moments, done.stderr)

@@ -10,6 +10,7 @@ import shlex
 import pytest
 
 from coprod.core.errors import CommandStopped, InputError
+from coprod.core.storage import write_json
 from coprod.experiments import claims as claims_module
 from coprod.experiments import compare as compare_module
 from coprod.experiments.cli import main
@@ -67,7 +68,7 @@ def test_resume_refuses_another_plan_and_keeps_the_history(tmp_path):
     out = tmp_path / "battery"
     (tmp_path / "battery.partial").mkdir()
     old = {"seed": 1, "created_utc": "then", "command": "coprod claims --seed 1"}
-    (tmp_path / "battery.partial" / "manifest.json").write_text(json.dumps(old))
+    write_json(tmp_path / "battery.partial" / "manifest.json", old)  # with its checksum, as the session writes it
     session = Session("claims", out, layout=STAGED, resume=True, plan_fields=("seed",))
     with pytest.raises(InputError, match="was started with seed = 1, not 2"):
         session.resumed({"seed": 2, "created_utc": "now", "command": "x"})
