@@ -102,6 +102,7 @@ def test_most_readme_examples_run_here():
     assert len(RUNNABLE) >= 20
 
 
+@pytest.mark.timeout(1800)  # every example in one test: 2.5 min on a quiet machine, far more on a busy one
 def test_every_readme_example_runs_at_a_small_size(reader, monkeypatch, capsys):
     """Every example, in the README's order, in one test: a later one reads what an earlier one
     wrote, which a split over xdist workers would break."""
