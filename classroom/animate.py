@@ -41,7 +41,7 @@ SAMPLE_SIZE = 200
 MODE_COLOURS = ("#d0d0d0", "#4c72b0", "#dd8452", "#2ca02c")  # none, individual, group, collective
 ARM_COLOURS = ("#1f4e9c", "#c0392b")
 JPEG_QUALITY = 90  # text stays crisp on a projector; the download is a lossless PNG
-GHOST_ALPHA = 0.35  # the path without the latest change: the same colour, faint and dashed
+GHOST_ALPHA = 0.35  # the path without any change: the same colour, faint and dashed
 CHANGE_COLOUR = "#555555"
 PROFESSIONAL_COLOUR = "#222222"
 NGO_COLOUR = "#8e44ad"
@@ -59,7 +59,7 @@ TEXT = {
         "series": {"wellbeing_gini": "wellbeing Gini", "participation_top_quintile": "taking part: richest fifth",
                    "participation_bottom_quintile": "taking part: poorest fifth"},
         "thin": "this month, 6-month average",
-        "ghost": "without the change", "change": "lever moved",
+        "ghost": "without the changes", "change": "lever moved",
         "participation": "taking part",
         "citizen": "Citizen", "resources": "resources", "trust": "trust", "efficacy": "efficacy",
         "wellbeing_short": "wellbeing", "volunteer_now": "volunteer", "invited_now": "invited by a professional",
@@ -73,7 +73,7 @@ TEXT = {
         "series": {"wellbeing_gini": "Gini for trivsel", "participation_top_quintile": "deltager: rigeste femtedel",
                    "participation_bottom_quintile": "deltager: fattigste femtedel"},
         "thin": "denne måned, 6-måneders gennemsnit",
-        "ghost": "uden ændringen", "change": "greb flyttet",
+        "ghost": "uden ændringerne", "change": "greb flyttet",
         "participation": "deltager",
         "citizen": "Borger", "resources": "ressourcer", "trust": "tillid", "efficacy": "mestring",
         "wellbeing_short": "trivsel", "volunteer_now": "frivillig", "invited_now": "inviteret af en medarbejder",
@@ -139,11 +139,13 @@ class Arm:
     ``citizen`` and ``states``, which know both.
 
     Levers moved mid-run (``intervene``) apply from the next month. The arm then keeps a ghost:
-    the same run without its latest change, stepped alongside. Both come from the same seed, and
-    the model's random numbers are common to both (each draw is a function of seed, month and
-    citizen), so the gap between live and ghost is the change's effect alone. A run is fixed by
-    its seed, starting parameters and changes (``changes``), so any month of it can be built again
-    by replaying them (``back_to``).
+    the same run without any of its changes (the run as it began), stepped alongside from the
+    first change on. One ghost, not one per change: a class compares "what we did" with "what
+    would have happened had we done nothing", and a second or third change does not move that
+    line. Both come from the same seed, and the model's random numbers are common to both (each
+    draw is a function of seed, month and citizen), so the gap between live and ghost is the
+    effect of all the changes together. A run is fixed by its seed, starting parameters and
+    changes (``changes``), so any month of it can be built again by replaying them (``back_to``).
     """
 
     def __init__(self, label: str, parameters: dict[str, Any], seed: int, engine: str = "agents"):
@@ -153,8 +155,8 @@ class Arm:
         self.parameters = dict(parameters)  # the parameters in force now
         self.changes: list[tuple[int, dict[str, Any]]] = []  # (month, parameters from the next month on)
         self.live = Track(CoProductionModel(seed=seed, engine=engine, **self.parameters))
-        self.ghost: Track | None = None  # the run without the latest change
-        self.ghost_from = 0  # the month of the latest change: the ghost's path starts there
+        self.ghost: Track | None = None  # the run without any change (None until the first)
+        self.ghost_from = 0  # the month of the first change: the ghost's path starts there
 
     @property
     def model(self) -> CoProductionModel:
@@ -174,24 +176,27 @@ class Arm:
             self.ghost.step()
 
     def intervene(self, parameters: dict[str, Any]) -> bool:
-        """Run on with ``parameters`` from the next month; the run as it was goes on as the ghost.
-        Returns whether anything changed (``ValueError`` for what cannot change mid-run)."""
+        """Run on with ``parameters`` from the next month; at the first change the run as it was goes
+        on as the ghost (the run without any change). Returns whether anything changed
+        (``ValueError`` for what cannot change mid-run)."""
         month = self.model.steps
-        changed_model = self._replay(self.changes, month).model
-        try:
-            changed = set_parameters(changed_model, parameters)
-        except ValueError:
-            changed_model.forget()
-            raise
-        if not changed:
-            changed_model.forget()
-            return False
-        if self.ghost is not None:
-            self.ghost.forget()
-        # The model that ran so far goes on unchanged as the ghost; its readings so far are shared.
-        self.ghost = Track(self.live.model, {name: list(values) for name, values in self.history.items()})
-        self.live.model = changed_model
-        self.ghost_from = month
+        if self.ghost is not None:  # the live model has the earlier changes: change it in place
+            if not set_parameters(self.live.model, parameters):
+                return False
+        else:
+            changed_model = self._replay(self.changes, month).model
+            try:
+                changed = set_parameters(changed_model, parameters)
+            except ValueError:
+                changed_model.forget()
+                raise
+            if not changed:
+                changed_model.forget()
+                return False
+            # The model that ran so far goes on unchanged as the ghost; its readings so far are shared.
+            self.ghost = Track(self.live.model, {name: list(values) for name, values in self.history.items()})
+            self.live.model = changed_model
+            self.ghost_from = month
         self.changes.append((month, dict(parameters)))
         self.parameters = dict(parameters)
         return True
@@ -207,8 +212,8 @@ class Arm:
         for values in self.history.values():
             del values[month:]
         self.live = Track(self._replay(kept, month).model, self.history)
-        self.ghost = self._replay(kept[:-1], month) if kept else None
-        self.ghost_from = kept[-1][0] if kept else 0
+        self.ghost = self._replay([], month) if kept else None
+        self.ghost_from = kept[0][0] if kept else 0
         self.changes = kept
         self.parameters = dict(kept[-1][1]) if kept else dict(self.start)
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coprod.classroom.chart import Chart
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
 from coprod.model.paradigms import paradigm_values
@@ -59,8 +60,8 @@ WORDS = {
            "restart": "A lever moved mid-run applies from the next month. A new story, number of citizens, seed or "
                       "side by side starts again at month 0.",
            "mid_run": "Move a lever while the run goes on: it applies from the next month, and a faint dashed line "
-                      "shows what would have happened without it.",
-           "changed_at": "Changed at month", "ghost_hint": "(dashed: without the change)",
+                      "shows what would have happened without any change.",
+           "changed_at": "Changed at month", "ghost_hint": "(dashed: without any change)",
            "back_month": "Back to month", "back": "Go back", "close": "Close", "yes": "yes", "no": "no",
            "side_a": "A only", "side_b": "B only", "redraw": "step + redraw",
            "paradigm_hint": "Paradigm: the rule set that gives actors their roles",
@@ -75,8 +76,8 @@ WORDS = {
            "restart": "Et greb flyttet undervejs gælder fra næste måned. En ny fortælling, et nyt antal borgere, "
                       "et nyt frø eller side om side starter forfra fra måned 0.",
            "mid_run": "Flyt et greb, mens kørslen går: det gælder fra næste måned, og en svag stiplet linje viser, "
-                      "hvad der ville være sket uden det.",
-           "changed_at": "Ændret i måned", "ghost_hint": "(stiplet: uden ændringen)",
+                      "hvad der ville være sket uden nogen ændring.",
+           "changed_at": "Ændret i måned", "ghost_hint": "(stiplet: uden nogen ændring)",
            "back_month": "Tilbage til måned", "back": "Gå tilbage", "close": "Luk", "yes": "ja", "no": "nej",
            "side_a": "kun A", "side_b": "kun B", "redraw": "skridt + tegning",
            "paradigm_hint": "Paradigme: de regler, der giver aktørerne deres roller",
@@ -254,8 +255,6 @@ def lessons(language: str) -> list[tuple[str, str]]:
 
 # --- one tab's run: a worker thread that alone touches the model ------------------------------
 
-PICTURE_WIDTH_INCHES = 14.0
-PICTURE_DPI = 100
 # The picture is drawn at the size the page has room for (pixels), within these bounds.
 DEFAULT_PICTURE = (1400, 756)
 MIN_PICTURE = (640, 400)
@@ -269,7 +268,7 @@ SHOWN_LEVERS = SLIDERS + CHOICES
 class Frame:
     """What the page shows of a session at one moment (published by its worker thread)."""
 
-    image: bytes | None  # JPEG
+    picture: str | None  # SVG (with hover texts on the citizens while paused)
     size: tuple[int, int]
     month: int
     playing: bool
@@ -277,7 +276,6 @@ class Frame:
     problem: str | None
     language: str
     running: list[dict[str, Any]]  # each arm's paradigm and lever values as the model has them
-    hover: str | None  # an SVG of invisible dots with hover texts (None while playing)
     seconds: float | None  # the last step + redraw
     settings: dict[str, Any] | None  # the settings the model runs, when a change could not be made
     months_per_second: float
@@ -320,9 +318,9 @@ class Session:
         self.months_per_second = float(DEFAULT_MONTHS_PER_SECOND)
         self.stop_month = DEFAULT_STOP_MONTH
         self.classroom = None
-        self.pictures = None
+        self.chart = None
         self.applied: dict[str, Any] | None = None
-        self.image: bytes | None = None  # the picture shown: JPEG (a fifth of a PNG's encoding time)
+        self.picture: str | None = None  # the picture shown: SVG, drawn by the browser (chart.py)
         self.seconds: float | None = None
         self.problem: str | None = None
         self.thread: threading.Thread | None = None
@@ -343,11 +341,6 @@ class Session:
     def stop(self) -> None:
         self.stopped.set()
         self.commands.put(("wake", None))
-
-    def png(self) -> bytes:
-        """The picture as shown, as a lossless PNG (the page's picture download)."""
-        with self.lock:
-            return self.pictures.png(redraw=False) if self.pictures is not None else b""
 
     def csv(self) -> bytes:
         """The run so far, one row per arm and month (the page's CSV download), with the page's words:
@@ -407,7 +400,7 @@ class Session:
         with self.lock:
             if self.classroom is not None:
                 self.classroom.forget()
-            self.classroom = self.pictures = self.image = None
+            self.classroom = self.chart = self.picture = None
         return_memory()
 
     def _guarded(self, action: Callable[[], Any]) -> bool:
@@ -511,7 +504,7 @@ class Session:
                 self.applied = settings
                 if language_changed:  # the old words dimmed until the new picture is there
                     self._publish(busy=True)
-                    self._new_pictures()
+                    self._new_chart()
                 self._redraw()
                 return
         self._publish(busy=True)
@@ -551,11 +544,11 @@ class Session:
             return
         self.picture_size = wanted
         if self.classroom is not None:
-            self._new_pictures()
+            self._new_chart()
             self._redraw()
 
     def _rebuild(self, settings: dict[str, Any], fresh: bool = False) -> None:
-        """A new classroom for new settings (or ``fresh``: Start over); only new pictures when just the
+        """A new classroom for new settings (or ``fresh``: Start over); only a new chart when just the
         language changed."""
         from coprod.classroom.animate import Classroom
 
@@ -578,23 +571,18 @@ class Session:
                 self.changes = []
                 self.seconds = None
             self.problem = None
-        self._new_pictures()
+        self._new_chart()
         self._redraw()
 
-    def _new_pictures(self) -> None:
-        from coprod.classroom.animate import Pictures
-
+    def _new_chart(self) -> None:
         width, height = self.picture_size
-        language = self.applied.get("language", "en")
-        pictures = Pictures(self.classroom, language=language, dpi=PICTURE_DPI, width=width / PICTURE_DPI,
-                            height=height / PICTURE_DPI, blit=True, screen=True)
+        chart = Chart(self.classroom, language=self.applied.get("language", "en"), width=width, height=height)
         with self.lock:
-            self.pictures = pictures
+            self.chart = chart
 
     def _redraw(self) -> None:
         with self.lock:
-            self.pictures.update()
-            self.image = self.pictures.jpeg()
+            self.picture = self.chart.svg()
 
     def _step(self, months: int) -> None:
         started = time.perf_counter()
@@ -602,8 +590,7 @@ class Session:
             for _ in range(months):
                 self.classroom.step()
                 self.steps_done += 1
-            self.pictures.update()
-            self.image = self.pictures.jpeg()
+            self.picture = self.chart.svg()
         self.seconds = time.perf_counter() - started
         self.problem = None  # a month went well: an earlier error is no longer news
         if self.stop_armed and self.playing and self._month() >= self.stop_month:
@@ -623,14 +610,17 @@ class Session:
             self.log("could not publish a frame:\n" + traceback.format_exc())
 
     def _publish_frame(self, busy: bool) -> None:
-        pictures = self.pictures
-        size = tuple(int(v) for v in pictures.canvas.get_width_height()) if pictures else (0, 0)
+        chart = self.chart
+        size = (chart.width, chart.height) if chart else (0, 0)
         language = self.applied.get("language", "en") if self.applied else "en"
-        hover = None if (self.playing or busy or pictures is None) else hover_svg(self.classroom, pictures, language)
+        picture = self.picture
+        if not (self.playing or busy or chart is None):  # paused: hover texts say who each citizen is
+            with self.lock:
+                picture = self.picture = chart.svg(hover=True)
         news, self.settings_news = self.settings_news, False
         self.publish(Frame(
-            image=self.image, size=size, month=self._month(), playing=self.playing, busy=busy, problem=self.problem,
-            language=language, running=self._running(), hover=hover, seconds=self.seconds,
+            picture=picture, size=size, month=self._month(), playing=self.playing, busy=busy, problem=self.problem,
+            language=language, running=self._running(), seconds=self.seconds,
             settings=self.applied if news and self.applied else None,
             months_per_second=self.months_per_second, stop_month=self.stop_month,
             changes=[(month, describe_change(before, after, language)) for month, before, after in self.changes]))
@@ -660,23 +650,6 @@ def single_numba_thread() -> None:
         numba.set_num_threads(1)
     except (ImportError, ValueError):
         pass
-
-
-def hover_svg(classroom, pictures, language: str) -> str:
-    """Invisible dots over the picture's citizens, each with a hover text saying who they are."""
-    from html import escape
-
-    width, height = pictures.canvas.get_width_height()
-    parts = [f'<svg class="coprod-hover-svg" viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
-             'xmlns="http://www.w3.org/2000/svg">']
-    for panel, pixels in zip(pictures.net, pictures.dot_pixels()):
-        arm = panel["arm"]
-        prefix = f"{arm.label}: " if len(pictures.net) > 1 else ""
-        for i, (x, y) in zip(classroom.sample, pixels):
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6"><title>{escape(prefix + arm.describe(i, language))}'
-                         '</title></circle>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def page_connected(context: Any) -> bool:
@@ -725,10 +698,11 @@ green collectively; a ring marks a volunteer, squares are professionals (dotted 
 invited this month), stars are NGOs. Pause and hover over a citizen to see who they are.
 
 **Levers mid-run**: move a lever while the run goes on: it applies from the next month. A vertical
-dashed line marks the month, and a faint dashed line shows the same run without the change (same
-seed, same random numbers), so the gap between the lines is the change's effect. *Back to month*
-returns to a month before the change, so the class can try another; *Start over* begins again at
-month 0 with the levers as they stand.
+dashed line marks the month, and a faint dashed line shows the same run without any change (the run
+as it began: same seed, same random numbers), so the gap between the lines is what the changes did
+together; a second or third change leaves that line where it is. *Back to month* returns to a
+month before a change, so the class can try another; *Start over* begins again at month 0 with the
+levers as they stand.
 
 **Keys**: the space bar plays and pauses.
 
@@ -762,10 +736,11 @@ kollektivt; en ring er en frivillig, firkanter er medarbejdere (prikkede linjer:
 denne måned), stjerner er foreninger. Sæt på pause, og hold musen over en borger for at se, hvem det er.
 
 **Greb undervejs**: flyt et greb, mens kørslen går: det gælder fra næste måned. En lodret stiplet
-linje markerer måneden, og en svag stiplet linje viser den samme kørsel uden ændringen (samme frø,
-samme tilfældige tal), så forskellen mellem linjerne er ændringens virkning. *Tilbage til måned*
-går tilbage til en måned før ændringen, så klassen kan prøve en anden; *Start forfra* begynder
-igen fra måned 0 med grebene, som de står.
+linje markerer måneden, og en svag stiplet linje viser den samme kørsel uden nogen ændring (kørslen,
+som den begyndte: samme frø, samme tilfældige tal), så forskellen mellem linjerne er, hvad
+ændringerne tilsammen gjorde; en anden eller tredje ændring flytter ikke den linje. *Tilbage til
+måned* går tilbage til en måned før en ændring, så klassen kan prøve en anden; *Start forfra*
+begynder igen fra måned 0 med grebene, som de står.
 
 **Taster**: mellemrumstasten afspiller og sætter på pause.
 
@@ -790,11 +765,8 @@ CSS = """
 @media (max-width: 1400px) { .coprod-side { flex-basis: 300px; } }
 .coprod-main { flex: 1 1 600px; min-width: 0; }
 .coprod-picture-box { position: relative; max-width: 100%; }
-.coprod-picture-box img.coprod-picture { display: block; width: 100%; height: auto; }
-.coprod-picture-box.busy img.coprod-picture { opacity: 0.5; }
-.coprod-hover { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
-.coprod-hover svg { width: 100%; height: 100%; display: block; }
-.coprod-hover circle { fill: transparent; pointer-events: all; cursor: help; }
+.coprod-chart svg.coprod-picture { display: block; }
+.coprod-picture-box.busy svg.coprod-picture { opacity: 0.5; }
 .coprod-page .coprod-label { color: #444; }
 .coprod-page .coprod-change { font-weight: bold; color: #333; }
 .coprod-page .coprod-busy { color: #b35900; font-weight: bold; }

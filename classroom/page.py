@@ -107,6 +107,51 @@ module.exports = {
 """).tag(sync=True)
 
 
+class PictureDownload(ipyvue.VueTemplate):
+    """The picture as a PNG file, made in the browser from the SVG on the screen (so the download is
+    the picture the class sees, and the server does no drawing for it)."""
+
+    label = traitlets.Unicode("").tag(sync=True)
+    filename = traitlets.Unicode("coprod.png").tag(sync=True)
+    template = traitlets.Unicode("""
+<template>
+  <v-btn text class="coprod-download-png" @click="download">{{ label }}</v-btn>
+</template>
+<script>
+module.exports = {
+  methods: {
+    download() {
+      const svg = document.querySelector("svg.coprod-picture");
+      if (!svg) return;
+      const width = svg.width.baseVal.value, height = svg.height.baseVal.value;
+      const xml = new XMLSerializer().serializeToString(svg);
+      const image = new Image();
+      image.onload = () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = width;
+        canvas.height = height;
+        const pen = canvas.getContext("2d");
+        pen.fillStyle = "white";
+        pen.fillRect(0, 0, width, height);
+        pen.drawImage(image, 0, 0);
+        canvas.toBlob((blob) => {
+          const link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = this.filename;
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          setTimeout(() => URL.revokeObjectURL(link.href), 5000);
+        }, "image/png");
+      };
+      image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(xml);
+    }
+  }
+}
+</script>
+""").tag(sync=True)
+
+
 def current_context():
     try:
         from solara.server import kernel_context
@@ -336,8 +381,7 @@ def Extras(session, settings, frame):
     f = frame.value
     month = f.month if f is not None else 0
     with solara.Div(classes=["coprod-downloads"]):
-        solara.FileDownload(session.png, filename=download_name(settings.value, month, "png"),
-                            label=words["download_png"], mime_type="image/png")
+        PictureDownload.element(label=words["download_png"], filename=download_name(settings.value, month, "png"))
         solara.FileDownload(session.csv, filename=download_name(settings.value, month, "csv"),
                             label=words["download_csv"], mime_type="text/csv")
     seconds = f.seconds if f is not None else None
@@ -382,8 +426,6 @@ def Picture(frame):
     # Drawn for the room the page measured: shown at its natural size (never wider than the column).
     box = {"width": f"{width}px", "max-width": "100%"}
     with solara.Div(classes=["coprod-picture-box"] + (["busy"] if f is not None and f.busy else []), style=box):
-        if f is not None and f.image is not None:
-            solara.Image(f.image, format="jpeg", classes=["coprod-picture"])
-        solara.HTML(tag="div", unsafe_innerHTML=(f.hover if f is not None else None) or "",
-                    classes=["coprod-hover"])
+        solara.HTML(tag="div", unsafe_innerHTML=(f.picture if f is not None else None) or "",
+                    classes=["coprod-chart"])
     solara.Text(json.dumps(f.running if f else []), classes=["coprod-running"], style={"display": "none"})

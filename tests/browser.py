@@ -4,6 +4,11 @@ PyPI (no browser download). Without it a test skips with the reason; under CI it
 from __future__ import annotations
 
 import os
+import re
+import signal
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -48,3 +53,73 @@ def render_offline(html: Path, screenshot: Path) -> tuple[list[int], list[str]]:
         finally:
             browser.close()
     return widths, errors
+
+
+# --- driving the classroom dashboard (its browser tests and benchmarks/bench_dashboard.py) ---------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def poll(check, what: str, timeout: float = 90.0, every: float = 0.1):
+    """Poll ``check`` until it returns something true; fail with ``what`` after ``timeout`` s (a
+    busy machine is slow, so callers wait on a condition with room to spare, never a fixed time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop a server started in a session of its own: politely, then for sure."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def month_shown(page) -> int:
+    """The month the dashboard's page shows."""
+    return int(re.search(r"(\d+)", page.locator(".coprod-month").inner_text()).group(1))
+
+
+def wait_month(page, check, what: str, timeout: float = 90.0) -> int:
+    """Wait until the page's month satisfies ``check``; the month."""
+    return poll(lambda: (lambda month: check(month) and (month,))(month_shown(page)), f"month {what}",
+                timeout)[0]
+
+
+def step_once(page, timeout: float = 120.0) -> float:
+    """Click Step and wait for the next month on the page; the seconds it took."""
+    before = month_shown(page)
+    started = time.perf_counter()
+    page.locator(".coprod-step").click()
+    poll(lambda: month_shown(page) > before, "the month after a Step", timeout, every=0.01)
+    return time.perf_counter() - started
+
+
+def set_speed(page, months_per_second: int, label: str = "Months per second") -> None:
+    """Move the speed slider (1-20 months a second, by keys) to ``months_per_second``."""
+    slider = page.locator(".coprod-speed [role=slider]").first
+    slider.focus()
+    slider.press("Home")
+    for _ in range(months_per_second - 1):
+        slider.press("ArrowRight")
+    page.wait_for_selector(f"text={label}: {months_per_second}")

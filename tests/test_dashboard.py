@@ -18,15 +18,14 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
+import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from browser import CHROMIUM, CHROMIUM_ARGS, free_port, month_shown, poll, require_chromium, stop_server, wait_month
 
 LOAD_TIMEOUT_MS = 90_000
 ACTION_TIMEOUT_MS = 90_000  # a busy shared machine (load 15-20 on 2 cores) answers a click in up to ~15 s
@@ -38,38 +37,12 @@ ENGLISH_CONTROLS = ("Step", "Play", "Start over", "Back to month", "Go back", "M
                     "Information", "Model Parameters")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _poll(check, what: str, timeout: float = 90.0, every: float = 0.1):
-    """Poll ``check`` until it returns something true; fail with ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
 
 
-def _month(page) -> int:
-    text = page.locator(".coprod-month").inner_text()
-    return int(re.search(r"(\d+)", text).group(1))
 
 
-def _wait_month(page, check, what: str, timeout: float = 90.0) -> int:
-    deadline = time.monotonic() + timeout
-    month = _month(page)
-    while time.monotonic() < deadline:
-        month = _month(page)
-        if check(month):
-            return month
-        time.sleep(0.1)
-    raise AssertionError(f"month counter stuck at {month}, expected {what}")
 
 
 def _running(page) -> list[dict]:
@@ -153,12 +126,12 @@ def test_dashboard_in_browser(tmp_path: Path):
     # With a network namespace nothing but loopback exists for server and browser; without one
     # (not root) the browser still refuses and records every request that leaves this machine.
     offline = _network_namespace_works()
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "server.log"
     server = _start_server(port, log_path, tmp_path, offline)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _poll(lambda: server.poll() is not None or _listening(port, server.pid if offline else None),
+        poll(lambda: server.poll() is not None or _listening(port, server.pid if offline else None),
               "the server to listen", timeout=120, every=0.5)
         assert server.poll() is None, log_path.read_text()
         executable = _chromium_in(server.pid, tmp_path) if offline else CHROMIUM
@@ -178,13 +151,7 @@ def test_dashboard_in_browser(tmp_path: Path):
                 browser.close()
         assert not (tmp_path / "npm-was-called").exists(), "the dashboard called npm"
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        stop_server(server)
     assert server.returncode is not None
 
 
@@ -212,13 +179,13 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
     page.goto(url, timeout=LOAD_TIMEOUT_MS)
     page.wait_for_selector(".coprod-picture", timeout=LOAD_TIMEOUT_MS)
-    assert _month(page) == 0
+    assert month_shown(page) == 0
     _no_error_on_page(page, errors)
 
-    # Readable from the back row: at 1920x1080 the picture is drawn at least at its natural size,
-    # where 13 pt at 100 dpi is 18 px, and the whole picture is in the window.
+    # Readable from the back row: at 1920x1080 the picture (SVG, its text 18 px and more) is shown at
+    # least at its natural size, and the whole picture is in the window.
     box = page.locator(".coprod-picture").bounding_box()
-    natural = page.locator(".coprod-picture").evaluate("img => img.naturalWidth")
+    natural = page.locator(".coprod-picture").evaluate("svg => svg.width.baseVal.value")
     assert box["width"] >= natural * 0.99, (box, natural)
     assert box["y"] + box["height"] <= 1080, box
     page.screenshot(path=str(tmp_path / "dashboard-1920x1080.png"))
@@ -226,50 +193,52 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
 
     # Step: one month on, the picture changes.
     page.locator(".coprod-step").click()
-    _wait_month(page, lambda m: m == 1, "1 after Step")
+    wait_month(page, lambda m: m == 1, "1 after Step")
     assert _picture(page) != start
 
     # Play; change a lever, the paradigm and a story while it plays: no error, the model takes
     # each new value and plays on. A lever or paradigm moved mid-run applies from the next month
     # (the run goes on, a change is listed); a new story starts again.
     page.locator(".coprod-play").click()
-    _wait_month(page, lambda m: m >= 4, "at least 4 while playing")
+    wait_month(page, lambda m: m >= 4, "at least 4 while playing")
     slider = page.locator(".lever-savings_target [role=slider]").first
     slider.focus()
     slider.press("End")
     page.wait_for_selector("text=Savings target: 0.6")
-    _poll(lambda: _running(page)[0]["savings_target"] == 0.6, "the model to take savings target 0.6")
+    poll(lambda: _running(page)[0]["savings_target"] == 0.6, "the model to take savings target 0.6")
     page.wait_for_selector(".coprod-change:has-text('Savings target')")
-    assert _month(page) >= 4, "a lever moved mid-run started the run again"
+    assert month_shown(page) >= 4, "a lever moved mid-run started the run again"
     _choose(page, "paradigm-a", "Customer (NPM)")
-    _poll(lambda: _running(page)[0]["paradigm"] == "npm", "the model to take the NPM paradigm")
-    _poll(lambda: _running(page)[0]["savings_target"] == 0.6, "the lever to stay moved")
-    _wait_month(page, lambda m: m >= 3, "the run to play on after the paradigm changed")
+    poll(lambda: _running(page)[0]["paradigm"] == "npm", "the model to take the NPM paradigm")
+    poll(lambda: _running(page)[0]["savings_target"] == 0.6, "the lever to stay moved")
+    wait_month(page, lambda m: m >= 3, "the run to play on after the paradigm changed")
     _choose(page, "preset", "From client to co-citizen")
-    _poll(lambda: [arm["paradigm"] for arm in _running(page)] == ["traditional", "npg"], "the story's two arms")
+    poll(lambda: [arm["paradigm"] for arm in _running(page)] == ["traditional", "npg"], "the story's two arms")
     page.wait_for_selector(".paradigm-b")
-    _wait_month(page, lambda m: m >= 3, "the story to play")
+    wait_month(page, lambda m: m >= 3, "the story to play")
     _no_error_on_page(page, errors)
 
     # Pause: once the button offers Play again the run stands still, even on a busy machine.
     page.locator(".coprod-play").click()
     page.wait_for_selector(".coprod-play:has-text('Play')")
-    paused = _month(page)
+    paused = month_shown(page)
     page.locator(".coprod-step").click()  # a round trip through the session: it answers with one month more
-    _wait_month(page, lambda m: m == paused + 1, f"{paused + 1} after one Step while paused")
+    wait_month(page, lambda m: m == paused + 1, f"{paused + 1} after one Step while paused")
     time.sleep(1.0)
-    assert _month(page) == paused + 1, "the run went on after Pause"
+    assert month_shown(page) == paused + 1, "the run went on after Pause"
 
     # Hover: each citizen in the network view says who they are.
-    page.wait_for_selector(".coprod-hover circle", state="attached")
-    hover = page.locator(".coprod-hover circle title").first.text_content()
+    page.wait_for_selector(".coprod-picture .hover circle", state="attached")
+    hover = page.locator(".coprod-picture .hover circle title").first.text_content()
     assert "resources" in hover and "trust" in hover and "efficacy" in hover and "this month" in hover, hover
-    assert page.locator(".coprod-hover circle").count() >= 2 * 150
+    assert page.locator(".coprod-picture .hover circle").count() >= 2 * 150
 
-    # Downloads: the picture as PNG and the run as CSV.
+    # Downloads: the picture as PNG (made in the browser from the SVG shown: its size) and the run as CSV.
     with page.expect_download() as png_download:
         page.get_by_text("Picture (PNG)").click()
-    assert Path(png_download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = Path(png_download.value.path()).read_bytes()
+    shown = page.locator(".coprod-picture").evaluate("svg => [svg.width.baseVal.value, svg.height.baseVal.value]")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and list(struct.unpack(">II", png[16:24])) == shown, shown
     with page.expect_download() as csv_download:
         page.get_by_text("Data (CSV)").click()
     assert png_download.value.suggested_filename == f"coprod-client_to_cocitizen-month{paused + 1:03d}-en.png"
@@ -281,9 +250,9 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     # Back to month 1, then Start over: month 0 with the same settings.
     page.locator(".coprod-back-month input").fill("1")
     page.locator(".coprod-back").click()
-    _wait_month(page, lambda m: m == 1, "1 after Back to month 1")
+    wait_month(page, lambda m: m == 1, "1 after Back to month 1")
     page.locator(".coprod-reset").click()
-    _wait_month(page, lambda m: m == 0, "0 after Start over")
+    wait_month(page, lambda m: m == 0, "0 after Start over")
 
     # Danish: every control label in Danish, hover explanations and hover texts in Danish.
     page.get_by_role("button", name="Dansk").click()
@@ -297,7 +266,7 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
                 if re.search(rf"\b{re.escape(word)}\b", text)]
 
     try:
-        _poll(lambda: not english_left(), "the Danish page to lose its English labels")
+        poll(lambda: not english_left(), "the Danish page to lose its English labels")
     except AssertionError:
         raise AssertionError(f"English control labels on the Danish page: {english_left()}") from None
     page.locator(".lever-savings_target").hover()
@@ -308,7 +277,7 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     page.wait_for_selector(".coprod-lesson >> nth=2", state="attached")  # the three lessons
     page.locator(".coprod-info-close").click()
     page.wait_for_selector(".coprod-info", state="detached")
-    page.wait_for_function("() => (document.querySelector('.coprod-hover circle title') || {}).textContent"
+    page.wait_for_function("() => (document.querySelector('.coprod-picture .hover title') || {}).textContent"
                            "?.includes('tillid')")
 
     # Presentation mode: only the picture and the run's controls.
@@ -328,7 +297,7 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     # 1280x720: the whole picture (network and plots) fits in the window.
     page.set_viewport_size({"width": 1280, "height": 720})
     page.mouse.move(0, 0)
-    _poll(lambda: (lambda b: b and b["y"] + b["height"] <= 720 and b["x"] + b["width"] <= 1280)(
+    poll(lambda: (lambda b: b and b["y"] + b["height"] <= 720 and b["x"] + b["width"] <= 1280)(
         page.locator(".coprod-picture").bounding_box()), "the picture to fit a 1280x720 window")
     page.screenshot(path=str(tmp_path / "dashboard-1280x720.png"))
     _no_error_on_page(page, errors)
@@ -339,9 +308,9 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     second.goto(url, timeout=LOAD_TIMEOUT_MS)
     second.wait_for_selector(".coprod-picture", timeout=LOAD_TIMEOUT_MS)
     second.locator(".coprod-play").click()
-    _wait_month(second, lambda m: m >= 2, "the second tab to play")
+    wait_month(second, lambda m: m >= 2, "the second tab to play")
     second.close(run_before_unload=True)
-    _poll(lambda: _log_count(log_path, "session ended") > ended, "the closed tab's session to end", timeout=60)
+    poll(lambda: _log_count(log_path, "session ended") > ended, "the closed tab's session to end", timeout=60)
     page.close()
     assert not outside, f"the page asked for things from outside this machine: {outside}"
 
@@ -431,7 +400,7 @@ def session():
         s.frames = frames
         made.append(s)
         s.start()
-        frames.wait(lambda f: f.image is not None and not f.busy, "the first picture")
+        frames.wait(lambda f: f.picture is not None and not f.busy, "the first picture")
         return s
 
     yield make
@@ -515,8 +484,9 @@ def test_downloads_and_hover_texts(session):
     s = session(_small_settings(language="da"))
     s.send("step")
     s.send("step")
-    frame = s.frames.wait(lambda f: f.month == 2 and f.hover, "month 2 with hover texts")
-    assert frame.hover.count("<circle") == 200 and "tillid" in frame.hover
+    frame = s.frames.wait(lambda f: f.month == 2 and 'class="hover"' in f.picture, "month 2 with hover texts")
+    hover = frame.picture.split('class="hover"')[1]
+    assert hover.count("<title>") == 200 and "tillid" in hover
     lines = s.csv().decode().splitlines()
     settings = [line for line in lines if line.startswith("#")]
     rows = [line for line in lines if not line.startswith("#")]
@@ -525,7 +495,7 @@ def test_downloads_and_hover_texts(session):
     assert rows[0].startswith("side;Paradigme;Måned;Innovation (denne måned);") and "Demokrati (6-måneders" in rows[0]
     assert len(rows) == 3 and rows[2].startswith("A;Medborger (NPG);2;")
     assert all("," in value or value.isdigit() for value in rows[2].split(";")[3:] if value not in ("0", "1")), rows[2]
-    assert s.png()[:4] == b"\x89PNG" and s.image[:3] == b"\xff\xd8\xff"  # the download a PNG, the page a JPEG
+    assert s.picture.startswith("<svg") and "Måned" in s.picture  # the PNG is made from it in the browser
 
 
 def test_missing_browser_files_stop_the_command_at_once_with_one_line(tmp_path, monkeypatch, capsys):
@@ -536,7 +506,7 @@ def test_missing_browser_files_stop_the_command_at_once_with_one_line(tmp_path, 
 
     assert dashboard.missing_assets() == []  # the install brought them
     monkeypatch.setattr(settings.assets, "proxy_cache_dir", tmp_path)
-    assert main(["dashboard", "--no-browser", "--port", str(_free_port())]) == 2
+    assert main(["dashboard", "--no-browser", "--port", str(free_port())]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "solara-vuetify" in err and "install" in err
 
@@ -565,56 +535,55 @@ def test_an_unexpected_error_pauses_the_run_says_so_and_the_session_goes_on(sess
 
 
 def test_every_word_of_the_projector_picture_is_18_px_and_inside_it_at_any_size():
-    """The page shows the picture at its natural size, drawn for the room it has (the browser test
-    checks that); here every text in it is at least 18 px (13 pt at 100 dpi) and none is cut off by
-    the picture's edge, for the rooms of 1280x720 and 1920x1080 screens, one arm and two, both
-    languages, with a lever moved mid-run (marks, ghost lines and their legend shown)."""
-    from matplotlib.text import Text
+    """The page shows the picture (SVG) at its natural size, drawn for the room it has (the browser
+    tests check that and measure the drawn text); here every text in it is at least 18 px and,
+    at the width its words take, inside the picture, for the rooms of 1280x720 and 1920x1080
+    screens, one arm and two, both languages, with levers moved mid-run (marks, ghost lines)."""
+    import xml.etree.ElementTree as ET
 
-    from coprod.classroom.animate import Classroom, Pictures
-    from coprod.classroom.dashboard import PICTURE_DPI, apply_preset, classroom_settings
+    from coprod.classroom.animate import Classroom
+    from coprod.classroom.chart import Chart
+    from coprod.classroom.dashboard import apply_preset, classroom_settings
 
     for (width, height), compare, language in (((1256, 540), True, "da"), ((1256, 540), False, "en"),
-                                               ((1880, 900), True, "en"), ((940, 560), False, "da")):
+                                               ((1880, 900), True, "en"), ((1880, 900), False, "da")):
         settings = _small_settings(compare=compare, language=language)
         if compare:
             settings = {**apply_preset(settings, "collective"), "n_citizens": 200}
         classroom = Classroom(classroom_settings(settings))
-        pictures = Pictures(classroom, language=language, dpi=PICTURE_DPI, width=width / PICTURE_DPI,
-                            height=height / PICTURE_DPI, blit=True, screen=True)
+        chart = Chart(classroom, language=language, width=width, height=height)
         for month in range(1, 130):  # past 120: the widest tick labels a long run has
             classroom.step()
-            if month == 2:
-                classroom.intervene(classroom_settings({**settings, "common": {"process_openness": 1.0}})["arms"])
-        pictures.update()
-        pictures.png()
-        figure = pictures.figure
-        renderer = figure.canvas.get_renderer()
-        shown_ticks = set()
-        for ax in figure.axes:  # tick labels outside an axis' range are not drawn
-            for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
-                shown_ticks |= {id(tick.label1) for tick in axis.get_major_ticks()
-                                if min(low, high) - 1e-9 <= tick.get_loc() <= max(low, high) + 1e-9}
-        texts = [t for t in figure.findobj(Text) if t.get_text().strip() and t.get_visible()
-                 and (id(t) in shown_ticks or not _is_tick_label(t, figure))]
-        assert len(texts) > 40
-        small = {t.get_text(): t.get_fontsize() for t in texts if t.get_fontsize() * PICTURE_DPI / 72 < 18}
-        assert not small, small
-        cut = [t.get_text() for t in texts if not _inside(t.get_window_extent(renderer), figure.bbox)]
+            if month in (2, 5):
+                moved = {"process_openness": 1.0} if month == 2 else {"process_openness": 1.0, "outreach": 1.0}
+                classroom.intervene(classroom_settings({**settings, "common": moved})["arms"])
+        svg = chart.svg(hover=True)
+        root = ET.fromstring(svg)
+        style = root.find("{http://www.w3.org/2000/svg}style").text
+        sizes = {selector.rsplit("text", 1)[1]: float(px)
+                 for selector, px in re.findall(r"(svg\.coprod-picture text(?:\.\w)?)\{[^}]*font-size:([\d.]+)px", style)}
+        texts = [(el, sizes[f".{el.get('class')}" if el.get("class") else ""])
+                 for el in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert len(texts) > 40 and min(sizes.values()) >= 18, sizes
+        cut = [el.text for el, px in texts if not _inside_picture(el, px, width, height)]
         assert not cut, (width, height, compare, language, cut)
+        assert 'stroke-dasharray="6 4"' in svg  # the ghost line is drawn
         if language == "da":  # decimal commas, and no decimal point anywhere
-            words = [t.get_text() for t in texts]
+            words = [el.text for el, _ in texts]
             assert any(re.search(r"\d,\d", w) for w in words) and not any(re.search(r"\d\.\d", w) for w in words), words
 
 
-def _is_tick_label(text, figure) -> bool:
-    return any(text is tick.label1 or text is tick.label2 for ax in figure.axes
-               for axis in (ax.xaxis, ax.yaxis) for tick in axis.get_major_ticks())
+def _inside_picture(text, px: float, width: int, height: int) -> bool:
+    """Whether a text of the SVG, as wide as its words are drawn, lies inside the picture."""
+    from coprod.classroom.chart import text_width
 
+    wide = text_width(text.text, px)
+    x, y = float(text.get("x")), float(text.get("y"))
+    left = {"middle": x - wide / 2, "end": x - wide}.get(text.get("text-anchor"), x)
+    top, bottom = (y - 0.5 * px, y + 0.5 * px) if text.get("dominant-baseline") == "central" else (y - 0.8 * px,
+                                                                                                 y + 0.25 * px)
+    return left >= 0 and left + wide <= width and top >= 0 and bottom <= height
 
-def _inside(box, frame) -> bool:
-    return (box.x0 >= frame.x0 - 0.5 and box.y0 >= frame.y0 - 0.5
-            and box.x1 <= frame.x1 + 0.5 and box.y1 <= frame.y1 + 0.5)
 
 # --- levers moved mid-run: the change from the next month, and the run without it ----------------
 
@@ -645,7 +614,17 @@ def test_a_lever_moved_mid_run_applies_from_the_next_month_beside_the_run_withou
     # ... and the live run shares its first four months and parts from it afterwards.
     assert arm.history[series][:4] == plain.arms[0].history[series][:4]
     assert arm.history["participation_rate"][4:] != plain.arms[0].history["participation_rate"][4:]
-    assert s.pictures.marked == (4,)
+    assert s.chart.limits()[2] == (4,) and 'stroke-dasharray="5 3"' in s.picture  # the month marked
+    # A second change: the ghost stays the run without any change (the class compares with doing nothing).
+    s.send("settings", {**moved, "common": {**moved["common"], "savings_target": 0.4}})
+    for _ in range(2):
+        s.send("step")
+    s.frames.wait(lambda f: f.month == 12 and len(f.changes) == 2, "month 12 with two changes")
+    for _ in range(2):
+        plain.step()
+    assert arm.ghost.history[series] == plain.arms[0].history[series] and arm.ghost_from == 4
+    assert arm.model.p["savings_target"] == 0.4 and arm.ghost.model.p["savings_target"] != 0.4
+    assert s.chart.limits()[2] == (4, 10)
     live = list(arm.history[series])
 
     # Back to month 4: the change is dropped, the levers are as they were, and the page is told.
@@ -657,7 +636,7 @@ def test_a_lever_moved_mid_run_applies_from_the_next_month_beside_the_run_withou
     for _ in range(6):
         s.send("step")
     s.frames.wait(lambda f: f.month == 10 and f.changes, "month 10 again")
-    assert s.classroom.arms[0].history[series] == live
+    assert s.classroom.arms[0].history[series] == live[:10]
     # Start over: month 0 with the levers as they stand, no change, no ghost.
     s.send("reset")
     s.frames.wait(lambda f: f.month == 0 and not f.changes and not f.busy, "month 0 after Start over")
@@ -691,16 +670,17 @@ def test_language_switch_mid_run_keeps_the_run_and_redraws_in_the_new_language(s
     frame = s.frames.wait(lambda f: f.language == "da" and not f.busy, "Danish, redrawn")
     assert any(f.language == "da" and f.busy for f in s.frames.frames), "the old picture was not dimmed"
     assert frame.month == 2 and [arm.model for arm in s.classroom.arms] == models and not frame.changes
-    assert s.pictures.language == "da"
+    assert s.chart.language == "da" and "Måned" in s.picture
 
 
 def test_story_sides_are_titled_by_what_differs_and_downloads_are_named():
-    from coprod.classroom.animate import Classroom, Pictures
+    from coprod.classroom.animate import Classroom
+    from coprod.classroom.chart import Chart
     from coprod.classroom.dashboard import apply_preset, classroom_settings, download_name
 
     settings = {**apply_preset(_small_settings(language="da"), "collective"), "n_citizens": 200}
-    pictures = Pictures(Classroom(classroom_settings(settings)), language="da", dpi=100, width=14, screen=True)
-    titles = [pictures.arm_title(arm).replace("\n", " ") for arm in pictures.classroom.arms]
+    chart = Chart(Classroom(classroom_settings(settings)), language="da")
+    titles = [" ".join(chart.heading(arm)) for arm in chart.classroom.arms]
     assert titles[0] != titles[1] and "individuel" in titles[0] and "kollektiv" in titles[1], titles
     assert download_name(settings, 7, "csv") == "coprod-collective-maaned007-da.csv"
     assert download_name(_small_settings(compare=True), 12, "png") == "coprod-npg-vs-traditional-month012-en.png"

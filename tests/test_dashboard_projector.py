@@ -11,15 +11,12 @@ downloaded browser); skips without them, except under CI.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from test_dashboard import LOAD_TIMEOUT_MS, _choose, _free_port, _listening, _month, _poll, _start_server, _wait_month
+from browser import CHROMIUM, CHROMIUM_ARGS, free_port, month_shown, poll, require_chromium, stop_server, wait_month
+from test_dashboard import LOAD_TIMEOUT_MS, _choose, _listening, _running, _start_server
 
 ACTION_TIMEOUT_MS = 60_000
 SIZES = ((1280, 720), (1920, 1080))
@@ -34,7 +31,7 @@ MEASURE_TEXTS = """() => {
     const node = walker.currentNode;
     const text = node.textContent.trim();
     const el = node.parentElement;
-    if (!text || !el || !el.closest('.coprod-page') || el.closest('svg')) continue;
+    if (!text || !el || !el.closest('.coprod-page') || el.closest('title, style')) continue;
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || parseFloat(style.opacity) === 0) continue;
     const range = document.createRange();
@@ -42,9 +39,13 @@ MEASURE_TEXTS = """() => {
     const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
     if (!rects.length) continue;
     const box = el.getBoundingClientRect();
-    const ratio = el.offsetHeight ? box.height / el.offsetHeight : 1;
+    const picture = el.closest('svg');  // the picture: shown 1:1 (checked below), its text drawn as sized
+    const ratio = !picture && el.offsetHeight ? box.height / el.offsetHeight : 1;
     const scale = Math.abs(ratio - 1) < 0.05 ? 1 : ratio;  // a transform, not offsetHeight's rounding
-    const clipped = ['hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+    const edge = picture && picture.getBoundingClientRect();
+    const clipped = picture ? rects.some(r => r.left < edge.left - 1 || r.right > edge.right + 1
+                                           || r.top < edge.top - 1 || r.bottom > edge.bottom + 1)
+                            : ['hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
     // (the info panel scrolls inside itself: its text need only be inside the panel's own box)
     const frame = el.closest('.coprod-info') ? el.closest('.coprod-info').getBoundingClientRect()
                                               : {left: 0, top: 0, right: innerWidth, bottom: innerHeight};
@@ -57,22 +58,14 @@ MEASURE_TEXTS = """() => {
 
 
 def _server(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "server.log"
     server = _start_server(port, log_path, tmp_path, offline=False)
-    _poll(lambda: server.poll() is not None or _listening(port, None), "the server to listen", timeout=180, every=0.5)
+    poll(lambda: server.poll() is not None or _listening(port, None), "the server to listen", timeout=180, every=0.5)
     assert server.poll() is None, log_path.read_text()
     return server, f"http://127.0.0.1:{port}/", log_path
 
 
-def _stop(server) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def _open(browser, url: str, width: int, height: int):
@@ -89,21 +82,21 @@ def _settled(page) -> bool:
     """Nothing being built, and the picture drawn for the room it has (shown 1:1)."""
     return page.evaluate("""() => {
       if (document.querySelector('.coprod-busy') || document.querySelector('.coprod-progress')) return false;
-      const img = document.querySelector('.coprod-picture');
-      if (!img || !img.complete || !img.naturalWidth) return false;
-      const box = img.getBoundingClientRect();
+      const svg = document.querySelector('svg.coprod-picture');
+      if (!svg) return false;
+      const width = svg.width.baseVal.value, height = svg.height.baseVal.value;
+      const box = svg.getBoundingClientRect();
       const main = document.querySelector('.coprod-main');
       const top = document.querySelector('.coprod-picture-box').getBoundingClientRect().top;
-      const fills = Math.abs(img.naturalWidth - main.clientWidth) <= 16
-                    && Math.abs(img.naturalHeight - (innerHeight - top)) <= 40;
-      return Math.abs(box.width - img.naturalWidth) < 1 && box.bottom <= innerHeight + 0.5 && fills;
+      const fills = Math.abs(width - main.clientWidth) <= 16 && Math.abs(height - (innerHeight - top)) <= 40;
+      return Math.abs(box.width - width) < 1 && box.bottom <= innerHeight + 0.5 && fills;
     }""")
 
 
 def _wait_settled(page, what: str) -> None:
     # The page measures its room once a second and the server redraws: on a busy machine that
     # takes a while; two settled looks a second apart make sure no redraw was under way.
-    _poll(lambda: _settled(page) and (time.sleep(1.5) or _settled(page)), f"the picture to settle ({what})",
+    poll(lambda: _settled(page) and (time.sleep(1.5) or _settled(page)), f"the picture to settle ({what})",
           timeout=180, every=1.0)
 
 
@@ -112,13 +105,13 @@ def _measure(page, width: int, height: int, what: str, screenshot: Path) -> None
     scroll = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     assert scroll[0] <= width and scroll[1] <= height, f"{what}: the page scrolls ({scroll}); see {screenshot}"
     texts = page.evaluate(MEASURE_TEXTS)
-    assert len(texts) >= 8, texts
+    assert len(texts) >= 40, texts  # the controls' and the picture's
     small = [(t["text"], round(t["px"], 1)) for t in texts if t["px"] < 17.95]
     assert not small, f"{what}: text under 18 px: {small}; see {screenshot}"
     cut = [t["text"] for t in texts if t["clipped"] or t["outside"]]
     assert not cut, f"{what}: text cut off or outside the window: {cut}; see {screenshot}"
     natural, shown = page.locator(".coprod-picture").evaluate(
-        "img => [img.naturalWidth, img.getBoundingClientRect().width]")
+        "svg => [svg.width.baseVal.value, svg.getBoundingClientRect().width]")
     assert abs(natural - shown) < 1, f"{what}: the picture is scaled ({natural} px drawn, {shown} px shown)"
 
 
@@ -136,7 +129,7 @@ def test_presentation_fits_any_projector_with_every_text_at_least_18_px(tmp_path
                     # A story side by side with a lever moved mid-run: the most there is to show.
                     _choose(page, "preset", "Collective beats individual?")
                     page.locator(".coprod-step").click()
-                    _wait_month(page, lambda m: m >= 1, "month 1", timeout=120)
+                    wait_month(page, lambda m: m >= 1, "month 1", timeout=120)
                     slider = page.locator(".lever-process_openness [role=slider]").first
                     slider.focus()
                     slider.press("End")
@@ -174,7 +167,7 @@ def test_presentation_fits_any_projector_with_every_text_at_least_18_px(tmp_path
         raise AssertionError(f"{err}\n(screenshots in {tmp_path}; server log ends: "
                              f"{log_path.read_text(errors='replace')[-2000:]})") from err
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 # --- the lessons of docs/teaching/, walked step by step ----------------------------------------------
@@ -215,14 +208,12 @@ def _play_to(page, month: int) -> None:
     stop.fill(str(month))
     stop.press("Enter")
     page.locator(".coprod-play").click()
-    _wait_month(page, lambda m: m >= month, f"month {month}", timeout=240)
+    wait_month(page, lambda m: m >= month, f"month {month}", timeout=240)
     page.wait_for_selector(".coprod-play:has-text('Play')")  # stopped there
 
 
 @pytest.mark.timeout(1800)  # three lessons of some 40 months each: 6-10 minutes on a busy 2-core machine
 def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
-    from test_dashboard import _running
-
     sync_playwright = require_chromium()
     server, url, log_path = _server(tmp_path)
     try:
@@ -239,7 +230,7 @@ def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
                     assert not missing, f"{lesson['file']} does not mention {missing}"
                     # Set up: the story, presentation mode; the lesson opened from the info panel there.
                     _choose(page, "preset", lesson["story"])
-                    _wait_month(page, lambda m: m == 0, "the story at month 0", timeout=120)
+                    wait_month(page, lambda m: m == 0, "the story at month 0", timeout=120)
                     page.locator(".coprod-present").click()
                     page.wait_for_selector(".coprod-side", state="detached")
                     page.locator(".coprod-info-button").click()
@@ -252,22 +243,22 @@ def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
                     page.locator(".coprod-present").click()
                     page.wait_for_selector(".coprod-side")
                     _do(page, lesson["change"])
-                    _poll(lambda: lesson["check"](_running(page)), f"lesson {k + 1}'s change in the model")
+                    poll(lambda: lesson["check"](_running(page)), f"lesson {k + 1}'s change in the model")
                     page.wait_for_selector(f".coprod-change:has-text('{lesson['month']}')")
-                    assert _month(page) == lesson["month"], "the change started the run again"
+                    assert month_shown(page) == lesson["month"], "the change started the run again"
                     _play_to(page, lesson["month"] + 3)
                     # Back to the month of the change, and another try.
                     back = page.locator(".coprod-back-month input")
                     back.fill(str(lesson["month"]))
                     back.press("Enter")
                     page.locator(".coprod-back").click()
-                    _wait_month(page, lambda m: m == lesson["month"], f"back at month {lesson['month']}", timeout=120)
+                    wait_month(page, lambda m: m == lesson["month"], f"back at month {lesson['month']}", timeout=120)
                     page.wait_for_selector(".coprod-change", state="detached")
                     _do(page, lesson["retry"])
                     page.wait_for_selector(f".coprod-change:has-text('{lesson['retry_words']}')")
                     page.screenshot(path=str(tmp_path / f"lesson-{k + 1}.png"))
                     page.locator(".coprod-reset").click()
-                    _wait_month(page, lambda m: m == 0, "month 0 after Start over", timeout=120)
+                    wait_month(page, lambda m: m == 0, "month 0 after Start over", timeout=120)
                 assert not errors, errors
             except Exception:
                 for k, pg in enumerate(pg for context in browser.contexts for pg in context.pages):
@@ -282,4 +273,4 @@ def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
         raise AssertionError(f"{err}\n(screenshots in {tmp_path}; server log ends: "
                              f"{log_path.read_text(errors='replace')[-2000:]})") from err
     finally:
-        _stop(server)
+        stop_server(server)
