@@ -49,7 +49,8 @@ from browser import (
 
 from coprod.classroom.animate import Classroom
 from coprod.classroom.chart import Chart
-from coprod.classroom.dashboard import classroom_settings, default_settings, single_numba_thread
+from coprod.classroom.dashboard import classroom_settings, default_settings
+from coprod.classroom.session import single_numba_thread
 
 PROJECTOR_PICTURE = (1880, 900)  # the picture's room on a 1920x1080 screen in presentation mode
 

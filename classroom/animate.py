@@ -13,16 +13,14 @@ and NGOs, and the monthly course of the five value dimensions and of inequality.
 from __future__ import annotations
 
 import argparse
-import io
 import shutil
-import struct
-import textwrap
-import zlib
 from pathlib import Path
 from typing import Any
 
 import mesa
+import networkx as nx
 import numpy as np
+from matplotlib import animation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -32,6 +30,9 @@ from matplotlib.ticker import FuncFormatter
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import write_atomically
+from coprod.experiments.checks import check_at_least, check_at_most, check_out_file, check_positive_number
+from coprod.experiments.scenarios import load_scenario
+from coprod.model.engine_numba import VOLUNTEER_BIT
 from coprod.model.model import CoProductionModel, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS
 from coprod.model.paradigms import PARADIGM_RULES, paradigm_name
@@ -40,7 +41,6 @@ from coprod.reports.words import dimension_name
 SAMPLE_SIZE = 200
 MODE_COLOURS = ("#d0d0d0", "#4c72b0", "#dd8452", "#2ca02c")  # none, individual, group, collective
 ARM_COLOURS = ("#1f4e9c", "#c0392b")
-JPEG_QUALITY = 90  # text stays crisp on a projector; the download is a lossless PNG
 GHOST_ALPHA = 0.35  # the path without any change: the same colour, faint and dashed
 CHANGE_COLOUR = "#555555"
 PROFESSIONAL_COLOUR = "#222222"
@@ -244,8 +244,6 @@ class Arm:
             return {name: getattr(person, name) for name in ("mode", "hours", "is_volunteer", "invited", "heard",
                                                                "resources", "trust", "efficacy", "wellbeing",
                                                                "caseload")}
-        from coprod.model.engine_numba import VOLUNTEER_BIT
-
         return {"mode": int(population.current_mode[i]), "hours": float(population.hours[i]),
                 "is_volunteer": bool(population.seen_last[i] & VOLUNTEER_BIT),
                 "invited": bool(population.invited[i]), "heard": bool(population.heard[i]),
@@ -262,8 +260,6 @@ class Arm:
             return (np.fromiter((people[i].mode for i in citizens), dtype=np.int64, count=n),
                     np.fromiter((people[i].is_volunteer for i in citizens), dtype=bool, count=n),
                     np.fromiter((people[i].invited for i in citizens), dtype=bool, count=n))
-        from coprod.model.engine_numba import VOLUNTEER_BIT
-
         return (population.current_mode[citizens].astype(np.int64),
                 (population.seen_last[citizens] & VOLUNTEER_BIT) > 0, population.invited[citizens].astype(bool))
 
@@ -356,6 +352,12 @@ def lever_words(name: str, value: Any, language: str) -> str:
     return f"{declared.display(language)}: {shown}"
 
 
+def x_range(months: int) -> int:
+    """The time axis' end: it grows in a few big steps (24, 60, 120, then by 120), so the picture's
+    frame changes rarely."""
+    return next((top for top in (24, 60, 120) if months <= top), 120 * int(np.ceil(months / 120)))
+
+
 def series_name(name: str, language: str = "en") -> str:
     """A series of the pictures (``SERIES``) in readers' words: "Democracy (this month)"."""
     t = TEXT[language]
@@ -414,8 +416,6 @@ class Layout:
     """Where the sampled citizens, their professionals and the NGOs sit in the network picture."""
 
     def __init__(self, model: CoProductionModel, sample: np.ndarray, seed: int):
-        import networkx as nx
-
         indptr, indices = model.network.indptr, model.network.indices
         position = {int(i): k for k, i in enumerate(sample)}
         edges = []
@@ -458,34 +458,34 @@ class Layout:
         self.group_xy = {int(g): self.xy[groups == g].mean(axis=0) for g in present}
 
 
+def arm_title(arms: list[Arm], arm: Arm, language: str, short: bool = False) -> str:
+    """An arm's name: its label (beside another arm, or a scenario's name), its paradigm, and
+    when both arms share the paradigm, what differs between them (a story's point)."""
+    named = len(arms) > 1 or arm.label not in ("A", "B")  # a scenario's name in an animation
+    label = f"{arm.label}: " * named
+    title = label + paradigm_name(arm.paradigm, language, short=short)
+    others = [other for other in arms if other is not arm]
+    if others and others[0].paradigm == arm.paradigm:  # same paradigm: name the first lever that differs
+        differing = [name for name in TITLE_LEVERS if arm.model.p[name] != others[0].model.p[name]]
+        if differing:
+            title = label + lever_words(differing[0], arm.model.p[differing[0]], language)
+    return title
+
+
 class Pictures:
-    """One figure for a classroom: network samples and six small time plots.
+    """One matplotlib figure for a classroom (the animations' frames; the dashboard draws SVG,
+    ``chart.py``): network samples and six small time plots in a portrait slide layout.
 
-    Built once; ``update`` moves the data of the existing artists. With ``blit`` (the dashboard)
-    ``png`` redraws only what changes each month over a saved background, and redraws everything
-    only when an axis range grows; without it (animations) every frame is a full draw.
-
-    ``screen`` (the dashboard) lays the figure out landscape for a projector, network on the left
-    and the plots in two columns on the right, with text big enough for the back row (13 pt at
-    100 dpi is 18 px at natural size); otherwise (animations) it is the portrait slide layout.
+    Built once; ``update`` moves the data of the existing artists, and every frame is a full draw.
     Beside each plot's title stands each arm's current value, in the arm's colour.
     """
 
-    def __init__(self, classroom: Classroom, language: str = "en", dpi: int = 72, width: float = 12.0,
-                 blit: bool = False, screen: bool = False, height: float | None = None):
+    def __init__(self, classroom: Classroom, language: str = "en", dpi: int = 72, width: float = 12.0):
         self.classroom = classroom
-        self.blit = blit
-        self.screen = screen
-        self._background = None
-        self._drawn_limits = None
-        self.limits = None
-        self.marked: tuple[int, ...] = ()
         self.language = language if language in TEXT else "en"
         self.dpi = dpi
-        # Font sizes in points: the slide layout's, or the projector's.
-        self.size = {"title": 15, "plot_title": 14, "ticks": 13, "legend": 13, "value": 14, "small_legend": 13} \
-            if screen else {"title": 11, "plot_title": 10, "ticks": 8, "legend": 8, "value": 9, "small_legend": 7}
-        net_axes, plot_cells, bottom_row = self._grid(width, height, len(classroom.arms))
+        self.size = {"title": 11, "plot_title": 10, "ticks": 8, "legend": 8, "value": 9, "small_legend": 7}  # pt
+        net_axes, plot_cells, bottom_row = self._grid(width, len(classroom.arms))
         self.net = [self._network_panel(ax, arm, colour)
                     for ax, arm, colour in zip(net_axes, classroom.arms, ARM_COLOURS)]
         self._legend(net_axes)
@@ -500,34 +500,10 @@ class Pictures:
         self.canvas.draw()
         self.figure.set_layout_engine("none")
         self.update()
-        if blit:
-            for panel in self.net:
-                for key in ("dots", "ngos", "invites", "title"):
-                    panel[key].set_animated(True)
-            for plot in self.plots:
-                for line, _, _ in plot["lines"]:
-                    line.set_animated(True)
-                for text, _, _ in plot["values"]:
-                    text.set_animated(True)
 
-    def _grid(self, width: float, height: float | None, n_arms: int):
+    def _grid(self, width: float, n_arms: int):
         """The figure, its network axes, the cells of the six time plots and which of them are at the bottom."""
-        if self.screen:
-            self.figure = Figure(figsize=(width, height or width * 0.54), dpi=self.dpi, layout="constrained")
-            FigureCanvasAgg(self.figure)  # a renderer to measure the legend with
-            # a few pixels spare at the top: the constrained layout leaves a network's title a pixel short
-            self.figure.get_layout_engine().set(rect=(0, 0, 1, 1 - 6 / (self.dpi * (height or width * 0.54))))
-            wide = width / (height or width * 0.54) > 2.1
-            ratios = (1.3 + 0.5 * (n_arms > 1 and wide), 1.0, 1.0)
-            self.net_width = ratios[0] / sum(ratios) / (2 if n_arms > 1 and wide else 1)  # share of the width
-            grid = self.figure.add_gridspec(3, 3, width_ratios=ratios)
-            if n_arms == 1:
-                net_axes = [self.figure.add_subplot(grid[:, 0])]
-            else:  # two networks: side by side on a wide, low screen, else one above the other
-                column = grid[:, 0].subgridspec(1, 2) if wide else grid[:, 0].subgridspec(2, 1)
-                net_axes = [self.figure.add_subplot(column[0]), self.figure.add_subplot(column[1])]
-            return net_axes, [grid[k // 2, 1 + k % 2] for k in range(6)], (4, 5)
-        self.figure = Figure(figsize=(width, height or width * 0.8), dpi=self.dpi, layout="constrained")
+        self.figure = Figure(figsize=(width, width * 0.8), dpi=self.dpi, layout="constrained")
         grid = self.figure.add_gridspec(3, 6, height_ratios=(1.8, 1.0, 1.0))
         if n_arms == 1:
             net_axes = [self.figure.add_subplot(grid[0, 1:5])]
@@ -549,7 +525,7 @@ class Pictures:
         invites = LineCollection([], colors=PROFESSIONAL_COLOUR, linewidths=0.6, alpha=0.35, linestyles=":",
                                  zorder=1)
         ax.add_collection(invites)
-        dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=34 if self.screen else 26,
+        dots = ax.scatter(layout.xy[:, 0], layout.xy[:, 1], s=26,
                           c=[MODE_COLOURS[0]] * len(layout.xy), edgecolors="none", linewidths=0.0, zorder=2)
         ax.scatter(layout.professional_xy[:, 0], layout.professional_xy[:, 1], marker="s", s=30,
                    c=PROFESSIONAL_COLOUR, zorder=3)
@@ -571,22 +547,7 @@ class Pictures:
                 "heading": heading}
 
     def arm_title(self, arm: Arm) -> str:
-        """An arm's name: its label (beside another arm, or a scenario's name), its paradigm, and
-        when both arms share the paradigm, what differs between them (a story's point)."""
-        arms = self.classroom.arms
-        named = len(arms) > 1 or arm.label not in ("A", "B")  # a scenario's name in an animation
-        label = f"{arm.label}: " * named
-        title = label + paradigm_name(arm.paradigm, self.language, short=self.screen)
-        others = [other for other in arms if other is not arm]
-        if others and others[0].paradigm == arm.paradigm:  # same paradigm: name the first lever that differs
-            differing = [name for name in TITLE_LEVERS if arm.model.p[name] != others[0].model.p[name]]
-            if differing:
-                title = label + lever_words(differing[0], arm.model.p[differing[0]], self.language)
-        if self.screen:  # wrapped to the panel's width (about 0.6 em a character)
-            panel_width = 0.9 * self.net_width * self.figure.bbox.width
-            title = textwrap.fill(title, max(12, int(panel_width / (0.6 * self.size["title"] * self.dpi / 72))),
-                                  break_long_words=False)
-        return title
+        return arm_title(self.classroom.arms, arm, self.language)
 
     def _legend(self, net_axes) -> None:
         t, size = TEXT[self.language], self.size
@@ -600,21 +561,7 @@ class Pictures:
                     Line2D([], [], marker="*", ls="", color=NGO_COLOUR, label=t["ngo"], markersize=12),
                     Line2D([], [], color="#777777", lw=0.8, label=t["thin"].split(",")[0]),
                     Line2D([], [], color="#777777", lw=2.0, label=t["thin"].split(",")[1].strip())]
-        if self.screen:  # the dashboard's lever moves mid-run
-            handles += [Line2D([], [], color="#777777", lw=2.6, alpha=GHOST_ALPHA + 0.15, ls=(0, (3, 2)),
-                               label=t["ghost"]),
-                        Line2D([], [], color=CHANGE_COLOUR, lw=1.6, ls="--", label=t["change"])]
-        if self.screen:
-            # As many columns as the width holds (a legend wider than the figure would be cut off).
-            renderer = self.figure.canvas.get_renderer() if hasattr(self.figure.canvas, "get_renderer") else None
-            for ncol in (6, 5, 4, 3, 2):
-                legend = self.figure.legend(handles=handles, loc="outside lower center", ncol=ncol,
-                                            fontsize=size["legend"], frameon=False, columnspacing=1.0,
-                                            handletextpad=0.4, handlelength=1.6)
-                if renderer is None or legend.get_window_extent(renderer).width <= 0.97 * self.figure.bbox.width:
-                    break
-                legend.remove()
-        elif len(net_axes) == 1:
+        if len(net_axes) == 1:
             net_axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=size["legend"],
                                frameon=False)
         else:
@@ -632,7 +579,6 @@ class Pictures:
         ax.set_xlim(0, 12)
         lines = []
         now = []  # a dot on each arm's latest value, so even month 1 shows something
-        ghosts = []  # each arm's path without its latest change (empty until a lever moves mid-run)
         if name == "inequality":
             ax.set_title(t["inequality"], fontsize=size["plot_title"], loc="left")
             for arm, colour in zip(arms, ARM_COLOURS):
@@ -642,11 +588,8 @@ class Pictures:
                     lines.append((line, arm, series))
                 (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
                 now.append((dot, arm, "wellbeing_gini"))
-                (ghost,) = ax.plot([], [], color=colour, lw=2.6, alpha=GHOST_ALPHA, ls=(0, (3, 2)))
-                ghosts.append((ghost, arm, "wellbeing_gini"))
             ax.set_ylim(0, 0.3)
-            if not self.screen:  # on the projector the legend would hide the lines; the words are in the help
-                ax.legend(fontsize=size["small_legend"], loc="upper left", frameon=False)
+            ax.legend(fontsize=size["small_legend"], loc="upper left", frameon=False)
             shown = "wellbeing_gini"
         else:
             ax.set_title(dimension_name(name, self.language), fontsize=size["plot_title"], loc="left")
@@ -656,39 +599,21 @@ class Pictures:
                 (thick,) = ax.plot([], [], color=colour, lw=2.0, label=arm.label if len(arms) > 1 else None)
                 lines.append((thin, arm, f"{name}_output"))
                 lines.append((thick, arm, f"{name}_short"))
-                (ghost,) = ax.plot([], [], color=colour, lw=2.6, alpha=GHOST_ALPHA, ls=(0, (3, 2)))
-                ghosts.append((ghost, arm, f"{name}_short"))
                 (dot,) = ax.plot([], [], "o", color=colour, markersize=5)
                 now.append((dot, arm, f"{name}_short"))
-            if k == 0 and len(arms) > 1 and not self.screen:
+            if k == 0 and len(arms) > 1:
                 ax.legend(fontsize=size["legend"], loc="lower right", frameon=False)
             shown = f"{name}_short"
-        # The current value of each arm in the arm's colour: on the projector to the right of the plot,
-        # one under the other (a long title and two values do not fit above a small plot), else above it.
+        # The current value of each arm in the arm's colour, above the plot's right end.
         values = []
         for j, (arm, colour) in enumerate(zip(arms, ARM_COLOURS)):
-            if self.screen:
-                text = ax.text(1.03, 1.0 - 0.3 * j, "0,00", transform=ax.transAxes, ha="left", va="top",
-                               fontsize=size["value"], fontweight="bold", color=colour)
-            else:
-                x = 1.0 - 0.16 * (len(arms) - 1 - j)
-                text = ax.text(x, 1.02, "", transform=ax.transAxes, ha="right", va="bottom",
-                               fontsize=size["value"], fontweight="bold", color=colour)
+            x = 1.0 - 0.16 * (len(arms) - 1 - j)
+            text = ax.text(x, 1.02, "", transform=ax.transAxes, ha="right", va="bottom",
+                           fontsize=size["value"], fontweight="bold", color=colour)
             values.append((text, arm, shown))
         if at_bottom:
             ax.set_xlabel(t["month"], fontsize=size["ticks"])
-        return {"ax": ax, "lines": lines + now + ghosts, "ghosts": ghosts, "name": name, "values": values,
-                "marks": []}
-
-    def dot_pixels(self) -> list[np.ndarray]:
-        """Where each sampled citizen's dot sits in the picture, per network panel: pixels from the
-        top left corner (for the dashboard's hover texts)."""
-        height = self.figure.bbox.height
-        out = []
-        for panel in self.net:
-            xy = panel["ax"].transData.transform(self.classroom.layout.xy)
-            out.append(np.column_stack([xy[:, 0], height - xy[:, 1]]))
-        return out
+        return {"ax": ax, "lines": lines + now, "name": name, "values": values}
 
     def update(self) -> None:
         """Bring every artist up to the classroom's current month."""
@@ -710,25 +635,13 @@ class Pictures:
             panel["ngos"].set_offsets(np.array(ngo_xy).reshape(-1, 2))
             share = arm.history["participation_rate"][-1] if arm.history["participation_rate"] else 0.0
             taking_part = f"{t['participation']} {format_number(100 * share, self.language, 1)} %"
-            # (on the projector the month is in large type above the picture, and a panel may be narrow)
-            panel["title"].set_text(taking_part if self.screen else f"{t['month']} {arm.model.steps} · {taking_part}")
-            heading = self.arm_title(arm)
-            if panel["heading"].get_text() != heading:  # a paradigm changed mid-run
-                panel["heading"].set_text(heading)
-                self._background = None
+            panel["title"].set_text(f"{t['month']} {arm.model.steps} · {taking_part}")
         months = max(len(arm.history[SERIES[0]]) for arm in self.classroom.arms)
-        # Axis ranges grow in a few big steps (months: 24, 60, 120, then by 120) and by tenths, so
-        # they change (and force a full redraw, a visible hitch while playing) rarely.
-        x_max = next((top for top in (24, 60, 120) if months <= top), 120 * int(np.ceil(months / 120)))
-        y_top = 0.3
+        x_max = x_range(months)
         for plot in self.plots:
             ax = plot["ax"]
             top = 0.0
-            ghosts = {id(line) for line, _, _ in plot["ghosts"]}
             for line, arm, series in plot["lines"]:
-                if id(line) in ghosts:
-                    self._ghost_path(line, arm, series)
-                    continue
                 values = arm.history[series]
                 if line.get_linestyle() == "None":  # the dot on the latest value
                     line.set_data(([len(values)], [values[-1]]) if values else ([], []))
@@ -744,87 +657,6 @@ class Pictures:
             if plot["name"] == "inequality":
                 y_top = max(0.3, np.ceil(10 * top * 1.05) / 10)
                 ax.set_ylim(0, y_top)
-        changes = tuple(self.classroom.change_months()) if hasattr(self.classroom, "change_months") else ()
-        if changes != self.marked:
-            self._mark_changes(changes)
-        self.limits = (x_max, y_top, changes)
-
-    def _ghost_path(self, line, arm: Arm, series: str) -> None:
-        """The arm's path without its latest change, from the month of that change on."""
-        ghost = getattr(arm, "ghost", None)
-        if ghost is None:
-            line.set_data([], [])
-            return
-        first = max(arm.ghost_from - 1, 0)  # start at the last shared month, so the lines part visibly
-        values = ghost.history[series][first:]
-        line.set_data(np.arange(first + 1, first + 1 + len(values)), values)
-
-    def _mark_changes(self, months: tuple[int, ...]) -> None:
-        """A vertical line at each month a lever was moved, in every time plot (drawn with the
-        background: it changes only when the levers do)."""
-        for plot in self.plots:
-            for mark in plot["marks"]:
-                mark.remove()
-            plot["marks"] = [plot["ax"].axvline(month, color=CHANGE_COLOUR, lw=1.6, ls="--", zorder=0.5)
-                             for month in months]
-        self.marked = months
-
-    def draw(self) -> None:
-        """Draw the figure into its canvas: in full, or (``blit``) only what changes each month."""
-        if not self.blit:
-            self.canvas.draw()
-            return
-        if self._background is None or self.limits != self._drawn_limits:
-            self.canvas.draw()  # everything but the animated artists
-            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-            self._drawn_limits = self.limits
-        else:
-            self.canvas.restore_region(self._background)
-        for panel in self.net:
-            for key in ("invites", "dots", "ngos", "title"):
-                self.figure.draw_artist(panel[key])
-        for plot in self.plots:
-            for line, _, _ in plot["lines"]:
-                self.figure.draw_artist(line)
-            for text, _, _ in plot["values"]:
-                self.figure.draw_artist(text)
-
-    def png(self, redraw: bool = True) -> bytes:
-        """The figure as PNG bytes: one Agg draw and a fast PNG encoding (savefig would draw twice)."""
-        if redraw:
-            self.draw()
-        return fast_png(np.asarray(self.canvas.buffer_rgba()))
-
-    def jpeg(self, quality: int = JPEG_QUALITY) -> bytes:
-        """The figure drawn and encoded as JPEG: at a projector's 1880x900 pixels 9 ms of CPU, where
-        zlib alone needs 25 for a PNG (the dashboard shows a new picture every month)."""
-        from PIL import Image
-
-        self.draw()
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "JPEG", quality=quality)
-        return out.getvalue()
-
-
-def fast_png(rgba: np.ndarray) -> bytes:
-    """A lossless RGB PNG of an RGBA image, written directly: rows unfiltered, zlib at level 1.
-
-    For a mostly white picture this is as small as PIL's PNG and 2.5 times quicker (PIL filters
-    every row), which matters when the page redraws ten times a second.
-    """
-    height, width = rgba.shape[:2]
-    raw = np.empty((height, 1 + 3 * width), dtype=np.uint8)
-    raw[:, 0] = 0  # filter type of each row: none
-    raw[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, deflate, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1))
-            + chunk(b"IEND", b""))
 
 
 # --- coprod animate ------------------------------------------------------------------------------
@@ -844,9 +676,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def animate_command(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_at_most, check_out_file, check_positive_number
-    from coprod.experiments.scenarios import load_scenario
-
     out = Path(args.out)
     check_at_least(args.steps, "--steps")
     check_at_most(args.steps, "--steps", "frames")  # a frame per month
@@ -871,8 +700,6 @@ def animate_command(args: argparse.Namespace) -> int:
 
 
 def _writer_for(out: Path, fps: float):
-    from matplotlib import animation
-
     suffix = out.suffix.lower()
     if suffix == ".gif":
         return animation.PillowWriter(fps=fps)

@@ -29,13 +29,12 @@ from coprod.classroom.animate import (
     PROFESSIONAL_COLOUR,
     SERIES,
     TEXT,
-    TITLE_LEVERS,
     Classroom,
+    arm_title,
     format_number,
-    lever_words,
+    x_range,
 )
 from coprod.model.outcomes import DIMENSIONS
-from coprod.model.paradigms import paradigm_name
 from coprod.reports.words import dimension_name
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
@@ -56,12 +55,6 @@ STYLE = (f"<style>svg.coprod-picture text{{font-family:{FONT};font-size:{TEXT_PX
 def text_width(text: str, px: float = TEXT_PX) -> float:
     """About how wide a line of text is drawn (pixels): enough to keep words inside their room."""
     return EM * px * len(text)
-
-
-def x_range(months: int) -> int:
-    """The time axis' end: it grows in a few big steps (24, 60, 120, then by 120), so the kept
-    background is rebuilt rarely."""
-    return next((top for top in (24, 60, 120) if months <= top), 120 * int(np.ceil(months / 120)))
 
 
 def x_ticks(x_max: int) -> list[int]:
@@ -171,15 +164,8 @@ class Chart:
         return "".join(parts)
 
     def heading(self, arm) -> list[str]:
-        """An arm's name (its label beside another arm, its paradigm; when both share the paradigm,
-        the first lever that differs), in lines that fit its panel."""
-        several = len(self.arms) > 1
-        title = f"{arm.label}: " * several + paradigm_name(arm.paradigm, self.language, short=True)
-        others = [other for other in self.arms if other is not arm]
-        if others and others[0].paradigm == arm.paradigm:
-            differing = [name for name in TITLE_LEVERS if arm.model.p[name] != others[0].model.p[name]]
-            if differing:
-                title = f"{arm.label}: " + lever_words(differing[0], arm.model.p[differing[0]], self.language)
+        """An arm's name (``animate.arm_title``) in lines that fit its panel."""
+        title = arm_title(self.arms, arm, self.language, short=True)
         room = self.panels[self.arms.index(arm)][2]
         return textwrap.wrap(title, max(10, int(room / (EM * TITLE_PX))), break_long_words=False)
 

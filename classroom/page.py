@@ -13,21 +13,17 @@ import ipyvue
 import markdown
 import solara
 import traitlets
+from solara.server import kernel_context
 
 from coprod.classroom.animate import format_number, lever_words
 from coprod.classroom.dashboard import (
     CHOICES,
     CITIZEN_CHOICES,
     CSS,
-    DEFAULT_MONTHS_PER_SECOND,
-    DEFAULT_STOP_MONTH,
     INFO,
     PRESETS,
     SLIDERS,
     WORDS,
-    Frame,
-    Session,
-    Status,
     apply_preset,
     arm_parameters,
     default_settings,
@@ -37,9 +33,16 @@ from coprod.classroom.dashboard import (
     lessons,
     lever_or_rule,
     lever_value,
+    slider_step,
+)
+from coprod.classroom.session import (
+    DEFAULT_MONTHS_PER_SECOND,
+    DEFAULT_STOP_MONTH,
+    Frame,
+    Session,
+    Status,
     log_line,
     page_connected,
-    slider_step,
 )
 from coprod.core.parameters import PARADIGMS, PARAMETERS
 from coprod.model.paradigms import SHORT_NAMES
@@ -154,10 +157,8 @@ module.exports = {
 
 def current_context():
     try:
-        from solara.server import kernel_context
-
         return kernel_context.get_current_context()
-    except Exception:
+    except Exception:  # noqa: BLE001 (no kernel: run outside a solara server, as in a test)
         return None
 
 

@@ -143,7 +143,7 @@ def test_dashboard_in_browser(tmp_path: Path):
                 for k, page in enumerate(pg for context in browser.contexts for pg in context.pages):
                     try:
                         page.screenshot(path=str(tmp_path / f"failure-{k}.png"))
-                    except Exception:  # a page that cannot be photographed must not hide the failure
+                    except Exception:  # noqa: BLE001 (a page that cannot be photographed must not hide the failure)
                         pass
                 log_tail = log_path.read_text(errors="replace")[-3000:]
                 raise AssertionError(f"{err}\n(screenshots in {tmp_path}; the server's log ends:)\n{log_tail}") from err
@@ -390,7 +390,7 @@ def _small_settings(**changes):
 
 @pytest.fixture
 def session():
-    from coprod.classroom.dashboard import Session
+    from coprod.classroom.session import Session
 
     frames = _Frames()
     made = []
@@ -560,8 +560,8 @@ def test_every_word_of_the_projector_picture_is_18_px_and_inside_it_at_any_size(
         svg = chart.svg(hover=True)
         root = ET.fromstring(svg)
         style = root.find("{http://www.w3.org/2000/svg}style").text
-        sizes = {selector.rsplit("text", 1)[1]: float(px)
-                 for selector, px in re.findall(r"(svg\.coprod-picture text(?:\.\w)?)\{[^}]*font-size:([\d.]+)px", style)}
+        rules = re.findall(r"(svg\.coprod-picture text(?:\.\w)?)\{[^}]*font-size:([\d.]+)px", style)
+        sizes = {selector.rsplit("text", 1)[1]: float(px) for selector, px in rules}
         texts = [(el, sizes[f".{el.get('class')}" if el.get("class") else ""])
                  for el in root.iter("{http://www.w3.org/2000/svg}text")]
         assert len(texts) > 40 and min(sizes.values()) >= 18, sizes

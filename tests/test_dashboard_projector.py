@@ -158,7 +158,7 @@ def test_presentation_fits_any_projector_with_every_text_at_least_18_px(tmp_path
                 for k, page in enumerate(pages):
                     try:
                         page.screenshot(path=str(tmp_path / f"failure-{k}.png"))
-                    except Exception:  # a page that cannot be photographed must not hide the failure
+                    except Exception:  # noqa: BLE001 (a page that cannot be photographed must not hide the failure)
                         pass
                 raise
             finally:
@@ -212,6 +212,44 @@ def _play_to(page, month: int) -> None:
     page.wait_for_selector(".coprod-play:has-text('Play')")  # stopped there
 
 
+def _walk_lesson(page, k: int, lesson: dict, tmp_path: Path) -> None:
+    """One lesson's steps on the page, as its text tells a teacher to take them."""
+    text = (TEACHING / lesson["file"]).read_text(encoding="utf-8")
+    missing = [w for w in (lesson["story"], *lesson["words"], str(lesson["month"])) if w not in text]
+    assert not missing, f"{lesson['file']} does not mention {missing}"
+    # Set up: the story, presentation mode; the lesson opened from the info panel there.
+    _choose(page, "preset", lesson["story"])
+    wait_month(page, lambda m: m == 0, "the story at month 0", timeout=120)
+    page.locator(".coprod-present").click()
+    page.wait_for_selector(".coprod-side", state="detached")
+    page.locator(".coprod-info-button").click()
+    page.locator(".coprod-lesson-title").nth(k).click()
+    page.wait_for_selector(f'.coprod-lesson-text:has-text("{lesson["story"]}")')
+    page.locator(".coprod-info-close").click()
+    page.wait_for_selector(".coprod-info", state="detached")
+    # Play to the month of the change; change mid-run from All controls.
+    _play_to(page, lesson["month"])
+    page.locator(".coprod-present").click()
+    page.wait_for_selector(".coprod-side")
+    _do(page, lesson["change"])
+    poll(lambda: lesson["check"](_running(page)), f"lesson {k + 1}'s change in the model")
+    page.wait_for_selector(f".coprod-change:has-text('{lesson['month']}')")
+    assert month_shown(page) == lesson["month"], "the change started the run again"
+    _play_to(page, lesson["month"] + 3)
+    # Back to the month of the change, and another try.
+    back = page.locator(".coprod-back-month input")
+    back.fill(str(lesson["month"]))
+    back.press("Enter")
+    page.locator(".coprod-back").click()
+    wait_month(page, lambda m: m == lesson["month"], f"back at month {lesson['month']}", timeout=120)
+    page.wait_for_selector(".coprod-change", state="detached")
+    _do(page, lesson["retry"])
+    page.wait_for_selector(f".coprod-change:has-text('{lesson['retry_words']}')")
+    page.screenshot(path=str(tmp_path / f"lesson-{k + 1}.png"))
+    page.locator(".coprod-reset").click()
+    wait_month(page, lambda m: m == 0, "month 0 after Start over", timeout=120)
+
+
 @pytest.mark.timeout(1800)  # three lessons of some 40 months each: 6-10 minutes on a busy 2-core machine
 def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
     sync_playwright = require_chromium()
@@ -225,46 +263,13 @@ def test_each_lesson_can_be_walked_from_the_info_panel(tmp_path: Path):
                 speed.focus()
                 speed.press("End")  # 20 months a second
                 for k, lesson in enumerate(LESSONS):
-                    text = (TEACHING / lesson["file"]).read_text(encoding="utf-8")
-                    missing = [w for w in (lesson["story"], *lesson["words"], str(lesson["month"])) if w not in text]
-                    assert not missing, f"{lesson['file']} does not mention {missing}"
-                    # Set up: the story, presentation mode; the lesson opened from the info panel there.
-                    _choose(page, "preset", lesson["story"])
-                    wait_month(page, lambda m: m == 0, "the story at month 0", timeout=120)
-                    page.locator(".coprod-present").click()
-                    page.wait_for_selector(".coprod-side", state="detached")
-                    page.locator(".coprod-info-button").click()
-                    page.locator(".coprod-lesson-title").nth(k).click()
-                    page.wait_for_selector(f'.coprod-lesson-text:has-text("{lesson["story"]}")')
-                    page.locator(".coprod-info-close").click()
-                    page.wait_for_selector(".coprod-info", state="detached")
-                    # Play to the month of the change; change mid-run from All controls.
-                    _play_to(page, lesson["month"])
-                    page.locator(".coprod-present").click()
-                    page.wait_for_selector(".coprod-side")
-                    _do(page, lesson["change"])
-                    poll(lambda: lesson["check"](_running(page)), f"lesson {k + 1}'s change in the model")
-                    page.wait_for_selector(f".coprod-change:has-text('{lesson['month']}')")
-                    assert month_shown(page) == lesson["month"], "the change started the run again"
-                    _play_to(page, lesson["month"] + 3)
-                    # Back to the month of the change, and another try.
-                    back = page.locator(".coprod-back-month input")
-                    back.fill(str(lesson["month"]))
-                    back.press("Enter")
-                    page.locator(".coprod-back").click()
-                    wait_month(page, lambda m: m == lesson["month"], f"back at month {lesson['month']}", timeout=120)
-                    page.wait_for_selector(".coprod-change", state="detached")
-                    _do(page, lesson["retry"])
-                    page.wait_for_selector(f".coprod-change:has-text('{lesson['retry_words']}')")
-                    page.screenshot(path=str(tmp_path / f"lesson-{k + 1}.png"))
-                    page.locator(".coprod-reset").click()
-                    wait_month(page, lambda m: m == 0, "month 0 after Start over", timeout=120)
+                    _walk_lesson(page, k, lesson, tmp_path)
                 assert not errors, errors
             except Exception:
                 for k, pg in enumerate(pg for context in browser.contexts for pg in context.pages):
                     try:
                         pg.screenshot(path=str(tmp_path / f"failure-{k}.png"))
-                    except Exception:  # a page that cannot be photographed must not hide the failure
+                    except Exception:  # noqa: BLE001 (a page that cannot be photographed must not hide the failure)
                         pass
                 raise
             finally:
