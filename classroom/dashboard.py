@@ -274,7 +274,7 @@ begynder igen fra måned 0 med grebene, som de står.
 }
 
 # Every text on the page is at least 18 px (read from the back of a classroom, issue 26); the picture
-# is drawn at the size the page has room for, so its text (13 pt at 100 dpi) is 18 px too.
+# is built as SVG at the size the page has room for, with every text of it 18 px or more (chart.py).
 CSS = """
 .coprod-page * { font-size: 18px !important; line-height: 1.3; }
 .coprod-bar, .coprod-changes { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 14px;

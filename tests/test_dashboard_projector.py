@@ -1,9 +1,9 @@
 """The classroom dashboard on a projector, in a real (headless) browser: at 1280x720 and 1920x1080,
 in English and Danish, in presentation mode, everything fits the window without scrolling, every
 text on the page is at least 18 px as drawn (transforms counted) and inside the window, and the
-picture is shown at its natural size (its own text is 13 pt at 100 dpi = 18 px, and none of it
-is clipped: tests/test_dashboard.py checks the figure). Then each lesson of docs/teaching/ is
-opened from the info panel in presentation mode and its steps are walked.
+picture (SVG) is shown at its natural size, with every text of it at least 18 px and inside it.
+Then each lesson of docs/teaching/ is opened from the info panel in presentation mode and its
+steps are walked.
 
 Needs Playwright's Python package and the system Chromium at /usr/bin/chromium (never a
 downloaded browser); skips without them, except under CI.
