@@ -108,7 +108,8 @@ def test_cohens_d_and_trial_statistics_on_known_arrays():
 
 def test_assumption_checks_are_shown_but_not_counted():
     patterns = [P.Pattern("a", "A", "volunteering_core_size", {"low": 0.0, "high": 1.0}, "s", "n"),
-                P.Pattern("b", "B", "volunteering_core_size", {"low": 0.0, "high": 1.0}, "s", "n", assumption_check=True)]
+                P.Pattern("b", "B", "volunteering_core_size", {"low": 0.0, "high": 1.0}, "s", "n",
+                          assumption_check=True)]
     values = pd.DataFrame({"pattern": ["a", "a", "b", "b"], "replication": [0, 1, 0, 1], "value": [0.5] * 4})
     card = P.score(patterns, values)
     assert card["passed"].tolist() == [True, True] and card["counted"].tolist() == [True, False]
