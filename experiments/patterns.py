@@ -51,7 +51,7 @@ TRIAL_MONTH = 60  # trials start after this month (burn-in), or earlier in short
 MIN_BURN_IN = 12
 REQUIRED = ("name", "title", "statistic", "target", "source", "note")
 DIRECTIONS = ("positive", "negative")
-CIVIC_CORE_SHARE = 0.31  # Mohan & Bulloch 2012: the top 31% of citizens
+CORE_SHARE_OF_HOURS = 2.0 / 3.0  # Mohan & Bulloch 2012: a core is who gives two-thirds of the total
 
 
 # --- runs ---------------------------------------------------------------------------------------
@@ -173,17 +173,20 @@ def annual_volunteering_share(window: CitizenWindow) -> float:
     return float(np.mean(volunteers(window)))
 
 
-def top_share(values: np.ndarray, share: float) -> float:
-    """Share of the total given by the top ``share`` of citizens (rounded to whole citizens)."""
+def core_size(values: np.ndarray, share_of_total: float) -> float:
+    """Smallest share of citizens who together give ``share_of_total`` of the total, the biggest
+    givers first: how Mohan & Bulloch (2012) draw a core on one dimension (nan when nobody gives)."""
     values = np.sort(np.asarray(values, dtype=np.float64))[::-1]
     total = values.sum()
     if total <= 0:
         return float("nan")
-    return float(values[:int(round(share * len(values)))].sum() / total)
+    given = np.cumsum(values)
+    return float((np.searchsorted(given, share_of_total * total * (1.0 - 1e-12)) + 1) / len(values))
 
 
-def civic_core_share(window: CitizenWindow) -> float:
-    return top_share(window.coproduction_hours + window.volunteer_hours, CIVIC_CORE_SHARE)
+def volunteering_core_size(window: CitizenWindow) -> float:
+    """Share of citizens who give two-thirds of the last 12 months' volunteer and co-production hours."""
+    return core_size(window.coproduction_hours + window.volunteer_hours, CORE_SHARE_OF_HOURS)
 
 
 def standardised_betas(y: np.ndarray, *xs: np.ndarray) -> np.ndarray:
@@ -392,9 +395,9 @@ STATISTICS: dict[str, Statistic] = {
     "annual_volunteering_share": Statistic(
         ("baseline",), lambda o: annual_volunteering_share(o["baseline"].window),
         "share of citizens volunteering or co-producing together in >= 1 of the last 12 months"),
-    "civic_core_share": Statistic(
-        ("baseline",), lambda o: civic_core_share(o["baseline"].window),
-        "share of the last 12 months' co-production and volunteer hours given by the top 31%"),
+    "volunteering_core_size": Statistic(
+        ("baseline",), lambda o: volunteering_core_size(o["baseline"].window),
+        "smallest share of citizens who give two-thirds of the last 12 months' co-production and volunteer hours"),
     "efficacy_minus_resources_beta": Statistic(
         ("baseline",), lambda o: efficacy_over_resources(o["baseline"].window),
         "min(beta resources, beta self-efficacy - beta resources), standardised, for the share of months taking part"),

@@ -44,13 +44,16 @@ def test_all_twelve_claims_each_with_one_way_to_fail():
 
 @pytest.mark.parametrize("claim", [c for c in CLAIMS if c.fails_when], ids=lambda c: c.name)
 def test_claim_fails_where_documented(claim: Claim):
-    """At the documented setting the claimed direction does not hold (mean effect <= 0)."""
+    """At the documented setting the claim does not hold as the battery reads it: the mean effect in
+    the claimed direction stays below the outcome's smallest effect size of interest (negligible or
+    reversed; a realistic failing setting need not reverse the effect, only leave it too small to
+    matter)."""
     effects = []
     for seed in FAIL_SEEDS:
         treatment, control = arm_values(claim, claim.base_parameters(), claim.fails_when, 300)
         treated, controlled = run_pair(treatment, control, claim.outcome, seed, 60, "agents")
         effects.append((1 if claim.expect == "higher" else -1) * (treated - controlled))
-    assert np.mean(effects) <= 0.0, (claim.name, effects)
+    assert np.mean(effects) < DEFAULT_SESOI[claim.outcome].value, (claim.name, effects)
 
 
 def test_swapping_arms_negates_effects_and_flips_the_verdict():

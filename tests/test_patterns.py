@@ -32,16 +32,15 @@ def window(by_mode, volunteering=None, hours=None, volunteer_hours=None, **end) 
 
 # --- statistics on hand-made records -------------------------------------------------------------
 
-def test_civic_core_share_of_a_vector_where_the_top_31_percent_give_87_percent():
-    # 100 citizens: 31 give 87 hours between them, 69 give 13.
-    hours = np.concatenate([np.full(31, 87 / 31), np.full(69, 13 / 69)])
-    np.random.default_rng(1).shuffle(hours)
-    assert P.top_share(hours, 0.31) == pytest.approx(0.87)
-    # Volunteer hours count as much as co-production hours.
+def test_volunteering_core_is_the_fewest_citizens_giving_two_thirds_of_the_hours():
+    # 100 citizens: 7 give 70 hours between them, 23 give 30, 70 give nothing: 7% give 70% >= 2/3.
+    hours = np.concatenate([np.full(7, 10.0), np.full(23, 30 / 23), np.zeros(70)])
+    np.random.default_rng(2).shuffle(hours)
     w = window(np.zeros((100, 3)), hours=hours / 2, volunteer_hours=hours / 2)
-    assert P.civic_core_share(w) == pytest.approx(0.87)
-    # Equal hours: the top 31% give 31%.
-    assert P.top_share(np.ones(100), 0.31) == pytest.approx(0.31)
+    assert P.volunteering_core_size(w) == pytest.approx(0.07)
+    # Equal hours: two-thirds of the citizens give two-thirds of the hours; nobody giving: not defined.
+    assert P.core_size(np.ones(300), 2 / 3) == pytest.approx(200 / 300)
+    assert np.isnan(P.core_size(np.zeros(10), 2 / 3))
 
 
 def test_annual_volunteering_counts_volunteers_and_group_or_collective_work_not_individual():
@@ -108,8 +107,9 @@ def test_cohens_d_and_trial_statistics_on_known_arrays():
 
 
 def test_assumption_checks_are_shown_but_not_counted():
-    patterns = [P.Pattern("a", "A", "civic_core_share", {"low": 0.0, "high": 1.0}, "s", "n"),
-                P.Pattern("b", "B", "civic_core_share", {"low": 0.0, "high": 1.0}, "s", "n", assumption_check=True)]
+    patterns = [P.Pattern("a", "A", "volunteering_core_size", {"low": 0.0, "high": 1.0}, "s", "n"),
+                P.Pattern("b", "B", "volunteering_core_size", {"low": 0.0, "high": 1.0}, "s", "n",
+                          assumption_check=True)]
     values = pd.DataFrame({"pattern": ["a", "a", "b", "b"], "replication": [0, 1, 0, 1], "value": [0.5] * 4})
     card = P.score(patterns, values)
     assert card["passed"].tolist() == [True, True] and card["counted"].tolist() == [True, False]
@@ -217,7 +217,7 @@ def test_bundled_patterns_file_loads_and_cites_every_source():
 GOOD = """[[pattern]]
 name = "x"
 title = "X"
-statistic = "civic_core_share"
+statistic = "volunteering_core_size"
 target = { low = 0.8, high = 0.95 }
 source = "Someone (2020). A paper. A journal 1(1), 1-2."
 note = "how"
@@ -225,7 +225,7 @@ note = "how"
 
 
 @pytest.mark.parametrize("text, key", [
-    (GOOD.replace("civic_core_share", "os.system"), "key 'statistic'"),
+    (GOOD.replace("volunteering_core_size", "os.system"), "key 'statistic'"),
     (GOOD.replace('source = "Someone (2020). A paper. A journal 1(1), 1-2."\n', ""), "missing key 'source'"),
     (GOOD.replace('"Someone (2020). A paper. A journal 1(1), 1-2."', '""'), "key 'source'"),
     (GOOD.replace("low = 0.8, high = 0.95", "low = 0.95, high = 0.8"), "key 'target'"),

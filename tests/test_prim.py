@@ -115,7 +115,7 @@ def test_no_box_in_pure_noise(n, rate):
 
 
 def test_at_the_battery_size_a_box_is_never_quoted_and_the_needed_size_is_stated():
-    """48 points (the battery's default per claim) are too few for the known box: no seed quotes it;
+    """48 points (twice the battery's default 24 per claim) are too few for the known box: no seed quotes it;
     where PRIM finds a box it is marked indicative with a larger size that would make it stable."""
     statuses = []
     for seed in range(10):
@@ -238,8 +238,9 @@ def test_a_box_meets_the_rule_after_its_insignificant_limits_are_dropped(n, inpu
 
 @pytest.mark.parametrize("inputs", [4, 6])
 def test_points_needed_is_not_estimated_from_a_box_of_few_points(inputs):
-    """At the battery's 48 points a box holds about a dozen points, its density chosen for being high:
-    simulating from it asked for 96-192 points where about 800 are needed. Now no such number is given."""
+    """At 48 points (the battery's default until 2026-12-02) a box holds about a dozen points, its
+    density chosen for being high: simulating from it asked for 96-192 points where about 800 are
+    needed. Now no such number is given."""
     names = [f"x{i}" for i in range(inputs)]
     unstable = 0
     for seed in range(20):
