@@ -51,14 +51,14 @@ def test_claim_fails_where_documented(claim: Claim):
     effects = []
     for seed in FAIL_SEEDS:
         treatment, control = arm_values(claim, claim.base_parameters(), claim.fails_when, 300)
-        treated, controlled = run_pair(treatment, control, claim.outcome, seed, 60, "agents")
+        treated, controlled = run_pair(treatment, control, claim.outcome, seed, 60, "numba")
         effects.append((1 if claim.expect == "higher" else -1) * (treated - controlled))
     assert np.mean(effects) < DEFAULT_SESOI[claim.outcome].value, (claim.name, effects)
 
 
 def test_swapping_arms_negates_effects_and_flips_the_verdict():
     claim = next(c for c in CLAIMS if c.name == "hybrid_strains_staff")
-    sizes = dict(samples=6, replications=3, citizens=150, steps=24, seed=3, engine="agents", workers=1)
+    sizes = dict(samples=6, replications=3, citizens=150, steps=24, seed=3, engine="numba", workers=1)
     runs = run_claims([claim], **sizes)
     swapped = run_claims([claim.swapped()], **sizes)
     runs, swapped = runs[runs["kind"] == "sample"], swapped[swapped["kind"] == "sample"]
