@@ -479,8 +479,11 @@ def cart_box(X: np.ndarray, holds: np.ndarray, names: list[str], rule: BoxRule =
     complexity (the largest penalty within one standard error of the best score, so noise gives no
     split); of the leaves that reach ``rule.density``, the one with the highest coverage (at least
     ``rule.coverage``). None when no leaf qualifies or the pruned tree does not split."""
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.tree import DecisionTreeClassifier
+    # scikit-learn costs 2.1-2.3 s to import on top of this module (python -X importtime, under load):
+    # claims and compare import this module for the box rule and its input checks, and fit a tree
+    # only after their runs, so `--help` and a bad option answer without it.
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - start-up cost, above
+    from sklearn.tree import DecisionTreeClassifier  # noqa: PLC0415 - start-up cost, above
 
     X = np.asarray(X, dtype=np.float64)
     holds = np.asarray(holds, dtype=bool)

@@ -13,10 +13,12 @@ import pandas as pd
 
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
+from coprod.reports.figures import pyplot
+from coprod.reports.render import to_html, warning
 
 
 def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
@@ -27,9 +29,7 @@ def _png(fig) -> bytes:
 def marginal_plot(posterior: pd.DataFrame, parameters: pd.DataFrame) -> bytes:
     """One panel per parameter: the weighted histogram of the last generation over the prior
     range, with the posterior median, 90% interval and the scenario's value."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     last = posterior[posterior["generation"] == posterior["generation"].max()]
     rows = list(parameters.itertuples())
@@ -56,9 +56,7 @@ def marginal_plot(posterior: pd.DataFrame, parameters: pd.DataFrame) -> bytes:
 
 def pair_plot(posterior: pd.DataFrame, names: list[str], priors: dict) -> bytes:
     """Every pair of parameters: the last generation's particles, marker area by weight."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     last = posterior[posterior["generation"] == posterior["generation"].max()]
     k = len(names)
@@ -141,8 +139,6 @@ def small_sample(ess: float, population: int) -> bool:
 def sample_quality(manifest: dict, parameters: pd.DataFrame, plain: bool = False) -> str:
     """The final population's effective sample size, with a warning when it is small, and the
     parameters the patterns do not identify, said plainly (Markdown, or ``plain`` for a terminal)."""
-    from coprod.reports.render import warning
-
     ess, population = manifest["effective_sample_size"], manifest["population"]
     parts = [f"Effective sample size of the final population: {ess:.1f} of {population} particles."]
     if small_sample(ess, population):
@@ -278,8 +274,6 @@ def markdown(manifest: dict, parameters: pd.DataFrame, generations: pd.DataFrame
 def write_calibration(out: Path, db_path: Path, manifest: dict, inputs: dict, posterior: pd.DataFrame,
                       generations: pd.DataFrame, parameters: pd.DataFrame, card: pd.DataFrame,
                       predictive: pd.DataFrame, at_scenario: pd.DataFrame) -> None:
-    from coprod.reports.render import to_html
-
     names = list(inputs["priors"])
     images = {"marginals": marginal_plot(posterior, parameters),
               "pairs": pair_plot(posterior, names, inputs["priors"])}

@@ -4,13 +4,18 @@ figure of each claim's effects."""
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
 
+from coprod.analysis.effect_sizes import from_manifest
 from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS, MIN_BOX_POINTS, Discovery, box_rule, plot_trajectory
 from coprod.analysis.verdicts import BROADLY, FAILS, UNDECIDED
 from coprod.core.parameters import PARAMETERS
+from coprod.reports.figures import pyplot
+from coprod.reports.render import plural, table, warning
+from coprod.reports.words import outcome_months, outcome_name
 
 # A claim run under a calibrated posterior is the claim's twin with this suffix on its name.
 POSTERIOR_SUFFIX = "@posterior"
@@ -26,9 +31,7 @@ def settings(values: dict[str, Any]) -> str:
 def effect_plot(claim, per_point: pd.DataFrame, decided_by: str, found: Discovery | None = None) -> bytes:
     """Left: the distribution of per-point effects. Middle: effect against the deciding parameter.
     Right: PRIM's peeling trajectory (coverage against density) with the chosen box."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     panels = 1 + bool(decided_by) + (found is not None)
     fig, axes = plt.subplots(1, panels, figsize=(4.25 * panels if panels > 1 else 5, 2.8), squeeze=False)
@@ -63,9 +66,6 @@ def effect_plot(claim, per_point: pd.DataFrame, decided_by: str, found: Discover
 
 
 def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
-    from coprod.reports.render import plural, table, warning
-    from coprod.reports.words import outcome_months, outcome_name
-
     latin = manifest.get("method", "latin") == "latin"
     sample = "Latin-hypercube point" if latin else "Saltelli base point"
     drivers = ("standardized rank regression coefficients (SRRC: how strongly the effect rises or falls with a "
@@ -147,8 +147,6 @@ def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
 
 def categories_text(row) -> str:
     """``holds at 40% of 48 points (95% interval 27-54%), reversed 10%, negligible 20%, unclear 30%``."""
-    from coprod.reports.render import plural
-
     return (f"holds at {row.share_holds:.0%} of {plural(row.points, 'point')} (95% interval {row.share_low:.0%}–"
             f"{row.share_high:.0%}), reversed at {row.share_reversed:.0%}, negligible at {row.share_negligible:.0%}, "
             f"unclear at {row.share_unclear:.0%}")
@@ -180,10 +178,6 @@ def category_method_text(manifest: dict) -> str:
 
 def sesoi_used(summary: pd.DataFrame, manifest: dict) -> dict[str, dict]:
     """The SESOI entries of the battery's outcomes, as the manifest recorded them (defaults otherwise)."""
-    from dataclasses import asdict
-
-    from coprod.analysis.effect_sizes import from_manifest
-
     table = from_manifest(manifest.get("sesoi"))
     return {name: asdict(table[name]) for name in sorted(set(summary["outcome"]))}
 

@@ -16,6 +16,7 @@ import pandas as pd
 from coprod.analysis.effect_sizes import from_manifest
 from coprod.core.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
+from coprod.reports.figures import pyplot
 from coprod.reports.render import plural, table, to_html, warning
 from coprod.reports.words import BOUNDED, RISK_COLUMNS, RISK_LABELS, dimension_name, horizon_months, strategy_names
 
@@ -27,8 +28,7 @@ PLOTS = {
 }
 
 def _colors(n: int) -> list:
-    import matplotlib
-    cmap = matplotlib.colormaps["tab10"]
+    cmap = pyplot().colormaps["tab10"]
     return [cmap(i % 10) for i in range(n)]
 
 
@@ -40,9 +40,7 @@ def _label(dim: str) -> str:
 
 def plot_trajectories(c, path: Path) -> None:
     """Mean trajectory per strategy with the band holding the central 95% of replications."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     horizon = c.settings["horizon"]
     labels = [s.label for s in c.strategies]
     fig, grid = plt.subplots(2, 3, figsize=(14, 7.2), sharex=True)
@@ -73,9 +71,7 @@ def plot_trajectories(c, path: Path) -> None:
 
 
 def plot_radar(c, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     horizon = c.settings["horizon"]
     labels = [s.label for s in c.strategies]
     angles = np.linspace(0, 2 * np.pi, len(DIMENSIONS), endpoint=False).tolist()
@@ -100,9 +96,7 @@ def plot_radar(c, path: Path) -> None:
 
 def plot_risks(c, path: Path) -> None:
     """Small multiples: mean and 95% CI per strategy for inequality, ties and costs."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     labels = [s.label for s in c.strategies]
     metrics = list(RISK_COLUMNS)
     ncols = 5
@@ -127,9 +121,7 @@ def plot_risks(c, path: Path) -> None:
 
 
 def plot_regret(c, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     labels = [s.label for s in c.strategies]
     fig, ax = plt.subplots(figsize=(10, 3.8))
     width = 0.8 / len(labels)
@@ -284,16 +276,19 @@ def boxes_table(c, names: dict[str, str]) -> str:
                 where = f"{where} (indicative: {row.box}{need})"
             elif searched and row.box_status == "stable":
                 where = f"**{where}**"
-
-            def share(value):
-                return f"{100 * value:.0f}%" if searched and pd.notna(value) else "–"
             rows.append([_label(dim) if i == 0 else "", names[row.strategy], f"{row.best_points} of {row.points}",
-                         where, share(row.get("box_density")), share(row.get("box_coverage")),
-                         (row.get("box_quasi_p") or "–") if searched else "–", share(row.get("box_stability")),
+                         where, _share(row.get("box_density"), searched), _share(row.get("box_coverage"), searched),
+                         (row.get("box_quasi_p") or "–") if searched else "–",
+                         _share(row.get("box_stability"), searched),
                          (row.get("cart_box") or "no leaf") if searched else "–",
                          row.get("methods_agree", "") if searched else "–"])
     return table(["dimension", "strategy", "best at", "where (PRIM)", "density", "coverage", "quasi-p", "stability",
                   "CART", "PRIM vs CART"], rows)
+
+
+def _share(value, searched: bool) -> str:
+    """A box's share as a percentage, or a dash where no box was searched or the share is missing."""
+    return f"{100 * value:.0f}%" if searched and pd.notna(value) else "–"
 
 
 def boxes_intro(c) -> str:
