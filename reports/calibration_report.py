@@ -232,12 +232,26 @@ def markdown(manifest: dict, parameters: pd.DataFrame, generations: pd.DataFrame
     for row in generations.itertuples():
         lines.append(f"| {row.generation} | {_tolerance(row.tolerance)} | {row.accepted} | {row.proposed} | "
                      f"{row.acceptance_rate:.1%} | {row.effective_sample_size:.1f} |")
-    lines += ["", "## Pattern scorecard under the posterior predictive", "",
-              f"{manifest['predictive']} parameter draws from the posterior, each scored with "
-              f"{manifest['replications']} replications; the median and 90% interval are over the draws' means. "
-              "A pattern passes under the posterior when at least half of the draws (where it applies) pass it by "
-              "the scorecard's rule; the scenario column is the scorecard at the scenario's own values, same "
-              "sizes.", ""]
+    lines += _scorecard_sections(manifest, card)
+    lines += [
+              "## Files", "",
+              "`posterior.parquet` (every generation's particles: generation, particle, weight, distance, "
+              "parameters), `generations.parquet`, `parameters.parquet`, `scorecard.parquet`, "
+              "`predictive.parquet` (per draw and replication), `scenario_scorecard.parquet`, "
+              "`calibrated.toml` (a scenario: medians, 90% intervals as [uncertain]; with several scenarios one "
+              "`calibrated-<scenario>.toml` each), `abc.db` (pyabc's history), `manifest.json`. Use the posterior "
+              "with `coprod claims --posterior <this folder>` and `coprod patterns --posterior <this folder>`.", ""]
+    return "\n".join(lines)
+
+
+def _scorecard_sections(manifest: dict, card: pd.DataFrame) -> list[str]:
+    """The pattern scorecard under the posterior predictive, per scenario, and the held-out patterns' check."""
+    lines = ["", "## Pattern scorecard under the posterior predictive", "",
+             f"{manifest['predictive']} parameter draws from the posterior, each scored with "
+             f"{manifest['replications']} replications; the median and 90% interval are over the draws' means. "
+             "A pattern passes under the posterior when at least half of the draws (where it applies) pass it by "
+             "the scorecard's rule; the scenario column is the scorecard at the scenario's own values, same "
+             "sizes.", ""]
     fitted, held = card[card["role"] == "fitted"], card[card["role"] == "held out"]
     for scenario, rows in fitted.groupby("scenario", sort=False, dropna=False):
         if fitted["scenario"].nunique() > 1:
@@ -260,15 +274,7 @@ def markdown(manifest: dict, parameters: pd.DataFrame, generations: pd.DataFrame
             lines += _card_table(rows)
             lines += ["", f"Out of sample: {_bottom(rows, 'posterior_result')} under the posterior "
                           f"(in sample: {_bottom(fitted[fitted['scenario'] == scenario], 'posterior_result')}).", ""]
-    lines += [
-              "## Files", "",
-              "`posterior.parquet` (every generation's particles: generation, particle, weight, distance, "
-              "parameters), `generations.parquet`, `parameters.parquet`, `scorecard.parquet`, "
-              "`predictive.parquet` (per draw and replication), `scenario_scorecard.parquet`, "
-              "`calibrated.toml` (a scenario: medians, 90% intervals as [uncertain]; with several scenarios one "
-              "`calibrated-<scenario>.toml` each), `abc.db` (pyabc's history), `manifest.json`. Use the posterior "
-              "with `coprod claims --posterior <this folder>` and `coprod patterns --posterior <this folder>`.", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def write_calibration(out: Path, db_path: Path, manifest: dict, inputs: dict, posterior: pd.DataFrame,
