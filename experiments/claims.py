@@ -328,6 +328,29 @@ def point_categories(runs: pd.DataFrame, sesoi: Sesoi) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
+def claim_drivers(claim: Claim, X: np.ndarray, effects: np.ndarray, seed: int,
+                  method: str) -> tuple[pd.DataFrame, str, str]:
+    """The parameters driving a claim's effect over its points (total Sobol indices or SRRC; empty
+    when there are no uncertain parameters, three points or fewer, or no spread in the effect), with
+    the strongest as ``"name (index +0.00)"`` and its name."""
+    names = list(claim.uncertain)
+    drivers = pd.DataFrame()
+    if names and len(effects) > 3 and np.ptp(effects) > 0:
+        if method == "sobol":
+            drivers = analyze_sobol(model_problem(claim.uncertain), {"effect": effects},
+                                    {"calc_second_order": False}, claim_seed(claim, seed))["sobol_indices"]
+        else:
+            drivers = analyze_latin({"names": names}, X, {"effect": effects})["latin_indices"]
+        drivers.insert(0, "claim", claim.name)
+    top, top_parameter = "", ""
+    index = "ST" if method == "sobol" else "SRRC"
+    if not drivers.empty and drivers[index].notna().any():
+        row = drivers.loc[drivers[index].abs().idxmax()]
+        top_parameter = row["parameter"]
+        top = f"{top_parameter} ({index} {row[index]:+.2f})"
+    return drivers, top, top_parameter
+
+
 def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, method: str = "latin",
                   rule: BoxRule = BoxRule(), sesoi_table: dict[str, Sesoi] = DEFAULT_SESOI,
                   ) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
@@ -355,24 +378,11 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
     names = list(claim.uncertain)
     X = points[names].to_numpy(dtype=float) if names else np.zeros((n, 0))
     effects = per_point["effect_mean"].to_numpy()
-    drivers = pd.DataFrame()
-    if names and n > 3 and np.ptp(effects) > 0:
-        if method == "sobol":
-            drivers = analyze_sobol(model_problem(claim.uncertain), {"effect": effects},
-                                    {"calc_second_order": False}, claim_seed(claim, seed))["sobol_indices"]
-        else:
-            drivers = analyze_latin({"names": names}, X, {"effect": effects})["latin_indices"]
-        drivers.insert(0, "claim", claim.name)
+    drivers, top, top_parameter = claim_drivers(claim, X, effects, seed, method)
     found = None
     if names and 0 < holds < n:
         found = discover(X, per_point["beyond_sesoi"].to_numpy(), names, rule,
                          np.random.SeedSequence([claim_seed(claim, seed), BOX_STREAM]))
-    top, top_parameter = "", ""
-    index = "ST" if method == "sobol" else "SRRC"
-    if not drivers.empty and drivers[index].notna().any():
-        row = drivers.loc[drivers[index].abs().idxmax()]
-        top_parameter = row["parameter"]
-        top = f"{top_parameter} ({index} {row[index]:+.2f})"
     summary = {
         "claim": claim.name, "title": claim.title, "source": claim.source, "scenario": claim.scenario,
         "outcome": claim.outcome, "expect": claim.expect, "points": n,

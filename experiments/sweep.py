@@ -394,14 +394,8 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     base = dict(base_parameters or {})
     check_run_options(replications=replications, chunk_runs=chunk_runs, chunk_seconds=chunk_seconds,
                       batch=batch, seed=seed, workers=workers, scheduler=scheduler)
-    X = generate_samples(problem, method, samples, seed, options)
-    table = sample_table(problem, X, integers)
-    plan = SweepPlan(sample_values(problem, table, integers), base,
-                     seed_units(method, len(X), problem["num_vars"], options), seed, replications)
-    if check is not None:
-        for values in plan.values:
-            check({**base, **values})
-    manifest = sweep_manifest(problem=problem, method=method, options=options, samples=samples, sample_size=len(X),
+    table, plan = checked_plan(problem, method, samples, seed, options, integers, base, replications, check)
+    manifest = sweep_manifest(problem=problem, method=method, options=options, samples=samples, sample_size=len(table),
                               replications=replications, seed=seed, integers=integers, outcomes=outcomes,
                               info=info, base=base)
     if (out / MANIFEST).exists() and not resume:
@@ -431,6 +425,21 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
             # sweep only rebuilds results.parquet from checked chunks, so the rare race is harmless).
             (out / LOCK_NAME).unlink(missing_ok=True)
     return runs
+
+
+def checked_plan(problem: dict[str, Any], method: str, samples: int, seed: int, options: dict[str, Any],
+                 integers: list[str], base: dict[str, Any], replications: int,
+                 check: Callable[[dict[str, Any]], None] | None) -> tuple[pd.DataFrame, SweepPlan]:
+    """The design's sample table and the plan of its runs, every sample's parameters passed to
+    ``check`` first (which raises ``InputError`` to refuse)."""
+    X = generate_samples(problem, method, samples, seed, options)
+    table = sample_table(problem, X, integers)
+    plan = SweepPlan(sample_values(problem, table, integers), base,
+                     seed_units(method, len(X), problem["num_vars"], options), seed, replications)
+    if check is not None:
+        for values in plan.values:
+            check({**base, **values})
+    return table, plan
 
 
 def sample_values(problem: dict[str, Any], table: pd.DataFrame, integers: list[str]) -> list[dict[str, Any]]:
