@@ -276,7 +276,10 @@ _PARAMETER_LIST: list[Parameter] = [
        group="population"),
     _p("homophily", "float", 0.7,
        "Share of a citizen's ties inside their own group (bonding) rather than across groups (bridging)",
-       "McPherson, Smith-Lovin & Cook 2001; Putnam 2000", low=0.0, high=1.0, group="population"),
+       "McPherson, Smith-Lovin & Cook 2001; Putnam 2000", low=0.0, high=1.0, group="population",
+       # uncertain: assumption, the range the NPG scenarios shared: ties mostly inside the group
+       # (McPherson et al. 2001 find strong homophily) but never all of them
+       uncertain=(0.4, 0.9)),
     _p("resource_mean", "float", 0.3, "Mean of citizens' resources (time, skills, education) on a 0-1 scale",
        "Verba, Schlozman & Brady 1995 (resource model); assumption for the level (0.3 keeps the population of Model 2, "
        "mean 0.29)",
@@ -306,7 +309,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "set by hand, not fitted: chosen in Model 2 so that 5-20% take part in a month (Loeffler & Bovaird 2016) and "
        "the scorecard's participation patterns pass at defaults; `coprod calibrate` fits it over the scenarios' range "
        "[-8, -5], widened from [-7, -5] so that this default lies strictly inside",
-       low=-10.0, high=2.0, unit="logit", group="citizen"),
+       low=-10.0, high=2.0, unit="logit", group="citizen",
+       # uncertain: the range above, where 5-20% take part in a month (Loeffler & Bovaird 2016)
+       uncertain=(-8.0, -5.0)),
     _p("weight_need", "float", 1.0, "Participation logit weight of need", "Verba et al. 1995; Bovaird et al. 2015",
        low=0.0, high=5.0, unit="logit", group="citizen"),
     _p("weight_trust", "float", 1.5, "Participation logit weight of trust in the public sector",
@@ -444,6 +449,9 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("facilitation_skill", "float", 0.5,
        "How well professionals facilitate: lowers coordination cost and lifts uptake",
        "Bovaird 2007; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional",
+       # uncertain: assumption, the range the NPG and hybrid scenarios and the collective claim shared:
+       # from weak to strong facilitation, never none or perfect
+       uncertain=(0.2, 0.9),
        label='Facilitation skill', label_da='Facilitatorkompetence',
        description_da='Hvor godt medarbejderne faciliterer: mindsker koordineringsomkostninger og øger optaget af '
                       'borgernes input'),
