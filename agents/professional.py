@@ -90,7 +90,8 @@ def plan_month(p, strain, caseload_size, hours_budget, participants, planners, n
     citizens to take over (professionals are told to recruit co-deliverers instead).
     ``low_resource_share`` is the caseload's mean outreach weight (``rules.outreach_weight``),
     ``provider_quality`` the provider's service per delivered hour and ``judgement`` its
-    professionals' own bent, in [-1, 1] (how their discretion departs from the common standard). ``p`` is a ``PlanParameters``.
+    professionals' own bent, in [-1, 1] (how their discretion departs from the common standard).
+    ``p`` is a ``PlanParameters``.
     Returns the new values of ``STAFF_FIELDS`` in order.
     """
     paid = hours_budget

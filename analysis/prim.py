@@ -209,6 +209,62 @@ def _inside(X: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.all((X >= low) & (X <= high), axis=1)
 
 
+def _best_peel(X: np.ndarray, holds: np.ndarray, inside: np.ndarray, low: np.ndarray, high: np.ndarray,
+               full_low: np.ndarray, full_high: np.ndarray, alpha: float):
+    """The peel with the largest gain in density per point removed, as ``((gain, restricts no new
+    parameter), column, side, cut, points kept)``; None when no peel removes some but not all points."""
+    count, density = int(inside.sum()), float(holds[inside].mean())
+    best = None
+    for j in range(X.shape[1]):
+        values = X[inside, j]
+        if values.min() == values.max():
+            continue
+        for side in (UPPER, LOWER):  # on a tie the first candidate wins, as in EMA Workbench
+            cut = _cut(values, alpha, side)
+            keep = inside & ((X[:, j] >= cut) if side == LOWER else (X[:, j] <= cut))
+            kept = int(keep.sum())
+            if kept == 0 or kept == count:
+                continue
+            gain = (float(holds[keep].mean()) - density) / (count - kept)
+            new_dimension = low[j] == full_low[j] and high[j] == full_high[j]
+            key = (gain, not new_dimension)
+            if best is None or key > best[0]:
+                best = (key, j, side, cut, keep)
+    return best
+
+
+def _best_paste(X: np.ndarray, holds: np.ndarray, inside: np.ndarray, low: np.ndarray, high: np.ndarray,
+                full_low: np.ndarray, full_high: np.ndarray, alpha: float):
+    """The paste (alpha of the points just outside one limit) with the largest gain in density per
+    point added, as ``(gain, lower limits, upper limits, points inside)``; None when none adds a point."""
+    count, density = int(inside.sum()), float(holds[inside].mean())
+    best = None
+    for j in range(X.shape[1]):
+        for side, bound, full in ((LOWER, low, full_low), (UPPER, high, full_high)):
+            if bound[j] == full[j]:
+                continue
+            outside_low, outside_high = low.copy(), high.copy()
+            if side == LOWER:
+                outside_low[j], outside_high[j] = full_low[j], low[j]
+            else:
+                outside_low[j], outside_high[j] = high[j], full_high[j]
+            candidates = _inside(X, outside_low, outside_high) & ~inside
+            if not candidates.any():
+                continue
+            # The (1 - alpha) quantile of the points below the lower limit is the alpha share nearest it.
+            cut = _cut(X[candidates, j], alpha, UPPER if side == LOWER else LOWER)
+            trial_low, trial_high = low.copy(), high.copy()
+            (trial_low if side == LOWER else trial_high)[j] = cut
+            keep = _inside(X, trial_low, trial_high)
+            added = int(keep.sum()) - count
+            if added <= 0:
+                continue
+            gain = (float(holds[keep].mean()) - density) / added
+            if best is None or gain > best[0]:
+                best = (gain, trial_low, trial_high, keep)
+    return best
+
+
 def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
                        min_mass: float = 0.05) -> tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray]]:
     """Every box on PRIM's peeling and pasting trajectory (Friedman & Fisher 1999), step 0 being the
@@ -220,7 +276,7 @@ def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
     lower and upper limits."""
     X = np.asarray(X, dtype=np.float64)
     holds = np.asarray(holds, dtype=bool)
-    n, d = X.shape
+    n = len(X)
     total = max(int(holds.sum()), 1)
     full_low, full_high = X.min(axis=0), X.max(axis=0)
     low, high = full_low.copy(), full_high.copy()
@@ -237,27 +293,8 @@ def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
         highs.append(high.copy())
 
     record()
-    while True:
-        count, density = int(inside.sum()), float(holds[inside].mean())
-        best = None
-        for j in range(d):
-            values = X[inside, j]
-            if values.min() == values.max():
-                continue
-            for side in (UPPER, LOWER):  # on a tie the first candidate wins, as in EMA Workbench
-                cut = _cut(values, alpha, side)
-                keep = inside & ((X[:, j] >= cut) if side == LOWER else (X[:, j] <= cut))
-                kept = int(keep.sum())
-                if kept == 0 or kept == count:
-                    continue
-                gain = (float(holds[keep].mean()) - density) / (count - kept)
-                new_dimension = low[j] == full_low[j] and high[j] == full_high[j]
-                key = (gain, not new_dimension)
-                if best is None or key > best[0]:
-                    best = (key, j, side, cut, keep)
-        if best is None:
-            break
-        (gain, _), j, side, cut, keep = best
+    while (peel := _best_peel(X, holds, inside, low, high, full_low, full_high, alpha)) is not None:
+        (gain, _), j, side, cut, keep = peel
         if gain <= 0 or keep.sum() / n < min_mass:
             break
         inside = keep
@@ -268,35 +305,9 @@ def peeling_trajectory(X: np.ndarray, holds: np.ndarray, alpha: float = 0.05,
         record()
     # Pasting (Friedman & Fisher 1999): widen the last box again, alpha of the points just outside
     # one limit at a time, while that raises the density; each paste is a further trajectory step.
-    while True:
-        count, density = int(inside.sum()), float(holds[inside].mean())
-        best = None
-        for j in range(d):
-            for side, bound, full in ((LOWER, low, full_low), (UPPER, high, full_high)):
-                if bound[j] == full[j]:
-                    continue
-                outside_low, outside_high = low.copy(), high.copy()
-                if side == LOWER:
-                    outside_low[j], outside_high[j] = full_low[j], low[j]
-                else:
-                    outside_low[j], outside_high[j] = high[j], full_high[j]
-                candidates = _inside(X, outside_low, outside_high) & ~inside
-                if not candidates.any():
-                    continue
-                # The (1 - alpha) quantile of the points below the lower limit is the alpha share nearest it.
-                cut = _cut(X[candidates, j], alpha, UPPER if side == LOWER else LOWER)
-                trial_low, trial_high = low.copy(), high.copy()
-                (trial_low if side == LOWER else trial_high)[j] = cut
-                keep = _inside(X, trial_low, trial_high)
-                added = int(keep.sum()) - count
-                if added <= 0:
-                    continue
-                gain = (float(holds[keep].mean()) - density) / added
-                if best is None or gain > best[0]:
-                    best = (gain, trial_low, trial_high, keep)
-        if best is None or best[0] <= 0:
-            break
-        _, low, high, inside = best
+    while (paste := _best_paste(X, holds, inside, low, high, full_low, full_high, alpha)) is not None \
+            and paste[0] > 0:
+        _, low, high, inside = paste
         record()
     return pd.DataFrame(rows), lows, highs
 
@@ -479,8 +490,11 @@ def cart_box(X: np.ndarray, holds: np.ndarray, names: list[str], rule: BoxRule =
     complexity (the largest penalty within one standard error of the best score, so noise gives no
     split); of the leaves that reach ``rule.density``, the one with the highest coverage (at least
     ``rule.coverage``). None when no leaf qualifies or the pruned tree does not split."""
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.tree import DecisionTreeClassifier
+    # scikit-learn costs 2.1-2.3 s to import on top of this module (python -X importtime, under load):
+    # claims and compare import this module for the box rule and its input checks, and fit a tree
+    # only after their runs, so `--help` and a bad option answer without it.
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - start-up cost, above
+    from sklearn.tree import DecisionTreeClassifier  # noqa: PLC0415 - start-up cost, above
 
     X = np.asarray(X, dtype=np.float64)
     holds = np.asarray(holds, dtype=bool)

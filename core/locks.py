@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import socket
@@ -25,8 +26,6 @@ class FolderLock:
         self._fd: int | None = None
 
     def acquire(self) -> FolderLock:
-        import fcntl
-
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -46,8 +45,6 @@ class FolderLock:
 
     def is_held(self) -> bool:
         """Whether a live process holds the lock (tested without writing anything)."""
-        import fcntl
-
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except OSError:

@@ -264,7 +264,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "Sørensen talk role table; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional",
        label_da="Facilitatorrolle",
        label='Facilitator role',
-       description_da='Andel af medarbejdernes frie tid, som paradigmet beder dem bruge på at facilitere samskabelse'),
+       description_da='Andel af medarbejdernes frie tid, som paradigmet beder dem bruge på at facilitere samskabelse',
+       # uncertain: assumption, the range hybrid and the frontline_autonomy claim shared
+       uncertain=(0.1, 0.5)),
     # --- population and network ----------------------------------------------------------------
     _p("n_citizens", "int", 2000, "Number of citizens", "scale of the simulated municipality", low=10, high=20_000_000,
        unit="persons", group="population"),
@@ -276,7 +278,10 @@ _PARAMETER_LIST: list[Parameter] = [
        group="population"),
     _p("homophily", "float", 0.7,
        "Share of a citizen's ties inside their own group (bonding) rather than across groups (bridging)",
-       "McPherson, Smith-Lovin & Cook 2001; Putnam 2000", low=0.0, high=1.0, group="population"),
+       "McPherson, Smith-Lovin & Cook 2001; Putnam 2000", low=0.0, high=1.0, group="population",
+       # uncertain: assumption, the range the NPG scenarios shared: ties mostly inside the group
+       # (McPherson et al. 2001 find strong homophily) but never all of them
+       uncertain=(0.4, 0.9)),
     _p("resource_mean", "float", 0.3, "Mean of citizens' resources (time, skills, education) on a 0-1 scale",
        "Verba, Schlozman & Brady 1995 (resource model); assumption for the level (0.3 keeps the population of Model 2, "
        "mean 0.29)",
@@ -306,7 +311,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "set by hand, not fitted: chosen in Model 2 so that 5-20% take part in a month (Loeffler & Bovaird 2016) and "
        "the scorecard's participation patterns pass at defaults; `coprod calibrate` fits it over the scenarios' range "
        "[-8, -5], widened from [-7, -5] so that this default lies strictly inside",
-       low=-10.0, high=2.0, unit="logit", group="citizen"),
+       low=-10.0, high=2.0, unit="logit", group="citizen",
+       # uncertain: the range above, where 5-20% take part in a month (Loeffler & Bovaird 2016)
+       uncertain=(-8.0, -5.0)),
     _p("weight_need", "float", 1.0, "Participation logit weight of need", "Verba et al. 1995; Bovaird et al. 2015",
        low=0.0, high=5.0, unit="logit", group="citizen"),
     _p("weight_trust", "float", 1.5, "Participation logit weight of trust in the public sector",
@@ -318,7 +325,9 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("weight_peers", "float", 2.0, "Participation logit weight of the share of one's ties taking part",
        "Centola 2010; Granovetter 1978", low=0.0, high=6.0, unit="logit", group="citizen"),
     _p("weight_invited", "float", 1.5, "Participation logit weight of having been invited by a professional",
-       "Verba et al. 1995 ('being asked'); Alford 2009", low=0.0, high=5.0, unit="logit", group="citizen"),
+       "Verba et al. 1995 ('being asked'); Alford 2009", low=0.0, high=5.0, unit="logit", group="citizen",
+       # uncertain: assumption, the range traditional and two claims shared
+       uncertain=(0.5, 3.0)),
     _p("weight_habit", "float", 1.5, "Participation logit bonus for having taken part last month (habit)",
        "Wood & Neal 2007 (habits); persistence of volunteering (Wilson 2000)", low=0.0, high=5.0, unit="logit",
        group="citizen"),
@@ -372,7 +381,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "How fast external control (contracts, take-overs) erodes volunteers' intrinsic motivation",
        "Frey & Jegen 2001; Deci, Koestner & Ryan 1999", low=0.0, high=0.5, unit="1/month", group="citizen"),
     _p("motivation_recovery", "float", 0.02, "Monthly recovery of motivation towards its initial level", "assumption",
-       low=0.0, high=0.3, unit="1/month", group="citizen"),
+       low=0.0, high=0.3, unit="1/month", group="citizen",
+       # uncertain: assumption, the range contracting and the contracting_crowds_out claim shared
+       uncertain=(0.005, 0.05)),
     _p("coproduction_productivity", "float", 0.5, "Value of a citizen hour relative to a professional hour",
        "Parks et al. 1981; Alford 2009", low=0.0, high=1.5, group="citizen"),
     _p("hours_commission", "float", 3.0, "Hours a month a co-commissioning participant gives", "assumption", low=0.0,
@@ -394,7 +405,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "Olson 1965; Ostrom 1990", low=0.0, high=1.0, group="collective"),
     _p("collective_spillover", "float", 0.6,
        "Reach of collective output to non-participating members of the group (public-good share)",
-       "Pestoff 2014; Ostrom 1996", low=0.0, high=1.0, group="collective"),
+       "Pestoff 2014; Ostrom 1996", low=0.0, high=1.0, group="collective",
+       # uncertain: assumption, the range npg_collective and the collective_broader claim shared
+       uncertain=(0.2, 0.9)),
     _p("tie_build_rate", "float", 0.1, "Growth of a tie's strength when both ends act together",
        "Putnam 2000; Granovetter 1973", low=0.0, high=1.0, unit="1/month", group="collective"),
     _p("tie_decay_rate", "float", 0.02, "Monthly decay of unused tie strength", "assumption", low=0.0, high=0.5,
@@ -444,6 +457,9 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("facilitation_skill", "float", 0.5,
        "How well professionals facilitate: lowers coordination cost and lifts uptake",
        "Bovaird 2007; Sørensen & Torfing 2018", low=0.0, high=1.0, group="professional",
+       # uncertain: assumption, the range the NPG and hybrid scenarios and the collective claim shared:
+       # from weak to strong facilitation, never none or perfect
+       uncertain=(0.2, 0.9),
        label='Facilitation skill', label_da='Facilitatorkompetence',
        description_da='Hvor godt medarbejderne faciliterer: mindsker koordineringsomkostninger og øger optaget af '
                       'borgernes input'),
@@ -472,7 +488,9 @@ _PARAMETER_LIST: list[Parameter] = [
        description_da="Hvor forskelligt medarbejderne skønner ved fuldt råderum: servicen pr. time i en sagsstamme "
                       "varierer op til denne andel op eller ned"),
     _p("strain_absence", "float", 0.3, "Share of capacity lost at maximal role strain (absence, turnover)",
-       "Maslach & Leiter 2016 (burnout)", low=0.0, high=0.8, group="professional"),
+       "Maslach & Leiter 2016 (burnout)", low=0.0, high=0.8, group="professional",
+       # uncertain: assumption, the range hybrid and the hybrid_strains_staff claim shared
+       uncertain=(0.1, 0.5)),
     _p("strain_recovery", "float", 0.1, "Monthly recovery of strain towards its driven level", "assumption", low=0.01,
        high=1.0, unit="1/month", group="professional"),
     # --- politician ---------------------------------------------------------------------------
@@ -486,7 +504,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "assumption", low=0.0, high=0.5, group="politician"),
     # --- NGOs and initiatives ----------------------------------------------------------------
     _p("volunteer_join_rate", "float", 0.01, "Monthly chance scale that a motivated citizen joins their group's NGO",
-       "assumption; Wilson 2000", low=0.0, high=0.5, unit="1/month", group="ngo"),
+       "assumption; Wilson 2000", low=0.0, high=0.5, unit="1/month", group="ngo",
+       # uncertain: assumption, the range takeover, contracting and two NGO claims shared
+       uncertain=(0.005, 0.05)),
     _p("volunteer_need_pull", "float", 1.0,
        "How much unmet need raises a citizen's chance of joining a volunteer group (self-help where services fall "
        "short)",
@@ -546,11 +566,15 @@ _PARAMETER_LIST: list[Parameter] = [
        low=0.0, high=1.0, unit="1/month", group="ngo"),
     _p("initiative_hazard", "float", 0.04, "Monthly chance an unsupported initiative dies",
        "social-enterprise survival (Stinchcombe 1965 'liability of newness')", low=0.0, high=0.5, unit="1/month",
-       group="ngo"),
+       group="ngo",
+       # uncertain: assumption, the range takeover and the takeover_stifles and support_lengthens_lives claims shared
+       uncertain=(0.01, 0.1)),
     _p("support_hazard_reduction", "float", 0.6, "Share of the hazard removed by economic support (grant or contract)",
        "Samskabelse manifesto 2017; claim 12", low=0.0, high=1.0, group="ngo"),
     _p("initiative_grant", "float", 6.0, "Grant a month for one supported or contracted initiative", "assumption",
-       low=0.0, high=100.0, unit="PHE/month", group="ngo"),
+       low=0.0, high=100.0, unit="PHE/month", group="ngo",
+       # uncertain: assumption, the range contracting and the support_lengthens_lives claim shared
+       uncertain=(2.0, 15.0)),
     _p("takeover_rate", "float", 0.05,
        "Monthly chance that the municipality takes over a given initiative when its response is take-over",
        "Samskabelse manifesto 2017", low=0.0, high=1.0, unit="1/month", group="ngo"),
@@ -560,7 +584,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "Control shock on an NGO's volunteers when one of its initiatives is taken over (loss of ownership)",
        "Samskabelse manifesto 2017; Frey & Jegen 2001; 0.9 rather than the maximum so that the takeover scenario's "
        "default lies strictly inside its uncertain range [0.3, 1.0]",
-       low=0.0, high=1.0, group="ngo"),
+       low=0.0, high=1.0, group="ngo",
+       # uncertain: assumption, the range takeover and the takeover_stifles claim shared
+       uncertain=(0.3, 1.0)),
     _p("founding_rate", "float", 0.05,
        "Monthly chance that a group whose collective action passes the critical mass founds an NGO", "assumption",
        low=0.0, high=1.0, unit="1/month", group="ngo"),

@@ -22,6 +22,7 @@ matches its sidecar (the old one or the new one), never a good file reported as 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -177,8 +178,9 @@ def write_checksum_list(folder: Path | str) -> None:
             sidecar.unlink()
         if files:
             text = "".join(f"{file_digest(p)}  {p.name}\n" for p in files)
-            write_atomically(directory / CHECKSUM_LIST, lambda tmp: tmp.write_text(text, encoding="ascii"),
-                             checksum=False)
+            # bound now: a lambda would read `text` of the loop's last directory if called later
+            write_text = functools.partial(Path.write_text, data=text, encoding="ascii")
+            write_atomically(directory / CHECKSUM_LIST, write_text, checksum=False)
 
 
 def current_umask() -> int:

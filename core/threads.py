@@ -9,6 +9,11 @@ from contextlib import AbstractContextManager, nullcontext
 
 import numba
 
+try:  # Numba's internals (`_thread_count_calls`); `import numba` has loaded them already
+    from numba.np.ufunc import parallel as numba_parallel
+except ImportError:  # a Numba that keeps them elsewhere: the public functions are used
+    numba_parallel = None
+
 # Below this many citizens kernels run on one thread: a thread team costs more than it saves on a
 # small population, and on a busy machine (or in a pool of runs, where the runs are the parallel
 # unit) it waits on itself: 20-50 times slower under load, measured (the network's build too).
@@ -24,12 +29,10 @@ def _thread_count_calls():
     internals, so if they are not where this Numba keeps them, the public functions are used."""
     numba.get_num_threads()  # launches the threading layer, which sets the C functions
     try:
-        from numba.np.ufunc import parallel
-
-        get, set_ = parallel._get_num_threads, parallel._set_num_threads
+        get, set_ = numba_parallel._get_num_threads, numba_parallel._set_num_threads
         if get() == numba.get_num_threads():
             return get, set_
-    except (ImportError, AttributeError, TypeError):
+    except (AttributeError, TypeError):
         pass
     return numba.get_num_threads, numba.set_num_threads
 

@@ -30,6 +30,7 @@ from coprod.analysis.sensitivity import (
 )
 from coprod.core.errors import InputError
 from coprod.core.storage import read_json, read_parquet, write_json, write_tables
+from coprod.experiments.checks import check_out
 from coprod.experiments.sweep import MANIFEST, SAMPLES, raw_matrix, read_runs, resume_remedy
 from coprod.reports.sensitivity_plots import draw
 
@@ -72,8 +73,6 @@ def load_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame
 
 def check_analysis_out(out: Path, default: bool) -> None:
     """The analysis folder: new, empty, or an earlier analysis (the default ``<sweep>/analysis`` too)."""
-    from coprod.experiments.checks import check_out
-
     check_out(out, may_exist=True)
     if out.is_dir() and any(out.iterdir()) and not default and not (out / ANALYSIS_MARKER).is_file():
         raise InputError(f"--out {out}: exists, is not empty and holds no earlier analysis; allowed: a new or "

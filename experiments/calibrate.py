@@ -21,10 +21,12 @@ import hashlib
 import logging
 import math
 import shlex
+import sqlite3
 import sys
 import time
 import warnings
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,8 @@ import pandas as pd
 
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
-from coprod.core.storage import DamagedFile
+from coprod.core.storage import DamagedFile, read_json, write_json
+from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
 from coprod.experiments.patterns import (
     MIN_BURN_IN,
     NOT_APPLICABLE,
@@ -46,8 +49,11 @@ from coprod.experiments.patterns import (
     plan_jobs,
 )
 from coprod.experiments.posterior import summarise
+from coprod.experiments.run import git_commit, git_dirty, versions
+from coprod.experiments.runner import SEED_CONVENTION, MemorySink, Task, open_executor, run_tasks
 from coprod.experiments.scenarios import load_scenario
 from coprod.experiments.session import STAGED, Session
+from coprod.reports.calibration_report import console_summary, sample_quality, write_calibration
 
 DEFAULTS = {"scenario": "default", "population": 50, "generations": 4, "replications": 3, "citizens": 2000,
             "steps": 120, "seed": 0, "predictive": 20}
@@ -163,14 +169,6 @@ def shared_priors(scenarios: list) -> dict[str, tuple[float, float]]:
 
 def check_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Every input, before any folder, executor or run: a one-line ``InputError`` on the first problem."""
-    from coprod.experiments.checks import (
-        check_at_least,
-        check_parameters,
-        check_scheduler_address,
-        check_seed,
-        check_work,
-    )
-
     patterns_path = Path(args.patterns)
     patterns, holdout = split_holdout(select_patterns(load_patterns(patterns_path), args.pattern), args.holdout)
     scenarios = calibrated_scenarios(args)
@@ -219,10 +217,8 @@ def predictive_seed(seed: int, draw: int) -> int:
 
 def evaluate_on(executor, slots: int, scheduler: str | None):
     """``tasks -> results in order`` on the opened executor (the runner's ``run_tasks``)."""
-    from coprod.experiments.runner import MemorySink, run_tasks
-
     def evaluate(tasks: list, function=None) -> list:
-        from coprod.experiments.pattern_abc import simulate_particle
+        from coprod.experiments.pattern_abc import simulate_particle  # noqa: PLC0415 - pyabc: see build_abc
 
         sink = MemorySink()
         run_tasks(tasks, function or simulate_particle, sink, executor=executor, slots=slots, scheduler=scheduler,
@@ -232,9 +228,12 @@ def evaluate_on(executor, slots: int, scheduler: str | None):
 
 
 def build_abc(inputs: dict, args: argparse.Namespace, evaluate, slots: int):
-    import pyabc
+    # pyabc (with SQLAlchemy and its own pandas stack) costs 6.9 s to import on top of this module, and
+    # pattern_abc (which imports it) 9.9 s (python -X importtime, under load): the inputs are checked
+    # and `--help` answers before the first ABC object is built, without it.
+    import pyabc  # noqa: PLC0415 - start-up cost, above
 
-    from coprod.experiments.pattern_abc import (
+    from coprod.experiments.pattern_abc import (  # noqa: PLC0415 - start-up cost, above
         ExecutorSampler,
         PatternDistance,
         PatternModel,
@@ -261,8 +260,11 @@ def quiet_pyabc() -> None:
 def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slots: int) -> dict:
     """Run (or continue) the ABC-SMC in ``partial``; return the state written when it ended.
     Raises the runner's ``Interrupted`` and friends with every finished generation in ``abc.db``."""
-    from coprod.core.storage import read_json, write_json
-    from coprod.experiments.pattern_abc import MIN_ACCEPTANCE, keyed_patterns, observed_targets
+    from coprod.experiments.pattern_abc import (  # noqa: PLC0415 - pyabc: see build_abc
+        MIN_ACCEPTANCE,
+        keyed_patterns,
+        observed_targets,
+    )
 
     quiet_pyabc()
     state_path = partial / STATE_NAME
@@ -311,8 +313,6 @@ def check_history(db: Path, remedy: str) -> None:
     """pyabc's history (SQLite, written by pyabc a generation at a time, so it carries no checksum of
     ours) must at least be an intact SQLite database holding a run: SQLite's own ``quick_check``
     finds torn pages and garbage; a damaged file is one line, not pyabc's traceback."""
-    import sqlite3
-
     try:
         with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
             ok = connection.execute("PRAGMA quick_check").fetchone()[0] == "ok"
@@ -325,7 +325,7 @@ def check_history(db: Path, remedy: str) -> None:
 
 def read_history(partial: Path, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(posterior: every generation's particles; generations: tolerance and acceptance per generation)."""
-    import pyabc
+    import pyabc  # noqa: PLC0415 - start-up cost: see build_abc
 
     history = pyabc.History(f"sqlite:///{(partial / DB_NAME).resolve()}", _id=1)
     populations = history.get_all_populations()
@@ -351,8 +351,6 @@ def predictive_checks(inputs: dict, args: argparse.Namespace, last: pd.DataFrame
                       evaluate) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The scorecard (fitted and held-out patterns) at ``--predictive`` posterior draws and at the
     scenario's own values, in every calibrated scenario; draw k runs the same seeds in each."""
-    from coprod.experiments.runner import Task
-
     rng = np.random.default_rng(np.random.SeedSequence(args.seed, spawn_key=(PREDICTIVE_UNIT,)))
     weights = last["weight"].to_numpy() / last["weight"].sum()
     draws = last.iloc[rng.choice(len(last), size=args.predictive, replace=True,
@@ -445,9 +443,6 @@ def effective_sample_size(weights: np.ndarray) -> float:
 # --- the command --------------------------------------------------------------------------------------
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from coprod.experiments.runner import open_executor
-    from coprod.reports.calibration_report import write_calibration
-
     inputs = check_inputs(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out is not None else Path("results") / f"calibrate-{stamp}"
@@ -489,7 +484,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(parameters[["parameter", "prior_low", "prior_high", "median", "low_90", "high_90"]].to_string(
             index=False, float_format=lambda v: f"{v:.4g}"))
-        from coprod.reports.calibration_report import console_summary, sample_quality
 
         print(console_summary(card, state["stopped"]))
         print(sample_quality(manifest, parameters, plain=True))
@@ -500,9 +494,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def calibration_manifest(args: argparse.Namespace, inputs: dict, stamp: str) -> dict:
     """What a calibration's manifest records: the plan ``--resume`` must find unchanged
     (``PLAN_FIELDS``), the method, distance and seeds in words, the patterns file itself, versions."""
-    from coprod.experiments.run import git_commit, git_dirty, versions
-    from coprod.experiments.runner import SEED_CONVENTION
-
     scenario = inputs["scenario"]
     return {
         "scenario": ", ".join(s.name for s in inputs["scenarios"]), "scenario_path": str(scenario.path),
@@ -533,8 +524,6 @@ def calibration_manifest(args: argparse.Namespace, inputs: dict, stamp: str) -> 
 
 
 def _pyabc_version() -> str:
-    from importlib import metadata
-
     return metadata.version("pyabc")
 
 

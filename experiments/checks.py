@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from coprod.core.errors import InputError
+from coprod.core.locks import FolderLock
+from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import LOCK_NAME
 
 SEED_LIMIT = 2**64
@@ -77,8 +79,6 @@ def check_at_most(value: float | None, option: str, bound: str | None = None) ->
 
 def resolved_citizens(overrides: dict[str, Any]) -> int:
     """The population a run with ``overrides`` has (for ``check_work``; validated elsewhere)."""
-    from coprod.core.parameters import PARAMETERS
-
     value = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
     return value if isinstance(value, int) and not isinstance(value, bool) else PARAMETERS["n_citizens"].default
 
@@ -133,8 +133,6 @@ def check_out(path: str | Path | None, option: str = "--out", *, may_exist: bool
     if path.is_dir():
         names = [p.name for p in path.iterdir()]
         if LOCK_NAME in names:
-            from coprod.core.locks import FolderLock
-
             FolderLock(path, option).refuse_if_held()  # another coprod is writing there now
         if not may_exist and [name for name in names if name != LOCK_NAME]:
             raise InputError(f"{option} {path}: exists and is not empty; allowed: a new or empty folder")
@@ -185,7 +183,9 @@ def check_out_file(path: str | Path, option: str = "--out") -> Path:
 def check_parameters(values: dict[str, Any], where: str) -> dict[str, Any]:
     """Resolve ``values`` (declared defaults, the paradigm's rules, the values) and check both each
     value and the combinations; return the resolved parameters."""
-    from coprod.model.model import resolve_parameters
+    # The model (mesa, numba) costs 4.3 s to import on top of this module (python -X importtime, under
+    # load): the session and the runner import these checks, and `coprod analyze` never runs the model.
+    from coprod.model.model import resolve_parameters  # noqa: PLC0415 - start-up cost, above
 
     try:
         resolved = resolve_parameters(values, where=where)
@@ -229,7 +229,7 @@ def check_run_manifest(data: Any, where: str) -> dict[str, Any]:
     engine in range, the overrides valid, and the parameters equal to what the overrides resolve
     to and to their recorded hash (an edit to either is refused, not silently run otherwise).
     Returns the overrides as parsed values."""
-    from coprod.model.model import ENGINES
+    from coprod.model.model import ENGINES  # noqa: PLC0415 - start-up cost: see check_parameters
 
     if not isinstance(data, dict) or any(key not in data for key in RUN_MANIFEST_TYPES):
         raise InputError(f"{where}: not a `coprod run` manifest; allowed: a manifest.json with keys "

@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coprod.analysis.designs.latin import analyze_latin
+from coprod.analysis.designs.sobol import analyze_sobol
 from coprod.analysis.effect_sizes import DEFAULT_SESOI, Sesoi, from_manifest, read_overrides, to_manifest
 from coprod.analysis.prim import BoxRule, Discovery, box_rule, check_rule, discover
 from coprod.analysis.statistics import CATEGORIES, effect_category, wilson
@@ -45,9 +47,22 @@ from coprod.analysis.verdicts import failure_kind, verdict
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
-from coprod.experiments.runner import CHUNK_DIR
-from coprod.experiments.scenarios import check_uncertain, check_values, load_scenario
+from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
+from coprod.experiments.posterior import claim_points, load_posterior, under_posterior
+from coprod.experiments.runner import (
+    CHUNK_DIR,
+    SEED_CONVENTION,
+    ChunkFolder,
+    Interrupted,
+    StorageFailed,
+    Task,
+    open_executor,
+    run_seed,
+    run_tasks,
+)
+from coprod.experiments.scenarios import check_entry_keys, check_uncertain, check_values, load_scenario, read_toml
 from coprod.experiments.session import STAGED, Session
+from coprod.experiments.sweep import evaluate_model, generate_samples, latin_hypercube, model_problem
 from coprod.model.outcomes import reporter_names
 from coprod.reports.claims_report import effect_plot, markdown_report, settings
 from coprod.reports.render import to_html
@@ -107,7 +122,6 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> list[Claim]:
     """Read and check the claims file; one-line ``InputError`` naming file, claim and key."""
     path = Path(path)
     where = str(path)
-    from coprod.experiments.scenarios import check_entry_keys, read_toml
 
     data = read_toml(path, what="claims file")
     entries = data.get("claim")
@@ -163,8 +177,6 @@ def arm_values(claim: Claim, base: dict[str, Any], point: dict[str, Any], citize
 
 def run_pair(treatment: dict, control: dict, outcome: str, seed: int, steps: int, engine: str) -> tuple[float, float]:
     """Both arms with the same seed; returns (treatment, control) values of ``outcome``."""
-    from coprod.experiments.sweep import evaluate_model
-
     return (evaluate_model(treatment, seed, steps=steps, engine=engine)[outcome],
             evaluate_model(control, seed, steps=steps, engine=engine)[outcome])
 
@@ -181,13 +193,10 @@ def sample_points(claim: Claim, samples: int, seed: int, method: str = "latin") 
     ``latin``: ``samples`` Latin-hypercube points. ``sobol``: a Saltelli sample with ``samples``
     base points (a power of 2), ``samples * (d + 2)`` points in all, for first-order and total
     Sobol indices of the effect."""
-    from coprod.experiments.sweep import generate_samples, latin_hypercube, model_problem
-
     names = list(claim.uncertain)
     if method not in CLAIM_METHODS:
         raise InputError(f"--method: got {method!r}; allowed: {', '.join(CLAIM_METHODS)}")
     if claim.posterior is not None:  # --posterior
-        from coprod.experiments.posterior import claim_points
         return claim_points(claim, samples, claim_seed(claim, seed))
     if not names:
         return pd.DataFrame(index=range(samples))
@@ -209,8 +218,6 @@ def claim_tasks(claims: list[Claim], *, samples: int, replications: int, citizen
     The seed unit is the sample point (latin) or the Saltelli base block of d + 2 points (sobol),
     so all points of one block meet the same randomness; the documented failing setting is its
     own unit, ``FAILS_WHEN_POINT``."""
-    from coprod.experiments.runner import Task, run_seed
-
     tasks = []
     for claim in claims:
         base = claim.base_parameters()
@@ -261,8 +268,6 @@ class _FrameSink:
         return bool(self.buffer) and (len(self.buffer) >= CHUNK_PAIRS or time.monotonic() - self.last >= CHUNK_SECONDS)
 
     def flush(self) -> None:
-        from coprod.experiments.runner import StorageFailed
-
         if self.sink is not None and self.buffer:
             try:
                 self.sink(pd.DataFrame(self.buffer))
@@ -283,8 +288,6 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
     ``sink`` receives finished rows in chunks as they come (also when stopped, before the
     runner's exception propagates). Runs go through ``runner.run_tasks``: in this process for
     ``workers=1``, else on a pool or dask (or on ``executor`` when the caller opened one)."""
-    from coprod.experiments.runner import Interrupted, open_executor, run_tasks
-
     tasks = claim_tasks(claims, samples=samples, replications=replications, citizens=citizens, steps=steps,
                         seed=seed, engine=engine, method=method)
     points = {}
@@ -327,15 +330,34 @@ def point_categories(runs: pd.DataFrame, sesoi: Sesoi) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
+def claim_drivers(claim: Claim, X: np.ndarray, effects: np.ndarray, seed: int,
+                  method: str) -> tuple[pd.DataFrame, str, str]:
+    """The parameters driving a claim's effect over its points (total Sobol indices or SRRC; empty
+    when there are no uncertain parameters, three points or fewer, or no spread in the effect), with
+    the strongest as ``"name (index +0.00)"`` and its name."""
+    names = list(claim.uncertain)
+    drivers = pd.DataFrame()
+    if names and len(effects) > 3 and np.ptp(effects) > 0:
+        if method == "sobol":
+            drivers = analyze_sobol(model_problem(claim.uncertain), {"effect": effects},
+                                    {"calc_second_order": False}, claim_seed(claim, seed))["sobol_indices"]
+        else:
+            drivers = analyze_latin({"names": names}, X, {"effect": effects})["latin_indices"]
+        drivers.insert(0, "claim", claim.name)
+    top, top_parameter = "", ""
+    index = "ST" if method == "sobol" else "SRRC"
+    if not drivers.empty and drivers[index].notna().any():
+        row = drivers.loc[drivers[index].abs().idxmax()]
+        top_parameter = row["parameter"]
+        top = f"{top_parameter} ({index} {row[index]:+.2f})"
+    return drivers, top, top_parameter
+
+
 def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, method: str = "latin",
                   rule: BoxRule = BoxRule(), sesoi_table: dict[str, Sesoi] = DEFAULT_SESOI,
                   ) -> tuple[dict, pd.DataFrame, pd.DataFrame, Discovery | None]:
     """Summary row, per-point table, parameter drivers and scenario discovery (None when the
     estimated effect exceeds the SESOI everywhere or nowhere sampled) of one claim."""
-    from coprod.analysis.designs.latin import analyze_latin
-    from coprod.analysis.designs.sobol import analyze_sobol
-    from coprod.experiments.sweep import model_problem
-
     mine = runs[(runs["claim"] == claim.name) & (runs["kind"] == "sample")]
     check = runs[(runs["claim"] == claim.name) & (runs["kind"] == "fails_when")]
     sesoi = sesoi_table[claim.outcome]
@@ -358,24 +380,11 @@ def analyse_claim(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, met
     names = list(claim.uncertain)
     X = points[names].to_numpy(dtype=float) if names else np.zeros((n, 0))
     effects = per_point["effect_mean"].to_numpy()
-    drivers = pd.DataFrame()
-    if names and n > 3 and np.ptp(effects) > 0:
-        if method == "sobol":
-            drivers = analyze_sobol(model_problem(claim.uncertain), {"effect": effects},
-                                    {"calc_second_order": False}, claim_seed(claim, seed))["sobol_indices"]
-        else:
-            drivers = analyze_latin({"names": names}, X, {"effect": effects})["latin_indices"]
-        drivers.insert(0, "claim", claim.name)
+    drivers, top, top_parameter = claim_drivers(claim, X, effects, seed, method)
     found = None
     if names and 0 < holds < n:
         found = discover(X, per_point["beyond_sesoi"].to_numpy(), names, rule,
                          np.random.SeedSequence([claim_seed(claim, seed), BOX_STREAM]))
-    top, top_parameter = "", ""
-    index = "ST" if method == "sobol" else "SRRC"
-    if not drivers.empty and drivers[index].notna().any():
-        row = drivers.loc[drivers[index].abs().idxmax()]
-        top_parameter = row["parameter"]
-        top = f"{top_parameter} ({index} {row[index]:+.2f})"
     summary = {
         "claim": claim.name, "title": claim.title, "source": claim.source, "scenario": claim.scenario,
         "outcome": claim.outcome, "expect": claim.expect, "points": n,
@@ -438,8 +447,6 @@ def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: 
 
 def check_arms(claims: list[Claim], samples: int, seed: int, method: str, citizens: int) -> None:
     """Every arm at every point is a combination the model runs as given (checked before any work)."""
-    from coprod.experiments.checks import check_parameters
-
     for claim in claims:
         base = claim.base_parameters()
         points = sample_points(claim, samples, seed, method).to_dict("records")
@@ -450,8 +457,6 @@ def check_arms(claims: list[Claim], samples: int, seed: int, method: str, citize
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from coprod.experiments.runner import open_executor
-
     claims_path = Path(args.claims_file) if args.claims_file else CLAIMS_FILE
     claims, posterior = chosen_claims(args, claims_path)
     rule, box_steps, sesoi_table = check_options(args, claims)
@@ -491,7 +496,6 @@ def chosen_claims(args: argparse.Namespace, claims_path: Path) -> tuple[list[Cla
         claims = [c for c in claims if c.name in args.claim]
     posterior = None
     if args.posterior is not None:  # each claim also runs under the calibrated posterior (posterior.py)
-        from coprod.experiments.posterior import load_posterior, under_posterior
         if args.method != "latin":
             raise InputError(f"--posterior: got --method {args.method}; allowed: --method latin (posterior draws are "
                              "not a Saltelli design)")
@@ -503,8 +507,6 @@ def chosen_claims(args: argparse.Namespace, claims_path: Path) -> tuple[list[Cla
 def check_options(args: argparse.Namespace, claims: list[Claim]) -> tuple[BoxRule, dict[str, int], dict[str, Sesoi]]:
     """Every option, sample size and arm checked before anything is written; the box rule, the
     hand-picked box steps and the SESOI table (``--sesoi``)."""
-    from coprod.experiments.checks import check_at_least, check_scheduler_address, check_seed, check_work
-
     for option in ("samples", "replications", "citizens", "steps"):
         check_at_least(getattr(args, option), f"--{option}")
     if not PARAMETERS["n_citizens"].low <= args.citizens <= PARAMETERS["n_citizens"].high:
@@ -525,8 +527,9 @@ def check_options(args: argparse.Namespace, claims: list[Claim]) -> tuple[BoxRul
 def battery_manifest(args: argparse.Namespace, claims_path: Path, claims: list[Claim], posterior, rule: BoxRule,
                      box_steps: dict[str, int], sesoi_table: dict[str, Sesoi], stamp: str) -> dict:
     """What the battery's manifest records: the claims file itself, sizes, seeds, the box rule, versions."""
-    from coprod.experiments.run import git_commit, git_dirty, versions
-    from coprod.experiments.runner import SEED_CONVENTION
+    # `run` imports the model (mesa, numba), 3.2 s on top of this module (python -X importtime, under
+    # load), which the battery's main process needs only here: `--help` and input errors answer without it.
+    from coprod.experiments.run import git_commit, git_dirty, versions  # noqa: PLC0415 - start-up cost, above
 
     text = claims_path.read_text(encoding="utf-8")
     return {"claims_file": str(claims_path), "claims_sha256": hashlib.sha256(text.encode()).hexdigest(),
@@ -559,7 +562,6 @@ def load_sesoi(path: str | None) -> dict[str, Sesoi]:
     """The SESOI table (analysis/effect_sizes.py), with ``--sesoi FILE``'s entries when given."""
     if path is None:
         return dict(DEFAULT_SESOI)
-    from coprod.experiments.scenarios import read_toml
 
     return read_overrides(read_toml(Path(path), what="SESOI file"), f"--sesoi {path}")
 
@@ -587,8 +589,6 @@ def run_resumable(partial: Path, claims: list[Claim], args: argparse.Namespace,
     """Run the missing pairs, writing chunks to ``partial`` (whose lock the caller's session holds);
     return every finished pair. Raises the runner's ``Interrupted``/``RunFailed``/``ExecutorLost``/
     ``StorageFailed`` with the finished pairs saved."""
-    from coprod.experiments.runner import ChunkFolder
-
     chunks = ChunkFolder(partial, RUN_KEY)
     chunks.prepare()
     done = frozenset(chunks.done_keys())

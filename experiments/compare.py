@@ -45,13 +45,19 @@ from coprod.analysis.prim import BoxRule, check_rule, discover
 from coprod.analysis.statistics import best_and_regret, effect_category, mean_interval, paired_interval, sd
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
+from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
 from coprod.experiments.claims import load_sesoi
 from coprod.experiments.posterior import load_posterior
+from coprod.experiments.run import git_commit, git_dirty, run_model, versions
+from coprod.experiments.runner import SEED_CONVENTION, MemorySink, Task, open_executor, run_seed
+from coprod.experiments.runner import run_tasks as run_table
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
 from coprod.experiments.session import RESERVED, Session
 from coprod.experiments.sweep import latin_hypercube
 from coprod.model.model import ENGINES, resolve_parameters
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
+from coprod.model.paradigms import paradigm_values
+from coprod.reports.compare_report import write_comparison
 from coprod.reports.words import RISK_COLUMNS, dimension_name, strategy_names
 
 DEFAULT_REPLICATIONS = 10
@@ -97,7 +103,6 @@ class Comparison:
 def run_strategy(payload: tuple, seed: int) -> pd.DataFrame:
     """Worker side: one model run; returns the model's monthly time series."""
     parameters, steps, engine = payload
-    from coprod.experiments.run import run_model  # imported in the worker
     model, _ = run_model(parameters, steps, seed, engine, False)
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.insert(0, "step", np.arange(1, len(frame) + 1))
@@ -109,9 +114,6 @@ def run_tasks(tasks: list[tuple], workers: int, progress: bool, scheduler: str |
     """Run every ``(key, parameters, steps, seed, engine)`` task through the shared runner: in this
     process when ``workers == 1``, else on a process pool, or on the dask ``scheduler``.
     Returns ``{key: time series}``."""
-    from coprod.experiments.runner import MemorySink, Task, open_executor
-    from coprod.experiments.runner import run_tasks as run_table
-
     table = [Task(key, (parameters, steps, engine), seed, f"{key[0]} {key[1]} #{key[2]} seed={seed}")
              for key, parameters, steps, seed, engine in tasks]
     sink = MemorySink()
@@ -513,7 +515,6 @@ def uncertain_union(strategies: list[Strategy], fixed: set[str]) -> dict[str, tu
 
 def strategy_choices(s: Strategy) -> set[str]:
     """Parameters a strategy fixes itself: its scenario's [parameters] and its paradigm's rule set."""
-    from coprod.model.paradigms import paradigm_values
     return set(s.scenario.parameters) | set(paradigm_values(s.resolved["paradigm"]))
 
 
@@ -528,15 +529,6 @@ def applied_uncertain(s: Strategy, names) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import (
-        check_at_least,
-        check_parameters,
-        check_scheduler_address,
-        check_seed,
-        check_work,
-    )
-    from coprod.experiments.runner import run_seed
-
     if len(args.scenarios) < 2:
         raise InputError(f"compare: got {len(args.scenarios)} scenario; allowed: two or more scenarios")
     for option, value, least in (("--replications", args.replications, 2), ("--steps", args.steps, 1),
@@ -580,7 +572,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         check_parameters(task[1], f"compare: strategy {task[0][1]}")
     workers = args.workers or 1
     progress = not args.quiet and sys.stderr.isatty()
-    from coprod.reports.compare_report import write_comparison
 
     with session.reserved():  # a second coprod aiming here is refused now, not after its runs
         frames = run_tasks(tasks, workers, progress, args.scheduler)
@@ -602,8 +593,6 @@ def posterior_tasks(args: argparse.Namespace, strategies: list[Strategy], fixed:
     particles, record them in ``settings`` and add every strategy's run at every draw to ``tasks``.
     Draw k pairs one particle with one seed, the same for every strategy (common random numbers), so
     the spread over draws holds parameter and stochastic uncertainty together."""
-    from coprod.experiments.runner import run_seed
-
     posterior = load_posterior(args.posterior)
     compared = sorted({s.scenario.name for s in strategies})
     if not set(posterior.scenarios) & set(compared):  # a joint calibration (--scenarios) needs one in common
@@ -631,8 +620,6 @@ def robust_tasks(strategies: list[Strategy], fixed: set[str], args: argparse.Nam
     """``--robust``: every strategy at the same Latin-hypercube points over the union of the
     scenarios' [uncertain] ranges (point i seeded ``run_seed(--seed, 1 + i, 0)``), with the ranges,
     seeds and applied parameters recorded in ``settings``; returns the tasks and the points."""
-    from coprod.experiments.runner import run_seed
-
     ranges = uncertain_union(strategies, fixed)
     if not ranges:
         raise InputError("--robust: none of the scenarios has an [uncertain] table (outside --set); "
@@ -659,8 +646,6 @@ def robust_tasks(strategies: list[Strategy], fixed: set[str], args: argparse.Nam
 
 
 def manifest(c: Comparison) -> dict:
-    from coprod.experiments.run import git_commit, git_dirty, versions
-    from coprod.experiments.runner import SEED_CONVENTION
     return {
         "kind": "compare",
         "strategies": [{"label": s.label, "scenario": s.scenario.name, "scenario_path": str(s.scenario.path),

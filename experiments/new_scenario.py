@@ -16,6 +16,7 @@ from typing import Any
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import write_atomically
+from coprod.experiments.checks import check_out_file
 from coprod.experiments.scenarios import DECLARED, load_scenario
 from coprod.model.model import resolve_parameters
 from coprod.model.paradigms import paradigm_values
@@ -116,7 +117,6 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.exists():
         raise InputError(f"new-scenario: {path} exists; allowed: a path that does not exist yet (nothing overwritten)")
-    from coprod.experiments.checks import check_out_file
 
     check_out_file(path, "new-scenario")  # a folder that exists, is not a file, and can be written
     text = scenario_text(args.from_scenario)

@@ -29,11 +29,15 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import cloudpickle
 import numpy as np
 import pyabc
 from pyabc.epsilon import QuantileEpsilon
+from scipy.stats import t as student
+from tqdm import tqdm
 
 from coprod.experiments.patterns import Pattern, measure_points
+from coprod.experiments.runner import Task
 
 # A pattern whose statistic is undefined in a particle (nan: e.g. no volunteers) counts as this many
 # tolerances from passing: clearly failing, yet finite so that quantiles of distances stay defined.
@@ -112,8 +116,6 @@ def pattern_terms(keyed: list[tuple[str, Pattern]], values: dict[str, np.ndarray
       positive is the expected side) falls short of the critical t of the 95% interval, over that
       critical t. 0 exactly when the 95% interval excludes 0 on the expected side, as in the scorecard.
     """
-    from scipy.stats import t as student
-
     terms = {}
     for key, pattern in keyed:
         observed = np.asarray(values[key], dtype=np.float64)
@@ -187,8 +189,6 @@ _FUNCTIONS: dict[str, Callable] = {}  # worker side: unpickled simulate_one clos
 def simulate_particle(payload: tuple[str, bytes], seed: int):
     """Worker side: run pyabc's ``simulate_one`` once with numpy's global generator seeded from
     ``seed`` (restored afterwards, so the calling process's own draws are not disturbed)."""
-    import cloudpickle
-
     digest, blob = payload
     function = _FUNCTIONS.get(digest)
     if function is None:
@@ -227,10 +227,6 @@ class ExecutorSampler(pyabc.sampler.Sampler):
         return max(self.slots, min(math.ceil(remaining / rate), BATCH_PER_SLOT * self.slots))
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
-        import cloudpickle
-
-        from coprod.experiments.runner import Task
-
         # pyabc's own code in this process (none draws between generations today) starts every
         # generation from the same state, resumed or not.
         np.random.seed(int(np.random.SeedSequence(self.seed, spawn_key=(t + 1,)).generate_state(1, dtype=np.uint32)[0]))
@@ -270,7 +266,6 @@ class ExecutorSampler(pyabc.sampler.Sampler):
     def _bar(self, n: int, t: int, ana_vars):
         if not self.progress or t < 0:
             return None
-        from tqdm import tqdm
 
         eps = ana_vars.eps(t) if ana_vars is not None else float("nan")
         tolerance = "tolerance inf (prior)" if not math.isfinite(eps) else f"tolerance {eps:.3g}"

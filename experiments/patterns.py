@@ -32,14 +32,22 @@ import numpy as np
 import pandas as pd
 
 from coprod.agents.rules import MODE_COLLECTIVE, MODE_GROUP
-from coprod.analysis.statistics import mean_interval
+from coprod.analysis.statistics import mean_interval, wilson
 from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
-from coprod.experiments.scenarios import load_scenario, parse_set
+from coprod.experiments.checks import check_at_least, check_out
+from coprod.experiments.executors import local_pool
+from coprod.experiments.posterior import load_posterior
+from coprod.experiments.run import git_commit, versions
+from coprod.experiments.scenarios import bundled_scenarios, check_entry_keys, load_scenario, parse_set, read_toml
 from coprod.experiments.session import RESERVED, Session
-from coprod.model.model import resolve_parameters
+from coprod.experiments.sweep import latin_hypercube
+from coprod.model.model import CoProductionModel, resolve_parameters
 from coprod.model.records import CitizenRecord, CitizenWindow
 from coprod.model.trials import TRIALS, arm_difference, relative_effect, start_trial
+from coprod.reports import scorecard
+from coprod.reports.render import plural, to_html
 from coprod.reports.scorecard import NOT_APPLICABLE
 
 PATTERNS_FILE = Path(__file__).resolve().with_name("patterns.toml")
@@ -114,8 +122,6 @@ def observe_run(parameters: dict[str, Any], seed: int, steps: int, trial: str | 
     """Run one model and record it. A trial run intervenes after ``trial_month(steps)``, a switch
     changes parameters then; either (or ``follow_up``) stops the run ``WINDOW`` months later, so
     its window is the follow-up."""
-    from coprod.model.model import CoProductionModel
-
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
     short = bool(trial or switch or follow_up)
     start = trial_month(steps) if short else None
@@ -159,7 +165,6 @@ def execute(jobs: list[tuple], workers: int) -> list[RunObservation]:
     runner can replace it; a process pool ('spawn', ``executors.local_pool``) for workers > 1."""
     if workers <= 1 or len(jobs) <= 1:
         return [_observe_job(job) for job in jobs]
-    from coprod.experiments.executors import local_pool
 
     with local_pool(workers) as executor:
         return list(executor.map(_observe_job, jobs))
@@ -329,7 +334,8 @@ def trust_volunteering_correlation(window: CitizenWindow) -> float:
 @dataclass(frozen=True)
 class ActivityHistory:
     """Per month (rows, oldest first) and citizen: volunteering as ``volunteers`` counts it
-    (``active``) and volunteer status, associational life or the NGO (``volunteer``), over the last ``HISTORY`` months of a run."""
+    (``active``) and volunteer status, associational life or the NGO (``volunteer``), over the last
+    ``HISTORY`` months of a run."""
 
     active: np.ndarray  # (months, n) bool
     volunteer: np.ndarray  # (months, n) bool
@@ -498,7 +504,6 @@ def load_patterns(path: Path | str = PATTERNS_FILE) -> list[Pattern]:
     """Read and check the patterns file; one-line ``InputError`` naming file, pattern and key."""
     path = Path(path)
     where = str(path)
-    from coprod.experiments.scenarios import check_entry_keys, read_toml
 
     data = read_toml(path, "patterns file")
     entries = data.get("pattern")
@@ -650,8 +655,6 @@ def default_out() -> Path:
 def scenario_names(args: argparse.Namespace, posterior=None) -> list[str]:
     """The scenarios to score: the positional names, or ``--scenarios all`` / ``A,B,...``, or (with
     ``--posterior`` and neither) the calibration's own scenarios, or the default."""
-    from coprod.experiments.scenarios import bundled_scenarios
-
     if args.scenario and args.scenarios:
         raise InputError("--scenarios: scenarios are also named before it; allowed: names, or --scenarios, not both")
     if args.scenarios:
@@ -682,16 +685,12 @@ class PatternsPlan:
 
 def check_patterns_inputs(args: argparse.Namespace) -> PatternsPlan:
     """Every input of ``coprod patterns``: a one-line ``InputError`` on the first problem."""
-    from coprod.experiments.checks import check_at_least, check_out
-
     patterns_path = Path(args.patterns)
     patterns = load_patterns(patterns_path)
     posterior = None
     if args.prior is not None and args.posterior is not None:
         raise InputError("--prior: given with --posterior; allowed: one of them")
     if args.posterior is not None:
-        from coprod.experiments.posterior import load_posterior
-
         posterior = load_posterior(args.posterior)
     elif args.draws is not None:
         raise InputError("--draws: given without --posterior; allowed: --draws N with --posterior DIR")
@@ -725,8 +724,6 @@ def check_patterns_inputs(args: argparse.Namespace) -> PatternsPlan:
 
 def prior_points(scenario, points: int, seed: int) -> pd.DataFrame:
     """``points`` Latin-hypercube points over the scenario's ``[uncertain]`` ranges, seeded by ``seed``."""
-    from coprod.experiments.sweep import latin_hypercube
-
     if not scenario.uncertain:
         raise InputError(f"--prior: scenario {scenario.name!r} has no [uncertain] table; allowed: a scenario with one")
     return latin_hypercube(dict(scenario.uncertain), points, np.random.default_rng(seed))
@@ -735,8 +732,6 @@ def prior_points(scenario, points: int, seed: int) -> pd.DataFrame:
 def posterior_points(posterior, scenario, draws: int, seed: int) -> pd.DataFrame:
     """``draws`` weighted draws of the posterior's parameters (integers rounded), seeded by ``seed``;
     a posterior calibrated on other scenarios is refused."""
-    from coprod.core.parameters import PARAMETERS
-
     if scenario.name not in posterior.scenarios:
         raise InputError(f"--posterior {posterior.folder}: calibrated on {', '.join(posterior.scenarios)}, not on "
                          f"scenario {scenario.name!r}; allowed: a calibration of the scenario scored")
@@ -767,9 +762,6 @@ def cmd_patterns(args: argparse.Namespace) -> int:
                 "posterior": str(plan.posterior.folder) if plan.posterior is not None else None}
         write_scorecard(plan, result, info, args.workers, seconds)
     if not args.quiet:
-        from coprod.reports import scorecard
-        from coprod.reports.render import plural
-
         print(f"{info['scenario']}: {plural(args.citizens, 'citizen')}, {plural(args.steps, 'month')}, "
               f"{plural(args.replications, 'replication')}, seed {args.seed} ({seconds:.1f} s)")
         print(scorecard.text_table(result["scorecard"]) if plan.design == "scorecard"
@@ -820,8 +812,6 @@ def informativeness(patterns: list[Pattern], points: pd.DataFrame, flags: bool =
     passes, its Wilson 95% interval, and the 5-95% range of the value's per-point mean. With
     ``flags``, >= 95% is "cannot discriminate", <= 5% "fits only a corner" (and no pass at all "fits
     nowhere in these ranges")."""
-    from coprod.analysis.statistics import wilson
-
     rows = []
     for scenario, table in points.groupby("scenario", sort=False):
         for pattern in patterns:
@@ -852,10 +842,6 @@ def informativeness(patterns: list[Pattern], points: pd.DataFrame, flags: bool =
 
 def write_scorecard(plan: PatternsPlan, tables: dict[str, pd.DataFrame], info: dict, workers: int,
                     seconds: float) -> None:
-    from coprod.experiments.run import git_commit, versions
-    from coprod.reports import scorecard
-    from coprod.reports.render import to_html
-
     statistics = {name: statistic.description for name, statistic in STATISTICS.items()}
     if plan.design == "scorecard":
         card = tables["scorecard"]

@@ -7,15 +7,18 @@ posterior is the last generation; its weights sum to 1.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import verified
+from coprod.experiments.sweep import latin_hypercube
 from coprod.reports.claims_report import POSTERIOR_SUFFIX as SUFFIX
 
 POSTERIOR_FILE = "posterior.parquet"
@@ -76,8 +79,6 @@ def summarise(generation: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 def load_posterior(folder: Path | str, option: str = "--posterior") -> Posterior:
     """The posterior of a finished ``coprod calibrate`` folder; one-line ``InputError`` otherwise."""
-    import hashlib
-
     folder = Path(folder)
     manifest_path, table_path = folder / MANIFEST_FILE, folder / POSTERIOR_FILE
     if not folder.is_dir():
@@ -103,9 +104,8 @@ def load_posterior(folder: Path | str, option: str = "--posterior") -> Posterior
     weights = last["weight"].to_numpy(dtype=np.float64)
     if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
         raise InputError(f"{option} {folder}: {POSTERIOR_FILE} has invalid weights")
-    from coprod.core.parameters import PARAMETERS
 
-    for name, (low, high) in priors.items():
+    for name in priors:
         declared = PARAMETERS.get(name)
         values = last[name].to_numpy(dtype=np.float64)
         if declared is None or declared.kind not in ("float", "int") or not np.isfinite(values).all() \
@@ -124,8 +124,6 @@ def under_posterior(claim, posterior: Posterior):
     """The claim's twin whose sample points take the calibrated parameters from the posterior: its
     other uncertain parameters keep their Latin hypercube over the claim's ranges, and the
     calibrated ones (whether the claim lists them or not) are posterior draws."""
-    from dataclasses import replace
-
     own = {name: bounds for name, bounds in claim.uncertain.items() if name not in posterior.names}
     return replace(claim, name=claim.name + SUFFIX, title=f"{claim.title} (under the calibrated posterior)",
                    uncertain={**own, **posterior.priors}, posterior=posterior)
@@ -134,9 +132,6 @@ def under_posterior(claim, posterior: Posterior):
 def claim_points(claim, samples: int, seed: int) -> pd.DataFrame:
     """Sample points of a claim's posterior twin: a Latin hypercube over its own ranges, then
     ``samples`` weighted draws of the calibrated parameters (integers rounded), seeded by ``seed``."""
-    from coprod.core.parameters import PARAMETERS
-    from coprod.experiments.sweep import latin_hypercube
-
     posterior: Posterior = claim.posterior
     rng = np.random.default_rng(seed)
     own = {name: bounds for name, bounds in claim.uncertain.items() if name not in posterior.names}

@@ -42,13 +42,33 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import qmc
 
 from coprod.analysis.designs import DESIGNS, design
 from coprod.core.errors import InputError
+from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import LOCK_NAME, DamagedFile, json_default, read_json, read_parquet, write_json, write_parquet
-from coprod.experiments.runner import ChunkFolder, ChunkSink, Interrupted, Task, open_executor, run_seed, run_tasks
+from coprod.experiments.checks import (
+    check_at_least,
+    check_parameters,
+    check_positive_number,
+    check_scheduler_address,
+    check_seed,
+    check_work,
+)
+from coprod.experiments.runner import (
+    SEED_CONVENTION,
+    ChunkFolder,
+    ChunkSink,
+    Interrupted,
+    Task,
+    open_executor,
+    run_seed,
+    run_tasks,
+)
+from coprod.experiments.scenarios import load_scenario
 from coprod.experiments.session import IN_PLACE, Session
-from coprod.model.outcomes import DIMENSIONS
+from coprod.model.outcomes import DIMENSIONS, reporter_names
 
 DEFAULT_OUTCOMES = [f"{d}_long" for d in DIMENSIONS] + ["wellbeing_gini"]
 DEFAULT_STEPS = 120
@@ -65,7 +85,9 @@ RESUME_FIELDS = ("scenario", "problem", "method", "method_options", "samples", "
 
 def evaluate_model(parameters: dict[str, Any], seed: int, *, steps: int, engine: str = "auto") -> dict[str, float]:
     """Build ``CoProductionModel`` with ``parameters``, step ``steps`` months, return its outcomes."""
-    from coprod.model.model import CoProductionModel
+    # The model (mesa, numba) costs 3.2 s to import on top of this module (python -X importtime, under
+    # load): `coprod analyze` imports this module to read a sweep's tables and never runs the model.
+    from coprod.model.model import CoProductionModel  # noqa: PLC0415 - start-up cost, above
 
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
     for _ in range(steps):
@@ -112,8 +134,6 @@ def parse_uncertain(items: Iterable[str]) -> dict[str, tuple[float, float]]:
 
 def model_problem(uncertain: dict[str, tuple[float, float]], where: str = "uncertain") -> dict[str, Any]:
     """A SALib problem over model parameters, checked against their declarations."""
-    from coprod.core.parameters import PARAMETERS
-
     if not uncertain:
         raise InputError(f"{where}: no uncertain parameters; give the scenario an uncertain table "
                          "or pass --uncertain name=low:high")
@@ -131,8 +151,6 @@ def model_problem(uncertain: dict[str, tuple[float, float]], where: str = "uncer
 
 
 def integer_names(problem: dict[str, Any]) -> list[str]:
-    from coprod.core.parameters import PARAMETERS
-
     return [n for n in problem["names"] if n in PARAMETERS and PARAMETERS[n].kind == "int"]
 
 
@@ -166,10 +184,6 @@ def latin_hypercube(ranges: dict[str, tuple[float, float]], samples: int,
                     seed: int | np.random.Generator) -> pd.DataFrame:
     """``samples`` Latin-hypercube points over ``ranges``, columns in the ranges' order (integer
     parameters rounded). Used where points are run directly rather than through a SALib problem."""
-    from scipy.stats import qmc
-
-    from coprod.core.parameters import PARAMETERS
-
     names = list(ranges)
     unit = qmc.LatinHypercube(d=len(names), seed=seed).random(samples)
     lows = np.array([ranges[n][0] for n in names])
@@ -246,8 +260,6 @@ def check_run_options(*, replications: int = 1, chunk_runs: int = 50, chunk_seco
                       batch: int | None = None, seed: int = 0, workers: int | None = None,
                       scheduler: str | None = None) -> None:
     """The options every sweep checks before it writes anything."""
-    from coprod.experiments.checks import check_at_least, check_positive_number, check_scheduler_address, check_seed
-
     check_at_least(replications, "--replications")
     check_at_least(chunk_runs, "--chunk-runs")
     check_at_least(batch, "--batch")
@@ -328,8 +340,6 @@ def sweep_manifest(*, problem: dict[str, Any], method: str, options: dict[str, A
                    info: dict[str, Any] | None, base: dict[str, Any]) -> dict[str, Any]:
     """What a sweep folder's manifest says: the design, the seeds, the scenario and versions; the
     fields ``--resume`` must find unchanged are among them (``RESUME_FIELDS``)."""
-    from coprod.experiments.runner import SEED_CONVENTION
-
     manifest = {
         "kind": "coprod-sweep",
         "problem": problem,
@@ -384,14 +394,8 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     base = dict(base_parameters or {})
     check_run_options(replications=replications, chunk_runs=chunk_runs, chunk_seconds=chunk_seconds,
                       batch=batch, seed=seed, workers=workers, scheduler=scheduler)
-    X = generate_samples(problem, method, samples, seed, options)
-    table = sample_table(problem, X, integers)
-    plan = SweepPlan(sample_values(problem, table, integers), base,
-                     seed_units(method, len(X), problem["num_vars"], options), seed, replications)
-    if check is not None:
-        for values in plan.values:
-            check({**base, **values})
-    manifest = sweep_manifest(problem=problem, method=method, options=options, samples=samples, sample_size=len(X),
+    table, plan = checked_plan(problem, method, samples, seed, options, integers, base, replications, check)
+    manifest = sweep_manifest(problem=problem, method=method, options=options, samples=samples, sample_size=len(table),
                               replications=replications, seed=seed, integers=integers, outcomes=outcomes,
                               info=info, base=base)
     if (out / MANIFEST).exists() and not resume:
@@ -421,6 +425,21 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
             # sweep only rebuilds results.parquet from checked chunks, so the rare race is harmless).
             (out / LOCK_NAME).unlink(missing_ok=True)
     return runs
+
+
+def checked_plan(problem: dict[str, Any], method: str, samples: int, seed: int, options: dict[str, Any],
+                 integers: list[str], base: dict[str, Any], replications: int,
+                 check: Callable[[dict[str, Any]], None] | None) -> tuple[pd.DataFrame, SweepPlan]:
+    """The design's sample table and the plan of its runs, every sample's parameters passed to
+    ``check`` first (which raises ``InputError`` to refuse)."""
+    X = generate_samples(problem, method, samples, seed, options)
+    table = sample_table(problem, X, integers)
+    plan = SweepPlan(sample_values(problem, table, integers), base,
+                     seed_units(method, len(X), problem["num_vars"], options), seed, replications)
+    if check is not None:
+        for values in plan.values:
+            check({**base, **values})
+    return table, plan
 
 
 def sample_values(problem: dict[str, Any], table: pd.DataFrame, integers: list[str]) -> list[dict[str, Any]]:
@@ -476,14 +495,10 @@ class SweepPlan:
 # --- command line ---------------------------------------------------------------------------------
 
 def _scenario(name: str):
-    from coprod.experiments.scenarios import load_scenario
-
     return load_scenario(name)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_parameters, check_work
-
     scenario = _scenario(args.scenario)
     uncertain = parse_uncertain(args.uncertain) if args.uncertain else dict(getattr(scenario, "uncertain", {}) or {})
     where = "--uncertain" if args.uncertain else f"scenario {scenario.name}: uncertain"
@@ -526,8 +541,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def parse_outcomes(text: str | None) -> list[str]:
     """``--outcomes a,b`` (default: the five dimensions at the long horizon and the wellbeing Gini)."""
-    from coprod.model.outcomes import reporter_names
-
     outcomes = ([o.strip() for o in text.split(",") if o.strip()] if text is not None
                 else list(DEFAULT_OUTCOMES))  # an empty --outcomes is refused below, not read as the defaults
     doubled = sorted({o for o in outcomes if outcomes.count(o) > 1})
@@ -543,8 +556,6 @@ def parse_outcomes(text: str | None) -> list[str]:
 
 def sweep_citizens(given: int | None, base: dict[str, Any]) -> int:
     """``--citizens``, else the scenario's n_citizens, else the declared default; checked."""
-    from coprod.core.parameters import PARAMETERS
-
     citizens = given if given is not None else base.get("n_citizens", PARAMETERS["n_citizens"].default)
     try:
         return PARAMETERS["n_citizens"].check(citizens)
@@ -555,8 +566,8 @@ def sweep_citizens(given: int | None, base: dict[str, Any]) -> int:
 def scenario_info(scenario, base: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """The descriptive manifest fields of a model sweep: the scenario, its resolved parameters,
     steps, citizens, engine, the evaluation and the commit."""
-    from coprod.experiments.run import git_commit, git_dirty
-    from coprod.model.model import resolve_parameters
+    from coprod.experiments.run import git_commit, git_dirty  # noqa: PLC0415 - run imports the model: see evaluate_model
+    from coprod.model.model import resolve_parameters  # noqa: PLC0415 - start-up cost: see evaluate_model
 
     return {
         "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},

@@ -12,6 +12,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from coprod.agents.ngo import (
     NGO,
@@ -35,6 +36,8 @@ from coprod.agents.rules import (
 from coprod.core.parameters import defaults, validate
 from coprod.core.streams import PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_draws
 from coprod.model import municipality
+from coprod.model.engine_agents import AgentEngine
+from coprod.model.engine_numba import NumbaEngine
 from coprod.model.history import OutcomeHistory
 from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
@@ -289,10 +292,8 @@ class CoProductionModel(mesa.Model):
                                                     minlength=self.n_caseloads)
                                         / np.maximum(self.staff.caseload_size, 1))
         if self.engine_name == "numba":
-            from coprod.model.engine_numba import NumbaEngine
             engine = NumbaEngine(self, init, self.network)
         else:
-            from coprod.model.engine_agents import AgentEngine
             engine = AgentEngine(self, init, self.network)
         self._caseload_need_hours = np.bincount(init["caseload_of"], weights=engine.need_hours,
                                                 minlength=self.n_caseloads)
@@ -309,8 +310,6 @@ MAX_PROPOSALS = 64
 def _overlap(group_of: np.ndarray, caseload_of: np.ndarray, n_groups: int, n_caseloads: int):
     """Share of each group's citizens in each caseload (rows sum to 1), as a sparse matrix's rows:
     (row starts, caseloads, shares)."""
-    from scipy.sparse import csr_matrix
-
     pairs, counts = np.unique(group_of.astype(np.int64) * n_caseloads + caseload_of, return_counts=True)
     groups, caseloads = pairs // n_caseloads, pairs % n_caseloads
     members = np.bincount(group_of, minlength=n_groups)

@@ -13,10 +13,12 @@ import pandas as pd
 
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
+from coprod.reports.figures import pyplot
+from coprod.reports.render import to_html, warning
 
 
 def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
@@ -27,9 +29,7 @@ def _png(fig) -> bytes:
 def marginal_plot(posterior: pd.DataFrame, parameters: pd.DataFrame) -> bytes:
     """One panel per parameter: the weighted histogram of the last generation over the prior
     range, with the posterior median, 90% interval and the scenario's value."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     last = posterior[posterior["generation"] == posterior["generation"].max()]
     rows = list(parameters.itertuples())
@@ -56,9 +56,7 @@ def marginal_plot(posterior: pd.DataFrame, parameters: pd.DataFrame) -> bytes:
 
 def pair_plot(posterior: pd.DataFrame, names: list[str], priors: dict) -> bytes:
     """Every pair of parameters: the last generation's particles, marker area by weight."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     last = posterior[posterior["generation"] == posterior["generation"].max()]
     k = len(names)
@@ -141,8 +139,6 @@ def small_sample(ess: float, population: int) -> bool:
 def sample_quality(manifest: dict, parameters: pd.DataFrame, plain: bool = False) -> str:
     """The final population's effective sample size, with a warning when it is small, and the
     parameters the patterns do not identify, said plainly (Markdown, or ``plain`` for a terminal)."""
-    from coprod.reports.render import warning
-
     ess, population = manifest["effective_sample_size"], manifest["population"]
     parts = [f"Effective sample size of the final population: {ess:.1f} of {population} particles."]
     if small_sample(ess, population):
@@ -236,12 +232,26 @@ def markdown(manifest: dict, parameters: pd.DataFrame, generations: pd.DataFrame
     for row in generations.itertuples():
         lines.append(f"| {row.generation} | {_tolerance(row.tolerance)} | {row.accepted} | {row.proposed} | "
                      f"{row.acceptance_rate:.1%} | {row.effective_sample_size:.1f} |")
-    lines += ["", "## Pattern scorecard under the posterior predictive", "",
-              f"{manifest['predictive']} parameter draws from the posterior, each scored with "
-              f"{manifest['replications']} replications; the median and 90% interval are over the draws' means. "
-              "A pattern passes under the posterior when at least half of the draws (where it applies) pass it by "
-              "the scorecard's rule; the scenario column is the scorecard at the scenario's own values, same "
-              "sizes.", ""]
+    lines += _scorecard_sections(manifest, card)
+    lines += [
+              "## Files", "",
+              "`posterior.parquet` (every generation's particles: generation, particle, weight, distance, "
+              "parameters), `generations.parquet`, `parameters.parquet`, `scorecard.parquet`, "
+              "`predictive.parquet` (per draw and replication), `scenario_scorecard.parquet`, "
+              "`calibrated.toml` (a scenario: medians, 90% intervals as [uncertain]; with several scenarios one "
+              "`calibrated-<scenario>.toml` each), `abc.db` (pyabc's history), `manifest.json`. Use the posterior "
+              "with `coprod claims --posterior <this folder>` and `coprod patterns --posterior <this folder>`.", ""]
+    return "\n".join(lines)
+
+
+def _scorecard_sections(manifest: dict, card: pd.DataFrame) -> list[str]:
+    """The pattern scorecard under the posterior predictive, per scenario, and the held-out patterns' check."""
+    lines = ["", "## Pattern scorecard under the posterior predictive", "",
+             f"{manifest['predictive']} parameter draws from the posterior, each scored with "
+             f"{manifest['replications']} replications; the median and 90% interval are over the draws' means. "
+             "A pattern passes under the posterior when at least half of the draws (where it applies) pass it by "
+             "the scorecard's rule; the scenario column is the scorecard at the scenario's own values, same "
+             "sizes.", ""]
     fitted, held = card[card["role"] == "fitted"], card[card["role"] == "held out"]
     for scenario, rows in fitted.groupby("scenario", sort=False, dropna=False):
         if fitted["scenario"].nunique() > 1:
@@ -264,22 +274,12 @@ def markdown(manifest: dict, parameters: pd.DataFrame, generations: pd.DataFrame
             lines += _card_table(rows)
             lines += ["", f"Out of sample: {_bottom(rows, 'posterior_result')} under the posterior "
                           f"(in sample: {_bottom(fitted[fitted['scenario'] == scenario], 'posterior_result')}).", ""]
-    lines += [
-              "## Files", "",
-              "`posterior.parquet` (every generation's particles: generation, particle, weight, distance, "
-              "parameters), `generations.parquet`, `parameters.parquet`, `scorecard.parquet`, "
-              "`predictive.parquet` (per draw and replication), `scenario_scorecard.parquet`, "
-              "`calibrated.toml` (a scenario: medians, 90% intervals as [uncertain]; with several scenarios one "
-              "`calibrated-<scenario>.toml` each), `abc.db` (pyabc's history), `manifest.json`. Use the posterior "
-              "with `coprod claims --posterior <this folder>` and `coprod patterns --posterior <this folder>`.", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def write_calibration(out: Path, db_path: Path, manifest: dict, inputs: dict, posterior: pd.DataFrame,
                       generations: pd.DataFrame, parameters: pd.DataFrame, card: pd.DataFrame,
                       predictive: pd.DataFrame, at_scenario: pd.DataFrame) -> None:
-    from coprod.reports.render import to_html
-
     names = list(inputs["priors"])
     images = {"marginals": marginal_plot(posterior, parameters),
               "pairs": pair_plot(posterior, names, inputs["priors"])}

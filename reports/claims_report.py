@@ -4,13 +4,18 @@ figure of each claim's effects."""
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
 
+from coprod.analysis.effect_sizes import from_manifest
 from coprod.analysis.prim import KNOWN_BOX_STABLE_POINTS, MIN_BOX_POINTS, Discovery, box_rule, plot_trajectory
 from coprod.analysis.verdicts import BROADLY, FAILS, UNDECIDED
 from coprod.core.parameters import PARAMETERS
+from coprod.reports.figures import pyplot
+from coprod.reports.render import plural, table, warning
+from coprod.reports.words import outcome_months, outcome_name
 
 # A claim run under a calibrated posterior is the claim's twin with this suffix on its name.
 POSTERIOR_SUFFIX = "@posterior"
@@ -26,9 +31,7 @@ def settings(values: dict[str, Any]) -> str:
 def effect_plot(claim, per_point: pd.DataFrame, decided_by: str, found: Discovery | None = None) -> bytes:
     """Left: the distribution of per-point effects. Middle: effect against the deciding parameter.
     Right: PRIM's peeling trajectory (coverage against density) with the chosen box."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     panels = 1 + bool(decided_by) + (found is not None)
     fig, axes = plt.subplots(1, panels, figsize=(4.25 * panels if panels > 1 else 5, 2.8), squeeze=False)
@@ -63,16 +66,22 @@ def effect_plot(claim, per_point: pd.DataFrame, decided_by: str, found: Discover
 
 
 def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
-    from coprod.reports.render import plural, table, warning
-    from coprod.reports.words import outcome_months, outcome_name
-
+    """The battery's report: the bottom line, how it was run, then one section per claim."""
     latin = manifest.get("method", "latin") == "latin"
     sample = "Latin-hypercube point" if latin else "Saltelli base point"
-    drivers = ("standardized rank regression coefficients (SRRC: how strongly the effect rises or falls with a "
-               "parameter's rank, all else held; from -1 to 1 in a good fit)" if latin
-               else "total Sobol indices (ST: the share of the effect's variance a parameter accounts for, with "
-                    "its interactions)")
-    lines = ["# Claims battery", "", "## Bottom line", ""]
+    lines = ["# Claims battery", "", "## Bottom line", "", *_bottom_line(claims, summary, manifest, sample)]
+    lines += ["", "## How this was run", "", *_how_it_was_run(summary, manifest, sample, latin)]
+    lines.append("")
+    if manifest.get("posterior"):  # --posterior
+        lines += side_by_side(summary)
+    for claim in claims:
+        lines += _claim_section(claim, summary[summary["claim"] == claim.name].iloc[0], manifest)
+    return "\n".join(lines) + "\n"
+
+
+def _bottom_line(claims: list, summary: pd.DataFrame, manifest: dict, sample: str) -> list[str]:
+    """Warnings about what the sizes cannot show, then one line per claim with its verdict."""
+    lines = []
     short = sorted({claim.outcome for claim in claims if manifest["steps"] < outcome_months(claim.outcome)})
     if short:
         lines += [warning(f"The runs last {plural(manifest['steps'], 'month')}, shorter than the horizon of "
@@ -90,65 +99,70 @@ def markdown_report(claims: list, summary: pd.DataFrame, manifest: dict) -> str:
                           "and a verdict can flip with more points (`--samples`)."), ""]
     for row in summary.itertuples():
         lines.append(f"- **{row.title}**: {row.verdict}{_kind(row)}; {categories_text(row)}.")
-    lines += ["", "## How this was run", "",
-              f"{plural(manifest['samples'], sample)} per claim{' (each costing d + 2 runs)' if not latin else ''}, "
-              f"{plural(manifest['replications'], 'replication')} per point and arm, "
-              f"{plural(manifest['citizens'], 'citizen')}, {plural(manifest['steps'], 'month')}, "
-              f"seed {manifest['seed']}, "
-              f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
-              f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
-              "", category_method_text(manifest) + f" Verdict: *holds broadly* when it holds at >= {BROADLY:.0%} of "
-              f"points; *unclear* when at least {UNDECIDED:.0%} of points cannot be called (more replications "
-              f"needed, not evidence either way); *fails* when it holds at <= {FAILS:.0%} (mostly reversed or mostly "
-              "negligible, as said); otherwise *holds conditionally*. The share where it holds carries a Wilson 95% "
-              "interval; drivers are " + drivers + " of the effect on the sampled parameters. "
-              + box_method_text(manifest) + " Each claim is also run at its documented failing setting, to show "
-              "that it can fail.", "",
-              table(["claim", "outcome", "SESOI", "holds", "95% interval", "reversed", "negligible", "unclear",
-                     "verdict", "holds when", "decided by"],
-                    [[f"{row.title} ({row.source})", f"{outcome_name(row.outcome)}, {row.expect}", row.sesoi,
-                      f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}",
-                      f"{row.share_reversed:.0%}", f"{row.share_negligible:.0%}", f"{row.share_unclear:.0%}",
-                      row.verdict + _kind(row), row.holds_when, _decided_by(row)] for row in summary.itertuples()]),
-              "", "Smallest effect sizes of interest used here (analysis/effect_sizes.py"
-              + (f", overridden by {manifest['sesoi_file']}" if manifest.get("sesoi_file") else "") + "):", "",
-              table(["outcome", "SESOI", "why"], [[f"`{name}`", _sesoi_value(entry), entry["reason"]]
-                                                   for name, entry in sesoi_used(summary, manifest).items()])]
-    lines.append("")
-    if manifest.get("posterior"):  # --posterior
-        lines += side_by_side(summary)
-    for claim in claims:
-        row = summary[summary["claim"] == claim.name].iloc[0]
-        lines += [f"## {claim.title}", "", f"*Source:* {claim.source}. *Scenario:* `{claim.scenario}`. "
-                  f"*Operationalisation:* {claim.operationalisation}", "",
-                  f"Treatment ({settings(claim.treatment)}) vs control ({settings(claim.control)}); outcome "
-                  f"{outcome_name(claim.outcome)} (`{claim.outcome}`) expected "
-                  f"{claim.expect}, SESOI {row.sesoi}. {_first_upper(categories_text(row))}: **{row.verdict}**"
-                  f"{_kind(row)}. Effect (treatment minus control, signed so that positive is the claimed direction): "
-                  f"median {row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to "
-                  f"{row.effect_q95:+.4f}; the estimate exceeds +SESOI at {row.share_beyond_sesoi:.0%} of points.", "",
-                  box_paragraph(row, manifest), ""]
-        if claim.cannot_fail:
-            lines += [f"*Finding:* the model cannot make this claim fail: {claim.cannot_fail}", ""]
-        else:
-            found = {"reversed": "the effect is reversed there, as documented",
-                     "negligible": "the effect is negligible there (within ±SESOI), as documented",
-                     "holds": "**the claim still holds there at this size: the documented failure did not reproduce**",
-                     }.get(row.fails_when_category,
-                           "too few seeds to tell whether it fails there (unclear against the SESOI; more "
-                           "`--replications`)" + ("" if row.fails_when_effect > 0 else
-                                                  ", though the mean effect is not the claimed way"))
-            lines += [f"*Where it fails:* {settings(claim.fails_when)}: {claim.fails_why} Run in this battery "
-                      f"({plural(row.fails_when_seeds, 'seed')}, other uncertain parameters at the scenario's values): "
-                      f"mean effect {row.fails_when_effect:+.4f} (SESOI {row.fails_when_sesoi:.3g}); {found}.", ""]
-        lines += [f"![Effects of {claim.title}]({claim.name}.png)", ""]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _how_it_was_run(summary: pd.DataFrame, manifest: dict, sample: str, latin: bool) -> list[str]:
+    """Sizes, seed, versions, how verdicts are called, the claims table and the SESOIs used."""
+    drivers = ("standardized rank regression coefficients (SRRC: how strongly the effect rises or falls with a "
+               "parameter's rank, all else held; from -1 to 1 in a good fit)" if latin
+               else "total Sobol indices (ST: the share of the effect's variance a parameter accounts for, with "
+                    "its interactions)")
+    return [f"{plural(manifest['samples'], sample)} per claim{' (each costing d + 2 runs)' if not latin else ''}, "
+            f"{plural(manifest['replications'], 'replication')} per point and arm, "
+            f"{plural(manifest['citizens'], 'citizen')}, {plural(manifest['steps'], 'month')}, "
+            f"seed {manifest['seed']}, "
+            f"engine {manifest['engine']}; coprod {manifest['versions'].get('coprod')}, "
+            f"mesa {manifest['versions'].get('mesa')}, numpy {manifest['versions'].get('numpy')}.",
+            "", category_method_text(manifest) + f" Verdict: *holds broadly* when it holds at >= {BROADLY:.0%} of "
+            f"points; *unclear* when at least {UNDECIDED:.0%} of points cannot be called (more replications "
+            f"needed, not evidence either way); *fails* when it holds at <= {FAILS:.0%} (mostly reversed or mostly "
+            "negligible, as said); otherwise *holds conditionally*. The share where it holds carries a Wilson 95% "
+            "interval; drivers are " + drivers + " of the effect on the sampled parameters. "
+            + box_method_text(manifest) + " Each claim is also run at its documented failing setting, to show "
+            "that it can fail.", "",
+            table(["claim", "outcome", "SESOI", "holds", "95% interval", "reversed", "negligible", "unclear",
+                   "verdict", "holds when", "decided by"],
+                  [[f"{row.title} ({row.source})", f"{outcome_name(row.outcome)}, {row.expect}", row.sesoi,
+                    f"{row.share_holds:.0%}", f"{row.share_low:.0%}–{row.share_high:.0%}",
+                    f"{row.share_reversed:.0%}", f"{row.share_negligible:.0%}", f"{row.share_unclear:.0%}",
+                    row.verdict + _kind(row), row.holds_when, _decided_by(row)] for row in summary.itertuples()]),
+            "", "Smallest effect sizes of interest used here (analysis/effect_sizes.py"
+            + (f", overridden by {manifest['sesoi_file']}" if manifest.get("sesoi_file") else "") + "):", "",
+            table(["outcome", "SESOI", "why"], [[f"`{name}`", _sesoi_value(entry), entry["reason"]]
+                                                 for name, entry in sesoi_used(summary, manifest).items()])]
+
+
+def _claim_section(claim, row, manifest: dict) -> list[str]:
+    """One claim: its source and setting, the verdict and effect, where it holds, where it fails, its figure."""
+    lines = [f"## {claim.title}", "", f"*Source:* {claim.source}. *Scenario:* `{claim.scenario}`. "
+             f"*Operationalisation:* {claim.operationalisation}", "",
+             f"Treatment ({settings(claim.treatment)}) vs control ({settings(claim.control)}); outcome "
+             f"{outcome_name(claim.outcome)} (`{claim.outcome}`) expected "
+             f"{claim.expect}, SESOI {row.sesoi}. {_first_upper(categories_text(row))}: **{row.verdict}**"
+             f"{_kind(row)}. Effect (treatment minus control, signed so that positive is the claimed direction): "
+             f"median {row.effect_median:+.4f}, 5–95% {row.effect_q05:+.4f} to "
+             f"{row.effect_q95:+.4f}; the estimate exceeds +SESOI at {row.share_beyond_sesoi:.0%} of points.", "",
+             box_paragraph(row, manifest), ""]
+    if claim.cannot_fail:
+        lines += [f"*Finding:* the model cannot make this claim fail: {claim.cannot_fail}", ""]
+    else:
+        found = {"reversed": "the effect is reversed there, as documented",
+                 "negligible": "the effect is negligible there (within ±SESOI), as documented",
+                 "holds": "**the claim still holds there at this size: the documented failure did not reproduce**",
+                 }.get(row.fails_when_category,
+                       "too few seeds to tell whether it fails there (unclear against the SESOI; more "
+                       "`--replications`)" + ("" if row.fails_when_effect > 0 else
+                                              ", though the mean effect is not the claimed way"))
+        lines += [f"*Where it fails:* {settings(claim.fails_when)}: {claim.fails_why} Run in this battery "
+                  f"({plural(row.fails_when_seeds, 'seed')}, other uncertain parameters at the scenario's values): "
+                  f"mean effect {row.fails_when_effect:+.4f} (SESOI {row.fails_when_sesoi:.3g}); {found}.", ""]
+    lines += [f"![Effects of {claim.title}]({claim.name}.png)", ""]
+    return lines
 
 
 def categories_text(row) -> str:
     """``holds at 40% of 48 points (95% interval 27-54%), reversed 10%, negligible 20%, unclear 30%``."""
-    from coprod.reports.render import plural
-
     return (f"holds at {row.share_holds:.0%} of {plural(row.points, 'point')} (95% interval {row.share_low:.0%}–"
             f"{row.share_high:.0%}), reversed at {row.share_reversed:.0%}, negligible at {row.share_negligible:.0%}, "
             f"unclear at {row.share_unclear:.0%}")
@@ -180,10 +194,6 @@ def category_method_text(manifest: dict) -> str:
 
 def sesoi_used(summary: pd.DataFrame, manifest: dict) -> dict[str, dict]:
     """The SESOI entries of the battery's outcomes, as the manifest recorded them (defaults otherwise)."""
-    from dataclasses import asdict
-
-    from coprod.analysis.effect_sizes import from_manifest
-
     table = from_manifest(manifest.get("sesoi"))
     return {name: asdict(table[name]) for name in sorted(set(summary["outcome"]))}
 

@@ -16,6 +16,7 @@ import pandas as pd
 from coprod.analysis.effect_sizes import from_manifest
 from coprod.core.storage import atomic_directory, write_json, write_parquet, write_tables
 from coprod.model.outcomes import DIMENSIONS, HORIZON_NAMES
+from coprod.reports.figures import pyplot
 from coprod.reports.render import plural, table, to_html, warning
 from coprod.reports.words import BOUNDED, RISK_COLUMNS, RISK_LABELS, dimension_name, horizon_months, strategy_names
 
@@ -27,8 +28,7 @@ PLOTS = {
 }
 
 def _colors(n: int) -> list:
-    import matplotlib
-    cmap = matplotlib.colormaps["tab10"]
+    cmap = pyplot().colormaps["tab10"]
     return [cmap(i % 10) for i in range(n)]
 
 
@@ -40,9 +40,7 @@ def _label(dim: str) -> str:
 
 def plot_trajectories(c, path: Path) -> None:
     """Mean trajectory per strategy with the band holding the central 95% of replications."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     horizon = c.settings["horizon"]
     labels = [s.label for s in c.strategies]
     fig, grid = plt.subplots(2, 3, figsize=(14, 7.2), sharex=True)
@@ -73,9 +71,7 @@ def plot_trajectories(c, path: Path) -> None:
 
 
 def plot_radar(c, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     horizon = c.settings["horizon"]
     labels = [s.label for s in c.strategies]
     angles = np.linspace(0, 2 * np.pi, len(DIMENSIONS), endpoint=False).tolist()
@@ -100,9 +96,7 @@ def plot_radar(c, path: Path) -> None:
 
 def plot_risks(c, path: Path) -> None:
     """Small multiples: mean and 95% CI per strategy for inequality, ties and costs."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     labels = [s.label for s in c.strategies]
     metrics = list(RISK_COLUMNS)
     ncols = 5
@@ -127,9 +121,7 @@ def plot_risks(c, path: Path) -> None:
 
 
 def plot_regret(c, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     labels = [s.label for s in c.strategies]
     fig, ax = plt.subplots(figsize=(10, 3.8))
     width = 0.8 / len(labels)
@@ -284,16 +276,19 @@ def boxes_table(c, names: dict[str, str]) -> str:
                 where = f"{where} (indicative: {row.box}{need})"
             elif searched and row.box_status == "stable":
                 where = f"**{where}**"
-
-            def share(value):
-                return f"{100 * value:.0f}%" if searched and pd.notna(value) else "–"
             rows.append([_label(dim) if i == 0 else "", names[row.strategy], f"{row.best_points} of {row.points}",
-                         where, share(row.get("box_density")), share(row.get("box_coverage")),
-                         (row.get("box_quasi_p") or "–") if searched else "–", share(row.get("box_stability")),
+                         where, _share(row.get("box_density"), searched), _share(row.get("box_coverage"), searched),
+                         (row.get("box_quasi_p") or "–") if searched else "–",
+                         _share(row.get("box_stability"), searched),
                          (row.get("cart_box") or "no leaf") if searched else "–",
                          row.get("methods_agree", "") if searched else "–"])
     return table(["dimension", "strategy", "best at", "where (PRIM)", "density", "coverage", "quasi-p", "stability",
                   "CART", "PRIM vs CART"], rows)
+
+
+def _share(value, searched: bool) -> str:
+    """A box's share as a percentage, or a dash where no box was searched or the share is missing."""
+    return f"{100 * value:.0f}%" if searched and pd.notna(value) else "–"
 
 
 def boxes_intro(c) -> str:
@@ -403,18 +398,7 @@ def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -
     out = [f"# {title}", "", f"## Bottom line ({s['horizon']} horizon)", ""]
     out += [warning(text[0].upper() + text[1:]) + "\n" for text in size_warnings(c)]
     out += [*bottom_line(c, names), "", "The sections below give the intervals, the tests and the trade-off of "
-            "every pair.", "", "## How this was run", "",
-            f"{plural(s['replications'], 'replication')} per strategy, {plural(s['steps'], 'month')}, engine "
-            f"{s['engine']}, one seed per replication ({_seed_list(s['seeds'])}; all in manifest.json; replication r "
-            f"of every strategy uses the same seed: common random numbers). Rankings, wins and trade-offs use the "
-            f"{s['horizon']} horizon "
-            f"(an average over about {horizon_months(s['horizon'])} months; impact is the long reading minus the first "
-            f"month).", "",
-            f"Intervals are 95% t-intervals of the mean, cut back to the scale where they cross it (the five "
-            f"dimensions lie between 0 and 1, impact between −1 and 1, shares and the Gini between 0 and 1; a cut "
-            f"end is marked †). Differences are paired by replication and tested with a two-sided paired t-test "
-            f"(significant when p < {s['alpha']}), with an exact sign test beside it. No correction for multiple "
-            f"comparisons. " + sesoi_text(s), ""]
+            "every pair.", "", "## How this was run", "", *_how_it_was_run(s)]
     if s.get("set"):
         out += ["Set for every strategy: " + ", ".join(f"`{x}`" for x in s["set"]) + ".", ""]
     rows = []
@@ -436,20 +420,7 @@ def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -
     out += ["## Trajectories", "", "![Mean trajectory and the central 95% of replications](trajectories.png)", "",
             "## Inequality, social capital and costs", "", risk_table(c, names), "",
             "![Mean and 95% interval at the end of the run](risks.png)", ""]
-    if c.robust is not None:
-        ranges = ", ".join(f"{k} ∈ [{v[0]:g}, {v[1]:g}]" for k, v in s["uncertain"].items())
-        applied = "; ".join(f"{names[label]} varies {', '.join(varied) or 'nothing'}"
-                            for label, varied in s["uncertain_applied"].items())
-        out += ["## Robustness across uncertain parameters", "",
-                f"{s['samples']} Latin-hypercube points over the union of the scenarios' uncertain ranges ({ranges}); "
-                "every strategy runs at the same points with the same seeds. Regret at a point is the best "
-                "strategy's value there minus this strategy's (Lempert, Popper & Bankes 2003); the smallest "
-                "worst-case regret per dimension is in bold. A sampled parameter that a strategy fixes itself (its "
-                "scenario or its paradigm's rule set sets it) keeps that strategy's value unless the strategy's own "
-                f"[uncertain] table lists it: {applied}.", "", robust_table(c, names), "",
-                "![Worst-case regret per dimension (lower is more robust)](regret.png)", ""]
-        if c.robust_boxes is not None:
-            out += ["### Where each strategy is best", "", boxes_intro(c), "", boxes_table(c, names), ""]
+    out += _robustness_section(c, names)
     if c.posterior is not None:
         out += [f"## Under the calibrated posterior ({s['horizon']} horizon)", "", posterior_intro(c, names), "",
                 posterior_table(c, names), ""]
@@ -458,6 +429,43 @@ def render_markdown(c, manifest: dict, images: dict[str, bytes] | None = None) -
             f"coprod {manifest.get('versions', {}).get('coprod', '')}, git commit {manifest.get('git_commit')}. The "
             "tables are in this directory as CSV and Parquet; manifest.json holds every resolved parameter.", ""]
     return "\n".join(out)
+
+
+def _how_it_was_run(s: dict) -> list[str]:
+    """Sizes, seeds (common random numbers), the horizon, and how intervals and tests are made."""
+    return [f"{plural(s['replications'], 'replication')} per strategy, {plural(s['steps'], 'month')}, engine "
+            f"{s['engine']}, one seed per replication ({_seed_list(s['seeds'])}; all in manifest.json; replication r "
+            f"of every strategy uses the same seed: common random numbers). Rankings, wins and trade-offs use the "
+            f"{s['horizon']} horizon "
+            f"(an average over about {horizon_months(s['horizon'])} months; impact is the long reading minus the first "
+            f"month).", "",
+            f"Intervals are 95% t-intervals of the mean, cut back to the scale where they cross it (the five "
+            f"dimensions lie between 0 and 1, impact between −1 and 1, shares and the Gini between 0 and 1; a cut "
+            f"end is marked †). Differences are paired by replication and tested with a two-sided paired t-test "
+            f"(significant when p < {s['alpha']}), with an exact sign test beside it. No correction for multiple "
+            f"comparisons. " + sesoi_text(s), ""]
+
+
+def _robustness_section(c, names: dict[str, str]) -> list[str]:
+    """Regret over the uncertain parameters and, where searched, where each strategy is best (nothing
+    without ``--samples``)."""
+    if c.robust is None:
+        return []
+    s = c.settings
+    ranges = ", ".join(f"{k} ∈ [{v[0]:g}, {v[1]:g}]" for k, v in s["uncertain"].items())
+    applied = "; ".join(f"{names[label]} varies {', '.join(varied) or 'nothing'}"
+                        for label, varied in s["uncertain_applied"].items())
+    out = ["## Robustness across uncertain parameters", "",
+           f"{s['samples']} Latin-hypercube points over the union of the scenarios' uncertain ranges ({ranges}); "
+           "every strategy runs at the same points with the same seeds. Regret at a point is the best "
+           "strategy's value there minus this strategy's (Lempert, Popper & Bankes 2003); the smallest "
+           "worst-case regret per dimension is in bold. A sampled parameter that a strategy fixes itself (its "
+           "scenario or its paradigm's rule set sets it) keeps that strategy's value unless the strategy's own "
+           f"[uncertain] table lists it: {applied}.", "", robust_table(c, names), "",
+           "![Worst-case regret per dimension (lower is more robust)](regret.png)", ""]
+    if c.robust_boxes is not None:
+        out += ["### Where each strategy is best", "", boxes_intro(c), "", boxes_table(c, names), ""]
+    return out
 
 
 def write_comparison(out: Path, c, manifest: dict) -> None:

@@ -11,15 +11,11 @@ import numpy as np
 import pandas as pd
 
 from coprod.analysis.designs.registry import Plot
+from coprod.reports.figures import pyplot
 
 
 def _grid(n: int):
-    # matplotlib is loaded only when a plot is drawn (`analyze --no-plots` never pays for it), and
-    # its backend is chosen before pyplot is imported.
-    import matplotlib  # noqa: PLC0415
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    plt = pyplot()  # loaded only when a plot is drawn: `analyze --no-plots` never pays for it
 
     cols = min(3, n)
     rows = int(np.ceil(n / cols))

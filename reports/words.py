@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from coprod.model.outcomes import HORIZON_NAMES, HORIZONS
+
 # The five value dimensions, as readers name them.
 DIMENSION_NAMES = {
     "en": {"innovation": "Innovation", "wellbeing": "Wellbeing & empowerment",
@@ -51,8 +53,6 @@ BOUNDED = {**{d: (0.0, 1.0) for d in DIMENSION_NAMES["en"]},
 
 def horizon_months(horizon: str) -> int:
     """About how many months a horizon's reading averages over (impact: the long one's)."""
-    from coprod.model.outcomes import HORIZONS
-
     return round(1.0 / HORIZONS["long" if horizon == "impact" else horizon])
 
 
@@ -67,8 +67,6 @@ def strategy_names(strategies) -> dict[str, str]:
 
 def outcome_name(metric: str) -> str:
     """``efficiency_precision_long`` -> ``Efficiency & precision (long horizon)``; risks by their label."""
-    from coprod.model.outcomes import HORIZON_NAMES
-
     stem, _, horizon = metric.rpartition("_")
     if horizon in HORIZON_NAMES and stem in DIMENSION_NAMES["en"]:
         return f"{DIMENSION_NAMES['en'][stem]} ({horizon} horizon)"
@@ -79,7 +77,5 @@ def outcome_name(metric: str) -> str:
 
 def outcome_months(metric: str) -> int:
     """How many months of a run an outcome's reading needs (its horizon's; one for a monthly reading)."""
-    from coprod.model.outcomes import HORIZON_NAMES
-
     horizon = metric.rpartition("_")[2]
     return horizon_months(horizon) if horizon in HORIZON_NAMES else 1

@@ -173,7 +173,10 @@ def test_output_targets_raise_throughput_but_take_reporting_hours():
     loose = run_small(steps=6, paradigm="npm", output_target_pressure=0.0, strain_sensitivity=0.0)
     tight = run_small(steps=6, paradigm="npm", output_target_pressure=1.0, strain_sensitivity=0.0)
     assert staff_total(tight, "reporting_hours") > 0 == staff_total(loose, "reporting_hours")
-    per_hour = lambda m: staff_total(m, "service_hours") / staff_total(m, "delivery_hours")
+
+    def per_hour(model):
+        return staff_total(model, "service_hours") / staff_total(model, "delivery_hours")
+
     assert per_hour(tight) > per_hour(loose)
 
 

@@ -23,7 +23,22 @@ def scenario_file(tmp_path: Path, uncertain: str) -> Path:
     return path
 
 
-def test_declared_names_the_parameters_range_in_scenarios_and_claims():
+@pytest.mark.parametrize("name, scenario, claim", [
+    ("trust_build_rate", "npg_individual", "trust_precondition"),
+    ("base_participation", "traditional", "planning_beats_delivery"),
+    ("facilitation_skill", "hybrid", "collective_broader"),
+    ("homophily", "npg_collective", None),
+])
+def test_declared_names_the_parameters_range_in_scenarios_and_claims(name, scenario, claim):
+    declared = PARAMETERS[name].uncertain
+    assert declared is not None and PARAMETERS[name].low <= declared[0] < declared[1] <= PARAMETERS[name].high
+    assert load_scenario("default").uncertain[name] == declared
+    assert load_scenario(scenario).uncertain[name] == declared
+    if claim:
+        assert next(c for c in load_claims() if c.name == claim).uncertain[name] == declared
+
+
+def test_the_first_declared_range_is_where_it_was_written_four_ways():
     declared = PARAMETERS["trust_build_rate"].uncertain
     assert declared is not None and PARAMETERS["trust_build_rate"].low <= declared[0] < declared[1]
     assert load_scenario("default").uncertain["trust_build_rate"] == declared
@@ -65,9 +80,9 @@ def test_a_range_outside_the_declared_one_is_one_line_naming_file_and_key(tmp_pa
 
 
 def test_declared_for_a_parameter_without_a_declared_range_is_refused(tmp_path):
-    assert PARAMETERS["homophily"].uncertain is None
-    with pytest.raises(InputError, match="homophily declares no uncertain range"):
-        load_scenario(str(scenario_file(tmp_path, 'homophily = "declared"')))
+    assert PARAMETERS["weight_need"].uncertain is None
+    with pytest.raises(InputError, match="weight_need declares no uncertain range"):
+        load_scenario(str(scenario_file(tmp_path, 'weight_need = "declared"')))
 
 
 def test_new_scenario_writes_the_declared_range_by_name(tmp_path):
