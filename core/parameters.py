@@ -228,7 +228,10 @@ _PARAMETER_LIST: list[Parameter] = [
        "face-to-face contact in turnout experiments (Gerber & Green 2000; smaller in Europe: Bhatti et al. 2016); "
        "Danish municipal talk, Norwegian samskaping talk",
        low=0.0, high=1.0, group="lever", lever=True, label_da="Opsøgende indsats",
-       label='Outreach', description_da='Opsøgende indsats for at invitere borgere med få ressourcer'),
+       label='Outreach', description_da='Opsøgende indsats for at invitere borgere med få ressourcer',
+       # uncertain: all of it: from no outreach to visiting every least-resourced citizen (the inequality and savings
+       # claims)
+       uncertain=(0.0, 1.0)),
     _p("budget_per_citizen", "float", 1.2,
        "Public budget for the service per citizen per month, in professional-hour equivalents (staff, grants, "
        "take-overs); the staff part buys working hours at every level",
@@ -236,14 +239,20 @@ _PARAMETER_LIST: list[Parameter] = [
        "budget buys more posts",
        low=0.1, high=5.0, unit="PHE/citizen/month", group="lever", lever=True, label_da="Budget pr. borger",
        label='Budget per citizen',
-       description_da='Kommunens budget til ydelsen pr. borger pr. måned, målt i medarbejdertimer'),
+       description_da='Kommunens budget til ydelsen pr. borger pr. måned, målt i medarbejdertimer',
+       # uncertain: assumption: the savings claim's range, from deep cuts to well above today's one post per 100
+       # citizens; the scenarios keep a narrower band around today's staffing
+       uncertain=(0.8, 3.0)),
     # --- paradigm-set roles (each paradigm gives its own default; scenarios may override) ------
     _p("output_target_pressure", "float", 0.3,
        "Strength of output targets and performance measurement on professionals",
        "Hood 1991 (NPM); Mortensen, Brix & Krogstrup 2020", low=0.0, high=1.0, group="professional",
        label_da="Resultatkrav",
        label='Output target pressure',
-       description_da='Hvor hårdt resultatkrav og præstationsmåling trykker på medarbejderne'),
+       description_da='Hvor hårdt resultatkrav og præstationsmåling trykker på medarbejderne',
+       # uncertain: assumption: no targets to targets that rule the day (the frontline_autonomy claim's range); NPM's
+       # and hybrid's are narrower
+       uncertain=(0.0, 1.0)),
     _p("standardisation", "float", 0.3,
        "How standardised service production is: more service per paid hour (routines, no tailoring) but worse fit for "
        "citizens with unusual need",
@@ -296,7 +305,10 @@ _PARAMETER_LIST: list[Parameter] = [
        low=0.1, high=0.45, group="population",
        label="Resource inequality (Gini)", label_da="Ressourceulighed (Gini)",
        description_da="Uligheden i borgernes ressourcer målt som Gini-koefficient; højere ulighed ved samme gennemsnit "
-                      "giver flere fattige og flere rige"),
+                      "giver flere fattige og flere rige",
+       # uncertain: assumption: the claims' range, from a very equal population to a markedly unequal one; Danish
+       # disposable income's Gini is about 0.25-0.30 (Statistics Denmark)
+       uncertain=(0.2, 0.45)),
     _p("group_resource_spread", "float", 0.4, "How much groups differ in mean resources (segregation of advantage)",
        "assumption; Sampson 2012 on neighbourhood inequality", low=0.0, high=1.0, group="population"),
     _p("initial_trust", "float", 0.5, "Mean initial trust in the public sector",
@@ -364,14 +376,19 @@ _PARAMETER_LIST: list[Parameter] = [
        # uncertain: a quarter to three times the default, always below trust_loss_rate's 0.12 (Slovic 1993)
        uncertain=(0.005, 0.06)),
     _p("trust_loss_rate", "float", 0.12, "Rate at which bad experiences lower trust (faster than it builds)",
-       "Slovic 1993; Van de Walle & Bouckaert 2003", low=0.001, high=0.6, unit="1/month", group="citizen"),
+       "Slovic 1993; Van de Walle & Bouckaert 2003", low=0.001, high=0.6, unit="1/month", group="citizen",
+       # uncertain: assumption: the claims' range, always above trust_build_rate's (Slovic 1993); the scenarios' is
+       # narrower
+       uncertain=(0.05, 0.4)),
     _p("service_expectation", "float", 0.55,
        "Share of need a citizen expects met; above it trust grows, below it trust falls",
        "expectancy-disconfirmation: Van Ryzin 2004", low=0.0, high=1.0, group="citizen"),
     _p("efficacy_gain", "float", 0.06, "Rise of self-efficacy when a citizen's contribution counts",
        "Bandura 1997 (mastery experience)", low=0.0, high=0.5, unit="1/month", group="citizen"),
     _p("efficacy_loss", "float", 0.06, "Fall of self-efficacy when input is asked for and ignored (tokenism)",
-       "Arnstein 1969; Needham & Carr 2009", low=0.0, high=0.5, unit="1/month", group="citizen"),
+       "Arnstein 1969; Needham & Carr 2009", low=0.0, high=0.5, unit="1/month", group="citizen",
+       # uncertain: assumption: the range the transformative_only and openness_sustains claims shared
+       uncertain=(0.0, 0.2)),
     _p("efficacy_reversion", "float", 0.01,
        "Monthly drift of self-efficacy back to its initial level without participation", "assumption", low=0.0,
        high=0.2, unit="1/month", group="citizen"),
@@ -379,13 +396,19 @@ _PARAMETER_LIST: list[Parameter] = [
        "assumption (monthly adjustment)", low=0.01, high=1.0, unit="1/month", group="citizen"),
     _p("crowding_strength", "float", 0.05,
        "How fast external control (contracts, take-overs) erodes volunteers' intrinsic motivation",
-       "Frey & Jegen 2001; Deci, Koestner & Ryan 1999", low=0.0, high=0.5, unit="1/month", group="citizen"),
+       "Frey & Jegen 2001; Deci, Koestner & Ryan 1999", low=0.0, high=0.5, unit="1/month", group="citizen",
+       # uncertain: assumption: the contracting claim's range, from no crowding to Frey & Jegen 2001's strong effects;
+       # the scenarios keep some crowding
+       uncertain=(0.0, 0.2)),
     _p("motivation_recovery", "float", 0.02, "Monthly recovery of motivation towards its initial level", "assumption",
        low=0.0, high=0.3, unit="1/month", group="citizen",
        # uncertain: assumption, the range contracting and the contracting_crowds_out claim shared
        uncertain=(0.005, 0.05)),
     _p("coproduction_productivity", "float", 0.5, "Value of a citizen hour relative to a professional hour",
-       "Parks et al. 1981; Alford 2009", low=0.0, high=1.5, group="citizen"),
+       "Parks et al. 1981; Alford 2009", low=0.0, high=1.5, group="citizen",
+       # uncertain: assumption: the savings claim's range, up to citizens more productive than staff (Pestoff 2006 on
+       # parents' work); the scenarios stop at staff's productivity
+       uncertain=(0.2, 1.5)),
     _p("hours_commission", "float", 3.0, "Hours a month a co-commissioning participant gives", "assumption", low=0.0,
        high=40.0, unit="h/month", group="citizen"),
     _p("hours_design", "float", 4.0, "Hours a month a co-design participant gives", "assumption", low=0.0, high=40.0,
@@ -400,9 +423,15 @@ _PARAMETER_LIST: list[Parameter] = [
     # --- collective action and social capital ----------------------------------------------------
     _p("critical_mass", "float", 0.12, "Share of a group that must act collectively before collective action produces",
        "Oliver, Marwell & Teixeira 1985; Granovetter 1978", low=0.0, high=0.9, unit="share of group",
-       group="collective"),
+       group="collective",
+       # uncertain: assumption: the range npg_collective and the collective_broader claim shared (Oliver & Marwell 1988
+       # on critical mass); the default scenario's is narrower
+       uncertain=(0.03, 0.3)),
     _p("coordination_cost", "float", 0.6, "Share of collective output lost to coordination when nobody facilitates",
-       "Olson 1965; Ostrom 1990", low=0.0, high=1.0, group="collective"),
+       "Olson 1965; Ostrom 1990", low=0.0, high=1.0, group="collective",
+       # uncertain: assumption: the range npg_collective and the collective_broader claim shared; the default scenario's
+       # is narrower
+       uncertain=(0.2, 0.9)),
     _p("collective_spillover", "float", 0.6,
        "Reach of collective output to non-participating members of the group (public-good share)",
        "Pestoff 2014; Ostrom 1996", low=0.0, high=1.0, group="collective",
@@ -420,7 +449,9 @@ _PARAMETER_LIST: list[Parameter] = [
        high=1.0, group="municipality"),
     _p("uptake_transformative", "float", 0.85,
        "Chance that a citizen's input is taken up under transformative co-production", "Needham & Carr 2009", low=0.0,
-       high=1.0, group="municipality"),
+       high=1.0, group="municipality",
+       # uncertain: assumption: the range the planning_beats_delivery and openness_sustains claims shared
+       uncertain=(0.3, 1.0)),
     _p("fit_learning_rate", "float", 0.25,
        "How fast taken-up information from planning phases improves the fit of services to a group's needs",
        "Mortensen, Brix & Krogstrup 2020 (træfsikkerhed); Osborne, Radnor & Strokosch 2016", low=0.0, high=1.0,
@@ -468,7 +499,9 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("strain_sensitivity", "float", 1.5,
        "How strongly demands that do not fit in staff hours (what output targets count plus what co-production asks) "
        "raise role strain",
-       "Kahn et al. 1964 (role conflict); Mortensen, Brix & Krogstrup 2020", low=0.0, high=5.0, group="professional"),
+       "Kahn et al. 1964 (role conflict); Mortensen, Brix & Krogstrup 2020", low=0.0, high=5.0, group="professional",
+       # uncertain: assumption: the hybrid_strains_staff claim's range; hybrid's is narrower
+       uncertain=(0.3, 3.0)),
     _p("creaming_loss", "float", 0.25,
        "Share of delivered service that misses need at full frontline autonomy, full output-target pressure and full "
        "role strain: staff free to choose their cases, who cannot meet the counted targets in their hours, meet them "
@@ -570,7 +603,10 @@ _PARAMETER_LIST: list[Parameter] = [
        # uncertain: assumption, the range takeover and the takeover_stifles and support_lengthens_lives claims shared
        uncertain=(0.01, 0.1)),
     _p("support_hazard_reduction", "float", 0.6, "Share of the hazard removed by economic support (grant or contract)",
-       "Samskabelse manifesto 2017; claim 12", low=0.0, high=1.0, group="ngo"),
+       "Samskabelse manifesto 2017; claim 12", low=0.0, high=1.0, group="ngo",
+       # uncertain: all of it: support that removes none to all of an initiative's hazard (the take-over and support
+       # claims)
+       uncertain=(0.0, 1.0)),
     _p("initiative_grant", "float", 6.0, "Grant a month for one supported or contracted initiative", "assumption",
        low=0.0, high=100.0, unit="PHE/month", group="ngo",
        # uncertain: assumption, the range contracting and the support_lengthens_lives claim shared
@@ -579,7 +615,10 @@ _PARAMETER_LIST: list[Parameter] = [
        "Monthly chance that the municipality takes over a given initiative when its response is take-over",
        "Samskabelse manifesto 2017", low=0.0, high=1.0, unit="1/month", group="ngo"),
     _p("contract_control", "float", 0.7, "External control a supplier contract puts on an NGO's volunteers",
-       "Frey & Jegen 2001", low=0.0, high=1.0, group="ngo"),
+       "Frey & Jegen 2001", low=0.0, high=1.0, group="ngo",
+       # uncertain: assumption: the range contracting and the contracting_crowds_out claim shared, from light reporting
+       # to close steering; NPM's is narrower (its contracts always steer)
+       uncertain=(0.2, 1.0)),
     _p("takeover_control", "float", 0.9,
        "Control shock on an NGO's volunteers when one of its initiatives is taken over (loss of ownership)",
        "Samskabelse manifesto 2017; Frey & Jegen 2001; 0.9 rather than the maximum so that the takeover scenario's "

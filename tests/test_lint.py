@@ -32,8 +32,6 @@ def ruff() -> list[str]:
 PENDING_OWNERS = {
     "agents/rules.py", "model/parallel_compile.py", "model/population.py", "model/warmup.py",  # speed
     "experiments/run.py", "experiments/runner.py", "experiments/executors.py",  # runtime
-    "classroom/animate.py", "classroom/dashboard.py", "classroom/page.py", "benchmarks/bench_dashboard.py",
-    "tests/test_dashboard.py", "tests/test_dashboard_projector.py",  # classroom2
 }
 
 
