@@ -422,9 +422,9 @@ def pick_activity(x):
 @register_jitable
 def human_capital(resources):
     """How much a citizen's resources (education, income, skills) raise joining and staying in
-    associational life, 1 at resources 0.3 (about the population's mean): volunteering rises steeply with education (Wilson &
-    Musick 1997; Wilson 2000: the 'dominant status' model; US BLS 2010: 42% of graduates, 9%
-    without a diploma; Statistics Norway 2010: 54% against 34%)."""
+    associational life, 1 at resources 0.3 (about the population's mean): volunteering rises
+    steeply with education (Wilson & Musick 1997; Wilson 2000: the 'dominant status' model; US BLS
+    2010: 42% of graduates, 9% without a diploma; Statistics Norway 2010: 54% against 34%)."""
     return (0.05 + resources) / 0.35
 
 
@@ -439,9 +439,9 @@ def association_join_chance(join_rate, resources, motivation, civic_pull, peer_v
     school or sports, retirement (Wilson 2000; Statistics Norway 2017: 44% of parents of school
     children did unpaid work for a sports team). Resources (human capital), civic propensity
     (``civic_pull`` = e^propensity; Mohan & Bulloch 2012) and intrinsic motivation raise it (unmet
-    need acts on joining the NGO, self-help where services fall short, not on sports or choirs). A funded NGO working with
-    the municipality (``welfare_pull`` above 1) recruits harder for the social and local share of
-    associations (a paid coordinator asks people; Wilson 2000)."""
+    need acts on joining the NGO, self-help where services fall short, not on sports or choirs). A
+    funded NGO working with the municipality (``welfare_pull`` above 1) recruits harder for the
+    social and local share of associations (a paid coordinator asks people; Wilson 2000)."""
     chance = (join_rate * human_capital(resources) * civic_pull * (0.5 + motivation)
               * (1.0 + peer_recruitment * peer_volunteering))
     if life_event:
@@ -482,15 +482,22 @@ def association_transition(u, activity, tenure, chance):
 
 
 @register_jitable
-def association_hours(activity, motivation, tenure, hours_mean, commitment_months):
+def association_hours(activity, civic_pull, tenure, hours_mean, commitment_months):
     """Hours a volunteer gives associational life this month: newcomers give a little, committed
-    volunteers more (hours and tenure go together; Wilson & Musick 1999), the motivated more.
-    ``hours_mean`` is a committed volunteer's month at average motivation; the Danish surveys'
-    typical volunteer gives about 15-18 hours a month (Fridberg & Henriksen 2014; denmark.dk)."""
+    volunteers more (hours and tenure go together; Wilson & Musick 1999), and the civic-minded far
+    more. Volunteer hours are heavy-tailed: in the US survey a fifth of volunteers gave 1-14 hours in
+    the year and 6% gave 500 or more (median 52; Boraas 2003, Monthly Labor Review), and a small core
+    gives most of the hours (Reed & Selbee 2001; Mohan & Bulloch 2012), the same people who are most
+    likely to join and to stay. So the hours scale with the citizen's lifelong civic propensity
+    (``civic_pull`` = e^propensity, which also drives joining and staying), not with their current
+    motivation toward the municipality: no source links consultation fatigue or contract control to
+    the hours given to a sports club or a choir. ``hours_mean`` is a committed volunteer's month at
+    propensity 0; the Danish surveys' typical volunteer gives about 15-18 hours a month (Fridberg &
+    Henriksen 2014; denmark.dk)."""
     if activity == ACTIVITY_NONE:
         return 0.0
     commitment = 0.5 + 0.5 * tenure / (tenure + commitment_months)
-    return hours_mean * (0.5 + motivation) * commitment
+    return hours_mean * civic_pull * commitment
 
 
 @register_jitable
@@ -677,7 +684,7 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
         chance = association_leave_chance(theta[T_ASSOCIATION_LEAVE], resources, new_motivation, civic_pull, tenure,
                                           theta[T_COMMITMENT_MONTHS], event, theta[T_LIFE_EVENT_EXIT])
     new_activity, new_tenure = association_transition(u_association, activity, tenure, chance)
-    association_given = association_hours(new_activity, new_motivation, new_tenure, theta[T_ASSOCIATION_HOURS],
+    association_given = association_hours(new_activity, civic_pull, new_tenure, theta[T_ASSOCIATION_HOURS],
                                           theta[T_COMMITMENT_MONTHS])
     new_volunteer = volunteer_transition(u_volunteer, is_volunteer, ngo_pull, new_motivation, peer_collective,
                                          theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust, 1.0 - met,

@@ -205,12 +205,14 @@ def test_activities_follow_the_survey_shares():
     assert shares == pytest.approx([0.40, 0.15, 0.25, 0.20], abs=0.002)
 
 
-def test_hours_grow_with_tenure_and_motivation_and_only_volunteers_give_them():
-    assert rules.association_hours(rules.ACTIVITY_NONE, 0.9, 50.0, 27.0, 24.0) == 0.0
-    newcomer = rules.association_hours(rules.ACTIVITY_SOCIAL, 0.5, 1.0, 27.0, 24.0)
-    veteran = rules.association_hours(rules.ACTIVITY_SOCIAL, 0.5, 100.0, 27.0, 24.0)
-    assert newcomer < veteran < 27.0
-    assert rules.association_hours(rules.ACTIVITY_SOCIAL, 0.9, 100.0, 27.0, 24.0) > veteran
+def test_hours_grow_with_tenure_and_civic_propensity_and_only_volunteers_give_them():
+    assert rules.association_hours(rules.ACTIVITY_NONE, 3.0, 50.0, 5.0, 24.0) == 0.0
+    newcomer = rules.association_hours(rules.ACTIVITY_SOCIAL, 1.0, 1.0, 5.0, 24.0)
+    veteran = rules.association_hours(rules.ACTIVITY_SOCIAL, 1.0, 100.0, 5.0, 24.0)
+    assert newcomer < veteran < 5.0
+    # A citizen whose civic pull (e^propensity) is ten times another's gives ten times the hours.
+    core = rules.association_hours(rules.ACTIVITY_SOCIAL, 10.0, 100.0, 5.0, 24.0)
+    assert core == pytest.approx(10.0 * veteran)
 
 
 # --- invitations: targeting, creaming, outreach (Lipsky 1980; Samskabelse manifesto 2017) -----------------------------
