@@ -171,7 +171,11 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, argv, sa
 
 
 TRUTH = {"base_participation": -6.0, "critical_mass": 0.2}
-PRIORS = {"base_participation": (-7.0, -5.0), "critical_mass": (0.02, 0.4)}
+PRIORS = {"base_participation": (-7.0, -5.0), "critical_mass": (0.03, 0.3)}
+# How much narrower than its prior each 90% interval must be at this tiny size (150 citizens, 20
+# particles): base_participation is steep in every pattern; critical_mass only moves the gulf, and its
+# prior is now its declared uncertain range (0.03-0.3), so a fixed absolute width is a larger share.
+NARROWER = {"base_participation": 0.75, "critical_mass": 0.85}
 # Synthetic observations: each statistic's mean over seeds the calibration never uses, at the truth,
 # with a band of +- these around it.
 HALF_WIDTHS = {"annual_volunteering": 0.05, "civic_core": 0.03, "individual_collective_gulf": 0.25}
@@ -203,7 +207,7 @@ def test_recovery_of_known_parameters(tmp_path):
         low, high = table.loc[name, "low_90"], table.loc[name, "high_90"]
         prior_low, prior_high = PRIORS[name]
         assert low <= truth <= high, f"{name}: 90% interval [{low}, {high}] misses the truth {truth}"
-        assert (high - low) < 0.75 * (prior_high - prior_low), (
+        assert (high - low) < NARROWER[name] * (prior_high - prior_low), (
             f"{name}: [{low}, {high}] is hardly narrower than the prior")
 
 
