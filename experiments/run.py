@@ -12,19 +12,32 @@ import platform
 import shlex
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
-from coprod.core.storage import atomic_directory, write_json, write_parquet
-from coprod.experiments.checks import parameters_hash
+from coprod.core.storage import atomic_directory, read_json, write_columns_parquet, write_json
+from coprod.experiments.checks import (
+    check_at_least,
+    check_out,
+    check_parameters,
+    check_run_manifest,
+    check_seed,
+    check_work,
+    parameters_hash,
+)
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
+from coprod.experiments.session import reserved_folder
 from coprod.model.model import ENGINES, CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
+from coprod.model.warmup import cold_kernels, warm_kernels
 
 DEFAULT_STEPS = 120
 # Show a progress bar when a run is at least this many citizen-steps (or on a terminal).
@@ -38,9 +51,8 @@ def run_model(parameters: dict[str, Any], steps: int, seed: int, engine: str = "
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
     bar = None
     if progress:
-        import threading
-
-        from tqdm import tqdm
+        # Imported here: tqdm costs ~0.1 s (0.4 s on a loaded machine) that a quiet run never uses.
+        from tqdm import tqdm  # noqa: PLC0415
 
         # A thread lock, not tqdm's default multiprocessing one: its semaphore would be reported
         # "leaked" by the resource tracker when the command leaves at once (cli.console_main).
@@ -113,10 +125,14 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
     }
 
 
-def timeseries(model: CoProductionModel):
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame.insert(0, "step", range(1, len(frame) + 1))
-    return frame
+def timeseries(model: CoProductionModel) -> dict[str, np.ndarray]:
+    """The run's monthly outcomes as columns, ``step`` (1, 2, ...) first: what
+    ``datacollector.get_model_vars_dataframe()`` holds, read from its array without pandas."""
+    history = model.datacollector
+    rows = history.rows
+    columns = {"step": np.arange(1, len(rows) + 1, dtype=np.int64)}
+    columns.update((name, np.ascontiguousarray(rows[:, i])) for i, name in enumerate(history.names))
+    return columns
 
 
 def plot_dimensions(frame, path: Path, title: str) -> None:
@@ -124,8 +140,9 @@ def plot_dimensions(frame, path: Path, title: str) -> None:
 
     Drawn with matplotlib's object API on the Agg canvas: importing ``pyplot`` (its backend
     machinery and state) cost about half a second of a one-second run."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    # Imported here: matplotlib costs ~0.5 s that ``--no-plots`` (batch use) does not pay.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
 
     fig = Figure(figsize=(16, 3.4))
     FigureCanvasAgg(fig)
@@ -153,9 +170,9 @@ def write_run_directory(out: Path, scenario: Scenario, model: CoProductionModel,
     frame = timeseries(model)
     with atomic_directory(out) as tmp:
         write_json(tmp / "manifest.json", manifest(scenario, model, overrides, steps, seed))
-        write_parquet(tmp / "timeseries.parquet", frame)
+        write_columns_parquet(tmp / "timeseries.parquet", frame)
         write_json(tmp / "summary.json", {
-            "outcomes": {name: float(frame[name].iloc[-1]) for name in frame.columns if name != "step"},
+            "outcomes": {name: float(column[-1]) for name, column in frame.items() if name != "step"},
             "step_loop_seconds": step_loop_seconds,
         })
         if plots:
@@ -182,8 +199,6 @@ def default_out(scenario: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed, check_work
-
     if args.from_manifest:
         scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args)
     else:
@@ -202,17 +217,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
     # before the simulation: a bad --out must not cost (and lose) the run
     check_out(args.out if args.out is not None else out)
-    from coprod.experiments.session import reserved_folder
-
     with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run
         try:
             citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
             progress = not args.quiet and (sys.stderr.isatty() or citizens * steps > PROGRESS_ABOVE)
-            if engine != "agents":
-                from coprod.model.warmup import warm_kernels
-
+            if engine != "agents" and cold_kernels():
                 # A cold cache is said on screen, not spent in month 1; every kernel, the large populations' too,
-                # so a later sweep or a bigger run does not compile again.
+                # so a later sweep or a bigger run does not compile again. With a warm cache the run loads only
+                # the kernels it calls, when it calls them (the warm-up would load all 28 and step a model).
                 warm_kernels()
             model, seconds = run_model(overrides, steps, seed, engine, progress)
         except ValueError as err:  # a combination the declarations cannot catch alone
@@ -233,9 +245,6 @@ def recorded_run(path: str, args: argparse.Namespace) -> tuple[Scenario, dict, i
     types, its parameters against their hash and its overrides (``checks.check_run_manifest``);
     nothing beside ``--from`` may change what it records; a different git commit or different
     package versions are said on one line (the numbers may then differ)."""
-    from coprod.core.storage import read_json
-    from coprod.experiments.checks import check_run_manifest
-
     where = f"--from {path}"
     manifest_path = Path(path)
     if manifest_path.is_dir():

@@ -35,13 +35,17 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from coprod.core.errors import InputError
 from coprod.core.storage import DamagedFile, checksum_path, read_parquet, write_parquet
+from coprod.experiments.checks import check_scheduler_address
+from coprod.experiments.executors import local_pool
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication))"
                    ".generate_state(1)[0]; unit = the group of runs that share randomness "
@@ -159,12 +163,18 @@ class ChunkFolder:
         return keys
 
     def write(self, rows: list[dict]) -> None:
+        # Imported here and in ``read``: ``coprod run`` imports this module through ``session`` (its
+        # folder reservation) and never a table; pandas at the top cost it ~0.5 s of a ~2 s run.
+        import pandas as pd  # noqa: PLC0415
+
         number = max((int(CHUNK_RE.match(p.name).group(1)) for p in self.paths()), default=-1) + 1
         write_parquet(self.folder / f"chunk-{number:05d}.parquet", pd.DataFrame(rows))
 
     def read(self) -> pd.DataFrame | None:
         """Every chunk, checked (``DamagedFile`` names a damaged one), one row per key (the first
         written wins), sorted by key; None when there is none."""
+        import pandas as pd  # noqa: PLC0415 - see ``write``
+
         parts = [read_chunk(p, remedy=self.remedy) for p in self.paths()]
         if not parts:
             return None
@@ -259,7 +269,9 @@ def run_tasks(tasks: Sequence[Task], function: Callable[[Any, int], Any], sink, 
     total = len(tasks) if total is None else total
     bar = None
     if progress and tasks:
-        from tqdm import tqdm
+        # Imported here: tqdm costs ~0.1 s (0.4 s on a loaded machine), and most callers that
+        # import this module (``coprod run`` through ``session``) show no table's progress.
+        from tqdm import tqdm  # noqa: PLC0415
 
         bar = tqdm(total=total, initial=total - len(tasks), unit=unit, desc=desc, file=sys.stderr,
                    dynamic_ncols=True, mininterval=0.5)
@@ -392,19 +404,17 @@ def open_executor(workers: int | None = None, scheduler: str | None = None,
     if n == 1:
         yield None, 1, "this process"
         return
-    from coprod.experiments.executors import local_pool
-
     with local_pool(n) as executor:
         yield executor, n, f"local process pool ({n} workers)"
 
 
 @contextlib.contextmanager
 def _dask_executor(scheduler: str, worker_wait: float | None):
-    from coprod.experiments.checks import check_scheduler_address
-
     check_scheduler_address(scheduler)
     worker_wait = float(os.environ.get("COPROD_WORKER_WAIT", 10.0)) if worker_wait is None else worker_wait
-    from distributed import Client  # imported first: importing it sets its loggers' levels
+    # Imported here, first: importing it sets its loggers' levels (``_silence_dask_logs`` follows),
+    # and dask costs seconds to import, paid only by runs on a cluster.
+    from distributed import Client  # noqa: PLC0415
 
     _silence_dask_logs()
     try:
