@@ -8,9 +8,12 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from coprod.core.storage import write_columns_parquet, write_parquet
 from coprod.experiments.run import run_model, timeseries
+from coprod.model.outcomes import DIMENSIONS
+from coprod.reports.run_picture import Painter, draw_dimensions
 
 SMALL = ["--citizens", "200", "--steps", "6", "--quiet", "--no-plots"]
 UNUSED = ("pandas", "mesa.experimental", "mesa.space", "mesa.batchrunner", "mesa.discrete_space", "networkx",
@@ -56,3 +59,26 @@ def test_the_run_table_is_the_data_collectors_frame(tmp_path):
     write_columns_parquet(tmp_path / "ours.parquet", timeseries(model))
     write_parquet(tmp_path / "frame.parquet", frame)
     assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "frame.parquet").read_bytes()
+
+
+def test_the_helper_draws_the_same_picture_as_this_process(tmp_path):
+    model, _ = run_model({"n_citizens": 150}, steps=5, seed=2, engine="agents")
+    columns = timeseries(model)
+    painter = Painter()
+    try:
+        painter.draw(columns, tmp_path / "helper.png", "a title", DIMENSIONS)
+    finally:
+        painter.close()
+    draw_dimensions(columns, tmp_path / "here.png", "a title", DIMENSIONS)
+    assert (tmp_path / "helper.png").read_bytes() == (tmp_path / "here.png").read_bytes()
+
+
+def test_a_failing_helper_fails_the_picture_and_an_unused_one_ends(tmp_path):
+    painter = Painter()
+    with pytest.raises(RuntimeError, match="drawing missing.png failed"):
+        columns = {"step": [1, 2], "innovation_output": [0.1, 0.2], "innovation_long": [0.1, 0.15]}
+        painter.draw(columns, tmp_path / "no-such-folder" / "missing.png", "t", ["innovation"])
+    painter.close()
+    unused = Painter()
+    unused.close()
+    assert unused._process.returncode is not None
