@@ -11,7 +11,19 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
-from numba.extending import register_jitable
+import numpy as np
+from numba.extending import overload, register_jitable
+
+from coprod.core.streams import (
+    STREAM_ASSOCIATION,
+    STREAM_HEARD,
+    STREAM_INVITE,
+    STREAM_JOIN,
+    STREAM_LEVEL,
+    STREAM_LIFE_EVENT,
+    STREAM_PHASE,
+    STREAM_VOLUNTEER,
+)
 
 # Participation modes (what a citizen does this month).
 MODE_NONE = 0
@@ -585,32 +597,50 @@ THETA_NAMES = (
  T_OPEN_ASSESS) = range(len(THETA_NAMES))
 
 
-# What one citizen's month returns: what they did and their new state. The field names are the
-# ``Citizen``'s attribute names. A ``collections.namedtuple``, because Numba compiles it as a plain tuple.
-CitizenMonth = namedtuple("CitizenMonth", (
-    "mode", "phase", "hours", "heard", "ignored", "invited", "wellbeing", "trust", "efficacy", "motivation",
-    "is_volunteer", "volunteer_hours", "met", "met_coproduced", "activity", "tenure", "association_hours"))
+# A citizen's stored values, read as the rules compute with them: a float64 and an int64 (a code).
+# In Python (the Mesa citizens) ``float`` and ``int``; compiled, ``np.float64`` and ``np.int64``,
+# because Numba's ``float()`` leaves a float32 record field a float32 (so that ``a - b`` of two
+# stored values would be computed in float32: a last-bit difference from the agents).
+def real(value):
+    return float(value)
 
 
-@register_jitable
-def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation, motivation0, wellbeing,
-                  is_volunteer, peer_active, peer_collective, propensity, civic_pull, took_part_last, informed,
-                  activity, tenure, peer_volunteering,
-                  invite_rate, outreach_rate, facilitation, service_share, fit, quality,
-                  group_benefit, collective_member_benefit, collective_participant_benefit,
-                  ngo_benefit, ngo_pull, ngo_control,
-                  u_invite, u_join, u_phase, u_heard, u_volunteer, u_level, u_life, u_association):
-    """One citizen's month: be invited or not, decide to take part, in which form and phase, give
-    hours, be heard or not, then update wellbeing, trust, self-efficacy, motivation, associational
-    life (volunteering in sports, culture, social or local associations) and volunteering for the
-    NGO that co-produces with the municipality.
+def code(value):
+    return int(value)
 
-    Reads only the citizen's own state, shares of their ties that took part last month, and the
-    public side's offer to their caseload and group. Returns what they did and their new state, a
-    ``CitizenMonth``.
-    """
-    invited = u_invite < invitation_probability(invite_rate, outreach_rate, theta[T_AUTONOMY],
-                                                theta[T_OUTPUT_PRESSURE], need, resources, trust, efficacy)
+
+@overload(real)
+def _real_compiled(value):
+    return lambda value: np.float64(value)
+
+
+@overload(code)
+def _code_compiled(value):
+    return lambda value: np.int64(value)
+
+
+# What a citizen did this month in co-production (``take_part``): the inputs of the rest of the month.
+Part = namedtuple("Part", ("invited", "mode", "phase", "hours", "heard", "ignored", "need_hours", "public_met"))
+
+
+# The month's three parts are inlined into the kernel by Numba itself (``inline="always"``): as
+# calls they took the offer (a named tuple of arrays) and the records by value at every citizen,
+# which made the compiled month about 3x slower (measured at 2,000 citizens, one thread).
+@register_jitable(inline="always")
+def take_part(theta, traits, citizen, peers, offer, caseload, group, draws):
+    """Be invited or not, decide to take part, in which form and phase, give hours, be heard or
+    not (a ``Part``). Arguments as ``citizen_month``'s."""
+    need, resources, trust = real(traits.need), real(traits.resources), real(citizen.trust)
+    efficacy, motivation, propensity = real(citizen.efficacy), real(citizen.motivation), real(traits.propensity)
+    informed, is_volunteer, activity = bool(traits.informed), bool(citizen.is_volunteer), code(citizen.activity)
+    took_part_last = takes_part(citizen.mode)
+    peer_active, peer_collective = peers[0], peers[1]
+    facilitation = offer.facilitation[caseload]
+    u_invite, u_join, u_phase = draws[STREAM_INVITE], draws[STREAM_JOIN], draws[STREAM_PHASE]
+    u_heard, u_level = draws[STREAM_HEARD], draws[STREAM_LEVEL]
+    invited = u_invite < invitation_probability(offer.invite_rate[caseload], offer.outreach_rate[caseload],
+                                                theta[T_AUTONOMY], theta[T_OUTPUT_PRESSURE], need, resources, trust,
+                                                efficacy)
     p_join = participation_probability(theta[T_BASE], theta[T_W_NEED], theta[T_W_TRUST], theta[T_W_EFFICACY],
                                        theta[T_W_RESOURCES], theta[T_W_PEERS], theta[T_W_INVITED],
                                        theta[T_W_MOTIVATION], need, trust, efficacy, resources, motivation,
@@ -630,8 +660,8 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
                              theta[T_OPEN_DELIVER] > 0.5, theta[T_OPEN_ASSESS] > 0.5, theta[T_PLANNING_BARRIER])
     mode = MODE_NONE if phase == PHASE_NONE else level
     need_hours = citizen_need_hours(need, theta[T_NEED_HOURS])
-    public_met = public_service_met(service_share, fit, quality, need, theta[T_STANDARDISATION],
-                                    theta[T_STANDARD_FIT_LOSS])
+    public_met = public_service_met(offer.service_share[caseload], offer.fit[group], offer.quality, need,
+                                    theta[T_STANDARDISATION], theta[T_STANDARD_FIT_LOSS])
     hours = phase_hours(phase, resources, theta[T_H_COMMISSION], theta[T_H_DESIGN], theta[T_H_DELIVER],
                         theta[T_H_ASSESS])
     if phase == PHASE_DELIVER and mode == MODE_INDIVIDUAL:
@@ -644,16 +674,39 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
                                              is_volunteer or activity != ACTIVITY_NONE, theta[T_CAPTURE],
                                              theta[T_OPEN_DELAY])
         ignored = not heard
+    return Part(invited, mode, phase, hours, heard, ignored, need_hours, public_met)
 
+
+@register_jitable(inline="always")
+def citizen_month(theta, traits, citizen, peers, offer, caseload, group, draws):
+    """One citizen's month: take part or not (``take_part``), then update wellbeing, trust,
+    self-efficacy, motivation, associational life and volunteering for the NGO (``civic_life``).
+
+    Reads only the citizen's own state: ``traits``, what the month never changes, and ``citizen``,
+    the rest (records of the numba engine's store, or both the Mesa ``Citizen``, whose attributes
+    have the same names; agents/state.py), ``peers``: the shares
+    of their ties that took part, acted together and volunteered in associations last month, the
+    public side's ``offer`` (model/offer.py), read at their ``caseload`` and ``group``, and the
+    month's ``draws`` (one per stream, core/streams.py). Writes what they did and their new state
+    into ``citizen``.
+    """
+    part = take_part(theta, traits, citizen, peers, offer, caseload, group, draws)
+    mode, phase, hours, heard, ignored = part.mode, part.phase, part.hours, part.heard, part.ignored
+    need, wellbeing, trust = real(traits.need), real(citizen.wellbeing), real(citizen.trust)
+    efficacy, efficacy0 = real(citizen.efficacy), real(traits.efficacy0)
+    motivation, motivation0 = real(citizen.motivation), real(traits.motivation0)
+    is_volunteer = bool(citizen.is_volunteer)
+    group_benefit = offer.group_benefit[group]
+    collective_participant_benefit = offer.collective_participant_benefit[group]
     # Benefits: own individual co-delivery counts at once; group and collective work pays out
     # what last month's co-participants produced; collective output also reaches non-participants.
     own_hours = hours if (phase == PHASE_DELIVER and mode == MODE_INDIVIDUAL) else 0.0
-    shared = collective_member_benefit + ngo_benefit
+    shared = offer.collective_member_benefit[group] + offer.ngo_benefit[group]
     if phase == PHASE_DELIVER and mode == MODE_GROUP:
         shared += group_benefit
     if phase == PHASE_DELIVER and mode == MODE_COLLECTIVE:
         shared += collective_participant_benefit
-    met, met_coproduced = need_met(public_met, own_hours, theta[T_PRODUCTIVITY], need_hours, shared)
+    met, met_coproduced = need_met(part.public_met, own_hours, theta[T_PRODUCTIVITY], part.need_hours, shared)
 
     new_wellbeing = update_wellbeing(wellbeing, need, met, theta[T_WELLBEING_RATE])
     new_trust = update_trust(trust, met, theta[T_EXPECTATION], heard, ignored,
@@ -669,10 +722,28 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
             counted = collective_participant_benefit > SHARED_WORK_PRODUCED
     new_efficacy = update_efficacy(efficacy, efficacy0, counted, ignored,
                                    theta[T_EFF_GAIN], theta[T_EFF_LOSS], theta[T_EFF_REVERSION])
-    control = ngo_control if is_volunteer else 0.0
+    control = offer.ngo_control[group] if is_volunteer else 0.0
     new_motivation = update_motivation(motivation, motivation0, control, theta[T_CROWDING], theta[T_MOT_RECOVERY])
     if heard or ignored:  # took part in an input phase
         new_motivation = consultation_fatigue(new_motivation, theta[T_OPENNESS], theta[T_FATIGUE])
+    activity, tenure, association_given, volunteer, given = civic_life(theta, traits, citizen, peers, offer, group,
+                                                                        draws, new_motivation, new_trust, met)
+    citizen.mode, citizen.phase, citizen.hours, citizen.invited = mode, phase, hours, part.invited
+    citizen.heard, citizen.ignored, citizen.met, citizen.met_coproduced = heard, ignored, met, met_coproduced
+    citizen.wellbeing, citizen.trust, citizen.efficacy = new_wellbeing, new_trust, new_efficacy
+    citizen.motivation, citizen.activity, citizen.tenure = new_motivation, activity, tenure
+    citizen.association_hours, citizen.is_volunteer, citizen.volunteer_hours = association_given, volunteer, given
+
+
+@register_jitable(inline="always")
+def civic_life(theta, traits, citizen, peers, offer, group, draws, new_motivation, new_trust, met):
+    """Associational life and volunteering for the NGO this month, after the month's motivation,
+    trust and need met: the new (activity, tenure, association hours, volunteering, NGO hours)."""
+    resources, civic_pull, tenure = real(traits.resources), real(traits.civic_pull), real(citizen.tenure)
+    activity, is_volunteer = code(citizen.activity), bool(citizen.is_volunteer)
+    peer_collective, peer_volunteering = peers[1], peers[2]
+    ngo_pull = offer.ngo_pull[group]
+    u_life, u_association, u_volunteer = draws[STREAM_LIFE_EVENT], draws[STREAM_ASSOCIATION], draws[STREAM_VOLUNTEER]
     # Associational life goes on whatever the municipality does; it reads the interface only
     # through the funded NGO's pull (grants) and, via motivation, the control put on volunteers.
     event = u_life < theta[T_LIFE_EVENT_RATE]
@@ -690,7 +761,4 @@ def citizen_month(theta, need, resources, trust, efficacy, efficacy0, motivation
                                          theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust, 1.0 - met,
                                          theta[T_NEED_PULL], civic_pull, new_activity)
     given = volunteer_hours(new_motivation, resources, theta[T_H_DELIVER]) if new_volunteer else 0.0
-    return CitizenMonth(mode=mode, phase=phase, hours=hours, heard=heard, ignored=ignored, invited=invited,
-                        wellbeing=new_wellbeing, trust=new_trust, efficacy=new_efficacy, motivation=new_motivation,
-                        is_volunteer=new_volunteer, volunteer_hours=given, met=met, met_coproduced=met_coproduced,
-                        activity=new_activity, tenure=new_tenure, association_hours=association_given)
+    return new_activity, new_tenure, association_given, new_volunteer, given

@@ -6,6 +6,11 @@ month is timed, excluding set-up and compilation, and the median month is report
 
     python benchmarks/bench_engine.py            # full table (10^4 .. 10^7 citizens; about 2 minutes)
     python benchmarks/bench_engine.py --quick    # 10^4 .. 10^6 only
+    python benchmarks/bench_engine.py --baseline /work/wt-base/.venv/bin/python --pairs 3   # side by side
+
+The full table ends with the machine's random-gather and stream-triad rates, the bytes the
+citizens' month must move per citizen (``month_timing.month_bytes``) and the share of the stream
+bandwidth the month achieves at 10^6 on 2 threads.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CHILD = r"""
 import json, resource, statistics, sys
 sys.path.insert(0, sys.argv[4])  # this folder: month_timing
-from month_timing import time_months
+from month_timing import month_bytes, time_months
 from coprod.model.model import CoProductionModel
 n, steps, engine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 model = CoProductionModel(seed=1, engine=engine, n_citizens=n, paradigm="npg")
@@ -35,7 +40,8 @@ step_seconds = statistics.median(months)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"rate": n / step_seconds, "step_seconds": step_seconds, "peak_bytes": peak,
                   "mean_step_seconds": statistics.fmean(months),
-                  "citizen_rate": n / statistics.median(citizen_months)}))
+                  "citizen_rate": n / statistics.median(citizen_months),
+                  "month_bytes": month_bytes(model.population) if hasattr(model.population, "traits") else None}))
 """
 
 LIMITS = r"""
@@ -66,13 +72,39 @@ print(json.dumps({"gathers_per_second": n / g, "triad_bytes_per_second": 3 * 8 *
 """
 
 
-def child(code: str, args: list[str], threads: int | None = None, env_extra: dict | None = None) -> dict:
+def child(code: str, args: list[str], threads: int | None = None, env_extra: dict | None = None,
+          python: str = sys.executable) -> dict:
     env = dict(os.environ)
     if threads:
         env["NUMBA_NUM_THREADS"] = str(threads)
     env.update(env_extra or {})
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# Side by side with another build (``--baseline``): 10^6 citizens on 2 threads (big runs) and
+# 2,000 citizens x 120 months on one thread (small runs), each build in its own subprocess.
+SIDE_BY_SIDE = ((10**6, 20, 2), (2_000, 120, 1))
+
+
+def side_by_side(baseline: str, pairs: int) -> None:
+    """Alternate this build and ``baseline`` (another venv's python) ``pairs`` times per
+    configuration and print each one's median rate and the ratio, with the load before and after."""
+    import statistics
+
+    print(f"side by side with {baseline}: load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for n, steps, threads in SIDE_BY_SIDE:
+        rates: dict[str, list[float]] = {"this build": [], "baseline": []}
+        for pair in range(pairs):
+            order = [("this build", sys.executable), ("baseline", baseline)]
+            for name, python in order if pair % 2 == 0 else order[::-1]:
+                rates[name].append(child(CHILD, [str(n), str(steps), "numba", HERE], threads, python=python)["rate"])
+        mine, theirs = statistics.median(rates["this build"]), statistics.median(rates["baseline"])
+        print(f"{n:>10,} citizens, {threads} thread(s): this build {mine / 1e6:.2f} M citizen-steps/s, "
+              f"baseline {theirs / 1e6:.2f} M: {mine / theirs:.2f}x "
+              f"(runs: {', '.join(f'{r / 1e6:.2f}' for r in rates['this build'])} against "
+              f"{', '.join(f'{r / 1e6:.2f}' for r in rates['baseline'])})")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 FIRST_MONTH = r"""
@@ -109,7 +141,14 @@ def start_time(cache_dir: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip 10^7 citizens")
+    parser.add_argument("--baseline", metavar="PYTHON",
+                        help="only compare with another build's python (e.g. /work/wt-base/.venv/bin/python), "
+                             "alternating, at 10^6 x 2 threads and 2,000 x 120 x 1 thread")
+    parser.add_argument("--pairs", type=int, default=3, help="alternations per configuration with --baseline")
     args = parser.parse_args()
+    if args.baseline:
+        side_by_side(args.baseline, args.pairs)
+        return
     sizes = [10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
     rows = []
     numba = {}
@@ -155,10 +194,23 @@ def main() -> None:
     print(f"launch to end of first month (numba, 10^4 citizens): first compile {first:.1f} s, "
           f"with a warm cache {warm:.1f} s (target < 2 s to start stepping)")
     limits = child(LIMITS, [], 2)
-    share = numba[(10**6, 2)]["rate"] * 8 / limits["gathers_per_second"]
+    print_machine_share(numba[(10**6, 2)], limits)
+
+
+def print_machine_share(big: dict, limits: dict) -> None:
+    """The machine's gather and triad rates, the bytes a month must move per citizen at 10^6 and the
+    share of the stream bandwidth (triad) and of the random-gather rate the month achieves."""
+    bytes_each = big["month_bytes"]
+    gathers = bytes_each["neighbour_gathers"]
+    moved = big["citizen_rate"] * bytes_each["total"]
     print(f"machine limit (2 threads): random gather {limits['gathers_per_second'] / 1e6:,.0f} M/s, "
-          f"stream triad {limits['triad_bytes_per_second'] / 1e9:.1f} GB/s; "
-          f"the month kernel's ~8 neighbour gathers per citizen use {share:.0%} of the gather rate at 10^6")
+          f"stream triad {limits['triad_bytes_per_second'] / 1e9:.1f} GB/s")
+    print(f"bytes the citizens' month must move per citizen at 10^6 (month_timing.month_bytes): "
+          f"{bytes_each['total']:.0f} B (month {bytes_each['live_month']:.0f}, ties {bytes_each['tend_ties']:.0f}, "
+          f"tally {bytes_each['tally']:.0f}); {gathers:.1f} neighbour gathers")
+    print(f"achieved at 10^6, 2 threads (citizens' month): {moved / 1e9:.2f} GB/s = "
+          f"{moved / limits['triad_bytes_per_second']:.0%} of stream triad bandwidth; "
+          f"{big['citizen_rate'] * gathers / limits['gathers_per_second']:.0%} of the random-gather rate")
 
 
 if __name__ == "__main__":

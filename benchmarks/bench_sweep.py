@@ -12,11 +12,21 @@ Prints, measured in one run on this machine:
 5. the wall time of a Sobol sweep of the default scenario (N=256, 2 replications, 2,000 citizens,
    120 months) and of the default claims battery, both on 2 workers (``--quick``: N=16 and a
    battery of 8 samples, with the full-size times extrapolated from the runs per second; say so
-   when you quote them).
+   when you quote them);
+6. ``scaling``: the claims battery (defaults; ``--quick``: 8 samples) on 1 worker and on
+   ``--workers`` workers, alternating ``--repeats`` times, and the ratio of the wall times
+   (the issue's target: 2 workers at least 1.85x one);
+7. ``dask``: one Sobol sweep (N=16, 2 replications, 2,000 x 120; ``--quick``: N=4, 300 x 60) on a
+   local pool of ``--dask-workers`` workers and on a dask.distributed ``LocalCluster`` on
+   127.0.0.1 with as many workers of one thread each, alternating ``--repeats`` times; both wall
+   times and the ratio. The pool is started by the command, as in use; the cluster is started
+   and warmed once before the timings (a long-lived cluster), and its start is printed apart.
 
-    python benchmarks/bench_sweep.py            # everything, about 15 minutes on 2 cores
+    python benchmarks/bench_sweep.py            # everything but scaling and dask, ~15 min on 2 cores
     python benchmarks/bench_sweep.py --quick    # about 2 minutes
     python benchmarks/bench_sweep.py --only runs,public
+    python benchmarks/bench_sweep.py --only scaling --repeats 3
+    python benchmarks/bench_sweep.py --only dask --repeats 3
 """
 
 from __future__ import annotations
@@ -33,7 +43,8 @@ from pathlib import Path
 
 SIZES = ((300, 60), (2_000, 120), (20_000, 120))
 SCENARIO = "hybrid"
-SECTIONS = ("runs", "public", "pool", "run", "sweep", "claims")
+SECTIONS = ("runs", "public", "pool", "run", "sweep", "claims", "scaling", "dask")
+DEFAULT_SECTIONS = ("runs", "public", "pool", "run", "sweep", "claims")
 
 
 def _model(n: int, seed: int):
@@ -183,11 +194,84 @@ def claims_command(quick: bool, workers: int) -> None:
     print(f"{wall:.1f} s ({wall / 60:.1f} min)")
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def claims_scaling(quick: bool, workers: int, repeats: int) -> None:
+    """The claims battery on 1 worker and on ``workers``, alternating; the ratio of wall times."""
+    print(f"\n## Claims battery ({'8 samples per claim' if quick else 'defaults'}): {workers} workers against 1, "
+          f"alternating {repeats} time(s)\n")
+    print(f"load average before: {_load()}")
+    walls: dict[int, list[float]] = {1: [], workers: []}
+    with tempfile.TemporaryDirectory() as folder:
+        for k in range(repeats):
+            for count in (1, workers):
+                command = [*_coprod(), "claims", "--workers", str(count), "--quiet",
+                           "--out", str(Path(folder) / f"claims-{count}-{k}")]
+                walls[count].append(_timed(command + (["--samples", "8"] if quick else []), "claims"))
+    print(f"load average after: {_load()}")
+    ratios = [one / many for one, many in zip(walls[1], walls[workers])]
+    print("| workers | median wall s | min s | max s |\n|---:|---:|---:|---:|")
+    for count, values in walls.items():
+        print(f"| {count} | {statistics.median(values):.1f} | {min(values):.1f} | {max(values):.1f} |")
+    print(f"speed-up {workers} workers / 1, pair by pair: median {statistics.median(ratios):.2f}x "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 1.85x with 2)")
+
+
+def _sweep_command(quick: bool, out: Path, where: list[str]) -> list[str]:
+    samples, citizens, steps = ("4", "300", "60") if quick else ("16", "2000", "120")
+    return [*_coprod(), "sweep", "default", "--method", "sobol", "--samples", samples, "--replications", "2",
+            "--citizens", citizens, "--steps", steps, "--quiet", "--out", str(out), *where]
+
+
+def dask_against_pool(quick: bool, workers: int, repeats: int) -> None:
+    """The same sweep on a local pool and on a 4-worker dask LocalCluster (127.0.0.1), alternating."""
+    from distributed import Client, LocalCluster
+
+    size = "N=4, 300 x 60" if quick else "N=16, 2,000 x 120"
+    print(f"\n## Sobol sweep ({size}, 2 replications): local pool against a dask LocalCluster, "
+          f"{workers} workers each, alternating {repeats} time(s)\n")
+    print(f"load average before: {_load()}")
+    os.environ["NUMBA_NUM_THREADS"] = "1"  # one thread per dask worker, as the pool's workers have
+    start = time.perf_counter()
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None)
+    client = Client(cluster)
+    started = time.perf_counter() - start
+    walls: dict[str, list[float]] = {"pool": [], "dask": []}
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            where = {"pool": ["--workers", str(workers)], "dask": ["--scheduler", cluster.scheduler_address]}
+            start = time.perf_counter()
+            _timed(_sweep_command(True, Path(folder) / "warm", where["dask"]), "dask warm-up sweep")
+            warmed = time.perf_counter() - start
+            for k in range(repeats):
+                for name in ("pool", "dask"):
+                    walls[name].append(_timed(_sweep_command(quick, Path(folder) / f"{name}-{k}", where[name]),
+                                              f"sweep on {name}"))
+    finally:
+        client.close()
+        cluster.close()
+    print(f"load average after: {_load()}")
+    print(f"dask cluster: started in {started:.1f} s, warmed (imports, kernels) by a small sweep in {warmed:.1f} s")
+    print("| executor | median wall s | min s | max s |\n|---|---:|---:|---:|")
+    for name, values in walls.items():
+        print(f"| {name} ({workers} workers) | {statistics.median(values):.1f} | {min(values):.1f} | "
+              f"{max(values):.1f} |")
+    ratios = [d / p for d, p in zip(walls["dask"], walls["pool"])]
+    print(f"dask / pool wall time, pair by pair: median {statistics.median(ratios):.2f} "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f}; below 1: dask faster)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller pool, sweep and claims measurements")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {','.join(SECTIONS)}")
+    parser.add_argument("--only", default=",".join(DEFAULT_SECTIONS),
+                        help=f"comma-separated sections: {','.join(SECTIONS)} (default: {','.join(DEFAULT_SECTIONS)})")
     parser.add_argument("--workers", type=int, default=2, help="workers for the sweep and the claims battery")
+    parser.add_argument("--dask-workers", type=int, default=4, help="workers of the pool and the cluster (dask)")
+    parser.add_argument("--repeats", type=int, default=1, help="alternating repeats (scaling, dask)")
     args = parser.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = sections - set(SECTIONS)
@@ -210,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         sweep_command(args.quick, args.workers)
     if "claims" in sections:
         claims_command(args.quick, args.workers)
+    if "scaling" in sections:
+        claims_scaling(args.quick, args.workers, args.repeats)
+    if "dask" in sections:
+        dask_against_pool(args.quick, args.dask_workers, args.repeats)
     return 0
 
 

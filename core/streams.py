@@ -65,6 +65,23 @@ def counter_uniform(seed, step, index, stream):
     return (z >> _S11) * _UNIT
 
 
+@register_jitable
+def citizen_draws(seed, step, index):
+    """A citizen's draws of one step, one per stream (STREAM_INVITE to STREAM_ASSOCIATION), as a
+    tuple indexed by the stream: what ``rules.citizen_month`` reads its chances from."""
+    return (counter_uniform(seed, step, index, np.uint64(STREAM_INVITE)),
+            counter_uniform(seed, step, index, np.uint64(STREAM_JOIN)),
+            counter_uniform(seed, step, index, np.uint64(STREAM_PHASE)),
+            counter_uniform(seed, step, index, np.uint64(STREAM_HEARD)),
+            counter_uniform(seed, step, index, np.uint64(STREAM_VOLUNTEER)),
+            counter_uniform(seed, step, index, np.uint64(STREAM_LEVEL)),
+            counter_uniform(seed, step, index, np.uint64(STREAM_LIFE_EVENT)),
+            counter_uniform(seed, step, index, np.uint64(STREAM_ASSOCIATION)))
+
+
+assert N_STREAMS == 8 and STREAM_ASSOCIATION == N_STREAMS - 1  # citizen_draws lists every stream in order
+
+
 def uniforms(seed: int, step: int, stream: int, n: int) -> np.ndarray:
     """The ``n`` citizens' draws of one stream at one step, as a float64 array."""
     index = np.arange(n, dtype=np.uint64)

@@ -19,6 +19,9 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from coprod.core.mesa_core import load_mesa_core
+from coprod.model.warmup import cold_kernels, warm_kernels
+
 # prctl(2) option: the signal the kernel sends this process when its parent dies (Linux).
 PR_SET_PDEATHSIG = 1
 # How often the fallback watchdog looks whether the parent is still there (seconds).
@@ -29,9 +32,11 @@ def _start_worker(parent: int) -> None:
     """Pool workers end with their parent (``_die_with_parent``), leave Ctrl-C to the parent, which
     cancels, flushes and exits cleanly, and step on one numba thread each: the runs are the parallel
     unit, and a thread team per run would only oversubscribe the cores (results do not depend on
-    the thread count)."""
+    the thread count). Mesa is imported without the sub-packages the model does not use
+    (``mesa_core``)."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load_mesa_core()  # before the first task's module imports mesa: a worker starts ~0.7 s sooner
     os.environ["NUMBA_NUM_THREADS"] = "1"  # read when the worker first imports numba
     if "numba" in sys.modules:  # already imported (e.g. by the parent's main module): set it directly
         sys.modules["numba"].set_num_threads(1)
@@ -70,8 +75,6 @@ def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes using 'spawn': safe with numba's threads and the same on
     every platform. Workers are started once and take every run (and batches of short runs) with
     their kernels loaded; a cold kernel cache is filled here first."""
-    from coprod.model.warmup import cold_kernels, warm_kernels
-
     if cold_kernels():
         # Compile once here, saying so, rather than in every worker at once (each would compile the
         # same kernels, fighting for the same cores); the workers then load them from the cache.

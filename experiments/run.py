@@ -12,19 +12,33 @@ import platform
 import shlex
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
-from coprod.core.storage import atomic_directory, write_json, write_parquet
-from coprod.experiments.checks import parameters_hash
+from coprod.core.storage import atomic_directory, read_json, write_columns_parquet, write_json
+from coprod.experiments.checks import (
+    check_at_least,
+    check_out,
+    check_parameters,
+    check_run_manifest,
+    check_seed,
+    check_work,
+    parameters_hash,
+)
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set
+from coprod.experiments.session import reserved_folder
 from coprod.model.model import ENGINES, CoProductionModel
 from coprod.model.outcomes import DIMENSIONS
+from coprod.model.warmup import cold_kernels, warm_kernels
+from coprod.reports.run_picture import Painter, draw_dimensions
 
 DEFAULT_STEPS = 120
 # Show a progress bar when a run is at least this many citizen-steps (or on a terminal).
@@ -38,9 +52,8 @@ def run_model(parameters: dict[str, Any], steps: int, seed: int, engine: str = "
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
     bar = None
     if progress:
-        import threading
-
-        from tqdm import tqdm
+        # Imported here: tqdm costs ~0.1 s (0.4 s on a loaded machine) that a quiet run never uses.
+        from tqdm import tqdm  # noqa: PLC0415
 
         # A thread lock, not tqdm's default multiprocessing one: its semaphore would be reported
         # "leaked" by the resource tracker when the command leaves at once (cli.console_main).
@@ -113,54 +126,44 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
     }
 
 
-def timeseries(model: CoProductionModel):
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame.insert(0, "step", range(1, len(frame) + 1))
-    return frame
+def timeseries(model: CoProductionModel) -> dict[str, np.ndarray]:
+    """The run's monthly outcomes as columns, ``step`` (1, 2, ...) first: what
+    ``datacollector.get_model_vars_dataframe()`` holds, read from its array without pandas."""
+    history = model.datacollector
+    rows = history.rows
+    columns = {"step": np.arange(1, len(rows) + 1, dtype=np.int64)}
+    columns.update((name, np.ascontiguousarray(rows[:, i])) for i, name in enumerate(history.names))
+    return columns
 
 
-def plot_dimensions(frame, path: Path, title: str) -> None:
-    """Five small panels: each dimension's monthly output and its long-horizon reading.
-
-    Drawn with matplotlib's object API on the Agg canvas: importing ``pyplot`` (its backend
-    machinery and state) cost about half a second of a one-second run."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(16, 3.4))
-    FigureCanvasAgg(fig)
-    # A fixed layout and one shared value axis: tight_layout measured every tick label's box, which
-    # was a third of the drawing; all five panels read on the same 0-1 scale anyway.
-    fig.subplots_adjust(left=0.045, right=0.995, bottom=0.15, top=0.8, wspace=0.06)
-    axes = fig.subplots(1, len(DIMENSIONS), sharex=True, sharey=True)
-    for ax, dim in zip(axes, DIMENSIONS):
-        ax.plot(frame["step"], frame[f"{dim}_output"], lw=0.9, alpha=0.6, label="output (monthly)")
-        ax.plot(frame["step"], frame[f"{dim}_long"], lw=2.0, label="long horizon")
-        ax.set_title(dim.replace("_", " "), fontsize=10)
-        ax.set_xlabel("month")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylim(-0.02, 1.02)
-    axes[0].set_ylabel("value (0-1)")
-    axes[0].legend(fontsize=8, loc="lower left")
-    fig.suptitle(title, fontsize=11)
-    fig.savefig(path, dpi=110)
+def plot_dimensions(frame, path: Path, title: str, painter: Painter | None = None) -> None:
+    """Five small panels: each dimension's monthly output and its long-horizon reading
+    (``run_picture.draw_dimensions``), drawn by ``painter`` (a helper process that imported
+    matplotlib while the model ran) or else here."""
+    if painter is not None:
+        painter.draw(frame, path, title, DIMENSIONS)
+    else:
+        draw_dimensions(frame, path, title, DIMENSIONS)
 
 
 def write_run_directory(out: Path, scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int,
-                        seed: int, step_loop_seconds: float, plots: bool = True) -> None:
+                        seed: int, step_loop_seconds: float, plots: bool = True,
+                        painter: Painter | None = None) -> None:
     """Write the result files into ``out`` atomically (all or nothing); ``plots=False`` leaves out
-    ``dimensions.png`` (batch use: matplotlib is then never imported)."""
+    ``dimensions.png`` (batch use: matplotlib is then never imported). The picture is drawn last,
+    by ``painter`` when given."""
     frame = timeseries(model)
     with atomic_directory(out) as tmp:
         write_json(tmp / "manifest.json", manifest(scenario, model, overrides, steps, seed))
-        write_parquet(tmp / "timeseries.parquet", frame)
+        write_columns_parquet(tmp / "timeseries.parquet", frame)
         write_json(tmp / "summary.json", {
-            "outcomes": {name: float(frame[name].iloc[-1]) for name in frame.columns if name != "step"},
+            "outcomes": {name: float(column[-1]) for name, column in frame.items() if name != "step"},
             "step_loop_seconds": step_loop_seconds,
         })
         if plots:
             plot_dimensions(frame, tmp / "dimensions.png",
-                            f"{scenario.name}: {scenario.description} (seed {seed}, {model.p['n_citizens']} citizens)")
+                            f"{scenario.name}: {scenario.description} (seed {seed}, {model.p['n_citizens']} citizens)",
+                            painter)
 
 
 def summary_table(model: CoProductionModel) -> str:
@@ -182,8 +185,6 @@ def default_out(scenario: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from coprod.experiments.checks import check_at_least, check_out, check_parameters, check_seed, check_work
-
     if args.from_manifest:
         scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args)
     else:
@@ -202,22 +203,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else default_out(scenario.name)
     # before the simulation: a bad --out must not cost (and lose) the run
     check_out(args.out if args.out is not None else out)
-    from coprod.experiments.session import reserved_folder
-
     with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run
+        # The picture's helper imports matplotlib while this process loads the model and runs it.
+        painter = None if args.no_plots else Painter()
         try:
-            citizens = overrides.get("n_citizens", PARAMETERS["n_citizens"].default)
-            progress = not args.quiet and (sys.stderr.isatty() or citizens * steps > PROGRESS_ABOVE)
-            if engine != "agents":
-                from coprod.model.warmup import warm_kernels
-
-                # A cold cache is said on screen, not spent in month 1; every kernel, the large populations' too,
-                # so a later sweep or a bigger run does not compile again.
-                warm_kernels()
-            model, seconds = run_model(overrides, steps, seed, engine, progress)
-        except ValueError as err:  # a combination the declarations cannot catch alone
-            raise InputError(str(err)) from None
-        write_run_directory(out, scenario, model, overrides, steps, seed, seconds, plots=not args.no_plots)
+            model, seconds = _simulate(overrides, steps, seed, engine, progress=not args.quiet and (
+                sys.stderr.isatty() or overrides.get("n_citizens", PARAMETERS["n_citizens"].default) * steps
+                > PROGRESS_ABOVE))
+            write_run_directory(out, scenario, model, overrides, steps, seed, seconds, plots=not args.no_plots,
+                                painter=painter)
+        finally:
+            if painter is not None:
+                painter.close()
     if not args.quiet:
         print(f"{scenario.name}: {scenario.description}")
         print(f"{model.p['n_citizens']} citizens, {steps} months, seed {seed}, engine {model.engine_name}, "
@@ -227,15 +224,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(overrides: dict, steps: int, seed: int, engine: str, progress: bool) -> tuple[CoProductionModel, float]:
+    """``run_model``, with a cold kernel cache compiled first and said on screen."""
+    try:
+        if engine != "agents" and cold_kernels():
+            # A cold cache is said on screen, not spent in month 1; every kernel, the large populations' too,
+            # so a later sweep or a bigger run does not compile again. With a warm cache the run loads only
+            # the kernels it calls, when it calls them (the warm-up would load all 28 and step a model).
+            warm_kernels()
+        return run_model(overrides, steps, seed, engine, progress)
+    except ValueError as err:  # a combination the declarations cannot catch alone
+        raise InputError(str(err)) from None
+
+
 def recorded_run(path: str, args: argparse.Namespace) -> tuple[Scenario, dict, int, int, str]:
     """Scenario, overrides, steps, seed and engine recorded in a run's ``manifest.json``, to repeat
     it exactly (``coprod run --from``). The manifest is checked like any input: its checksum, its
     types, its parameters against their hash and its overrides (``checks.check_run_manifest``);
     nothing beside ``--from`` may change what it records; a different git commit or different
     package versions are said on one line (the numbers may then differ)."""
-    from coprod.core.storage import read_json
-    from coprod.experiments.checks import check_run_manifest
-
     where = f"--from {path}"
     manifest_path = Path(path)
     if manifest_path.is_dir():

@@ -26,22 +26,29 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import re
+import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from coprod.core.errors import InputError
 from coprod.core.storage import DamagedFile, checksum_path, read_parquet, write_parquet
+from coprod.experiments.checks import check_scheduler_address
+from coprod.experiments.executors import local_pool
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEED_CONVENTION = ("run seed = numpy.random.SeedSequence(seed, spawn_key=(unit, replication))"
                    ".generate_state(1)[0]; unit = the group of runs that share randomness "
@@ -50,10 +57,15 @@ CHUNK_DIR = "results"
 CHUNK_RE = re.compile(r"^chunk-(\d{5,})\.parquet$")
 # Seconds without a finished run after which the runner checks whether the cluster lost its workers.
 WORKERLESS_NOTICE = float(os.environ.get("COPROD_WORKERLESS_NOTICE", 10.0))
-# Automatic batching (``auto_batch``): at most this many runs per submitted task, and at least
-# this many tasks per worker.
-MAX_AUTO_BATCH = 8
-BATCHES_PER_SLOT = 16
+# Timed batches (``BatchPlanner``): a batch should keep a worker busy about this many seconds
+# (each submission costs a round trip and two pickles, ~1-3 ms on a local pool) ...
+TARGET_BATCH_SECONDS = 0.5
+# ... but at most 1 / (TAIL_SHARES * slots) of the runs left, so batches shrink towards the end
+# and the workers finish together (guided self-scheduling); and never more than this many runs.
+TAIL_SHARES = 2
+MAX_BATCH = 4096
+# Run times the estimate of a run's seconds is the median of (the latest ones).
+MEASURED_RUNS = 64
 
 
 def run_seed(seed: int, unit: int, replication: int) -> int:
@@ -159,12 +171,18 @@ class ChunkFolder:
         return keys
 
     def write(self, rows: list[dict]) -> None:
+        # Imported here and in ``read``: ``coprod run`` imports this module through ``session`` (its
+        # folder reservation) and never a table; pandas at the top cost it ~0.5 s of a ~2 s run.
+        import pandas as pd  # noqa: PLC0415
+
         number = max((int(CHUNK_RE.match(p.name).group(1)) for p in self.paths()), default=-1) + 1
         write_parquet(self.folder / f"chunk-{number:05d}.parquet", pd.DataFrame(rows))
 
     def read(self) -> pd.DataFrame | None:
         """Every chunk, checked (``DamagedFile`` names a damaged one), one row per key (the first
         written wins), sorted by key; None when there is none."""
+        import pandas as pd  # noqa: PLC0415 - see ``write``
+
         parts = [read_chunk(p, remedy=self.remedy) for p in self.paths()]
         if not parts:
             return None
@@ -252,14 +270,17 @@ def run_tasks(tasks: Sequence[Task], function: Callable[[Any, int], Any], sink, 
     """Evaluate every task and hand each result to ``sink`` (``add``; ``flush`` when ``due`` and at
     the end). ``executor`` None runs in this process; else a ``concurrent.futures`` executor from
     ``open_executor``. ``total`` (default ``len(tasks)``) sizes the progress bar, for resumed tables.
-    ``batch`` runs go to a worker per submitted task (None: ``auto_batch``).
+    ``batch`` runs go to a worker per submitted task (None: sized from measured run times,
+    ``BatchPlanner``).
 
     Raises ``Interrupted``, ``RunFailed``, ``ExecutorLost`` or ``StorageFailed``, always after the
     sink holds and has written every finished result it could."""
     total = len(tasks) if total is None else total
     bar = None
     if progress and tasks:
-        from tqdm import tqdm
+        # Imported here: tqdm costs ~0.1 s (0.4 s on a loaded machine), and most callers that
+        # import this module (``coprod run`` through ``session``) show no table's progress.
+        from tqdm import tqdm  # noqa: PLC0415
 
         bar = tqdm(total=total, initial=total - len(tasks), unit=unit, desc=desc, file=sys.stderr,
                    dynamic_ncols=True, mininterval=0.5)
@@ -301,31 +322,63 @@ def _run_here(tasks, function, sink, bar) -> None:
             sink.flush()
 
 
-def auto_batch(tasks: int, slots: int) -> int:
-    """Runs per submitted task when the caller does not say: each submission costs a round trip
-    and two pickles, so short runs go in batches, but every worker still gets at least
-    ``BATCHES_PER_SLOT`` of them (the last batches finish together, and a stopped table loses
-    at most the batches in flight)."""
-    return max(1, min(MAX_AUTO_BATCH, tasks // (slots * BATCHES_PER_SLOT)))
+class BatchPlanner:
+    """Cuts ``tasks``, in order, into the batches sent to workers, sized from measured run times.
+
+    Until a run time is known every batch is one run (the first batches measure). Then a batch
+    holds as many runs as take about ``target_seconds`` by the median of the latest measured runs
+    (which a worker's slow first run, loading its kernels, hardly moves), and at most
+    1 / (``TAIL_SHARES`` x ``slots``) of the runs left, so the last batches are small and every
+    worker finishes at about the same time. ``fixed`` (``--batch``) gives every batch that size.
+    Which runs share a batch never changes a result: each run has its own seed."""
+
+    def __init__(self, tasks: Sequence[Task], slots: int, fixed: int | None = None,
+                 target_seconds: float = TARGET_BATCH_SECONDS):
+        self.tasks, self.slots, self.fixed, self.target = list(tasks), max(1, slots), fixed, target_seconds
+        self.start = 0
+        self.seconds: deque[float] = deque(maxlen=MEASURED_RUNS)
+
+    def measured(self, seconds: Sequence[float]) -> None:
+        self.seconds.extend(seconds)
+
+    def size(self) -> int:
+        """Runs in the next batch (0 when none are left)."""
+        left = len(self.tasks) - self.start
+        if self.fixed is not None:
+            return min(self.fixed, left)
+        if not self.seconds:
+            return min(1, left)
+        by_time = int(self.target / max(statistics.median(self.seconds), 1e-9))
+        tail = math.ceil(left / (TAIL_SHARES * self.slots))
+        return max(min(1, left), min(by_time, tail, MAX_BATCH, left))
+
+    def next_batch(self) -> list[Task] | None:
+        count = self.size()
+        if count == 0:
+            return None
+        batch = self.tasks[self.start:self.start + count]
+        self.start += count
+        return batch
 
 
 def _run_on(executor, slots, tasks, function, sink, bar, batch, scheduler) -> None:
-    batch = auto_batch(len(tasks), slots) if batch is None else batch
+    planner = BatchPlanner(tasks, slots, fixed=batch)
     by_key = {task.key: task for task in tasks}
-    batches = iter([tasks[k:k + batch] for k in range(0, len(tasks), batch)])
     in_flight: dict[Any, list[Task]] = {}
     window = max(2 * slots, 4)
 
     def fill() -> None:
         while len(in_flight) < window:
-            group = next(batches, None)
+            group = planner.next_batch()
             if group is None:
                 return
             items = [(t.key, t.payload, t.seed, t.label) for t in group]
             in_flight[executor.submit(_evaluate_batch, function, items)] = group
 
     def take(future) -> None:
-        for key, result, seconds in future.result():
+        done = future.result()
+        planner.measured([seconds for _, _, seconds in done])
+        for key, result, seconds in done:
             sink.add(by_key[key], result, seconds)
             if bar is not None:
                 bar.update()
@@ -392,19 +445,17 @@ def open_executor(workers: int | None = None, scheduler: str | None = None,
     if n == 1:
         yield None, 1, "this process"
         return
-    from coprod.experiments.executors import local_pool
-
     with local_pool(n) as executor:
         yield executor, n, f"local process pool ({n} workers)"
 
 
 @contextlib.contextmanager
 def _dask_executor(scheduler: str, worker_wait: float | None):
-    from coprod.experiments.checks import check_scheduler_address
-
     check_scheduler_address(scheduler)
     worker_wait = float(os.environ.get("COPROD_WORKER_WAIT", 10.0)) if worker_wait is None else worker_wait
-    from distributed import Client  # imported first: importing it sets its loggers' levels
+    # Imported here, first: importing it sets its loggers' levels (``_silence_dask_logs`` follows),
+    # and dask costs seconds to import, paid only by runs on a cluster.
+    from distributed import Client  # noqa: PLC0415
 
     _silence_dask_logs()
     try:

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from coprod.agents import state as declared
 from coprod.agents.citizen import Citizen
-from coprod.agents.state import AGENT_DTYPES, QUANTITIES, check_settable
+from coprod.agents.state import AGENT_DTYPES, CitizenRecords, check_settable
 from coprod.core import streams
 from coprod.core.threads import threads_for
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
-from coprod.model.tally import Tally, count_chunks, gini, seen_byte, sum_caseloads, sum_groups, tally_from_sums
+from coprod.model.tally import Tally, count_chunks, gini, sum_caseloads, sum_groups, tally_from_sums
+
+# Quantities the tally sums over all citizens (``tally_of``'s totals), NumPy's sums here.
+TOTALS = ("trust", "efficacy", "motivation")
 
 
 class AgentEngine:
@@ -26,12 +30,11 @@ class AgentEngine:
         self.n_caseloads = model.n_caseloads
         self.group_of = init["group_of"]
         self.caseload_of = init["caseload_of"]
-        self.quintile_of = init["quintile_of"]
+        # Each citizen's drawn starting values (model/population.py), as plain Python values.
+        drawn = {name: init[name].tolist() for name in declared.drawn_names()}
         self.citizens: list[Citizen] = [
-            Citizen(model, i, int(init["group_of"][i]), int(init["caseload_of"][i]), int(init["quintile_of"][i]),
-                    float(init["resources"][i]), float(init["need"][i]), float(init["trust"][i]),
-                    float(init["efficacy"][i]), float(init["motivation"][i]), float(init["wellbeing"][i]),
-                    float(init["propensity"][i]))
+            Citizen(model, i, int(init["group_of"][i]), int(init["caseload_of"][i]),
+                    {name: values[i] for name, values in drawn.items()})
             for i in range(len(init["group_of"]))
         ]
         bonding = network.bonding
@@ -49,7 +52,7 @@ class AgentEngine:
         self.need_hours_by_group = np.bincount(self.group_of, weights=self.need_hours, minlength=self.n_groups)
         self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours,
                                                   minlength=self.n_caseloads).astype(np.float64)
-        self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
+        self.quintile_members = np.bincount(init["quintile"], minlength=5).astype(np.float64)
 
     def month(self, offer: Offer) -> Tally:
         n = len(self.citizens)
@@ -67,30 +70,35 @@ class AgentEngine:
         """One attribute of every citizen as an array (for tallies and pictures)."""
         return np.fromiter((getattr(c, name) for c in self.citizens), dtype=dtype, count=len(self.citizens))
 
+    def records(self) -> CitizenRecords:
+        """Every declared quantity of every citizen, as the numba engine keeps them but at the
+        agents' precision (float64): what the tally's kernels read."""
+        records = CitizenRecords(len(self.citizens), AGENT_DTYPES)
+        for quantity in declared.CITIZEN_STATE:
+            records[quantity.name] = self.citizen_values(quantity.name)
+        return records
+
     def tally(self) -> Tally:
         """The month's sums (the tally's kernels) of the citizens' state, each of its declared kind;
         totals over citizens by NumPy and the exact Gini."""
         bonding = sum(float(c.tie_strength[c.bonding_tie].sum()) for c in self.citizens)
         bridging = sum(float(c.tie_strength[~c.bonding_tie].sum()) for c in self.citizens)
-        value = self.citizen_values
-        phase, heard, invited, met = value("phase"), value("heard"), value("invited"), value("met")
-        wellbeing, trust, efficacy, motivation = (value("wellbeing"), value("trust"), value("efficacy"),
-                                                  value("motivation"))
+        records = self.records()
+        traits, state = records.traits, records.state
         no_ties = np.zeros(len(self.citizens))  # tie sums are the totals above
         with threads_for(len(self.citizens)):
-            groups = sum_groups(self.group_bounds, self.need_hours, seen_byte(value("mode"), value("is_volunteer")),
-                                phase, value("hours"), heard, value("ignored"), value("volunteer_hours"), wellbeing,
-                                met, value("met_coproduced"), trust, efficacy, motivation, no_ties, no_ties)
-            caseloads = sum_caseloads(self.caseload_bounds, phase, invited, met)
-            quintiles, _ = count_chunks(self.quintile_of, phase, heard, wellbeing, 1, 0)
+            groups = sum_groups(self.group_bounds, traits, state, no_ties, no_ties)
+            caseloads = sum_caseloads(self.caseload_bounds, state)
+            quintiles, _ = count_chunks(traits, state, 1, 0)
         return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
-                               self.quintile_members, quintiles, gini(wellbeing),
-                               totals=(trust.sum(), efficacy.sum(), motivation.sum(), bonding, bridging))
+                               self.quintile_members, quintiles, gini(state["wellbeing"]),
+                               totals=(*(np.ascontiguousarray(state[name]).sum() for name in TOTALS), bonding,
+                                       bridging))
 
     # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
     def citizen_values(self, name: str) -> np.ndarray:
         """One per-citizen quantity of the month just stepped, as an array."""
-        return self.column(name, AGENT_DTYPES[QUANTITIES[name].kind])
+        return self.column(name, AGENT_DTYPES[declared.QUANTITIES[name].kind])
 
     def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
         """Change a state quantity for some citizens (an intervention); later months read it."""

@@ -1,9 +1,14 @@
-"""The 'numba' engine: the citizens as arrays, stepped by compiled kernels.
+"""The 'numba' engine: the citizens as records, stepped by compiled kernels.
 
 Same rules as the Mesa ``Citizen`` (``rules.citizen_month``, ``rules.acted_together``,
-``rules.update_tie`` and the counter-based ``streams.counter_uniform``, inlined by Numba), another
-scheduler: one parallel loop over citizens reading last month's behaviour of their ties. State
-is stored as float32 to keep 10^7 citizens within ~200 bytes each; the rules compute in float64.
+``rules.update_tie`` and the counter-based ``streams.citizen_draws``, inlined by Numba), another
+scheduler: one parallel loop over citizens reading last month's behaviour of their ties. Each
+citizen is two records (``agents/state.CitizenRecords``): the traits the month reads and never
+changes, and the rest of the state; the rule reads and writes their fields by name, as it does a
+Mesa citizen's attributes, so no quantity is listed here. Fields are float32 to keep 10^7 citizens
+within ~200 bytes each; the rules compute in float64. A citizen's fields side by side, not one
+array per quantity, make the month one memory stream per part instead of ~27 (1.2-1.3x at 10^6:
+``benchmarks/layout_probe.py``).
 
 Every reduction is deterministic whatever the thread count: the monthly sums are the kernels of
 ``model/tally.py`` (groups and caseloads summed in order by one thread each; quintile counts and
@@ -22,23 +27,14 @@ from numba import njit, prange
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from coprod.agents import rules
-from coprod.agents.state import CITIZEN_STATE, QUANTITIES, STORE_DTYPES, check_settable
+from coprod.agents import state as declared
+from coprod.agents.state import STORE_DTYPES, CitizenRecords, check_settable, fill_start
 from coprod.core import streams
 from coprod.core.kernel_cache import drop_stale_kernels
-from coprod.core.streams import (
-    STREAM_ASSOCIATION,
-    STREAM_HEARD,
-    STREAM_INVITE,
-    STREAM_JOIN,
-    STREAM_LEVEL,
-    STREAM_LIFE_EVENT,
-    STREAM_PHASE,
-    STREAM_VOLUNTEER,
-    counter_uniform,
-)
+from coprod.core.streams import citizen_draws
 from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
 from coprod.model.network import Network, group_bounds
-from coprod.model.offer import Offer
+from coprod.model.offer import Offer, OfferRecord
 from coprod.model.tally import (
     ASSOCIATION_BIT,
     GINI_BINS,
@@ -48,6 +44,7 @@ from coprod.model.tally import (
     binned_gini_by_sorting,
     count_chunks,
     histogram_gini,
+    seen_byte_of,
     sum_caseloads,
     sum_groups,
     tally_from_sums,
@@ -58,8 +55,6 @@ from coprod.model.tally import (
 STATE = np.float32
 N_THETA = len(rules.THETA_NAMES)
 assert STORE_DTYPES["float"] == np.dtype(STATE).name
-# Quantities kept packed in the byte neighbours read (``seen_now``, ``seen_last``), not in arrays of their own.
-PACKED = ("mode", "is_volunteer")
 # Below this many citizens the Gini reads the citizens' sorted bins instead of a 2^16-bin histogram
 # (same result, bit for bit): 12 against 59 us at 300 citizens, 141 against 287 us at 20,000, even
 # near 50,000 (one thread, 2-core VM).
@@ -67,18 +62,16 @@ SORTED_GINI_BELOW = 40_000
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, resources, need_hours,
-               trust, efficacy, efficacy0, motivation, motivation0, wellbeing, propensity, civic_pull, informed,
-               activity, tenure, association_hours,
-               seen_last, seen_now, phase, hours, heard, ignored, invited, volunteer_hours, met, met_coproduced,
-               invite_rate, outreach_rate, facilitation, service_share, fit, quality, group_benefit,
-               collective_member_benefit, collective_participant_benefit, ngo_benefit, ngo_pull, ngo_control):
-    """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties."""
+def live_month(theta, offer_values, indptr, indices, group_of, caseload_of, traits, state, seen_last, seen_now):
+    """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties.
+    ``traits`` and ``state`` are the citizens' records (agents/state.py), which the rule reads and
+    writes by name; ``offer_values`` the month's ``Offer`` as a plain tuple (``Offer.values``)."""
     n = group_of.shape[0]
-    s = np.uint64(seed)
-    t = np.uint64(step)
+    offer = OfferRecord(*offer_values)  # named again here: a plain tuple is typed in C at the call
+    s = np.uint64(offer.seed)
+    t = np.uint64(offer.step)
     # The parameters as a tuple of numbers: read from registers, not reloaded from the array after
-    # every store to the citizens' arrays (which the compiler cannot tell apart from it).
+    # every store to the citizens' records (which the compiler cannot tell apart from it).
     parameters = to_fixed_tuple(theta, N_THETA)
     for i in prange(n):
         # Arrays are read at unsigned indices (u, k, j, g, c): Numba then leaves out the check for a
@@ -97,40 +90,11 @@ def live_month(theta, seed, step, indptr, indices, group_of, caseload_of, need, 
             if (seen & ASSOCIATION_BIT) != 0:
                 associated += 1
         peer_active, peer_collective = rules.peer_shares(active, together, hi - lo)
-        peer_volunteering = rules.peer_share(associated, hi - lo)
-        g = np.uint64(group_of[u])
-        c = np.uint64(caseload_of[u])
-        month = rules.citizen_month(
-            parameters, np.float64(need[u]), np.float64(resources[u]), np.float64(trust[u]), np.float64(efficacy[u]),
-            np.float64(efficacy0[u]), np.float64(motivation[u]), np.float64(motivation0[u]),
-            np.float64(wellbeing[u]), (seen_last[u] & VOLUNTEER_BIT) != 0, peer_active, peer_collective,
-            np.float64(propensity[u]), np.float64(civic_pull[u]), rules.takes_part(seen_last[u] & MODE_BITS),
-            informed[u], np.int64(activity[u]), np.float64(tenure[u]), peer_volunteering,
-            invite_rate[c], outreach_rate[c], facilitation[c], service_share[c], fit[g], quality,
-            group_benefit[g], collective_member_benefit[g], collective_participant_benefit[g],
-            ngo_benefit[g], ngo_pull[g], ngo_control[g],
-            counter_uniform(s, t, u, np.uint64(STREAM_INVITE)), counter_uniform(s, t, u, np.uint64(STREAM_JOIN)),
-            counter_uniform(s, t, u, np.uint64(STREAM_PHASE)), counter_uniform(s, t, u, np.uint64(STREAM_HEARD)),
-            counter_uniform(s, t, u, np.uint64(STREAM_VOLUNTEER)), counter_uniform(s, t, u, np.uint64(STREAM_LEVEL)),
-            counter_uniform(s, t, u, np.uint64(STREAM_LIFE_EVENT)),
-            counter_uniform(s, t, u, np.uint64(STREAM_ASSOCIATION)))
-        seen_now[u] = (month.mode | (VOLUNTEER_BIT if month.is_volunteer else 0)
-                       | (ASSOCIATION_BIT if month.activity != rules.ACTIVITY_NONE else 0))
-        activity[u] = month.activity
-        tenure[u] = month.tenure
-        association_hours[u] = month.association_hours
-        phase[u] = month.phase
-        hours[u] = month.hours
-        heard[u] = month.heard
-        ignored[u] = month.ignored
-        invited[u] = month.invited
-        wellbeing[u] = month.wellbeing
-        trust[u] = month.trust
-        efficacy[u] = month.efficacy
-        motivation[u] = month.motivation
-        volunteer_hours[u] = month.volunteer_hours
-        met[u] = month.met
-        met_coproduced[u] = month.met_coproduced
+        peers = (peer_active, peer_collective, rules.peer_share(associated, hi - lo))
+        citizen = state[u]
+        rules.citizen_month(parameters, traits[u], citizen, peers, offer, np.uint64(caseload_of[u]),
+                            np.uint64(group_of[u]), citizen_draws(s, t, u))
+        seen_now[u] = seen_byte_of(citizen.mode, citizen.is_volunteer, citizen.activity)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -195,30 +159,15 @@ class NumbaEngine:
         self.indptr, self.indices = network.indptr, network.indices
         self.group_of = np.ascontiguousarray(init["group_of"], dtype=np.int32)
         self.caseload_of = np.ascontiguousarray(init["caseload_of"], dtype=np.int32)
-        self.quintile_of = np.ascontiguousarray(init["quintile_of"], dtype=np.int8)
         self.group_bounds = group_bounds(n, p["n_groups"])
         self.caseload_bounds = np.searchsorted(self.caseload_of, np.arange(model.n_caseloads + 1)).astype(np.int64)
-        # The float64 starting arrays are taken out of ``init`` as they are converted, so that at
-        # 10^7 citizens the two copies never coexist (this sets the run's peak memory).
-        need = init.pop("need")
-        self.need = need.astype(STATE)
-        self.need_hours = rules.citizen_need_hours(need, p["need_per_citizen_hours"]).astype(STATE)
-        del need
-        self.resources = init.pop("resources").astype(STATE)
-        self.trust = init.pop("trust").astype(STATE)
-        self.efficacy = init.pop("efficacy").astype(STATE)
-        self.efficacy0 = self.efficacy.copy()
-        self.motivation = init.pop("motivation").astype(STATE)
-        self.motivation0 = self.motivation.copy()
-        self.wellbeing = init.pop("wellbeing").astype(STATE)
-        self.propensity = init.pop("propensity").astype(STATE)
-        self.civic_pull = np.exp(self.propensity.astype(np.float64)).astype(STATE)  # e^propensity, for NGOs
-        # The rest of the state starts where its declaration says (agents/state.py); mode and
-        # volunteering are kept packed in one byte.
-        for quantity in CITIZEN_STATE:
-            if quantity.initial is not None and quantity.name not in PACKED:
-                setattr(self, quantity.name, np.full(n, quantity.initial, dtype=STORE_DTYPES[quantity.kind]))
-        assert rules.MODE_NONE == 0 and not QUANTITIES["is_volunteer"].initial  # a zero byte: nothing yet
+        # Every declared quantity (agents/state.py) in two record arrays, traits and state. The float64
+        # starting arrays are taken out of ``init`` as they are stored, so that at 10^7 citizens the
+        # two copies never all coexist (this sets the run's peak memory).
+        self.records = CitizenRecords(n)
+        fill_start(self.records, init, p, let_go=True)
+        self.traits, self.state = self.records.traits, self.records.state
+        assert rules.MODE_NONE == 0 and not declared.QUANTITIES["is_volunteer"].initial  # a zero byte: nothing yet
         self.seen_now = np.zeros(n, dtype=np.uint8)  # this month's mode and volunteering, packed
         self.seen_last = np.zeros(n, dtype=np.uint8)  # last month's, what neighbours read
         self.strength = np.zeros(len(self.indices), dtype=STATE)
@@ -230,7 +179,14 @@ class NumbaEngine:
         self.need_hours_by_group = np.bincount(self.group_of, weights=self.need_hours, minlength=p["n_groups"])
         self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours,
                                                   minlength=model.n_caseloads)
-        self.quintile_members = np.bincount(self.quintile_of, minlength=5).astype(np.float64)
+        self.quintile_members = np.bincount(self.traits["quintile"], minlength=5).astype(np.float64)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """A declared quantity of every citizen by name (``engine.trust``, ``engine.need_hours``): a
+        view of the records, as stored."""
+        if name in declared.QUANTITIES and "records" in self.__dict__:
+            return self.records[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def month(self, offer: Offer) -> Tally:
         with threads_for(self.n):
@@ -238,15 +194,8 @@ class NumbaEngine:
 
     def _month(self, offer: Offer) -> Tally:
         p = self.model.p
-        live_month(offer.theta, offer.seed, offer.step, self.indptr, self.indices, self.group_of, self.caseload_of,
-                   self.need, self.resources, self.need_hours, self.trust, self.efficacy, self.efficacy0,
-                   self.motivation, self.motivation0, self.wellbeing, self.propensity, self.civic_pull, self.informed,
-                   self.activity, self.tenure, self.association_hours, self.seen_last, self.seen_now, self.phase,
-                   self.hours, self.heard, self.ignored, self.invited,
-                   self.volunteer_hours, self.met, self.met_coproduced,
-                   offer.invite_rate, offer.outreach_rate, offer.facilitation, offer.service_share,
-                   offer.fit, offer.quality, offer.group_benefit, offer.collective_member_benefit,
-                   offer.collective_participant_benefit, offer.ngo_benefit, offer.ngo_pull, offer.ngo_control)
+        live_month(offer.theta, offer.values(), self.indptr, self.indices, self.group_of, self.caseload_of,
+                   self.traits, self.state, self.seen_last, self.seen_now)
         tend_ties(self.indptr, self.indices, self.group_of, self.group_bounds, self.seen_now, self.strength,
                   p["tie_build_rate"], p["tie_decay_rate"], self.bonding, self.bridging, self.tied)
         tally = self.tally()
@@ -257,35 +206,23 @@ class NumbaEngine:
     # Per-citizen state by name, for observers (pictures, pattern records) and in-silico trials.
     def citizen_values(self, name: str) -> np.ndarray:
         """One per-citizen quantity of the month just stepped, as a float64 (bool, int8 for a code) copy."""
-        if name == "mode":
-            return self.current_mode
-        if name == "phase":
-            return self.phase.copy()
-        if name == "is_volunteer":
-            return (self.seen_last & VOLUNTEER_BIT) != 0
-        if name == "quintile":
-            return self.quintile_of.astype(np.int8)
-        values = getattr(self, name)
-        if values.dtype == np.bool_:
-            return values.copy()
-        # a code (an int8 quantity such as the association activity) stays a code, as the agents hand it
-        return values.astype(np.int8) if QUANTITIES[name].kind == "int8" else values.astype(np.float64)
+        values = self.records[name]
+        return values.astype(np.float64 if declared.QUANTITIES[name].kind == "float" else values.dtype)
 
     def set_citizen_values(self, name: str, index: np.ndarray, values) -> None:
         """Change a state quantity for some citizens (an intervention); later months read it."""
         check_settable(name)
-        array = getattr(self, name)
-        array[index] = values
+        self.records.holding(name)[name][index] = values
 
     @property
     def current_mode(self) -> np.ndarray:
         """Each citizen's mode in the month just stepped (for pictures and tests)."""
-        return (self.seen_last & MODE_BITS).astype(np.int8)
+        return self.state["mode"].copy()
 
     @property
     def last_phase(self) -> np.ndarray:
         """Each citizen's phase in the month just stepped."""
-        return self.phase
+        return self.state["phase"]
 
     def tally(self) -> Tally:
         """The month's sums: in one serial kernel below ``PARALLEL_FROM_CITIZENS`` (where the month
@@ -296,20 +233,15 @@ class NumbaEngine:
 
     def tally_serially(self) -> Tally:
         column, by_phase, heard, per_caseload, per_quintile, totals, gini = tally_month(
-            self.group_bounds, self.caseload_bounds, self.quintile_of, self.need_hours, self.seen_now, self.phase,
-            self.hours, self.heard, self.ignored, self.invited, self.volunteer_hours, self.wellbeing, self.met,
-            self.met_coproduced, self.trust, self.efficacy, self.motivation, self.bonding, self.bridging)
+            self.group_bounds, self.caseload_bounds, self.traits, self.state, self.bonding, self.bridging)
         return tally_of(self.members, self.need_hours_by_group, column, by_phase, heard, per_caseload,
                         self.need_hours_by_caseload, self.quintile_members, per_quintile, totals, gini)
 
     def tally_in_parallel(self) -> Tally:
-        groups = sum_groups(self.group_bounds, self.need_hours, self.seen_now, self.phase, self.hours, self.heard,
-                            self.ignored, self.volunteer_hours, self.wellbeing, self.met, self.met_coproduced,
-                            self.trust, self.efficacy, self.motivation, self.bonding, self.bridging)
-        caseloads = sum_caseloads(self.caseload_bounds, self.phase, self.invited, self.met)
+        groups = sum_groups(self.group_bounds, self.traits, self.state, self.bonding, self.bridging)
+        caseloads = sum_caseloads(self.caseload_bounds, self.state)
         histogram_bins = GINI_BINS if self.n >= SORTED_GINI_BELOW else 0
-        quintiles, histogram = count_chunks(self.quintile_of, self.phase, self.heard, self.wellbeing,
-                                            numba.get_num_threads(), histogram_bins)
-        gini = histogram_gini(histogram) if histogram_bins else binned_gini_by_sorting(self.wellbeing)
+        quintiles, histogram = count_chunks(self.traits, self.state, numba.get_num_threads(), histogram_bins)
+        gini = histogram_gini(histogram) if histogram_bins else binned_gini_by_sorting(self.state)
         return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
                                self.quintile_members, quintiles, gini)

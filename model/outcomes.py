@@ -20,8 +20,9 @@ import numpy as np
 from numba import njit
 
 from coprod.core.kernel_cache import drop_stale_kernels
-from coprod.model import municipality
+from coprod.model import municipality, tally
 from coprod.model.municipality import member_mean
+from coprod.model.tally import TallyRecord
 
 DIMENSIONS = ("innovation", "wellbeing", "efficiency_precision", "resource_mobilisation", "democracy")
 HORIZONS = {"output": 1.0, "short": 1.0 / 6.0, "medium": 1.0 / 24.0, "long": 1.0 / 60.0}
@@ -74,22 +75,26 @@ class HorizonTracker:
         self.started = False
 
 
+# What the reading takes from the public side besides the tally, by name.
+PublicSide = namedtuple("PublicSide", (
+    "fit_gain", "strain", "meeting_hours", "service_hours", "innovation", "staff_spent", "grants", "takeover_cost",
+    "reinvested", "approval", "budget", "initiatives", "has_ngo", "initiatives_taken_over", "proposals_adopted"))
+
+
 def read_month(model, tally, row: np.ndarray, tracker: HorizonTracker) -> None:
     """Write this month's outcomes (``ROW_NAMES``) into ``row`` and move ``tracker`` on a month."""
     politician, staff, society = model.politician, model.staff, model.civil_society
-    _read_month(
-        row, tracker.averages, tracker.baselines, tracker.started,
-        tally.members, tally.need_hours, tally.met_need_hours, tally.coproduced_need_hours, tally.hours,
-        tally.volunteer_hours, tally.heard, tally.participants, tally.individual, tally.group, tally.collective,
-        tally.volunteers, tally.wellbeing, tally.met,
-        tally.quintile_members, tally.quintile_participants, tally.quintile_heard,
-        tally.trust_sum, tally.efficacy_sum, tally.motivation_sum, tally.wellbeing_gini, tally.bonding, tally.bridging,
-        model.fit_gain, staff.strain, staff.meeting_hours, staff.service_hours,
-        float(model.design.normalised_fitness),
-        # float(): the politician's sums start as integer 0 (no grants), which would compile a second kernel.
-        float(politician.staff_spent), float(politician.grants), float(politician.takeover_cost),
-        float(politician.reinvested), float(politician.approval), float(politician.budget),
-        society.initiatives, society.has_ngo, float(model.initiatives_taken_over), float(model.proposals_adopted))
+    # float(): the politician's sums start as integer 0 (no grants), which would compile a second kernel.
+    public = PublicSide(
+        fit_gain=model.fit_gain, strain=staff.strain, meeting_hours=staff.meeting_hours,
+        service_hours=staff.service_hours, innovation=float(model.design.normalised_fitness),
+        staff_spent=float(politician.staff_spent), grants=float(politician.grants),
+        takeover_cost=float(politician.takeover_cost), reinvested=float(politician.reinvested),
+        approval=float(politician.approval), budget=float(politician.budget), initiatives=society.initiatives,
+        has_ngo=society.has_ngo, initiatives_taken_over=float(model.initiatives_taken_over),
+        proposals_adopted=float(model.proposals_adopted))
+    # Plain tuples: Numba types them in C at the call; the kernel names them again.
+    _read_month(row, tracker.averages, tracker.baselines, tracker.started, tally.values(), tuple(public))
     tracker.started = True
 
 
@@ -99,15 +104,19 @@ def outcome_dict(row: np.ndarray) -> dict[str, float]:
 
 
 @njit(cache=True)
-def _read_month(row, averages, baselines, started,
-                members, need_hours, met_need_hours_by_group, coproduced_need_hours, hours, volunteer_hours, heard,
-                participants_by_group, individual, group, collective, volunteers, wellbeing, met,
-                quintile_members, quintile_participants, quintile_heard,
-                trust_sum, efficacy_sum, motivation_sum, wellbeing_gini, bonding, bridging,
-                fit_gain, strain, meeting_hours, service_hours,
-                innovation, staff_spent, grants, takeover_cost, reinvested, approval, budget,
-                initiatives_by_group, has_ngo, initiatives_taken_over, proposals_adopted):
-    """This month's reading of the five dimensions and the risks, from what happened, then the horizons.
+def _read_month(row, averages, baselines, started, tally_values, public_values):
+    """This month's reading of the five dimensions and the risks, from what happened (a ``Tally``'s
+    and a ``PublicSide``'s values), then the horizons."""
+    tally = TallyRecord(*tally_values)
+    public = PublicSide(*public_values)
+    _read_dimensions(row, tally, public)
+    _read_risks(row, tally, public)
+    _move_horizons(row, averages, baselines, started)
+
+
+@njit
+def _read_dimensions(row, tally, public):
+    """The five dimensions, and the parts of democracy:
 
     - wellbeing: citizens' mean wellbeing (empowerment, their mean self-efficacy, is reported apart);
     - efficiency and precision: need met where need is (the need-weighted share of need met);
@@ -117,79 +126,80 @@ def _read_month(row, averages, baselines, started,
       fifth heard as often as the richest) and legitimacy (trust in the public sector), a third each;
     - innovation: the position of the service design on its landscape.
     """
-    n = max(_total(members), 1.0)
-    hours_citizens = _total(hours)
-    hours_volunteers = _total(volunteer_hours)
-    met_need_hours = _total(met_need_hours_by_group)
-    mobilisation = _total(coproduced_need_hours) / max(met_need_hours, 1e-9)
-    precision = met_need_hours / max(_total(need_hours), 1e-9)
-
+    n = max(_total(tally.members), 1.0)
+    met_need_hours = _total(tally.met_need_hours)
     heard_total = 0.0
+    heard = tally.heard
     for g in range(heard.shape[0]):
         heard_total += heard[g, 0] + heard[g, 1] + heard[g, 2] + heard[g, 3]
-    voice_share = heard_total / n
-    top_rate = quintile_heard[4] / max(quintile_members[4], 1.0)
-    bottom_rate = quintile_heard[0] / max(quintile_members[0], 1.0)
+    top_rate = tally.quintile_heard[4] / max(tally.quintile_members[4], 1.0)
+    bottom_rate = tally.quintile_heard[0] / max(tally.quintile_members[0], 1.0)
     # Nobody heard means nobody included; otherwise the poorest fifth's rate against the richest's.
     representation = 0.0 if top_rate + bottom_rate <= 0 else min(1.0, bottom_rate / max(top_rate, 1e-12))
-    influence = 1.0 - math.exp(-member_mean(fit_gain, members) / INFLUENCE_SCALE)
-    legitimacy = trust_sum / n
-    democracy = (influence + representation + legitimacy) / 3.0
+    influence = 1.0 - math.exp(-member_mean(public.fit_gain, tally.members) / INFLUENCE_SCALE)
+    legitimacy = tally.trust_sum / n
 
-    mean_wellbeing = _total(wellbeing) / n
-    mean_efficacy = efficacy_sum / n
-    met_total = _total(met)
-    cost = staff_spent + grants + takeover_cost + reinvested
-    top_taking_part = quintile_participants[4] / max(quintile_members[4], 1.0)
-    bottom_taking_part = quintile_participants[0] / max(quintile_members[0], 1.0)
-    participants = _total(participants_by_group)
-    initiatives = 0  # counts, so any order of summing gives the same number
-    ngos = 0
-    for g in range(has_ngo.shape[0]):
-        if has_ngo[g]:
-            initiatives += initiatives_by_group[g]
-            ngos += 1
-
-    row[COLUMN.innovation] = innovation
-    row[COLUMN.wellbeing] = mean_wellbeing
-    row[COLUMN.efficiency_precision] = precision
-    row[COLUMN.resource_mobilisation] = mobilisation
-    row[COLUMN.democracy] = democracy
-    row[COLUMN.wellbeing_gini] = wellbeing_gini
-    row[COLUMN.participation_rate] = participants / n
-    row[COLUMN.participation_top_quintile] = top_taking_part
-    row[COLUMN.participation_bottom_quintile] = bottom_taking_part
-    row[COLUMN.participation_gap] = top_taking_part - bottom_taking_part
-    row[COLUMN.individual_share] = _total(individual) / n
-    row[COLUMN.group_share] = _total(group) / n
-    row[COLUMN.collective_share] = _total(collective) / n
-    row[COLUMN.bonding_ties] = bonding / n
-    row[COLUMN.bridging_ties] = bridging / n
-    row[COLUMN.public_cost] = cost
-    row[COLUMN.citizen_hours] = hours_citizens
-    row[COLUMN.volunteer_hours] = hours_volunteers
-    row[COLUMN.volunteer_share] = _total(volunteers) / n
-    row[COLUMN.mean_trust] = legitimacy
-    row[COLUMN.mean_efficacy] = mean_efficacy
-    row[COLUMN.empowerment] = mean_efficacy
-    row[COLUMN.mean_motivation] = motivation_sum / n
-    row[COLUMN.mean_strain] = _total(strain) / strain.shape[0]
-    row[COLUMN.unmet_need] = 1.0 - met_total / n
-    row[COLUMN.initiatives] = float(initiatives)
-    row[COLUMN.ngos] = float(ngos)
-    row[COLUMN.initiatives_taken_over] = initiatives_taken_over
-    row[COLUMN.approval] = approval
-    row[COLUMN.budget] = budget
-    row[COLUMN.value_for_money] = met_total / max(cost, 1e-9)
-    row[COLUMN.voice_share] = voice_share
+    row[COLUMN.innovation] = public.innovation
+    row[COLUMN.wellbeing] = _total(tally.wellbeing) / n
+    row[COLUMN.efficiency_precision] = met_need_hours / max(_total(tally.need_hours), 1e-9)
+    row[COLUMN.resource_mobilisation] = _total(tally.coproduced_need_hours) / max(met_need_hours, 1e-9)
+    row[COLUMN.democracy] = (influence + representation + legitimacy) / 3.0
+    row[COLUMN.voice_share] = heard_total / n
     row[COLUMN.representation] = representation
     row[COLUMN.influence] = influence
     row[COLUMN.legitimacy] = legitimacy
-    row[COLUMN.proposals_adopted] = proposals_adopted
-    row[COLUMN.meeting_hours] = _total(meeting_hours)
-    row[COLUMN.service_hours] = _total(service_hours)
+    row[COLUMN.mean_trust] = legitimacy
 
-    # The horizons: each reading starts at the first month's value and moves by its weight a month.
+
+@njit
+def _read_risks(row, tally, public):
+    """The risks and what else the month is read as, beside the dimensions."""
+    n = max(_total(tally.members), 1.0)
+    mean_efficacy = tally.efficacy_sum / n
+    met_total = _total(tally.met)
+    cost = public.staff_spent + public.grants + public.takeover_cost + public.reinvested
+    top_taking_part = tally.quintile_participants[4] / max(tally.quintile_members[4], 1.0)
+    bottom_taking_part = tally.quintile_participants[0] / max(tally.quintile_members[0], 1.0)
+    initiatives = 0  # counts, so any order of summing gives the same number
+    ngos = 0
+    for g in range(public.has_ngo.shape[0]):
+        if public.has_ngo[g]:
+            initiatives += public.initiatives[g]
+            ngos += 1
+
+    row[COLUMN.wellbeing_gini] = tally.wellbeing_gini
+    row[COLUMN.participation_rate] = _total(tally.participants) / n
+    row[COLUMN.participation_top_quintile] = top_taking_part
+    row[COLUMN.participation_bottom_quintile] = bottom_taking_part
+    row[COLUMN.participation_gap] = top_taking_part - bottom_taking_part
+    row[COLUMN.individual_share] = _total(tally.individual) / n
+    row[COLUMN.group_share] = _total(tally.group) / n
+    row[COLUMN.collective_share] = _total(tally.collective) / n
+    row[COLUMN.bonding_ties] = tally.bonding / n
+    row[COLUMN.bridging_ties] = tally.bridging / n
+    row[COLUMN.public_cost] = cost
+    row[COLUMN.citizen_hours] = _total(tally.hours)
+    row[COLUMN.volunteer_hours] = _total(tally.volunteer_hours)
+    row[COLUMN.volunteer_share] = _total(tally.volunteers) / n
+    row[COLUMN.mean_efficacy] = mean_efficacy
+    row[COLUMN.empowerment] = mean_efficacy
+    row[COLUMN.mean_motivation] = tally.motivation_sum / n
+    row[COLUMN.mean_strain] = _total(public.strain) / public.strain.shape[0]
+    row[COLUMN.unmet_need] = 1.0 - met_total / n
+    row[COLUMN.initiatives] = float(initiatives)
+    row[COLUMN.ngos] = float(ngos)
+    row[COLUMN.initiatives_taken_over] = public.initiatives_taken_over
+    row[COLUMN.approval] = public.approval
+    row[COLUMN.budget] = public.budget
+    row[COLUMN.value_for_money] = met_total / max(cost, 1e-9)
+    row[COLUMN.proposals_adopted] = public.proposals_adopted
+    row[COLUMN.meeting_hours] = _total(public.meeting_hours)
+    row[COLUMN.service_hours] = _total(public.service_hours)
+
+
+@njit
+def _move_horizons(row, averages, baselines, started):
+    """The horizons: each reading starts at the first month's value and moves by its weight a month."""
     for t in range(len(TRACKED_COLUMN)):
         x = row[TRACKED_COLUMN[t]]
         if not started:
@@ -211,5 +221,5 @@ def _total(values):
     return total
 
 
-# The reading inlines the municipality's member mean: recompile when it changes.
-drop_stale_kernels(_read_month, "outcomes", [municipality.__file__])
+# The reading inlines the municipality's member mean and names the tally's fields: recompile when either changes.
+drop_stale_kernels(_read_month, "outcomes", [municipality.__file__, tally.__file__])

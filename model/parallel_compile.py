@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Imports inside functions (noqa: PLC0415) are deliberate: this module is imported by the warm-up,
+# which every `coprod` command that may simulate reaches, and numba (~0.5 s) or the model's modules
+# (which import this one's callers) are loaded only when a kernel is actually compiled or listed.
 RECORD = Path(__file__).with_name("kernel_signatures.json")
 # Set to 1 to compile serially (the warm-up alone), or to a number of processes.
 PROCESSES_ENV = "COPROD_COMPILE_PROCESSES"
@@ -41,17 +44,17 @@ _SCALARS = ("boolean", "int8", "int16", "int32", "int64", "uint8", "uint16", "ui
 
 def compiled_modules() -> list:
     """The modules whose cached kernels a numba run calls."""
-    from coprod.agents import ngo, professional
-    from coprod.core import streams
-    from coprod.model import engine_numba, innovation, municipality, network, outcomes, tally
+    from coprod.agents import ngo, professional  # noqa: PLC0415
+    from coprod.core import streams  # noqa: PLC0415
+    from coprod.model import engine_numba, innovation, municipality, network, outcomes, tally  # noqa: PLC0415
 
     return [engine_numba, tally, network, streams, municipality, innovation, outcomes, professional, ngo]
 
 
 def cached_kernels() -> dict:
     """Every cached kernel of ``compiled_modules()`` by ``module.name`` (the module's last part)."""
-    from numba.core.caching import FunctionCache
-    from numba.core.registry import CPUDispatcher
+    from numba.core.caching import FunctionCache  # noqa: PLC0415
+    from numba.core.registry import CPUDispatcher  # noqa: PLC0415
 
     kernels = {}
     for module in compiled_modules():
@@ -68,15 +71,16 @@ def cached_kernels() -> dict:
 
 def encode_type(numba_type) -> str | list:
     """A JSON tree for ``numba_type``; ValueError for a type this module cannot rebuild."""
-    from numba.core import types
+    from numba.core import types  # noqa: PLC0415
 
     if isinstance(numba_type, types.Literal):
         value = numba_type.literal_value
         if isinstance(value, (bool, int)):
             return ["literal", value]
     elif isinstance(numba_type, types.Array):
-        if numba_type.aligned and _scalar(numba_type.dtype):
-            return ["array", _scalar(numba_type.dtype), numba_type.ndim, numba_type.layout, not numba_type.mutable]
+        if numba_type.aligned and (_scalar(numba_type.dtype) or isinstance(numba_type.dtype, types.Record)):
+            return ["array", _scalar(numba_type.dtype) or _encode_record(numba_type.dtype), numba_type.ndim,
+                    numba_type.layout, not numba_type.mutable]
     elif isinstance(numba_type, types.UniTuple):
         return ["unituple", encode_type(numba_type.dtype), numba_type.count]
     elif isinstance(numba_type, types.Tuple):
@@ -88,9 +92,37 @@ def encode_type(numba_type) -> str | list:
     raise ValueError(f"no JSON form for the numba type {numba_type!r}: extend parallel_compile.encode_type")
 
 
+def _encode_record(record) -> list:
+    """A record type (the citizens' records, agents/state.py) as ["record", fields, size, aligned],
+    each field [name, scalar, offset]."""
+    fields = []
+    for name, field_type in record.members:
+        if not _scalar(field_type):
+            raise ValueError(f"no JSON form for the record field {name}: {field_type!r}")
+        fields.append([name, _scalar(field_type), record.offset(name)])
+    return ["record", fields, record.size, record.aligned]
+
+
+def _decode_record(args: list):
+    """The record type of ``_encode_record``'s tree (``args``: fields, size, aligned), rebuilt from a
+    NumPy dtype of those fields."""
+    import numba  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    fields, size, aligned = args
+    if not (isinstance(fields, list) and isinstance(size, int) and isinstance(aligned, bool)
+            and all(isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) and f[1] in _SCALARS
+                    and isinstance(f[2], int) for f in fields)):
+        raise ValueError(f"not a recorded record type: {args!r}")
+    formats = ["bool" if f[1] == "boolean" else f[1] for f in fields]
+    dtype = np.dtype({"names": [f[0] for f in fields], "formats": formats, "offsets": [f[2] for f in fields],
+                      "itemsize": size, "aligned": aligned})
+    return numba.from_dtype(dtype)
+
+
 def _scalar(numba_type) -> str | None:
     """The name of a scalar numba type in ``_SCALARS`` (numba prints its boolean as 'bool'), else None."""
-    from numba.core import types
+    from numba.core import types  # noqa: PLC0415
 
     name = "boolean" if numba_type == types.boolean else str(numba_type)
     return name if name in _SCALARS and getattr(types, name) == numba_type else None
@@ -98,7 +130,7 @@ def _scalar(numba_type) -> str | None:
 
 def decode_type(tree):
     """The numba type a JSON tree of ``encode_type`` stands for; ValueError for anything else."""
-    from numba.core import types
+    from numba.core import types  # noqa: PLC0415
 
     if isinstance(tree, str):
         if tree == "none":
@@ -109,10 +141,13 @@ def decode_type(tree):
         kind, args = tree[0], tree[1:]
         if kind == "literal" and len(args) == 1 and isinstance(args[0], (bool, int)):
             return types.literal(args[0])
-        if (kind == "array" and len(args) == 4 and args[0] in _SCALARS and isinstance(args[1], int)
+        if (kind == "array" and len(args) == 4 and isinstance(args[1], int)
                 and not isinstance(args[1], bool) and 0 <= args[1] <= 32 and args[2] in ("C", "F", "A")
                 and isinstance(args[3], bool)):
-            return types.Array(getattr(types, args[0]), args[1], args[2], readonly=args[3])
+            if args[0] in _SCALARS:
+                return types.Array(getattr(types, args[0]), args[1], args[2], readonly=args[3])
+            if isinstance(args[0], list) and len(args[0]) == 4 and args[0][0] == "record":
+                return types.Array(_decode_record(args[0][1:]), args[1], args[2], readonly=args[3])
         if kind == "unituple" and len(args) == 2 and isinstance(args[1], int) and 0 <= args[1] <= 1024:
             return types.UniTuple(decode_type(args[0]), args[1])
         if kind == "tuple" and len(args) == 1 and isinstance(args[0], list):
@@ -221,7 +256,7 @@ def plan(cold: list[str], record: dict | None = None, processes: int | None = No
 def compile_in_parallel(split: list[list[str]], record: dict, record_path: Path | None = None) -> dict[str, str]:
     """Compile share 0 here and each other share in a worker process; never raises. Returns the
     failures by kernel name (those kernels are left to the warm-up)."""
-    import numba
+    import numba  # noqa: PLC0415
 
     env = dict(os.environ, **{PROCESSES_ENV: "1"})
     env["NUMBA_CACHE_DIR"] = numba.config.CACHE_DIR or env.get("NUMBA_CACHE_DIR", "")  # set in code, too

@@ -51,7 +51,7 @@ def initial_citizens(p: dict, group_of: np.ndarray, n_caseloads: int,
         "group_of": group_of, "caseload_of": caseload_of, "quintile_of": quintile_of,
         "resources": resources, "need": need, "trust": trust, "efficacy": efficacy,
         "motivation": motivation, "propensity": propensity,
-        "wellbeing": wellbeing,
+        "wellbeing": wellbeing, "quintile": quintile_of,  # each quantity state.drawn_names() lists
     }
 
 
@@ -88,7 +88,7 @@ def _resource_quantiles(mean: float, gini: float, grid: int) -> np.ndarray:
     m reaches any Gini below 1 - m), rescaled to mean exactly ``mean`` within [0, 1]."""
     # Imported here: only the set-up needs it, and ``coprod --help`` and ``params`` should not pay
     # for loading SciPy (scipy.special ~0.2 s; scipy.stats, with the same inverse, several seconds).
-    from scipy.special import betaincinv
+    from scipy.special import betaincinv  # noqa: PLC0415
 
     if gini >= 1.0 - mean:
         raise ValueError(f"resource_gini: got {gini}; allowed: below 1 - resource_mean ({1.0 - mean:.2f})")

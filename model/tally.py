@@ -15,10 +15,12 @@ order) and bins the Gini (``histogram_gini``, or the same number from sorted bin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 from coprod.agents import rules
 from coprod.core.kernel_cache import drop_stale_kernels
@@ -83,6 +85,15 @@ class Tally:
     def n_citizens(self) -> int:
         return int(self.members.sum())
 
+    def values(self) -> tuple:
+        """The fields as a plain tuple, in declaration order, for compiled readers, which name them
+        again (``TallyRecord``): Numba types a plain tuple in C at each call, a named one in Python."""
+        return tuple(map(self.__dict__.__getitem__, TallyRecord._fields))
+
+
+# A ``Tally`` as the compiled readers name it (``tally = TallyRecord(*values)`` inside a kernel).
+TallyRecord = namedtuple("TallyRecord", [field.name for field in fields(Tally)])
+
 
 def gini(values: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal)."""
@@ -95,9 +106,12 @@ def gini(values: np.ndarray) -> float:
     return float((2.0 * (ranks * x).sum()) / (n * total) - (n + 1.0) / n)
 
 
-def seen_byte(mode, volunteer):
-    """What neighbours see of a citizen in one byte: the mode and the volunteering bit (arrays too)."""
-    return (mode.astype(np.uint8) | np.where(volunteer, VOLUNTEER_BIT, np.uint8(0))).astype(np.uint8)
+@register_jitable
+def seen_byte_of(mode, volunteer, activity):
+    """What neighbours see of a citizen in one byte: the mode, volunteering for the NGO and
+    volunteering in associational life."""
+    return np.uint8(mode | (VOLUNTEER_BIT if volunteer else 0)
+                    | (ASSOCIATION_BIT if activity != rules.ACTIVITY_NONE else 0))
 
 
 def tally_of(members, need_hours, column, by_phase, heard, per_caseload, caseload_need_hours, quintile_members,
@@ -155,13 +169,12 @@ def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours,
 # citizens in order and call them, so the two paths add the same numbers in the same order. They
 # compile into their callers (no cache of their own, so the warm-up never counts them cold).
 @njit
-def _sum_group(row, lo, hi, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
-               met_coproduced, trust, efficacy, motivation, bonding, bridging):
+def _sum_group(row, lo, hi, traits, state, bonding, bridging):
     """Add citizens ``lo`` to ``hi - 1`` (one group, in order) to the group's ``row`` of sums.
 
-    Each sum runs in a local variable, from 0.0, and is added to the row once at the end: the same
+    Each sum runs in a local variable, from 0.0, and is added to the row once at the end (the same
     additions in the same order as adding into the row citizen by citizen, without the compiler
-    having to store the whole row after every citizen (it cannot tell that ``row`` is not an input)."""
+    storing the whole row after every citizen: it cannot tell that ``row`` is not an input)."""
     participants = commission = design = deliver = assess = 0.0
     heard_commission = heard_design = heard_deliver = heard_assess = 0.0
     deliver_group = need_group = deliver_collective = need_collective = 0.0
@@ -169,98 +182,75 @@ def _sum_group(row, lo, hi, need_hours, seen, phase, hours, heard, ignored, volu
     wellbeing_sum = met_sum = met_need_hours = coproduced_need_hours = 0.0
     trust_sum = efficacy_sum = motivation_sum = bonding_sum = bridging_sum = 0.0
     for i in range(np.uint64(lo), np.uint64(hi)):
-        p = phase[i]
-        mode = seen[i] & MODE_BITS
-        volunteering = (seen[i] & VOLUNTEER_BIT) != 0
+        citizen = state[i]
+        need_hours = traits[i].need_hours
+        p = citizen.phase
+        mode = citizen.mode
         if p >= 0:
             participants += 1.0
             if p == rules.PHASE_COMMISSION:
                 commission += 1.0
-                if heard[i]:
-                    heard_commission += 1.0
+                heard_commission += 1.0 if citizen.heard else 0.0
             elif p == rules.PHASE_DESIGN:
                 design += 1.0
-                if heard[i]:
-                    heard_design += 1.0
+                heard_design += 1.0 if citizen.heard else 0.0
             elif p == rules.PHASE_DELIVER:
                 deliver += 1.0
-                if heard[i]:
-                    heard_deliver += 1.0
+                heard_deliver += 1.0 if citizen.heard else 0.0
                 if mode == rules.MODE_GROUP:
-                    deliver_group += hours[i]
-                    need_group += need_hours[i]
+                    deliver_group += citizen.hours
+                    need_group += need_hours
                 elif mode == rules.MODE_COLLECTIVE:
-                    deliver_collective += hours[i]
-                    need_collective += need_hours[i]
+                    deliver_collective += citizen.hours
+                    need_collective += need_hours
             elif p == rules.PHASE_ASSESS:
                 assess += 1.0
-                if heard[i]:
-                    heard_assess += 1.0
-        if ignored[i]:
-            ignored_sum += 1.0
-        hours_sum += hours[i]
-        if rules.acts_collectively(mode, volunteering):
-            collective += 1.0
-        if mode == rules.MODE_INDIVIDUAL:
-            individual += 1.0
-        elif mode == rules.MODE_GROUP:
-            group += 1.0
-        if volunteering:
+                heard_assess += 1.0 if citizen.heard else 0.0
+        ignored_sum += 1.0 if citizen.ignored else 0.0
+        hours_sum += citizen.hours
+        collective += 1.0 if rules.acts_collectively(mode, citizen.is_volunteer) else 0.0
+        individual += 1.0 if mode == rules.MODE_INDIVIDUAL else 0.0
+        group += 1.0 if mode == rules.MODE_GROUP else 0.0
+        if citizen.is_volunteer:
             volunteers += 1.0
-            volunteer_hours_sum += volunteer_hours[i]
-        wellbeing_sum += wellbeing[i]
-        met_sum += met[i]
-        met_need_hours += need_hours[i] * met[i]
-        coproduced_need_hours += need_hours[i] * met_coproduced[i]
-        trust_sum += trust[i]
-        efficacy_sum += efficacy[i]
-        motivation_sum += motivation[i]
+            volunteer_hours_sum += citizen.volunteer_hours
+        wellbeing_sum += citizen.wellbeing
+        met_sum += citizen.met
+        met_need_hours += need_hours * citizen.met
+        coproduced_need_hours += need_hours * citizen.met_coproduced
+        trust_sum += citizen.trust
+        efficacy_sum += citizen.efficacy
+        motivation_sum += citizen.motivation
         bonding_sum += bonding[i]
         bridging_sum += bridging[i]
-    row[G_PARTICIPANTS] += participants
-    row[G_COMMISSION] += commission
-    row[G_DESIGN] += design
-    row[G_DELIVER] += deliver
-    row[G_ASSESS] += assess
-    row[G_HEARD_COMMISSION] += heard_commission
-    row[G_HEARD_DESIGN] += heard_design
-    row[G_HEARD_DELIVER] += heard_deliver
-    row[G_HEARD_ASSESS] += heard_assess
-    row[G_IGNORED] += ignored_sum
-    row[G_HOURS] += hours_sum
-    row[G_DELIVER_GROUP] += deliver_group
-    row[G_DELIVER_COLLECTIVE] += deliver_collective
-    row[G_NEED_GROUP] += need_group
-    row[G_NEED_COLLECTIVE] += need_collective
-    row[G_COLLECTIVE] += collective
-    row[G_VOLUNTEERS] += volunteers
-    row[G_VOLUNTEER_HOURS] += volunteer_hours_sum
-    row[G_WELLBEING] += wellbeing_sum
-    row[G_MET] += met_sum
-    row[G_TRUST] += trust_sum
-    row[G_EFFICACY] += efficacy_sum
-    row[G_MOTIVATION] += motivation_sum
-    row[G_BONDING] += bonding_sum
-    row[G_BRIDGING] += bridging_sum
-    row[G_MET_NEED_HOURS] += met_need_hours
-    row[G_COPRODUCED_NEED_HOURS] += coproduced_need_hours
-    row[G_INDIVIDUAL] += individual
-    row[G_GROUP] += group
+    _add_to_row(row, (participants, commission, design, deliver, assess, heard_commission, heard_design,
+                      heard_deliver, heard_assess, ignored_sum, hours_sum, deliver_group, deliver_collective,
+                      need_group, need_collective, collective, volunteers, volunteer_hours_sum, wellbeing_sum, met_sum,
+                      trust_sum, efficacy_sum, motivation_sum, bonding_sum, bridging_sum, met_need_hours,
+                      coproduced_need_hours, individual, group))
 
 
 @njit
-def _sum_caseload(row, lo, hi, phase, invited, met):
+def _add_to_row(row, sums):
+    """Add ``sums``, one per group column in the order of the G_ constants, to ``row``."""
+    for k in range(N_GROUP_COLUMNS):
+        row[k] += sums[k]
+
+
+@njit
+def _sum_caseload(row, lo, hi, state):
     """Add citizens ``lo`` to ``hi - 1`` (one caseload, in order) to its ``row``: participants,
     invitations, need met and planners (local sums, as in ``_sum_group``)."""
     participants = invitations = met_sum = planners = 0.0
     for i in range(np.uint64(lo), np.uint64(hi)):
-        if phase[i] >= 0:
+        citizen = state[i]
+        if citizen.phase >= 0:
             participants += 1.0
-        if rules.plans(phase[i]):
+        if rules.plans(citizen.phase):
             planners += 1.0
-        if invited[i]:
+        if citizen.invited:
             invitations += 1.0
-        met_sum += met[i]
+        met_sum += citizen.met
     row[0] += participants
     row[1] += invitations
     row[2] += met_sum
@@ -268,55 +258,53 @@ def _sum_caseload(row, lo, hi, phase, invited, met):
 
 
 @njit
-def _count_quintiles(counts, lo, hi, quintile_of, phase, heard):
+def _count_quintiles(counts, lo, hi, traits, state):
     """Count citizens ``lo`` to ``hi - 1`` taking part and heard, per quintile, into ``counts`` (5, 2)."""
     for i in range(np.uint64(lo), np.uint64(hi)):
-        q = quintile_of[i]
-        if phase[i] >= 0:
+        q = traits[i].quintile
+        if state[i].phase >= 0:
             counts[q, 0] += 1
-        if heard[i]:
+        if state[i].heard:
             counts[q, 1] += 1
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def sum_groups(bounds, need_hours, seen, phase, hours, heard, ignored, volunteer_hours, wellbeing, met,
-               met_coproduced, trust, efficacy, motivation, bonding, bridging):
+def sum_groups(bounds, traits, state, bonding, bridging):
     """Per-group sums; each group is a contiguous range summed in order by one thread."""
     n_groups = bounds.shape[0] - 1
     out = _zeros_2d(n_groups, np.int64(N_GROUP_COLUMNS))
     for g in prange(n_groups):
-        _sum_group(out[g], bounds[g], bounds[g + 1], need_hours, seen, phase, hours, heard, ignored,
-                   volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging)
+        _sum_group(out[g], bounds[g], bounds[g + 1], traits, state, bonding, bridging)
     return out
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def sum_caseloads(caseload_bounds, phase, invited, met):
+def sum_caseloads(caseload_bounds, state):
     """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
     n_caseloads = caseload_bounds.shape[0] - 1
     out = _zeros_2d(n_caseloads, np.int64(4))
     for c in prange(n_caseloads):
-        _sum_caseload(out[c], caseload_bounds[c], caseload_bounds[c + 1], phase, invited, met)
+        _sum_caseload(out[c], caseload_bounds[c], caseload_bounds[c + 1], state)
     return out
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def count_chunks(quintile_of, phase, heard, wellbeing, n_chunks, histogram_bins):
+def count_chunks(traits, state, n_chunks, histogram_bins):
     """Integer counts by chunk: quintile participation and uptake, and (when ``histogram_bins`` is
     GINI_BINS) the wellbeing histogram; with ``histogram_bins`` 0 it is not counted.
 
     Integer counts summed over chunks do not depend on the chunking, so the result is the same
     for any thread count. Per-chunk bins are int32 (a chunk holds < 2^31 citizens) to halve the
     memory the fixed-size histogram touches every month."""
-    n = quintile_of.shape[0]
+    n = state.shape[0]
     quintiles, histogram = _chunk_counts(n_chunks, histogram_bins)
     for chunk in prange(n_chunks):
         lo = chunk * n // n_chunks
         hi = (chunk + 1) * n // n_chunks
-        _count_quintiles(quintiles[chunk], lo, hi, quintile_of, phase, heard)
+        _count_quintiles(quintiles[chunk], lo, hi, traits, state)
         if histogram_bins > 0:
             for i in range(np.uint64(lo), np.uint64(hi)):
-                histogram[chunk, gini_bin(wellbeing[i])] += 1
+                histogram[chunk, gini_bin(state[i].wellbeing)] += 1
     return _chunk_totals(quintiles, histogram)
 
 
@@ -347,8 +335,7 @@ def _chunk_totals(quintiles, histogram):
 
 
 @njit(cache=True)
-def tally_month(group_bounds, caseload_bounds, quintile_of, need_hours, seen, phase, hours, heard, ignored, invited,
-                volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging):
+def tally_month(group_bounds, caseload_bounds, traits, state, bonding, bridging):
     """The numba engine's month on one thread, in one call: ``sum_groups``, ``sum_caseloads``,
     ``count_chunks``' quintiles and the sorted-bins Gini, laid out as ``tally_of`` takes them (one
     kernel launch and no NumPy copies, where the parallel path takes five and a dozen).
@@ -358,21 +345,20 @@ def tally_month(group_bounds, caseload_bounds, quintile_of, need_hours, seen, ph
     n_groups = group_bounds.shape[0] - 1
     groups = np.zeros((n_groups, N_GROUP_COLUMNS))
     for g in range(n_groups):
-        _sum_group(groups[g], group_bounds[g], group_bounds[g + 1], need_hours, seen, phase, hours, heard, ignored,
-                   volunteer_hours, wellbeing, met, met_coproduced, trust, efficacy, motivation, bonding, bridging)
+        _sum_group(groups[g], group_bounds[g], group_bounds[g + 1], traits, state, bonding, bridging)
     n_caseloads = caseload_bounds.shape[0] - 1
     caseloads = np.zeros((n_caseloads, 4))
     for c in range(n_caseloads):
-        _sum_caseload(caseloads[c], caseload_bounds[c], caseload_bounds[c + 1], phase, invited, met)
+        _sum_caseload(caseloads[c], caseload_bounds[c], caseload_bounds[c + 1], state)
     quintiles = np.zeros((5, 2), dtype=np.int64)
-    _count_quintiles(quintiles, np.int64(0), quintile_of.shape[0], quintile_of, phase, heard)
+    _count_quintiles(quintiles, np.int64(0), state.shape[0], traits, state)
     column = np.ascontiguousarray(groups.T)
     totals = (numpy_sum(column[G_TRUST]), numpy_sum(column[G_EFFICACY]), numpy_sum(column[G_MOTIVATION]),
               numpy_sum(column[G_BONDING]), numpy_sum(column[G_BRIDGING]))
     return (column, np.ascontiguousarray(groups[:, G_COMMISSION:G_ASSESS + 1]),
             np.ascontiguousarray(groups[:, G_HEARD_COMMISSION:G_HEARD_ASSESS + 1]),
             np.ascontiguousarray(caseloads.T), np.ascontiguousarray(quintiles.T).astype(np.float64), totals,
-            sorted_bins_gini(sorted_wellbeing_bins(wellbeing)))
+            sorted_bins_gini(sorted_wellbeing_bins(state)))
 
 
 @njit
@@ -467,9 +453,9 @@ def histogram_gini(counts):
 
 
 @njit(cache=True)
-def binned_gini_by_sorting(wellbeing):
+def binned_gini_by_sorting(state):
     """``histogram_gini`` of the wellbeing histogram, from the citizens' bins sorted."""
-    return sorted_bins_gini(sorted_wellbeing_bins(wellbeing))
+    return sorted_bins_gini(sorted_wellbeing_bins(state))
 
 
 # The helpers below compile into the Gini kernels that call them (and are cached with them), so
@@ -491,20 +477,20 @@ def _binned_gini(total, ranked, n):
 
 
 @njit
-def wellbeing_bins(wellbeing):
+def wellbeing_bins(state):
     """Each citizen's wellbeing bin, as uint16 (GINI_BINS is 2^16), for ``sorted_bins_gini``."""
-    bins_of = np.empty(wellbeing.shape[0], dtype=np.uint16)
-    for i in range(np.uint64(wellbeing.shape[0])):
-        bins_of[i] = gini_bin(wellbeing[i])
+    bins_of = np.empty(state.shape[0], dtype=np.uint16)
+    for i in range(np.uint64(state.shape[0])):
+        bins_of[i] = gini_bin(state[i].wellbeing)
     return bins_of
 
 
 @njit
-def sorted_wellbeing_bins(wellbeing):
-    """``np.sort(wellbeing_bins(wellbeing))``, by the same method as NumPy's for 16-bit keys: a
+def sorted_wellbeing_bins(state):
+    """``np.sort(wellbeing_bins(state))``, by the same method as NumPy's for 16-bit keys: a
     radix sort, two counting passes over the low then the high byte (linear time, and a sorted
     array is the same whatever sorted it)."""
-    bins_of = wellbeing_bins(wellbeing)
+    bins_of = wellbeing_bins(state)
     by_low_byte = np.empty_like(bins_of)
     _counting_pass(bins_of, by_low_byte, np.int64(0))
     _counting_pass(by_low_byte, bins_of, np.int64(8))

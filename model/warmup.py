@@ -14,11 +14,18 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
+from coprod.core.streams import public_uniforms
+from coprod.core.threads import PARALLEL_FROM_CITIZENS
 from coprod.model import parallel_compile
+from coprod.model.model import CoProductionModel
+from coprod.model.tally import histogram_gini
 
 # Small enough to cost nothing once compiled, large enough to reach every kernel of a month.
 WARMUP_CITIZENS = 60
@@ -35,8 +42,6 @@ LARGE_POPULATION_KERNELS = ("tally.sum_groups", "tally.sum_caseloads", "tally.co
 
 
 def _needs_large_kernels(largest_population: int | None) -> bool:
-    from coprod.core.threads import PARALLEL_FROM_CITIZENS
-
     return largest_population is None or largest_population >= PARALLEL_FROM_CITIZENS
 
 
@@ -87,17 +92,10 @@ def warm_kernels(say: Callable[[str], None] | None = None, largest_population: i
                 parallel_compile.compile_in_parallel(split, record)
             except Exception:  # noqa: BLE001 - whatever is left cold, the warm-up below compiles
                 pass
-    from coprod.model.model import CoProductionModel
-    from coprod.model.tally import histogram_gini
-
     # Provider choice on: its kernel (``municipality.providers_compete``) runs only with choice.
     model = CoProductionModel(seed=0, engine="numba", n_citizens=WARMUP_CITIZENS, n_groups=2, provider_choice=0.5)
     for _ in range(WARMUP_MONTHS):
         model.step()
-    import numpy as np
-
-    from coprod.core.streams import public_uniforms
-
     public_uniforms(0, 0, 0, np.arange(2))  # trials' assignment draws (``streams._uniforms_of``)
 
     if _needs_large_kernels(largest_population):  # the tiny model tallies serially: reach them here
@@ -126,8 +124,6 @@ class _Ticker:
     """Says every ``TICK_SECONDS`` that the compile is still going, so a long one is not mistaken for a hang."""
 
     def __init__(self, say: Callable[[str], None], start: float):
-        import threading
-
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(say, start), daemon=True, name="coprod-compile-ticker")
         self._thread.start()

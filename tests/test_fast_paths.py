@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from coprod.agents.state import CitizenRecords
 from coprod.core.streams import counter_uniform, public_uniforms
 from coprod.model.tally import (
     GINI_BINS,
@@ -22,12 +23,13 @@ def test_sorted_bins_gini_is_the_histogram_gini_bit_for_bit(n):
     rng = np.random.default_rng(n)
     # Ties (many citizens in one bin) and the ends of the range are where the two could part.
     wellbeing = np.concatenate([rng.random(n), np.full(n // 3, 0.5), [0.0, 1.0, 1.5, -0.2]]).astype(np.float32)
-    zeros = np.zeros(len(wellbeing), dtype=np.int8)
-    _, histogram = count_chunks(zeros, zeros, zeros.astype(np.bool_), wellbeing, 3, GINI_BINS)
+    records = CitizenRecords(len(wellbeing))
+    records["wellbeing"] = wellbeing
+    _, histogram = count_chunks(records.traits, records.state, 3, GINI_BINS)
     by_histogram = histogram_gini(histogram)
-    by_sorting = sorted_bins_gini(np.sort(wellbeing_bins(wellbeing), kind="stable"))
+    by_sorting = sorted_bins_gini(np.sort(wellbeing_bins(records.state), kind="stable"))
     assert by_sorting == by_histogram
-    assert binned_gini_by_sorting(wellbeing) == by_histogram  # bins radix-sorted in the kernel
+    assert binned_gini_by_sorting(records.state) == by_histogram  # bins radix-sorted in the kernel
     assert abs(by_sorting - gini(np.clip(wellbeing, 0, 1))) < 1e-3
 
 
@@ -38,9 +40,10 @@ def test_sorted_bins_gini_of_nobody_or_no_wellbeing_is_zero():
 
 @pytest.mark.parametrize("n", [0, 1, 2, 255, 256, 5_000])
 def test_compiled_radix_sort_of_the_bins_is_numpys_sort(n):
-    wellbeing = np.random.default_rng(n).random(n).astype(np.float32)
-    wellbeing[: n // 4] = 0.25  # many equal bins
-    assert np.array_equal(sorted_wellbeing_bins(wellbeing), np.sort(wellbeing_bins(wellbeing)))
+    state = CitizenRecords(n).state
+    state["wellbeing"] = np.random.default_rng(n).random(n)
+    state["wellbeing"][: n // 4] = 0.25  # many equal bins
+    assert np.array_equal(sorted_wellbeing_bins(state), np.sort(wellbeing_bins(state)))
 
 
 def test_compiled_sum_is_numpys_pairwise_sum_to_the_bit():

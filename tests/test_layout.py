@@ -156,10 +156,6 @@ def test_no_private_name_is_imported_across_modules():
 # No function in package code is longer than this many lines, from its `def` to its last line
 # (docstring and comments count: a long docstring is a sign the function does several things).
 MAX_FUNCTION_LINES = 60
-# Still longer on 2026-12-02, in files their owner (engineer "speed", issue 25) reshapes today; the
-# lead empties this list when that branch is merged (the test fails on an entry that is no longer long).
-LONG_FUNCTIONS_PENDING = {"agents/rules.py:citizen_month", "model/outcomes.py:_read_month",
-                          "model/tally.py:_sum_group", "model/engine_numba.py:live_month"}
 
 
 def function_lengths() -> dict[str, int]:
@@ -178,6 +174,4 @@ def test_no_function_is_longer_than_sixty_lines():
     lengths = function_lengths()
     assert "model/model.py:step" in lengths  # the walk found the package code
     long = {where: n for where, n in lengths.items() if n > MAX_FUNCTION_LINES}
-    assert sorted(set(long) - LONG_FUNCTIONS_PENDING) == [], long
-    no_longer_long = sorted(LONG_FUNCTIONS_PENDING - set(long))
-    assert no_longer_long == [], f"shortened: remove {no_longer_long} from LONG_FUNCTIONS_PENDING"
+    assert long == {}

@@ -1,0 +1,84 @@
+"""A warm ``coprod run`` imports only what it uses: Mesa without its unused sub-packages
+(``core.mesa_core``), no pandas (the table is written by pyarrow, byte for byte as pandas writes it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.core.storage import write_columns_parquet, write_parquet
+from coprod.experiments.run import run_model, timeseries
+from coprod.model.outcomes import DIMENSIONS
+from coprod.reports.run_picture import Painter, draw_dimensions
+
+SMALL = ["--citizens", "200", "--steps", "6", "--quiet", "--no-plots"]
+UNUSED = ("pandas", "mesa.experimental", "mesa.space", "mesa.batchrunner", "mesa.discrete_space", "networkx",
+          "scipy.spatial")
+
+
+def test_run_imports_none_of_the_libraries_it_does_not_use(tmp_path):
+    out = tmp_path / "run"
+    code = ("import sys; from coprod.experiments.cli import main\n"
+            f"code = main(['run', *{SMALL!r}, '--out', {str(out)!r}])\n"
+            f"print(code, sorted(name for name in {UNUSED!r} if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["0", "[]"], done.stderr
+    assert pd.read_parquet(out / "timeseries.parquet")["step"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_mesa_core_completes_the_package_when_more_is_asked():
+    code = ("import sys; from coprod.core.mesa_core import load_mesa_core\n"
+            "assert load_mesa_core() and not load_mesa_core()\n"
+            "import mesa, mesa.model, mesa.datacollection\n"
+            "assert mesa.Model is mesa.model.Model and mesa.DataCollector is mesa.datacollection.DataCollector\n"
+            "assert 'mesa.space' not in sys.modules and 'pandas' not in sys.modules\n"
+            "assert mesa.datacollection.pd.DataFrame is sys.modules['pandas'].DataFrame\n"
+            "assert mesa.__version__ and callable(mesa.batch_run) and mesa.space.PropertyLayer\n"
+            "from mesa import experimental\n"
+            "try:\n    mesa.no_such_name\nexcept AttributeError:\n    print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["ok"], done.stderr
+
+
+def test_columns_are_written_byte_for_byte_as_pandas_writes_them(tmp_path):
+    columns = {"step": np.arange(1, 6, dtype=np.int64), "a": np.linspace(0.0, 1.0, 5),
+               "b": np.array([np.nan, 1.0, 2.0, np.nan, 4.5]), "c": np.arange(20.0).reshape(5, 4)[:, 1]}
+    write_columns_parquet(tmp_path / "ours.parquet", columns)
+    write_parquet(tmp_path / "pandas.parquet", pd.DataFrame(columns))
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
+
+
+def test_the_run_table_is_the_data_collectors_frame(tmp_path):
+    model, _ = run_model({"n_citizens": 150}, steps=5, seed=2, engine="agents")
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "step", range(1, len(frame) + 1))
+    write_columns_parquet(tmp_path / "ours.parquet", timeseries(model))
+    write_parquet(tmp_path / "frame.parquet", frame)
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "frame.parquet").read_bytes()
+
+
+def test_the_helper_draws_the_same_picture_as_this_process(tmp_path):
+    model, _ = run_model({"n_citizens": 150}, steps=5, seed=2, engine="agents")
+    columns = timeseries(model)
+    painter = Painter()
+    try:
+        painter.draw(columns, tmp_path / "helper.png", "a title", DIMENSIONS)
+    finally:
+        painter.close()
+    draw_dimensions(columns, tmp_path / "here.png", "a title", DIMENSIONS)
+    assert (tmp_path / "helper.png").read_bytes() == (tmp_path / "here.png").read_bytes()
+
+
+def test_a_failing_helper_fails_the_picture_and_an_unused_one_ends(tmp_path):
+    painter = Painter()
+    with pytest.raises(RuntimeError, match="drawing missing.png failed"):
+        columns = {"step": [1, 2], "innovation_output": [0.1, 0.2], "innovation_long": [0.1, 0.15]}
+        painter.draw(columns, tmp_path / "no-such-folder" / "missing.png", "t", ["innovation"])
+    painter.close()
+    unused = Painter()
+    unused.close()
+    assert unused._process.returncode is not None
