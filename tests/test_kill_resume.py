@@ -41,15 +41,39 @@ def timed(command: list[str]) -> float:
 def kill_after(command: list[str], seconds: float) -> bool:
     """Run ``command`` in its own session and SIGKILL the session after ``seconds``; whether it was
     killed (False when it finished first)."""
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         proc.wait(timeout=seconds)
-        assert proc.returncode == 0, f"{command} failed before it could be killed"
+        assert proc.returncode == 0, f"{command} failed before it could be killed: {proc.stderr.read()[-2000:]}"
         return False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+        wait_for_group_to_die(proc.pid)
         return True
+
+
+def group_members_alive(group: int) -> list[int]:
+    """Processes of process group ``group`` that have not yet exited (zombies have: their files are closed)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def wait_for_group_to_die(group: int, timeout: float = 30.0) -> None:
+    """SIGKILL is delivered at once but a busy machine takes a moment to end every process of the
+    group; a child still holding the output folder's lock would make the resume below see the folder
+    in use (exit 2), which a user resuming after the kill would not."""
+    deadline = time.monotonic() + timeout
+    while group_members_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def killed_and_resumed(command: list[str], out: Path, took: float, seed: int) -> list[float]:
