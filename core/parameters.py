@@ -45,6 +45,9 @@ class Parameter:
     # here, referred to in their [uncertain] tables as "declared", and every range they write out
     # must lie inside it (scenarios.check_uncertain). None: only [low, high] bounds them.
     uncertain: tuple[float, float] | None = None
+    # A narrower band inside ``uncertain`` that several scenarios share (e.g. today's staffing, where
+    # a claim stress-tests the whole uncertain range): named once here, referred to as "typical".
+    typical: tuple[float, float] | None = None
 
     def display(self, language: str = "en") -> str:
         """The parameter's short name for readers."""
@@ -242,7 +245,9 @@ _PARAMETER_LIST: list[Parameter] = [
        description_da='Kommunens budget til ydelsen pr. borger pr. måned, målt i medarbejdertimer',
        # uncertain: assumption: the savings claim's range, from deep cuts to well above today's one post per 100
        # citizens; the scenarios keep a narrower band around today's staffing
-       uncertain=(0.8, 3.0)),
+       uncertain=(0.8, 3.0),
+       # typical: the band around today's staffing that traditional, npm and the hybrid-strain claim share
+       typical=(0.9, 1.8)),
     # --- paradigm-set roles (each paradigm gives its own default; scenarios may override) ------
     _p("output_target_pressure", "float", 0.3,
        "Strength of output targets and performance measurement on professionals",
@@ -308,7 +313,9 @@ _PARAMETER_LIST: list[Parameter] = [
                       "giver flere fattige og flere rige",
        # uncertain: assumption: the claims' range, from a very equal population to a markedly unequal one; Danish
        # disposable income's Gini is about 0.25-0.30 (Statistics Denmark)
-       uncertain=(0.2, 0.45)),
+       uncertain=(0.2, 0.45),
+       # typical: the band traditional and savings_cut share, around Danish income inequality
+       typical=(0.25, 0.45)),
     _p("group_resource_spread", "float", 0.4, "How much groups differ in mean resources (segregation of advantage)",
        "assumption; Sampson 2012 on neighbourhood inequality", low=0.0, high=1.0, group="population"),
     _p("initial_trust", "float", 0.5, "Mean initial trust in the public sector",
@@ -370,7 +377,11 @@ _PARAMETER_LIST: list[Parameter] = [
        "Alford 2009; Frey & Jegen 2001", low=0.0, high=5.0, unit="logit", group="citizen"),
     _p("planning_barrier", "float", 0.35,
        "Self-efficacy needed before a citizen takes part in planning phases (co-commission, co-design)",
-       "Pestoff 2014; Arnstein 1969", low=0.0, high=1.0, group="citizen"),
+       "Pestoff 2014; Arnstein 1969", low=0.0, high=1.0, group="citizen",
+       # uncertain: assumption: the planning_beats_delivery claim's range
+       uncertain=(0.2, 0.7),
+       # typical: the band npg_individual and the openness claim share
+       typical=(0.2, 0.6)),
     _p("trust_build_rate", "float", 0.02, "Rate at which good experiences raise trust", "Slovic 1993 (trust asymmetry)",
        low=0.001, high=0.3, unit="1/month", group="citizen",
        # uncertain: a quarter to three times the default, always below trust_loss_rate's 0.12 (Slovic 1993)
@@ -379,7 +390,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "Slovic 1993; Van de Walle & Bouckaert 2003", low=0.001, high=0.6, unit="1/month", group="citizen",
        # uncertain: assumption: the claims' range, always above trust_build_rate's (Slovic 1993); the scenarios' is
        # narrower
-       uncertain=(0.05, 0.4)),
+       uncertain=(0.05, 0.4),
+       # typical: the band npm and savings_cut share
+       typical=(0.05, 0.3)),
     _p("service_expectation", "float", 0.55,
        "Share of need a citizen expects met; above it trust grows, below it trust falls",
        "expectancy-disconfirmation: Van Ryzin 2004", low=0.0, high=1.0, group="citizen"),
@@ -399,7 +412,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "Frey & Jegen 2001; Deci, Koestner & Ryan 1999", low=0.0, high=0.5, unit="1/month", group="citizen",
        # uncertain: assumption: the contracting claim's range, from no crowding to Frey & Jegen 2001's strong effects;
        # the scenarios keep some crowding
-       uncertain=(0.0, 0.2)),
+       uncertain=(0.0, 0.2),
+       # typical: the band the NPM, contracting and take-over scenarios share: some crowding always
+       typical=(0.02, 0.2)),
     _p("motivation_recovery", "float", 0.02, "Monthly recovery of motivation towards its initial level", "assumption",
        low=0.0, high=0.3, unit="1/month", group="citizen",
        # uncertain: assumption, the range contracting and the contracting_crowds_out claim shared
@@ -408,7 +423,9 @@ _PARAMETER_LIST: list[Parameter] = [
        "Parks et al. 1981; Alford 2009", low=0.0, high=1.5, group="citizen",
        # uncertain: assumption: the savings claim's range, up to citizens more productive than staff (Pestoff 2006 on
        # parents' work); the scenarios stop at staff's productivity
-       uncertain=(0.2, 1.5)),
+       uncertain=(0.2, 1.5),
+       # typical: the band savings_cut and npg_individual share: citizens at most as productive as staff
+       typical=(0.2, 1.0)),
     _p("hours_commission", "float", 3.0, "Hours a month a co-commissioning participant gives", "assumption", low=0.0,
        high=40.0, unit="h/month", group="citizen"),
     _p("hours_design", "float", 4.0, "Hours a month a co-design participant gives", "assumption", low=0.0, high=40.0,

@@ -17,7 +17,7 @@ from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import write_atomically
 from coprod.experiments.checks import check_out_file
-from coprod.experiments.scenarios import DECLARED, load_scenario
+from coprod.experiments.scenarios import DECLARED, TYPICAL, load_scenario
 from coprod.model.model import resolve_parameters
 from coprod.model.paradigms import paradigm_values
 
@@ -107,9 +107,12 @@ def scenario_text(source_name: str | None) -> str:
 
 
 def uncertain_value(name: str, low: float, high: float) -> str:
-    """An [uncertain] entry as TOML: ``"declared"`` when it is the parameter's declared range (named once)."""
+    """An [uncertain] entry as TOML: ``"declared"`` or ``"typical"`` when it is the parameter's declared
+    range or band (named once)."""
     if PARAMETERS[name].uncertain == (low, high):
         return f'"{DECLARED}"'
+    if PARAMETERS[name].typical == (low, high):
+        return f'"{TYPICAL}"'
     return f"[{toml_value(low)}, {toml_value(high)}]"
 
 

@@ -28,6 +28,8 @@ from coprod.scenarios import SCENARIO_DIR
 TOP_LEVEL_KEYS = ("title", "description", "paradigm", "parameters", "uncertain")
 # In an [uncertain] table: the range declared with the parameter (``Parameter.uncertain``), named once.
 DECLARED = "declared"
+# ... and the narrower band several scenarios share inside it (``Parameter.typical``), named once too.
+TYPICAL = "typical"
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,11 @@ def check_uncertain(table: dict[str, Any], where: str) -> dict[str, tuple[float,
                 raise InputError(f"{where}: key 'uncertain.{key}': got {DECLARED!r}, but {key} declares no uncertain "
                                  "range; allowed: [low, high], two numbers")
             value = list(declared.uncertain)
+        elif value == TYPICAL:
+            if declared.typical is None:
+                raise InputError(f"{where}: key 'uncertain.{key}': got {TYPICAL!r}, but {key} declares no typical "
+                                 "band; allowed: [low, high], two numbers")
+            value = list(declared.typical)
         numbers = isinstance(value, list) and len(value) == 2 and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
         if not numbers:

@@ -120,28 +120,34 @@ def written_ranges() -> list[tuple[str, str, tuple[float, float]]]:
     return found
 
 
-# Narrower bands several scenarios share inside a wider declared range the claims stress-test over (the
-# claims need the wide one, the scenarios keep today's band): naming the band once needs a second named
-# range per parameter, not built yet (issue 28). Nothing else may be written out twice.
-SHARED_BANDS_PENDING = {
-    ("crowding_strength", (0.02, 0.2)), ("coproduction_productivity", (0.2, 1.0)), ("trust_loss_rate", (0.05, 0.3)),
-    ("budget_per_citizen", (0.9, 1.8)), ("resource_gini", (0.25, 0.45)), ("planning_barrier", (0.2, 0.6)),
-}
-
-
 def test_a_range_written_twice_or_equal_to_the_declared_one_is_named_instead():
     """Shared ranges are named once: no range is written out where "declared" means the same, and no
     parameter's range is written out the same in two places (declare it with the parameter instead)."""
     found = written_ranges()
     assert found, "the bundled files write out some ranges of their own"
-    restated = [(where, name) for where, name, r in found if PARAMETERS[name].uncertain == r]
+    named = {name: (p.uncertain, p.typical) for name, p in PARAMETERS.items()}
+    restated = [(where, name) for where, name, r in found if r in named[name]]
     assert restated == []
     seen: dict[tuple[str, tuple[float, float]], str] = {}
     repeated = []
     for where, name, r in found:
-        if (name, r) in seen and (name, r) not in SHARED_BANDS_PENDING:
+        if (name, r) in seen:
             repeated.append((name, r, seen[name, r], where))
         seen.setdefault((name, r), where)
     assert repeated == []
-    still_shared = {(name, r) for name, r in SHARED_BANDS_PENDING if sum((n, x) == (name, r) for _, n, x in found) > 1}
-    assert still_shared == SHARED_BANDS_PENDING, "a band is no longer shared: take it off the pending list"
+
+
+def test_every_typical_band_lies_inside_its_declared_range_and_is_named_where_used():
+    banded = {name: p for name, p in PARAMETERS.items() if p.typical is not None}
+    assert banded
+    for name, p in banded.items():
+        assert p.uncertain is not None and p.uncertain[0] <= p.typical[0] < p.typical[1] <= p.uncertain[1], name
+    named = {name for s in bundled_scenarios() for name, r in load_scenario(s).uncertain.items()
+             if name in banded and r == banded[name].typical}
+    assert named == set(banded)  # each band is used by a scenario (else it is not shared)
+
+
+def test_typical_without_a_band_is_one_line(tmp_path, capsys):
+    path = scenario_file(tmp_path, 'homophily = "typical"')
+    with pytest.raises(InputError, match="homophily declares no typical band"):
+        load_scenario(str(path))
