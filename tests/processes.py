@@ -41,6 +41,7 @@ def sigkill_when(command: list[str], ready: Callable[[], bool], timeout: float, 
         wait_until(proc, ready, timeout, what)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+        wait_for_group_to_die(proc.pid)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -52,3 +53,25 @@ def sigkill_after_chunks(command: list[str], chunks: Path, count: int, timeout: 
                          cwd: Path | None = None) -> None:
     """``sigkill_when`` ``chunks`` holds ``count`` chunk files."""
     sigkill_when(command, holds_chunks(chunks, count), timeout, what, cwd)
+
+
+def group_members_alive(group: int) -> list[int]:
+    """Processes of process group ``group`` that have not yet exited (zombies have: their files are closed)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def wait_for_group_to_die(group: int, timeout: float = 30.0) -> None:
+    """SIGKILL is delivered at once but a busy machine takes a moment to end every process of the
+    group; a child still holding the output folder's lock would make the resume below see the folder
+    in use (exit 2), which a user resuming after the kill would not."""
+    deadline = time.monotonic() + timeout
+    while group_members_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.05)

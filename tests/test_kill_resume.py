@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.processes import wait_for_group_to_die
+
 CLAIMS = ["claims", "--claim", "hybrid_strains_staff", "--samples", "16", "--replications", "1", "--citizens", "100",
           "--steps", "12", "--engine", "agents", "--workers", "1", "--quiet"]
 CALIBRATE = ["calibrate", "--pattern", "annual_volunteering", "--pattern", "civic_core",
@@ -46,34 +48,14 @@ def kill_after(command: list[str], seconds: float) -> bool:
     try:
         proc.wait(timeout=seconds)
         assert proc.returncode == 0, f"{command} failed before it could be killed: {proc.stderr.read()[-2000:]}"
+        proc.stderr.close()
         return False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         wait_for_group_to_die(proc.pid)
+        proc.stderr.close()
         return True
-
-
-def group_members_alive(group: int) -> list[int]:
-    """Processes of process group ``group`` that have not yet exited (zombies have: their files are closed)."""
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == group:
-            alive.append(int(stat.parent.name))
-    return alive
-
-
-def wait_for_group_to_die(group: int, timeout: float = 30.0) -> None:
-    """SIGKILL is delivered at once but a busy machine takes a moment to end every process of the
-    group; a child still holding the output folder's lock would make the resume below see the folder
-    in use (exit 2), which a user resuming after the kill would not."""
-    deadline = time.monotonic() + timeout
-    while group_members_alive(group) and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def killed_and_resumed(command: list[str], out: Path, took: float, seed: int) -> list[float]:
