@@ -277,7 +277,8 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
     abc, sampler = build_abc(inputs, args, evaluate, slots)
     db_url = f"sqlite:///{(partial / DB_NAME).resolve()}"
     if (partial / DB_NAME).is_file():
-        check_history(partial / DB_NAME, fresh)
+        check_history(partial / DB_NAME, fresh)  # removes a history that never recorded the run
+    if (partial / DB_NAME).is_file():
         history = abc.load(db_url, 1)
     else:
         history = abc.new(db_url, observed_targets(keyed_patterns(list(inputs["bases"]), inputs["patterns"])))
@@ -311,16 +312,22 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
 
 def check_history(db: Path, remedy: str) -> None:
     """pyabc's history (SQLite, written by pyabc a generation at a time, so it carries no checksum of
-    ours) must at least be an intact SQLite database holding a run: SQLite's own ``quick_check``
-    finds torn pages and garbage; a damaged file is one line, not pyabc's traceback."""
+    ours) must be an intact SQLite database: SQLite's own ``quick_check`` finds torn pages and garbage;
+    a damaged file is one line, not pyabc's traceback. A history killed before pyabc recorded the run
+    (its tables made, no run row yet) holds nothing to lose: it is removed, and the run begins anew.
+    Opened read-write so that SQLite rolls back a transaction a kill left half done (its hot journal)."""
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=rw", uri=True)) as connection:
             ok = connection.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-            ok = ok and connection.execute("SELECT count(*) FROM abc_smc").fetchone()[0] >= 1
+            begun = ok and connection.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'abc_smc'").fetchone()[0] == 1
+            begun = begun and connection.execute("SELECT count(*) FROM abc_smc").fetchone()[0] >= 1
     except sqlite3.Error:
         ok = False
     if not ok:
         raise DamagedFile(f"{db}: damaged (not an intact pyabc history); {remedy}")
+    if not begun:
+        db.unlink()
 
 
 def read_history(partial: Path, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

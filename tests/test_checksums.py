@@ -5,7 +5,9 @@ equal to the original)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -158,3 +160,23 @@ def test_a_finished_sweep_keeps_no_lock_file(tmp_path):
     sweep(tmp_path / "sweep")
     assert not (tmp_path / "sweep" / ".coprod.lock").exists()
 
+
+
+def test_a_calibration_history_killed_before_its_run_was_recorded_is_begun_anew(tmp_path):
+    """SIGKILL between pyabc making its tables and writing the run's row leaves an intact database
+    without a run (seen in CI): nothing is lost, so the resume starts the history afresh rather
+    than refusing it as damaged; a run's row makes it a history to continue."""
+    from coprod.experiments.calibrate import check_history
+
+    db = tmp_path / "abc.db"
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        connection.execute("CREATE TABLE abc_smc (id INTEGER PRIMARY KEY, start_time TEXT)")
+        connection.commit()
+    check_history(db, "start afresh")
+    assert not db.exists()
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        connection.execute("CREATE TABLE abc_smc (id INTEGER PRIMARY KEY, start_time TEXT)")
+        connection.execute("INSERT INTO abc_smc (start_time) VALUES ('now')")
+        connection.commit()
+    check_history(db, "start afresh")
+    assert db.exists()
