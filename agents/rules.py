@@ -119,18 +119,26 @@ def invitation_probability(invite_rate, outreach_rate, autonomy, output_pressure
 @register_jitable
 def participation_probability(base, w_need, w_trust, w_efficacy, w_resources, w_peers, w_invited, w_motivation,
                               need, trust, efficacy, resources, motivation, peer_share, invited,
-                              propensity, w_habit, took_part_last):
+                              propensity, w_habit, took_part_last, w_shortfall, wellbeing):
     """Logit of wanting to take part, driven by need, trust, self-efficacy, resources, peers and
     being asked (Verba, Schlozman & Brady 1995; Van Eijk & Steen 2014; Centola 2010), a citizen's
     own latent civic propensity (Mohan & Bulloch 2012: a civic core) and habit (Wood & Neal 2007:
     what one did last month one tends to do again). Whether the wish becomes taking part depends
-    also on knowing how (``way_found``)."""
+    also on knowing how (``way_found``).
+
+    A shortfall in one's own outcomes draws one in: co-production "depends in part on awareness of
+    a shortfall in public performance on outcomes", and good outcomes somewhat discourage it
+    (Parrado, Van Ryzin, Bovaird & Löffler 2013). The shortfall is read from the citizen's
+    wellbeing (``1 - wellbeing``: need left unmet, weighed by need, smoothed over months), so a
+    service cut pulls in those who notice it, as far as they can act (efficacy, resources, knowing
+    how). Added last, so that at ``w_shortfall = 0`` the logit is the same number as without it."""
     x = (base + w_need * need + w_trust * trust + w_efficacy * efficacy + w_resources * resources
          + w_peers * peer_share + w_motivation * motivation + propensity)
     if invited:
         x += w_invited
     if took_part_last:
         x += w_habit
+    x += w_shortfall * (1.0 - wellbeing)
     return logistic(x)
 
 
@@ -582,7 +590,7 @@ THETA_NAMES = (
     "weight_habit", "know_how_base", "solidary_taste", "standardisation", "standard_fit_loss",
     "volunteer_need_pull", "association_join_rate", "association_leave_rate", "association_commitment_months",
     "association_hours", "peer_recruitment", "life_event_rate", "life_event_boost", "life_event_exit",
-    "capture_by_organised", "open_process_delay", "consultation_fatigue",
+    "capture_by_organised", "open_process_delay", "consultation_fatigue", "weight_shortfall",
     # derived from levers by the model (not parameters themselves):
     "level", "power_uptake", "open_commission", "open_design", "open_deliver", "open_assess",
 )
@@ -592,7 +600,8 @@ THETA_NAMES = (
  T_H_ASSESS, T_NEED_HOURS, T_CRITICAL_MASS, T_AUTONOMY, T_OUTPUT_PRESSURE, T_OPENNESS,
  T_JOIN_RATE, T_LEAVE_RATE, T_W_HABIT, T_KNOW_HOW, T_SOLIDARY, T_STANDARDISATION, T_STANDARD_FIT_LOSS,
  T_NEED_PULL, T_ASSOCIATION_JOIN, T_ASSOCIATION_LEAVE, T_COMMITMENT_MONTHS, T_ASSOCIATION_HOURS, T_PEER_RECRUITMENT,
- T_LIFE_EVENT_RATE, T_LIFE_EVENT_BOOST, T_LIFE_EVENT_EXIT, T_CAPTURE, T_OPEN_DELAY, T_FATIGUE, T_LEVEL, T_POWER_UPTAKE,
+ T_LIFE_EVENT_RATE, T_LIFE_EVENT_BOOST, T_LIFE_EVENT_EXIT, T_CAPTURE, T_OPEN_DELAY, T_FATIGUE, T_W_SHORTFALL, T_LEVEL,
+ T_POWER_UPTAKE,
  T_OPEN_COMMISSION, T_OPEN_DESIGN, T_OPEN_DELIVER,
  T_OPEN_ASSESS) = range(len(THETA_NAMES))
 
@@ -644,7 +653,8 @@ def take_part(theta, traits, citizen, peers, offer, caseload, group, draws):
     p_join = participation_probability(theta[T_BASE], theta[T_W_NEED], theta[T_W_TRUST], theta[T_W_EFFICACY],
                                        theta[T_W_RESOURCES], theta[T_W_PEERS], theta[T_W_INVITED],
                                        theta[T_W_MOTIVATION], need, trust, efficacy, resources, motivation,
-                                       peer_active, invited, propensity, theta[T_W_HABIT], took_part_last)
+                                       peer_active, invited, propensity, theta[T_W_HABIT], took_part_last,
+                                       theta[T_W_SHORTFALL], real(citizen.wellbeing))
     p_join *= way_found(theta[T_KNOW_HOW], peer_active, efficacy, informed,
                         took_part_last or activity != ACTIVITY_NONE)
     # The form only matters for those who may join (its expectation is at most 1), so the choice is

@@ -220,7 +220,10 @@ _PARAMETER_LIST: list[Parameter] = [
     _p("consultation_fatigue", "float", 0.03,
        "Monthly loss of motivation, at full openness, for a citizen taking part in an input phase (asked again and "
        "again)",
-       "Lowndes, Pratchett & Stoker 2001 (consultation fatigue); value an assumption", low=0.0, high=0.3,
+       "Lowndes, Pratchett & Stoker 2001 (consultation fatigue); its spill-over, through motivation, into joining and "
+       "staying in associations: Brodie et al. 2011, Pathways through participation (NCVO, IVR, Involve), where "
+       "tokenistic, repetitive consultations made people withdraw from participation more widely (qualitative: the "
+       "direction only); value an assumption", low=0.0, high=0.3,
        unit="1/month", group="citizen", label_da="Høringstræthed",
        description_da="Månedligt tab af motivation, ved fuld åbenhed, for en borger der deltager i høring, design "
                       "eller evaluering"),
@@ -335,6 +338,16 @@ _PARAMETER_LIST: list[Parameter] = [
        uncertain=(-8.0, -5.0)),
     _p("weight_need", "float", 1.0, "Participation logit weight of need", "Verba et al. 1995; Bovaird et al. 2015",
        low=0.0, high=5.0, unit="logit", group="citizen"),
+    _p("weight_shortfall", "float", 0.0,
+       "Participation logit weight of a shortfall in one's own outcomes (1 - wellbeing): citizens whose services "
+       "fall short step in",
+       "Parrado, Van Ryzin, Bovaird & Löffler 2013 (good outcomes somewhat discourage co-production; co-production "
+       "depends in part on awareness of a shortfall): the direction; the size is an assumption. Default 0 (off) "
+       "because the scorecard, the paradigm table and the claims were measured without it; turning it on at "
+       "defaults is `coprod calibrate`'s job, not done",
+       low=0.0, high=5.0, unit="logit", group="citizen",
+       # uncertain: assumption: up to a shortfall of 0.5 moving the logit by 1.5, about the pull of being invited
+       uncertain=(0.0, 3.0)),
     _p("weight_trust", "float", 1.5, "Participation logit weight of trust in the public sector",
        "Fledderus, Brandsen & Honingh 2014", low=0.0, high=5.0, unit="logit", group="citizen"),
     _p("weight_efficacy", "float", 2.5, "Participation logit weight of self-efficacy",

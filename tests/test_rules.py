@@ -73,7 +73,7 @@ def test_shared_work_costs_coordination_that_facilitation_carries():
 BASE = dict(base=-5.0, w_need=1.0, w_trust=1.5, w_efficacy=2.0, w_resources=1.5, w_peers=2.0, w_invited=1.5,
             w_motivation=1.0)
 CITIZEN = dict(need=0.5, trust=0.5, efficacy=0.5, resources=0.3, motivation=0.4, peer_share=0.1, invited=False,
-               propensity=0.0, w_habit=1.5, took_part_last=False)
+               propensity=0.0, w_habit=1.5, took_part_last=False, w_shortfall=1.0, wellbeing=0.8)
 
 
 def p_join(**change):
@@ -85,6 +85,13 @@ def p_join(**change):
                                           ("propensity", 1.0), ("took_part_last", True)])
 def test_participation_rises_with_each_driver(driver, high):
     assert p_join(**{driver: high}) > p_join()
+
+
+def test_a_shortfall_in_outcomes_draws_citizens_in():
+    """Parrado et al. 2013: good outcomes somewhat discourage co-production, a shortfall draws it;
+    without the weight the logit is the very number it was before the term existed."""
+    assert p_join(wellbeing=0.5) > p_join(wellbeing=0.8) > p_join(wellbeing=1.0)
+    assert p_join(w_shortfall=0.0, wellbeing=0.2) == p_join(w_shortfall=0.0, wellbeing=0.9)
 
 
 def way(**change):
