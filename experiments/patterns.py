@@ -313,12 +313,17 @@ def poorest_over_all(window: CitizenWindow) -> float:
 
 
 def occasional_share(window: CitizenWindow, most: int = 3) -> float:
-    """Of the citizens who volunteered in the window, the share active in at most ``most`` months."""
+    """Of the citizens who volunteered in the window, the share active in at most ``most`` months.
+
+    A month is active when hours were given (to an association or the NGO, or in group or
+    collective co-production), not when one was a member: the survey asks how often one did
+    voluntary work (Frivillighetsbarometeret 2023: "a few times"; episodic volunteering, Cnaan &
+    Handy 2005), and a member who gives nothing for months is not volunteering in them."""
     counted = volunteers(window)
     if not counted.any():
         return float("nan")
     together = window.months_by_mode[:, 2] + window.months_by_mode[:, 3]
-    months = np.maximum(window.volunteering, together)  # a month can count once, by the larger of the two
+    months = np.maximum(window.giving, together)  # a month can count once, by the larger of the two
     return float(np.mean(months[counted] <= most))
 
 

@@ -33,6 +33,9 @@ class CitizenWindow:
     coproduction_hours: np.ndarray  # (n,) hours of co-production summed over the window
     volunteer_hours: np.ndarray  # (n,) hours given to associations and the NGO summed over the window
     end: dict[str, np.ndarray]  # END_STATE arrays at the last month
+    # (n,) months in which hours were given to associations or the NGO: a month of doing volunteer
+    # work, as surveys count it ("how often did you do unpaid work"), not of being a member
+    giving: np.ndarray
 
     @property
     def n(self) -> int:
@@ -86,4 +89,4 @@ class CitizenRecord:
                              volunteering=self.volunteer[:months].sum(axis=0),
                              coproduction_hours=self.hours[:months].sum(axis=0),
                              volunteer_hours=self.volunteer_hours[:months].sum(axis=0),
-                             end=dict(self.end))
+                             end=dict(self.end), giving=(self.volunteer_hours[:months] > 0.0).sum(axis=0))

@@ -17,8 +17,9 @@ from coprod.model import trials as T
 from coprod.model.records import CitizenRecord, CitizenWindow
 
 
-def window(by_mode, volunteering=None, hours=None, volunteer_hours=None, **end) -> CitizenWindow:
-    """A hand-made 12-month window; ``by_mode`` rows are months in modes 1..3 (mode 0 = the rest)."""
+def window(by_mode, volunteering=None, hours=None, volunteer_hours=None, giving=None, **end) -> CitizenWindow:
+    """A hand-made 12-month window; ``by_mode`` rows are months in modes 1..3 (mode 0 = the rest);
+    ``giving`` (months with volunteer hours) is ``volunteering`` unless given."""
     by_mode = np.asarray(by_mode)
     n = len(by_mode)
     full = np.column_stack([12 - by_mode.sum(axis=1), by_mode])
@@ -27,7 +28,9 @@ def window(by_mode, volunteering=None, hours=None, volunteer_hours=None, **end) 
                          volunteering=zeros if volunteering is None else np.asarray(volunteering),
                          coproduction_hours=zeros if hours is None else np.asarray(hours, dtype=float),
                          volunteer_hours=zeros if volunteer_hours is None else np.asarray(volunteer_hours, dtype=float),
-                         end={k: np.asarray(v) for k, v in end.items()})
+                         end={k: np.asarray(v) for k, v in end.items()},
+                         giving=np.asarray(giving if giving is not None else
+                                           volunteering if volunteering is not None else zeros))
 
 
 # --- statistics on hand-made records -------------------------------------------------------------
@@ -152,6 +155,7 @@ def test_citizen_record_keeps_only_the_last_months():
     assert w.volunteering.tolist() == [3, 1]  # the NGO or an association
     assert w.coproduction_hours.tolist() == [33.0, 33.0]
     assert w.volunteer_hours.tolist() == [66.0, 66.0]  # NGO hours plus association hours
+    assert w.giving.tolist() == [3, 3]  # months with volunteer hours given (the fake gives hours every month)
     assert w.taking_part.tolist() == [2, 3]
 
 
@@ -490,6 +494,10 @@ def test_hours_association_share_and_occasional_volunteers_on_a_known_window():
     assert P.hours_per_volunteer_month(w) == pytest.approx(180 / 16)
     assert P.association_share(w) == pytest.approx(2 / 3)
     assert P.occasional_share(w) == pytest.approx(1 / 3)  # only the 2-month group worker; 4 and 12 months are not
+    # Months count by hours given, not by membership: the 4-month member who gave hours in 2 of them is occasional.
+    by_hours = window([[0, 0, 0], [0, 3, 0], [0, 2, 0], [12, 0, 0], [0, 0, 0]], volunteering=[4, 12, 0, 0, 0],
+                      volunteer_hours=[60.0, 120.0, 0, 0, 0], giving=[2, 12, 0, 0, 0])
+    assert P.occasional_share(by_hours) == pytest.approx(2 / 3)
     nobody = window(np.zeros((3, 3)))
     for statistic in (P.hours_per_volunteer_month, P.association_share, P.occasional_share):
         assert math.isnan(statistic(nobody))
