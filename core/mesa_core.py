@@ -25,6 +25,8 @@ import importlib.util
 import sys
 import types
 
+from coprod.core.lean_imports import complete_on_first_use
+
 
 class _OnFirstUse:
     """Stands for a module until an attribute is read from it: then imports it (once) and forwards."""
@@ -55,7 +57,7 @@ def load_mesa_core() -> bool:
             del sys.modules[name]
         raise
     package.Agent, package.Model, package.DataCollector = agent.Agent, model.Model, datacollection.DataCollector
-    package.__getattr__ = _rest_of_mesa(package, spec)
+    package.__getattr__ = complete_on_first_use(package, spec)
     return True
 
 
@@ -72,18 +74,3 @@ def _import_without_pandas(name: str) -> types.ModuleType:
         del sys.modules["pandas"]
     module.pd = _OnFirstUse("pandas")
     return module
-
-
-def _rest_of_mesa(package: types.ModuleType, spec):
-    """The package's ``__getattr__``: runs Mesa's real ``__init__`` into it, once, on the first
-    name it lacks, and answers from the completed package."""
-    done = []
-
-    def rest(name: str):
-        if done or (name.startswith("__") and name not in ("__version__", "__all__")):
-            raise AttributeError(f"module 'mesa' has no attribute {name!r}")
-        done.append(True)
-        spec.loader.exec_module(package)
-        return getattr(package, name)
-
-    return rest

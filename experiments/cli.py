@@ -4,12 +4,14 @@ only when that command runs (so ``coprod --help`` and ``coprod params`` start wi
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
 from dataclasses import dataclass
 
 from coprod.core.errors import CommandStopped, InputError
+from coprod.core.lean_imports import load_scipy_parts
 from coprod.core.mesa_core import load_mesa_core
 
 
@@ -64,9 +66,10 @@ def chosen_command(argv: list[str]) -> str | None:
 
 
 # Commands that import Mesa without the sub-packages the model does not use (``core.mesa_core``:
-# about a third of a warm ``coprod run``'s imports); the others pay a few tenths of a second more
-# once, beside minutes of work, and keep Mesa whole.
-LEAN_MESA = frozenset({"run"})
+# about a third of a warm ``coprod run``'s imports) and only the two parts of SciPy a run reaches
+# (``core.lean_imports``: a fifth more); the others pay a few tenths of a second more once, beside
+# minutes of work, and keep Mesa and SciPy whole.
+LEAN_IMPORTS = frozenset({"run"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     command = chosen_command(argv)
     # Ctrl-C is one line at any moment, also while the sub-commands' libraries are imported.
     try:
-        if command in LEAN_MESA:
+        if command in LEAN_IMPORTS:
             load_mesa_core()  # before the command's module imports the model (and mesa)
+            load_scipy_parts()  # before numba loads its first kernel and the resources are drawn
         # With no known command (``--help``, a typo) nothing is imported: argparse lists them all.
         parser = build_parser(only=command or "")
         args = parser.parse_args(argv)
@@ -103,10 +107,17 @@ LEAVE_AT_ONCE = frozenset({"run", "scenarios", "params"})
 def console_main() -> None:
     """The installed ``coprod`` command. After a command in ``LEAVE_AT_ONCE`` it exits at once:
     the interpreter's teardown would only free the run's objects one by one (about 0.5-0.8 s of
-    garbage collection and module teardown, a third of a warm ``coprod run``)."""
+    garbage collection and module teardown, a third of a warm ``coprod run``). Such a command also
+    starts without the cyclic garbage collector: its imports and the model's build make some 10^5
+    objects that live to the end, and collecting among them cost a warm run about a tenth of its
+    time while freeing a few hundred; ``coprod run`` freezes them and collects again once the
+    model is built (``run.resume_collection``), so a long run's months collect as usual."""
     argv = sys.argv[1:]
+    leave_at_once = chosen_command(argv) in LEAVE_AT_ONCE
+    if leave_at_once:
+        gc.disable()
     code = main(argv)
-    if chosen_command(argv) in LEAVE_AT_ONCE:
+    if leave_at_once:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

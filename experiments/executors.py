@@ -19,11 +19,15 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from coprod.core.lean_imports import load_scipy_parts
 from coprod.core.mesa_core import load_mesa_core
+from coprod.model.model import CoProductionModel
 from coprod.model.warmup import cold_kernels, warm_kernels
 
 # prctl(2) option: the signal the kernel sends this process when its parent dies (Linux).
 PR_SET_PDEATHSIG = 1
+# Citizens of the model a worker builds and steps once when the pool starts (``warm_worker``).
+WARM_CITIZENS = 200
 # How often the fallback watchdog looks whether the parent is still there (seconds).
 WATCHDOG_INTERVAL = 1.0
 
@@ -37,9 +41,17 @@ def _start_worker(parent: int) -> None:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_mesa_core()  # before the first task's module imports mesa: a worker starts ~0.7 s sooner
+    load_scipy_parts()  # and SciPy's two parts a run reaches, not its packages (``core.lean_imports``)
     os.environ["NUMBA_NUM_THREADS"] = "1"  # read when the worker first imports numba
     if "numba" in sys.modules:  # already imported (e.g. by the parent's main module): set it directly
         sys.modules["numba"].set_num_threads(1)
+
+
+def warm_worker() -> None:
+    """A pool worker's first task: import the model and load the kernels a small run calls (a model
+    of a few citizens, one month), as its first run would. Runs never depend on what ran before
+    them in a worker (each builds its own model from its own seed)."""
+    CoProductionModel(seed=0, n_citizens=WARM_CITIZENS).step()
 
 
 def _die_with_parent(parent: int) -> None:
@@ -82,6 +94,10 @@ def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                    initargs=(os.getpid(),))
+    # Every worker starts now and loads the model while this process prepares its table (a claims
+    # battery samples its points, a sweep its design), not when the first runs are handed out.
+    for _ in range(workers):
+        executor.submit(warm_worker)
     try:
         yield executor
     finally:

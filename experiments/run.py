@@ -8,12 +8,14 @@ The directory holds ``manifest.json`` (everything needed to repeat the run), the
 from __future__ import annotations
 
 import argparse
+import gc
 import platform
 import shlex
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -47,9 +49,12 @@ DEPENDENCIES = ("mesa", "numpy", "numba", "scipy", "pandas", "pyarrow", "SALib",
 
 
 def run_model(parameters: dict[str, Any], steps: int, seed: int, engine: str = "auto",
-              progress: bool = False) -> tuple[CoProductionModel, float]:
-    """Build and step the model; return it and the wall time of the step loop alone."""
+              progress: bool = False, when_built: Callable[[], None] | None = None) -> tuple[CoProductionModel, float]:
+    """Build and step the model (calling ``when_built`` in between); return it and the wall time of
+    the step loop alone."""
     model = CoProductionModel(seed=seed, engine=engine, **parameters)
+    if when_built is not None:
+        when_built()
     bar = None
     if progress:
         # Imported here: tqdm costs ~0.1 s (0.4 s on a loaded machine) that a quiet run never uses.
@@ -68,6 +73,15 @@ def run_model(parameters: dict[str, Any], steps: int, seed: int, engine: str = "
     if bar is not None:
         bar.close()
     return model, seconds
+
+
+def resume_collection() -> None:
+    """The cyclic garbage collector back on, if ``cli.console_main`` started the command without it:
+    the objects made so far (modules, kernels, the model) live until the process ends, so they are
+    frozen (never scanned again) and collection resumes for the months."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def versions() -> dict[str, str]:
@@ -139,7 +153,8 @@ def timeseries(model: CoProductionModel) -> dict[str, np.ndarray]:
 def plot_dimensions(frame, path: Path, title: str, painter: Painter | None = None) -> None:
     """Five small panels: each dimension's monthly output and its long-horizon reading
     (``run_picture.draw_dimensions``), drawn by ``painter`` (a helper process that imported
-    matplotlib while the model ran) or else here."""
+    matplotlib and laid the picture out while the model ran; it may have been sent the picture
+    already) or else here."""
     if painter is not None:
         painter.draw(frame, path, title, DIMENSIONS)
     else:
@@ -150,20 +165,27 @@ def write_run_directory(out: Path, scenario: Scenario, model: CoProductionModel,
                         seed: int, step_loop_seconds: float, plots: bool = True,
                         painter: Painter | None = None) -> None:
     """Write the result files into ``out`` atomically (all or nothing); ``plots=False`` leaves out
-    ``dimensions.png`` (batch use: matplotlib is then never imported). The picture is drawn last,
-    by ``painter`` when given."""
+    ``dimensions.png`` (batch use: matplotlib is then never imported). A ``painter`` is sent the
+    picture first and draws it while the other files are written; the folder is complete when the
+    picture is."""
     frame = timeseries(model)
+    title = f"{scenario.name}: {scenario.description} (seed {seed}, {model.p['n_citizens']} citizens)"
     with atomic_directory(out) as tmp:
-        write_json(tmp / "manifest.json", manifest(scenario, model, overrides, steps, seed))
-        write_columns_parquet(tmp / "timeseries.parquet", frame)
-        write_json(tmp / "summary.json", {
-            "outcomes": {name: float(column[-1]) for name, column in frame.items() if name != "step"},
-            "step_loop_seconds": step_loop_seconds,
-        })
-        if plots:
-            plot_dimensions(frame, tmp / "dimensions.png",
-                            f"{scenario.name}: {scenario.description} (seed {seed}, {model.p['n_citizens']} citizens)",
-                            painter)
+        try:
+            if plots and painter is not None:
+                painter.send(frame, tmp / "dimensions.png", title, DIMENSIONS)
+            write_json(tmp / "manifest.json", manifest(scenario, model, overrides, steps, seed))
+            write_columns_parquet(tmp / "timeseries.parquet", frame)
+            write_json(tmp / "summary.json", {
+                "outcomes": {name: float(column[-1]) for name, column in frame.items() if name != "step"},
+                "step_loop_seconds": step_loop_seconds,
+            })
+            if plots:
+                plot_dimensions(frame, tmp / "dimensions.png", title, painter)
+        except BaseException:
+            if painter is not None:
+                painter.close()  # before the unfinished folder is removed: the helper must not write into it
+            raise
 
 
 def summary_table(model: CoProductionModel) -> str:
@@ -204,8 +226,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     # before the simulation: a bad --out must not cost (and lose) the run
     check_out(args.out if args.out is not None else out)
     with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run
-        # The picture's helper imports matplotlib while this process loads the model and runs it.
-        painter = None if args.no_plots else Painter()
+        # The picture's helper imports matplotlib and lays the picture out while this process loads
+        # the model and runs it.
+        painter = None if args.no_plots else Painter(steps, DIMENSIONS)
         try:
             model, seconds = _simulate(overrides, steps, seed, engine, progress=not args.quiet and (
                 sys.stderr.isatty() or overrides.get("n_citizens", PARAMETERS["n_citizens"].default) * steps
@@ -232,7 +255,7 @@ def _simulate(overrides: dict, steps: int, seed: int, engine: str, progress: boo
             # so a later sweep or a bigger run does not compile again. With a warm cache the run loads only
             # the kernels it calls, when it calls them (the warm-up would load all 28 and step a model).
             warm_kernels()
-        return run_model(overrides, steps, seed, engine, progress)
+        return run_model(overrides, steps, seed, engine, progress, when_built=resume_collection)
     except ValueError as err:  # a combination the declarations cannot catch alone
         raise InputError(str(err)) from None
 

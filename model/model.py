@@ -12,7 +12,6 @@ from typing import Any
 
 import mesa
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from coprod.agents.ngo import (
     NGO,
@@ -313,6 +312,9 @@ def _overlap(group_of: np.ndarray, caseload_of: np.ndarray, n_groups: int, n_cas
     pairs, counts = np.unique(group_of.astype(np.int64) * n_caseloads + caseload_of, return_counts=True)
     groups, caseloads = pairs // n_caseloads, pairs % n_caseloads
     members = np.bincount(group_of, minlength=n_groups)
-    matrix = csr_matrix((counts / members[groups], (groups, caseloads)), shape=(n_groups, n_caseloads))
-    return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data
+    # The pairs come sorted and unique, so the rows are read off directly (what scipy.sparse's csr_matrix
+    # built from them holds, without importing scipy.sparse: a tenth of a warm ``coprod run``'s imports).
+    row_starts = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(groups, minlength=n_groups), out=row_starts[1:])
+    return row_starts, caseloads.astype(np.int64), counts / members[groups]
 

@@ -17,7 +17,7 @@ from coprod.reports.run_picture import Painter, draw_dimensions
 
 SMALL = ["--citizens", "200", "--steps", "6", "--quiet", "--no-plots"]
 UNUSED = ("pandas", "mesa.experimental", "mesa.space", "mesa.batchrunner", "mesa.discrete_space", "networkx",
-          "scipy.spatial")
+          "scipy.spatial", "scipy.sparse", "scipy._lib._array_api", "scipy.linalg._basic", "scipy.special._basic")
 
 
 def test_run_imports_none_of_the_libraries_it_does_not_use(tmp_path):
@@ -44,6 +44,23 @@ def test_mesa_core_completes_the_package_when_more_is_asked():
     assert done.stdout.split() == ["ok"], done.stderr
 
 
+def test_scipy_parts_are_the_complete_packages_objects_and_the_packages_complete_on_use():
+    code = ("import sys; from coprod.core.lean_imports import load_scipy_parts\n"
+            "assert load_scipy_parts() and not load_scipy_parts()\n"
+            "import scipy.special, scipy.linalg\n"
+            "lean = scipy.special.betaincinv\n"
+            "assert 'scipy.special._basic' not in sys.modules and 'scipy.linalg._basic' not in sys.modules\n"
+            "import numba.np.arraymath\n"  # numba's BLAS check finds scipy.linalg.cython_blas
+            "assert 'scipy.linalg._basic' not in sys.modules\n"
+            "from scipy.special import gammaln\n"  # a name the lean package lacks: its __init__ runs
+            "assert scipy.special.betaincinv is lean and callable(gammaln)\n"
+            "assert callable(scipy.linalg.solve)\n"
+            "assert scipy.linalg.cython_blas is sys.modules['scipy.linalg.cython_blas']\n"
+            "try:\n    scipy.special.no_such_name\nexcept AttributeError:\n    print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["ok"], done.stderr
+
+
 def test_columns_are_written_byte_for_byte_as_pandas_writes_them(tmp_path):
     columns = {"step": np.arange(1, 6, dtype=np.int64), "a": np.linspace(0.0, 1.0, 5),
                "b": np.array([np.nan, 1.0, 2.0, np.nan, 4.5]), "c": np.arange(20.0).reshape(5, 4)[:, 1]}
@@ -64,7 +81,7 @@ def test_the_run_table_is_the_data_collectors_frame(tmp_path):
 def test_the_helper_draws_the_same_picture_as_this_process(tmp_path):
     model, _ = run_model({"n_citizens": 150}, steps=5, seed=2, engine="agents")
     columns = timeseries(model)
-    painter = Painter()
+    painter = Painter(5, DIMENSIONS)
     try:
         painter.draw(columns, tmp_path / "helper.png", "a title", DIMENSIONS)
     finally:
@@ -74,11 +91,11 @@ def test_the_helper_draws_the_same_picture_as_this_process(tmp_path):
 
 
 def test_a_failing_helper_fails_the_picture_and_an_unused_one_ends(tmp_path):
-    painter = Painter()
+    painter = Painter(2, ["innovation"])
     with pytest.raises(RuntimeError, match="drawing missing.png failed"):
         columns = {"step": [1, 2], "innovation_output": [0.1, 0.2], "innovation_long": [0.1, 0.15]}
         painter.draw(columns, tmp_path / "no-such-folder" / "missing.png", "t", ["innovation"])
     painter.close()
-    unused = Painter()
+    unused = Painter(2, ["innovation"])
     unused.close()
     assert unused._process.returncode is not None
