@@ -288,13 +288,27 @@ def Page():
 
 @solara.component
 def Transport(session, frame, live, status, settings, presenting, informing, change, changes):
-    # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
+    # Reads only ``status`` (which changes on Play, Pause, a rebuild...), not each month's frame:
     # a month re-renders just the month label and the picture.
     st = status.value
     s = settings.value
     lang = s["language"]
     words = WORDS[lang]
     playing = bool(st and st.playing)
+    # The speed and the stop month are the page's own: the slider and field show what the class set
+    # last, never the worker's echo of it. An echo is a round trip late: it moved the slider back
+    # under keys pressed after it (Home then nine arrows ended at 6 on a busy machine; issue 26).
+    speed = solara.use_reactive(int(DEFAULT_MONTHS_PER_SECOND))
+    stop_month = solara.use_reactive(int(DEFAULT_STOP_MONTH))
+
+    def set_speed(value: int) -> None:
+        speed.set(int(value))
+        session.send("speed", int(value))
+
+    def set_stop_month(value: int | None) -> None:
+        stop_month.set(max(0, int(value or 0)))
+        session.send("stop_month", stop_month.value)
+
     with solara.Div(classes=["coprod-bar"]):
         MonthLabel(frame, live, lang)
         solara.Button(words["step"], on_click=lambda: session.send("step"), classes=["coprod-step"],
@@ -305,12 +319,10 @@ def Transport(session, frame, live, status, settings, presenting, informing, cha
         solara.Button(words["reset"], on_click=lambda: session.send("reset"), classes=["coprod-reset"],
                       outlined=True)
         with solara.Div(classes=["coprod-speed"]):
-            speed = int(st.months_per_second if st else DEFAULT_MONTHS_PER_SECOND)
-            solara.Text(f"{words['speed']}: {speed}", classes=["coprod-label"])
-            solara.SliderInt("", value=speed, min=1, max=20, on_value=lambda v: session.send("speed", v))
+            solara.Text(f"{words['speed']}: {speed.value}", classes=["coprod-label"])
+            solara.SliderInt("", value=speed.value, min=1, max=20, on_value=set_speed)
         with solara.Div(classes=["coprod-stop"]):
-            solara.InputInt(words["stop"], value=st.stop_month if st else DEFAULT_STOP_MONTH,
-                            on_value=lambda v: session.send("stop_month", v or 0))
+            solara.InputInt(words["stop"], value=stop_month.value, on_value=set_stop_month)
         solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
                                    on_value=lambda shown: change({**settings.value,
                                                                   "language": "da" if shown == "Dansk" else "en"}),

@@ -25,7 +25,17 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, free_port, month_shown, poll, require_chromium, stop_server, wait_month
+from browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    month_shown,
+    poll,
+    require_chromium,
+    set_speed,
+    stop_server,
+    wait_month,
+)
 
 LOAD_TIMEOUT_MS = 90_000
 ACTION_TIMEOUT_MS = 90_000  # a busy shared machine (load 15-20 on 2 cores) answers a click in up to ~15 s
@@ -227,6 +237,7 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     wait_month(page, lambda m: m == paused + 1, f"{paused + 1} after one Step while paused")
     time.sleep(1.0)
     assert month_shown(page) == paused + 1, "the run went on after Pause"
+    set_speed(page, 10)  # ten keys, faster than the server answers: none lost to an older answer
 
     # Hover: each citizen in the network view says who they are.
     page.wait_for_selector(".coprod-picture .hover circle", state="attached")
@@ -685,3 +696,47 @@ def test_story_sides_are_titled_by_what_differs_and_downloads_are_named():
     assert titles[0] != titles[1] and "individuel" in titles[0] and "kollektiv" in titles[1], titles
     assert download_name(settings, 7, "csv") == "coprod-collective-maaned007-da.csv"
     assert download_name(_small_settings(compare=True), 12, "png") == "coprod-npg-vs-traditional-month012-en.png"
+
+
+# --- the run's controls on the page, without a browser --------------------------------------------
+
+def test_speed_and_stop_month_keep_what_the_class_set_when_an_older_echo_arrives():
+    """Keys pressed on the speed slider faster than the server answers: the worker's answer to an
+    earlier key (its Status) must not move the slider back, or the keys after it count from the old
+    value (Home and nine arrows ended at 6 months a second, and the class benchmark waited for 10)."""
+    import ipyvuetify as v
+    import solara
+
+    from coprod.classroom.dashboard import default_settings
+    from coprod.classroom.page import Live, Transport
+    from coprod.classroom.session import Status
+
+    sent = []
+
+    class Commands:
+        def send(self, kind, value=None):
+            sent.append((kind, value))
+
+    status = solara.reactive(Status(False, False, 5, 120))
+
+    @solara.component
+    def Controls():
+        settings = solara.use_reactive(default_settings())
+        presenting, informing = solara.use_reactive(False), solara.use_reactive(False)
+        Transport(Commands(), solara.use_reactive(None), Live(), status, settings, presenting, informing,
+                  lambda _: None, solara.use_reactive(()))
+
+    _, rc = solara.render(Controls(), handle_error=False)
+    slider = rc.find(v.Slider).widget
+    for value in (1, 2, 3):  # the browser's slider, one key at a time
+        slider.v_model = value
+    status.value = Status(False, False, 1, 120)  # the worker's late answer to the first key
+    assert slider.v_model == 3 and sent == [("speed", 1), ("speed", 2), ("speed", 3)]
+    rc.find(v.Html, children=["Months per second: 3"]).assert_single()
+    stop = rc.find(v.TextField, label="Stop at month (0: never)").widget
+    for typed in ("24", "36"):  # typed, then Enter
+        stop.v_model = typed
+        stop.fire_event("keyup.enter")
+    status.value = Status(False, False, 3, 24)
+    assert stop.v_model == "36" and sent[-1] == ("stop_month", 36)
+    rc.close()
