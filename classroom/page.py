@@ -247,7 +247,7 @@ def Page():
             if new.settings is not None and new.settings != settings.value:
                 settings.value = new.settings  # a change that could not be made, or back to a month
             frame.value = new
-            status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
+            status.value = Status(new.playing, new.busy)
             changes.value = tuple(new.changes)
 
         return Session(settings.value, lambda new: live.show(new, render),
@@ -410,7 +410,7 @@ def Setup(settings, change):
                 shown = ", ".join(lever_words(k, v, lang) for k, v in arm["overrides"].items())
                 solara.Text(f"{side}: {shown}", classes=["coprod-label"])
     with solara.Row():
-        with solara.Div(style={"width": "140px"}):
+        with solara.Div(classes=["coprod-citizens"], style={"width": "140px"}):
             solara.Select(words["citizens"], value=str(s["n_citizens"]), values=[str(n) for n in CITIZEN_CHOICES],
                           on_value=lambda v: change({**settings.value, "n_citizens": int(v)}))
         with solara.Div(style={"width": "120px"}):
