@@ -78,6 +78,24 @@ module.exports = {
 """).tag(sync=True)
 
 
+class SpeedSlider(ipyvue.VueTemplate):
+    """The speed slider and its label, owned by the browser: the server is told each value and never
+    sets one. A slider whose value the server also renders gets, now and then, a value a key behind
+    the browser's (a render that meets a key arriving): the next key counts from it and the class
+    loses a key (Home and nine arrows ended at 9 or 6 months a second on a busy machine, issue 26)."""
+
+    value = traitlets.Int(DEFAULT_MONTHS_PER_SECOND).tag(sync=True)
+    words = traitlets.Unicode("").tag(sync=True)
+    template = traitlets.Unicode("""
+<template>
+  <div>
+    <span class="coprod-label">{{ words }}: {{ value }}</span>
+    <v-slider v-model="value" :min="1" :max="20" :step="1" hide-details dense></v-slider>
+  </div>
+</template>
+""").tag(sync=True)
+
+
 class RoomForPicture(ipyvue.VueTemplate):
     """Reports the room the picture has (pixels: the main column's width, the window's height below
     its top), so the picture is drawn at exactly that size and its text keeps its size on any screen."""
@@ -295,15 +313,9 @@ def Transport(session, frame, live, status, settings, presenting, informing, cha
     lang = s["language"]
     words = WORDS[lang]
     playing = bool(st and st.playing)
-    # The speed and the stop month are the page's own: the slider and field show what the class set
-    # last, never the worker's echo of it. An echo is a round trip late: it moved the slider back
-    # under keys pressed after it (Home then nine arrows ended at 6 on a busy machine; issue 26).
-    speed = solara.use_reactive(int(DEFAULT_MONTHS_PER_SECOND))
+    # The stop month is the page's own: the field shows what the class set last, never the worker's
+    # echo of it, which is a round trip late (the speed is the browser's own: SpeedSlider).
     stop_month = solara.use_reactive(int(DEFAULT_STOP_MONTH))
-
-    def set_speed(value: int) -> None:
-        speed.set(int(value))
-        session.send("speed", int(value))
 
     def set_stop_month(value: int | None) -> None:
         stop_month.set(max(0, int(value or 0)))
@@ -319,8 +331,7 @@ def Transport(session, frame, live, status, settings, presenting, informing, cha
         solara.Button(words["reset"], on_click=lambda: session.send("reset"), classes=["coprod-reset"],
                       outlined=True)
         with solara.Div(classes=["coprod-speed"]):
-            solara.Text(f"{words['speed']}: {speed.value}", classes=["coprod-label"])
-            solara.SliderInt("", value=speed.value, min=1, max=20, on_value=set_speed)
+            SpeedSlider.element(words=words["speed"], on_value=lambda v: session.send("speed", int(v)))
         with solara.Div(classes=["coprod-stop"]):
             solara.InputInt(words["stop"], value=stop_month.value, on_value=set_stop_month)
         solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
