@@ -1,13 +1,20 @@
 """How fluid the classroom dashboard is, and what a class of 25 costs the server.
 
-    python benchmarks/bench_dashboard.py                  # both parts below
+    python benchmarks/bench_dashboard.py                  # every part below
     python benchmarks/bench_dashboard.py --part cpu --citizens 5000 --months 40
+    python benchmarks/bench_dashboard.py --part play --citizens 2000 --speeds 5,10,20
     python benchmarks/bench_dashboard.py --part class --tabs 25
 
 ``cpu``: one month's step + redraw as a tab's session does it (model step, then the picture as an
 SVG string, ``classroom/chart.py``), timed in CPU seconds of this thread and in wall seconds,
 after two warm-up months, for one arm and side by side, at the picture size of a 1920x1080
 projector. The browser draws the SVG: its time is not the server's and is not included.
+
+``play``: starts ``coprod dashboard``, opens one tab at 1280x720, chooses ``--citizens`` on the page
+(any of its choices, 500-20,000), sets the stop month to never, and for each of ``--speeds`` sets
+the speed slider and plays for ``--play`` seconds: the months per second the page showed against
+the speed set (measured from the first month shown after Play, so the click's round trip is not
+counted), and the server's CPU per month played.
 
 ``class``: starts ``coprod dashboard`` and opens ``--tabs`` browser contexts in Debian's Chromium
 (never a downloaded browser), one after another; each steps ``--steps`` months (the latency of
@@ -49,7 +56,7 @@ from browser import (
 
 from coprod.classroom.animate import Classroom
 from coprod.classroom.chart import Chart
-from coprod.classroom.dashboard import classroom_settings, default_settings
+from coprod.classroom.dashboard import CITIZEN_CHOICES, DEFAULT_CITIZENS, classroom_settings, default_settings
 from coprod.classroom.session import single_numba_thread
 
 PROJECTOR_PICTURE = (1880, 900)  # the picture's room on a 1920x1080 screen in presentation mode
@@ -141,27 +148,76 @@ def start_server(log: Path) -> tuple[subprocess.Popen, str]:
     return server, f"http://127.0.0.1:{port}/"
 
 
-def one_tab(browser, url: str, server: subprocess.Popen, steps: int, play: float) -> dict[str, float]:
-    """Open a tab, click Step ``steps`` times (each Step's latency), play at 10 months a second for
-    ``play`` seconds (months shown per second, and the server's CPU per month played); the tab stays open."""
+def open_tab(browser, url: str):
+    """A new browser context with the page loaded and its first model built: (context, page)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     page.set_default_timeout(180_000)
     page.goto(url, timeout=300_000)
     page.wait_for_selector(".coprod-picture", timeout=300_000)
-    poll(lambda: not page.locator(".coprod-busy").count(), "the first model", 300)
-    latencies = [step_once(page) for _ in range(steps)]
-    set_speed(page, 10)
-    start_month, started, cpu = month_shown(page), time.perf_counter(), server_cpu(server)
+    poll(lambda: not page.locator(".coprod-busy").count() and month_shown(page) == 0, "the first model", 300)
+    return context, page
+
+
+def play_for(page, server: subprocess.Popen, seconds: float) -> tuple[float, float]:
+    """Play for ``seconds`` from the first month shown after Play, then pause: the months per second
+    the page showed over that stretch, and the server's CPU seconds per month played."""
     page.locator(".coprod-play").click()
     page.wait_for_selector(".coprod-play:has-text('Pause')")
-    time.sleep(play)  # the measured stretch: months shown over this time
+    before = month_shown(page)
+    poll(lambda: month_shown(page) > before, "the first month played", 120, every=0.005)
+    start_month, started, cpu = month_shown(page), time.perf_counter(), server_cpu(server)
+    time.sleep(seconds)  # the measured stretch: months shown over this time
+    played, elapsed = month_shown(page) - start_month, time.perf_counter() - started
+    cpu = server_cpu(server) - cpu
     page.locator(".coprod-play").click()  # pause
-    played = month_shown(page) - start_month
-    seconds, cpu = time.perf_counter() - started, server_cpu(server) - cpu
     page.wait_for_selector(".coprod-play:has-text('Play')")
-    return {"context": context, "latencies": latencies, "rate": played / seconds,
-            "cpu per month": cpu / max(played, 1)}
+    return played / elapsed, cpu / max(played, 1)
+
+
+def one_tab(browser, url: str, server: subprocess.Popen, steps: int, play: float) -> dict[str, float]:
+    """Open a tab, click Step ``steps`` times (each Step's latency), play at 10 months a second for
+    ``play`` seconds (months shown per second, and the server's CPU per month played); the tab stays open."""
+    context, page = open_tab(browser, url)
+    latencies = [step_once(page) for _ in range(steps)]
+    set_speed(page, 10)
+    rate, cpu = play_for(page, server, play)
+    return {"context": context, "latencies": latencies, "rate": rate, "cpu per month": cpu}
+
+
+def choose_citizens(page, citizens: int) -> None:
+    """Choose the number of citizens on the page and wait for the new model (month 0, not busy)."""
+    step_once(page)  # so the rebuild's month 0 is news
+    page.locator(".coprod-citizens .v-select__slot").click()
+    page.get_by_role("option", name=str(citizens), exact=True).click()
+    poll(lambda: month_shown(page) == 0 and not page.locator(".coprod-busy").count(),
+         f"the model of {citizens:,} citizens", 300)
+
+
+def play_part(citizens: int, speeds: list[int], seconds: float) -> None:
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-dashboard-play-{os.getpid()}.log"
+    server, url = start_server(log)
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            _, page = open_tab(browser, url)
+            if citizens != DEFAULT_CITIZENS:
+                choose_citizens(page, citizens)
+            page.locator(".coprod-stop input").fill("0")  # never stop: every speed plays its whole stretch
+            page.locator(".coprod-stop input").press("Enter")
+            for speed in speeds:
+                set_speed(page, speed)
+                rows.append((speed, *play_for(page, server, seconds)))
+                print(f"set {speed} months/s: played {rows[-1][1]:.1f}", flush=True)
+            browser.close()
+    finally:
+        stop_server(server)
+    print(f"\n## Play in one tab: {citizens:,} citizens, one arm, 1280x720, {seconds:g} s at each speed")
+    print("| set months/s | played months/s | played / set | server CPU ms a month played |")
+    print("|---:|---:|---:|---:|")
+    for speed, rate, cpu in rows:
+        print(f"| {speed} | {rate:.1f} | {rate / speed:.2f} | {1000 * cpu:.1f} |")
 
 
 def class_part(tabs: int, steps: int, play: float) -> None:
@@ -203,6 +259,8 @@ def report(tabs: list[dict], memory: dict[str, float]) -> None:
     flat = [x for tab in tabs for x in tab["latencies"]]
     print(f"\nall Steps: median {1000 * statistics.median(flat):.0f} ms, p90 "
           f"{1000 * statistics.quantiles(flat, n=10)[-1]:.0f} ms" if len(flat) > 1 else "")
+    rates = [t["rate"] for t in tabs]
+    print(f"played at set 10 months/s: median {statistics.median(rates):.1f}, lowest {min(rates):.1f} months/s")
     print(f"server CPU per month played: median {1000 * statistics.median(t['cpu per month'] for t in tabs):.1f} ms "
           "(model, SVG, solara and websocket: all of the server's work for a month)")
     print(f"server memory: idle {memory['idle']:.0f} MB, one tab {memory['one tab']:.0f} MB, {len(tabs)} tabs "
@@ -212,18 +270,25 @@ def report(tabs: list[dict], memory: dict[str, float]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("cpu", "class", "both"), default="both")
-    parser.add_argument("--citizens", type=int, default=2000)
+    parser.add_argument("--part", choices=("cpu", "play", "class", "all"), default="all")
+    parser.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS, choices=CITIZEN_CHOICES,
+                        help="citizens for cpu and play (the page's choices)")
+    parser.add_argument("--speeds", default="5,10,20", help="play: the speeds set, months per second (1-20)")
     parser.add_argument("--months", type=int, default=30)
     parser.add_argument("--picture", default="1880x900", help="the picture's size in pixels (default: 1920x1080's)")
     parser.add_argument("--tabs", type=int, default=25)
     parser.add_argument("--steps", type=int, default=5, help="Steps clicked in each tab")
-    parser.add_argument("--play", type=float, default=5.0, help="seconds each tab plays")
+    parser.add_argument("--play", type=float, default=5.0, help="seconds each tab plays (play: at each speed)")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), cores: {os.cpu_count()}")
-    if args.part in ("cpu", "both"):
+    speeds = [int(v) for v in args.speeds.split(",")]
+    if not all(1 <= v <= 20 for v in speeds):
+        parser.error(f"--speeds: got {args.speeds}; allowed: integers 1-20, comma-separated")
+    if args.part in ("cpu", "all"):
         cpu_part(args.citizens, args.months, tuple(int(v) for v in args.picture.split("x")))
-    if args.part in ("class", "both"):
+    if args.part in ("play", "all"):
+        play_part(args.citizens, speeds, args.play)
+    if args.part in ("class", "all"):
         class_part(args.tabs, args.steps, args.play)
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (1 min)")
 

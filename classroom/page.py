@@ -78,6 +78,24 @@ module.exports = {
 """).tag(sync=True)
 
 
+class SpeedSlider(ipyvue.VueTemplate):
+    """The speed slider and its label, owned by the browser: the server is told each value and never
+    sets one. A slider whose value the server also renders gets, now and then, a value a key behind
+    the browser's (a render that meets a key arriving): the next key counts from it and the class
+    loses a key (Home and nine arrows ended at 9 or 6 months a second on a busy machine, issue 26)."""
+
+    value = traitlets.Int(DEFAULT_MONTHS_PER_SECOND).tag(sync=True)
+    words = traitlets.Unicode("").tag(sync=True)
+    template = traitlets.Unicode("""
+<template>
+  <div>
+    <span class="coprod-label">{{ words }}: {{ value }}</span>
+    <v-slider v-model="value" :min="1" :max="20" :step="1" hide-details dense></v-slider>
+  </div>
+</template>
+""").tag(sync=True)
+
+
 class RoomForPicture(ipyvue.VueTemplate):
     """Reports the room the picture has (pixels: the main column's width, the window's height below
     its top), so the picture is drawn at exactly that size and its text keeps its size on any screen."""
@@ -247,7 +265,7 @@ def Page():
             if new.settings is not None and new.settings != settings.value:
                 settings.value = new.settings  # a change that could not be made, or back to a month
             frame.value = new
-            status.value = Status(new.playing, new.busy, new.months_per_second, new.stop_month)
+            status.value = Status(new.playing, new.busy)
             changes.value = tuple(new.changes)
 
         return Session(settings.value, lambda new: live.show(new, render),
@@ -288,13 +306,21 @@ def Page():
 
 @solara.component
 def Transport(session, frame, live, status, settings, presenting, informing, change, changes):
-    # Reads only ``status`` (which changes on Play, Pause, speed...), not each month's frame:
+    # Reads only ``status`` (which changes on Play, Pause, a rebuild...), not each month's frame:
     # a month re-renders just the month label and the picture.
     st = status.value
     s = settings.value
     lang = s["language"]
     words = WORDS[lang]
     playing = bool(st and st.playing)
+    # The stop month is the page's own: the field shows what the class set last, never the worker's
+    # echo of it, which is a round trip late (the speed is the browser's own: SpeedSlider).
+    stop_month = solara.use_reactive(int(DEFAULT_STOP_MONTH))
+
+    def set_stop_month(value: int | None) -> None:
+        stop_month.set(max(0, int(value or 0)))
+        session.send("stop_month", stop_month.value)
+
     with solara.Div(classes=["coprod-bar"]):
         MonthLabel(frame, live, lang)
         solara.Button(words["step"], on_click=lambda: session.send("step"), classes=["coprod-step"],
@@ -305,12 +331,9 @@ def Transport(session, frame, live, status, settings, presenting, informing, cha
         solara.Button(words["reset"], on_click=lambda: session.send("reset"), classes=["coprod-reset"],
                       outlined=True)
         with solara.Div(classes=["coprod-speed"]):
-            speed = int(st.months_per_second if st else DEFAULT_MONTHS_PER_SECOND)
-            solara.Text(f"{words['speed']}: {speed}", classes=["coprod-label"])
-            solara.SliderInt("", value=speed, min=1, max=20, on_value=lambda v: session.send("speed", v))
+            SpeedSlider.element(words=words["speed"], on_value=lambda v: session.send("speed", int(v)))
         with solara.Div(classes=["coprod-stop"]):
-            solara.InputInt(words["stop"], value=st.stop_month if st else DEFAULT_STOP_MONTH,
-                            on_value=lambda v: session.send("stop_month", v or 0))
+            solara.InputInt(words["stop"], value=stop_month.value, on_value=set_stop_month)
         solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
                                    on_value=lambda shown: change({**settings.value,
                                                                   "language": "da" if shown == "Dansk" else "en"}),
@@ -398,7 +421,7 @@ def Setup(settings, change):
                 shown = ", ".join(lever_words(k, v, lang) for k, v in arm["overrides"].items())
                 solara.Text(f"{side}: {shown}", classes=["coprod-label"])
     with solara.Row():
-        with solara.Div(style={"width": "140px"}):
+        with solara.Div(classes=["coprod-citizens"], style={"width": "140px"}):
             solara.Select(words["citizens"], value=str(s["n_citizens"]), values=[str(n) for n in CITIZEN_CHOICES],
                           on_value=lambda v: change({**settings.value, "n_citizens": int(v)}))
         with solara.Div(style={"width": "120px"}):

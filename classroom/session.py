@@ -111,19 +111,16 @@ class Frame:
     running: list[dict[str, Any]]  # each arm's paradigm and lever values as the model has them
     seconds: float | None  # the last step + redraw
     settings: dict[str, Any] | None  # the settings the model runs, when a change could not be made
-    months_per_second: float
-    stop_month: int
     changes: list[tuple[int, str]]  # each lever change of this run: its month and what changed
 
 
 @dataclass(frozen=True)
 class Status:
-    """The part of a frame the run's controls show (it changes far less often than the month)."""
+    """The part of a frame the run's controls show (it changes far less often than the month). Not the
+    speed or the stop month: the page shows what it was told, never an echo (``page.Transport``)."""
 
     playing: bool
     busy: bool
-    months_per_second: float
-    stop_month: int
 
 
 class Session:
@@ -267,6 +264,12 @@ class Session:
         pending: dict[str, Any] | None = None
         steps = 0
         for kind, value in batch:
+            if kind == "speed":
+                self.months_per_second = min(60.0, max(0.2, float(value)))
+                continue
+            if kind == "stop_month":
+                self.stop_month = max(0, int(value))
+                continue
             # What came before happens first: Steps before a change of settings, a change before Steps.
             if kind == "settings":
                 if steps:
@@ -302,17 +305,16 @@ class Session:
                 self.playing = False
             elif kind == "toggle":
                 self.playing = not self.playing
-            elif kind == "speed":
-                self.months_per_second = min(60.0, max(0.2, float(value)))
-            elif kind == "stop_month":
-                self.stop_month = max(0, int(value))
         if self.playing:
             self.stop_armed = self.stop_month > 0 and self._month() < self.stop_month
         if pending is not None:
             self._settle(pending)
         if steps:
             self._step(steps)
-        return True
+        # The speed and the stop month alone change nothing the page shows (it shows what it sent):
+        # no frame, so no render of the page from this thread while the class presses keys on the
+        # speed slider (such a render could send the slider a value a key behind the browser's).
+        return any(kind not in ("speed", "stop_month") for kind, _ in batch)
 
     def _month(self) -> int:
         return self.classroom.month if self.classroom else 0
@@ -449,7 +451,6 @@ class Session:
             picture=picture, size=size, month=self._month(), playing=self.playing, busy=busy, problem=self.problem,
             language=language, running=self._running(), seconds=self.seconds,
             settings=self.applied if news and self.applied else None,
-            months_per_second=self.months_per_second, stop_month=self.stop_month,
             changes=[(month, describe_change(before, after, language)) for month, before, after in self.changes]))
 
 

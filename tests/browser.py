@@ -116,10 +116,22 @@ def step_once(page, timeout: float = 120.0) -> float:
 
 
 def set_speed(page, months_per_second: int, label: str = "Months per second") -> None:
-    """Move the speed slider (1-20 months a second, by keys) to ``months_per_second``."""
+    """Move the speed slider (1-20 months a second) to ``months_per_second`` by keys pressed as fast
+    as the browser takes them (faster than the server answers: the page must not lose any), and
+    wait until the slider and its label both say so."""
     slider = page.locator(".coprod-speed [role=slider]").first
     slider.focus()
     slider.press("Home")
     for _ in range(months_per_second - 1):
         slider.press("ArrowRight")
-    page.wait_for_selector(f"text={label}: {months_per_second}")
+    wanted = (f"{label}: {months_per_second}", str(months_per_second))
+    seen = []
+
+    def shown() -> bool:
+        seen.append((page.locator(".coprod-speed .coprod-label").inner_text(), slider.get_attribute("aria-valuenow")))
+        return seen[-1] == wanted
+
+    try:
+        poll(shown, f"the speed slider and its label at {months_per_second}", timeout=60)
+    except AssertionError as err:
+        raise AssertionError(f"{err}; label and slider show {seen[-1]}") from None

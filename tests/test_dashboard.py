@@ -25,7 +25,17 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, free_port, month_shown, poll, require_chromium, stop_server, wait_month
+from browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    month_shown,
+    poll,
+    require_chromium,
+    set_speed,
+    stop_server,
+    wait_month,
+)
 
 LOAD_TIMEOUT_MS = 90_000
 ACTION_TIMEOUT_MS = 90_000  # a busy shared machine (load 15-20 on 2 cores) answers a click in up to ~15 s
@@ -227,6 +237,7 @@ def _exercise_the_page(browser, url: str, tmp_path: Path, log_path: Path) -> Non
     wait_month(page, lambda m: m == paused + 1, f"{paused + 1} after one Step while paused")
     time.sleep(1.0)
     assert month_shown(page) == paused + 1, "the run went on after Pause"
+    set_speed(page, 10)  # ten keys, faster than the server answers: none lost to an older answer
 
     # Hover: each citizen in the network view says who they are.
     page.wait_for_selector(".coprod-picture .hover circle", state="attached")
@@ -434,8 +445,8 @@ def test_changes_while_playing_reach_the_model_and_never_fail(session):
     s.send("pause")
     paused = s.frames.wait(lambda f: not f.playing, "the pause")
     done = s.steps_done
-    s.send("speed", 10)  # a round trip through the worker
-    s.frames.wait(lambda f: f.months_per_second == 10, "the speed change")
+    s.send("speed", 10)  # a round trip through the worker (the speed alone publishes no frame)
+    poll(lambda: s.months_per_second == 10, "the worker to take the speed")
     assert s.steps_done == done and s.frames.frames[-1].month == paused.month
 
 
@@ -466,7 +477,7 @@ def test_a_session_with_no_page_connected_does_not_step(session):
     s.send("play")
     s.frames.wait(lambda f: f.playing, "playing")
     s.send("speed", 20)
-    s.frames.wait(lambda f: f.months_per_second == 20, "the speed change")
+    poll(lambda: s.months_per_second == 20, "the worker to take the speed")
     assert s.steps_done == 0
     watched["now"] = True
     s.frames.wait(lambda f: f.month >= 1, "a step once a page is back")
@@ -685,3 +696,65 @@ def test_story_sides_are_titled_by_what_differs_and_downloads_are_named():
     assert titles[0] != titles[1] and "individuel" in titles[0] and "kollektiv" in titles[1], titles
     assert download_name(settings, 7, "csv") == "coprod-collective-maaned007-da.csv"
     assert download_name(_small_settings(compare=True), 12, "png") == "coprod-npg-vs-traditional-month012-en.png"
+
+
+# --- the run's controls on the page, without a browser --------------------------------------------
+
+def test_speed_and_stop_month_show_what_the_class_set_and_their_echo_publishes_nothing(session):
+    """Keys pressed on the speed slider faster than the server answers: the slider must show the
+    newest key, never the server's value for an older one, or the keys after it count from the old
+    value (Home and nine arrows ended at 6 or 9 months a second, and the class benchmark waited for
+    10). So the server never sets the speed slider (the browser owns it and says each value; a
+    re-render, as a frame or a language switch makes, leaves it), the stop month shows what the
+    page sent, and the worker answers a speed or stop month with no frame (no render of the page
+    from its thread while keys arrive)."""
+    import ipyvuetify as v
+    import solara
+
+    from coprod.classroom.dashboard import default_settings
+    from coprod.classroom.page import Live, SpeedSlider, Transport
+    from coprod.classroom.session import Status
+
+    sent = []
+
+    class Commands:
+        def send(self, kind, value=None):
+            sent.append((kind, value))
+
+    status = solara.reactive(Status(False, False))
+    language = solara.reactive("en")
+
+    @solara.component
+    def Controls():
+        settings = {**default_settings(), "language": language.value}
+        presenting, informing = solara.use_reactive(False), solara.use_reactive(False)
+        Transport(Commands(), solara.use_reactive(None), Live(), status, solara.use_reactive(settings), presenting,
+                  informing, lambda _: None, solara.use_reactive(()))
+
+    _, rc = solara.render(Controls(), handle_error=False)
+    slider = rc.find(SpeedSlider).widget
+    assert slider.value == 5 and slider.words == "Months per second"
+    for value in (1, 2, 3):  # the browser's slider, one key at a time
+        slider.value = value
+    status.value = Status(True, False)  # a frame from the worker re-renders the controls
+    language.value = "da"
+    assert slider.value == 3 and sent == [("speed", 1), ("speed", 2), ("speed", 3)]
+    assert slider.words == "Måneder pr. sekund"
+    language.value = "en"
+    stop = rc.find(v.TextField, label="Stop at month (0: never)").widget
+    for typed in ("24", "36"):  # typed, then Enter
+        stop.v_model = typed
+        stop.fire_event("keyup.enter")
+    status.value = Status(False, False)
+    assert stop.v_model == "36" and sent[-1] == ("stop_month", 36)
+    rc.close()
+
+    s = session()
+    published = len(s.frames.frames)
+    for value in (4, 9, 10):
+        s.send("speed", value)
+    s.send("stop_month", 30)
+    poll(lambda: s.months_per_second == 10 and s.stop_month == 30, "the worker to take speed and stop month")
+    s.send("step")  # a command that changes what is shown still publishes
+    s.frames.wait(lambda f: f.month == 1, "month 1")
+    assert len(s.frames.frames) == published + 1
