@@ -1,10 +1,12 @@
-"""Killing a running command at a known moment: once it has written some whole result chunks, say."""
+"""Commands in processes of their own: killing one at a known moment (once it has written some whole
+result chunks, say), and what a fresh interpreter imports."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -75,3 +77,20 @@ def wait_for_group_to_die(group: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while group_members_alive(group) and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def printed_by_fresh_python(code: str) -> list[str]:
+    """What ``code`` prints, split into words, run in a fresh interpreter: its ``sys.modules`` holds
+    only what the code imported. Fails with the interpreter's stderr if the code fails."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def loaded_by_command(argv: list[str], modules) -> tuple[int, list[str]]:
+    """``coprod *argv`` run in a fresh interpreter: its exit code, and which of ``modules`` it imported."""
+    code = ("import sys; from coprod.experiments.cli import main\n"
+            f"code = main({list(argv)!r})\n"
+            f"print(code, *sorted(name for name in {tuple(modules)!r} if name in sys.modules))")
+    printed = printed_by_fresh_python(code)
+    return int(printed[0]), printed[1:]

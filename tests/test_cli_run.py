@@ -11,6 +11,7 @@ from coprod.core.parameters import PARAMETERS
 from coprod.experiments import cli
 from coprod.model.model import CoProductionModel
 from coprod.model.outcomes import DIMENSIONS, reporter_names
+from tests.processes import loaded_by_command
 
 SMALL = ["--citizens", "200", "--steps", "12", "--engine", "agents", "--quiet"]
 
@@ -149,15 +150,8 @@ def test_run_from_a_bad_manifest_is_one_line(tmp_path, capsys, content, fragment
     ([], "matplotlib.pyplot", ["SHA256SUMS", "dimensions.png", "manifest.json", "summary.json", "timeseries.parquet"]),
 ])
 def test_run_imports_no_more_of_matplotlib_than_it_draws_with(tmp_path, extra, unloaded, files):
-    import subprocess
-    import sys
-
     out = tmp_path / "run"
-    code = ("import sys; from coprod.experiments.cli import main\n"
-            f"code = main(['run', *{SMALL!r}, *{extra!r}, '--out', {str(out)!r}])\n"
-            f"print(code, {unloaded!r} in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
-    assert done.stdout.split() == ["0", "False"], done.stderr
+    assert loaded_by_command(["run", *SMALL, *extra, "--out", str(out)], [unloaded]) == (0, [])
     assert sorted(p.name for p in out.iterdir()) == files
 
 

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +11,7 @@ from coprod.core.storage import write_columns_parquet, write_parquet
 from coprod.experiments.run import run_model, timeseries
 from coprod.model.outcomes import DIMENSIONS
 from coprod.reports.run_picture import Painter, draw_dimensions
+from tests.processes import loaded_by_command, printed_by_fresh_python
 
 SMALL = ["--citizens", "200", "--steps", "6", "--quiet", "--no-plots"]
 UNUSED = ("pandas", "mesa.experimental", "mesa.space", "mesa.batchrunner", "mesa.discrete_space", "networkx",
@@ -22,11 +20,7 @@ UNUSED = ("pandas", "mesa.experimental", "mesa.space", "mesa.batchrunner", "mesa
 
 def test_run_imports_none_of_the_libraries_it_does_not_use(tmp_path):
     out = tmp_path / "run"
-    code = ("import sys; from coprod.experiments.cli import main\n"
-            f"code = main(['run', *{SMALL!r}, '--out', {str(out)!r}])\n"
-            f"print(code, sorted(name for name in {UNUSED!r} if name in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
-    assert done.stdout.split() == ["0", "[]"], done.stderr
+    assert loaded_by_command(["run", *SMALL, "--out", str(out)], UNUSED) == (0, [])
     assert pd.read_parquet(out / "timeseries.parquet")["step"].tolist() == [1, 2, 3, 4, 5, 6]
 
 
@@ -40,8 +34,7 @@ def test_mesa_core_completes_the_package_when_more_is_asked():
             "assert mesa.__version__ and callable(mesa.batch_run) and mesa.space.PropertyLayer\n"
             "from mesa import experimental\n"
             "try:\n    mesa.no_such_name\nexcept AttributeError:\n    print('ok')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
-    assert done.stdout.split() == ["ok"], done.stderr
+    assert printed_by_fresh_python(code) == ["ok"]
 
 
 def test_scipy_parts_are_the_complete_packages_objects_and_the_packages_complete_on_use():
@@ -57,8 +50,7 @@ def test_scipy_parts_are_the_complete_packages_objects_and_the_packages_complete
             "assert callable(scipy.linalg.solve)\n"
             "assert scipy.linalg.cython_blas is sys.modules['scipy.linalg.cython_blas']\n"
             "try:\n    scipy.special.no_such_name\nexcept AttributeError:\n    print('ok')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
-    assert done.stdout.split() == ["ok"], done.stderr
+    assert printed_by_fresh_python(code) == ["ok"]
 
 
 def test_columns_are_written_byte_for_byte_as_pandas_writes_them(tmp_path):
