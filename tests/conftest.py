@@ -64,39 +64,40 @@ def dask_cluster(dask_cluster_of_this_worker):
 # one core busy while the other waits. So the known-slow tests start first, longest first, and
 # pytest-xdist hands out one test at a time (--maxschedchunk=1, set below unless given): a worker
 # takes the next test when it frees up, instead of a block of a quarter of the suite fixed at the
-# start. Seconds per test (every parametrization), measured in a full `pytest -q -n 2` run; a stale
-# or missing entry only changes the order, never what runs. Update it from a run's --durations.
+# start. Seconds per test (every parametrization) in a full `pytest -q -n 2` run on a quiet machine
+# (2026-12-02; tests made smaller that day: estimated). Only the order matters: a stale or missing
+# entry changes the order, never what runs. Update it from a quiet run's --durations.
 SLOW_TESTS = {
-    "test_readme_examples.py::test_every_readme_example_runs_at_a_small_size": 144,
-    "test_claims_resume.py::test_sigkill_then_resume_equals_uninterrupted": 82,
-    "test_parallel_compile.py::test_a_broken_record_falls_back_to_the_serial_warm_up": 70,
+    "test_readme_examples.py::test_every_readme_example_runs_at_a_small_size": 110,
     "test_parallel_compile.py::test_workers_fill_a_cold_cache_and_a_run_gives_the_same_numbers": 61,
-    "test_sweep_dask.py::test_scheduler_equals_local_pool": 55,
+    "test_claims_resume.py::test_sigkill_then_resume_equals_uninterrupted": 60,
     "test_dashboard_projector.py::test_each_lesson_can_be_walked_from_the_info_panel": 47,
-    "test_sweep_resume.py::test_sigkill_then_resume_equals_uninterrupted": 46,
+    "test_parallel_compile.py::test_a_broken_record_falls_back_to_the_serial_warm_up": 45,
     "test_sweep_dask.py::test_claims_battery_on_scheduler_equals_local_pool": 44,
     "test_dashboard_projector.py::test_presentation_fits_any_projector_with_every_text_at_least_18_px": 42,
     "test_kill_resume.py::test_claims_killed_at_random_moments_resume_to_the_uninterrupted_tables": 42,
+    "test_sweep_dask.py::test_scheduler_equals_local_pool": 40,
     "test_kill_resume.py::test_calibrate_killed_at_random_moments_resumes_to_the_same_posterior": 40,
-    "test_calibrate.py::test_same_posterior_on_a_dask_cluster": 38,
-    "test_runner_dask_faults.py::test_compare_on_a_scheduler_equals_in_process": 36,
+    "test_sweep_resume.py::test_sigkill_then_resume_equals_uninterrupted": 35,
     "test_runner_dask_faults.py::test_scheduler_death_is_one_line_and_resume_recovers": 34,
     "test_dashboard.py::test_dashboard_in_browser": 32,
-    "test_sweep_resume.py::test_ctrl_c_saves_finished_runs_and_prints_the_resume_command": 30,
-    "test_sweep_resume.py::test_two_workers_equal_one_worker": 29,
-    "test_sweep_resume.py::test_reference_is_complete": 26,
+    "test_calibrate.py::test_same_posterior_on_a_dask_cluster": 27,
+    "test_runner_dask_faults.py::test_compare_on_a_scheduler_equals_in_process": 25,
+    "test_sweep_resume.py::test_ctrl_c_saves_finished_runs_and_prints_the_resume_command": 24,
     "test_engine_equivalence.py::test_engines_agree_within_statistical_uncertainty": 24,
-    "test_sweep_dask.py::test_killed_worker_loses_no_run": 24,
     "test_calibrate.py::test_same_posterior_with_two_workers": 23,
     "test_runner_dask_faults.py::test_losing_every_worker_is_said_not_a_frozen_bar": 22,
     "test_compare_boxes.py::test_where_a_strategy_is_best_is_found_and_checked": 21,
     "test_prim.py::test_points_needed_is_a_floor_below_the_measured_need": 21,
+    "test_sweep_resume.py::test_two_workers_equal_one_worker": 20,
     "test_calibrate.py::test_killed_calibration_resumes_to_the_same_posterior": 20,
+    "test_sweep_resume.py::test_reference_is_complete": 18,
     "test_prim.py::test_the_size_the_report_names_for_a_known_box_is_measured": 18,
     "test_patterns.py::test_command_writes_the_scorecard_and_repeats_it_exactly": 17,
     "test_prim.py::test_matches_ema_workbench_live": 16,
     "test_runner_faults.py::test_second_process_on_a_running_sweep_is_refused_naming_the_holder": 16,
     "test_runner_dask_faults.py::test_unreachable_scheduler_is_one_line_and_writes_nothing": 15,
+    "test_sweep_dask.py::test_killed_worker_loses_no_run": 14,
     "test_orphans.py::test_sigkill_of_a_sweep_leaves_no_worker_running": 14,
     "test_claims.py::test_sobol_method_gives_total_indices_of_the_effect": 14,
     "test_sweep_resume.py::test_resume_with_other_scenario_is_refused_on_one_line": 14,
