@@ -219,7 +219,7 @@ def test_bad_animation_speed(place, capsys, fps):
 
 # --- run --from: the manifest is an input like any other -------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def recorded(tmp_path_factory) -> dict:
     """The manifest of a small `coprod run`."""
     out = tmp_path_factory.mktemp("recorded") / "run"

@@ -28,7 +28,7 @@ def calibrate(*argv: str) -> int:
     return main(["calibrate", *argv])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def reference(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("calibration") / "one-worker"
     assert calibrate(*SMALL, "--generations", "3", "--workers", "1", "--out", str(out)) == 0
@@ -70,30 +70,10 @@ def test_same_posterior_with_two_workers(tmp_path, reference):
     same_tables(reference, out)
 
 
-def test_same_posterior_on_a_dask_cluster(tmp_path, reference):
-    pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
-    from test_sweep_dask import cluster as start_cluster
-
-    clusters = start_cluster.__wrapped__(_Folders(tmp_path))  # the sweep tests' scheduler and two workers
-    address = next(clusters)["address"]
-    try:
-        out = tmp_path / "cluster"
-        assert calibrate(*SMALL, "--generations", "3", "--scheduler", address, "--out", str(out)) == 0
-    finally:
-        clusters.close()
+def test_same_posterior_on_a_dask_cluster(tmp_path, reference, dask_cluster):
+    out = tmp_path / "cluster"  # the sweep tests' scheduler and two workers (tests/conftest.py)
+    assert calibrate(*SMALL, "--generations", "3", "--scheduler", dask_cluster["address"], "--out", str(out)) == 0
     same_tables(reference, out)
-
-
-class _Folders:
-    """What ``tmp_path_factory.mktemp`` gives the cluster fixture: a fresh folder."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def mktemp(self, name: str) -> Path:
-        folder = self.root / name
-        folder.mkdir()
-        return folder
 
 
 def finished_generations(db: Path) -> int:

@@ -32,7 +32,7 @@ def manifest(samples: int, **discovery) -> dict:
             **({"scenario_discovery": discovery} if discovery else {})}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def large(tmp_path_factory):
     out = tmp_path_factory.mktemp("boxes") / "large"
     summary = write_battery(out, [CLAIM], known_condition_runs(1000), manifest(1000))

@@ -27,7 +27,7 @@ def write_scenario(path: Path, budget: float) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def budget_report(tmp_path_factory) -> Path:
     """One comparison reused by several tests: a big budget against a small one, with --robust."""
     base = tmp_path_factory.mktemp("budget")

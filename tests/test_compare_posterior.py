@@ -42,7 +42,7 @@ def write_posterior(folder: Path, scenario: str, joint: list[str] | None = None)
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def under_posterior(tmp_path_factory):
     base = tmp_path_factory.mktemp("posterior")
     rich, poor = write_scenario(base / "rich.toml", 2.5), write_scenario(base / "poor.toml", 0.6)

@@ -7,6 +7,7 @@ cold compile of the small-run kernels (~10-25 s on 2 cores).
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 
 from coprod.model import parallel_compile
 from coprod.model.parallel_compile import RECORD, cached_kernels, decode_signature, encode_type, load_record
+from coprod.model.warmup import LARGE_POPULATION_KERNELS
 
 SMALL = 300  # citizens: a small run, which skips the large-population kernels (a cheaper cold compile)
 
@@ -30,16 +32,22 @@ def outcomes_of_a_small_run() -> dict:
     return {name: float(value) for name, value in model.outcomes.items()}
 
 
-def run_cold(tmp_path, body: str) -> dict:
-    """Run ``body`` (Python; it sets ``result``) in a fresh process on an empty kernel cache."""
+def run_cold(tmp_path, body: str, warm: dict[str, list[str]] | None = None) -> dict:
+    """Run ``body`` (Python; it sets ``result``) in a fresh process on an empty kernel cache, or on
+    one holding only the ``warm`` cache files (by kernel name)."""
     script = textwrap.dedent("""
-        import json, sys
+        import json, os, shutil, sys
         sys.path.insert(0, {tests!r})
         from test_parallel_compile import outcomes_of_a_small_run
         from coprod.model import parallel_compile
         from coprod.model.warmup import cold_kernels, warm_kernels
+        for name, kernel in parallel_compile.cached_kernels().items():
+            for path in {warm!r}.get(name, []):
+                os.makedirs(kernel._cache._cache_path, exist_ok=True)
+                shutil.copy(path, kernel._cache._cache_path)
         said = []
-    """).format(tests=os.path.dirname(__file__)) + textwrap.dedent(body) + "\nprint(json.dumps(result))\n"
+    """).format(tests=os.path.dirname(__file__), warm=warm or {})
+    script += textwrap.dedent(body) + "\nprint(json.dumps(result))\n"
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
     env.pop(parallel_compile.PROCESSES_ENV, None)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=400)
@@ -115,6 +123,20 @@ def test_workers_fill_a_cold_cache_and_a_run_gives_the_same_numbers(tmp_path):
     assert result["outcomes"] == outcomes_of_a_small_run()  # this process's kernels, compiled serially or cached
 
 
+def warm_cache_files(but: set[str]) -> dict[str, list[str]]:
+    """This process's cache files (warmed by tests/conftest.py) of every cached kernel but ``but``,
+    by kernel name (Numba's cache layout, as warmup.cold_kernels reads it)."""
+    files = {}
+    for name, kernel in cached_kernels().items():
+        if name not in but:
+            folder, index = kernel._cache._cache_path, kernel._cache._cache_file._index_name
+            files[name] = sorted(glob.glob(os.path.join(glob.escape(folder), glob.escape(index[:-len(".nbi")]) + ".*")))
+    return files
+
+
+BROKEN = ["engine_numba.live_month", "outcomes._read_month", "tally.tally_month"]
+
+
 def test_a_broken_record_falls_back_to_the_serial_warm_up(tmp_path):
     record = load_record()
     entries = record["kernels"]
@@ -123,16 +145,28 @@ def test_a_broken_record_falls_back_to_the_serial_warm_up(tmp_path):
     del entries["outcomes._read_month"]  # not recorded
     broken = tmp_path / "record.json"
     broken.write_text(json.dumps(record))
+    small_runs_skip = list(LARGE_POPULATION_KERNELS)
+    # Cold: the three broken kernels and the light ones (a cold compile of the rest, another minute of
+    # both cores, adds nothing: test_workers_fill_a_cold_cache... compiles them all in workers).
+    light = {name for name, entry in entries.items() if 0 < entry["seconds"] < 7} - set(BROKEN + small_runs_skip)
     result = run_cold(tmp_path, f"""
         parallel_compile.RECORD = parallel_compile.Path({str(broken)!r})
-        failed = parallel_compile.compile_in_parallel(*parallel_compile.plan(cold_kernels({SMALL}), processes=2))
+        cold = cold_kernels({SMALL})
+        split = parallel_compile.plan(cold, processes=2)
+        failed = parallel_compile.compile_in_parallel(*split)
         left = cold_kernels({SMALL})
         warm_kernels(say=said.append, largest_population={SMALL}, processes=2)
-        result = dict(failed=sorted(failed), left=sorted(left), said=said, after=cold_kernels({SMALL}),
-                      outcomes=outcomes_of_a_small_run())
-    """)
+        result = dict(cold=cold, shares=split[0], failed=sorted(failed), left=sorted(left), said=said,
+                      after=cold_kernels({SMALL}), outcomes=outcomes_of_a_small_run())
+    """, warm=warm_cache_files(but=light | set(BROKEN)))
+    assert light | set(BROKEN) <= set(result["cold"])
+    # The worker's share and this process's share each hold a broken kernel with working ones after it.
+    assert len(result["shares"]) == 2
+    for share in result["shares"]:
+        positions = [share.index(name) for name in BROKEN if name in share]
+        assert positions and min(positions) < len(share) - 1, share
     assert result["failed"] == ["engine_numba.live_month", "tally.tally_month"]
-    assert result["left"] == ["engine_numba.live_month", "outcomes._read_month", "tally.tally_month"]
+    assert result["left"] == BROKEN  # the working kernels of both shares were compiled
     assert "to build in 2 processes" in result["said"][0]  # the warm-up had three kernels left
     assert result["after"] == []
     assert result["outcomes"] == outcomes_of_a_small_run()

@@ -112,15 +112,10 @@ def test_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, command)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_compare_on_a_scheduler_equals_in_process(tmp_path):
-    address, procs = scheduler(tmp_path, workers=1)
+def test_compare_on_a_scheduler_equals_in_process(tmp_path, dask_cluster):
     argv = ["compare", "npm", "npg_collective", "--citizens", "60", "--steps", "6", "--replications", "2", "--quiet"]
-    try:
-        on_dask = subprocess.run(coprod() + argv + ["--scheduler", address, "--out", str(tmp_path / "dask")],
-                                 capture_output=True, text=True, timeout=300)
-    finally:
-        for proc in reversed(procs):
-            stop(proc)
+    on_dask = subprocess.run(coprod() + argv + ["--scheduler", dask_cluster["address"], "--out",
+                                                str(tmp_path / "dask")], capture_output=True, text=True, timeout=300)
     assert on_dask.returncode == 0, on_dask.stderr
     here = subprocess.run(coprod() + argv + ["--out", str(tmp_path / "here")], capture_output=True, text=True,
                           timeout=300)

@@ -43,7 +43,7 @@ def ishigami_sweep(out: Path, **kw) -> pd.DataFrame:
                      workers=1, chunk_runs=5, progress=False, info={"evaluate": "ishigami"}, **kw)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def reference(tmp_path_factory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("reference") / "sweep"
     assert main(TINY + ["--out", str(out)]) == 0

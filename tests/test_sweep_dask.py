@@ -17,10 +17,10 @@ from processes import wait_for_chunks
 
 pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
 
-SETTINGS = ["--method", "latin", "--samples", "60", "--replications", "2", "--citizens", "100", "--steps", "12",
+SETTINGS = ["--method", "latin", "--samples", "30", "--replications", "2", "--citizens", "100", "--steps", "12",
             "--engine", "agents", "--seed", "3", "--chunk-runs", "5", "--quiet",
             "--uncertain", "outreach=0:1", "process_openness=0:1", "mean_degree=4:12"]
-RUNS = 60 * 2
+RUNS = 30 * 2  # 12 chunks of 5 runs: a kill after the first one or two still leaves most to do
 
 
 def shipped_scenarios() -> list[str]:
@@ -74,31 +74,51 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def start_worker(address: str, folder: Path, k: int) -> subprocess.Popen:
+    return start(dask_command("worker") + [address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                                           "--host", "127.0.0.1", "--local-directory", str(folder / f"w{k}")],
+                 folder, folder / f"worker{k}.log")
+
+
+def wait_for_workers(address: str, count: int) -> None:
     from distributed import Client
 
-    folder = tmp_path_factory.mktemp("dask")
+    with Client(address, timeout="60s", set_as_default=False) as client:
+        client.wait_for_workers(count, timeout=60)
+
+
+def start_cluster(folder: Path):
+    """A scheduler and two workers on 127.0.0.1 (a generator: stopped when closed)."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs: list[subprocess.Popen] = []
     try:
         procs.append(start(dask_command("scheduler") + ["--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                            folder, folder / "scheduler.log"))
-        for k in range(2):
-            procs.append(start(dask_command("worker") + [address, "--nthreads", "1", "--nworkers", "1",
-                                                          "--no-dashboard", "--host", "127.0.0.1",
-                                                          "--local-directory", str(folder / f"w{k}")],
-                               folder, folder / f"worker{k}.log"))
-        with Client(address, timeout="60s", set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=60)
+        procs.extend(start_worker(address, folder, k) for k in range(2))
+        wait_for_workers(address, 2)
         yield {"address": address, "workers": procs[1:], "folder": folder}
     finally:
         for proc in reversed(procs):
             stop(proc)
 
 
-@pytest.fixture(scope="module")
+def with_both_workers(cluster: dict) -> dict:
+    """``cluster`` with a new worker in place of any a test killed."""
+    dead = [k for k, proc in enumerate(cluster["workers"]) if proc.poll() is not None]
+    for k in dead:
+        cluster["workers"][k] = start_worker(cluster["address"], cluster["folder"], len(cluster["workers"]) + k)
+    if dead:
+        wait_for_workers(cluster["address"], len(cluster["workers"]))
+    return cluster
+
+
+@pytest.fixture
+def cluster(dask_cluster):
+    return dask_cluster  # tests/conftest.py: one per pytest worker, shared with test_calibrate and others
+
+
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def local(tmp_path_factory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("local") / "sweep"
     done = subprocess.run(coprod() + ["sweep", SCENARIO, *SETTINGS, "--workers", "2", "--out", str(out)],

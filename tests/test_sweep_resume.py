@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from processes import sigkill_after_chunks, wait_for_chunks
 
-SETTINGS = ["--method", "latin", "--samples", "60", "--replications", "2", "--citizens", "100", "--steps", "12",
+SETTINGS = ["--method", "latin", "--samples", "30", "--replications", "2", "--citizens", "100", "--steps", "12",
             "--engine", "agents", "--seed", "7", "--chunk-runs", "5", "--quiet",
             "--uncertain", "outreach=0:1", "process_openness=0:1", "mean_degree=4:12"]
-RUNS = 60 * 2
+RUNS = 30 * 2  # 12 chunks of 5 runs: a kill after the first one or two still leaves most to do
 
 
 def shipped_scenarios() -> list[str]:
@@ -44,7 +44,7 @@ def outcome_table(out: Path) -> pd.DataFrame:
     return table.drop(columns=["runtime"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def reference(tmp_path_factory) -> pd.DataFrame:
     """An uninterrupted sweep on one worker."""
     out = tmp_path_factory.mktemp("reference") / "sweep"
