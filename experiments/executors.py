@@ -43,7 +43,12 @@ def _start_worker(parent: int) -> None:
     load_mesa_core()  # before the first task's module imports mesa: a worker starts ~0.7 s sooner
     load_scipy_parts()  # and SciPy's two parts a run reaches, not its packages (``core.lean_imports``)
     os.environ["NUMBA_NUM_THREADS"] = "1"  # read when the worker first imports numba
-    if "numba" in sys.modules:  # already imported (e.g. by the parent's main module): set it directly
+    if "numba" in sys.modules:
+        # Imported already (by this module's imports), so numba read the variable unset (one thread
+        # per core). Read it again before any thread starts: numba's compiler re-reads it at every
+        # compile, and a value that differs from the running team's is a RuntimeError; a worker that
+        # compiled a kernel (a cold cache) failed its run so.
+        sys.modules["numba"].core.config.reload_config()
         sys.modules["numba"].set_num_threads(1)
 
 

@@ -1,0 +1,31 @@
+"""The local pool's workers step on one numba thread each, and may compile a kernel of their own
+(a cold cache) without tripping over numba's thread count."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from coprod.experiments.executors import local_pool
+
+
+def compile_and_count_threads() -> tuple[float, int, int]:
+    """Compile a new parallel kernel in this process (numba re-reads its settings at a compile),
+    run it, and say the thread counts the worker has."""
+
+    @numba.njit(parallel=True)
+    def total(values):
+        summed = 0.0
+        for i in numba.prange(values.shape[0]):
+            summed += values[i]
+        return summed
+
+    return total(np.ones(10)), numba.config.NUMBA_NUM_THREADS, numba.get_num_threads()
+
+
+def test_a_worker_compiles_a_kernel_on_one_thread():
+    # Before the fix: "Cannot set NUMBA_NUM_THREADS to a different value once the threads have
+    # been launched", because numba was imported before the worker set the variable to 1.
+    with local_pool(2) as executor:
+        results = [executor.submit(compile_and_count_threads).result(timeout=300) for _ in range(2)]
+    assert results == [(10.0, 1, 1)] * 2
