@@ -1,5 +1,5 @@
 """A command killed with SIGKILL leaves no pool worker behind: the workers end with their parent
-however it dies (``experiments/executors.py``: a parent-death signal, and a watchdog)."""
+however it dies (``experiments/pool_worker.py``: a parent-death signal, and a watchdog)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import psutil
 import pytest
 from processes import wait_until
 
-from coprod.experiments import executors
+from coprod.experiments import pool_worker
 
 SWEEP = ["sweep", "default", "--method", "latin", "--samples", "40", "--citizens", "60", "--steps", "240",
          "--engine", "agents", "--chunk-runs", "1", "--quiet", "--uncertain", "outreach=0:1"]
@@ -73,12 +73,12 @@ def test_the_watchdog_alone_ends_a_worker_whose_parent_died(tmp_path, monkeypatc
     script = tmp_path / "orphan.py"
     script.write_text(
         "import os, sys, time\n"
-        "from coprod.experiments import executors\n"
-        "executors.WATCHDOG_INTERVAL = 0.1\n"
+        "from coprod.experiments import pool_worker\n"
+        "pool_worker.WATCHDOG_INTERVAL = 0.1\n"
         "parent = os.getpid()\n"
         "if os.fork() == 0:\n"
         "    sys.platform = 'darwin'  # skip prctl: the watchdog alone\n"
-        "    executors._die_with_parent(parent)\n"
+        "    pool_worker._die_with_parent(parent)\n"
         "    print(os.getpid(), flush=True)\n"
         "    time.sleep(60)\n"
         "    os._exit(0)\n"
@@ -95,4 +95,4 @@ def test_the_watchdog_alone_ends_a_worker_whose_parent_died(tmp_path, monkeypatc
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
         proc.stdout.close()
-    assert executors.WATCHDOG_INTERVAL > 0
+    assert pool_worker.WATCHDOG_INTERVAL > 0

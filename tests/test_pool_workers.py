@@ -1,7 +1,9 @@
-"""The local pool's workers step on one numba thread each, and may compile a kernel of their own
-(a cold cache) without tripping over numba's thread count."""
+"""The local pool's workers step on one numba thread each, may compile a kernel of their own (a cold
+cache) without tripping over numba's thread count, and import Mesa and SciPy as lean as ``coprod run``."""
 
 from __future__ import annotations
+
+import sys
 
 import numba
 import numpy as np
@@ -29,3 +31,19 @@ def test_a_worker_compiles_a_kernel_on_one_thread():
     with local_pool(2) as executor:
         results = [executor.submit(compile_and_count_threads).result(timeout=300) for _ in range(2)]
     assert results == [(10.0, 1, 1)] * 2
+
+
+# Loaded by the whole packages, never by the parts a run uses (tests/test_run_startup.py: the same for
+# ``coprod run``).
+WHOLE_PACKAGES_ONLY = ("mesa.space", "mesa.batchrunner", "networkx", "scipy.linalg._basic", "scipy._lib._array_api")
+
+
+def whole_packages_loaded() -> list[str]:
+    return [name for name in WHOLE_PACKAGES_ONLY if name in sys.modules]
+
+
+def test_a_worker_loads_the_model_without_the_whole_of_mesa_and_scipy():
+    # Before: the worker's initializer lived beside the pool, whose module imports the model, so
+    # Mesa and SciPy were whole before the worker could ask for their lean parts (0.8 s a worker).
+    with local_pool(1) as executor:
+        assert executor.submit(whole_packages_loaded).result(timeout=300) == []
