@@ -228,7 +228,7 @@ def write_columns_parquet(path: Path | str, columns: dict[str, np.ndarray]) -> N
     that ``write_parquet(path, pandas.DataFrame(columns))`` writes, without importing pandas
     (~0.5 s of a one-second ``coprod run``): pyarrow writes the table with the schema metadata
     pandas would give it (``pyarrow.pandas_compat.construct_metadata`` for ``index=False``), so
-    pandas reads the same frame back (tests/test_storage_columns.py compares the bytes)."""
+    pandas reads the same frame back (tests/test_run_startup.py compares the bytes)."""
     # Imported here: the quick commands import this module and must not load pyarrow (nor numpy).
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.parquet as pq  # noqa: PLC0415

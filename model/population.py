@@ -90,7 +90,7 @@ HALVINGS = 60
 # when that point's Gini was clearly (by this much) on the same side of the target and lies beyond the
 # halving's point: over a grid of this many quantiles or more the Gini falls steadily with log k, and
 # its rounding (1e-16 near the target) is far below the margin, so the answer is the one evaluating would give
-# (tests/test_population.py compares both over the declared ranges). Smaller grids evaluate each halving.
+# (tests/test_resource_quantiles.py compares both over the declared ranges). Smaller grids evaluate each halving.
 CLEARLY = 1e-13
 INFER_FROM_GRID = 64
 
