@@ -276,8 +276,8 @@ def run_abc(partial: Path, inputs: dict, args: argparse.Namespace, evaluate, slo
               "every prior draw); use 2 or more to learn from the patterns", file=sys.stderr)
     abc, sampler = build_abc(inputs, args, evaluate, slots)
     db_url = f"sqlite:///{(partial / DB_NAME).resolve()}"
-    if (partial / DB_NAME).is_file():
-        check_history(partial / DB_NAME, fresh)  # removes a history that never recorded the run
+    # A history here was checked before the workers started (``cmd_calibrate``: ``check_history``
+    # refuses a damaged one and removes one that never recorded the run).
     if (partial / DB_NAME).is_file():
         history = abc.load(db_url, 1)
     else:
