@@ -333,7 +333,10 @@ def Transport(session, frame, live, status, settings, presenting, informing, cha
         with solara.Div(classes=["coprod-speed"]):
             SpeedSlider.element(words=words["speed"], on_value=lambda v: session.send("speed", int(v)))
         with solara.Div(classes=["coprod-stop"]):
-            solara.InputInt(words["stop"], value=stop_month.value, on_value=set_stop_month)
+            # Committed as typed: solara's field keeps its own text apart from what was typed until Enter,
+            # and a redraw of the bar in between put the old month back (a lesson's stop at 24 was lost
+            # and Play ran on to 120, seen once in a full test run).
+            solara.InputInt(words["stop"], value=stop_month.value, on_value=set_stop_month, continuous_update=True)
         solara.ToggleButtonsSingle(value="Dansk" if lang == "da" else "English", values=["English", "Dansk"],
                                    on_value=lambda shown: change({**settings.value,
                                                                   "language": "da" if shown == "Dansk" else "en"}),
