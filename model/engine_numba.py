@@ -31,7 +31,7 @@ from coprod.agents import state as declared
 from coprod.agents.state import STORE_DTYPES, CitizenRecords, check_settable, fill_start
 from coprod.core import streams
 from coprod.core.kernel_cache import drop_stale_kernels
-from coprod.core.streams import citizen_draws
+from coprod.core.streams import citizen_draws, month_keys
 from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer, OfferRecord
@@ -68,8 +68,7 @@ def live_month(theta, offer_values, indptr, indices, group_of, caseload_of, trai
     writes by name; ``offer_values`` the month's ``Offer`` as a plain tuple (``Offer.values``)."""
     n = group_of.shape[0]
     offer = OfferRecord(*offer_values)  # named again here: a plain tuple is typed in C at the call
-    s = np.uint64(offer.seed)
-    t = np.uint64(offer.step)
+    keys = month_keys(np.uint64(offer.seed), np.uint64(offer.step))  # once a month, not once a citizen
     # The parameters as a tuple of numbers: read from registers, not reloaded from the array after
     # every store to the citizens' records (which the compiler cannot tell apart from it).
     parameters = to_fixed_tuple(theta, N_THETA)
@@ -93,7 +92,7 @@ def live_month(theta, offer_values, indptr, indices, group_of, caseload_of, trai
         peers = (peer_active, peer_collective, rules.peer_share(associated, hi - lo))
         citizen = state[u]
         rules.citizen_month(parameters, traits[u], citizen, peers, offer, np.uint64(caseload_of[u]),
-                            np.uint64(group_of[u]), citizen_draws(s, t, u))
+                            np.uint64(group_of[u]), citizen_draws(keys, u))
         seen_now[u] = seen_byte_of(citizen.mode, citizen.is_volunteer, citizen.activity)
 
 
