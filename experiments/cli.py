@@ -75,6 +75,12 @@ LEAN_IMPORTS = frozenset({"run"})
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = chosen_command(argv)
+    painter = None
+    if command == "run":
+        # The picture's helper first: it imports matplotlib while the run imports the model.
+        from coprod.reports.run_picture import early_painter
+
+        painter = early_painter(argv)
     # Ctrl-C is one line at any moment, also while the sub-commands' libraries are imported.
     try:
         if command in LEAN_IMPORTS:
@@ -87,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         args.argv = argv  # the words a long command's resume hint repeats (``session.Session``)
+        args.painter = painter
         return int(args.func(args) or 0)
     except InputError as err:
         print(f"coprod: error: {err}", file=sys.stderr)
@@ -97,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ncoprod: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if painter is not None:
+            painter.close()  # unused if the run stopped early (bad input, --help): the helper ends
 
 
 # Commands that have written, closed and released everything when they return (no pool, server,

@@ -226,10 +226,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     # before the simulation: a bad --out must not cost (and lose) the run
     check_out(args.out if args.out is not None else out)
     with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run
-        # The picture's helper imports matplotlib and lays the picture out while this process loads
-        # the model and runs it.
-        painter = None if args.no_plots else Painter(steps, DIMENSIONS)
+        # The picture's helper, started by ``cli.main`` before this module's imports (or now), lays
+        # the picture out while this process loads the model and runs it.
+        painter = None if args.no_plots else (getattr(args, "painter", None) or Painter())
         try:
+            if painter is not None:
+                painter.prepare(steps, DIMENSIONS)
             model, seconds = _simulate(overrides, steps, seed, engine, progress=not args.quiet and (
                 sys.stderr.isatty() or overrides.get("n_citizens", PARAMETERS["n_citizens"].default) * steps
                 > PROGRESS_ABOVE))
