@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from coprod.core.storage import write_columns_parquet, write_parquet
+from coprod.experiments import cli
 from coprod.experiments.run import run_model, timeseries
 from coprod.model.outcomes import DIMENSIONS
-from coprod.experiments import cli
 from coprod.reports import run_picture
 from coprod.reports.run_picture import Painter, draw_dimensions
 from tests.processes import loaded_by_command, printed_by_fresh_python
