@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from coprod.core.errors import CommandStopped, InputError
-from coprod.core.lean_imports import load_scipy_parts
+from coprod.core.lean_imports import load_numba_without_yaml, load_scipy_parts
 from coprod.core.mesa_core import load_mesa_core
 
 
@@ -67,8 +67,8 @@ def chosen_command(argv: list[str]) -> str | None:
 
 # Commands that import Mesa without the sub-packages the model does not use (``core.mesa_core``:
 # about a third of a warm ``coprod run``'s imports) and only the two parts of SciPy a run reaches
-# (``core.lean_imports``: a fifth more); the others pay a few tenths of a second more once, beside
-# minutes of work, and keep Mesa and SciPy whole.
+# (``core.lean_imports``: a fifth more), and numba without PyYAML (``load_numba_without_yaml``); the
+# others pay a few tenths of a second more once, beside minutes of work, and keep Mesa and SciPy whole.
 LEAN_IMPORTS = frozenset({"run"})
 
 
@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if command in LEAN_IMPORTS:
             load_mesa_core()  # before the command's module imports the model (and mesa)
             load_scipy_parts()  # before numba loads its first kernel and the resources are drawn
+            load_numba_without_yaml()
         # With no known command (``--help``, a typo) nothing is imported: argparse lists them all.
         parser = build_parser(only=command or "")
         args = parser.parse_args(argv)

@@ -17,7 +17,8 @@ from tests.processes import loaded_by_command, printed_by_fresh_python
 
 SMALL = ["--citizens", "200", "--steps", "6", "--quiet", "--no-plots"]
 UNUSED = ("pandas", "mesa.experimental", "mesa.space", "mesa.batchrunner", "mesa.discrete_space", "networkx",
-          "scipy.spatial", "scipy.sparse", "scipy._lib._array_api", "scipy.linalg._basic", "scipy.special._basic")
+          "scipy.spatial", "scipy.sparse", "scipy._lib._array_api", "scipy.linalg._basic", "scipy.special._basic",
+          "yaml")
 
 
 def test_run_imports_none_of_the_libraries_it_does_not_use(tmp_path):
@@ -53,6 +54,24 @@ def test_scipy_parts_are_the_complete_packages_objects_and_the_packages_complete
             "assert scipy.linalg.cython_blas is sys.modules['scipy.linalg.cython_blas']\n"
             "try:\n    scipy.special.no_such_name\nexcept AttributeError:\n    print('ok')\n")
     assert printed_by_fresh_python(code) == ["ok"]
+
+
+def test_numba_loads_without_yaml_unless_a_numba_config_file_is_there(tmp_path, monkeypatch):
+    code = ("import sys; from coprod.core.lean_imports import load_numba_without_yaml\n"
+            "assert load_numba_without_yaml() and not load_numba_without_yaml()\n"
+            "import numba.core.config as config, yaml\n"  # PyYAML stays importable
+            "print(config._HAVE_YAML, config.NUMBA_NUM_THREADS, callable(yaml.safe_load))\n")
+    assert printed_by_fresh_python(code) == ["False", str(printed_threads()), "True"]
+    # a config file in the working directory is read as without the lean import
+    (tmp_path / ".numba_config.yaml").write_text("num_threads: 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert printed_by_fresh_python(code.replace("assert load_numba_without_yaml() and", "assert")) == [
+        "True", "1", "True"]
+
+
+def printed_threads() -> int:
+    """numba's thread count in a fresh interpreter imported as usual."""
+    return int(printed_by_fresh_python("import numba; print(numba.config.NUMBA_NUM_THREADS)")[0])
 
 
 def test_columns_are_written_byte_for_byte_as_pandas_writes_them(tmp_path):
