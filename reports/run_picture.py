@@ -74,13 +74,13 @@ class DimensionsFigure:
 
     def rehearse(self) -> None:
         """Draw, at the file's resolution, everything that lies under the lines (each panel's face,
-        grid, ticks and labels) and keep those pixels, so that ``finish`` draws only the lines and
-        what lies over them (the frames, the panels' titles, the legend and the figure's title).
+        grid, ticks, labels and titles) and keep those pixels, so that ``finish`` draws only the
+        lines and what lies over them (the frames, the legend and the figure's title).
 
-        Each panel draws its parts in order of their ``zorder``; the parts from the lines on are
-        marked animated, which the canvas leaves out of a draw, and ``finish`` draws them in the
-        same order on the kept pixels. That gives the bytes of a draw in one go because no panel's
-        lines, frame or legend touch a pixel of another panel (test)."""
+        Each panel draws its parts in order of their ``zorder``; the parts that touch the lines'
+        pixels (``_over_lines``) are marked animated, which the canvas leaves out of a draw, and
+        ``finish`` draws them in the same order on the kept pixels. That gives the bytes of a draw
+        in one go because nothing else touches those pixels (test)."""
         figure = self.figure
         figure.dpi = DPI
         # The figure's title is drawn last, over everything; its text comes with the columns.
