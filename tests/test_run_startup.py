@@ -57,6 +57,7 @@ def test_scipy_parts_are_the_complete_packages_objects_and_the_packages_complete
 
 
 def test_numba_loads_without_yaml_unless_a_numba_config_file_is_there(tmp_path, monkeypatch):
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)  # the environment would override the file
     code = ("import sys; from coprod.core.lean_imports import load_numba_without_yaml\n"
             "assert load_numba_without_yaml() and not load_numba_without_yaml()\n"
             "import numba.core.config as config, yaml\n"  # PyYAML stays importable
