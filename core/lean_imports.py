@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import types
 
@@ -92,4 +93,23 @@ def load_scipy_parts() -> bool:
             continue
         for attribute, submodule in names.items():
             setattr(package, attribute, getattr(getattr(package, submodule), attribute))
+    return True
+
+
+# numba's configuration imports PyYAML only to read this file in the working directory, if there is one.
+NUMBA_CONFIG_FILE = ".numba_config.yaml"
+
+
+def load_numba_without_yaml() -> bool:
+    """Import numba while PyYAML reads as not installed, when the working directory holds no
+    ``NUMBA_CONFIG_FILE`` (numba then has nothing to read with it; its ``import yaml`` is about a
+    hundredth of a warm run). True if it did; False if numba was imported already, PyYAML is,
+    or the file is there (then nothing changes). PyYAML stays importable for anything later."""
+    if "numba" in sys.modules or "yaml" in sys.modules or os.path.exists(NUMBA_CONFIG_FILE):
+        return False
+    sys.modules["yaml"] = None  # ``import yaml`` raises ImportError, which numba's config tolerates
+    try:
+        importlib.import_module("numba")
+    finally:
+        del sys.modules["yaml"]
     return True

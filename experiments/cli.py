@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from coprod.core.errors import CommandStopped, InputError
-from coprod.core.lean_imports import load_scipy_parts
+from coprod.core.lean_imports import load_numba_without_yaml, load_scipy_parts
 from coprod.core.mesa_core import load_mesa_core
 
 
@@ -67,19 +67,26 @@ def chosen_command(argv: list[str]) -> str | None:
 
 # Commands that import Mesa without the sub-packages the model does not use (``core.mesa_core``:
 # about a third of a warm ``coprod run``'s imports) and only the two parts of SciPy a run reaches
-# (``core.lean_imports``: a fifth more); the others pay a few tenths of a second more once, beside
-# minutes of work, and keep Mesa and SciPy whole.
+# (``core.lean_imports``: a fifth more), and numba without PyYAML (``load_numba_without_yaml``); the
+# others pay a few tenths of a second more once, beside minutes of work, and keep Mesa and SciPy whole.
 LEAN_IMPORTS = frozenset({"run"})
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = chosen_command(argv)
+    painter = None
+    if command == "run":
+        # The picture's helper first: it imports matplotlib while the run imports the model.
+        from coprod.reports.run_picture import early_painter
+
+        painter = early_painter(argv)
     # Ctrl-C is one line at any moment, also while the sub-commands' libraries are imported.
     try:
         if command in LEAN_IMPORTS:
             load_mesa_core()  # before the command's module imports the model (and mesa)
             load_scipy_parts()  # before numba loads its first kernel and the resources are drawn
+            load_numba_without_yaml()
         # With no known command (``--help``, a typo) nothing is imported: argparse lists them all.
         parser = build_parser(only=command or "")
         args = parser.parse_args(argv)
@@ -87,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         args.argv = argv  # the words a long command's resume hint repeats (``session.Session``)
+        args.painter = painter
         return int(args.func(args) or 0)
     except InputError as err:
         print(f"coprod: error: {err}", file=sys.stderr)
@@ -97,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ncoprod: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if painter is not None:
+            painter.close()  # unused if the run stopped early (bad input, --help): the helper ends
 
 
 # Commands that have written, closed and released everything when they return (no pool, server,

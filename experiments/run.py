@@ -98,29 +98,77 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+class GitAnswer:
+    """One question to git about the checkout coprod runs from, asked when made and answered when
+    read (``text``): the git process runs beside whatever this process does in between."""
+
+    def __init__(self, *words: str):
+        here = Path(__file__).resolve().parent
+        self._answer: list[str | None] = []
+        try:
+            self._process = subprocess.Popen(["git", "-C", str(here), *words], stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, text=True)
+        except OSError:  # no git
+            self._answer.append(None)
+
+    def text(self) -> str | None:
+        """git's output, stripped; None when git failed, is missing or took over 5 s."""
+        if not self._answer:
+            try:
+                out, _ = self._process.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.close()
+            else:
+                self._answer.append(out.strip() if self._process.returncode == 0 else None)
+        return self._answer[0]
+
+    def close(self) -> None:
+        """End git if its answer was never read (the run stopped before its manifest)."""
+        if not self._answer:
+            self._process.kill()
+            self._process.communicate()
+            self._answer.append(None)
+
+
+class Checkout:
+    """``git_commit`` and ``git_dirty`` asked together, in the background: ``coprod run`` asks
+    before it loads its model and reads the answers for the manifest (two git processes, tens of
+    milliseconds on a busy machine, no longer on its way)."""
+
+    def __init__(self):
+        self._commit = GitAnswer("rev-parse", "HEAD")
+        # Without the index refresh's lock: a run stopped (or killed) while git runs leaves no
+        # index.lock behind in the checkout.
+        self._status = GitAnswer("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+
+    def commit(self) -> str | None:
+        return self._commit.text()
+
+    def dirty(self) -> bool | None:
+        status = self._status.text()
+        return None if status is None else bool(status)
+
+    def close(self) -> None:
+        self._commit.close()
+        self._status.close()
+
+
 def git_commit() -> str | None:
     """The commit of the checkout coprod runs from, when it runs from one."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    return GitAnswer("rev-parse", "HEAD").text()
 
 
 def git_dirty() -> bool | None:
     """Whether the checkout has uncommitted changes (then ``git_commit`` alone cannot repeat a
     result); None when coprod does not run from a checkout."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                             capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return bool(out.stdout.strip()) if out.returncode == 0 else None
+    status = GitAnswer("--no-optional-locks", "status", "--porcelain", "--untracked-files=no").text()
+    return None if status is None else bool(status)
 
 
-def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int, seed: int) -> dict:
+def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int, seed: int,
+             checkout: Checkout | None = None) -> dict:
+    """What ``manifest.json`` records; ``checkout``: git's answers, if asked already."""
+    checkout = checkout or Checkout()
     return {
         "scenario": scenario.name,
         "scenario_path": str(scenario.path),
@@ -133,8 +181,8 @@ def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, step
         "steps": steps,
         "engine": model.engine_name,
         "versions": versions(),
-        "git_commit": git_commit(),
-        "git_dirty": git_dirty(),
+        "git_commit": checkout.commit(),
+        "git_dirty": checkout.dirty(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": shlex.join(["coprod", *sys.argv[1:]]),
     }
@@ -163,18 +211,18 @@ def plot_dimensions(frame, path: Path, title: str, painter: Painter | None = Non
 
 def write_run_directory(out: Path, scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int,
                         seed: int, step_loop_seconds: float, plots: bool = True,
-                        painter: Painter | None = None) -> None:
+                        painter: Painter | None = None, checkout: Checkout | None = None) -> None:
     """Write the result files into ``out`` atomically (all or nothing); ``plots=False`` leaves out
     ``dimensions.png`` (batch use: matplotlib is then never imported). A ``painter`` is sent the
     picture first and draws it while the other files are written; the folder is complete when the
-    picture is."""
+    picture is. ``checkout``: git's answers for the manifest, if asked already."""
     frame = timeseries(model)
     title = f"{scenario.name}: {scenario.description} (seed {seed}, {model.p['n_citizens']} citizens)"
     with atomic_directory(out) as tmp:
         try:
             if plots and painter is not None:
                 painter.send(frame, tmp / "dimensions.png", title, DIMENSIONS)
-            write_json(tmp / "manifest.json", manifest(scenario, model, overrides, steps, seed))
+            write_json(tmp / "manifest.json", manifest(scenario, model, overrides, steps, seed, checkout))
             write_columns_parquet(tmp / "timeseries.parquet", frame)
             write_json(tmp / "summary.json", {
                 "outcomes": {name: float(column[-1]) for name, column in frame.items() if name != "step"},
@@ -207,8 +255,16 @@ def default_out(scenario: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    checkout = Checkout()  # git answers while the run loads and steps its model
+    try:
+        return _run(args, checkout)
+    finally:
+        checkout.close()
+
+
+def _run(args: argparse.Namespace, checkout: Checkout) -> int:
     if args.from_manifest:
-        scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args)
+        scenario, overrides, steps, seed, engine = recorded_run(args.from_manifest, args, checkout)
     else:
         scenario = load_scenario(args.scenario or "default")
         overrides = dict(scenario.parameters)
@@ -226,15 +282,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     # before the simulation: a bad --out must not cost (and lose) the run
     check_out(args.out if args.out is not None else out)
     with reserved_folder(out):  # a second coprod aiming here is refused now, not after its run
-        # The picture's helper imports matplotlib and lays the picture out while this process loads
-        # the model and runs it.
-        painter = None if args.no_plots else Painter(steps, DIMENSIONS)
+        # The picture's helper, started by ``cli.main`` before this module's imports (or now), lays
+        # the picture out while this process loads the model and runs it.
+        painter = None if args.no_plots else (getattr(args, "painter", None) or Painter())
         try:
+            if painter is not None:
+                painter.prepare(steps, DIMENSIONS)
             model, seconds = _simulate(overrides, steps, seed, engine, progress=not args.quiet and (
                 sys.stderr.isatty() or overrides.get("n_citizens", PARAMETERS["n_citizens"].default) * steps
                 > PROGRESS_ABOVE))
             write_run_directory(out, scenario, model, overrides, steps, seed, seconds, plots=not args.no_plots,
-                                painter=painter)
+                                painter=painter, checkout=checkout)
         finally:
             if painter is not None:
                 painter.close()
@@ -260,7 +318,8 @@ def _simulate(overrides: dict, steps: int, seed: int, engine: str, progress: boo
         raise InputError(str(err)) from None
 
 
-def recorded_run(path: str, args: argparse.Namespace) -> tuple[Scenario, dict, int, int, str]:
+def recorded_run(path: str, args: argparse.Namespace,
+                 checkout: Checkout | None = None) -> tuple[Scenario, dict, int, int, str]:
     """Scenario, overrides, steps, seed and engine recorded in a run's ``manifest.json``, to repeat
     it exactly (``coprod run --from``). The manifest is checked like any input: its checksum, its
     types, its parameters against their hash and its overrides (``checks.check_run_manifest``);
@@ -283,7 +342,7 @@ def recorded_run(path: str, args: argparse.Namespace) -> tuple[Scenario, dict, i
     except InputError as err:
         raise InputError(f"--from: {err}") from None
     overrides = check_run_manifest(data, where)
-    installed = {"git_commit": git_commit(), "versions": versions()}
+    installed = {"git_commit": checkout.commit() if checkout else git_commit(), "versions": versions()}
     changed = [key for key in ("git_commit", "versions")
                if data.get(key) is not None and data.get(key) != installed[key]]
     if changed:
