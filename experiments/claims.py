@@ -48,6 +48,7 @@ from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
+from coprod.experiments.evaluation import evaluate_pair
 from coprod.experiments.posterior import claim_points, load_posterior, under_posterior
 from coprod.experiments.runner import (
     CHUNK_DIR,
@@ -62,7 +63,7 @@ from coprod.experiments.runner import (
 )
 from coprod.experiments.scenarios import check_entry_keys, check_uncertain, check_values, load_scenario, read_toml
 from coprod.experiments.session import STAGED, Session
-from coprod.experiments.sweep import evaluate_model, generate_samples, latin_hypercube, model_problem
+from coprod.experiments.sweep import generate_samples, latin_hypercube, model_problem
 from coprod.model.outcomes import reporter_names
 from coprod.reports.claims_report import effect_plot, markdown_report, settings
 from coprod.reports.render import to_html
@@ -175,12 +176,6 @@ def arm_values(claim: Claim, base: dict[str, Any], point: dict[str, Any], citize
     return {**common, **claim.treatment}, {**common, **claim.control}
 
 
-def run_pair(treatment: dict, control: dict, outcome: str, seed: int, steps: int, engine: str) -> tuple[float, float]:
-    """Both arms with the same seed; returns (treatment, control) values of ``outcome``."""
-    return (evaluate_model(treatment, seed, steps=steps, engine=engine)[outcome],
-            evaluate_model(control, seed, steps=steps, engine=engine)[outcome])
-
-
 def claim_seed(claim: Claim, seed: int) -> int:
     """The sampling seed of one claim: depends on the battery seed and the claim's name only."""
     stream = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(claim.name.encode()),))
@@ -236,12 +231,6 @@ def claim_tasks(claims: list[Claim], *, samples: int, replications: int, citizen
                                   run_seed(seed, FAILS_WHEN_POINT, r),
                                   f"claim={claim.name} fails_when replication={r}"))
     return tasks
-
-
-def evaluate_pair(payload: tuple, seed: int) -> tuple[float, float]:
-    """Worker side: ``run_pair`` on a task's payload."""
-    treatment, control, outcome, steps, engine = payload
-    return run_pair(treatment, control, outcome, seed, steps, engine)
 
 
 class _FrameSink:

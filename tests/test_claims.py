@@ -23,10 +23,10 @@ from coprod.experiments.claims import (
     load_claims,
     point_categories,
     run_claims,
-    run_pair,
     verdict,
     wilson,
 )
+from coprod.experiments.evaluation import run_pair
 
 CLAIMS = load_claims()
 FAIL_SEEDS = (1, 2)
