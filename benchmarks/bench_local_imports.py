@@ -21,7 +21,7 @@ import sys
 LOCAL_IMPORTS = (
     ("coprod.experiments.checks", "coprod.model.model", "experiments/checks.py check_parameters"),
     ("coprod.experiments.analyze", "coprod.model.model", "experiments/checks.py, sweep.py (analyze's view)"),
-    ("coprod.experiments.sweep", "coprod.model.model", "experiments/sweep.py evaluate_model"),
+    ("coprod.experiments.sweep", "coprod.model.model", "experiments/evaluation.py evaluate_model"),
     ("coprod.experiments.claims", "coprod.experiments.run", "experiments/claims.py battery_manifest"),
     ("coprod.experiments.calibrate", "pyabc", "experiments/calibrate.py build_abc"),
     ("coprod.experiments.calibrate", "coprod.experiments.pattern_abc", "experiments/calibrate.py build_abc"),

@@ -19,8 +19,8 @@ Prints, measured in one run on this machine:
 7. ``dask``: one Sobol sweep (N=16, 2 replications, 2,000 x 120; ``--quick``: N=4, 300 x 60) on a
    local pool of ``--dask-workers`` workers and on a dask.distributed ``LocalCluster`` on
    127.0.0.1 with as many workers of one thread each, alternating ``--repeats`` times; both wall
-   times and the ratio. The pool is started by the command, as in use; the cluster is started
-   and warmed once before the timings (a long-lived cluster), and its start is printed apart.
+   times and the ratio, twice: from nothing (the command starts its pool; a cluster is started for
+   the sweep and closed) and the runs alone on warm executors (both started and warmed first).
 
     python benchmarks/bench_sweep.py            # everything but scaling and dask, ~15 min on 2 cores
     python benchmarks/bench_sweep.py --quick    # about 2 minutes
@@ -219,49 +219,115 @@ def claims_scaling(quick: bool, workers: int, repeats: int) -> None:
           f"(min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 1.85x with 2)")
 
 
+def _sweep_size(quick: bool) -> tuple[int, int, int]:
+    """The dask section's sweep: (N, citizens, months)."""
+    return (4, 300, 60) if quick else (16, 2_000, 120)
+
+
 def _sweep_command(quick: bool, out: Path, where: list[str]) -> list[str]:
-    samples, citizens, steps = ("4", "300", "60") if quick else ("16", "2000", "120")
-    return [*_coprod(), "sweep", "default", "--method", "sobol", "--samples", samples, "--replications", "2",
-            "--citizens", citizens, "--steps", steps, "--quiet", "--out", str(out), *where]
+    samples, citizens, steps = _sweep_size(quick)
+    return [*_coprod(), "sweep", "default", "--method", "sobol", "--samples", str(samples), "--replications", "2",
+            "--citizens", str(citizens), "--steps", str(steps), "--quiet", "--out", str(out), *where]
+
+
+def _sweep_tasks(quick: bool) -> tuple[list, object]:
+    """The runs of ``_sweep_command``'s sweep, as the command hands them to the runner, and its function."""
+    import functools
+
+    from coprod.experiments.evaluation import evaluate_model, evaluate_outcomes
+    from coprod.experiments.scenarios import load_scenario
+    from coprod.experiments.sweep import (
+        DEFAULT_OUTCOMES,
+        checked_plan,
+        integer_names,
+        method_options,
+        model_problem,
+        sweep_citizens,
+    )
+
+    samples, citizens, steps = _sweep_size(quick)
+    scenario = load_scenario("default")
+    problem = model_problem({k: tuple(v) for k, v in scenario.uncertain.items()})
+    base = {**scenario.parameters, "n_citizens": sweep_citizens(citizens, dict(scenario.parameters))}
+    _, plan = checked_plan(problem, "sobol", samples, 0, method_options("sobol"), integer_names(problem), base, 2,
+                           None)
+    function = functools.partial(evaluate_outcomes, functools.partial(evaluate_model, steps=steps),
+                                 list(DEFAULT_OUTCOMES))
+    return plan.tasks(set()), function
+
+
+def _cold_dask_sweep(quick: bool, out: Path, workers: int) -> float:
+    """Wall time of a dask LocalCluster started for one sweep: start, the command, close."""
+    from distributed import LocalCluster
+
+    start = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        _timed(_sweep_command(quick, out, ["--scheduler", cluster.scheduler_address]), "sweep on a new cluster")
+    return time.perf_counter() - start
+
+
+def _table(walls: dict[str, list[float]], workers: int) -> None:
+    print("| executor | median wall s | min s | max s |\n|---|---:|---:|---:|")
+    for name, values in walls.items():
+        print(f"| {name} ({workers} workers) | {statistics.median(values):.2f} | {min(values):.2f} | "
+              f"{max(values):.2f} |")
+    pool, dask = walls.values()
+    ratios = [d / p for d, p in zip(dask, pool)]
+    print(f"dask / pool wall time, pair by pair: median {statistics.median(ratios):.2f} "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f}; below 1: dask faster)\n")
 
 
 def dask_against_pool(quick: bool, workers: int, repeats: int) -> None:
-    """The same sweep on a local pool and on a 4-worker dask LocalCluster (127.0.0.1), alternating."""
+    """The same sweep on a local pool and on a dask LocalCluster (127.0.0.1) of as many one-thread
+    workers, alternating, measured twice so that start-up is either counted on both sides or on neither:
+
+    1. from nothing, as a one-off sweep: ``coprod sweep --workers`` (the pool starts and stops in the
+       command) against a cluster started for the sweep, ``coprod sweep --scheduler``, the cluster closed;
+    2. the runs alone on warm executors, in this process: the sweep's tasks through the runner on an
+       open pool and on the running cluster, both warmed by the same sweep once (imports, kernels).
+
+    (The cluster's start and its first sweep are printed apart: what a long-lived cluster saves.)"""
     from distributed import Client, LocalCluster
 
-    size = "N=4, 300 x 60" if quick else "N=16, 2,000 x 120"
-    print(f"\n## Sobol sweep ({size}, 2 replications): local pool against a dask LocalCluster, "
-          f"{workers} workers each, alternating {repeats} time(s)\n")
+    from coprod.experiments.executors import local_pool
+    from coprod.experiments.runner import MemorySink, run_tasks
+
+    samples, citizens, steps = _sweep_size(quick)
+    print(f"\n## Sobol sweep (N={samples}, {citizens:,} x {steps}, 2 replications): local pool against a dask "
+          f"LocalCluster, {workers} workers each, alternating {repeats} time(s)\n")
     print(f"load average before: {_load()}")
     os.environ["NUMBA_NUM_THREADS"] = "1"  # one thread per dask worker, as the pool's workers have
+    cold: dict[str, list[float]] = {"pool": [], "dask": []}
+    with tempfile.TemporaryDirectory() as folder:
+        for k in range(repeats):
+            cold["pool"].append(_timed(_sweep_command(quick, Path(folder) / f"pool-{k}", ["--workers", str(workers)]),
+                                       "sweep on a pool"))
+            cold["dask"].append(_cold_dask_sweep(quick, Path(folder) / f"dask-{k}", workers))
+    print("### 1. From nothing: the pool started by the command; the cluster started for the sweep and closed\n")
+    _table(cold, workers)
+
+    tasks, function = _sweep_tasks(quick)
+    warm: dict[str, list[float]] = {"pool": [], "dask": []}
     start = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None)
-    client = Client(cluster)
-    started = time.perf_counter() - start
-    walls: dict[str, list[float]] = {"pool": [], "dask": []}
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            where = {"pool": ["--workers", str(workers)], "dask": ["--scheduler", cluster.scheduler_address]}
-            start = time.perf_counter()
-            _timed(_sweep_command(True, Path(folder) / "warm", where["dask"]), "dask warm-up sweep")
-            warmed = time.perf_counter() - start
-            for k in range(repeats):
-                for name in ("pool", "dask"):
-                    walls[name].append(_timed(_sweep_command(quick, Path(folder) / f"{name}-{k}", where[name]),
-                                              f"sweep on {name}"))
-    finally:
-        client.close()
-        cluster.close()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client, local_pool(workers) as pool:
+        started = time.perf_counter() - start
+        executors = {"pool": (pool, workers), "dask": (client.get_executor(pure=False), workers)}
+        firsts = {}
+        for name, (executor, slots) in executors.items():  # warm-up: imports and kernels in every worker
+            first = time.perf_counter()
+            run_tasks(tasks, function, MemorySink(), executor=executor, slots=slots, progress=False)
+            firsts[name] = time.perf_counter() - first
+        for _ in range(repeats):
+            for name, (executor, slots) in executors.items():
+                begin = time.perf_counter()
+                run_tasks(tasks, function, MemorySink(), executor=executor, slots=slots, progress=False)
+                warm[name].append(time.perf_counter() - begin)
+    print(f"### 2. The {len(tasks)} runs alone on warm executors (this process; both started together in "
+          f"{started:.1f} s, first sweep: pool {firsts['pool']:.1f} s, dask {firsts['dask']:.1f} s)\n")
+    _table(warm, workers)
     print(f"load average after: {_load()}")
-    print(f"dask cluster: started in {started:.1f} s, warmed (imports, kernels) by a small sweep in {warmed:.1f} s")
-    print("| executor | median wall s | min s | max s |\n|---|---:|---:|---:|")
-    for name, values in walls.items():
-        print(f"| {name} ({workers} workers) | {statistics.median(values):.1f} | {min(values):.1f} | "
-              f"{max(values):.1f} |")
-    ratios = [d / p for d, p in zip(walls["dask"], walls["pool"])]
-    print(f"dask / pool wall time, pair by pair: median {statistics.median(ratios):.2f} "
-          f"(min {min(ratios):.2f}, max {max(ratios):.2f}; below 1: dask faster)")
 
 
 def main(argv: list[str] | None = None) -> int:

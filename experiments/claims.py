@@ -29,7 +29,9 @@ import shlex
 import sys
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +50,7 @@ from coprod.core.errors import InputError
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import atomic_directory, write_bytes, write_json, write_tables
 from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
+from coprod.experiments.evaluation import evaluate_pair
 from coprod.experiments.posterior import claim_points, load_posterior, under_posterior
 from coprod.experiments.runner import (
     CHUNK_DIR,
@@ -62,7 +65,7 @@ from coprod.experiments.runner import (
 )
 from coprod.experiments.scenarios import check_entry_keys, check_uncertain, check_values, load_scenario, read_toml
 from coprod.experiments.session import STAGED, Session
-from coprod.experiments.sweep import evaluate_model, generate_samples, latin_hypercube, model_problem
+from coprod.experiments.sweep import generate_samples, latin_hypercube, model_problem
 from coprod.model.outcomes import reporter_names
 from coprod.reports.claims_report import effect_plot, markdown_report, settings
 from coprod.reports.render import to_html
@@ -81,6 +84,7 @@ CLAIM_METHODS = ("latin", "sobol")
 # The point index of the documented failing setting in the runs table (never a sample index).
 FAILS_WHEN_POINT = 2**31 - 1
 RUN_KEY = ("claim", "kind", "point", "replication")
+RUN_COLUMNS = (*RUN_KEY, "seed", "parameters", "treatment", "control", "effect")
 # Manifest fields a resumed battery must share with the one it finishes.
 PLAN_FIELDS = ("claims_sha256", "claims", "samples", "replications", "citizens", "steps", "seed", "engine", "method",
                "seeds", "posterior")
@@ -175,12 +179,6 @@ def arm_values(claim: Claim, base: dict[str, Any], point: dict[str, Any], citize
     return {**common, **claim.treatment}, {**common, **claim.control}
 
 
-def run_pair(treatment: dict, control: dict, outcome: str, seed: int, steps: int, engine: str) -> tuple[float, float]:
-    """Both arms with the same seed; returns (treatment, control) values of ``outcome``."""
-    return (evaluate_model(treatment, seed, steps=steps, engine=engine)[outcome],
-            evaluate_model(control, seed, steps=steps, engine=engine)[outcome])
-
-
 def claim_seed(claim: Claim, seed: int) -> int:
     """The sampling seed of one claim: depends on the battery seed and the claim's name only."""
     stream = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(claim.name.encode()),))
@@ -238,18 +236,13 @@ def claim_tasks(claims: list[Claim], *, samples: int, replications: int, citizen
     return tasks
 
 
-def evaluate_pair(payload: tuple, seed: int) -> tuple[float, float]:
-    """Worker side: ``run_pair`` on a task's payload."""
-    treatment, control, outcome, steps, engine = payload
-    return run_pair(treatment, control, outcome, seed, steps, engine)
-
-
 class _FrameSink:
     """Rows of finished pairs, handed to ``sink`` (a callable taking a DataFrame) in chunks."""
 
-    def __init__(self, claims: list[Claim], sink: Callable[[pd.DataFrame], None] | None, points: dict):
+    def __init__(self, claims: list[Claim], sink: Callable[[pd.DataFrame], None] | None, points: dict,
+                 analyses: ClaimAnalyses | None = None):
         self.expect = {c.name: EXPECT[c.expect] for c in claims}
-        self.points, self.sink = points, sink
+        self.points, self.sink, self.analyses = points, sink, analyses
         self.rows: list[dict] = []
         self.buffer: list[dict] = []
         self.saved = 0
@@ -263,6 +256,8 @@ class _FrameSink:
                "effect": self.expect[name] * (treated - controlled)}
         self.rows.append(row)
         self.buffer.append(row)
+        if self.analyses is not None:
+            self.analyses.add(row)
 
     def due(self) -> bool:
         return bool(self.buffer) and (len(self.buffer) >= CHUNK_PAIRS or time.monotonic() - self.last >= CHUNK_SECONDS)
@@ -280,14 +275,16 @@ class _FrameSink:
 def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens: int, steps: int, seed: int,
                engine: str = "auto", method: str = "latin", workers: int | None = None,
                scheduler: str | None = None, progress: bool = False, done: frozenset = frozenset(),
-               sink: Callable[[pd.DataFrame], None] | None = None, executor=None, slots: int = 1) -> pd.DataFrame:
+               sink: Callable[[pd.DataFrame], None] | None = None, executor=None, slots: int = 1,
+               analyses: ClaimAnalyses | None = None) -> pd.DataFrame:
     """Every (claim, point, replication) not in ``done``: both arms, one row each with the signed effect.
 
     Rows of kind ``fails_when`` run each claim at its documented failing setting (uncertain
     parameters at the scenario's values), so the report can show the claim failing there.
     ``sink`` receives finished rows in chunks as they come (also when stopped, before the
     runner's exception propagates). Runs go through ``runner.run_tasks``: in this process for
-    ``workers=1``, else on a pool or dask (or on ``executor`` when the caller opened one)."""
+    ``workers=1``, else on a pool or dask (or on ``executor`` when the caller opened one).
+    ``analyses`` is told every pair there is and handed every finished row (``ClaimAnalyses``)."""
     tasks = claim_tasks(claims, samples=samples, replications=replications, citizens=citizens, steps=steps,
                         seed=seed, engine=engine, method=method)
     points = {}
@@ -296,8 +293,10 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
             points[(claim.name, "sample", i)] = point
         points[(claim.name, "fails_when", FAILS_WHEN_POINT)] = claim.fails_when
     total = len(tasks)
+    if analyses is not None:
+        analyses.expect(tasks)
     tasks = [task for task in tasks if task.key not in done]
-    collector = _FrameSink(claims, sink, points)
+    collector = _FrameSink(claims, sink, points, analyses)
     common = dict(total=total, progress=progress, desc="coprod claims", unit="pair")
     try:
         if executor is not None or not tasks:
@@ -308,7 +307,7 @@ def run_claims(claims: list[Claim], *, samples: int, replications: int, citizens
     except Interrupted:
         raise Interrupted(total - len(tasks) + collector.saved, total) from None  # earlier sessions' pairs too
     if not collector.rows:
-        return pd.DataFrame(columns=[*RUN_KEY, "seed", "parameters", "treatment", "control", "effect"])
+        return pd.DataFrame(columns=list(RUN_COLUMNS))
     return pd.DataFrame(collector.rows).sort_values(["claim", "point", "replication"]).reset_index(drop=True)
 
 
@@ -422,28 +421,82 @@ def analyse_and_draw(claim: Claim, runs: pd.DataFrame, samples: int, seed: int, 
     return summary, per_point, driver, found, effect_plot(claim, per_point, summary["decided_by_parameter"], found)
 
 
-def analysed_claims(claims: list[Claim], runs: pd.DataFrame, manifest: dict, executor=None) -> list[tuple]:
-    """``analyse_and_draw`` for every claim, in order: in this process, or (``executor``: the pool
-    or cluster that ran the pairs) one claim per task, so the workers share the analysis instead of
-    one core doing it alone after the runs (a fifth of a battery's time on one worker). Each claim
-    is analysed from its own rows with its own seeds: the same numbers and pictures either way."""
-    sesoi_table = from_manifest(manifest.get("sesoi"))
-    jobs = [(claim, runs[runs["claim"] == claim.name], manifest["samples"], manifest["seed"], manifest["method"],
-             box_rule(manifest, claim.name), sesoi_table) for claim in claims]
-    if executor is None:
-        return [analyse_and_draw(*job) for job in jobs]
-    futures = [executor.submit(analyse_and_draw, *job) for job in jobs]
-    try:
-        return [future.result() for future in futures]
-    finally:
-        for future in futures:
-            future.cancel()
+def claim_runs(rows: list[dict]) -> pd.DataFrame:
+    """One claim's finished pairs as the table its analysis reads, sorted by point and replication
+    (their order in the battery's runs table), whichever session and process ran them and in
+    whatever order they finished."""
+    table = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+    return table.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
 
 
-def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: dict, executor=None) -> pd.DataFrame:
+def claim_job(claim: Claim, runs: pd.DataFrame, manifest: dict) -> tuple:
+    """``analyse_and_draw``'s arguments for one claim's rows (``claim_runs``) of a battery."""
+    return (claim, runs, manifest["samples"], manifest["seed"], manifest["method"], box_rule(manifest, claim.name),
+            from_manifest(manifest.get("sesoi")))
+
+
+class ClaimAnalyses:
+    """Each claim's share of the report (``analyse_and_draw``), begun as soon as its last pair is in.
+
+    With workers running the pairs (``overlap``), a claim is analysed in a thread of this process
+    while the workers run the later claims' pairs: this process only waits for results then, has
+    the analysis modules loaded already, and after the last pair only the last claim is left to
+    analyse (analysed after the runs, the claims took a fifth of a battery on one worker). Alone
+    (``--workers 1``: the runs hold this process) the claims are analysed after the runs, in order.
+    Either way a claim is analysed from its own rows (``claim_runs``): the same numbers and
+    pictures whatever ran the pairs, and a resumed battery's are those of an uninterrupted one."""
+
+    def __init__(self, claims: list[Claim], manifest: dict, overlap: bool, earlier: list[dict] | None = None):
+        self.claims, self.manifest = claims, manifest
+        self.earlier = list(earlier or [])  # rows of earlier sessions (a resumed battery), read from their chunks
+        self.rows: dict[str, list[dict]] = {claim.name: [] for claim in claims}
+        self.left: Counter[str] = Counter()
+        self.started: dict[str, Future] = {}
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="coprod-claims-analysis") if overlap else None
+
+    def expect(self, tasks: list[Task]) -> None:
+        """Every pair of the battery (done in an earlier session or not), before any row comes; the
+        earlier sessions' rows are added now."""
+        self.left.update(task.key[0] for task in tasks)
+        earlier, self.earlier = self.earlier, []
+        for row in earlier:
+            self.add(row)
+
+    def add(self, row: dict) -> None:
+        """A finished pair (this session's, or an earlier one's read back from its chunk)."""
+        name = row["claim"]
+        self.rows[name].append(row)
+        self.left[name] -= 1
+        if self.left[name] == 0 and self.thread is not None:
+            self.started[name] = self.thread.submit(self._analyse, name)
+
+    def _analyse(self, name: str) -> tuple:
+        claim = next(claim for claim in self.claims if claim.name == name)
+        return analyse_and_draw(*claim_job(claim, claim_runs(self.rows[name]), self.manifest))
+
+    def results(self) -> list[tuple]:
+        """Every claim's ``analyse_and_draw``, in the claims' order (waiting for those begun)."""
+        missing = [name for name, left in self.left.items() if left]
+        if missing:  # a pair never came back: the runner raises before this, so this is a bug
+            raise RuntimeError(f"claims analysed before all their pairs were in: {', '.join(missing)}")
+        return [self.started[claim.name].result() if claim.name in self.started else self._analyse(claim.name)
+                for claim in self.claims]
+
+    def close(self) -> None:
+        """Drop the analyses not begun (after a stop) and wait for the one under way."""
+        if self.thread is not None:
+            self.thread.shutdown(wait=True, cancel_futures=True)
+
+
+def write_battery(out: Path, claims: list[Claim], runs: pd.DataFrame, manifest: dict,
+                  analysed: list[tuple] | None = None) -> pd.DataFrame:
+    """The battery's folder, whole or not at all: tables, pictures, report. ``analysed`` holds each
+    claim's ``analyse_and_draw`` (``ClaimAnalyses``); without it the claims are analysed here."""
+    if analysed is None:
+        analysed = [analyse_and_draw(*claim_job(claim, claim_runs(runs[runs["claim"] == claim.name].to_dict("records")),
+                                                manifest)) for claim in claims]
     summaries, points, drivers, trajectories, images = [], [], [], [], {}
-    for claim, (summary, per_point, driver, found, image) in zip(claims, analysed_claims(claims, runs, manifest,
-                                                                                           executor)):
+    for claim, (summary, per_point, driver, found, image) in zip(claims, analysed):
         summaries.append(summary)
         points.append(per_point)
         drivers.append(driver)
@@ -494,9 +547,9 @@ def cmd_claims(args: argparse.Namespace) -> int:
     session.resumed(manifest)  # other settings are refused before a kernel compiles or a worker starts
     with open_executor(args.workers, args.scheduler) as (executor, slots, _):
         with session.working(manifest) as manifest:
-            runs = run_resumable(session.folder, claims, args, executor=executor, slots=slots)
+            runs, analysed = run_resumable(session.folder, claims, args, manifest, executor=executor, slots=slots)
             with session.writing_report():
-                summary = write_battery(out, claims, runs, manifest, executor=executor)
+                summary = write_battery(out, claims, runs, manifest, analysed)
     if not args.quiet:
         for row in summary.itertuples():
             print(f"{row.claim:<26} holds {row.share_holds:>4.0%} [{row.share_low:.0%}, {row.share_high:.0%}] "
@@ -606,21 +659,29 @@ def parse_box_steps(items: list[str] | None, claims: list[str]) -> dict[str, int
     return steps
 
 
-def run_resumable(partial: Path, claims: list[Claim], args: argparse.Namespace,
-                  executor=None, slots: int = 1) -> pd.DataFrame:
+def run_resumable(partial: Path, claims: list[Claim], args: argparse.Namespace, manifest: dict,
+                  executor=None, slots: int = 1) -> tuple[pd.DataFrame, list[tuple]]:
     """Run the missing pairs, writing chunks to ``partial`` (whose lock the caller's session holds);
-    return every finished pair. Raises the runner's ``Interrupted``/``RunFailed``/``ExecutorLost``/
-    ``StorageFailed`` with the finished pairs saved."""
+    return every finished pair and each claim's ``analyse_and_draw`` (``ClaimAnalyses``: with an
+    executor, begun while the later claims run). Raises the runner's ``Interrupted``/``RunFailed``/
+    ``ExecutorLost``/``StorageFailed`` with the finished pairs saved."""
     chunks = ChunkFolder(partial, RUN_KEY)
     chunks.prepare()
-    done = frozenset(chunks.done_keys())
-    run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
-               steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,
-               scheduler=args.scheduler, progress=not args.quiet, done=done, sink=chunks.write,
-               executor=executor, slots=slots)
-    # The final table is read back from the chunks, so a resumed battery equals an uninterrupted one.
-    runs = chunks.read()
-    return runs.sort_values(["claim", "point", "replication"], kind="stable").reset_index(drop=True)
+    earlier = chunks.read()
+    done = frozenset() if earlier is None else frozenset(earlier[list(RUN_KEY)].itertuples(index=False, name=None))
+    analyses = ClaimAnalyses(claims, manifest, overlap=executor is not None,
+                             earlier=None if earlier is None else earlier.to_dict("records"))
+    try:
+        run_claims(claims, samples=args.samples, replications=args.replications, citizens=args.citizens,
+                   steps=args.steps, seed=args.seed, engine=args.engine, method=args.method, workers=args.workers,
+                   scheduler=args.scheduler, progress=not args.quiet, done=done, sink=chunks.write,
+                   executor=executor, slots=slots, analyses=analyses)
+        # The final table is read back from the chunks, so a resumed battery equals an uninterrupted one.
+        runs = chunks.read()
+        runs = runs.sort_values(["claim", "point", "replication"], kind="stable").reset_index(drop=True)
+        return runs, analyses.results()
+    finally:
+        analyses.close()
 
 
 def register(parser: argparse.ArgumentParser) -> None:

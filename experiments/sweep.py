@@ -56,6 +56,7 @@ from coprod.experiments.checks import (
     check_seed,
     check_work,
 )
+from coprod.experiments.evaluation import evaluate_model, evaluate_outcomes
 from coprod.experiments.runner import (
     SEED_CONVENTION,
     ChunkFolder,
@@ -79,31 +80,6 @@ RUN_KEY = ("sample", "replication")
 # Fields a resumed sweep must share with the one it continues.
 RESUME_FIELDS = ("scenario", "problem", "method", "method_options", "samples", "replications", "seed",
                  "seed_convention", "outcomes", "steps", "citizens", "engine", "evaluate")
-
-
-# --- evaluation functions ----------------------------------------------------------------------
-
-def evaluate_model(parameters: dict[str, Any], seed: int, *, steps: int, engine: str = "auto") -> dict[str, float]:
-    """Build ``CoProductionModel`` with ``parameters``, step ``steps`` months, return its outcomes."""
-    # The model (mesa, numba) costs 3.2 s to import on top of this module (python -X importtime, under
-    # load): `coprod analyze` imports this module to read a sweep's tables and never runs the model.
-    from coprod.model.model import CoProductionModel  # noqa: PLC0415 - start-up cost, above
-
-    model = CoProductionModel(seed=seed, engine=engine, **parameters)
-    for _ in range(steps):
-        model.step()
-    model.forget()
-    return dict(model.outcomes)
-
-
-def evaluate_outcomes(evaluate: Callable, outcomes: list[str], parameters: dict[str, Any],
-                      seed: int) -> dict[str, float]:
-    """Worker side: one run's named outcomes as floats (a missing one is the run's error)."""
-    result = evaluate(parameters, seed)
-    missing = [name for name in outcomes if name not in result]
-    if missing:
-        raise KeyError(f"evaluation returned no {', '.join(missing)}")
-    return {name: float(result[name]) for name in outcomes}
 
 
 def seed_units(method: str, sample_size: int, num_vars: int, options: dict[str, Any]) -> np.ndarray:
@@ -566,8 +542,8 @@ def sweep_citizens(given: int | None, base: dict[str, Any]) -> int:
 def scenario_info(scenario, base: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """The descriptive manifest fields of a model sweep: the scenario, its resolved parameters,
     steps, citizens, engine, the evaluation and the commit."""
-    from coprod.experiments.run import git_commit, git_dirty  # noqa: PLC0415 - run imports the model: see evaluate_model
-    from coprod.model.model import resolve_parameters  # noqa: PLC0415 - start-up cost: see evaluate_model
+    from coprod.experiments.run import git_commit, git_dirty  # noqa: PLC0415 - run imports the model: see evaluation.py
+    from coprod.model.model import resolve_parameters  # noqa: PLC0415 - start-up cost: see evaluation.py
 
     return {
         "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},

@@ -23,10 +23,10 @@ from coprod.experiments.claims import (
     load_claims,
     point_categories,
     run_claims,
-    run_pair,
     verdict,
     wilson,
 )
+from coprod.experiments.evaluation import run_pair
 
 CLAIMS = load_claims()
 FAIL_SEEDS = (1, 2)
@@ -85,12 +85,22 @@ def test_verdict_thresholds_and_wilson_interval():
     assert 0.45 < low < 0.8 < high < 0.97
 
 
-def battery(tmp_path, name):
+def battery(tmp_path, name, workers=1, replications=1):
     out = tmp_path / name
     assert cli.main(["claims", "--claim", "openness_sustains", "--claim", "takeover_stifles", "--samples", "4",
-                     "--replications", "1", "--citizens", "120", "--steps", "12", "--seed", "5", "--workers", "1",
-                     "--engine", "agents", "--quiet", "--out", str(out)]) == 0
+                     "--replications", str(replications), "--citizens", "120", "--steps", "12", "--seed", "5",
+                     "--workers", str(workers), "--engine", "agents", "--quiet", "--out", str(out)]) == 0
     return out
+
+
+def test_two_workers_write_the_battery_of_one_to_the_byte(tmp_path):
+    # On a pool each claim is analysed and drawn in a thread of the command while the workers run
+    # the later claims' pairs, from rows that came back in any order; alone, after all the runs.
+    one, two = battery(tmp_path, "one", 1, 2), battery(tmp_path, "two", 2, 2)
+    names = sorted(path.name for path in one.iterdir())
+    assert names == sorted(path.name for path in two.iterdir()) and "takeover_stifles.png" in names
+    for name in set(names) - {"manifest.json", "SHA256SUMS"}:  # the manifest records the command
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
 
 
 def test_report_states_its_sizes_and_reproduces_from_its_manifest(tmp_path):

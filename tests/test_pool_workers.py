@@ -3,12 +3,15 @@ cache) without tripping over numba's thread count, and import Mesa and SciPy as 
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import numba
 import numpy as np
 
+from coprod.experiments.evaluation import evaluate_model, evaluate_outcomes, evaluate_pair
 from coprod.experiments.executors import local_pool
+from coprod.experiments.runner import _evaluate_batch
 
 
 def compile_and_count_threads() -> tuple[float, int, int]:
@@ -47,3 +50,21 @@ def test_a_worker_loads_the_model_without_the_whole_of_mesa_and_scipy():
     # Mesa and SciPy were whole before the worker could ask for their lean parts (0.8 s a worker).
     with local_pool(1) as executor:
         assert executor.submit(whole_packages_loaded).result(timeout=300) == []
+
+
+def command_modules_loaded() -> list[str]:
+    return [name for name in ("coprod.experiments.sweep", "coprod.experiments.claims") if name in sys.modules]
+
+
+def test_a_worker_runs_pairs_and_sweep_runs_without_the_commands_modules():
+    # Before: the functions a worker runs lived in ``sweep`` and ``claims``, and unpickling them
+    # imported pandas' tables, SciPy's statistics and SALib in every worker (0.85 s of CPU each).
+    arm = {"n_citizens": 40}
+    pair = [(("claim", "sample", 0, 0), (arm, arm, "wellbeing_long", 2, "numba"), 1, "")]
+    run = [((0, 0), arm, 1, "")]
+    sweep_run = functools.partial(evaluate_outcomes, functools.partial(evaluate_model, steps=2), ["wellbeing_long"])
+    with local_pool(1) as executor:
+        (_, (treated, controlled), _), = executor.submit(_evaluate_batch, evaluate_pair, pair).result(timeout=300)
+        (_, outcomes, _), = executor.submit(_evaluate_batch, sweep_run, run).result(timeout=300)
+        assert executor.submit(command_modules_loaded).result(timeout=300) == []
+    assert treated == controlled == outcomes["wellbeing_long"]  # the same arms with the same seed
