@@ -746,6 +746,10 @@ def test_speed_and_stop_month_show_what_the_class_set_and_their_echo_publishes_n
         stop.v_model = typed
     status.value = Status(False, False)  # a redraw of the bar keeps what was typed
     assert stop.v_model == "36" and sent[-1] == ("stop_month", 36)
+    back_month = rc.find(v.TextField, label="Back to month").widget
+    back_month.v_model = "1"  # typed, no Enter, and Go back pressed at once
+    rc.find(v.Btn, children=["Go back"]).widget.click()
+    assert sent[-1] == ("back", 1)
     rc.close()
 
     s = session()
