@@ -68,11 +68,10 @@ def dask_cluster(dask_cluster_of_this_worker):
 # (2026-12-02; tests made smaller that day: estimated). Only the order matters: a stale or missing
 # entry changes the order, never what runs. Update it from a quiet run's --durations.
 SLOW_TESTS = {
-    "test_readme_examples.py::test_every_readme_example_runs_at_a_small_size": 110,
+    "test_readme_examples.py::test_every_readme_example_runs_at_a_small_size": 98,
     "test_parallel_compile.py::test_workers_fill_a_cold_cache_and_a_run_gives_the_same_numbers": 61,
     "test_claims_resume.py::test_sigkill_then_resume_equals_uninterrupted": 60,
     "test_dashboard_projector.py::test_each_lesson_can_be_walked_from_the_info_panel": 47,
-    "test_parallel_compile.py::test_a_broken_record_falls_back_to_the_serial_warm_up": 45,
     "test_sweep_dask.py::test_claims_battery_on_scheduler_equals_local_pool": 44,
     "test_dashboard_projector.py::test_presentation_fits_any_projector_with_every_text_at_least_18_px": 42,
     "test_kill_resume.py::test_claims_killed_at_random_moments_resume_to_the_uninterrupted_tables": 42,
@@ -91,6 +90,7 @@ SLOW_TESTS = {
     "test_prim.py::test_points_needed_is_a_floor_below_the_measured_need": 21,
     "test_sweep_resume.py::test_two_workers_equal_one_worker": 20,
     "test_calibrate.py::test_killed_calibration_resumes_to_the_same_posterior": 20,
+    "test_parallel_compile.py::test_a_broken_record_falls_back_to_the_serial_warm_up": 18,
     "test_sweep_resume.py::test_reference_is_complete": 18,
     "test_prim.py::test_the_size_the_report_names_for_a_known_box_is_measured": 18,
     "test_patterns.py::test_command_writes_the_scorecard_and_repeats_it_exactly": 17,

@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 from test_sweep_dask import dask_command, free_port, start, stop
 
+from coprod.experiments.cli import main
+
 pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
 
 SWEEP = ["sweep", "default", "--method", "latin", "-N", "40", "--citizens", "60", "--steps", "12", "--engine",
@@ -76,9 +78,7 @@ def test_scheduler_death_is_one_line_and_resume_recovers(tmp_path):
     done = subprocess.run(coprod() + SWEEP + ["--workers", "1", "--out", str(out), "--resume"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    whole = subprocess.run(coprod() + SWEEP + ["--workers", "1", "--out", str(tmp_path / "whole")],
-                           capture_output=True, text=True, timeout=300)
-    assert whole.returncode == 0, whole.stderr
+    assert main(SWEEP + ["--workers", "1", "--out", str(tmp_path / "whole")]) == 0  # uninterrupted, in this process
     columns = lambda t: t.drop(columns=["runtime"])  # noqa: E731
     pd.testing.assert_frame_equal(columns(pd.read_parquet(out / "results.parquet")),
                                   columns(pd.read_parquet(tmp_path / "whole" / "results.parquet")))
@@ -98,18 +98,29 @@ def test_scheduler_without_workers_says_so(tmp_path):
     assert not (tmp_path / "sweep").exists()
 
 
-@pytest.mark.parametrize("command", ["sweep", "compare"])  # claims shares the runner's connect
-def test_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, command):
+def test_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path):
+    """For sweep and compare (claims shares the runner's connect), run at once: each spends the
+    client's whole connect timeout (10 s) finding nothing there."""
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
     argv = {"sweep": SWEEP, "compare": ["compare", "npm", "npg_collective", "--citizens", "60", "--steps", "2",
-                                        "--replications", "2", "--quiet"],
-            "claims": ["claims", "--claim", "hybrid_strains_staff", "--samples", "2", "--replications", "1",
-                       "--citizens", "60", "--steps", "2", "--quiet"]}[command]
-    done = subprocess.run(coprod() + argv + ["--scheduler", address, "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert "cannot connect" in one_line(done.stderr)
-    assert list(tmp_path.iterdir()) == []
+                                        "--replications", "2", "--quiet"]}
+    started = {}
+    for command, arguments in argv.items():
+        (tmp_path / command).mkdir()
+        started[command] = subprocess.Popen(coprod() + arguments + ["--scheduler", address, "--out",
+                                                                    str(tmp_path / command / "out")],
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for command, proc in started.items():
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 2, (command, err)
+            assert "cannot connect" in one_line(err), command
+            assert list((tmp_path / command).iterdir()) == [], command
+    finally:
+        for proc in started.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
 
 
 def test_compare_on_a_scheduler_equals_in_process(tmp_path, dask_cluster):
@@ -117,9 +128,7 @@ def test_compare_on_a_scheduler_equals_in_process(tmp_path, dask_cluster):
     on_dask = subprocess.run(coprod() + argv + ["--scheduler", dask_cluster["address"], "--out",
                                                 str(tmp_path / "dask")], capture_output=True, text=True, timeout=300)
     assert on_dask.returncode == 0, on_dask.stderr
-    here = subprocess.run(coprod() + argv + ["--out", str(tmp_path / "here")], capture_output=True, text=True,
-                          timeout=300)
-    assert here.returncode == 0, here.stderr
+    assert main(argv + ["--out", str(tmp_path / "here")]) == 0  # in this process: no second start-up to pay
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "finals.parquet"),
                                   pd.read_parquet(tmp_path / "here" / "finals.parquet"))
 

@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 from processes import wait_for_chunks
 
+from coprod.experiments.cli import main
+
 pytest.importorskip("distributed", reason="dask.distributed is not importable; the --scheduler path needs it")
 
 SETTINGS = ["--method", "latin", "--samples", "30", "--replications", "2", "--citizens", "100", "--steps", "12",
@@ -121,9 +123,8 @@ def cluster(dask_cluster):
 @pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def local(tmp_path_factory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("local") / "sweep"
-    done = subprocess.run(coprod() + ["sweep", SCENARIO, *SETTINGS, "--workers", "2", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=out.parent)
-    assert done.returncode == 0, done.stderr
+    # In this process: a coprod process costs seconds of imports before its pool even starts.
+    assert main(["sweep", SCENARIO, *SETTINGS, "--workers", "2", "--out", str(out)]) == 0
     return pd.read_parquet(out / "results.parquet").drop(columns=["runtime"])
 
 

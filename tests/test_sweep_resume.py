@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from processes import sigkill_after_chunks, wait_for_chunks
 
+from coprod.experiments.cli import main
+
 SETTINGS = ["--method", "latin", "--samples", "30", "--replications", "2", "--citizens", "100", "--steps", "12",
             "--engine", "agents", "--seed", "7", "--chunk-runs", "5", "--quiet",
             "--uncertain", "outreach=0:1", "process_openness=0:1", "mean_degree=4:12"]
@@ -46,10 +48,9 @@ def outcome_table(out: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")  # not module: the slowest tests run first (conftest.py), apart from the rest
 def reference(tmp_path_factory) -> pd.DataFrame:
-    """An uninterrupted sweep on one worker."""
+    """An uninterrupted sweep on one worker, in this process (a coprod process costs seconds of imports)."""
     out = tmp_path_factory.mktemp("reference") / "sweep"
-    done = sweep(out, "--workers", "1")
-    assert done.returncode == 0, done.stderr
+    assert main(["sweep", SCENARIO, *SETTINGS, "--out", str(out), "--workers", "1"]) == 0
     return outcome_table(out)
 
 
