@@ -171,30 +171,63 @@ def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours,
 @njit
 def _sum_group(row, caseload_rows, caseload_bounds, counts, histogram, lo, hi, traits, state, bonding, bridging):
     """Add citizens ``lo`` to ``hi - 1`` (one group, in order) to the group's ``row`` of sums, to the
-    rows of the caseloads wholly in the group (a caseload across the group's ends is left to
-    ``_sum_caseload``), and to the quintile ``counts`` and wellbeing ``histogram`` (``_count_citizen``):
-    one pass, so at 10^6 citizens the state is read from memory once, not once per kind of sum.
+    rows of the caseloads that lie wholly in the group (``caseload_rows``: participants, invitations,
+    need met, planners), to the quintile ``counts`` (5, 2) of those taking part and heard, and to
+    the wellbeing ``histogram`` (unless it has no bins). One pass: at 10^6 citizens the state is
+    read from memory once, not once for each kind of sum. A caseload that straddles the group's
+    ends is left to ``_sum_caseload``.
+
     Each sum runs in a local variable, from 0.0, and is added to its row once at the end (the same
     additions in the same order as adding into the row citizen by citizen, without the compiler
     storing the whole row after every citizen: it cannot tell that ``row`` is not an input)."""
-    taking_part = (0.0,) * 13  # _add_taking_part's sums
+    participants = commission = design = deliver = assess = 0.0
+    heard_commission = heard_design = heard_deliver = heard_assess = 0.0
+    deliver_group = need_group = deliver_collective = need_collective = 0.0
     ignored_sum = hours_sum = collective = individual = group = volunteers = volunteer_hours_sum = 0.0
     wellbeing_sum = met_sum = met_need_hours = coproduced_need_hours = 0.0
     trust_sum = efficacy_sum = motivation_sum = bonding_sum = bridging_sum = 0.0
+    histogram_bins = histogram.shape[0]
     caseload = _caseload_at(caseload_bounds, lo)
     whole = caseload_bounds[caseload] >= lo  # began in this group (else it straddles the group's start)
+    boundary = caseload_bounds[caseload + 1]
     in_caseload = (0.0, 0.0, 0.0, 0.0)
     for i in range(np.uint64(lo), np.uint64(hi)):
-        while i == caseload_bounds[caseload + 1]:  # the next caseload (an empty one ends where it begins)
+        while i == boundary:  # the next caseload (a loop: an empty caseload ends where it begins)
             if whole:
                 _add_caseload(caseload_rows[caseload], in_caseload)
-            caseload, whole, in_caseload = caseload + 1, True, (0.0, 0.0, 0.0, 0.0)
+            caseload += 1
+            whole, boundary, in_caseload = True, caseload_bounds[caseload + 1], (0.0, 0.0, 0.0, 0.0)
         citizen = state[i]
-        need_hours = traits[i].need_hours
+        trait = traits[i]
+        need_hours = trait.need_hours
+        p = citizen.phase
         mode = citizen.mode
+        if p >= 0:
+            participants += 1.0
+            counts[trait.quintile, 0] += 1
+            if p == rules.PHASE_COMMISSION:
+                commission += 1.0
+                heard_commission += 1.0 if citizen.heard else 0.0
+            elif p == rules.PHASE_DESIGN:
+                design += 1.0
+                heard_design += 1.0 if citizen.heard else 0.0
+            elif p == rules.PHASE_DELIVER:
+                deliver += 1.0
+                heard_deliver += 1.0 if citizen.heard else 0.0
+                if mode == rules.MODE_GROUP:
+                    deliver_group += citizen.hours
+                    need_group += need_hours
+                elif mode == rules.MODE_COLLECTIVE:
+                    deliver_collective += citizen.hours
+                    need_collective += need_hours
+            elif p == rules.PHASE_ASSESS:
+                assess += 1.0
+                heard_assess += 1.0 if citizen.heard else 0.0
+        if citizen.heard:
+            counts[trait.quintile, 1] += 1
         in_caseload = _caseload_terms(in_caseload, citizen)
-        _count_citizen(counts, histogram, traits[i], citizen)
-        taking_part = _add_taking_part(taking_part, citizen, need_hours)
+        if histogram_bins > 0:
+            histogram[gini_bin(citizen.wellbeing)] += 1
         ignored_sum += 1.0 if citizen.ignored else 0.0
         hours_sum += citizen.hours
         collective += 1.0 if rules.acts_collectively(mode, citizen.is_volunteer) else 0.0
@@ -212,58 +245,13 @@ def _sum_group(row, caseload_rows, caseload_bounds, counts, histogram, lo, hi, t
         motivation_sum += citizen.motivation
         bonding_sum += bonding[i]
         bridging_sum += bridging[i]
-    if hi > lo and whole and caseload_bounds[caseload + 1] == hi:  # the last caseload ends with the group
+    if hi > lo and whole and boundary == hi:  # the last caseload ends with the group
         _add_caseload(caseload_rows[caseload], in_caseload)
-    (participants, commission, design, deliver, assess, heard_commission, heard_design, heard_deliver, heard_assess,
-     deliver_group, need_group, deliver_collective, need_collective) = taking_part
     _add_to_row(row, (participants, commission, design, deliver, assess, heard_commission, heard_design,
                       heard_deliver, heard_assess, ignored_sum, hours_sum, deliver_group, deliver_collective,
                       need_group, need_collective, collective, volunteers, volunteer_hours_sum, wellbeing_sum, met_sum,
                       trust_sum, efficacy_sum, motivation_sum, bonding_sum, bridging_sum, met_need_hours,
                       coproduced_need_hours, individual, group))
-
-
-@njit
-def _add_taking_part(sums, citizen, need_hours):
-    """A group's sums of those taking part with ``citizen`` added: participants, by phase (4), heard
-    by phase (4), and co-delivery hours and need hours at group and at collective level."""
-    (participants, commission, design, deliver, assess, heard_commission, heard_design, heard_deliver, heard_assess,
-     deliver_group, need_group, deliver_collective, need_collective) = sums
-    p, mode = citizen.phase, citizen.mode
-    if p >= 0:
-        participants += 1.0
-        if p == rules.PHASE_COMMISSION:
-            commission += 1.0
-            heard_commission += 1.0 if citizen.heard else 0.0
-        elif p == rules.PHASE_DESIGN:
-            design += 1.0
-            heard_design += 1.0 if citizen.heard else 0.0
-        elif p == rules.PHASE_DELIVER:
-            deliver += 1.0
-            heard_deliver += 1.0 if citizen.heard else 0.0
-            if mode == rules.MODE_GROUP:
-                deliver_group += citizen.hours
-                need_group += need_hours
-            elif mode == rules.MODE_COLLECTIVE:
-                deliver_collective += citizen.hours
-                need_collective += need_hours
-        elif p == rules.PHASE_ASSESS:
-            assess += 1.0
-            heard_assess += 1.0 if citizen.heard else 0.0
-    return (participants, commission, design, deliver, assess, heard_commission, heard_design, heard_deliver,
-            heard_assess, deliver_group, need_group, deliver_collective, need_collective)
-
-
-@njit
-def _count_citizen(counts, histogram, trait, citizen):
-    """Add a citizen to the quintile ``counts`` (5, 2) of those taking part and those heard, and to
-    the wellbeing ``histogram`` unless it has no bins."""
-    if citizen.phase >= 0:
-        counts[trait.quintile, 0] += 1
-    if citizen.heard:
-        counts[trait.quintile, 1] += 1
-    if histogram.shape[0] > 0:
-        histogram[gini_bin(citizen.wellbeing)] += 1
 
 
 @njit
