@@ -15,7 +15,7 @@ from coprod.core import streams
 from coprod.core.threads import threads_for
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer
-from coprod.model.tally import Tally, gini, sum_by_group, tally_from_sums
+from coprod.model.tally import Tally, count_chunks, gini, sum_caseloads, sum_groups, tally_from_sums
 
 # Quantities the tally sums over all citizens (``tally_of``'s totals), NumPy's sums here.
 TOTALS = ("trust", "efficacy", "motivation")
@@ -87,8 +87,9 @@ class AgentEngine:
         traits, state = records.traits, records.state
         no_ties = np.zeros(len(self.citizens))  # tie sums are the totals above
         with threads_for(len(self.citizens)):
-            groups, caseloads, quintiles, _ = sum_by_group(self.group_bounds, self.caseload_bounds, traits, state,
-                                                           no_ties, no_ties, 1, 0)
+            groups = sum_groups(self.group_bounds, traits, state, no_ties, no_ties)
+            caseloads = sum_caseloads(self.caseload_bounds, state)
+            quintiles, _ = count_chunks(traits, state, 1, 0)
         return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
                                self.quintile_members, quintiles, gini(state["wellbeing"]),
                                totals=(*(np.ascontiguousarray(state[name]).sum() for name in TOTALS), bonding,

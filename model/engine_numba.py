@@ -42,9 +42,11 @@ from coprod.model.tally import (
     VOLUNTEER_BIT,
     Tally,
     binned_gini_by_sorting,
+    count_chunks,
     histogram_gini,
     seen_byte_of,
-    sum_by_group,
+    sum_caseloads,
+    sum_groups,
     tally_from_sums,
     tally_month,
     tally_of,
@@ -235,10 +237,10 @@ class NumbaEngine:
                         self.need_hours_by_caseload, self.quintile_members, per_quintile, totals, gini)
 
     def tally_in_parallel(self) -> Tally:
+        groups = sum_groups(self.group_bounds, self.traits, self.state, self.bonding, self.bridging)
+        caseloads = sum_caseloads(self.caseload_bounds, self.state)
         histogram_bins = GINI_BINS if self.n >= SORTED_GINI_BELOW else 0
-        groups, caseloads, quintiles, histogram = sum_by_group(
-            self.group_bounds, self.caseload_bounds, self.traits, self.state, self.bonding, self.bridging,
-            numba.get_num_threads(), histogram_bins)
+        quintiles, histogram = count_chunks(self.traits, self.state, numba.get_num_threads(), histogram_bins)
         gini = histogram_gini(histogram) if histogram_bins else binned_gini_by_sorting(self.state)
         return tally_from_sums(self.members, self.need_hours_by_group, groups, caseloads, self.need_hours_by_caseload,
                                self.quintile_members, quintiles, gini)

@@ -1,13 +1,13 @@
 """What the citizens did this month, summed by group, caseload and resource quintile, and the Gini.
 
 Both engines sum their citizens with the same compiled code (what one citizen adds to its group,
-caseload and quintile is written once, in ``_sum_group`` and ``_caseload_terms``) and hand the
-model a ``Tally`` (``tally_of``); the public side (professionals, NGOs, politician, learning and
-outcomes) reads only these sums, never individual citizens. Groups and caseloads are contiguous
-ranges of citizens, each summed in order by one thread, so the sums do not depend on the thread
-count. The parallel kernel (``sum_by_group``, one pass over the citizens) serves large populations
-and the agents engine; a small population on one thread is tallied by ``tally_month`` in one call,
-to the same bits.
+caseload and quintile is written once, in ``_sum_group``, ``_sum_caseload`` and
+``_count_quintiles``) and hand the model a ``Tally`` (``tally_of``); the public side
+(professionals, NGOs, politician, learning and outcomes) reads only these sums, never individual
+citizens. Groups and caseloads are contiguous ranges of citizens, each summed in order by one
+thread, so the sums do not depend on the thread count. The parallel kernels (``sum_groups``,
+``sum_caseloads``, ``count_chunks``) serve large populations and the agents engine; a small
+population on one thread is tallied by ``tally_month`` in one call, to the same bits.
 Only the whole-population totals and the Gini differ by engine: the agents engine takes NumPy's
 sums and the exact Gini of its citizens, the numba engine sums its groups' sums (NumPy's pairwise
 order) and bins the Gini (``histogram_gini``, or the same number from sorted bins).
@@ -148,7 +148,7 @@ def tally_of(members, need_hours, column, by_phase, heard, per_caseload, caseloa
 
 def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours, quintile_members, quintiles,
                     wellbeing_gini, totals=None) -> Tally:
-    """The ``Tally`` of the parallel kernel's sums (``sum_by_group``).
+    """The ``Tally`` of the parallel kernels' sums (``sum_groups``, ``sum_caseloads``, ``count_chunks``).
     ``totals`` (trust, efficacy, motivation, bonding and bridging summed over citizens, each tie at
     both ends) default to NumPy's sums of the groups' sums."""
     # One contiguous copy, a row per quantity: the Tally's per-group arrays are views of it.
@@ -164,20 +164,15 @@ def tally_from_sums(members, need_hours, groups, caseloads, caseload_need_hours,
 # Loops over citizens run on unsigned indices: Numba then leaves out the check for a negative index
 # (counted from the end) on every array access, ~12% of the serial tally at 2,000 citizens.
 #
-# What one citizen adds to its group's, its caseload's and its quintile's sums is written once, in
-# ``_sum_group``, one pass over a group's citizens in order; the parallel kernel (``sum_by_group``)
-# and the serial ``tally_month`` both call it, so the two paths add the same numbers in the same
-# order. It compiles into its callers (no cache of its own, so the warm-up never counts it cold).
+# What one citizen adds to its group's, its caseload's and its quintile's sums is written once,
+# in the three helpers below; the parallel kernels and the serial ``tally_month`` both loop over
+# citizens in order and call them, so the two paths add the same numbers in the same order. They
+# compile into their callers (no cache of their own, so the warm-up never counts them cold).
 @njit
-def _sum_group(row, caseload_rows, caseload_bounds, counts, histogram, lo, hi, traits, state, bonding, bridging):
-    """Add citizens ``lo`` to ``hi - 1`` (one group, in order) to the group's ``row`` of sums, to the
-    rows of the caseloads that lie wholly in the group (``caseload_rows``: participants, invitations,
-    need met, planners), to the quintile ``counts`` (5, 2) of those taking part and heard, and to
-    the wellbeing ``histogram`` (unless it has no bins). One pass: at 10^6 citizens the state is
-    read from memory once, not once for each kind of sum. A caseload that straddles the group's
-    ends is left to ``_sum_caseload``.
+def _sum_group(row, lo, hi, traits, state, bonding, bridging):
+    """Add citizens ``lo`` to ``hi - 1`` (one group, in order) to the group's ``row`` of sums.
 
-    Each sum runs in a local variable, from 0.0, and is added to its row once at the end (the same
+    Each sum runs in a local variable, from 0.0, and is added to the row once at the end (the same
     additions in the same order as adding into the row citizen by citizen, without the compiler
     storing the whole row after every citizen: it cannot tell that ``row`` is not an input)."""
     participants = commission = design = deliver = assess = 0.0
@@ -186,25 +181,13 @@ def _sum_group(row, caseload_rows, caseload_bounds, counts, histogram, lo, hi, t
     ignored_sum = hours_sum = collective = individual = group = volunteers = volunteer_hours_sum = 0.0
     wellbeing_sum = met_sum = met_need_hours = coproduced_need_hours = 0.0
     trust_sum = efficacy_sum = motivation_sum = bonding_sum = bridging_sum = 0.0
-    histogram_bins = histogram.shape[0]
-    caseload = _caseload_at(caseload_bounds, lo)
-    whole = caseload_bounds[caseload] >= lo  # began in this group (else it straddles the group's start)
-    boundary = caseload_bounds[caseload + 1]
-    in_caseload = (0.0, 0.0, 0.0, 0.0)
     for i in range(np.uint64(lo), np.uint64(hi)):
-        while i == boundary:  # the next caseload (a loop: an empty caseload ends where it begins)
-            if whole:
-                _add_caseload(caseload_rows[caseload], in_caseload)
-            caseload += 1
-            whole, boundary, in_caseload = True, caseload_bounds[caseload + 1], (0.0, 0.0, 0.0, 0.0)
         citizen = state[i]
-        trait = traits[i]
-        need_hours = trait.need_hours
+        need_hours = traits[i].need_hours
         p = citizen.phase
         mode = citizen.mode
         if p >= 0:
             participants += 1.0
-            counts[trait.quintile, 0] += 1
             if p == rules.PHASE_COMMISSION:
                 commission += 1.0
                 heard_commission += 1.0 if citizen.heard else 0.0
@@ -223,11 +206,6 @@ def _sum_group(row, caseload_rows, caseload_bounds, counts, histogram, lo, hi, t
             elif p == rules.PHASE_ASSESS:
                 assess += 1.0
                 heard_assess += 1.0 if citizen.heard else 0.0
-        if citizen.heard:
-            counts[trait.quintile, 1] += 1
-        in_caseload = _caseload_terms(in_caseload, citizen)
-        if histogram_bins > 0:
-            histogram[gini_bin(citizen.wellbeing)] += 1
         ignored_sum += 1.0 if citizen.ignored else 0.0
         hours_sum += citizen.hours
         collective += 1.0 if rules.acts_collectively(mode, citizen.is_volunteer) else 0.0
@@ -245,8 +223,6 @@ def _sum_group(row, caseload_rows, caseload_bounds, counts, histogram, lo, hi, t
         motivation_sum += citizen.motivation
         bonding_sum += bonding[i]
         bridging_sum += bridging[i]
-    if hi > lo and whole and boundary == hi:  # the last caseload ends with the group
-        _add_caseload(caseload_rows[caseload], in_caseload)
     _add_to_row(row, (participants, commission, design, deliver, assess, heard_commission, heard_design,
                       heard_deliver, heard_assess, ignored_sum, hours_sum, deliver_group, deliver_collective,
                       need_group, need_collective, collective, volunteers, volunteer_hours_sum, wellbeing_sum, met_sum,
@@ -262,70 +238,74 @@ def _add_to_row(row, sums):
 
 
 @njit
-def _caseload_at(caseload_bounds, citizen):
-    """The caseload that holds ``citizen`` (the last one beginning at or before it)."""
-    return np.searchsorted(caseload_bounds, citizen, side="right") - 1
-
-
-@njit
-def _caseload_terms(sums, citizen):
-    """A caseload's running sums (participants, invitations, need met, planners) with ``citizen`` added."""
-    participants, invitations, met_sum, planners = sums
-    if citizen.phase >= 0:
-        participants += 1.0
-    if citizen.invited:
-        invitations += 1.0
-    met_sum += citizen.met
-    if rules.plans(citizen.phase):
-        planners += 1.0
-    return participants, invitations, met_sum, planners
-
-
-@njit
-def _add_caseload(row, sums):
-    for k in range(4):
-        row[k] += sums[k]
-
-
-@njit
 def _sum_caseload(row, lo, hi, state):
-    """Add citizens ``lo`` to ``hi - 1`` (one caseload, in order) to its ``row`` (``_caseload_terms``)."""
-    sums = (0.0, 0.0, 0.0, 0.0)
+    """Add citizens ``lo`` to ``hi - 1`` (one caseload, in order) to its ``row``: participants,
+    invitations, need met and planners (local sums, as in ``_sum_group``)."""
+    participants = invitations = met_sum = planners = 0.0
     for i in range(np.uint64(lo), np.uint64(hi)):
-        sums = _caseload_terms(sums, state[i])
-    _add_caseload(row, sums)
+        citizen = state[i]
+        if citizen.phase >= 0:
+            participants += 1.0
+        if rules.plans(citizen.phase):
+            planners += 1.0
+        if citizen.invited:
+            invitations += 1.0
+        met_sum += citizen.met
+    row[0] += participants
+    row[1] += invitations
+    row[2] += met_sum
+    row[3] += planners
 
 
 @njit
-def _sum_straddling_caseloads(caseload_rows, caseload_bounds, group_bounds, state):
-    """Sum the caseloads that cross a group's start, which ``_sum_group`` leaves out, in order, whole."""
-    done = -1
-    for g in range(1, group_bounds.shape[0] - 1):
-        start = group_bounds[g]
-        caseload = _caseload_at(caseload_bounds, start)
-        if caseload_bounds[caseload] < start and caseload != done and start < caseload_bounds[-1]:
-            _sum_caseload(caseload_rows[caseload], caseload_bounds[caseload], caseload_bounds[caseload + 1], state)
-            done = caseload
+def _count_quintiles(counts, lo, hi, traits, state):
+    """Count citizens ``lo`` to ``hi - 1`` taking part and heard, per quintile, into ``counts`` (5, 2)."""
+    for i in range(np.uint64(lo), np.uint64(hi)):
+        q = traits[i].quintile
+        if state[i].phase >= 0:
+            counts[q, 0] += 1
+        if state[i].heard:
+            counts[q, 1] += 1
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def sum_by_group(group_bounds, caseload_bounds, traits, state, bonding, bridging, n_chunks, histogram_bins):
-    """The month's sums: per group and per caseload (float64 rows), and the quintile counts and the
-    wellbeing histogram (``histogram_bins`` bins, none if 0; integer counts). The groups are dealt
-    in ``n_chunks`` runs of whole groups, one a thread; each group and each caseload is summed in
-    order by one thread, and the integer counts are kept per chunk and added up after, which does
-    not depend on the order. So the sums do not depend on the thread count or the chunks."""
-    n_groups = group_bounds.shape[0] - 1
-    groups = _zeros_2d(n_groups, np.int64(N_GROUP_COLUMNS))
-    caseloads = _zeros_2d(caseload_bounds.shape[0] - 1, np.int64(4))
-    counts, histogram = _chunk_counts(n_chunks, histogram_bins)
+def sum_groups(bounds, traits, state, bonding, bridging):
+    """Per-group sums; each group is a contiguous range summed in order by one thread."""
+    n_groups = bounds.shape[0] - 1
+    out = _zeros_2d(n_groups, np.int64(N_GROUP_COLUMNS))
+    for g in prange(n_groups):
+        _sum_group(out[g], bounds[g], bounds[g + 1], traits, state, bonding, bridging)
+    return out
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def sum_caseloads(caseload_bounds, state):
+    """Participants, invitations, need met and planners per caseload (contiguous ranges, one thread each)."""
+    n_caseloads = caseload_bounds.shape[0] - 1
+    out = _zeros_2d(n_caseloads, np.int64(4))
+    for c in prange(n_caseloads):
+        _sum_caseload(out[c], caseload_bounds[c], caseload_bounds[c + 1], state)
+    return out
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def count_chunks(traits, state, n_chunks, histogram_bins):
+    """Integer counts by chunk: quintile participation and uptake, and (when ``histogram_bins`` is
+    GINI_BINS) the wellbeing histogram; with ``histogram_bins`` 0 it is not counted.
+
+    Integer counts summed over chunks do not depend on the chunking, so the result is the same
+    for any thread count. Per-chunk bins are int32 (a chunk holds < 2^31 citizens) to halve the
+    memory the fixed-size histogram touches every month."""
+    n = state.shape[0]
+    quintiles, histogram = _chunk_counts(n_chunks, histogram_bins)
     for chunk in prange(n_chunks):
-        for g in range(chunk * n_groups // n_chunks, (chunk + 1) * n_groups // n_chunks):
-            _sum_group(groups[g], caseloads, caseload_bounds, counts[chunk], histogram[chunk], group_bounds[g],
-                       group_bounds[g + 1], traits, state, bonding, bridging)
-    _sum_straddling_caseloads(caseloads, caseload_bounds, group_bounds, state)
-    quintiles, histogram_total = _chunk_totals(counts, histogram)
-    return groups, caseloads, quintiles, histogram_total
+        lo = chunk * n // n_chunks
+        hi = (chunk + 1) * n // n_chunks
+        _count_quintiles(quintiles[chunk], lo, hi, traits, state)
+        if histogram_bins > 0:
+            for i in range(np.uint64(lo), np.uint64(hi)):
+                histogram[chunk, gini_bin(state[i].wellbeing)] += 1
+    return _chunk_totals(quintiles, histogram)
 
 
 # Array set-up and the sum over chunks, outside the parallel kernels: in a ``parallel=True``
@@ -356,21 +336,22 @@ def _chunk_totals(quintiles, histogram):
 
 @njit(cache=True)
 def tally_month(group_bounds, caseload_bounds, traits, state, bonding, bridging):
-    """The numba engine's month on one thread, in one call: ``sum_by_group``'s sums without the
-    histogram, and the sorted-bins Gini, laid out as ``tally_of`` takes them (one
+    """The numba engine's month on one thread, in one call: ``sum_groups``, ``sum_caseloads``,
+    ``count_chunks``' quintiles and the sorted-bins Gini, laid out as ``tally_of`` takes them (one
     kernel launch and no NumPy copies, where the parallel path takes five and a dozen).
 
     Same helpers, same order, so the same bits as the parallel path; the totals are NumPy's
     pairwise sums of the groups' sums, as ``tally_from_sums`` takes them."""
     n_groups = group_bounds.shape[0] - 1
     groups = np.zeros((n_groups, N_GROUP_COLUMNS))
-    caseloads = np.zeros((caseload_bounds.shape[0] - 1, 4))
-    quintiles = np.zeros((5, 2), dtype=np.int64)
-    no_histogram = np.zeros(0, dtype=np.int32)
     for g in range(n_groups):
-        _sum_group(groups[g], caseloads, caseload_bounds, quintiles, no_histogram, group_bounds[g], group_bounds[g + 1],
-                   traits, state, bonding, bridging)
-    _sum_straddling_caseloads(caseloads, caseload_bounds, group_bounds, state)
+        _sum_group(groups[g], group_bounds[g], group_bounds[g + 1], traits, state, bonding, bridging)
+    n_caseloads = caseload_bounds.shape[0] - 1
+    caseloads = np.zeros((n_caseloads, 4))
+    for c in range(n_caseloads):
+        _sum_caseload(caseloads[c], caseload_bounds[c], caseload_bounds[c + 1], state)
+    quintiles = np.zeros((5, 2), dtype=np.int64)
+    _count_quintiles(quintiles, np.int64(0), state.shape[0], traits, state)
     column = np.ascontiguousarray(groups.T)
     totals = (numpy_sum(column[G_TRUST]), numpy_sum(column[G_EFFICACY]), numpy_sum(column[G_MOTIVATION]),
               numpy_sum(column[G_BONDING]), numpy_sum(column[G_BRIDGING]))
@@ -561,4 +542,4 @@ def gini_bin(value):
 
 
 # The kernels inline the citizens' rules: recompile when they change.
-drop_stale_kernels(sum_by_group, "tally", [rules.__file__])
+drop_stale_kernels(sum_groups, "tally", [rules.__file__])

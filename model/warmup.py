@@ -37,7 +37,7 @@ TICK_SECONDS = 15.0
 # Kernels only a population of PARALLEL_FROM_CITIZENS or more calls (a smaller one is tallied by one
 # serial kernel, ``tally.tally_month``): runs known to be small skip them, ~2.5 s of a cold compile
 # (21 to 18-19 s measured).
-LARGE_POPULATION_KERNELS = ("tally.sum_by_group",
+LARGE_POPULATION_KERNELS = ("tally.sum_groups", "tally.sum_caseloads", "tally.count_chunks",
                             "tally.binned_gini_by_sorting", "tally.histogram_gini")
 
 

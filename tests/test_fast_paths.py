@@ -8,12 +8,12 @@ from coprod.core.streams import counter_uniform, public_uniforms
 from coprod.model.tally import (
     GINI_BINS,
     binned_gini_by_sorting,
+    count_chunks,
     gini,
     histogram_gini,
     numpy_sum,
     sorted_bins_gini,
     sorted_wellbeing_bins,
-    sum_by_group,
     wellbeing_bins,
 )
 
@@ -25,11 +25,7 @@ def test_sorted_bins_gini_is_the_histogram_gini_bit_for_bit(n):
     wellbeing = np.concatenate([rng.random(n), np.full(n // 3, 0.5), [0.0, 1.0, 1.5, -0.2]]).astype(np.float32)
     records = CitizenRecords(len(wellbeing))
     records["wellbeing"] = wellbeing
-    n_all = len(wellbeing)
-    no_ties = np.zeros(n_all)
-    groups_at, caseloads_at = np.array([0, n_all // 3, n_all]), np.array([0, n_all // 2, n_all])
-    _, _, _, histogram = sum_by_group(groups_at, caseloads_at, records.traits, records.state, no_ties, no_ties, 3,
-                                      GINI_BINS)
+    _, histogram = count_chunks(records.traits, records.state, 3, GINI_BINS)
     by_histogram = histogram_gini(histogram)
     by_sorting = sorted_bins_gini(np.sort(wellbeing_bins(records.state), kind="stable"))
     assert by_sorting == by_histogram
@@ -78,62 +74,6 @@ def test_serial_tally_is_the_parallel_tally_bit_for_bit(n_citizens, n_groups):
             else:
                 assert mine == theirs, field.name
     assert serial.participants.sum() > 0 and serial.wellbeing_gini > 0  # something was counted
-
-
-@pytest.mark.parametrize("n, group_bounds, caseload_bounds", [
-    (50, [0, 17, 17, 40, 50], [0, 10, 20, 35, 35, 50]),  # caseloads across group starts; an empty group and caseload
-    (40, [0, 5, 10, 15, 20, 40], [0, 30, 40]),  # one caseload across four group starts
-    (30, [0, 10, 20, 30], [0, 10, 20, 30]),  # caseloads and groups alike
-])
-@pytest.mark.parametrize("n_chunks", [1, 3])
-def test_one_pass_tally_sums_each_group_and_caseload_in_order(n, group_bounds, caseload_bounds, n_chunks):
-    """``sum_by_group`` reads each citizen once for every kind of sum; each group's and each
-    caseload's sums must still be the plain in-order sums of its citizens, to the bit, whichever
-    group a caseload starts or ends in, and the counts NumPy's counts."""
-    import numba
-
-    from coprod.model.tally import G_MET, G_PARTICIPANTS, G_TRUST, gini_bin
-
-    rng = np.random.default_rng(n)
-    records = CitizenRecords(n)
-    for name in ("wellbeing", "met", "trust", "hours"):
-        records[name] = rng.random(n) * 10.0 ** rng.integers(-4, 4, size=n)  # magnitudes apart: order shows
-    records["phase"] = rng.integers(-1, 4, size=n)
-    records["invited"] = rng.random(n) < 0.4
-    records["heard"] = rng.random(n) < 0.3
-    records["quintile"] = rng.integers(0, 5, size=n)
-    state, traits = records.state, records.traits
-    groups_at, caseloads_at = np.array(group_bounds), np.array(caseload_bounds)
-    outside = numba.get_num_threads()
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    try:
-        groups, caseloads, quintiles, histogram = sum_by_group(groups_at, caseloads_at, traits, state, np.zeros(n),
-                                                               np.zeros(n), n_chunks, GINI_BINS)
-    finally:
-        numba.set_num_threads(outside)
-
-    def in_order(values):
-        total = 0.0
-        for value in values:
-            total += float(value)
-        return total
-
-    def spans(bounds):
-        return [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
-
-    for g, span in enumerate(spans(group_bounds)):
-        assert groups[g, G_MET] == in_order(state["met"][span]) and groups[g, G_TRUST] == in_order(state["trust"][span])
-        assert groups[g, G_PARTICIPANTS] == (state["phase"][span] >= 0).sum()
-    for c, span in enumerate(spans(caseload_bounds)):
-        phase = state["phase"][span]
-        expected = [(phase >= 0).sum(), state["invited"][span].sum(), in_order(state["met"][span]),
-                    ((phase == 0) | (phase == 1)).sum()]
-        assert caseloads[c].tolist() == [float(x) for x in expected], c
-    taking_part = state["phase"] >= 0
-    assert quintiles[:, 0].tolist() == np.bincount(traits["quintile"][taking_part], minlength=5).tolist()
-    assert quintiles[:, 1].tolist() == np.bincount(traits["quintile"][state["heard"]], minlength=5).tolist()
-    bins = [gini_bin(value) for value in state["wellbeing"]]
-    assert np.array_equal(histogram, np.bincount(bins, minlength=GINI_BINS))
 
 
 def test_tie_pass_skipping_untied_citizens_tends_every_tie_as_a_full_pass_would():
