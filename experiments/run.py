@@ -130,23 +130,31 @@ class GitAnswer:
             self._answer.append(None)
 
 
+# What git is asked: the checkout's commit, and its uncommitted changes. The status runs without the
+# index refresh's lock, so a run stopped (or killed) while git runs leaves no index.lock behind.
+COMMIT_QUESTION = ("rev-parse", "HEAD")
+STATUS_QUESTION = ("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+
+
+def _dirty(status: str | None) -> bool | None:
+    """Whether git's status answer lists changes; None when there is no answer."""
+    return None if status is None else bool(status)
+
+
 class Checkout:
     """``git_commit`` and ``git_dirty`` asked together, in the background: ``coprod run`` asks
     before it loads its model and reads the answers for the manifest (two git processes, tens of
     milliseconds on a busy machine, no longer on its way)."""
 
     def __init__(self):
-        self._commit = GitAnswer("rev-parse", "HEAD")
-        # Without the index refresh's lock: a run stopped (or killed) while git runs leaves no
-        # index.lock behind in the checkout.
-        self._status = GitAnswer("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+        self._commit = GitAnswer(*COMMIT_QUESTION)
+        self._status = GitAnswer(*STATUS_QUESTION)
 
     def commit(self) -> str | None:
         return self._commit.text()
 
     def dirty(self) -> bool | None:
-        status = self._status.text()
-        return None if status is None else bool(status)
+        return _dirty(self._status.text())
 
     def close(self) -> None:
         self._commit.close()
@@ -155,14 +163,13 @@ class Checkout:
 
 def git_commit() -> str | None:
     """The commit of the checkout coprod runs from, when it runs from one."""
-    return GitAnswer("rev-parse", "HEAD").text()
+    return GitAnswer(*COMMIT_QUESTION).text()
 
 
 def git_dirty() -> bool | None:
     """Whether the checkout has uncommitted changes (then ``git_commit`` alone cannot repeat a
     result); None when coprod does not run from a checkout."""
-    status = GitAnswer("--no-optional-locks", "status", "--porcelain", "--untracked-files=no").text()
-    return None if status is None else bool(status)
+    return _dirty(GitAnswer(*STATUS_QUESTION).text())
 
 
 def manifest(scenario: Scenario, model: CoProductionModel, overrides: dict, steps: int, seed: int,
