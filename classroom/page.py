@@ -366,20 +366,20 @@ def Changes(changes, settings, session, presenting: bool):
             solara.Text(words["ghost_hint"], classes=["coprod-label"])
         elif not presenting:
             solara.Text(words["mid_run"], classes=["coprod-label", "coprod-hint"])
-        newest_change = made[-1][0] if made else 0
+        def chosen_month() -> int:
+            """The month typed, else the newest change's. Read when Go back is pressed, not taken
+            from this render: a click can reach the server before the re-render after the typing."""
+            return back_to.value if back_to.value is not None else (made[-1][0] if made else 0)
 
         def go_back() -> None:
-            # The month typed, read when the button is pressed: the render this handler came from
-            # may be older than the typing (a click can reach the server before the re-render).
-            chosen = back_to.value
-            session.send("back", newest_change if chosen is None else chosen)
+            session.send("back", chosen_month())
             back_to.set(None)
 
         with solara.Div(classes=["coprod-back-month"]):
             # Committed as typed, as the stop month (Transport): a click on Go back that came with
             # the field's Enter-less commit sent the month shown before (a test saw month 0 for 1).
-            solara.InputInt(words["back_month"], value=newest_change if back_to.value is None else back_to.value,
-                            on_value=lambda v: back_to.set(max(0, v or 0)), continuous_update=True)
+            solara.InputInt(words["back_month"], value=chosen_month(), on_value=lambda v: back_to.set(max(0, v or 0)),
+                            continuous_update=True)
         solara.Button(words["back"], on_click=go_back, classes=["coprod-back"], outlined=True)
 
 
