@@ -42,7 +42,7 @@ def main() -> None:
 
     def citizens():
         engine_numba.live_month(offer.theta, offer.values(), engine.indptr, engine.indices, engine.group_of,
-                                engine.caseload_of, engine.traits, engine.state, engine.seen_last, engine.seen_now)
+                                engine.n_caseloads, engine.traits, engine.state, engine.seen_last, engine.seen_now)
 
     def ties():
         engine_numba.tend_ties(engine.indptr, engine.indices, engine.group_of, engine.group_bounds, engine.seen_now,

@@ -33,8 +33,10 @@ from coprod.core import streams
 from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.core.streams import citizen_draws, month_keys
 from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
+from coprod.model import population
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer, OfferRecord
+from coprod.model.population import caseload_at, caseload_membership
 from coprod.model.tally import (
     ASSOCIATION_BIT,
     GINI_BINS,
@@ -62,11 +64,13 @@ SORTED_GINI_BELOW = 40_000
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def live_month(theta, offer_values, indptr, indices, group_of, caseload_of, traits, state, seen_last, seen_now):
+def live_month(theta, offer_values, indptr, indices, group_of, n_caseloads, traits, state, seen_last, seen_now):
     """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties.
     ``traits`` and ``state`` are the citizens' records (agents/state.py), which the rule reads and
-    writes by name; ``offer_values`` the month's ``Offer`` as a plain tuple (``Offer.values``)."""
+    writes by name; ``offer_values`` the month's ``Offer`` as a plain tuple (``Offer.values``). Each
+    citizen's caseload is computed (``population.caseload_at``), not read from an array."""
     n = group_of.shape[0]
+    citizens, caseloads = np.uint64(n), np.uint64(n_caseloads)
     offer = OfferRecord(*offer_values)  # named again here: a plain tuple is typed in C at the call
     keys = month_keys(np.uint64(offer.seed), np.uint64(offer.step))  # once a month, not once a citizen
     # The parameters as a tuple of numbers: read from registers, not reloaded from the array after
@@ -91,7 +95,7 @@ def live_month(theta, offer_values, indptr, indices, group_of, caseload_of, trai
         peer_active, peer_collective = rules.peer_shares(active, together, hi - lo)
         peers = (peer_active, peer_collective, rules.peer_share(associated, hi - lo))
         citizen = state[u]
-        rules.citizen_month(parameters, traits[u], citizen, peers, offer, np.uint64(caseload_of[u]),
+        rules.citizen_month(parameters, traits[u], citizen, peers, offer, caseload_at(u, citizens, caseloads),
                             np.uint64(group_of[u]), citizen_draws(keys, u))
         seen_now[u] = seen_byte_of(citizen.mode, citizen.is_volunteer, citizen.activity)
 
@@ -144,7 +148,7 @@ def tend_ties(indptr, indices, group_of, bounds, seen, strength, build_rate, dec
 
 
 # The kernels inline the citizens' rules and the counter-based draws: recompile when those change.
-drop_stale_kernels(live_month, "engine_numba", [rules.__file__, streams.__file__])
+drop_stale_kernels(live_month, "engine_numba", [rules.__file__, streams.__file__, population.__file__])
 
 
 class NumbaEngine:
@@ -157,9 +161,9 @@ class NumbaEngine:
         self.n = n
         self.indptr, self.indices = network.indptr, network.indices
         self.group_of = np.ascontiguousarray(init["group_of"], dtype=np.int32)
-        self.caseload_of = np.ascontiguousarray(init["caseload_of"], dtype=np.int32)
+        self.n_caseloads = model.n_caseloads  # each citizen's caseload is computed (caseload_of), not kept
         self.group_bounds = group_bounds(n, p["n_groups"])
-        self.caseload_bounds = np.searchsorted(self.caseload_of, np.arange(model.n_caseloads + 1)).astype(np.int64)
+        self.caseload_bounds = np.searchsorted(init["caseload_of"], np.arange(self.n_caseloads + 1)).astype(np.int64)
         # Every declared quantity (agents/state.py) in two record arrays, traits and state. The float64
         # starting arrays are taken out of ``init`` as they are stored, so that at 10^7 citizens the
         # two copies never all coexist (this sets the run's peak memory).
@@ -176,7 +180,7 @@ class NumbaEngine:
         # What does not change: members, need and need hours per group and caseload.
         self.members = np.diff(self.group_bounds).astype(np.float64)
         self.need_hours_by_group = np.bincount(self.group_of, weights=self.need_hours, minlength=p["n_groups"])
-        self.need_hours_by_caseload = np.bincount(self.caseload_of, weights=self.need_hours,
+        self.need_hours_by_caseload = np.bincount(init["caseload_of"], weights=self.need_hours,
                                                   minlength=model.n_caseloads)
         self.quintile_members = np.bincount(self.traits["quintile"], minlength=5).astype(np.float64)
 
@@ -187,13 +191,19 @@ class NumbaEngine:
             return self.records[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    @property
+    def caseload_of(self) -> np.ndarray:
+        """Each citizen's caseload, as ``initial_citizens`` assigned it (made when asked: the month
+        computes it per citizen)."""
+        return caseload_membership(self.n, self.n_caseloads)
+
     def month(self, offer: Offer) -> Tally:
         with threads_for(self.n):
             return self._month(offer)
 
     def _month(self, offer: Offer) -> Tally:
         p = self.model.p
-        live_month(offer.theta, offer.values(), self.indptr, self.indices, self.group_of, self.caseload_of,
+        live_month(offer.theta, offer.values(), self.indptr, self.indices, self.group_of, self.n_caseloads,
                    self.traits, self.state, self.seen_last, self.seen_now)
         tend_ties(self.indptr, self.indices, self.group_of, self.group_bounds, self.seen_now, self.strength,
                   p["tie_build_rate"], p["tie_decay_rate"], self.bonding, self.bridging, self.tied)

@@ -20,6 +20,9 @@ from coprod.core.kernel_cache import drop_stale_kernels
 from coprod.core.streams import counter_uniform
 from coprod.core.threads import threads_for
 
+# Row starts are int32 (4 bytes a citizen less than int64 at 10^7): the declared bounds allow at most
+# 2 x 10^7 citizens drawing 20 ties each, 8 x 10^8 stored ends, well below this.
+MAX_STORED_TIES = np.iinfo(np.int32).max
 # The network's draws use their own 'step' so they never coincide with a month's draws.
 NETWORK_STEP = np.uint64(0xFFFFFFFF00000001)
 STREAM_TIE_KIND = np.uint64(100)
@@ -30,7 +33,7 @@ STREAM_TIE_TARGET = np.uint64(101)
 class Network:
     """Undirected ties in compressed sparse row form (each tie stored once per end)."""
 
-    indptr: np.ndarray  # int64, length n + 1
+    indptr: np.ndarray  # int32 (MAX_STORED_TIES bounds the ties), length n + 1
     indices: np.ndarray  # int32, neighbours of citizen i at indices[indptr[i]:indptr[i + 1]]
     group_of: np.ndarray  # int32, each citizen's group (to tell bonding from bridging ties)
 
@@ -116,9 +119,9 @@ def _sort_and_dedupe_rows(indptr, indices):
 
 @njit(cache=True)
 def _compact(indptr, indices, lengths):
-    """Close the gaps the dedupe left, in place; returns the new indptr."""
+    """Close the gaps the dedupe left, in place; returns the new indptr (int32: see MAX_STORED_TIES)."""
     n = lengths.shape[0]
-    new_indptr = np.zeros(n + 1, dtype=np.int64)
+    new_indptr = np.zeros(n + 1, dtype=np.int32)
     write = 0
     for i in range(n):
         read = indptr[i]
@@ -139,6 +142,9 @@ def build_network(group_of: np.ndarray, n_groups: int, mean_degree: int, homophi
     group_of = np.ascontiguousarray(group_of, dtype=np.int32)
     bounds = group_bounds(n, n_groups)
     per_citizen = max(1, int(mean_degree) // 2)  # each citizen draws half its ties; the rest come to it
+    if 2 * n * per_citizen > MAX_STORED_TIES:
+        raise ValueError(f"network: {n} citizens x mean_degree {mean_degree} store {2 * n * per_citizen} tie ends; "
+                         f"allowed: at most {MAX_STORED_TIES}")
     with threads_for(n):
         targets = _draw_targets(np.uint64(seed), group_of, bounds, per_citizen, float(homophily))
         indptr, indices = _fill_rows(n, per_citizen, targets)

@@ -17,6 +17,7 @@ import functools
 from collections.abc import Callable
 
 import numpy as np
+from numba.extending import register_jitable
 
 from coprod.model.network import group_bounds
 
@@ -26,13 +27,26 @@ def group_membership(n: int, n_groups: int) -> np.ndarray:
     return (np.searchsorted(group_bounds(n, n_groups), np.arange(n), side="right") - 1).astype(np.int32)
 
 
+@register_jitable
+def caseload_at(citizen, n, n_caseloads):
+    """The caseload of ``citizen`` (an index or an array of them) among ``n``: caseloads are contiguous
+    and near equal. Also called inside the numba engine's month, which computes each citizen's
+    caseload instead of keeping an array of them (4 bytes a citizen at 10^7)."""
+    return (citizen * n_caseloads) // n
+
+
+def caseload_membership(n: int, n_caseloads: int) -> np.ndarray:
+    """Each citizen's caseload (``caseload_at``), as an int32 array."""
+    return caseload_at(np.arange(n, dtype=np.int64), n, n_caseloads).astype(np.int32)
+
+
 def initial_citizens(p: dict, group_of: np.ndarray, n_caseloads: int,
                      rng: np.random.Generator) -> dict[str, np.ndarray]:
     """The citizens' starting state, given each citizen's group (``group_membership``). A citizen's
     starting efficacy and motivation are also the baselines they drift back to (``efficacy0``,
     ``motivation0``); the engines copy them."""
     n, n_groups = p["n_citizens"], p["n_groups"]
-    caseload_of = ((np.arange(n, dtype=np.int64) * n_caseloads) // n).astype(np.int32)
+    caseload_of = caseload_membership(n, n_caseloads)
 
     # Groups differ in advantage: a group's offset spreads from -spread to +spread.
     offsets = np.linspace(-1.0, 1.0, n_groups) if n_groups > 1 else np.zeros(1)
