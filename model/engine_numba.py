@@ -80,7 +80,7 @@ def live_month(theta, offer_values, indptr, indices, group_of, n_caseloads, trai
         # Arrays are read at unsigned indices (u, k, j, g, c): Numba then leaves out the check for a
         # negative index (counted from the end) on each access.
         u = np.uint64(i)
-        lo, hi = indptr[u], indptr[u + np.uint64(1)]
+        lo, hi = np.int64(indptr[u]), np.int64(indptr[u + np.uint64(1)])  # int32 stored: computed as before
         active = 0
         together = 0
         associated = 0
