@@ -41,8 +41,8 @@ def month_bytes(engine) -> dict[str, float]:
     traits, state = engine.traits.itemsize, engine.state.itemsize
     index_bytes = engine.indices.itemsize * degree
     row_bytes = engine.indptr.itemsize
-    live = (traits + 2 * state + row_bytes + index_bytes + degree + engine.group_of.itemsize
-            + engine.caseload_of.itemsize + engine.seen_now.itemsize)
+    # The month computes each citizen's caseload (population.caseload_at): no array of them is read.
+    live = traits + 2 * state + row_bytes + index_bytes + degree + engine.group_of.itemsize + engine.seen_now.itemsize
     tied_share = float(engine.tied.mean())
     ties = (row_bytes + engine.group_of.itemsize + engine.seen_now.itemsize + engine.tied.itemsize
             + 2 * engine.bonding.itemsize + tied_share * (index_bytes + 2 * engine.strength.itemsize * degree))
