@@ -36,7 +36,7 @@ from coprod.core.threads import PARALLEL_FROM_CITIZENS, threads_for
 from coprod.model import population
 from coprod.model.network import Network, group_bounds
 from coprod.model.offer import Offer, OfferRecord
-from coprod.model.population import caseload_at, caseload_membership
+from coprod.model.population import caseload_membership, caseload_without_division
 from coprod.model.tally import (
     ASSOCIATION_BIT,
     GINI_BINS,
@@ -68,9 +68,10 @@ def live_month(theta, offer_values, indptr, indices, group_of, n_caseloads, trai
     """Every citizen's month (rules.citizen_month), reading only last month's behaviour of ties.
     ``traits`` and ``state`` are the citizens' records (agents/state.py), which the rule reads and
     writes by name; ``offer_values`` the month's ``Offer`` as a plain tuple (``Offer.values``). Each
-    citizen's caseload is computed (``population.caseload_at``), not read from an array."""
+    citizen's caseload is computed (``population.caseload_without_division``), not read from an array."""
     n = group_of.shape[0]
     citizens, caseloads = np.uint64(n), np.uint64(n_caseloads)
+    share = n_caseloads / n
     offer = OfferRecord(*offer_values)  # named again here: a plain tuple is typed in C at the call
     keys = month_keys(np.uint64(offer.seed), np.uint64(offer.step))  # once a month, not once a citizen
     # The parameters as a tuple of numbers: read from registers, not reloaded from the array after
@@ -95,8 +96,9 @@ def live_month(theta, offer_values, indptr, indices, group_of, n_caseloads, trai
         peer_active, peer_collective = rules.peer_shares(active, together, hi - lo)
         peers = (peer_active, peer_collective, rules.peer_share(associated, hi - lo))
         citizen = state[u]
-        rules.citizen_month(parameters, traits[u], citizen, peers, offer, caseload_at(u, citizens, caseloads),
-                            np.uint64(group_of[u]), citizen_draws(keys, u))
+        caseload = caseload_without_division(u, citizens, caseloads, share)
+        rules.citizen_month(parameters, traits[u], citizen, peers, offer, caseload, np.uint64(group_of[u]),
+                            citizen_draws(keys, u))
         seen_now[u] = seen_byte_of(citizen.mode, citizen.is_volunteer, citizen.activity)
 
 

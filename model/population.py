@@ -35,6 +35,21 @@ def caseload_at(citizen, n, n_caseloads):
     return (citizen * n_caseloads) // n
 
 
+@register_jitable
+def caseload_without_division(citizen, n, n_caseloads, share):
+    """``caseload_at`` for one citizen (unsigned integers, ``share`` = ``n_caseloads / n`` as a float)
+    without an integer division, which made the month's citizens' pass about 5% slower in cache: the
+    float estimate is off by at most one (its error is below 1e-9 for the declared sizes) and exact
+    integer comparisons correct it."""
+    target = citizen * n_caseloads
+    caseload = np.uint64(np.int64(np.float64(np.int64(citizen)) * share))
+    if caseload * n > target:
+        caseload -= np.uint64(1)
+    elif (caseload + np.uint64(1)) * n <= target:
+        caseload += np.uint64(1)
+    return caseload
+
+
 def caseload_membership(n: int, n_caseloads: int) -> np.ndarray:
     """Each citizen's caseload (``caseload_at``), as an int32 array."""
     return caseload_at(np.arange(n, dtype=np.int64), n, n_caseloads).astype(np.int32)

@@ -9,7 +9,7 @@ from coprod.core.parameters import PARAMETERS
 from coprod.model import network
 from coprod.model.model import CoProductionModel
 from coprod.model.network import MAX_STORED_TIES, build_network
-from coprod.model.population import caseload_at, caseload_membership, group_membership
+from coprod.model.population import caseload_at, caseload_membership, caseload_without_division, group_membership
 
 
 def test_the_largest_declared_network_fits_int32_row_starts():
@@ -27,18 +27,27 @@ def test_a_network_beyond_int32_row_starts_is_refused(monkeypatch):
 
 @njit
 def _compiled_caseloads(citizens, n, n_caseloads):
-    out = np.empty(citizens.shape[0], dtype=np.int64)
+    """Each citizen's caseload as the month computes it (without a division), and by ``caseload_at``."""
+    fast = np.empty(citizens.shape[0], dtype=np.int64)
+    exact = np.empty(citizens.shape[0], dtype=np.int64)
     for k in range(citizens.shape[0]):
-        out[k] = caseload_at(np.uint64(citizens[k]), np.uint64(n), np.uint64(n_caseloads))
-    return out
+        u = np.uint64(citizens[k])
+        fast[k] = caseload_without_division(u, np.uint64(n), np.uint64(n_caseloads), n_caseloads / n)
+        exact[k] = caseload_at(u, np.uint64(n), np.uint64(n_caseloads))
+    return fast, exact
 
 
-@pytest.mark.parametrize("n, per_professional", [(10, 5), (2_000, 100), (1_234_567, 97), (20_000_000, 5)])
+@pytest.mark.parametrize("n, per_professional", [(10, 5), (2_000, 100), (99_991, 7), (1_234_567, 97), (20_000_000, 5)])
 def test_the_months_computed_caseload_is_the_assigned_one(n, per_professional):
     n_caseloads = -(-n // per_professional)
-    citizens = np.unique(np.r_[np.arange(min(n, 1000)), np.linspace(0, n - 1, 1000).astype(np.int64), n - 1])
+    # The first citizens, an even spread, and each caseload's first and last citizen (where a float
+    # estimate is most likely off by one).
+    bounds = -(-np.arange(n_caseloads + 1, dtype=np.int64) * n // n_caseloads)  # first citizen of each caseload
+    citizens = np.unique(np.r_[np.arange(min(n, 1000)), np.linspace(0, n - 1, 1000).astype(np.int64),
+                               bounds[:-1], bounds[1:] - 1, n - 1])
     assigned = ((citizens * n_caseloads) // n)  # initial_citizens' rule, in int64
-    assert np.array_equal(_compiled_caseloads(citizens, n, n_caseloads), assigned)
+    fast, exact = _compiled_caseloads(citizens, n, n_caseloads)
+    assert np.array_equal(exact, assigned) and np.array_equal(fast, assigned)
     if n <= 2_000:
         assert np.array_equal(caseload_membership(n, n_caseloads), (np.arange(n) * n_caseloads) // n)
 
