@@ -111,24 +111,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Commands that have written, closed and released everything when they return (no pool, server,
-# cluster or log handler left to close at exit), so they may leave without the interpreter's teardown.
-LEAVE_AT_ONCE = frozenset({"run", "scenarios", "params"})
+# cluster or log handler left to close at exit), so they may leave without the interpreter's teardown:
+# the battery and the sweep close their pool (or dask client), their analysis thread and their progress
+# bar before they return, and write every file whole (``storage``) before that.
+LEAVE_AT_ONCE = frozenset({"run", "scenarios", "params", "claims", "sweep"})
+# Commands that start without the cyclic garbage collector (see ``console_main``): short ones whose
+# objects nearly all live to the end. The battery and the sweep make and drop tables for minutes.
+START_WITHOUT_GC = frozenset({"run", "scenarios", "params"})
 
 
 def console_main() -> None:
     """The installed ``coprod`` command. After a command in ``LEAVE_AT_ONCE`` it exits at once:
-    the interpreter's teardown would only free the run's objects one by one (about 0.5-0.8 s of
-    garbage collection and module teardown, a third of a warm ``coprod run``). Such a command also
-    starts without the cyclic garbage collector: its imports and the model's build make some 10^5
-    objects that live to the end, and collecting among them cost a warm run about a tenth of its
-    time while freeing a few hundred; ``coprod run`` freezes them and collects again once the
-    model is built (``run.resume_collection``), so a long run's months collect as usual."""
+    the interpreter's teardown would only free the command's objects one by one (about 0.5-0.8 s of
+    garbage collection and module teardown, a third of a warm ``coprod run``; 1.0-1.2 s after a
+    claims battery, whose process holds pandas, SciPy, matplotlib and the model). A command in
+    ``START_WITHOUT_GC`` also starts without the cyclic garbage collector: its imports and the
+    model's build make some 10^5 objects that live to the end, and collecting among them cost a
+    warm run about a tenth of its time while freeing a few hundred; ``coprod run`` freezes them and
+    collects again once the model is built (``run.resume_collection``), so a long run's months
+    collect as usual."""
     argv = sys.argv[1:]
-    leave_at_once = chosen_command(argv) in LEAVE_AT_ONCE
-    if leave_at_once:
+    command = chosen_command(argv)
+    if command in START_WITHOUT_GC:
         gc.disable()
     code = main(argv)
-    if leave_at_once:
+    if command in LEAVE_AT_ONCE:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

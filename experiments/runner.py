@@ -31,6 +31,7 @@ import os
 import re
 import statistics
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -282,6 +283,9 @@ def run_tasks(tasks: Sequence[Task], function: Callable[[Any, int], Any], sink, 
         # import this module (``coprod run`` through ``session``) show no table's progress.
         from tqdm import tqdm  # noqa: PLC0415
 
+        # A thread lock, not tqdm's default multiprocessing one, whose semaphore the resource tracker
+        # would report as leaked when the command leaves without the interpreter's teardown (``cli``).
+        tqdm.set_lock(threading.RLock())
         bar = tqdm(total=total, initial=total - len(tasks), unit=unit, desc=desc, file=sys.stderr,
                    dynamic_ncols=True, mininterval=0.5)
     try:
