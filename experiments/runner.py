@@ -46,7 +46,7 @@ import numpy as np
 from coprod.core.errors import InputError
 from coprod.core.storage import DamagedFile, checksum_path, read_parquet, write_parquet
 from coprod.experiments.checks import check_scheduler_address
-from coprod.experiments.executors import local_pool
+from coprod.experiments.executors import StartedPool, local_pool
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -436,20 +436,24 @@ def _say_if_workerless(executor, scheduler: str, bar) -> bool:
 
 
 @contextlib.contextmanager
-def open_executor(workers: int | None = None, scheduler: str | None = None,
-                  worker_wait: float | None = None) -> Iterator[tuple[Any, int, str]]:
+def open_executor(workers: int | None = None, scheduler: str | None = None, worker_wait: float | None = None,
+                  started: StartedPool | None = None) -> Iterator[tuple[Any, int, str]]:
     """Yield ``(executor, slots, description)``; ``executor`` is None for ``--workers 1`` (runs in
     this process). Connecting to a scheduler happens here, before any file is written, so an
-    unreachable one, or one without workers after ``worker_wait`` seconds, is a one-line error."""
+    unreachable one, or one without workers after ``worker_wait`` seconds, is a one-line error.
+    ``started``: a local pool the command started before its checks (``executors.start_pool``),
+    taken when it fits, else stopped."""
+    n = workers or os.cpu_count() or 1
+    if started is not None and (scheduler or n == 1):
+        started.stop()
     if scheduler:
         with _dask_executor(scheduler, worker_wait) as opened:
             yield opened
         return
-    n = workers or os.cpu_count() or 1
     if n == 1:
         yield None, 1, "this process"
         return
-    with local_pool(n) as executor:
+    with local_pool(n, started) as executor:
         yield executor, n, f"local process pool ({n} workers)"
 
 
