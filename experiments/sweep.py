@@ -72,6 +72,7 @@ from coprod.experiments.runner import (
 from coprod.experiments.scenarios import load_scenario
 from coprod.experiments.session import IN_PLACE, Session
 from coprod.model.outcomes import DIMENSIONS, reporter_names
+from coprod.model.paradigms import resolve_parameters
 
 DEFAULT_OUTCOMES = [f"{d}_long" for d in DIMENSIONS] + ["wellbeing_gini"]
 DEFAULT_STEPS = 120
@@ -545,7 +546,6 @@ def sweep_citizens(given: int | None, base: dict[str, Any]) -> int:
 def scenario_info(scenario, base: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """The descriptive manifest fields of a model sweep: the scenario, its resolved parameters,
     steps, citizens, engine, the evaluation and the commit."""
-    from coprod.model.model import resolve_parameters  # noqa: PLC0415 - start-up cost: see evaluation.py
 
     return {
         "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},

@@ -79,7 +79,7 @@ def _wrap(function, name: str):
 def _probe(module) -> None:
     for name in PROBES[module.__name__]:
         owner, _, attribute = name.rpartition(".")
-        holder = getattr(module, owner) if owner else module
+        holder = getattr(module, owner, None) if owner else module  # absent in an older build: not probed
         function = getattr(holder, attribute, None)
         if function is not None:
             setattr(holder, attribute, _wrap(function, name))
