@@ -16,6 +16,7 @@ module imports nothing of the model: the command's own process may never need it
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -80,13 +81,15 @@ class StartedPool:
             return
         self.taken = True
         processes = list(getattr(self.executor, "_processes", {}).values())  # the standard library's own
-        self.executor.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with suppress(OSError, ValueError):
                 process.terminate()
-        for process in processes:
-            with suppress(OSError, ValueError, AssertionError):
-                process.join(timeout=5)
+        # Then close the pool for real (its manager thread finds the workers gone), and let go of it:
+        # its queues' semaphores are unregistered with multiprocessing's resource tracker only when
+        # freed, and a command that leaves at once (``cli.LEAVE_AT_ONCE``) would have them reported.
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.executor, self.prepared = None, []
+        gc.collect()
 
 
 def _answer(future: Future):

@@ -211,3 +211,21 @@ def test_battery_and_sweep_leave_at_once_after_closing_their_pool(tmp_path, argv
     written = [path for path in out.iterdir()
                if path.is_file() and path.name != CHECKSUM_LIST and not path.name.endswith(CHECKSUM_SUFFIX)]
     assert len(written) >= 3 and all(is_intact(path) for path in written), written
+
+
+@pytest.mark.parametrize("bad", [["--samples", "0"], ["--claim", "no_such_claim"]])
+def test_bad_input_to_a_battery_on_a_pool_is_one_line_also_when_it_leaves_at_once(tmp_path, bad):
+    """The pool started before the checks (``cli.early_pool``) is ended on bad input, and its queues'
+    semaphores are let go before the command leaves at once: the one line is the whole of stderr
+    (not the resource tracker's warnings after it), exit 2, nothing written."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "battery"
+    argv = ["claims", "--workers", "2", "--quiet", *bad, "--out", str(out)]
+    code = (f"import sys; sys.argv = ['coprod', *{argv!r}]; "
+            "from coprod.experiments.cli import console_main; console_main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("coprod: error:"), done.stderr
+    assert not out.exists() and not out.with_name("battery.partial").exists()
