@@ -49,7 +49,7 @@ from coprod.experiments.patterns import (
     plan_jobs,
 )
 from coprod.experiments.posterior import summarise
-from coprod.experiments.run import git_commit, git_dirty, versions
+from coprod.experiments.provenance import git_commit, git_dirty, versions
 from coprod.experiments.runner import SEED_CONVENTION, MemorySink, Task, open_executor, run_tasks
 from coprod.experiments.scenarios import load_scenario
 from coprod.experiments.session import STAGED, Session

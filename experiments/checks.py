@@ -19,6 +19,7 @@ from coprod.core.errors import InputError
 from coprod.core.locks import FolderLock
 from coprod.core.parameters import PARAMETERS
 from coprod.core.storage import LOCK_NAME
+from coprod.model.paradigms import resolve_parameters
 
 SEED_LIMIT = 2**64
 # Addresses a dask Client accepts: an optional protocol, a host and a port.
@@ -183,10 +184,6 @@ def check_out_file(path: str | Path, option: str = "--out") -> Path:
 def check_parameters(values: dict[str, Any], where: str) -> dict[str, Any]:
     """Resolve ``values`` (declared defaults, the paradigm's rules, the values) and check both each
     value and the combinations; return the resolved parameters."""
-    # The model (mesa, numba) costs 4.3 s to import on top of this module (python -X importtime, under
-    # load): the session and the runner import these checks, and `coprod analyze` never runs the model.
-    from coprod.model.model import resolve_parameters  # noqa: PLC0415 - start-up cost, above
-
     try:
         resolved = resolve_parameters(values, where=where)
     except ValueError as err:

@@ -52,6 +52,7 @@ from coprod.core.storage import atomic_directory, write_bytes, write_json, write
 from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
 from coprod.experiments.evaluation import evaluate_pair
 from coprod.experiments.posterior import claim_points, load_posterior, under_posterior
+from coprod.experiments.provenance import git_commit, git_dirty, versions
 from coprod.experiments.runner import (
     CHUNK_DIR,
     SEED_CONVENTION,
@@ -545,7 +546,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     session.refuse_occupied("battery")
     manifest = battery_manifest(args, claims_path, claims, posterior, rule, box_steps, sesoi_table, stamp)
     session.resumed(manifest)  # other settings are refused before a kernel compiles or a worker starts
-    with open_executor(args.workers, args.scheduler) as (executor, slots, _):
+    with open_executor(args.workers, args.scheduler, started=getattr(args, "pool", None)) as (executor, slots, _):
         with session.working(manifest) as manifest:
             runs, analysed = run_resumable(session.folder, claims, args, manifest, executor=executor, slots=slots)
             with session.writing_report():
@@ -602,10 +603,6 @@ def check_options(args: argparse.Namespace, claims: list[Claim]) -> tuple[BoxRul
 def battery_manifest(args: argparse.Namespace, claims_path: Path, claims: list[Claim], posterior, rule: BoxRule,
                      box_steps: dict[str, int], sesoi_table: dict[str, Sesoi], stamp: str) -> dict:
     """What the battery's manifest records: the claims file itself, sizes, seeds, the box rule, versions."""
-    # `run` imports the model (mesa, numba), 3.2 s on top of this module (python -X importtime, under
-    # load), which the battery's main process needs only here: `--help` and input errors answer without it.
-    from coprod.experiments.run import git_commit, git_dirty, versions  # noqa: PLC0415 - start-up cost, above
-
     text = claims_path.read_text(encoding="utf-8")
     return {"claims_file": str(claims_path), "claims_sha256": hashlib.sha256(text.encode()).hexdigest(),
             "claims_toml": text, "claims": [c.name for c in claims], "samples": args.samples,

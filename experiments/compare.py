@@ -48,7 +48,8 @@ from coprod.core.parameters import PARAMETERS
 from coprod.experiments.checks import check_at_least, check_parameters, check_scheduler_address, check_seed, check_work
 from coprod.experiments.claims import load_sesoi
 from coprod.experiments.posterior import load_posterior
-from coprod.experiments.run import git_commit, git_dirty, run_model, versions
+from coprod.experiments.provenance import git_commit, git_dirty, versions
+from coprod.experiments.run import run_model
 from coprod.experiments.runner import SEED_CONVENTION, MemorySink, Task, open_executor, run_seed
 from coprod.experiments.runner import run_tasks as run_table
 from coprod.experiments.scenarios import Scenario, load_scenario, parse_set

@@ -39,7 +39,7 @@ from coprod.core.storage import atomic_directory, write_bytes, write_json, write
 from coprod.experiments.checks import check_at_least, check_out
 from coprod.experiments.executors import local_pool
 from coprod.experiments.posterior import load_posterior
-from coprod.experiments.run import git_commit, versions
+from coprod.experiments.provenance import git_commit, versions
 from coprod.experiments.scenarios import bundled_scenarios, check_entry_keys, load_scenario, parse_set, read_toml
 from coprod.experiments.session import RESERVED, Session
 from coprod.experiments.sweep import latin_hypercube

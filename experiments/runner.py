@@ -31,6 +31,7 @@ import os
 import re
 import statistics
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +46,7 @@ import numpy as np
 from coprod.core.errors import InputError
 from coprod.core.storage import DamagedFile, checksum_path, read_parquet, write_parquet
 from coprod.experiments.checks import check_scheduler_address
-from coprod.experiments.executors import local_pool
+from coprod.experiments.executors import StartedPool, local_pool
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -282,6 +283,9 @@ def run_tasks(tasks: Sequence[Task], function: Callable[[Any, int], Any], sink, 
         # import this module (``coprod run`` through ``session``) show no table's progress.
         from tqdm import tqdm  # noqa: PLC0415
 
+        # A thread lock, not tqdm's default multiprocessing one, whose semaphore the resource tracker
+        # would report as leaked when the command leaves without the interpreter's teardown (``cli``).
+        tqdm.set_lock(threading.RLock())
         bar = tqdm(total=total, initial=total - len(tasks), unit=unit, desc=desc, file=sys.stderr,
                    dynamic_ncols=True, mininterval=0.5)
     try:
@@ -432,20 +436,24 @@ def _say_if_workerless(executor, scheduler: str, bar) -> bool:
 
 
 @contextlib.contextmanager
-def open_executor(workers: int | None = None, scheduler: str | None = None,
-                  worker_wait: float | None = None) -> Iterator[tuple[Any, int, str]]:
+def open_executor(workers: int | None = None, scheduler: str | None = None, worker_wait: float | None = None,
+                  started: StartedPool | None = None) -> Iterator[tuple[Any, int, str]]:
     """Yield ``(executor, slots, description)``; ``executor`` is None for ``--workers 1`` (runs in
     this process). Connecting to a scheduler happens here, before any file is written, so an
-    unreachable one, or one without workers after ``worker_wait`` seconds, is a one-line error."""
+    unreachable one, or one without workers after ``worker_wait`` seconds, is a one-line error.
+    ``started``: a local pool the command started before its checks (``executors.start_pool``),
+    taken when it fits, else stopped."""
+    n = workers or os.cpu_count() or 1
+    if started is not None and (scheduler or n == 1):
+        started.stop()
     if scheduler:
         with _dask_executor(scheduler, worker_wait) as opened:
             yield opened
         return
-    n = workers or os.cpu_count() or 1
     if n == 1:
         yield None, 1, "this process"
         return
-    with local_pool(n) as executor:
+    with local_pool(n, started) as executor:
         yield executor, n, f"local process pool ({n} workers)"
 
 

@@ -57,6 +57,8 @@ from coprod.experiments.checks import (
     check_work,
 )
 from coprod.experiments.evaluation import evaluate_model, evaluate_outcomes
+from coprod.experiments.executors import StartedPool
+from coprod.experiments.provenance import git_commit, git_dirty
 from coprod.experiments.runner import (
     SEED_CONVENTION,
     ChunkFolder,
@@ -70,6 +72,7 @@ from coprod.experiments.runner import (
 from coprod.experiments.scenarios import load_scenario
 from coprod.experiments.session import IN_PLACE, Session
 from coprod.model.outcomes import DIMENSIONS, reporter_names
+from coprod.model.paradigms import resolve_parameters
 
 DEFAULT_OUTCOMES = [f"{d}_long" for d in DIMENSIONS] + ["wellbeing_gini"]
 DEFAULT_STEPS = 120
@@ -349,14 +352,15 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
               info: dict[str, Any] | None = None, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, chunk_runs: int = 50, chunk_seconds: float = 10.0, batch: int | None = None,
               progress: bool = True, check: Callable[[dict[str, Any]], None] | None = None,
-              announce: str | None = None) -> pd.DataFrame:
+              announce: str | None = None, started: StartedPool | None = None) -> pd.DataFrame:
     """Sample, run every (sample, replication) not yet done, and write the sweep folder.
 
     ``info`` holds the descriptive manifest fields (scenario, steps, citizens, engine,
     evaluate); with ``problem``, ``method``, ``samples``, ``options``, ``replications``,
     ``seed`` and ``outcomes`` they must match on ``resume``. ``check`` is called with every
     sample's parameters before anything is written (raise ``InputError`` to refuse); ``announce`` is
-    printed once everything is checked (so a refusal is the only line). Everything
+    printed once everything is checked (so a refusal is the only line). ``started``: the local pool the
+    command started before its checks (``executors.start_pool``). Everything
     is checked, and a scheduler connected, before the first file is written; the folder is locked
     while the sweep runs. Returns the consolidated table. Raises the runner's ``Interrupted`` after Ctrl-C,
     ``RunFailed``/``ExecutorLost``/``StorageFailed`` (finished runs saved) and ``InputError``.
@@ -380,7 +384,7 @@ def run_sweep(out: Path | str, *, problem: dict[str, Any], method: str, samples:
     # worker starts; checked again under the lock below.
     _refuse_other_settings(out, manifest, table, resume)
     function = functools.partial(evaluate_outcomes, evaluate, list(outcomes))
-    with open_executor(workers, scheduler) as (executor, slots, _):
+    with open_executor(workers, scheduler, started=started) as (executor, slots, _):
         if announce:  # after every check and the scheduler's answer: a refusal is the only line
             print(announce, flush=True)
         with session.locked():
@@ -510,7 +514,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                          seed=args.seed, options=options, integers=integer_names(problem), info=info,
                          workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                          chunk_runs=args.chunk_runs, chunk_seconds=args.chunk_seconds, batch=args.batch,
-                         progress=not args.quiet, check=check, announce=announce)
+                         progress=not args.quiet, check=check, announce=announce, started=getattr(args, "pool", None))
     print(f"sweep: {len(runs)} runs in {out / RESULTS}; analyse with: coprod analyze {out}")
     return 0
 
@@ -542,8 +546,6 @@ def sweep_citizens(given: int | None, base: dict[str, Any]) -> int:
 def scenario_info(scenario, base: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """The descriptive manifest fields of a model sweep: the scenario, its resolved parameters,
     steps, citizens, engine, the evaluation and the commit."""
-    from coprod.experiments.run import git_commit, git_dirty  # noqa: PLC0415 - run imports the model: see evaluation.py
-    from coprod.model.model import resolve_parameters  # noqa: PLC0415 - start-up cost: see evaluation.py
 
     return {
         "scenario": {"name": scenario.name, "parameters": dict(scenario.parameters)},

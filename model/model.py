@@ -32,7 +32,6 @@ from coprod.agents.rules import (
     THETA_NAMES,
     outreach_weight,
 )
-from coprod.core.parameters import defaults, validate
 from coprod.core.streams import PUBLIC_SEARCH, PUBLIC_TURBULENCE, public_draws
 from coprod.model import municipality
 from coprod.model.engine_agents import AgentEngine
@@ -42,23 +41,13 @@ from coprod.model.innovation import ServiceDesign
 from coprod.model.network import build_network
 from coprod.model.offer import Offer
 from coprod.model.outcomes import COLUMN, ROW_NAMES, HorizonTracker, outcome_dict, read_month, reporter_names
-from coprod.model.paradigms import paradigm_values
+from coprod.model.paradigms import resolve_parameters
 from coprod.model.population import group_membership, initial_citizens
 
 # 'auto' is the compiled engine at every size: it agrees with the agents (tests/test_engine_equivalence.py)
 # and is 50-200 times faster; 'agents' stays the readable reference.
 ENGINES = ("auto", "agents", "numba")
 LEVEL_CODES = {"individual": MODE_INDIVIDUAL, "group": MODE_GROUP, "collective": MODE_COLLECTIVE}
-
-
-def resolve_parameters(overrides: dict[str, Any] | None = None, where: str = "parameters") -> dict[str, Any]:
-    """Declared defaults, then the paradigm's rule set, then explicit overrides (validated)."""
-    overrides = validate(dict(overrides or {}), where)
-    values = defaults()
-    paradigm = overrides.get("paradigm", values["paradigm"])
-    values.update(paradigm_values(paradigm))
-    values.update(overrides)
-    return values
 
 
 def _seed_of(seed) -> int:

@@ -2,12 +2,15 @@
 
 A paradigm only chooses parameter values (who facilitates, how hard output targets pull, how
 NGOs are treated, which phases are open, how far power is shared). Outcomes are never set here:
-they follow from what the agents then do. Scenario files and ``--set`` override these values.
+they follow from what the agents then do. Scenario files and ``--set`` override these values
+(``resolve_parameters``, which the input checks call without importing the model).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from coprod.core.parameters import defaults, validate
 
 # Seed 003's role table and the Danish municipal talk's overview, read as lever settings. Each paradigm gets the
 # mechanisms its advocates and critics describe: traditional administration standardised, rule-bound
@@ -116,3 +119,13 @@ def paradigm_name(paradigm: str, language: str = "en", short: bool = False) -> s
 def paradigm_values(paradigm: str) -> dict[str, Any]:
     """The parameter values a paradigm sets (a copy)."""
     return dict(PARADIGM_RULES[paradigm])
+
+
+def resolve_parameters(overrides: dict[str, Any] | None = None, where: str = "parameters") -> dict[str, Any]:
+    """Declared defaults, then the paradigm's rule set, then explicit overrides (validated)."""
+    overrides = validate(dict(overrides or {}), where)
+    values = defaults()
+    paradigm = overrides.get("paradigm", values["paradigm"])
+    values.update(paradigm_values(paradigm))
+    values.update(overrides)
+    return values

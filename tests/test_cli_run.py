@@ -183,3 +183,49 @@ def test_installed_command_leaves_at_once_with_its_exit_code_and_complete_output
         assert json.loads((out / "summary.json").read_text())["outcomes"]
     else:
         assert not out.exists() and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["claims", "--claim", "openness_sustains", "--samples", "4", "--replications", "2", "--citizens", "120",
+     "--steps", "12", "--workers", "2"],
+    ["sweep", "default", "--method", "latin", "--samples", "4", "--citizens", "120", "--steps", "12", "--workers", "2"],
+])
+def test_battery_and_sweep_leave_at_once_after_closing_their_pool(tmp_path, argv):
+    """A battery and a sweep also skip the teardown (``cli.LEAVE_AT_ONCE``): with a pool and a progress
+    bar, every file is whole and checksummed, and no semaphore is left for multiprocessing's resource
+    tracker to report as leaked (tqdm's default lock is one)."""
+    import subprocess
+    import sys
+
+    from coprod.core.storage import CHECKSUM_LIST, CHECKSUM_SUFFIX, is_intact
+
+    out = tmp_path / argv[0]
+    code = (f"import sys; sys.argv = ['coprod', *{[*argv, '--out', str(out)]!r}]; "
+            "from coprod.experiments.cli import console_main; console_main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "leaked" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("%|") > 0  # the progress bar was shown
+    table = pd.read_parquet(out / ("runs.parquet" if argv[0] == "claims" else "results.parquet"))
+    assert len(table) == (10 if argv[0] == "claims" else 4)
+    written = [path for path in out.iterdir()
+               if path.is_file() and path.name != CHECKSUM_LIST and not path.name.endswith(CHECKSUM_SUFFIX)]
+    assert len(written) >= 3 and all(is_intact(path) for path in written), written
+
+
+@pytest.mark.parametrize("bad", [["--samples", "0"], ["--claim", "no_such_claim"]])
+def test_bad_input_to_a_battery_on_a_pool_is_one_line_also_when_it_leaves_at_once(tmp_path, bad):
+    """The pool started before the checks (``cli.early_pool``) is ended on bad input, and its queues'
+    semaphores are let go before the command leaves at once: the one line is the whole of stderr
+    (not the resource tracker's warnings after it), exit 2, nothing written."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "battery"
+    argv = ["claims", "--workers", "2", "--quiet", *bad, "--out", str(out)]
+    code = (f"import sys; sys.argv = ['coprod', *{argv!r}]; "
+            "from coprod.experiments.cli import console_main; console_main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("coprod: error:"), done.stderr
+    assert not out.exists() and not out.with_name("battery.partial").exists()

@@ -8,6 +8,7 @@ import sys
 
 import numba
 import numpy as np
+import pytest
 
 from coprod.experiments.evaluation import evaluate_model, evaluate_outcomes, evaluate_pair
 from coprod.experiments.executors import local_pool
@@ -68,3 +69,57 @@ def test_a_worker_runs_pairs_and_sweep_runs_without_the_commands_modules():
         (_, outcomes, _), = executor.submit(_evaluate_batch, sweep_run, run).result(timeout=300)
         assert executor.submit(command_modules_loaded).result(timeout=300) == []
     assert treated == controlled == outcomes["wellbeing_long"]  # the same arms with the same seed
+
+
+def started_pools(monkeypatch) -> list:
+    """Every pool a command starts (``executors.StartedPool``), recorded as it starts."""
+    from coprod.experiments import executors
+
+    pools = []
+
+    class Recorded(executors.StartedPool):
+        def __init__(self, workers):
+            super().__init__(workers)
+            self.processes = list(self.executor._processes.values())  # gone from the executor once shut
+            pools.append(self)
+
+    monkeypatch.setattr(executors, "StartedPool", Recorded)
+    return pools
+
+
+BATTERY = ["claims", "--claim", "openness_sustains", "--samples", "4", "--replications", "1", "--citizens", "120",
+           "--steps", "12", "--quiet"]
+
+
+def test_a_battery_starts_its_pool_before_its_checks_and_runs_on_it(tmp_path, monkeypatch):
+    # The pool is started by ``cli.main`` before the command's module is imported (``early_pool``),
+    # and the battery runs on that pool rather than starting a second one after its checks.
+    from coprod.experiments import cli
+
+    pools = started_pools(monkeypatch)
+    assert cli.main([*BATTERY, "--workers", "2", "--out", str(tmp_path / "b")]) == 0
+    assert len(pools) == 1 and pools[0].taken and pools[0].workers == 2
+    assert (tmp_path / "b" / "runs.parquet").is_file()
+
+
+@pytest.mark.parametrize("bad", [["--samples", "0"], ["--seed", "-1"], ["--claim", "no_such_claim"]])
+def test_bad_input_stops_the_early_pool_quietly_and_writes_nothing(tmp_path, capsys, monkeypatch, bad):
+    from coprod.experiments import cli
+
+    pools = started_pools(monkeypatch)
+    assert cli.main([*BATTERY, "--workers", "2", *bad, "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("coprod: error:"), err
+    assert not (tmp_path / "b").exists() and not (tmp_path / "b.partial").exists()
+    assert len(pools) == 1 and len(pools[0].processes) == 2  # it was started
+    assert not any(process.is_alive() for process in pools[0].processes)
+
+
+def test_no_early_pool_for_one_worker_a_scheduler_or_help():
+    from coprod.experiments.cli import early_pool
+
+    assert early_pool("claims", ["claims", "--workers", "1"]) is None
+    assert early_pool("sweep", ["sweep", "default", "--scheduler", "tcp://127.0.0.1:1"]) is None
+    assert early_pool("claims", ["claims", "--help"]) is None
+    assert early_pool("claims", ["claims", "--workers", "x"]) is None
+    assert early_pool("run", ["run", "--workers", "2"]) is None
