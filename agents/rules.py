@@ -23,6 +23,7 @@ from coprod.core.streams import (
     STREAM_LIFE_EVENT,
     STREAM_PHASE,
     STREAM_VOLUNTEER,
+    draw,
 )
 
 # Participation modes (what a citizen does this month).
@@ -645,11 +646,10 @@ def take_part(theta, traits, citizen, peers, offer, caseload, group, draws):
     took_part_last = takes_part(citizen.mode)
     peer_active, peer_collective = peers[0], peers[1]
     facilitation = offer.facilitation[caseload]
-    u_invite, u_join, u_phase = draws[STREAM_INVITE], draws[STREAM_JOIN], draws[STREAM_PHASE]
-    u_heard, u_level = draws[STREAM_HEARD], draws[STREAM_LEVEL]
-    invited = u_invite < invitation_probability(offer.invite_rate[caseload], offer.outreach_rate[caseload],
-                                                theta[T_AUTONOMY], theta[T_OUTPUT_PRESSURE], need, resources, trust,
-                                                efficacy)
+    u_join = draw(draws, STREAM_JOIN)
+    invited = draw(draws, STREAM_INVITE) < invitation_probability(
+        offer.invite_rate[caseload], offer.outreach_rate[caseload], theta[T_AUTONOMY], theta[T_OUTPUT_PRESSURE], need,
+        resources, trust, efficacy)
     p_join = participation_probability(theta[T_BASE], theta[T_W_NEED], theta[T_W_TRUST], theta[T_W_EFFICACY],
                                        theta[T_W_RESOURCES], theta[T_W_PEERS], theta[T_W_INVITED],
                                        theta[T_W_MOTIVATION], need, trust, efficacy, resources, motivation,
@@ -661,13 +661,14 @@ def take_part(theta, traits, citizen, peers, offer, caseload, group, draws):
     # skipped for the rest: same results, and most citizens' months need no exponentials for it.
     level = MODE_INDIVIDUAL
     if u_join < p_join:
-        level = choose_level(u_level, int(theta[T_LEVEL]), peer_collective, facilitation, theta[T_CRITICAL_MASS],
-                             motivation, theta[T_SOLIDARY])
+        level = choose_level(draw(draws, STREAM_LEVEL), int(theta[T_LEVEL]), peer_collective, facilitation,
+                             theta[T_CRITICAL_MASS], motivation, theta[T_SOLIDARY])
         p_join *= level_expectation(level, peer_collective, facilitation, theta[T_CRITICAL_MASS])
     phase = PHASE_NONE
     if u_join < p_join:
-        phase = choose_phase(u_phase, efficacy, theta[T_OPEN_COMMISSION] > 0.5, theta[T_OPEN_DESIGN] > 0.5,
-                             theta[T_OPEN_DELIVER] > 0.5, theta[T_OPEN_ASSESS] > 0.5, theta[T_PLANNING_BARRIER])
+        phase = choose_phase(draw(draws, STREAM_PHASE), efficacy, theta[T_OPEN_COMMISSION] > 0.5,
+                             theta[T_OPEN_DESIGN] > 0.5, theta[T_OPEN_DELIVER] > 0.5, theta[T_OPEN_ASSESS] > 0.5,
+                             theta[T_PLANNING_BARRIER])
     mode = MODE_NONE if phase == PHASE_NONE else level
     need_hours = citizen_need_hours(need, theta[T_NEED_HOURS])
     public_met = public_service_met(offer.service_share[caseload], offer.fit[group], offer.quality, need,
@@ -680,9 +681,9 @@ def take_part(theta, traits, citizen, peers, offer, caseload, group, draws):
     heard = False
     ignored = False
     if phase == PHASE_COMMISSION or phase == PHASE_DESIGN or phase == PHASE_ASSESS:
-        heard = u_heard < uptake_probability(theta[T_POWER_UPTAKE], theta[T_OPENNESS], resources, facilitation,
-                                             is_volunteer or activity != ACTIVITY_NONE, theta[T_CAPTURE],
-                                             theta[T_OPEN_DELAY])
+        heard = draw(draws, STREAM_HEARD) < uptake_probability(
+            theta[T_POWER_UPTAKE], theta[T_OPENNESS], resources, facilitation,
+            is_volunteer or activity != ACTIVITY_NONE, theta[T_CAPTURE], theta[T_OPEN_DELAY])
         ignored = not heard
     return Part(invited, mode, phase, hours, heard, ignored, need_hours, public_met)
 
@@ -753,7 +754,7 @@ def civic_life(theta, traits, citizen, peers, offer, group, draws, new_motivatio
     activity, is_volunteer = code(citizen.activity), bool(citizen.is_volunteer)
     peer_collective, peer_volunteering = peers[1], peers[2]
     ngo_pull = offer.ngo_pull[group]
-    u_life, u_association, u_volunteer = draws[STREAM_LIFE_EVENT], draws[STREAM_ASSOCIATION], draws[STREAM_VOLUNTEER]
+    u_life, u_association = draw(draws, STREAM_LIFE_EVENT), draw(draws, STREAM_ASSOCIATION)
     # Associational life goes on whatever the municipality does; it reads the interface only
     # through the funded NGO's pull (grants) and, via motivation, the control put on volunteers.
     event = u_life < theta[T_LIFE_EVENT_RATE]
@@ -767,8 +768,8 @@ def civic_life(theta, traits, citizen, peers, offer, group, draws, new_motivatio
     new_activity, new_tenure = association_transition(u_association, activity, tenure, chance)
     association_given = association_hours(new_activity, civic_pull, new_tenure, theta[T_ASSOCIATION_HOURS],
                                           theta[T_COMMITMENT_MONTHS])
-    new_volunteer = volunteer_transition(u_volunteer, is_volunteer, ngo_pull, new_motivation, peer_collective,
-                                         theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust, 1.0 - met,
-                                         theta[T_NEED_PULL], civic_pull, new_activity)
+    new_volunteer = volunteer_transition(draw(draws, STREAM_VOLUNTEER), is_volunteer, ngo_pull, new_motivation,
+                                         peer_collective, theta[T_JOIN_RATE], theta[T_LEAVE_RATE], new_trust,
+                                         1.0 - met, theta[T_NEED_PULL], civic_pull, new_activity)
     given = volunteer_hours(new_motivation, resources, theta[T_H_DELIVER]) if new_volunteer else 0.0
     return new_activity, new_tenure, association_given, new_volunteer, given

@@ -10,9 +10,11 @@ function runs vectorised in NumPy and, through ``register_jitable``, inside the 
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
-from numba import njit
-from numba.extending import register_jitable
+from numba import njit, types
+from numba.extending import overload, register_jitable
 
 # SplitMix64 finaliser constants (Steele, Lea & Flood 2014).
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -86,14 +88,33 @@ def month_keys(seed, step):
             stream_key(seed, step, np.uint64(STREAM_ASSOCIATION)))
 
 
+# A citizen's draws of one step, hashed only when read (``draw``): ``keys`` the step's ``month_keys``,
+# ``index`` the citizen's.
+CitizenDraws = namedtuple("CitizenDraws", ("keys", "index"))
+
+
 @register_jitable
 def citizen_draws(keys, index):
-    """A citizen's draws of one step, one per stream, as a tuple indexed by the stream: what
-    ``rules.citizen_month`` reads its chances from. ``keys`` is the step's ``month_keys``; the draws
-    are ``counter_uniform``'s, to the bit."""
-    return (keyed_uniform(keys[0], index), keyed_uniform(keys[1], index), keyed_uniform(keys[2], index),
-            keyed_uniform(keys[3], index), keyed_uniform(keys[4], index), keyed_uniform(keys[5], index),
-            keyed_uniform(keys[6], index), keyed_uniform(keys[7], index))
+    """A citizen's draws of one step, for ``rules.citizen_month``, which reads them with ``draw``."""
+    return CitizenDraws(keys, index)
+
+
+def draw(draws, stream):
+    """A citizen's uniform on ``stream`` this step. ``draws`` is either the step's draws as a tuple
+    indexed by stream (the Mesa citizens, whose draws are made for all at once) or a
+    ``CitizenDraws``, hashed here as it is read, so a branch of the month that needs no draw of a
+    stream costs no hash (about half the citizens take no part: no form, phase or hearing to draw).
+    The same numbers as ``counter_uniform``'s, to the bit, either way."""
+    if isinstance(draws, CitizenDraws):
+        return keyed_uniform(draws.keys[stream], draws.index)
+    return draws[stream]
+
+
+@overload(draw)
+def _draw_compiled(draws, stream):
+    if isinstance(draws, types.BaseNamedTuple) and draws.instance_class is CitizenDraws:
+        return lambda draws, stream: keyed_uniform(draws.keys[stream], draws.index)
+    return lambda draws, stream: draws[stream]
 
 
 assert N_STREAMS == 8 and STREAM_ASSOCIATION == N_STREAMS - 1  # month_keys lists every stream in order

@@ -403,3 +403,25 @@ def test_counter_streams_differ_by_seed_step_and_stream():
     for other in (streams.uniforms(12, 3, 1, 1000), streams.uniforms(11, 4, 1, 1000), streams.uniforms(11, 3, 2, 1000)):
         assert abs(np.corrcoef(a, other)[0, 1]) < 0.1
         assert not np.array_equal(a, other)
+
+
+# --- a citizen's draws, hashed as they are read -------------------------------------------------
+def test_a_citizens_draws_read_lazily_are_the_counter_draws_to_the_bit():
+    from numba import njit
+
+    @njit
+    def compiled_draws(seed, step, index):
+        draws = streams.citizen_draws(streams.month_keys(seed, step), index)
+        out = np.empty(streams.N_STREAMS)
+        for stream in range(streams.N_STREAMS):
+            out[stream] = streams.draw(draws, stream)
+        return out
+
+    seed, step = np.uint64(20261202), np.uint64(7)
+    for index in (0, 1, 12_345, 99_999):
+        expected = [streams.uniforms(int(seed), int(step), stream, index + 1)[index]
+                    for stream in range(streams.N_STREAMS)]
+        as_tuple = tuple(expected)  # what the Mesa citizens hand the rules
+        assert [streams.draw(as_tuple, s) for s in range(streams.N_STREAMS)] == expected
+        assert compiled_draws(seed, step, np.uint64(index)).tolist() == expected
+        assert len(set(expected)) == streams.N_STREAMS  # the streams differ, so a swapped key would fail
