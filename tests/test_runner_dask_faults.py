@@ -141,7 +141,7 @@ def test_losing_every_worker_is_said_not_a_frozen_bar(tmp_path):
         long_sweep = [("400" if arg == "40" else arg) for arg in SWEEP]
         run = subprocess.Popen(coprod() + long_sweep + ["--scheduler", address, "--out", str(out)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "COPROD_WORKERLESS_NOTICE": "2"})
+                               env={**os.environ, "COPROD_WORKERLESS_NOTICE": "2", "PYTHONFAULTHANDLER": "1"})
         deadline = time.monotonic() + 120
         while not list((out / "results").glob("chunk-*.parquet")) and time.monotonic() < deadline:
             assert run.poll() is None, run.stderr.read()
@@ -153,7 +153,12 @@ def test_losing_every_worker_is_said_not_a_frozen_bar(tmp_path):
             notice = run.stderr.readline()
             assert notice or run.poll() is None, "the sweep ended without saying"
         run.send_signal(signal.SIGINT)
-        _, rest = run.communicate(timeout=120)
+        try:
+            _, rest = run.communicate(timeout=120)
+        except subprocess.TimeoutExpired:  # hung after Ctrl-C: show where (faulthandler dumps every thread)
+            run.send_signal(signal.SIGABRT)
+            _, rest = run.communicate(timeout=60)
+            raise AssertionError(f"the sweep did not stop within 120 s of Ctrl-C; its threads:\n{rest}") from None
     finally:
         for proc in reversed(procs):
             stop(proc)
