@@ -156,9 +156,12 @@ def test_losing_every_worker_is_said_not_a_frozen_bar(tmp_path):
         try:
             _, rest = run.communicate(timeout=120)
         except subprocess.TimeoutExpired:  # hung after Ctrl-C: show where (faulthandler dumps every thread)
+            status = Path(f"/proc/{run.pid}/status").read_text().splitlines()  # was SIGINT ignored or blocked?
+            signals = [line for line in status if line.startswith("Sig")]
             run.send_signal(signal.SIGABRT)
             _, rest = run.communicate(timeout=60)
-            raise AssertionError(f"the sweep did not stop within 120 s of Ctrl-C; its threads:\n{rest}") from None
+            raise AssertionError(f"the sweep did not stop within 120 s of Ctrl-C; "
+                                 f"{signals}; its threads:\n{rest}") from None
     finally:
         for proc in reversed(procs):
             stop(proc)
