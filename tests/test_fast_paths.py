@@ -76,6 +76,62 @@ def test_serial_tally_is_the_parallel_tally_bit_for_bit(n_citizens, n_groups):
     assert serial.participants.sum() > 0 and serial.wellbeing_gini > 0  # something was counted
 
 
+@pytest.mark.parametrize("n, group_bounds, caseload_bounds", [
+    (50, [0, 17, 17, 40, 50], [0, 10, 20, 35, 35, 50]),  # caseloads across group starts; an empty group and caseload
+    (40, [0, 5, 10, 15, 20, 40], [0, 30, 40]),  # one caseload across four group starts
+    (30, [0, 10, 20, 30], [0, 10, 20, 30]),  # caseloads and groups alike
+])
+@pytest.mark.parametrize("n_chunks", [1, 3])
+def test_parallel_tally_sums_each_group_and_caseload_in_order(n, group_bounds, caseload_bounds, n_chunks):
+    """``sum_groups``, ``sum_caseloads`` and ``count_chunks`` on two threads: each group's and each
+    caseload's sums must be the plain in-order sums of its citizens, to the bit, and the counts
+    NumPy's counts, however groups, caseloads and chunks lie across each other."""
+    import numba
+
+    from coprod.model.tally import G_MET, G_PARTICIPANTS, G_TRUST, gini_bin, sum_caseloads, sum_groups
+
+    rng = np.random.default_rng(n)
+    records = CitizenRecords(n)
+    for name in ("wellbeing", "met", "trust", "hours"):
+        records[name] = rng.random(n) * 10.0 ** rng.integers(-4, 4, size=n)  # magnitudes apart: order shows
+    records["phase"] = rng.integers(-1, 4, size=n)
+    records["invited"] = rng.random(n) < 0.4
+    records["heard"] = rng.random(n) < 0.3
+    records["quintile"] = rng.integers(0, 5, size=n)
+    state, traits = records.state, records.traits
+    outside = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        groups = sum_groups(np.array(group_bounds), traits, state, np.zeros(n), np.zeros(n))
+        caseloads = sum_caseloads(np.array(caseload_bounds), state)
+        quintiles, histogram = count_chunks(traits, state, n_chunks, GINI_BINS)
+    finally:
+        numba.set_num_threads(outside)
+
+    def in_order(values):
+        total = 0.0
+        for value in values:
+            total += float(value)
+        return total
+
+    def spans(bounds):
+        return [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+    for g, span in enumerate(spans(group_bounds)):
+        assert groups[g, G_MET] == in_order(state["met"][span]) and groups[g, G_TRUST] == in_order(state["trust"][span])
+        assert groups[g, G_PARTICIPANTS] == (state["phase"][span] >= 0).sum()
+    for c, span in enumerate(spans(caseload_bounds)):
+        phase = state["phase"][span]
+        expected = [(phase >= 0).sum(), state["invited"][span].sum(), in_order(state["met"][span]),
+                    ((phase == 0) | (phase == 1)).sum()]
+        assert caseloads[c].tolist() == [float(x) for x in expected], c
+    taking_part = state["phase"] >= 0
+    assert quintiles[:, 0].tolist() == np.bincount(traits["quintile"][taking_part], minlength=5).tolist()
+    assert quintiles[:, 1].tolist() == np.bincount(traits["quintile"][state["heard"]], minlength=5).tolist()
+    bins = [gini_bin(value) for value in state["wellbeing"]]
+    assert np.array_equal(histogram, np.bincount(bins, minlength=GINI_BINS))
+
+
 def test_tie_pass_skipping_untied_citizens_tends_every_tie_as_a_full_pass_would():
     from coprod.model.engine_numba import tend_ties
     from coprod.model.model import CoProductionModel
