@@ -103,7 +103,8 @@ def draw(draws, stream):
     """A citizen's uniform on ``stream`` this step. ``draws`` is either the step's draws as a tuple
     indexed by stream (the Mesa citizens, whose draws are made for all at once) or a
     ``CitizenDraws``, hashed here as it is read, so a branch of the month that needs no draw of a
-    stream costs no hash (about half the citizens take no part: no form, phase or hearing to draw).
+    stream costs no hash (most citizens take no part in a month, about 95% at the npg defaults:
+    no form, phase or hearing to draw).
     The same numbers as ``counter_uniform``'s, to the bit, either way."""
     if isinstance(draws, CitizenDraws):
         return keyed_uniform(draws.keys[stream], draws.index)
